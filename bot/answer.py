@@ -1,0 +1,397 @@
+"""Answerers: turn retrieved passages into a short, cited answer.
+
+- `ExtractiveAnswerer` (default, no external service): picks the sentences of the top passages that
+  answer the question, keeps steps as steps, and cites every sentence [n] against numbered sources.
+- `LLMAnswerer` (when LLM_MODEL is set): a chat model writes the answer from the same passages under a
+  strict grounding prompt; its citations are checked against what was retrieved, and on an error, a
+  timeout, an uncited sentence or a citation out of range the extractive answer is used instead.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from bot import prompts
+from bot.index import analyze
+from bot.retrieval import PreparedQuery
+from bot.types import Chunk, Citation, ScoredChunk
+
+log = logging.getLogger(__name__)
+
+# ------------------------------------------------------------------------------------------
+# Splitting passages into answer units: sentences, or whole lists (steps stay steps)
+# ------------------------------------------------------------------------------------------
+_LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*+•])\s+")
+_STEP_ITEM = re.compile(r"^\s*\d+[.)]\s+")
+_BULLET_ITEM = re.compile(r"^\s*[-*+•]\s+")
+_ABBREVIATIONS = r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bDr)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bvs)(?<!\bno)(?<!\bSt)"
+_SENTENCE_END = re.compile(_ABBREVIATIONS + r"(?<=[.!?])[\"”')\]]?\s+(?=[A-Z0-9\"“'(`*])")
+_URL_ONLY = re.compile(r"^\W*(?:https?://\S+\W*)+$")
+
+
+@dataclass
+class Unit:
+    text: str
+    chunk_rank: int
+    position: int
+    is_list: bool = False  # a numbered list kept whole: steps stay steps
+    bullet: bool = False  # one item of a bulleted list, shown as a bullet
+    lead: bool = False  # first sentence of a document: its one-paragraph answer
+    paragraph: int = 0
+    score: float = 0.0
+
+
+def _answerable(text: str) -> bool:
+    """Drop fragments that say nothing on their own: bare URLs, key: value lines, tiny pieces."""
+    return (len(text) >= 12 and len(text.split()) >= 3 and not _URL_ONLY.match(text)
+            and not re.match(r"^[a-z_]+:\s", text))
+
+
+def split_units(chunk: Chunk, rank: int) -> list[Unit]:
+    units: list[Unit] = []
+    steps: list[str] = []
+    position = 0
+
+    paragraph_number = 0
+
+    def add(unit: Unit):
+        nonlocal position
+        if _answerable(unit.text):
+            unit.position = position
+            unit.paragraph = paragraph_number
+            units.append(unit)
+            position += 1
+
+    def flush_steps():
+        nonlocal steps
+        if steps:
+            add(Unit("\n".join(steps[:10]), rank, 0, is_list=True))
+            steps = []
+
+    last_kind = None
+    lead_in: Unit | None = None  # a sentence ending in ":" whose bullets follow: kept with them
+    bullets: list[str] = []
+
+    def flush_bullets():
+        nonlocal lead_in, bullets
+        if lead_in is not None and bullets:
+            units.remove(lead_in)
+            add(Unit("\n".join([lead_in.text, *(f"- {b}" for b in bullets[:12])]), rank, 0, is_list=True))
+        lead_in, bullets = None, []
+
+    for paragraph_number, paragraph in enumerate(re.split(r"\n\s*\n", chunk.text)):
+        for line in paragraph.splitlines():
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#") or stripped.startswith("---"):
+                continue
+            if _STEP_ITEM.match(stripped):
+                flush_bullets()
+                steps.append(stripped)
+                last_kind = "step"
+                continue
+            if line.startswith((" ", "\t")) and last_kind == "step" and steps:  # continuation of a step
+                steps[-1] += " " + stripped
+                continue
+            flush_steps()
+            if _BULLET_ITEM.match(stripped):
+                item = _BULLET_ITEM.sub("", stripped)
+                if lead_in is not None:
+                    bullets.append(item)
+                else:
+                    add(Unit(item, rank, 0, bullet=True))
+                last_kind = "bullet"
+                continue
+            if line.startswith((" ", "\t")) and last_kind == "bullet":
+                if bullets:
+                    bullets[-1] += " " + stripped
+                elif units:
+                    units[-1].text += " " + stripped
+                continue
+            flush_bullets()
+            last_kind = "text"
+            for sentence in _SENTENCE_END.split(stripped):
+                sentence = sentence.strip()
+                add(Unit(sentence, rank, 0, lead=(chunk.chunk_index == 0 and position == 0)))
+                if sentence.endswith(":") and units and units[-1].text == sentence:
+                    lead_in = units[-1]
+        flush_steps()
+    flush_bullets()
+    return units
+
+
+def cite(text: str, number: int) -> str:
+    """Append [n] to a sentence, or to every item of a list."""
+    if "\n" in text:
+        return "\n".join(f"{line.rstrip()} [{number}]" for line in text.splitlines())
+    return f"{text.rstrip()} [{number}]"
+
+
+# ------------------------------------------------------------------------------------------
+# Citations
+# ------------------------------------------------------------------------------------------
+def citation_for(chunk: Chunk, number: int) -> Citation:
+    return Citation(
+        number=number,
+        chunk_id=chunk.chunk_id,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        section=" > ".join(chunk.heading_path[1:]) if len(chunk.heading_path) > 1 else "",
+        url=chunk.url,
+        publisher=", ".join(chunk.publisher),
+        published=chunk.published,
+        last_reviewed=chunk.last_reviewed,
+    )
+
+
+class CitationBook:
+    """Numbers sources by document in order of first use: [1], [2], …"""
+
+    def __init__(self):
+        self.by_doc: dict[str, Citation] = {}
+
+    def number(self, chunk: Chunk) -> int:
+        found = self.by_doc.get(chunk.doc_id)
+        if found is None:
+            found = citation_for(chunk, len(self.by_doc) + 1)
+            self.by_doc[chunk.doc_id] = found
+        return found.number
+
+    @property
+    def citations(self) -> list[Citation]:
+        return sorted(self.by_doc.values(), key=lambda c: c.number)
+
+
+@dataclass
+class Draft:
+    text: str
+    citations: list[Citation]
+    answerer: str
+    coverage: float = 0.0  # how much of the question the best sentence covers (0..1+)
+    notes: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------
+# The extractive answerer
+# ------------------------------------------------------------------------------------------
+@dataclass
+class ExtractiveAnswerer:
+    idf: Callable[[str], float]
+    max_units: int = 3
+    max_chars: int = 700
+    relative_cutoff: float = 0.4
+    passages: int = 5
+
+    name = "extractive"
+
+    def score_units(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> list[Unit]:
+        core = set(analyze(query.retrieval_text))
+        expansion = set(analyze(query.expanded)) - core
+        core_weight = sum(self.idf(t) for t in core) or 1.0
+        units: list[Unit] = []
+        for rank, result in enumerate(results[: self.passages]):
+            chunk = result.chunk
+            heading_terms = set(analyze(" ".join(chunk.heading_path)))
+            heading_cover = sum(self.idf(t) for t in core & heading_terms) / core_weight
+            for unit in split_units(chunk, rank):
+                cover, extra = self._coverage(unit, core, expansion, core_weight)
+                unit.score = (
+                    cover
+                    + 0.1 * extra
+                    + 0.25 * heading_cover
+                    + 0.25 / (rank + 1)
+                    + (0.2 if unit.lead else 0.0)
+                    - (0.05 * unit.position / 10)
+                )
+                if unit.is_list:
+                    unit.score += 0.05  # steps answer "how do I" questions
+                if unit.text.rstrip().endswith(":"):
+                    unit.score -= 0.15  # a lead-in says little without what follows
+                units.append(unit)
+        # The lead paragraph is written as the answer: when it wins, the sentences that follow it in
+        # that paragraph are its natural continuation.
+        best = max(units, key=lambda u: u.score, default=None)
+        if best is not None and best.lead:
+            for unit in units:
+                if (unit is not best and unit.chunk_rank == best.chunk_rank and unit.paragraph == best.paragraph
+                        and 0 < unit.position - best.position <= 2 and not unit.is_list):
+                    unit.score += 0.2
+        return units
+
+    def _coverage(self, unit: Unit, core: set[str], expansion: set[str], core_weight: float) -> tuple[float, float]:
+        """idf-weighted share of the question's terms a unit holds. A list is judged by its best item
+        (plus a little for the rest), so a long list does not win just by being long."""
+        pieces = unit.text.splitlines() if unit.is_list else [unit.text]
+        scored = []
+        for piece in pieces:
+            terms = set(analyze(piece))
+            scored.append((sum(self.idf(t) for t in core & terms) / core_weight,
+                           sum(self.idf(t) for t in expansion & terms) / core_weight))
+        best_cover = max(c for c, _ in scored)
+        best_extra = max(e for _, e in scored)
+        if len(pieces) > 1:
+            union = set(analyze(unit.text))
+            union_cover = sum(self.idf(t) for t in core & union) / core_weight
+            best_cover += 0.25 * (union_cover - best_cover)
+        return best_cover, best_extra
+
+    def answer(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> Draft:
+        units = self.score_units(query, results)
+        if not units:
+            return Draft(text="", citations=[], answerer=self.name)
+        ranked = sorted(units, key=lambda u: u.score, reverse=True)
+        best = ranked[0].score
+        chosen: list[Unit] = []
+        chars = 0
+        docs: set[str] = set()
+        for unit in ranked:
+            if len(chosen) >= self.max_units or unit.score < self.relative_cutoff * best:
+                break
+            if chosen and chars + len(unit.text) > self.max_chars and not unit.is_list:
+                continue
+            doc = results[unit.chunk_rank].chunk.doc_id
+            if len(docs) >= 2 and doc not in docs:
+                continue
+            if any(_overlap(unit.text, c.text) > 0.7 for c in chosen):
+                continue
+            chosen.append(unit)
+            docs.add(doc)
+            chars += len(unit.text)
+        chosen.sort(key=lambda u: (u.chunk_rank, u.position))
+        book = CitationBook()
+        lines = []
+        for unit in chosen:
+            number = book.number(results[unit.chunk_rank].chunk)
+            lines.append(cite(unit.text, number))
+        text = _join_units(lines, chosen)
+        core = set(analyze(query.retrieval_text))
+        core_weight = sum(self.idf(t) for t in core) or 1.0
+        best_cover = max(
+            (sum(self.idf(t) for t in core & set(analyze(u.text))) / core_weight for u in units), default=0.0
+        )
+        return Draft(text=text, citations=book.citations, answerer=self.name, coverage=best_cover)
+
+
+def _overlap(a: str, b: str) -> float:
+    sa, sb = set(analyze(a)), set(analyze(b))
+    return len(sa & sb) / max(1, min(len(sa), len(sb)))
+
+
+def _join_units(lines: list[str], units: list[Unit]) -> str:
+    """Sentences run together as a paragraph; bullets and steps each start a new line."""
+    out = ""
+    previous: Unit | None = None
+    for line, unit in zip(lines, units):
+        if unit.is_list:
+            out += ("\n\n" if out else "") + line
+        elif unit.bullet:
+            out += ("\n" if previous is not None and previous.bullet else "\n\n" if out else "") + f"- {line}"
+        else:
+            separator = " " if previous is not None and not previous.is_list and not previous.bullet else "\n\n"
+            out += (separator if out else "") + line
+        previous = unit
+    return out.strip()
+
+
+# ------------------------------------------------------------------------------------------
+# The LLM answerer, with citation checking
+# ------------------------------------------------------------------------------------------
+_CITATION = re.compile(r"\[(\d+)\]")
+
+
+class UncitedAnswer(ValueError):
+    pass
+
+
+def check_citations(text: str, passage_count: int) -> list[int]:
+    """Every sentence (or list item) must cite at least one passage, and only passages that exist.
+    Returns the passage numbers used, in order of first use; raises UncitedAnswer otherwise."""
+    used: list[int] = []
+    pieces = [p.strip() for line in text.splitlines() for p in _SENTENCE_END.split(line.strip())]
+    pieces = [p for p in pieces if p and not _LIST_ITEM.fullmatch(p + " ")]
+    if not pieces:
+        raise UncitedAnswer("empty answer")
+    for piece in pieces:
+        numbers = [int(n) for n in _CITATION.findall(piece)]
+        if not numbers:
+            raise UncitedAnswer(f"uncited sentence: {piece[:80]!r}")
+        for n in numbers:
+            if not 1 <= n <= passage_count:
+                raise UncitedAnswer(f"citation [{n}] is not one of the {passage_count} passages")
+            if n not in used:
+                used.append(n)
+    return used
+
+
+class LLMAnswerer:
+    """Writes the answer with a chat model; falls back to the extractive answer on any problem."""
+
+    def __init__(self, model_id: str, fallback: ExtractiveAnswerer, *, timeout: float = 20.0, chat_model=None, passages: int = 5):
+        self.model_id = model_id
+        self.fallback = fallback
+        self.timeout = timeout
+        self.passages = passages
+        self._chat_model = chat_model
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="llm")
+
+    @property
+    def name(self) -> str:
+        return self.model_id
+
+    @property
+    def chat_model(self):
+        if self._chat_model is None:
+            from langchain.chat_models import init_chat_model
+
+            self._chat_model = init_chat_model(self.model_id, temperature=0)
+        return self._chat_model
+
+    def _invoke(self, question: str, passages_block: str) -> str:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        messages = [
+            SystemMessage(content=prompts.GROUNDED_ANSWER_SYSTEM),
+            HumanMessage(content=prompts.GROUNDED_ANSWER_USER.format(passages=passages_block, question=question)),
+        ]
+        reply = self.chat_model.invoke(messages)
+        content = reply.content if hasattr(reply, "content") else str(reply)
+        if isinstance(content, list):  # some providers return content parts
+            content = "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+        return str(content).strip()
+
+    def answer(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> Draft:
+        chunks = [r.chunk for r in results[: self.passages]]
+        fallback = self.fallback.answer(query, results)
+        if not chunks:
+            return fallback
+        block = prompts.format_passages(
+            [(i + 1, " > ".join(c.heading_path) or c.title, c.text) for i, c in enumerate(chunks)]
+        )
+        try:
+            future = self._pool.submit(self._invoke, query.text, block)
+            text = future.result(timeout=self.timeout)
+            if text.strip().upper().startswith(prompts.NOT_COVERED_MARKER):
+                fallback.notes.append("llm: not covered")
+                return Draft(text="", citations=[], answerer=self.name, coverage=0.0, notes=fallback.notes)
+            used = check_citations(text, len(chunks))
+        except concurrent.futures.TimeoutError:
+            fallback.notes.append(f"llm timed out after {self.timeout:.0f}s; extractive answer used")
+            log.warning("LLM answer timed out; using the extractive answer")
+            return fallback
+        except UncitedAnswer as exc:
+            fallback.notes.append(f"llm answer rejected ({exc}); extractive answer used")
+            log.warning("LLM answer rejected: %s", exc)
+            return fallback
+        except Exception as exc:  # provider errors of every kind
+            fallback.notes.append(f"llm error ({type(exc).__name__}); extractive answer used")
+            log.warning("LLM error %s; using the extractive answer", type(exc).__name__)
+            return fallback
+        # renumber passage citations into per-document source numbers
+        book = CitationBook()
+        mapping = {n: book.number(chunks[n - 1]) for n in used}
+        text = _CITATION.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
+        text = re.sub(r"(\[\d+\])(?:\1)+", r"\1", text)
+        return Draft(text=text, citations=book.citations, answerer=self.name, coverage=fallback.coverage)

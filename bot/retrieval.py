@@ -1,0 +1,284 @@
+"""Query preparation and hybrid retrieval: keyword (BM25) + dense (Chroma), fused, reranked.
+
+Knows nothing about Slack. Talks to the index only through `bot.index.Index`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol, Sequence
+
+import numpy as np
+import yaml
+
+from bot.index import Index, analyze
+from bot.types import ScoredChunk
+
+Mode = Literal["bm25", "dense", "hybrid"]
+
+# ------------------------------------------------------------------------------------------
+# Query preparation
+# ------------------------------------------------------------------------------------------
+_USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#C[A-Z0-9]+\|([^>]*)>|<#C[A-Z0-9]+>")
+_SUBTEAM = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
+_SPECIAL = re.compile(r"<!(?:here|channel|everyone)(?:\|[^>]*)?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+_EMOJI = re.compile(r":(?:\+1|-1|100|1234|[a-z0-9_+\-]*[a-z][a-z0-9_+\-]*):(?::skin-tone-\d:)?")
+_SPACES = re.compile(r"\s+")
+
+
+def strip_slack_markup(text: str) -> str:
+    """Turn Slack's wire format into the plain question a person typed."""
+    text = _USER_MENTION.sub(" ", text or "")
+    text = _CHANNEL.sub(lambda m: f"#{m.group(1)}" if m.group(1) else " ", text)
+    text = _SUBTEAM.sub(lambda m: m.group(1) or " ", text)
+    text = _SPECIAL.sub(" ", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _EMOJI.sub(" ", text)
+    text = html.unescape(text)
+    text = re.sub(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)", " ", text)  # bold/italic/strike/code markers
+    return _SPACES.sub(" ", text).strip()
+
+
+SYSTEM_PATTERNS = {
+    "emis": re.compile(r"\b(emis(?:\s*web)?|emas)\b", re.I),
+    "systmone": re.compile(r"\b(systm\s*one|s1|tpp|systmonline)\b", re.I),
+}
+
+
+def detect_systems(text: str) -> list[str]:
+    return [name for name, pattern in SYSTEM_PATTERNS.items() if pattern.search(text)]
+
+
+class Glossary:
+    """Acronyms and synonyms from knowledge/glossary.yaml: term -> expansions appended to a query."""
+
+    def __init__(self, entries: dict[str, list[str]] | None = None):
+        self.entries = {str(k): [str(v) for v in vs] for k, vs in (entries or {}).items() if vs}
+        self._patterns = [
+            (term, re.compile(r"(?<![\w])" + re.escape(term).replace(r"\ ", r"[\s\-]+") + r"(?![\w])", re.I))
+            for term in sorted(self.entries, key=len, reverse=True)
+        ]
+
+    @classmethod
+    def load(cls, path: Path) -> "Glossary":
+        if not path.exists():
+            return cls({})
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: expected a mapping of term -> list of expansions")
+        entries = {}
+        for term, expansions in data.items():
+            if isinstance(expansions, str):
+                expansions = [expansions]
+            if isinstance(expansions, list):
+                entries[str(term)] = [str(e) for e in expansions]
+        return cls(entries)
+
+    def matches(self, text: str) -> list[str]:
+        return [term for term, pattern in self._patterns if pattern.search(text)]
+
+    def expand(self, text: str) -> str:
+        extra: list[str] = []
+        for term in self.matches(text):
+            for expansion in self.entries[term]:
+                if expansion.lower() not in text.lower() and expansion not in extra:
+                    extra.append(expansion)
+        return f"{text} {' '.join(extra)}".strip() if extra else text
+
+
+@dataclass
+class PreparedQuery:
+    raw: str  # what the user sent (may hold identifiers: never log or store it)
+    text: str  # markup stripped, identifiers redacted: what we answer and record
+    retrieval_text: str  # text + the thread's earlier question for follow-ups
+    expanded: str  # retrieval_text + glossary expansions (keyword side)
+    systems: list[str]
+    glossary_terms: list[str]
+
+
+_FOLLOW_UP = re.compile(
+    r"^(and|also|what about|how about|same for|what if|does that|is that|and if|but|ok and|so)\b|\b(that|those|them|it|this|they)\b",
+    re.I,
+)
+
+
+def is_follow_up(text: str) -> bool:
+    """A short question that leans on the previous one ("and for under-16s?")."""
+    words = text.split()
+    return len(words) <= 8 and bool(_FOLLOW_UP.search(text))
+
+
+_PLACEHOLDER = re.compile(r"\[(?:NHS number|date of birth|name|phone number|email|postcode)\]")
+
+
+def prepare_query(text_redacted: str, glossary: Glossary, history: Sequence[str] = ()) -> PreparedQuery:
+    """`text_redacted` has been through the identifier guard; its placeholders carry no meaning for
+    retrieval, so they are dropped from what is searched (the recorded question keeps them)."""
+    clean = strip_slack_markup(text_redacted)
+    searchable = _SPACES.sub(" ", _PLACEHOLDER.sub(" ", clean)).strip(" ,;:-")
+    retrieval_text = searchable
+    if history and is_follow_up(searchable):
+        retrieval_text = f"{_PLACEHOLDER.sub(' ', strip_slack_markup(history[-1]))} {searchable}"
+    return PreparedQuery(
+        raw=text_redacted,
+        text=clean,
+        retrieval_text=retrieval_text,
+        expanded=glossary.expand(retrieval_text),
+        systems=detect_systems(retrieval_text),
+        glossary_terms=glossary.matches(retrieval_text),
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# Fusion and reranking
+# ------------------------------------------------------------------------------------------
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None) -> dict[str, float]:
+    """RRF: sum over rankings of weight / (k + rank). Ranks start at 1."""
+    fused: dict[str, float] = {}
+    weights = weights or [1.0] * len(rankings)
+    for ranking, weight in zip(rankings, weights):
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
+    return fused
+
+
+class Reranker(Protocol):
+    """Re-scores a bounded candidate pool. A cross-encoder would slot in here; none installs offline
+    from PyPI with bundled weights (see README), so the default uses bi-encoder and lexical features."""
+
+    def rerank(self, query: PreparedQuery, query_vector: np.ndarray, candidates: list[ScoredChunk], vectors: dict[str, np.ndarray]) -> list[ScoredChunk]: ...
+
+
+@dataclass
+class FeatureReranker:
+    """Score = cosine(query, chunk) + lexical coverage of the query's terms + system match.
+
+    Weights were tuned on the dev questions with `gpbot eval` (MRR), see README."""
+
+    w_dense: float = 1.0
+    w_lexical: float = 0.45
+    w_title: float = 0.15
+    system_bonus: float = 0.06
+    other_system_penalty: float = 0.08
+
+    def rerank(self, query, query_vector, candidates, vectors):
+        terms = set(analyze(query.expanded))
+        core = set(analyze(query.retrieval_text))
+        out = []
+        for cand in candidates:
+            chunk = cand.chunk
+            vector = vectors.get(chunk.chunk_id)
+            cosine = float(vector @ query_vector) if vector is not None else (cand.dense or 0.0)
+            body = set(analyze(chunk.text))
+            head = set(analyze(" ".join([chunk.title, *chunk.heading_path])))
+            lexical = len(core & (body | head)) / max(1, len(core))
+            expanded_hit = len((terms - core) & body) / max(1, len(terms - core)) if terms - core else 0.0
+            title = len(core & head) / max(1, len(core))
+            score = self.w_dense * cosine + self.w_lexical * (0.8 * lexical + 0.2 * expanded_hit) + self.w_title * title
+            systems = set(chunk.clinical_systems)
+            if query.systems:
+                if systems & set(query.systems):
+                    score += self.system_bonus
+                elif systems and "any" not in systems:
+                    score -= self.other_system_penalty
+            out.append(cand.model_copy(update={"score": score, "dense": cosine}))
+        out.sort(key=lambda c: c.score, reverse=True)
+        return out
+
+
+def collapse(candidates: list[ScoredChunk], vectors: dict[str, np.ndarray], *, per_doc: int = 2, near_duplicate: float = 0.95) -> list[ScoredChunk]:
+    """Drop near-duplicate chunks (cosine ≥ threshold) and keep at most `per_doc` chunks per document."""
+    kept: list[ScoredChunk] = []
+    per_doc_count: dict[str, int] = {}
+    for cand in candidates:
+        doc = cand.chunk.doc_id
+        if per_doc_count.get(doc, 0) >= per_doc:
+            continue
+        vector = vectors.get(cand.chunk.chunk_id)
+        if vector is not None and any(
+            (other := vectors.get(k.chunk.chunk_id)) is not None and float(vector @ other) >= near_duplicate for k in kept
+        ):
+            continue
+        kept.append(cand)
+        per_doc_count[doc] = per_doc_count.get(doc, 0) + 1
+    return kept
+
+
+# ------------------------------------------------------------------------------------------
+# The retriever
+# ------------------------------------------------------------------------------------------
+@dataclass
+class Retrieval:
+    query: PreparedQuery
+    query_vector: np.ndarray | None
+    results: list[ScoredChunk]  # final context, best first
+    candidates: int
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def top_score(self) -> float:
+        return max((r.score for r in self.results), default=0.0)
+
+    @property
+    def top_dense(self) -> float:
+        return max((r.dense or 0.0 for r in self.results), default=0.0)
+
+
+class Retriever:
+    def __init__(self, index: Index, *, reranker: Reranker | None = None, pool: int = 30, rrf_k: int = 60):
+        self.index = index
+        self.reranker = reranker or FeatureReranker()
+        self.pool = min(pool, 30)
+        self.rrf_k = rrf_k
+
+    def retrieve(self, query: PreparedQuery, *, k: int = 6, mode: Mode = "hybrid", query_vector: np.ndarray | None = None) -> Retrieval:
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        if query_vector is None and mode != "bm25":
+            query_vector = self.index.embedder.embed_query(query.retrieval_text)
+        timings["embed"] = (time.perf_counter() - t0) * 1000
+
+        t1 = time.perf_counter()
+        dense = self.index.dense_search(query_vector, self.pool) if mode != "bm25" else []
+        timings["dense"] = (time.perf_counter() - t1) * 1000
+        t2 = time.perf_counter()
+        keyword = self.index.keyword_search(query.expanded, self.pool) if mode != "dense" else []
+        timings["keyword"] = (time.perf_counter() - t2) * 1000
+
+        t3 = time.perf_counter()
+        by_id: dict[str, ScoredChunk] = {}
+        for hit in [*dense, *keyword]:
+            seen = by_id.get(hit.chunk.chunk_id)
+            if seen is None:
+                by_id[hit.chunk.chunk_id] = hit
+            else:
+                by_id[hit.chunk.chunk_id] = seen.model_copy(
+                    update={"dense": seen.dense if seen.dense is not None else hit.dense,
+                            "keyword": seen.keyword if seen.keyword is not None else hit.keyword}
+                )
+        fused = reciprocal_rank_fusion(
+            [[h.chunk.chunk_id for h in dense], [h.chunk.chunk_id for h in keyword]], k=self.rrf_k
+        )
+        pool_ids = sorted(fused, key=fused.get, reverse=True)[: self.pool]
+        candidates = [by_id[i].model_copy(update={"score": fused[i]}) for i in pool_ids]
+
+        # The reranker's score is the evidence measure in every mode; only hybrid mode also orders by it.
+        vectors = self.index.vectors(pool_ids)
+        if query_vector is None:  # bm25 mode: no dense side, so the reranker needs the query vector
+            query_vector = self.index.embedder.embed_query(query.retrieval_text)
+        reranked = self.reranker.rerank(query, query_vector, candidates, vectors)
+        if mode == "hybrid":
+            ranked = reranked
+        else:
+            order = {c.chunk.chunk_id: i for i, c in enumerate(
+                sorted(candidates, key=lambda c: c.dense or 0.0, reverse=True) if mode == "dense" else candidates)}
+            ranked = sorted(reranked, key=lambda c: order[c.chunk.chunk_id])
+        results = collapse(ranked, vectors)[:k]
+        timings["rerank"] = (time.perf_counter() - t3) * 1000
+        return Retrieval(query=query, query_vector=query_vector, results=results, candidates=len(candidates), timings_ms=timings)

@@ -1,0 +1,382 @@
+"""An `Answer` as a Slack message: Block Kit built with slack_sdk's model classes, plus plain text.
+
+    answer_message(answer, answer_id=…, channel=…, thread_ts=…) -> (text, blocks)
+
+Layout (top to bottom): a "Verified by the support team" label when it applies; the answer in mrkdwn
+sections (each ≤ 3,000 characters, the whole answer capped well under Slack's message limits); the
+sources (or, when the guidance does not cover the question, the closest sources) as a context block
+`[n] <url|title> · publisher · date`; the native 👍/👎 `feedback_buttons` (action id `feedback`) in a
+`context_actions` block; an actions block with "Ask the support team" (action id `escalate`).
+`text` is always a plain fallback for notifications and screen readers.
+
+Nothing here sees the raw question: only `Answer`, whose question is already redacted by the core.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextActionsBlock,
+    ContextBlock,
+    DividerBlock,
+    FeedbackButtonObject,
+    FeedbackButtonsElement,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot import prompts
+from bot.slack.review_blocks import escalate_value, feedback_value
+from bot.types import Answer, AnswerKind, Citation
+
+FEEDBACK_ACTION = "feedback"
+ESCALATE_ACTION = "escalate"
+SHARE_ACTION = "share_answer"
+
+SECTION_LIMIT = 3000  # Slack rejects section text over 3,000 characters
+ANSWER_LIMIT = 9000  # the whole answer body; keeps the message far from the ~13k cumulative limit
+FALLBACK_LIMIT = 3000
+MAX_SOURCES = 10
+ESCALATE_LABEL = "Ask the support team"
+VERIFIED_LABEL = "✅ Verified by the support team"
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+# ------------------------------------------------------------------ Markdown → mrkdwn
+def escape(text: str) -> str:
+    """Escape the three characters Slack treats as control characters in mrkdwn."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_CODE_BLOCK = re.compile(r"```.*?```", re.S)
+_CODE_SPAN = re.compile(r"`[^`\n]+`")
+_MD_LINK = re.compile(r"\[([^\[\]\n]+)\]\(\s*(https?://[^\s)]+)\s*\)")
+_BARE_URL = re.compile(r"(?<![<|(])\bhttps?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__")
+_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+_BULLET = re.compile(r"^(\s*)[-*+]\s+", re.M)
+
+
+def _link_label(label: str) -> str:
+    return escape(label).replace("|", "¦")
+
+
+def to_mrkdwn(markdown: str) -> str:
+    """Convert the core's Markdown to Slack mrkdwn.
+
+    `**bold**`/`__bold__` → `*bold*`, `~~x~~` → `~x~`, `[label](url)` → `<url|label>`, `# Heading` →
+    `*Heading*`, `- item` → `• item`; `&`, `<`, `>` escaped everywhere except inside the links this
+    function makes; `[n]` citation markers, `*x*`, `_x_` and code are kept as they are.
+    """
+    if not markdown:
+        return ""
+    kept: list[str] = []
+
+    def keep(value: str) -> str:
+        kept.append(value)
+        return f"\x00{len(kept) - 1}\x00"
+
+    text = markdown.replace("\x00", "")
+    text = _CODE_BLOCK.sub(lambda m: keep(escape(m.group(0))), text)
+    text = _CODE_SPAN.sub(lambda m: keep(escape(m.group(0))), text)
+    text = _MD_LINK.sub(lambda m: keep(f"<{m.group(2)}|{_link_label(m.group(1))}>"), text)
+    text = _BARE_URL.sub(lambda m: keep(f"<{m.group(0)}>"), text)
+    text = escape(text)
+    text = _HEADING.sub(lambda m: f"*{m.group(1).strip('*')}*", text)
+    text = _BOLD.sub(lambda m: f"*{m.group(1) or m.group(2)}*", text)
+    text = _STRIKE.sub(r"~\1~", text)
+    text = _BULLET.sub(lambda m: f"{m.group(1)}• ", text)
+    return re.sub(r"\x00(\d+)\x00", lambda m: kept[int(m.group(1))], text)
+
+
+def to_plain(markdown: str) -> str:
+    """The answer as plain text for the `text` fallback: links as `label (url)`, no emphasis marks."""
+    text = _MD_LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", markdown or "")
+    text = _BOLD.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _HEADING.sub(lambda m: m.group(1), text)
+    return escape(text)
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def split_sections(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Split mrkdwn into pieces ≤ limit, at paragraph, then line, then word boundaries."""
+    pieces: list[str] = []
+    current = ""
+    for paragraph in re.split(r"(\n{2,})", text):
+        if len(current) + len(paragraph) <= limit:
+            current += paragraph
+            continue
+        if current.strip():
+            pieces.append(current.strip("\n"))
+        current = ""
+        while len(paragraph) > limit:
+            cut = paragraph.rfind("\n", 0, limit)
+            if cut < limit // 2:
+                cut = paragraph.rfind(" ", 0, limit)
+            if cut < limit // 2:
+                cut = limit
+            pieces.append(paragraph[:cut].strip("\n"))
+            paragraph = paragraph[cut:].lstrip(" \n")
+        current = paragraph
+    if current.strip():
+        pieces.append(current.strip("\n"))
+    return [p for p in pieces if p.strip()] or [""]
+
+
+# ------------------------------------------------------------------ pieces
+def source_line(c: Citation) -> str:
+    title = _link_label(c.title or c.doc_id or "source")
+    label = f"<{c.url}|{title}>" if c.url.startswith(("https://", "http://")) else title
+    if c.section:
+        label += f" — {escape(c.section)}"
+    date = c.published or (f"reviewed {c.last_reviewed}" if c.last_reviewed else "")
+    extras = [escape(x) for x in (c.publisher, date) if x]
+    return " · ".join([f"[{c.number}] {label}", *extras])
+
+
+def sources_block(citations: Sequence[Citation], heading: str) -> ContextBlock | None:
+    if not citations:
+        return None
+    lines = [source_line(c) for c in citations[:MAX_SOURCES]]
+    elements: list[MarkdownTextObject] = []
+    current = f"*{heading}*"
+    for line in lines:
+        line = truncate(line, 1000)
+        if len(current) + 1 + len(line) > 2900:
+            elements.append(MarkdownTextObject(text=current))
+            current = line
+        else:
+            current += "\n" + line
+    elements.append(MarkdownTextObject(text=current))
+    return ContextBlock(block_id="sources", elements=elements[:10])
+
+
+def verified_label(answer: Answer) -> str | None:
+    if answer.kind is not AnswerKind.verified or answer.verified is None:
+        return None
+    author = (answer.verified.author or "").strip()
+    who = f"<@{author}>" if _USER_ID.match(author) else escape(author)
+    when = answer.verified.created.strftime("%-d %b %Y")
+    details = ", ".join(x for x in (who, when) if x)
+    return f"{VERIFIED_LABEL} ({details})" if details else VERIFIED_LABEL
+
+
+def feedback_block(answer_id: str) -> ContextActionsBlock:
+    return ContextActionsBlock(
+        block_id="feedback",
+        elements=[
+            FeedbackButtonsElement(
+                action_id=FEEDBACK_ACTION,
+                positive_button=FeedbackButtonObject(
+                    text="👍", accessibility_label="This answer helped", value=feedback_value(answer_id, "up")
+                ),
+                negative_button=FeedbackButtonObject(
+                    text="👎",
+                    accessibility_label="This answer was wrong or unhelpful",
+                    value=feedback_value(answer_id, "down"),
+                ),
+            )
+        ],
+    )
+
+
+def escalate_block(answer_id: str | None, channel: str | None, thread_ts: str | None) -> ActionsBlock:
+    return ActionsBlock(
+        block_id="escalate",
+        elements=[
+            ButtonElement(
+                text=ESCALATE_LABEL,
+                action_id=ESCALATE_ACTION,
+                value=escalate_value(answer_id, channel, thread_ts),
+            )
+        ],
+    )
+
+
+def _body_sections(answer: Answer) -> list[SectionBlock]:
+    body = to_mrkdwn(truncate(answer.text or "", ANSWER_LIMIT))
+    return [SectionBlock(text=MarkdownTextObject(text=piece or " ")) for piece in split_sections(body)][:30]
+
+
+def _fallback(answer: Answer, prefix: str = "") -> str:
+    sources = answer.citations or answer.closest
+    lines = [prefix + to_plain(answer.text or "")]
+    if sources:
+        heading = "Sources" if answer.citations else "Closest sources"
+        lines.append(f"{heading}: " + "; ".join(f"[{c.number}] {escape(c.title)}" for c in sources[:MAX_SOURCES]))
+    return truncate("\n\n".join(lines), FALLBACK_LIMIT)
+
+
+# ------------------------------------------------------------------ messages
+def answer_blocks(
+    answer: Answer,
+    *,
+    answer_id: str | None,
+    channel: str | None,
+    thread_ts: str | None,
+    preamble: Sequence[Block] = (),
+    extra_actions: Sequence[ButtonElement] = (),
+) -> list[Block]:
+    blocks: list[Block] = list(preamble)
+    label = verified_label(answer)
+    if label:
+        blocks.append(ContextBlock(block_id="verified", elements=[MarkdownTextObject(text=label)]))
+    blocks.extend(_body_sections(answer))
+    if answer.citations:
+        src = sources_block(answer.citations, "Sources")
+    else:
+        src = sources_block(answer.closest, "Closest sources")
+    if src is not None:
+        blocks.append(src)
+    if answer_id:
+        blocks.append(feedback_block(answer_id))
+    actions = escalate_block(answer_id, channel, thread_ts)
+    if extra_actions:
+        actions.elements = [*extra_actions, *actions.elements]
+    blocks.append(actions)
+    return blocks
+
+
+def answer_message(
+    answer: Answer, *, answer_id: str | None, channel: str | None, thread_ts: str | None
+) -> tuple[str, list[dict]]:
+    """(fallback text, blocks as dicts) for the threaded answer."""
+    blocks = answer_blocks(answer, answer_id=answer_id, channel=channel, thread_ts=thread_ts)
+    prefix = "✅ Verified by the support team: " if verified_label(answer) else ""
+    return _fallback(answer, prefix), to_dicts(blocks)
+
+
+def question_block(question: str, who: str | None = None) -> SectionBlock:
+    q = truncate(" ".join((question or "").split()), 500)
+    lead = f"<@{who}> asked" if who else "You asked"
+    return SectionBlock(block_id="question", text=MarkdownTextObject(text=f"{lead}: _{escape(q)}_"))
+
+
+def share_value(answer_id: str | None, channel: str, question: str) -> str:
+    return json.dumps({"a": answer_id, "c": channel, "q": truncate(question, 1200)}, separators=(",", ":"))
+
+
+def command_message(answer: Answer, *, answer_id: str | None, channel: str) -> tuple[str, list[dict]]:
+    """The ephemeral reply to /recordsaccess: the question restated, the answer, and "Share in channel"."""
+    share = ButtonElement(
+        text="Share in channel",
+        action_id=SHARE_ACTION,
+        value=share_value(answer_id, channel, answer.question),
+        style="primary",
+    )
+    blocks = answer_blocks(
+        answer,
+        answer_id=answer_id,
+        channel=channel,
+        thread_ts=None,
+        preamble=[question_block(answer.question)],
+        extra_actions=[share],
+    )
+    text = _fallback(answer, prefix=f"You asked: {escape(truncate(answer.question, 300))}\n\n")
+    return text, to_dicts(blocks)
+
+
+def shared_message(answer: Answer, *, answer_id: str | None, channel: str, user: str | None) -> tuple[str, list[dict]]:
+    """The answer as posted in the channel by "Share in channel"."""
+    blocks = answer_blocks(
+        answer, answer_id=answer_id, channel=channel, thread_ts=None, preamble=[question_block(answer.question, user)]
+    )
+    who = f"<@{user}> shared" if user else "Shared"
+    return _fallback(answer, prefix=f"{who}: {escape(truncate(answer.question, 300))}\n\n"), to_dicts(blocks)
+
+
+def error_message(channel: str | None, thread_ts: str | None) -> tuple[str, list[dict]]:
+    """The visible apology when answering failed, with the escalate button."""
+    blocks = [
+        SectionBlock(block_id="error", text=MarkdownTextObject(text=f":warning: {prompts.ANSWER_FAILED}")),
+        escalate_block(None, channel, thread_ts),
+    ]
+    return to_plain(prompts.ANSWER_FAILED), to_dicts(blocks)
+
+
+def kinds_text(kinds: Sequence[str]) -> str:
+    names = {"nhs_number": "NHS number", "date_of_birth": "date of birth"}
+    words = [names.get(k, k.replace("_", " ")) for k in kinds] or ["patient details"]
+    return ", ".join(words)
+
+
+def pii_warning_text(answer: Answer) -> str:
+    return ":warning: " + prompts.PII_WARNING.format(kinds=kinds_text(answer.pii_kinds))
+
+
+REFUSAL_TEXT = (
+    "Sorry, I only answer in the channels my administrators have set up for me. "
+    "You can ask me in a direct message instead."
+)
+EMPTY_QUESTION_TEXT = "Ask me a question about patients' online access to GP records, e.g. `/recordsaccess how do I switch on prospective access in EMIS Web?`"
+
+
+# ------------------------------------------------------------------ App Home
+def home_view(info, *, review_enabled: bool = False) -> View:
+    """The App Home tab: what the bot covers and doesn't, how it treats patient details, and freshness."""
+
+    def section(text: str) -> SectionBlock:
+        return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT)))
+
+    if info is not None and getattr(info, "chunks", 0):
+        freshness = (
+            f"{info.documents} guidance documents ({info.chunks} passages). "
+            f"Newest review date: *{escape(info.newest_reviewed or 'unknown')}*; oldest: "
+            f"*{escape(info.oldest_reviewed or 'unknown')}*. Last refreshed: *{escape(_short_time(info.last_ingest))}*."
+        )
+    else:
+        freshness = "The guidance index is not loaded yet, so I can't answer at the moment."
+    review = (
+        "Use 👍/👎 under an answer, or *Ask the support team*, and a person will look at it."
+        if review_enabled
+        else "Use 👍/👎 under an answer, or *Ask the support team*, to flag an answer."
+    )
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text="Online access to GP records: guidance assistant")),
+        section("*What I cover*\n" + escape(prompts.SCOPE_SUMMARY) + "\nEvery answer cites its sources."),
+        section(
+            "*What I don't do*\n• No clinical advice about a patient, and no decisions about an individual "
+            "patient's record.\n• If the guidance I hold doesn't cover a question, I say so and show the closest "
+            "sources rather than guess.\n• I'm not a substitute for your practice's safeguarding lead, "
+            "Caldicott guardian or data protection officer."
+        ),
+        section(
+            "*Patient details*\nPlease never paste patient details (NHS numbers, names, dates of birth, "
+            "addresses, phone numbers). If you do, I'll warn you privately and answer only the general "
+            "question: the details are removed before anything is stored, and I never repeat them. "
+            "Please delete the message."
+        ),
+        section("*How fresh the guidance is*\n" + freshness),
+        DividerBlock(),
+        section(
+            "*How to ask*\n• Mention me in a channel: `@gpbot how do I switch on prospective access?` — "
+            "I reply in the thread, and follow-ups in that thread need no mention.\n• Send me a direct "
+            "message, or use the assistant pane.\n• `/recordsaccess your question` answers just for you, "
+            "with a button to share the answer in the channel.\n" + review
+        ),
+    ]
+    return View(type="home", blocks=blocks)
+
+
+def _short_time(value: str) -> str:
+    if not value:
+        return "unknown"
+    return value.replace("T", " ")[:16] + (" UTC" if "T" in value else "")
+
+
+def to_dicts(blocks: Sequence[Block]) -> list[dict]:
+    return [b.to_dict() if hasattr(b, "to_dict") else b for b in blocks]

@@ -1,0 +1,163 @@
+"""`gpbot serve`: the Slack bot.
+
+    gpbot serve                  Socket Mode (SLACK_BOT_TOKEN + SLACK_APP_TOKEN); health on 127.0.0.1:--port
+    gpbot serve --http --port N  Events API + interactivity at /slack/events (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET)
+    --refresh-every 24h          also run the default ingest in-process on that schedule
+
+With no Slack tokens at all it says so in one line and opens the local console instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+import sys
+import threading
+import time
+
+import typer
+
+log = logging.getLogger(__name__)
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_interval(value: str) -> float:
+    """'24h', '30m', '1d', '3600s' or '3600' → seconds (at least one minute)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", value or "", re.I)
+    if not match:
+        raise ValueError(f"not an interval: {value!r} (use e.g. 24h, 30m, 1d)")
+    seconds = float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()]
+    if seconds < 60:
+        raise ValueError("the refresh interval must be at least one minute")
+    return seconds
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def serve_command(
+    http: bool = typer.Option(False, "--http", help="Serve the Events API over HTTP instead of Socket Mode."),
+    port: int = typer.Option(3000, "--port", help="HTTP port (in Socket Mode: the health/metrics port)."),
+    refresh_every: str | None = typer.Option(
+        None, "--refresh-every", help="e.g. 24h: run the default ingest in-process on a schedule"
+    ),
+) -> None:
+    """Run the Slack bot: Socket Mode with SLACK_APP_TOKEN, or HTTP with --http."""
+    from bot.cli import settings_or_exit
+
+    settings = settings_or_exit()
+    if settings.slack_bot_token is None and settings.slack_app_token is None and settings.slack_signing_secret is None:
+        from bot.console import run_console
+
+        typer.echo("No Slack tokens configured (SLACK_BOT_TOKEN etc.): opening the local console instead.", err=True)
+        raise typer.Exit(run_console(settings))
+    if settings.slack_bot_token is None:
+        _fail("Configuration error: SLACK_BOT_TOKEN: required to connect to Slack")
+    use_http = http or settings.slack_app_token is None
+    if use_http and settings.slack_signing_secret is None:
+        _fail("Configuration error: SLACK_SIGNING_SECRET: required for HTTP mode"
+              + ("" if http else " (or set SLACK_APP_TOKEN for Socket Mode)"))
+    interval = None
+    if refresh_every:
+        try:
+            interval = parse_interval(refresh_every)
+        except ValueError as exc:
+            _fail(f"--refresh-every: {exc}")
+
+    from bot.slack.app import BotServices, build_app, install_log_scrubbing
+    from bot.slack.server import BotHttpServer
+
+    install_log_scrubbing(settings)
+    services = build_services(settings)
+    app = build_app(services, socket_mode=not use_http)
+    stop = threading.Event()
+    if interval:
+        start_refresh(services, app.client, interval, stop)
+
+    if use_http:
+        server = BotHttpServer(services, app, host="0.0.0.0", port=port)
+        typer.echo(f"gpbot: HTTP mode on port {port} (POST /slack/events, GET /healthz /readyz /metrics)", err=True)
+        server.run()  # uvicorn handles SIGINT/SIGTERM
+        stop.set()
+        return
+
+    from bot.slack.socket_mode import connect, is_connected
+
+    handler = connect(app, settings.slack_app_token.get_secret_value())
+    health = BotHttpServer(services, None, host="127.0.0.1", port=port, is_connected=lambda: is_connected(handler))
+    try:
+        health.start()
+    except Exception as exc:  # the port is taken: the bot still runs
+        typer.echo(f"gpbot: health endpoint not started on 127.0.0.1:{port} ({type(exc).__name__})", err=True)
+        health = None
+    typer.echo(f"gpbot: Socket Mode connected; health on 127.0.0.1:{port}/healthz", err=True)
+
+    def _stop(*_):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    stop.wait()
+    handler.close()
+    if health is not None:
+        health.stop()
+    services.close()
+
+
+def build_services(settings):
+    """The real services: the answering core (warmed up) and the review store (None if it will not open)."""
+    from bot.pipeline import build_assistant
+    from bot.slack.app import BotServices
+
+    assistant = build_assistant(settings)
+    try:
+        assistant.warm_up()
+    except Exception as exc:
+        log.warning("warm-up failed (%s); the first question will be slower", type(exc).__name__)
+    review = None
+    try:
+        from bot.review.service import ReviewService
+
+        review = ReviewService.from_settings(settings, index=assistant.index)
+    except Exception as exc:
+        log.error("the review store could not be opened (%s): answers are not recorded", type(exc).__name__)
+    return BotServices(settings=settings, assistant=assistant, review=review)
+
+
+def start_refresh(services, client, interval: float, stop: threading.Event) -> threading.Thread:
+    """Run the default ingest every `interval` seconds in a daemon thread; then post due stale-answer cards."""
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            started = time.monotonic()
+            try:
+                from ingest.pipeline import run_ingest
+
+                summary = run_ingest(services.settings, None, index=services.assistant.index, progress=False)
+                log.info("scheduled ingest: %s passages, %d added, %d updated, %d deleted, %d failed in %.0f s",
+                         summary.chunks, len(summary.added), len(summary.updated), len(summary.deleted),
+                         len(summary.failed), time.monotonic() - started)
+            except Exception as exc:
+                log.error("scheduled ingest failed: %s", type(exc).__name__)
+                continue
+            try:
+                from bot.slack.listeners.review import post_due_stale_cards
+            except ImportError:
+                continue
+            try:
+                post_due_stale_cards(client, services)
+            except Exception as exc:
+                log.warning("posting stale-answer cards failed: %s", type(exc).__name__)
+
+    thread = threading.Thread(target=loop, name="gpbot-refresh", daemon=True)
+    thread.start()
+    return thread
+
+
+if __name__ == "__main__":  # pragma: no cover
+    typer.run(serve_command)
+    sys.exit(0)

@@ -1,0 +1,76 @@
+"""Buttons owned by the Slack app (the review workflow owns `feedback`, `escalate` and `review_*`):
+
+- `share_answer` ("Share in channel" under a /recordsaccess answer): posts the recorded answer in the
+  channel, with who shared it and the (redacted) question, then replaces the ephemeral reply.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from bot.slack import blocks
+from bot.slack.listeners.events import api_call
+from bot.types import Answer, AnswerKind, Citation
+
+log = logging.getLogger(__name__)
+
+
+def _load_answer(services, answer_id: str | None, question: str) -> Answer | None:
+    """The answer as recorded (so the channel sees what the user saw); re-answered if there is no record."""
+    if answer_id and services.review is not None:
+        try:
+            rec = services.review.get_answer(answer_id)
+        except Exception as exc:
+            log.warning("loading the recorded answer failed: %s", type(exc).__name__)
+            rec = None
+        if rec is not None:
+            kind = AnswerKind(rec.kind) if rec.kind in AnswerKind._value2member_map_ else AnswerKind.answered
+            cites = [Citation.model_validate(c) for c in (rec.citations or [])]
+            verified = None
+            if rec.verified_id:
+                try:
+                    verified = services.review.get_verified(rec.verified_id)
+                except Exception:
+                    verified = None
+            return Answer(
+                question=rec.question or question, text=rec.answer_text or "", kind=kind,
+                citations=[] if kind is AnswerKind.not_covered else cites,
+                closest=cites if kind is AnswerKind.not_covered else [],
+                confidence=rec.confidence or 0.0, verified=verified,
+            )
+    if not question:
+        return None
+    try:
+        return services.assistant.answer(question)
+    except Exception as exc:
+        log.error("re-answering for share failed: %s", type(exc).__name__)
+        return None
+
+
+def register(app, services) -> None:
+    @app.action(blocks.SHARE_ACTION)
+    def on_share(ack, body: dict, action: dict, client, respond) -> None:
+        ack()
+        try:
+            value = json.loads(action.get("value") or "{}")
+        except ValueError:
+            value = {}
+        if not isinstance(value, dict):
+            value = {}
+        user = (body.get("user") or {}).get("id")
+        channel = value.get("c") or (body.get("channel") or {}).get("id")
+        answer_id = value.get("a")
+        answer = _load_answer(services, answer_id, value.get("q") or "")
+        if answer is None or not channel:
+            respond(text="Sorry, I couldn't find that answer any more. Please ask again.",
+                    response_type="ephemeral", replace_original=False)
+            return
+        text, blocks_ = blocks.shared_message(answer, answer_id=answer_id, channel=channel, user=user)
+        resp = api_call(services, client, "chat_postMessage", channel=channel, text=text, blocks=blocks_,
+                        unfurl_links=False, unfurl_media=False)
+        if resp is None:
+            respond(text="I couldn't post in this channel. Invite me first (`/invite @gpbot`), or share it yourself.",
+                    response_type="ephemeral", replace_original=False)
+            return
+        respond(text=f"Shared in <#{channel}>.", response_type="ephemeral", replace_original=True)

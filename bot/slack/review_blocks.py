@@ -1,0 +1,332 @@
+"""Block Kit for the review workflow, built with slack_sdk's models.
+
+Button values (agreed with the Slack app, which builds the answer message's buttons):
+- `feedback` (the `feedback_buttons` element in a `context_actions` block): each button's value is
+  `feedback_value(answer_id, vote)` = compact JSON `{"a": "<answer id>", "v": "up"|"down"}`.
+- `escalate` ("Ask the support team" button): `escalate_value(answer_id, channel, thread_ts)` =
+  `{"a": "<answer id or null>", "c": "<channel id>", "t": "<thread ts or null>"}`.
+- review card buttons `review_approve` / `review_correct` / `review_dismiss`: `{"i": "<review item id>"}`.
+Modals carry their ids in `private_metadata` (JSON, same short keys).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any, Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextActionsBlock,
+    ContextBlock,
+    DividerBlock,
+    FeedbackButtonObject,
+    FeedbackButtonsElement,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+FEEDBACK_ACTION = "feedback"
+ESCALATE_ACTION = "escalate"
+APPROVE_ACTION = "review_approve"
+CORRECT_ACTION = "review_correct"
+DISMISS_ACTION = "review_dismiss"
+CORRECTION_CALLBACK = "review_correction"
+COMMENT_CALLBACK = "review_feedback_comment"
+ANSWER_BLOCK = "answer"
+ANSWER_INPUT = "answer"
+COMMENT_BLOCK = "comment"
+COMMENT_INPUT = "comment"
+CORRECTED_LABEL = "✅ Corrected by the support team"
+SECTION_LIMIT = 2900
+INPUT_LIMIT = 3000
+
+REASON_TITLES = {
+    "thumbs_down": "👎 An answer was marked unhelpful",
+    "not_covered": "❓ A question the guidance did not cover",
+    "escalated": "🙋 Someone asked for the support team",
+    "stale_verified": "⚠️ A verified answer needs review: its guidance changed",
+}
+STATUS_WORDS = {"approved": "✅ Approved", "corrected": "✏️ Corrected", "dismissed": "🗑️ Dismissed"}
+
+
+# ------------------------------------------------------------------ values
+def _compact(data: dict) -> str:
+    return json.dumps(data, separators=(",", ":"))
+
+
+def feedback_value(answer_id: str, vote: str) -> str:
+    if vote not in ("up", "down"):
+        raise ValueError("vote must be 'up' or 'down'")
+    return _compact({"a": answer_id, "v": vote})
+
+
+def escalate_value(answer_id: str | None, channel: str | None, thread_ts: str | None) -> str:
+    return _compact({"a": answer_id, "c": channel, "t": thread_ts})
+
+
+def item_value(item_id: str) -> str:
+    return _compact({"i": item_id})
+
+
+def parse_value(value: str | None) -> dict[str, Any]:
+    """Decode any of our button values; a bare string (older messages) is taken as the id."""
+    if not value:
+        return {}
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return {"a": value, "i": value}
+    return data if isinstance(data, dict) else {}
+
+
+def feedback_block(answer_id: str, block_id: str = "feedback") -> ContextActionsBlock:
+    """The 👍/👎 feedback buttons, for the Slack app's answer message (optional convenience)."""
+    return ContextActionsBlock(
+        block_id=block_id,
+        elements=[
+            FeedbackButtonsElement(
+                action_id=FEEDBACK_ACTION,
+                positive_button=FeedbackButtonObject(
+                    text="👍", accessibility_label="This answer helped", value=feedback_value(answer_id, "up")
+                ),
+                negative_button=FeedbackButtonObject(
+                    text="👎", accessibility_label="This answer was wrong or unhelpful",
+                    value=feedback_value(answer_id, "down"),
+                ),
+            )
+        ],
+    )
+
+
+# ------------------------------------------------------------------ text helpers
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def to_mrkdwn(markdown: str) -> str:
+    """Small Markdown → Slack mrkdwn: escapes &<>, **bold** → *bold*, [label](url) → <url|label>."""
+    links: list[str] = []
+
+    def keep_link(match: re.Match) -> str:
+        links.append(f"<{match.group(2)}|{escape(match.group(1)).replace('|', '¦')}>")
+        return f"\x00{len(links) - 1}\x00"
+
+    text = _MD_LINK.sub(keep_link, markdown)
+    text = escape(text)
+    text = _MD_BOLD.sub(r"*\1*", text)
+    text = re.sub(r"^#{1,6}\s*(.+)$", r"*\1*", text, flags=re.M)
+    return re.sub(r"\x00(\d+)\x00", lambda m: links[int(m.group(1))], text)
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def quote(text: str, limit: int = SECTION_LIMIT) -> str:
+    return "\n".join("> " + line for line in truncate(text, limit - 200).splitlines() or [""])
+
+
+def slack_date(when: dt.datetime) -> str:
+    epoch = int(when.timestamp())
+    fallback = when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def source_line(citations: Sequence[dict]) -> str:
+    parts = []
+    for c in citations[:8]:
+        title = escape(c.get("title") or c.get("doc_id") or "source").replace("|", "¦")
+        url = c.get("url") or ""
+        label = f"<{url}|{title}>" if url.startswith(("http://", "https://")) else title
+        extra = " · ".join(x for x in (c.get("publisher"), c.get("published")) if x)
+        parts.append(f"[{c.get('number', len(parts) + 1)}] {label}" + (f" · {escape(extra)}" if extra else ""))
+    return "\n".join(parts) if parts else "_no sources_"
+
+
+# ------------------------------------------------------------------ the review card
+def review_card(
+    *,
+    item: dict,
+    question: str,
+    answer_text: str,
+    citations: Sequence[dict],
+    kind: str | None = None,
+    confidence: float | None = None,
+    answerer: str | None = None,
+    asker: str | None = None,
+    channel: str | None = None,
+    permalink: str | None = None,
+    votes: dict[str, int] | None = None,
+    comments: Sequence[tuple[str, str]] = (),
+    stale_doc_ids: Sequence[str] = (),
+    verified_author: str | None = None,
+) -> tuple[str, list]:
+    """(fallback text, blocks) for a review card in its current state (open, or resolved: who, when)."""
+    reason = item["reason"]
+    stale = reason == "stale_verified"
+    title = REASON_TITLES.get(reason, "Review")
+    blocks: list = [HeaderBlock(text=PlainTextObject(text=truncate(title, 150)))]
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"*Question*\n{quote(escape(question))}", SECTION_LIMIT))))
+    label = "Verified answer" if stale else "Bot's answer"
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"*{label}*\n{quote(to_mrkdwn(answer_text))}", SECTION_LIMIT))))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"*Sources*\n{source_line(citations)}", SECTION_LIMIT))))
+
+    facts = []
+    if stale:
+        if stale_doc_ids:
+            facts.append("Changed or removed: " + ", ".join(f"`{escape(d)}`" for d in stale_doc_ids[:10]))
+        if verified_author:
+            facts.append(f"Verified by <@{verified_author}>" if verified_author.startswith(("U", "W")) else f"Verified by {escape(verified_author)}")
+        facts.append("Not given to anyone until a reviewer reinstates or corrects it.")
+    else:
+        if kind:
+            facts.append(f"Kind: *{kind}*")
+        if confidence is not None:
+            facts.append(f"Confidence: *{confidence:.2f}*")
+        if answerer:
+            facts.append(f"Answerer: {escape(answerer)}")
+        if asker:
+            facts.append(f"Asked by <@{asker}>" + (f" in <#{channel}>" if channel else ""))
+        if permalink:
+            facts.append(f"<{permalink}|View the thread>")
+        if votes and (votes.get("up") or votes.get("down")):
+            facts.append(f"👍 {votes.get('up', 0)} · 👎 {votes.get('down', 0)}")
+    if facts:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(" · ".join(facts), 2900))]))
+
+    if comments:
+        lines = "\n".join(f"<@{user}>: {escape(text)}" for user, text in comments[-5:])
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"*What was wrong*\n{lines}", SECTION_LIMIT))))
+
+    blocks.append(DividerBlock())
+    status = item.get("status", "open")
+    if status == "open":
+        value = item_value(item["id"])
+        if stale:
+            approve, correct, dismiss = "Still correct: reinstate", "Correct it", "Retire it"
+        else:
+            approve, correct, dismiss = "Approve & verify", "Correct", "Dismiss"
+        blocks.append(
+            ActionsBlock(
+                block_id="review",
+                elements=[
+                    ButtonElement(text=approve, action_id=APPROVE_ACTION, value=value, style="primary"),
+                    ButtonElement(text=correct, action_id=CORRECT_ACTION, value=value),
+                    ButtonElement(text=dismiss, action_id=DISMISS_ACTION, value=value, style="danger"),
+                ],
+            )
+        )
+    else:
+        word = STATUS_WORDS.get(status, status)
+        if stale and status == "approved":
+            word = "✅ Reinstated"
+        elif stale and status == "dismissed":
+            word = "🗑️ Retired"
+        when = item.get("resolved_at")
+        when_text = ""
+        if when:
+            when_dt = dt.datetime.fromisoformat(when) if isinstance(when, str) else when
+            when_text = f" on {slack_date(when_dt)}"
+        line = f"*{word}* by <@{item.get('reviewer')}>{when_text}"
+        if item.get("verified_id") and status in ("approved", "corrected") and not (stale and status == "approved"):
+            line += " · now a verified answer"
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=line)]))
+
+    fallback = f"{title}: {truncate(question, 200)}"
+    if status != "open":
+        fallback += f" ({STATUS_WORDS.get(status, status)})"
+    return fallback, blocks
+
+
+# ------------------------------------------------------------------ modals
+def correction_modal(
+    *, item_id: str, question: str, answer_text: str, citations: Sequence[dict], card_channel: str | None,
+    card_ts: str | None,
+) -> View:
+    metadata = _compact({"i": item_id, "cc": card_channel, "ct": card_ts})
+    return View(
+        type="modal",
+        callback_id=CORRECTION_CALLBACK,
+        title="Correct the answer",
+        submit="Send correction",
+        close="Cancel",
+        private_metadata=metadata,
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=truncate(f"*Question*\n{quote(escape(question))}", SECTION_LIMIT))),
+            ContextBlock(elements=[MarkdownTextObject(text=truncate(f"*Sources*\n{source_line(citations)}", 2900))]),
+            InputBlock(
+                block_id=ANSWER_BLOCK,
+                label="Corrected answer",
+                hint="Posted in the asker's thread as corrected by the support team, and given for this "
+                "question (and ones that mean the same) from now on.",
+                optional=False,
+                element=PlainTextInputElement(
+                    action_id=ANSWER_INPUT,
+                    multiline=True,
+                    initial_value=truncate(answer_text, INPUT_LIMIT) if answer_text else None,
+                    max_length=INPUT_LIMIT,
+                ),
+            ),
+        ],
+    )
+
+
+def comment_modal(*, answer_id: str, item_id: str | None, channel: str | None, thread_ts: str | None) -> View:
+    return View(
+        type="modal",
+        callback_id=COMMENT_CALLBACK,
+        title="What was wrong?",
+        submit="Send",
+        close="Skip",
+        private_metadata=_compact({"a": answer_id, "i": item_id, "c": channel, "t": thread_ts}),
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text="Thanks. The support team will look at this answer. If you can, say what was wrong "
+                    "or missing (please no patient details)."
+                )
+            ),
+            InputBlock(
+                block_id=COMMENT_BLOCK,
+                label="What was wrong? (optional)",
+                optional=True,
+                element=PlainTextInputElement(action_id=COMMENT_INPUT, multiline=True, max_length=2000),
+            ),
+        ],
+    )
+
+
+# ------------------------------------------------------------------ messages to the asker
+def corrected_reply(answer_text: str, citations: Sequence[dict], reviewer: str | None = None) -> tuple[str, list]:
+    body = to_mrkdwn(answer_text)
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{CORRECTED_LABEL}*"))]
+    for start in range(0, len(body), SECTION_LIMIT):
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=body[start : start + SECTION_LIMIT])))
+        if len(blocks) > 40:
+            break
+    if citations:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(source_line(citations), 2900))]))
+    if reviewer:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Reviewed by <@{reviewer}>")]))
+    return f"{CORRECTED_LABEL}: {truncate(answer_text, 3500)}", blocks
+
+
+def escalated_reply(user_id: str | None) -> str:
+    who = f"<@{user_id}> " if user_id else ""
+    return f"{who}I've asked the support team to look at this. They'll reply in this thread."
+
+
+def blocks_json(blocks: Sequence) -> list[dict]:
+    return [b.to_dict() if hasattr(b, "to_dict") else b for b in blocks]

@@ -1,0 +1,138 @@
+"""HTTP mode: Events API and interactivity at `POST /slack/events`, plus `GET /healthz`, `GET /readyz`
+(the guidance index is loaded) and `GET /metrics` (Prometheus text).
+
+Starlette under uvicorn. The event loop never blocks: Bolt's sync `App.dispatch` (signature check,
+dedupe claim, ack) runs in a worker thread (`anyio.to_thread`), and the answering itself runs on
+Bolt's listener pool after the ack, so a slow answer never holds up another request.
+
+    server = BotHttpServer(services, app, host="127.0.0.1", port=0)
+    port = server.start()      # in a background thread (tests)
+    server.stop()
+    BotHttpServer(...).run()   # in the foreground until SIGINT/SIGTERM (gpbot serve --http)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import anyio
+import uvicorn
+from anyio import to_thread
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from slack_bolt import App, BoltRequest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.slack.app import BotServices
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; refuse anything bigger before parsing
+DISPATCH_THREADS = 64
+
+
+def readiness(services: BotServices) -> tuple[bool, dict]:
+    index = getattr(services.assistant, "index", None)
+    if index is None:
+        return False, {"ready": False, "reason": "no index"}
+    try:
+        chunks = int(index.count())
+    except Exception as exc:
+        return False, {"ready": False, "reason": type(exc).__name__}
+    return chunks > 0, {"ready": chunks > 0, "chunks": chunks}
+
+
+def create_web_app(services: BotServices, bolt_app: App | None, *, is_connected=None) -> Starlette:
+    """The ASGI app. `bolt_app=None` serves only the health and metrics routes (Socket Mode's sidecar)."""
+    limiter = anyio.CapacityLimiter(DISPATCH_THREADS)
+
+    async def slack_events(request: Request) -> Response:
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return JSONResponse({"error": "payload too large"}, status_code=413)
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return JSONResponse({"error": "payload too large"}, status_code=413)
+        bolt_req = BoltRequest(
+            body=body.decode("utf-8", errors="replace"),
+            query=request.url.query,
+            headers={k: [v] for k, v in request.headers.items()},
+        )
+        try:
+            bolt_resp = await to_thread.run_sync(bolt_app.dispatch, bolt_req, limiter=limiter)
+        except Exception as exc:  # malformed payloads that get past the signature check
+            log.warning("request could not be dispatched: %s", type(exc).__name__)
+            return JSONResponse({"error": "bad request"}, status_code=400)
+        return Response(status_code=bolt_resp.status, content=bolt_resp.body,
+                        headers=bolt_resp.first_headers_without_set_cookie())
+
+    async def healthz(request: Request) -> Response:
+        if is_connected is not None:
+            connected = bool(is_connected())
+            return JSONResponse({"status": "ok" if connected else "disconnected"}, status_code=200 if connected else 503)
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        ready, detail = await to_thread.run_sync(readiness, services, limiter=limiter)
+        return JSONResponse(detail, status_code=200 if ready else 503)
+
+    async def metrics(request: Request) -> Response:
+        data = await to_thread.run_sync(generate_latest, services.metrics.registry, limiter=limiter)
+        return Response(data, media_type=CONTENT_TYPE_LATEST)
+
+    async def not_allowed(request: Request) -> Response:
+        return PlainTextResponse("Method Not Allowed", status_code=405)
+
+    routes = [
+        Route("/healthz", healthz, methods=["GET", "HEAD"]),
+        Route("/readyz", readyz, methods=["GET", "HEAD"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+    if bolt_app is not None:
+        routes.append(Route("/slack/events", slack_events, methods=["POST"]))
+    return Starlette(routes=routes)
+
+
+class BotHttpServer:
+    """uvicorn serving `create_web_app`, in the foreground (`run`) or a background thread (`start`)."""
+
+    def __init__(self, services: BotServices, bolt_app: App | None, *, host: str = "127.0.0.1", port: int = 3000,
+                 is_connected=None):
+        self.services = services
+        self.web_app = create_web_app(services, bolt_app, is_connected=is_connected)
+        self.config = uvicorn.Config(
+            self.web_app, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
+            server_header=False, timeout_keep_alive=30,
+        )
+        self.server = uvicorn.Server(self.config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        servers = getattr(self.server, "servers", None) or []
+        for server in servers:
+            for sock in server.sockets:
+                return sock.getsockname()[1]
+        return self.config.port
+
+    def start(self, timeout: float = 10.0) -> int:
+        self._thread = threading.Thread(target=self.server.run, name="gpbot-http", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the HTTP server did not start")
+            time.sleep(0.02)
+        return self.port
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def run(self) -> None:
+        self.server.run()

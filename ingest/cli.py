@@ -1,0 +1,133 @@
+"""`gpbot ingest [PATH|URL ...] [--json] [--dry-run]` (registered on the `gpbot` app by bot.cli).
+
+A progress bar (stderr, on a terminal), a closing summary counted in source documents (stderr), and with
+`--json` the summary as one JSON object on the last line of stdout. Exit 1 when any source failed (the rest
+is still ingested), 2 on a configuration error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import List, Optional
+
+import typer
+
+log = logging.getLogger(__name__)
+
+
+def _setup_logging(level: str) -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3", "trafilatura"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def flag_verified_answers(settings, index, changed_doc_ids: list[str]) -> int:
+    """Mark verified answers citing a changed or removed document as needs-review, when the review
+    service is installed. Returns how many were flagged (0 when the service is absent or fails)."""
+    if not changed_doc_ids:
+        return 0
+    try:
+        from bot.review.service import ReviewService
+    except ImportError:
+        return 0
+    if not hasattr(ReviewService, "from_settings") or not hasattr(ReviewService, "flag_stale_verified"):
+        return 0
+    service = None
+    try:
+        service = ReviewService.from_settings(settings, index=index)
+        flagged = service.flag_stale_verified(changed_doc_ids) or []
+        return len(flagged)
+    except Exception as exc:  # the index is already right; a review-store problem must not fail ingest
+        log.warning("could not flag verified answers citing changed documents: %s", exc)
+        return 0
+    finally:
+        close = getattr(service, "close", None)
+        if callable(close):
+            try:
+                close()
+            except Exception:
+                pass
+
+
+def print_summary(summary, console, flagged: int = 0) -> None:
+    """The closing human summary (counts in source documents, failures with reasons, stale documents)."""
+    verb = "would be " if summary.dry_run else ""
+    head = "Dry run — nothing changed. " if summary.dry_run else ""
+    console.print(
+        f"{head}Documents: {len(summary.added)} {verb}added, {len(summary.updated)} {verb}updated, "
+        f"{len(summary.unchanged)} unchanged, {len(summary.deleted)} {verb}deleted, {len(summary.failed)} failed. "
+        f"Index: {summary.chunks} chunks"
+        + ("" if summary.dry_run else f" ({summary.chunks_embedded} embedded, {summary.chunks_deleted} removed)")
+        + f" in {summary.seconds:.1f}s.",
+        highlight=False,
+        markup=False,
+    )
+    for label, ids in (("added", summary.added), ("updated", summary.updated), ("deleted", summary.deleted)):
+        for doc_id in ids[:20]:
+            console.print(f"  {verb}{label}: {doc_id}", highlight=False, markup=False)
+        if len(ids) > 20:
+            console.print(f"  … and {len(ids) - 20} more {label}", highlight=False, markup=False)
+    if summary.failed:
+        console.print("Failed (the indexed version of each is kept):", style="red", highlight=False)
+        for failure in summary.failed:
+            console.print(f"  {failure.source}: {failure.reason}", highlight=False, markup=False)
+    if summary.stale:
+        console.print(
+            f"{len(summary.stale)} document(s) last reviewed more than a year ago — please re-check:",
+            style="yellow",
+            highlight=False,
+        )
+        for stale in summary.stale:
+            console.print(f"  {stale.last_reviewed}  {stale.title}  ({stale.doc_id})", highlight=False, markup=False)
+    if flagged:
+        console.print(
+            f"{flagged} verified answer(s) cite a changed or removed document and now need review.",
+            highlight=False,
+            markup=False,
+        )
+
+
+def ingest_command(
+    targets: Optional[List[str]] = typer.Argument(
+        None, help="Files, folders or http(s) URLs to ingest (default: knowledge/ and knowledge/sources.yaml)."
+    ),
+    json_output: bool = typer.Option(False, "--json", help="Print the summary as one JSON object on the last line of stdout."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
+) -> None:
+    """Bring the index exactly into step with its sources."""
+    from rich.console import Console
+
+    from bot.settings import ConfigError, load_settings
+
+    err = Console(stderr=True)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        err.print(str(exc), style="red", highlight=False, markup=False)
+        raise typer.Exit(2)
+    _setup_logging(settings.log_level)
+
+    from bot.index import Index
+    from ingest.pipeline import run_ingest
+
+    index = Index(settings)
+    try:
+        summary = run_ingest(settings, list(targets or []) or None, dry_run=dry_run, index=index, progress=None)
+    except Exception as exc:  # e.g. the Chroma server is down: one line, not a traceback
+        log.debug("ingest failed", exc_info=True)
+        err.print(f"Ingest failed: {type(exc).__name__}: {exc}", style="red", highlight=False, markup=False)
+        raise typer.Exit(1)
+    flagged = 0
+    if not dry_run:
+        flagged = flag_verified_answers(settings, index, summary.changed_doc_ids)
+    print_summary(summary, err, flagged)
+    if json_output:
+        sys.stdout.flush()
+        print(summary.to_json_line(), flush=True)
+    if summary.failed:
+        raise typer.Exit(1)

@@ -1,0 +1,72 @@
+"""Fixtures shared by the whole suite.
+
+The small index the tests share is built once per test session from tests/fixtures/corpus
+(embedding runs at ~36 chunks/s here, so the fixture corpus is a handful of short documents).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+
+# Tokens and secrets a test may set must never come from the developer's own .env.
+for _name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "LLM_MODEL", "DATABASE_URL",
+              "CHROMA_HOST", "REVIEW_CHANNEL", "GPBOT_DATA_DIR", "GPBOT_KNOWLEDGE_DIR"):
+    os.environ.pop(_name, None)
+
+
+@pytest.fixture(scope="session")
+def fixture_corpus_dir() -> Path:
+    return FIXTURE_CORPUS
+
+
+@pytest.fixture(scope="session")
+def shared_embedder():
+    """One embedding model for the whole session (loading it costs ~5 s)."""
+    from bot.index import Embedder
+
+    return Embedder()
+
+
+def make_settings(data_dir: Path, knowledge_dir: Path = FIXTURE_CORPUS, **overrides):
+    from bot.settings import Settings
+
+    return Settings(_env_file=None, gpbot_data_dir=data_dir, gpbot_knowledge_dir=knowledge_dir, **overrides)
+
+
+@pytest.fixture(scope="session")
+def shared_index_dir(tmp_path_factory, shared_embedder) -> Path:
+    """A data dir holding an index of the fixture corpus, built once per session. Treat as read-only:
+    copy it (see `index_settings`) when a test writes."""
+    from bot.index import Index
+    from ingest.pipeline import run_ingest
+
+    data_dir = tmp_path_factory.mktemp("shared-index")
+    settings = make_settings(data_dir)
+    index = Index(settings, embedder=shared_embedder)
+    summary = run_ingest(settings, [str(FIXTURE_CORPUS)], index=index, progress=False)
+    assert not summary.failed, summary.failed
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def shared_index_settings(shared_index_dir):
+    """Settings pointing at the shared, read-only fixture index."""
+    return make_settings(shared_index_dir)
+
+
+@pytest.fixture
+def index_settings(shared_index_dir, tmp_path):
+    """Settings pointing at a private copy of the fixture index, for tests that write."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(shared_index_dir, data_dir)
+    return make_settings(data_dir)

@@ -1,0 +1,86 @@
+"""Query preparation, fusion and collapsing (no index needed)."""
+
+import numpy as np
+
+from bot.retrieval import (
+    Glossary,
+    collapse,
+    detect_systems,
+    is_follow_up,
+    prepare_query,
+    reciprocal_rank_fusion,
+    strip_slack_markup,
+)
+from bot.types import Chunk, ScoredChunk
+
+
+def test_strip_slack_markup():
+    raw = "<@U0BOT123> hi <!here> see <#C0123|records-access> and <https://www.england.nhs.uk/x|the guidance> :thinking_face: &amp; *bold* &lt;tag&gt;"
+    assert strip_slack_markup(raw) == "hi see #records-access and the guidance & bold <tag>"
+
+
+def test_strip_keeps_bare_links_and_mailto():
+    assert strip_slack_markup("read <https://a.b/c> or <mailto:x@y.z|mail us>") == "read https://a.b/c or mail us"
+
+
+def test_strip_handles_user_mentions_with_labels_and_skin_tones():
+    assert strip_slack_markup("<@U12|sam> :+1::skin-tone-3: thanks") == "thanks"
+
+
+def test_glossary_expands_acronyms_whole_words_only():
+    glossary = Glossary({"DPIA": ["data protection impact assessment"], "S1": ["SystmOne", "TPP"], "DA": ["domestic abuse"]})
+    assert glossary.expand("who writes the DPIA?") == "who writes the DPIA? data protection impact assessment"
+    assert "SystmOne TPP" in glossary.expand("on S1 how do I")
+    assert glossary.expand("data about DAta") == "data about DAta"  # not inside words
+    assert glossary.expand("DA survivors") == "DA survivors domestic abuse"
+
+
+def test_glossary_multiword_terms_and_no_duplicate_expansion():
+    glossary = Glossary({"104 code": ["enhanced review indicated"], "opt out": ["decline access", "103 code"]})
+    assert glossary.expand("remove the 104-code") .endswith("enhanced review indicated")
+    assert glossary.expand("enhanced review indicated 104 code") == "enhanced review indicated 104 code"
+    assert glossary.matches("can patients opt  out?") == ["opt out"]
+
+
+def test_glossary_loads_real_file():
+    from pathlib import Path
+
+    glossary = Glossary.load(Path(__file__).resolve().parents[1] / "knowledge" / "glossary.yaml")
+    assert "DPIA" in glossary.entries
+
+
+def test_detects_clinical_systems():
+    assert detect_systems("TPP practice, how do we") == ["systmone"]
+    assert detect_systems("on S1 and EMIS Web") == ["emis", "systmone"]
+    assert detect_systems("what is SystmOnline") == ["systmone"]
+    assert detect_systems("who is the Data Protection Officer") == []
+
+
+def test_follow_up_uses_the_previous_question():
+    glossary = Glossary({})
+    query = prepare_query("and for under-16s?", glossary, history=["who can have proxy access to a record"])
+    assert is_follow_up("and for under-16s?")
+    assert query.retrieval_text.startswith("who can have proxy access")
+    standalone = prepare_query("what is the 104 code used for in practice today", glossary, history=["x"])
+    assert standalone.retrieval_text == "what is the 104 code used for in practice today"
+
+
+def test_reciprocal_rank_fusion_rewards_agreement():
+    fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "d"]], k=60)
+    assert max(fused, key=fused.get) == "b"
+    assert fused["a"] > fused["d"]  # rank 1 in one list beats rank 2 in another
+    assert abs(fused["b"] - (1 / 62 + 1 / 61)) < 1e-12
+
+
+def _hit(chunk_id, doc, score):
+    return ScoredChunk(chunk=Chunk(chunk_id=chunk_id, doc_id=doc, text=chunk_id, title=doc), score=score)
+
+
+def test_collapse_near_duplicates_and_two_per_document():
+    hits = [_hit("a1", "A", 0.9), _hit("a2", "A", 0.8), _hit("a3", "A", 0.7), _hit("b1", "B", 0.6), _hit("c1", "C", 0.5)]
+    vectors = {
+        "a1": np.array([1.0, 0.0]), "a2": np.array([0.0, 1.0]), "a3": np.array([0.6, 0.8]),
+        "b1": np.array([0.999, 0.0447]), "c1": np.array([0.0, -1.0]),
+    }
+    kept = [h.chunk.chunk_id for h in collapse(hits, vectors)]
+    assert kept == ["a1", "a2", "c1"]  # a3: third from A; b1: near-duplicate of a1
