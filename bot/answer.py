@@ -180,8 +180,8 @@ class Draft:
 @dataclass
 class ExtractiveAnswerer:
     idf: Callable[[str], float]
-    max_units: int = 3
-    max_chars: int = 700
+    max_units: int = 4
+    max_chars: int = 800
     relative_cutoff: float = 0.4
     passages: int = 5
 
@@ -192,7 +192,10 @@ class ExtractiveAnswerer:
         expansion = set(analyze(query.expanded)) - core
         core_weight = sum(self.idf(t) for t in core) or 1.0
         units: list[Unit] = []
+        top = max((r.score for r in results[: self.passages]), default=0.0)
         for rank, result in enumerate(results[: self.passages]):
+            # passages that retrieval scored about as well as the best are about as likely to answer
+            prior = 0.2 / (rank + 1) + 0.3 * max(0.0, result.score - (top - 0.25))
             chunk = result.chunk
             heading_terms = set(analyze(" ".join(chunk.heading_path)))
             heading_cover = sum(self.idf(t) for t in core & heading_terms) / core_weight
@@ -202,7 +205,7 @@ class ExtractiveAnswerer:
                     cover
                     + 0.1 * extra
                     + 0.25 * heading_cover
-                    + 0.25 / (rank + 1)
+                    + prior
                     + (0.2 if unit.lead else 0.0)
                     - (0.05 * unit.position / 10)
                 )

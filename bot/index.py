@@ -412,6 +412,11 @@ class Index:
         self.ensure_fresh()
         return self._keyword.idf(term) if self._keyword else 1.0
 
+    def document_frequency(self, term: str) -> int:
+        """How many chunks hold this analysed term (0: the corpus never mentions it)."""
+        self.ensure_fresh()
+        return self._keyword._df.get(term, 0) if self._keyword else 0
+
     def keyword_ids(self) -> list[str]:
         self.ensure_fresh()
         return list(self._keyword.ids) if self._keyword else []

@@ -45,6 +45,16 @@ _DOMAIN_TERMS = set(
 )
 
 
+# Topics a question can be about. When a question names one that the corpus never mentions, the passages
+# found may match the rest of the question but cannot answer it ("what is the contract deadline…").
+_TOPIC_TERMS = set(
+    analyze(
+        """contract deadline regulations dpia gdpr proxy redaction safeguarding coercion docman results letter consent
+        gillick bma gpc lmc icb sar rectification historic vision fee complaint indemnity insurance audit dashboard"""
+    )
+)
+
+
 @dataclass
 class AssistantConfig:
     min_top_score: float = MIN_TOP_SCORE
@@ -184,7 +194,17 @@ class Assistant:
         return len(terms & strong) >= 2
 
     def is_covered(self, retrieval: Retrieval, draft: Draft) -> bool:
-        return retrieval.top_score >= self.config.min_top_score and draft.coverage >= self.config.min_coverage
+        if retrieval.top_score < self.config.min_top_score or draft.coverage < self.config.min_coverage:
+            return False
+        return not self.missing_concepts(retrieval)
+
+    def missing_concepts(self, retrieval: Retrieval) -> list[str]:
+        """Topics the question names that the corpus never mentions at all."""
+        query = getattr(retrieval, "query", None)
+        if query is None:
+            return []
+        return [t for t in dict.fromkeys(analyze(query.retrieval_text))
+                if t in _TOPIC_TERMS and self.index.document_frequency(t) == 0]
 
     @staticmethod
     def confidence(retrieval: Retrieval, draft: Draft | None) -> float:

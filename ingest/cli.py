@@ -104,7 +104,7 @@ def ingest_command(
 
     from bot.settings import ConfigError, load_settings
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -261,6 +261,23 @@ def _is_stale(last_reviewed: str, today: dt.date) -> bool:
     return reviewed < year_ago
 
 
+def _rewrite_metadata(index, chunks: list[Chunk], batch: int = 500) -> None:
+    """New metadata for chunks whose text (and so id and vector) did not change, without embedding.
+
+    `Index.update_chunk_metadata` passes the documents without embeddings, and Chroma 1.5 then runs its
+    default embedding function on them (which tries to download a model), so the stored vectors are read
+    back and upserted with the new metadata instead."""
+    import numpy as np
+
+    for start in range(0, len(chunks), batch):
+        part = chunks[start : start + batch]
+        stored = index.vectors([c.chunk_id for c in part])
+        missing = [c for c in part if c.chunk_id not in stored]
+        if missing:  # vanished meanwhile: embed them like new ones
+            stored.update(zip([c.chunk_id for c in missing], index.embed_chunks(missing)))
+        index.upsert_chunks(part, np.stack([stored[c.chunk_id] for c in part]))
+
+
 def run_ingest(
     settings: Settings,
     targets: list[str] | None = None,
@@ -404,7 +421,7 @@ def run_ingest(
                 index.upsert_chunks(batch, vectors)
                 advance(len(batch))
         if to_update:
-            index.update_chunk_metadata(to_update)
+            _rewrite_metadata(index, to_update)
         if to_delete:
             index.delete_chunks(to_delete)
 

@@ -66,6 +66,8 @@ class ScrubFilter(logging.Filter):
             message = record.getMessage()
         except Exception:
             message = str(record.msg)
+        if "`token` will be unused" in message:
+            return False  # Bolt also read SLACK_BOT_TOKEN from the environment; we pass our own client
         if "Invalid request signature" in message:
             message = "Invalid request signature detected (request rejected with 401; body not logged)"
         elif record.name.startswith(("slack_bolt", "slack_sdk", "gpbot.bolt")):
@@ -335,7 +337,16 @@ class BotServices:
 
 
 # ------------------------------------------------------------------ the App
-_DEDUPE_EVENTS = {"app_mention", "message", "assistant_thread_started"}
+def _may_answer(event: dict, bot_user_id: str | None) -> bool:
+    """Events that can lead to a reply (claimed for dedupe); channel chatter costs no database write."""
+    kind = event.get("type")
+    if kind in ("app_mention", "assistant_thread_started"):
+        return True
+    if kind != "message" or event.get("bot_id") or event.get("subtype") not in (None, "file_share", "thread_broadcast"):
+        return False
+    if event.get("channel_type") == "im" or event.get("thread_ts"):
+        return True
+    return bool(bot_user_id and f"<@{bot_user_id}>" in (event.get("text") or ""))
 
 
 def build_app(services: BotServices, *, client: WebClient | None = None, socket_mode: bool = False,
@@ -359,13 +370,13 @@ def build_app(services: BotServices, *, client: WebClient | None = None, socket_
     )
 
     @app.middleware
-    def deduplicate(body: dict, next):  # noqa: A002 - Bolt injects by name
+    def deduplicate(body: dict, context, next):  # noqa: A002 - Bolt injects by name
         """Slack redelivers events (X-Slack-Retry-Num, Socket Mode retry_attempt): answer each once.
         Duplicates get a 200 so Slack stops retrying."""
         if body.get("type") == "event_callback":
             event = body.get("event") or {}
             event_id = body.get("event_id")
-            if event_id and event.get("type") in _DEDUPE_EVENTS and not event.get("bot_id"):
+            if event_id and _may_answer(event, getattr(context, "bot_user_id", None)):
                 if not services.claim(f"event:{event_id}"):
                     services.metrics.duplicates.inc()
                     log.info("duplicate event %s dropped", event_id)

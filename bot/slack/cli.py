@@ -45,9 +45,13 @@ def serve_command(
     refresh_every: str | None = typer.Option(
         None, "--refresh-every", help="e.g. 24h: run the default ingest in-process on a schedule"
     ),
+    host: str = typer.Option("0.0.0.0", "--host", help="Interface for HTTP mode (Socket Mode's health port is always 127.0.0.1)."),
 ) -> None:
     """Run the Slack bot: Socket Mode with SLACK_APP_TOKEN, or HTTP with --http."""
     from bot.cli import settings_or_exit
+
+    if not isinstance(host, str):  # called as a function (gpbot run) rather than through typer
+        host = "0.0.0.0"
 
     settings = settings_or_exit()
     if settings.slack_bot_token is None and settings.slack_app_token is None and settings.slack_signing_secret is None:
@@ -79,8 +83,8 @@ def serve_command(
         start_refresh(services, app.client, interval, stop)
 
     if use_http:
-        server = BotHttpServer(services, app, host="0.0.0.0", port=port)
-        typer.echo(f"gpbot: HTTP mode on port {port} (POST /slack/events, GET /healthz /readyz /metrics)", err=True)
+        server = BotHttpServer(services, app, host=host, port=port)
+        typer.echo(f"gpbot: HTTP mode on {host}:{port} (POST /slack/events, GET /healthz /readyz /metrics)", err=True)
         server.run()  # uvicorn handles SIGINT/SIGTERM
         stop.set()
         return

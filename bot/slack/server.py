@@ -106,6 +106,7 @@ class BotHttpServer:
         self.web_app = create_web_app(services, bolt_app, is_connected=is_connected)
         self.config = uvicorn.Config(
             self.web_app, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
+            log_config=None,  # uvicorn's records go through the root handlers (and their scrubbing)
             server_header=False, timeout_keep_alive=30,
         )
         self.server = uvicorn.Server(self.config)

@@ -316,7 +316,7 @@ def test_dismiss(env):
 
 
 # ------------------------------------------------------------------ stale verified answers
-def test_stale_cards(env, monkeypatch):
+def test_stale_cards(env):
     from review_helpers import citation
 
     verified = env.review.create_verified("What is a proxy?", "Someone acting for a patient [1].", [citation("doc-a")], "UREV1")

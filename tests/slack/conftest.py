@@ -16,10 +16,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -214,8 +212,3 @@ def blocks_of(call) -> list[dict]:
 def all_text(call) -> str:
     """Everything a posted message shows: text and blocks, as one string."""
     return json.dumps(call.params, ensure_ascii=False)
-
-
-@pytest.fixture
-def today() -> dt.date:
-    return dt.date.today()

@@ -162,6 +162,7 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
         except Exception as exc:
             services.metrics.failures.inc()
             log.error("answering failed (%s) in %s", type(exc).__name__, where.surface)
+            services.threads.remember(where.channel, where.reply_thread_ts or f"dm:{where.channel}")
             status.posting()
             posted = _post_apology(services, client, where, respond)
             return None

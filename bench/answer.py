@@ -1,0 +1,140 @@
+"""Answer latency: the full pipeline (guard → retrieval → answer), p50/p95, on two indexes, same run.
+
+1. the shipped corpus (knowledge/), built into a temp data dir;
+2. a synthetic 100k-chunk index: synthetic texts from the corpus vocabulary and random unit vectors
+   (embedding 100k real chunks would take ~45 minutes here), so retrieval and fusion work at scale.
+
+Usage: .venv/bin/python bench/answer.py [--chunks 100000] [--questions FILE.jsonl] [--skip-synthetic]
+Prints medians of repeated runs; no targets are asserted here (see README for the figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.index import Index  # noqa: E402
+from bot.pipeline import build_assistant  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.types import Chunk  # noqa: E402
+
+DEFAULT_QUESTIONS = [
+    "we coded someone 104 by mistake, how do we undo it?",
+    "how do I switch on prospective access in SystmOne?",
+    "can a parent keep proxy access when their child turns 11?",
+    "what does the BMA say about doing a DPIA?",
+    "how do I hide a letter from the patient when filing in Docman?",
+    "a patient's partner is forcing her to show him her app, what should we do?",
+    "can a patient see my comment when I file a result in SystmOne?",
+    "who do we contact for help switching on access?",
+    "what is the wifi password",
+    "Mr Test Person NHS 999 186 0916 wants his historic record, how long do we have?",
+]
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))]
+
+
+def time_questions(assistant, questions, repeats=3):
+    for question in questions[:3]:
+        assistant.answer(question)  # warm caches
+    latencies = []
+    for _ in range(repeats):
+        for question in questions:
+            started = time.perf_counter()
+            assistant.answer(question)
+            latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
+def report(label, latencies, extra=""):
+    print(f"{label:<34} n={len(latencies):<4} p50={statistics.median(latencies):7.1f} ms  "
+          f"p95={percentile(latencies, 0.95):7.1f} ms  max={max(latencies):7.1f} ms {extra}")
+
+
+def load_questions(path: Path | None) -> list[str]:
+    if path is None:
+        return DEFAULT_QUESTIONS
+    return [json.loads(line)["question"] for line in path.read_text().splitlines() if line.strip()]
+
+
+def build_shipped(tmp: Path, embedder) -> Settings:
+    from ingest.pipeline import run_ingest
+
+    settings = Settings(_env_file=None, gpbot_data_dir=tmp / "shipped", gpbot_knowledge_dir=ROOT / "knowledge")
+    run_ingest(settings, [str(ROOT / "knowledge")], index=Index(settings, embedder=embedder), progress=False)
+    return settings
+
+
+def build_synthetic(tmp: Path, embedder, n_chunks: int, seed: int = 7) -> Settings:
+    settings = Settings(_env_file=None, gpbot_data_dir=tmp / "synthetic", gpbot_knowledge_dir=ROOT / "knowledge")
+    index = Index(settings, embedder=embedder)
+    vocabulary = sorted({w for p in (ROOT / "knowledge").rglob("*.md") for w in p.read_text().split() if w.isalpha()})
+    rng = random.Random(seed)
+    vectors_rng = np.random.default_rng(seed)
+    batch = 2000
+    started = time.perf_counter()
+    for start in range(0, n_chunks, batch):
+        size = min(batch, n_chunks - start)
+        chunks = [
+            Chunk(chunk_id=f"syn-{i}", doc_id=f"synthetic/doc-{i // 4}.md", chunk_index=i % 4,
+                  text=" ".join(rng.choices(vocabulary, k=120)) + ".", title=f"Synthetic document {i // 4}",
+                  heading_path=[f"Synthetic document {i // 4}", "Section"], source_urls=["https://example.org/syn"],
+                  clinical_systems=["any"])
+            for i in range(start, start + size)
+        ]
+        vectors = vectors_rng.normal(size=(size, 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        index.upsert_chunks(chunks, vectors)
+        print(f"  synthetic: {start + size}/{n_chunks} chunks ({time.perf_counter() - started:.0f} s)", file=sys.stderr, end="\r")
+    print(file=sys.stderr)
+    index.mark_changed()
+    return settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--questions", type=Path, default=None)
+    parser.add_argument("--skip-synthetic", action="store_true")
+    args = parser.parse_args()
+    questions = load_questions(args.questions)
+
+    from bot.index import Embedder
+
+    embedder = Embedder()
+    embedder.embed_query("warm up")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        shipped = build_shipped(tmp, embedder)
+        assistant = build_assistant(shipped, index=Index(shipped, embedder=embedder))
+        assistant.warm_up()
+        chunks = assistant.index.count()
+        report(f"shipped corpus ({chunks} chunks)", time_questions(assistant, questions))
+        if args.skip_synthetic:
+            return
+        t0 = time.perf_counter()
+        synthetic = build_synthetic(tmp, embedder, args.chunks)
+        print(f"synthetic index built in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        big = build_assistant(synthetic, index=Index(synthetic, embedder=embedder))
+        big.warm_up()
+        report(f"synthetic ({big.index.count()} chunks)", time_questions(big, questions))
+        # side by side in one run: the shipped corpus again, so machine noise shows in both
+        report(f"shipped corpus again ({chunks})", time_questions(assistant, questions))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""`gpbot serve` start-up decisions (no servers started here)."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+
+from bot.slack import cli
+
+
+def test_interval_parsing():
+    assert cli.parse_interval("24h") == 86400 and cli.parse_interval("30m") == 1800 and cli.parse_interval("1d") == 86400
+    with pytest.raises(ValueError):
+        cli.parse_interval("soon")
+    with pytest.raises(ValueError):
+        cli.parse_interval("5s")
+
+
+def test_no_tokens_hands_over_to_the_console(monkeypatch, capsys, tmp_path):
+    from bot.settings import Settings
+
+    settings = Settings(_env_file=None, gpbot_data_dir=tmp_path)
+    monkeypatch.setattr("bot.cli.settings_or_exit", lambda: settings)
+    seen = []
+    monkeypatch.setattr("bot.console.run_console", lambda s: seen.append(s) or 0)
+    with pytest.raises(typer.Exit) as exc:
+        cli.serve_command(http=False, port=3000, refresh_every=None)
+    assert exc.value.exit_code == 0 and seen == [settings]
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "No Slack tokens" in err[0]
+
+
+def test_http_mode_needs_the_signing_secret(monkeypatch, capsys, tmp_path):
+    from pydantic import SecretStr
+
+    from bot.settings import Settings
+
+    settings = Settings(_env_file=None, gpbot_data_dir=tmp_path, slack_bot_token=SecretStr("xoxb-1"))
+    monkeypatch.setattr("bot.cli.settings_or_exit", lambda: settings)
+    with pytest.raises(typer.Exit) as exc:
+        cli.serve_command(http=True, port=3000, refresh_every=None)
+    assert exc.value.exit_code == 2 and "SLACK_SIGNING_SECRET" in capsys.readouterr().err

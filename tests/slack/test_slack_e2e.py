@@ -1,0 +1,382 @@
+"""The real Bolt app over real HTTP (uvicorn on 127.0.0.1:0), the real answering core on the shared fixture
+index, and the local Slack Web API emulator. Every request is signed as Slack signs it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import threading
+import time
+
+import pytest
+
+from conftest import all_text, blocks_of, user_ts
+from slack_emulator import BOT_ID, BOT_USER_ID, SIGNING_SECRET, event_callback, get
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "How do I switch on prospective access in SystmOne?"
+NHS_NUMBER = "9991860916"
+NHS_SPACED = "999 186 0916"
+
+
+class Spy:
+    """Delegates to the real assistant; records the history each question came with; can be told to fail."""
+
+    def __init__(self, real):
+        self.real = real
+        self.index = real.index
+        self.settings = real.settings
+        self.calls: list[tuple[str, list[str]]] = []
+        self.fail_on: str | None = None
+
+    def answer(self, question, *, history=()):
+        self.calls.append((question, list(history)))
+        if self.fail_on and self.fail_on in question:
+            raise RuntimeError("simulated failure")
+        return self.real.answer(question, history=history)
+
+
+@pytest.fixture
+def spy(real_assistant):
+    return Spy(real_assistant)
+
+
+def action_ids(blocks: list[dict]) -> set[str]:
+    ids = set()
+    for block in blocks:
+        for element in block.get("elements", []):
+            if isinstance(element, dict) and element.get("action_id"):
+                ids.add(element["action_id"])
+    return ids
+
+
+def posted_in(api, channel: str):
+    return api.calls_to("chat.postMessage", lambda c: c.params.get("channel") == channel)
+
+
+# ------------------------------------------------------------------ mentions, threads, DMs
+def test_mention_gets_one_threaded_reply_with_sources_and_both_kinds_of_buttons(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy)
+    status, body, _, envelope = bot.mention(QUESTION)
+    assert (status, body) == (200, "")
+    ts = envelope["event"]["ts"]
+    reply = slack_api.wait_for("chat.postMessage")[0]
+    slack_api.settle()
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+    assert reply.params["channel"] == "C0GENERAL" and reply.params["thread_ts"] == ts
+    assert reply.params["text"].strip()  # the plain-text fallback
+    blocks = blocks_of(reply)
+    types = [b["type"] for b in blocks]
+    assert "section" in types and "context_actions" in types and "actions" in types
+    sources = next(b for b in blocks if b.get("block_id") == "sources")
+    assert "<https://" in sources["elements"][0]["text"] and "[1]" in sources["elements"][0]["text"]
+    assert {"feedback", "escalate"} <= action_ids(blocks)
+    feedback = next(b for b in blocks if b["type"] == "context_actions")["elements"][0]
+    assert feedback["type"] == "feedback_buttons"
+    answer_id = json.loads(feedback["positive_button"]["value"])["a"]
+    escalate = json.loads(next(b for b in blocks if b["type"] == "actions")["elements"][0]["value"])
+    assert escalate == {"a": answer_id, "c": "C0GENERAL", "t": ts}
+    # recorded, with the message ts of the reply
+    record = bot.services.review.get_answer(answer_id)
+    assert record.question and record.kind == "answered" and record.message_ts and record.thread_ts == ts
+    # the status was best-effort and never outlived the answer
+    statuses = slack_api.calls_to("assistant.threads.setStatus")
+    assert all(c.params.get("thread_ts") == ts for c in statuses)
+    if statuses and statuses[-1].time > reply.time:
+        assert statuses[-1].params.get("status") == ""
+
+
+def test_follow_up_in_the_thread_without_a_mention_uses_the_earlier_question(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy)
+    _, _, _, envelope = bot.mention(QUESTION)
+    root = envelope["event"]["ts"]
+    slack_api.wait_for("chat.postMessage")
+    bot.message("and what about for EMIS Web?", thread_ts=root)
+    replies = slack_api.wait_for("chat.postMessage", 2)
+    assert replies[1].params["thread_ts"] == root
+    question, history = spy.calls[-1]
+    assert question == "and what about for EMIS Web?"
+    assert history and "SystmOne" in history[-1]
+    # chatter in someone else's thread is ignored
+    bot.message("unrelated chat", thread_ts=user_ts())
+    slack_api.settle()
+    assert len(slack_api.calls_to("chat.postMessage")) == 2
+
+
+def test_follow_up_after_a_restart_is_recognised_through_conversations_replies(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy)
+    root = user_ts()
+    slack_api.add_message("C0GENERAL", root, f"<@{BOT_USER_ID}> {QUESTION}")
+    slack_api.add_message("C0GENERAL", "1700000001.000001", "Earlier answer", user=BOT_USER_ID,
+                          thread_ts=root, bot_id=BOT_ID)
+    bot.message("and for under-16s?", thread_ts=root)
+    reply = slack_api.wait_for("chat.postMessage")[0]
+    assert reply.params["thread_ts"] == root
+    assert slack_api.calls_to("conversations.replies")
+    assert spy.calls[-1][1] and "SystmOne" in spy.calls[-1][1][-1]
+
+
+def test_a_mention_delivered_as_app_mention_and_message_is_answered_once(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy)
+    ts = user_ts()
+    text = f"<@{BOT_USER_ID}> {QUESTION}"
+    message = event_callback({"type": "message", "user": "U0USER", "text": text, "ts": ts, "channel": "C0GENERAL",
+                              "channel_type": "channel", "event_ts": ts})
+    mention = event_callback({"type": "app_mention", "user": "U0USER", "text": text, "ts": ts,
+                              "channel": "C0GENERAL", "event_ts": ts})
+    assert bot.send(message)[0] == 200 and bot.send(mention)[0] == 200
+    slack_api.wait_for("chat.postMessage")
+    slack_api.settle(quiet=1.0)
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+
+
+def test_direct_message_and_the_assistant_pane(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy)
+    status, _, _, _ = bot.message(QUESTION, channel="D0DM", channel_type="im")
+    assert status == 200
+    reply = slack_api.wait_for("chat.postMessage")[0]
+    assert reply.params["channel"] == "D0DM" and "thread_ts" not in reply.params
+    assert {"feedback", "escalate"} <= action_ids(blocks_of(reply))
+
+    # assistant pane: a thread starts (suggested prompts), then a message in that thread
+    thread_ts = user_ts()
+    started = event_callback({"type": "assistant_thread_started", "event_ts": thread_ts, "assistant_thread": {
+        "user_id": "U0USER", "channel_id": "D0DM", "thread_ts": thread_ts, "context": {}}})
+    assert bot.send(started)[0] == 200
+    prompts = slack_api.wait_for("assistant.threads.setSuggestedPrompts")[0]
+    assert prompts.params["thread_ts"] == thread_ts and len(prompts.params["prompts"]) >= 2
+    bot.message(QUESTION, channel="D0DM", channel_type="im", thread_ts=thread_ts)
+    slack_api.wait_for("chat.postMessage", where=lambda c: c.params.get("thread_ts") == thread_ts
+                       and "blocks" in c.params and "feedback" in json.dumps(c.params["blocks"]))
+
+
+def test_own_messages_other_bots_and_edits_are_ignored(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy)
+    bot.message(QUESTION, channel="D0DM", channel_type="im", user=BOT_USER_ID, bot_id=BOT_ID)
+    bot.message(QUESTION, channel="D0DM", channel_type="im", user="U0OTHERBOT", bot_id="B0OTHER",
+                subtype="bot_message")
+    bot.message(QUESTION, channel="D0DM", channel_type="im", subtype="message_changed")
+    slack_api.settle(quiet=1.0)
+    assert not slack_api.calls_to("chat.postMessage") and spy.calls == []
+
+
+def test_slash_command_is_answered_ephemerally_and_can_be_shared(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy)
+    started = time.monotonic()
+    status, body, _ = bot.command(QUESTION)
+    assert status == 200 and time.monotonic() - started < 3
+    reply = slack_api.wait_for("response_url")[0]
+    assert reply.params["response_type"] == "ephemeral"
+    blocks = reply.params["blocks"]
+    assert "You asked" in blocks[0]["text"]["text"] and "SystmOne" in blocks[0]["text"]["text"]
+    assert {"share_answer", "feedback", "escalate"} <= action_ids(blocks)
+    share = next(e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "share_answer")
+    payload = {
+        "type": "block_actions", "team": {"id": "T0TEAM"}, "user": {"id": "U0USER"},
+        "api_app_id": "A0APP", "trigger_id": "t.1", "channel": {"id": "C0GENERAL"},
+        "container": {"type": "message", "is_ephemeral": True}, "response_url": slack_api.response_url("share"),
+        "actions": [{"type": "button", "action_id": "share_answer", "block_id": "escalate",
+                     "value": share["value"], "action_ts": "1700000000.1"}],
+    }
+    assert bot.action(payload)[0] == 200
+    shared = slack_api.wait_for("chat.postMessage")[0]
+    assert shared.params["channel"] == "C0GENERAL" and "thread_ts" not in shared.params
+    assert "<@U0USER> asked" in json.dumps(shared.params["blocks"])
+    done = slack_api.wait_for("response_url", 2)[1]
+    assert done.path == "/hooks/share" and done.params.get("replace_original") is True
+
+
+def test_empty_slash_command_explains_itself(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy)
+    assert bot.command("   ")[0] == 200
+    assert "/recordsaccess" in slack_api.wait_for("response_url")[0].params["text"]
+
+
+# ------------------------------------------------------------------ patient identifiers
+@pytest.mark.parametrize("pasted", [NHS_NUMBER, NHS_SPACED])
+def test_pasted_nhs_number_warns_privately_and_appears_nowhere(slack_api, make_slack_bot, spy, caplog, pasted):
+    caplog.set_level(logging.DEBUG, logger="bot")
+    caplog.set_level(logging.INFO)
+    bot = make_slack_bot(spy)
+    _, _, _, envelope = bot.mention(f"patient {pasted} — {QUESTION}")
+    reply = slack_api.wait_for("chat.postMessage")[0]
+    warning = slack_api.wait_for("chat.postEphemeral")[0]
+    assert warning.params["user"] == "U0USER" and "NHS number" in warning.params["text"]
+    assert "delete" in warning.params["text"].lower()
+    slack_api.settle()
+    outbound = [c for c in slack_api.calls if c.method != "conversations.replies"]
+    for call in outbound:
+        flat = all_text(call).replace(" ", "")
+        assert NHS_NUMBER not in flat, call.method
+    assert "[NHS number]" in all_text(reply) or "SystmOne" in all_text(reply)
+    for record in caplog.records:
+        message = record.getMessage() + (record.exc_text or "")
+        assert NHS_NUMBER not in message.replace(" ", ""), record.name
+    answer_id = json.loads(next(b for b in blocks_of(reply) if b["type"] == "actions")["elements"][0]["value"])["a"]
+    stored = bot.services.review.get_answer(answer_id)
+    assert NHS_NUMBER not in (stored.question or "").replace(" ", "") and stored.pii_warning
+
+
+# ------------------------------------------------------------------ security and delivery
+def test_bad_signature_and_stale_timestamp_are_rejected_without_logging_the_body(slack_api, make_slack_bot, spy,
+                                                                                   caplog):
+    caplog.set_level(logging.DEBUG)
+    bot = make_slack_bot(spy)
+    payload = event_callback({"type": "app_mention", "user": "U0USER", "text": f"secret words {NHS_NUMBER}",
+                              "ts": user_ts(), "channel": "C0GENERAL"})
+    assert bot.send(payload, secret="wrong-secret")[0] == 401
+    assert bot.send(payload, timestamp=int(time.time()) - 301)[0] == 401
+    status, _, _ = bot.send(json.dumps(payload), headers={"X-Slack-Signature": "v0=deadbeef"})
+    assert status == 401
+    slack_api.settle()
+    assert not slack_api.calls_to("chat.postMessage") and spy.calls == []
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "secret words" not in logged and NHS_NUMBER not in logged and SIGNING_SECRET not in logged
+    # url_verification still works with a good signature
+    status, body, _ = bot.send({"type": "url_verification", "challenge": "abc123", "token": "x"})
+    assert status == 200 and "abc123" in body
+
+
+def test_a_redelivered_event_is_answered_exactly_once(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy)
+    ts = user_ts()
+    envelope = event_callback({"type": "app_mention", "user": "U0USER", "text": f"<@{BOT_USER_ID}> {QUESTION}",
+                               "ts": ts, "channel": "C0GENERAL", "event_ts": ts})
+    assert bot.send(envelope)[0] == 200
+    for retry in (1, 2, 3):
+        status, _, _ = bot.send(envelope, headers={"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})
+        assert status == 200
+    slack_api.wait_for("chat.postMessage")
+    slack_api.settle(quiet=1.0)
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+    assert len(spy.calls) == 1
+
+
+def _burst(bot, slack_api, label: str, delay: float) -> tuple[list[float], float]:
+    """20 mentions in 20 channels at once; per-reply latency from the emulator's records."""
+    slack_api.reset()
+    if delay:
+        slack_api.fail("chat.postMessage", delay=delay, times=20)
+    channels = [f"C{label}{n:03d}" for n in range(20)]
+    sent: dict[str, tuple[str, float]] = {}
+    barrier = threading.Barrier(20)
+
+    def send(channel: str) -> None:
+        ts = user_ts()
+        barrier.wait()
+        sent[channel] = (ts, time.monotonic())
+        assert bot.mention(QUESTION, channel=channel, ts=ts)[0] == 200
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in channels]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    slack_api.wait_for("chat.postMessage", 20, timeout=60)
+    slack_api.settle(quiet=1.0)
+    replies = slack_api.calls_to("chat.postMessage")
+    assert len(replies) == 20, "each mention answered exactly once"
+    assert sorted(r.params["channel"] for r in replies) == channels
+    latencies = []
+    for r in replies:
+        ts, sent_at = sent[r.params["channel"]]
+        assert r.params["thread_ts"] == ts, "each reply in its own thread"
+        latencies.append(r.time + delay - sent_at)  # complete once the emulator has answered the post
+    first = min(t for _, t in sent.values())
+    return sorted(latencies), max(r.time for r in replies) + delay - first
+
+
+def test_twenty_concurrent_mentions_are_answered_concurrently_once_each(slack_api, make_slack_bot, spy, capsys):
+    bot = make_slack_bot(spy)
+    bot.mention(QUESTION, channel="C0WARMUP")  # the first request warms the caches
+    slack_api.wait_for("chat.postMessage")
+
+    latencies, total = _burst(bot, slack_api, "A", delay=0.0)
+    p50, p95 = statistics.median(latencies), latencies[int(round(0.95 * (len(latencies) - 1)))]
+    # with Slack answering each post after 0.3 s, one-after-another handling would need >= 6 s
+    slow, slow_total = _burst(bot, slack_api, "B", delay=0.3)
+    with capsys.disabled():
+        print(f"\n20 concurrent mentions: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+              f"max {latencies[-1] * 1000:.0f} ms, all 20 in {total:.2f} s; with 0.3 s Slack latency per post: "
+              f"p50 {statistics.median(slow) * 1000:.0f} ms, all 20 in {slow_total:.2f} s")
+    assert slow_total < 20 * 0.3 / 2, "answers were handled one after another"
+
+
+def test_rate_limited_post_is_retried_after_retry_after(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy)
+    slack_api.fail("chat.postMessage", status=429, retry_after=1)
+    bot.mention(QUESTION)
+    posts = slack_api.wait_for("chat.postMessage", 2, timeout=20)
+    assert posts[1].time - posts[0].time >= 0.9
+    assert posts[1].params["thread_ts"] == posts[0].params["thread_ts"]
+    metrics = get(bot.url + "/metrics")[1]
+    assert 'gpbot_slack_api_errors_total{error="http_429",method="chat.postMessage"} 1.0' in metrics
+
+
+def test_a_failing_answer_gets_a_visible_apology_with_the_escalate_button(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy)
+    spy.fail_on = "SystmOne"
+    _, _, _, envelope = bot.mention(QUESTION)
+    reply = slack_api.wait_for("chat.postMessage")[0]
+    assert reply.params["thread_ts"] == envelope["event"]["ts"]
+    assert "Sorry" in reply.params["text"] and "escalate" in action_ids(blocks_of(reply))
+    slack_api.settle()
+    statuses = slack_api.calls_to("assistant.threads.setStatus")
+    if statuses and statuses[-1].time > reply.time:
+        assert statuses[-1].params.get("status") == ""
+
+
+def test_slack_refusing_the_post_still_tells_the_user(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy)
+    slack_api.fail("chat.postMessage", error="channel_not_found", times=2)
+    bot.mention(QUESTION)
+    slack_api.wait_for("chat.postEphemeral")
+    metrics = get(bot.url + "/metrics")[1]
+    assert 'error="channel_not_found"' in metrics
+
+
+def test_not_covered_posts_a_review_card(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy, review_channel="C0REVIEW")
+    bot.mention("How do I configure a fax machine for record access audits?")
+    reply = slack_api.wait_for("chat.postMessage")[0]
+    assert "Closest sources" in json.dumps(blocks_of(reply))
+    slack_api.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "C0REVIEW")
+
+
+def test_outside_the_allowed_channels_the_bot_politely_refuses(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy, allowed_channel_ids="C0ALLOWED, C0OTHER")
+    _, _, _, envelope = bot.mention(QUESTION, channel="C0ELSEWHERE")
+    reply = slack_api.wait_for("chat.postMessage")[0]
+    assert reply.params["thread_ts"] == envelope["event"]["ts"] and "only answer" in reply.params["text"]
+    assert spy.calls == []
+    bot.mention(QUESTION, channel="C0ALLOWED")
+    slack_api.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "C0ALLOWED")
+
+
+def test_app_home_shows_scope_privacy_and_freshness(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy)
+    event = event_callback({"type": "app_home_opened", "user": "U0USER", "channel": "D0DM", "tab": "home",
+                            "event_ts": user_ts()})
+    assert bot.send(event)[0] == 200
+    view = slack_api.wait_for("views.publish")[0].params["view"]
+    text = json.dumps(view)
+    info = spy.index.info()
+    assert view["type"] == "home" and "Patient details" in text and "What I don't do" in text
+    assert info.newest_reviewed in text and info.oldest_reviewed in text
+
+
+def test_health_readiness_and_metrics(slack_api, make_slack_bot, spy):
+    bot = make_slack_bot(spy)
+    assert get(bot.url + "/healthz")[0] == 200
+    status, body = get(bot.url + "/readyz")
+    assert status == 200 and json.loads(body)["ready"] is True
+    bot.mention(QUESTION)
+    slack_api.wait_for("chat.postMessage")
+    time.sleep(0.2)
+    status, metrics = get(bot.url + "/metrics")
+    assert status == 200
+    assert 'gpbot_questions_total{kind="answered",surface="mention"} 1.0' in metrics
+    assert "gpbot_answer_latency_seconds_bucket" in metrics and "gpbot_index_chunks" in metrics
+    assert "gpbot_index_age_seconds" in metrics

@@ -1,0 +1,127 @@
+"""The answering core end to end on the shared fixture index: answers, declines, identifiers,
+safeguarding, follow-ups and verified answers."""
+
+import datetime as dt
+import json
+import re
+
+import pytest
+
+from bot.index import Index
+from bot.pipeline import Assistant, AssistantConfig, build_assistant
+from bot.retrieval import Retrieval
+from bot.answer import Draft
+from bot.types import AnswerKind, VerifiedAnswer
+
+
+@pytest.fixture(scope="module")
+def assistant(shared_index_settings, shared_embedder):
+    return build_assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder))
+
+
+def test_answers_with_the_right_code_cited_and_dated(assistant):
+    answer = assistant.answer("we coded someone 104 by mistake, how do we undo it?")
+    assert answer.kind is AnswerKind.answered
+    assert "`1364751000000106`" in answer.text
+    assert "Enhanced review not indicated before granting access to own health record (situation)" in answer.text
+    assert answer.citations and answer.citations[0].title == "The enhanced review SNOMED codes"
+    assert answer.citations[0].published == "2023-11-02"
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert numbers == {c.number for c in answer.citations}  # every source cited, every citation listed
+    assert len(answer.text) < 900
+    assert answer.timings_ms["total"] > 0
+
+
+def test_steps_stay_steps(assistant):
+    answer = assistant.answer("TPP practice: how do we switch on prospective access?")
+    assert answer.kind is AnswerKind.answered
+    assert answer.clinical_systems == ["systmone"]
+    assert '4. Tick "By default give prospective access to the full clinical record".' in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["can you recommend a good antibiotic for a UTI in pregnancy", "whats the wifi password for the staff room",
+     "draft me a job advert for a practice nurse pls", ":wave:", ""],
+)
+def test_out_of_scope_is_declined_politely(assistant, question):
+    answer = assistant.answer(question)
+    assert answer.kind is AnswerKind.out_of_scope
+    assert "online access to their GP records" in answer.text
+    assert not answer.citations
+
+
+def test_not_covered_offers_closest_sources_and_a_person(shared_index_settings, shared_embedder):
+    # the fixture corpus says nothing about the GP contract's deadline
+    strict = Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder))
+    answer = strict.answer("what was the GP contract deadline for switching on prospective record access?")
+    assert answer.kind is AnswerKind.not_covered, answer.text
+    assert "doesn't cover" in answer.text and "support team" in answer.text
+    assert answer.closest and not answer.citations
+
+
+def test_not_covered_threshold_decides_on_evidence(assistant):
+    retrieval = Retrieval(query=None, query_vector=None, results=[], candidates=0)
+    config = AssistantConfig()
+    weak = Draft(text="x [1]", citations=[], answerer="extractive", coverage=0.5)
+    assistant.config = config
+    retrieval.results = []
+    assert not assistant.is_covered(retrieval, weak)  # no evidence at all
+
+    class R:  # a stand-in retrieval with a chosen top score
+        def __init__(self, top):
+            self.top_score = top
+
+    assert assistant.is_covered(R(config.min_top_score + 0.01), weak)
+    assert not assistant.is_covered(R(config.min_top_score - 0.01), weak)
+    assert not assistant.is_covered(R(1.0), Draft(text="x", citations=[], answerer="e", coverage=0.0))
+
+
+def test_pasted_identifiers_are_warned_and_never_repeated(assistant):
+    answer = assistant.answer("Mr Peter Placeholder DOB 22/11/1975 NHS 999 186 0916 coded 104 by mistake, how do we undo it?")
+    assert answer.pii_warning and {"nhs_number", "date_of_birth", "name"} <= set(answer.pii_kinds)
+    dumped = json.dumps(answer.model_dump(mode="json"))
+    for leaked in ("999 186 0916", "9991860916", "Placeholder", "22/11/1975"):
+        assert leaked not in dumped
+    assert answer.kind is AnswerKind.answered  # the generic question still gets its answer
+    assert "1364751000000106" in answer.text
+
+
+def test_no_false_alarm_on_codes_dates_and_help_lines(assistant):
+    answer = assistant.answer("is 1364731000000104 the 104 code? the BMA DPIA dated 6 October 2023 mentions it")
+    assert not answer.pii_warning
+
+
+def test_safeguarding_questions_add_the_safeguarding_lead_with_a_source(assistant):
+    answer = assistant.answer("a patient's partner is forcing her to show him her record on the app, what can we do?")
+    assert answer.safeguarding
+    assert "safeguarding lead" in answer.text
+    line = [l for l in answer.text.splitlines() if "safeguarding lead" in l][-1]
+    number = int(re.findall(r"\[(\d+)\]", line)[-1])
+    assert any(c.number == number and c.title == "Coercion and online record access" for c in answer.citations)
+
+
+def test_follow_up_uses_the_threads_earlier_question(assistant):
+    first = assistant.answer("how do I hide a letter from the patient when filing in docman?")
+    follow = assistant.answer("and what about after it is filed?", history=[first.question])
+    assert follow.kind is AnswerKind.answered
+    assert any(c.title == "Hiding letters when filing in Docman" for c in follow.citations)
+
+
+def test_verified_answer_preferred_for_the_same_question_only(index_settings, shared_embedder):
+    index = Index(index_settings, embedder=shared_embedder)
+    assistant = build_assistant(index_settings, index=index)
+    verified = VerifiedAnswer(
+        verified_id="v-104", question="we put the 104 code on a patient by mistake, how do we remove it?",
+        answer="Add the 106 code to cancel it, then check the patient's online account settings. [1]",
+        author="U0REVIEWER", created=dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc), cited_doc_ids=["x"],
+    )
+    index.upsert_verified(verified)
+    same = assistant.answer("if we added the 104 code to someone by mistake how do we take it off again?")
+    assert same.kind is AnswerKind.verified and same.verified.author == "U0REVIEWER"
+    assert same.text.startswith("Add the 106 code")
+    related = assistant.answer("what's the code to stop someone seeing their record?")
+    assert related.kind is not AnswerKind.verified
+    index.set_verified_status("v-104", "needs_review")
+    stale = assistant.answer("if we added the 104 code to someone by mistake how do we take it off again?")
+    assert stale.kind is not AnswerKind.verified  # a verified answer under review is no longer preferred
