@@ -55,7 +55,8 @@ log = logging.getLogger(__name__)
 
 SOURCES_FILE = "sources.yaml"
 DEFAULT_URLS_RECORD = "default_sources.json"
-EMBED_BATCH = 256
+EMBED_BATCH = 4096  # chunks per upsert
+EMBED_STEP = 256  # chunks per embedding call (progress granularity)
 
 
 # --------------------------------------------------------------------------------------------
@@ -414,12 +415,19 @@ def run_ingest(
             return summary
 
         # --- 3. write: new first, then metadata, then deletions, then the version stamp ---
+        # Embed a group, then upsert it: Chroma indexes in background threads after an upsert, and on a
+        # small machine that competes with the model, so upserts are few and large (batch_size chunks).
+        import numpy as np
+
         with bar.task("Embedding", len(to_embed)) as advance:
-            for start in range(0, len(to_embed), max(1, batch_size)):
-                batch = to_embed[start : start + batch_size]
-                vectors = index.embed_chunks(batch)
-                index.upsert_chunks(batch, vectors)
-                advance(len(batch))
+            step = max(1, batch_size)
+            for start in range(0, len(to_embed), step):
+                group = to_embed[start : start + step]
+                parts = []
+                for sub in range(0, len(group), EMBED_STEP):
+                    parts.append(index.embed_chunks(group[sub : sub + EMBED_STEP]))
+                    advance(len(parts[-1]))
+                index.upsert_chunks(group, np.concatenate(parts) if len(parts) > 1 else parts[0])
         if to_update:
             _rewrite_metadata(index, to_update)
         if to_delete:

@@ -72,7 +72,7 @@ def serve_command(
         except ValueError as exc:
             _fail(f"--refresh-every: {exc}")
 
-    from bot.slack.app import BotServices, build_app, install_log_scrubbing
+    from bot.slack.app import build_app, install_log_scrubbing
     from bot.slack.server import BotHttpServer
 
     install_log_scrubbing(settings)

@@ -24,7 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt import App, BoltRequest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.slack.app import BotServices
@@ -83,9 +83,6 @@ def create_web_app(services: BotServices, bolt_app: App | None, *, is_connected=
     async def metrics(request: Request) -> Response:
         data = await to_thread.run_sync(generate_latest, services.metrics.registry, limiter=limiter)
         return Response(data, media_type=CONTENT_TYPE_LATEST)
-
-    async def not_allowed(request: Request) -> Response:
-        return PlainTextResponse("Method Not Allowed", status_code=405)
 
     routes = [
         Route("/healthz", healthz, methods=["GET", "HEAD"]),
