@@ -31,6 +31,11 @@ _BULLET_ITEM = re.compile(r"^\s*[-*+•]\s+")
 _ABBREVIATIONS = r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bDr)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bvs)(?<!\bno)(?<!\bSt)"
 _SENTENCE_END = re.compile(_ABBREVIATIONS + r"(?<=[.!?])[\"”')\]]?\s+(?=[A-Z0-9\"“'(`*])")
 _URL_ONLY = re.compile(r"^\W*(?:https?://\S+\W*)+$")
+# "…is covered in "Other document"", "see the historic-records document": pointers, not answers
+_CROSS_REFERENCE = re.compile(
+    r"\b(?:see|covered in|is in|are in|described in|set out in)\s+(?:the\s+)?(?:\"[^\"]+\"|[\w\-]+\s+(?:document|folder|page))",
+    re.I,
+)
 
 
 @dataclass
@@ -213,6 +218,8 @@ class ExtractiveAnswerer:
                     unit.score += 0.05  # steps answer "how do I" questions
                 if unit.text.rstrip().endswith(":"):
                     unit.score -= 0.15  # a lead-in says little without what follows
+                if _CROSS_REFERENCE.search(unit.text):
+                    unit.score -= 0.3  # points elsewhere; the passage it points to answers better
                 units.append(unit)
         # The lead paragraph is written as the answer: when it wins, the sentences that follow it in
         # that paragraph are its natural continuation.
@@ -263,7 +270,12 @@ class ExtractiveAnswerer:
             chosen.append(unit)
             docs.add(doc)
             chars += len(unit.text)
-        chosen.sort(key=lambda u: (u.chunk_rank, u.position))
+        # read in document order: documents as retrieval ranked them, then each document's own order
+        doc_rank: dict[str, int] = {}
+        for result in results:
+            doc_rank.setdefault(result.chunk.doc_id, len(doc_rank))
+        chosen.sort(key=lambda u: (doc_rank[results[u.chunk_rank].chunk.doc_id],
+                                   results[u.chunk_rank].chunk.chunk_index, u.position))
         book = CitationBook()
         lines = []
         for unit in chosen:

@@ -178,8 +178,9 @@ class FeatureReranker:
             body = set(analyze(chunk.text))
             head = set(analyze(" ".join([chunk.title, *chunk.heading_path])))
             lexical = len(core & (body | head)) / max(1, len(core))
-            expanded_hit = len((terms - core) & body) / max(1, len(terms - core)) if terms - core else 0.0
-            title = len(core & head) / max(1, len(core))
+            expansion = terms - core
+            expanded_hit = len(expansion & (body | head)) / max(1, len(expansion)) if expansion else 0.0
+            title = len(core & head) / max(1, len(core)) + 0.5 * (len(expansion & head) / max(1, len(expansion)) if expansion else 0.0)
             score = self.w_dense * cosine + self.w_lexical * (0.8 * lexical + 0.2 * expanded_hit) + self.w_title * title
             systems = set(chunk.clinical_systems)
             if query.systems:

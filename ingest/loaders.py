@@ -326,23 +326,35 @@ _READERS = {
 }
 
 
-def load_file(path: str | os.PathLike) -> SourceDocument:
-    """Read one local document. Raises LoadError with the reason."""
+def read_file_bytes(path: str | os.PathLike) -> bytes:
+    """The raw bytes of a local document (LoadError when unreadable or of an unsupported type)."""
     path = Path(path)
-    reader = _READERS.get(path.suffix.lower())
-    if reader is None:
+    if path.suffix.lower() not in _READERS:
         raise LoadError(f"unsupported file type {path.suffix or '(none)'!r}")
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise LoadError("no such file") from None
     except IsADirectoryError:
         raise LoadError("is a directory") from None
     except OSError as exc:
         raise LoadError(f"cannot read: {exc.strerror or exc}") from None
+
+
+def load_bytes(path: str | os.PathLike, data: bytes) -> SourceDocument:
+    """A local document from bytes already read from `path`."""
+    path = Path(path)
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise LoadError(f"unsupported file type {path.suffix or '(none)'!r}")
     if not data.strip():
         raise LoadError("empty document")
     return reader(data, doc_id_for_path(path))
+
+
+def load_file(path: str | os.PathLike) -> SourceDocument:
+    """Read one local document. Raises LoadError with the reason."""
+    return load_bytes(path, read_file_bytes(path))
 
 
 # --------------------------------------------------------------------------------------------

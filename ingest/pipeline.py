@@ -25,6 +25,7 @@ when the keyword index does not hold exactly Chroma's ids.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -39,7 +40,7 @@ from pydantic import BaseModel, Field
 
 from bot.settings import Settings
 from bot.types import Chunk, SourceDocument
-from ingest.chunking import chunk_document
+from ingest.chunking import CHUNK_OVERLAP, CHUNK_SIZE, MIN_CHARS, chunk_document
 from ingest.loaders import (
     LoadError,
     UrlFetcher,
@@ -47,8 +48,9 @@ from ingest.loaders import (
     discover,
     doc_id_for_path,
     is_url,
-    load_file,
+    load_bytes,
     load_targets_file,
+    read_file_bytes,
 )
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,8 @@ SOURCES_FILE = "sources.yaml"
 DEFAULT_URLS_RECORD = "default_sources.json"
 EMBED_BATCH = 4096  # chunks per upsert
 EMBED_STEP = 256  # chunks per embedding call (progress granularity)
+MEMO_FILE = "chunk_memo.json"
+MEMO_VERSION = f"1:{CHUNK_SIZE}:{CHUNK_OVERLAP}:{MIN_CHARS}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -262,6 +266,41 @@ def _is_stale(last_reviewed: str, today: dt.date) -> bool:
     return reviewed < year_ago
 
 
+# A memo of what chunking produced for a file's exact bytes: (doc id, bytes, chunker version) -> chunk ids,
+# document hash, title, last_reviewed. A pure cache of a deterministic function, so a no-change run reads
+# each file and compares with Chroma without parsing or chunking it; a lost or stale memo only costs time.
+def _memo_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return f"{MEMO_VERSION}:{version('langchain-text-splitters')}"
+    except Exception:
+        return MEMO_VERSION
+
+
+def _memo_key(doc_id: str, data: bytes, salt: str) -> str:
+    return hashlib.sha256(salt.encode() + b"\x00" + doc_id.encode() + b"\x00" + data).hexdigest()
+
+
+def _load_memo(settings: Settings) -> dict[str, dict]:
+    try:
+        data = json.loads((settings.data_dir / "ingest" / MEMO_FILE).read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_memo(settings: Settings, memo: dict[str, dict]) -> None:
+    path = settings.data_dir / "ingest" / MEMO_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(memo, separators=(",", ":")))
+        tmp.replace(path)
+    except OSError as exc:
+        log.warning("could not save the chunk memo: %s", exc)
+
+
 def _rewrite_metadata(index, chunks: list[Chunk], batch: int = 500) -> None:
     """New metadata for chunks whose text (and so id and vector) did not change, without embedding.
 
@@ -318,7 +357,12 @@ def run_ingest(
 
     documents: dict[str, SourceDocument] = {}
     expected: dict[str, list[Chunk]] = {}
+    memo_hits: dict[str, tuple[str, bytes, dict]] = {}  # doc id -> (path, bytes, memo entry)
+    order: list[str] = []  # doc ids read OK, in order
     protected: set[str] = set()  # doc ids whose source failed: their indexed chunks stay as they are
+    salt = _memo_version()
+    memo = _load_memo(settings)
+    new_memo: dict[str, dict] = {}
     fetcher = UrlFetcher(
         settings.data_dir / "ingest" / "http",
         timeout=http_timeout,
@@ -326,6 +370,30 @@ def run_ingest(
         backoff=http_backoff,
         persist=not dry_run,
     )
+
+    def fail(doc_id: str, exc: Exception) -> None:
+        reason = str(exc) if isinstance(exc, LoadError) else f"{type(exc).__name__}: {exc}"
+        summary.failed.append(Failure(source=doc_id, reason=reason))
+        protected.add(doc_id)
+        if isinstance(exc, LoadError):
+            log.warning("failed: %s: %s", doc_id, reason)
+        else:  # a bug or an odd file must not stop the rest
+            log.error("failed: %s", doc_id, exc_info=exc)
+
+    def parse(doc_id: str, document: SourceDocument, key: str | None) -> None:
+        chunks = chunk_document(document)
+        if not chunks:
+            raise LoadError("empty document")
+        documents[doc_id] = document
+        expected[doc_id] = chunks
+        if key is not None:
+            new_memo[key] = {
+                "ids": [c.chunk_id for c in chunks],
+                "hash": chunks[0].content_hash,
+                "title": document.title,
+                "last_reviewed": document.last_reviewed,
+            }
+
     with _Progress(progress) as bar:
         seen: set[str] = set()
         with bar.task("Reading sources", len(sources)) as advance:
@@ -338,25 +406,21 @@ def run_ingest(
                 try:
                     if kind == "url":
                         fetched = fetcher.fetch(where)
-                        document = fetched.document
                         if fetched.not_modified:
                             summary.not_modified.append(doc_id)
+                        parse(doc_id, fetched.document, None)
                     else:
-                        document = load_file(where)
-                    chunks = chunk_document(document)
-                    if not chunks:
-                        raise LoadError("empty document")
-                except LoadError as exc:
-                    summary.failed.append(Failure(source=doc_id, reason=str(exc)))
-                    protected.add(doc_id)
-                    log.warning("failed: %s: %s", doc_id, exc)
-                except Exception as exc:  # a bug or an odd file must not stop the rest
-                    summary.failed.append(Failure(source=doc_id, reason=f"{type(exc).__name__}: {exc}"))
-                    protected.add(doc_id)
-                    log.exception("failed: %s", doc_id)
+                        data = read_file_bytes(where)
+                        key = _memo_key(doc_id, data, salt)
+                        if key in memo:
+                            memo_hits[doc_id] = (where, data, memo[key])
+                            new_memo[key] = memo[key]
+                        else:
+                            parse(doc_id, load_bytes(where, data), key)
+                except Exception as exc:
+                    fail(doc_id, exc)
                 else:
-                    documents[doc_id] = document
-                    expected[doc_id] = chunks
+                    order.append(doc_id)
                 advance()
         fetcher.close()
 
@@ -369,8 +433,23 @@ def run_ingest(
         to_embed: list[Chunk] = []
         to_update: list[Chunk] = []
         to_delete: list[str] = []
-        for doc_id, chunks in expected.items():
+        stale_candidates: list[tuple[str, str, str]] = []  # (doc id, title, last_reviewed)
+        for doc_id in order:
             have = indexed.get(doc_id, {})
+            if doc_id in memo_hits:
+                where, data, entry = memo_hits[doc_id]
+                if set(have) == set(entry["ids"]) and all(r["content_hash"] == entry["hash"] for r in have.values()):
+                    summary.unchanged.append(doc_id)
+                    stale_candidates.append((doc_id, entry.get("title", ""), entry.get("last_reviewed", "")))
+                    continue
+                try:  # the index differs (an interrupted run?): chunk it for real
+                    parse(doc_id, load_bytes(where, data), _memo_key(doc_id, data, salt))
+                except Exception as exc:
+                    fail(doc_id, exc)
+                    continue
+            chunks = expected[doc_id]
+            document = documents[doc_id]
+            stale_candidates.append((doc_id, document.title, document.last_reviewed))
             want = {c.chunk_id for c in chunks}
             doc_hash = chunks[0].content_hash
             if not have:
@@ -386,7 +465,7 @@ def run_ingest(
             to_delete.extend(cid for cid in have if cid not in want)
 
         for doc_id, chunk_refs in indexed.items():
-            if doc_id in expected or doc_id in protected:
+            if doc_id in seen:  # read in this run (or failed, and so protected)
                 continue
             source = next(iter(chunk_refs.values()))["source"] or doc_id
             if any(root.covers(source) for root in plan.roots):
@@ -394,9 +473,9 @@ def run_ingest(
                 to_delete.extend(chunk_refs)
 
         # --- stale documents (read in this run, or kept because their source failed) ---
-        for doc_id, document in documents.items():
-            if _is_stale(document.last_reviewed, today):
-                summary.stale.append(StaleDocument(doc_id=doc_id, title=document.title, last_reviewed=document.last_reviewed))
+        for doc_id, title, reviewed in stale_candidates:
+            if _is_stale(reviewed, today):
+                summary.stale.append(StaleDocument(doc_id=doc_id, title=title, last_reviewed=reviewed))
         for doc_id in sorted(protected):
             kept = indexed.get(doc_id)
             if kept:
@@ -446,5 +525,7 @@ def run_ingest(
         summary.index_marked_changed = True
     if plan.default_urls is not None and not targets:
         _write_default_urls(settings, plan.default_urls)
+    if new_memo != memo:
+        _save_memo(settings, new_memo)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -197,3 +197,22 @@ def test_interrupted_before_mark_changed_is_repaired(tmp_path, corpus, counting,
     assert s.index_marked_changed
     assert state(again) == (want, want)
     assert json.loads(again.current_version()["last_summary"])["unchanged"] == 3
+
+
+def test_index_damaged_behind_our_back_is_repaired(tmp_path, corpus, counting):
+    """Unchanged files skip parsing via the chunk memo, but the comparison is always with Chroma: a chunk
+    removed from the index (or a stray one added) is put right by the next run."""
+    root, a, b, c = corpus
+    settings = ingest_settings(tmp_path / "data", root)
+    index = Index(settings, embedder=counting)
+    run_ingest(settings, [str(root)], index=index, progress=False)
+    want = expected_ids(a, b, c)
+    a_ids = sorted(r for r, ref in index.chunk_refs().items() if ref["doc_id"] == str(a))
+    index.delete_chunks(a_ids[:1])
+    stray = chunk_document(load_file(b))[0].model_copy(update={"chunk_id": "stray", "text": "stray text"})
+    index.upsert_chunks([stray])
+    counting.reset()
+    s = run_ingest(settings, [str(root)], index=index, progress=False)
+    assert sorted(s.updated) == sorted([str(a), str(b)]) and counting.reset() == 1
+    assert state(index) == (want, want)
+    assert (settings.data_dir / "ingest" / "chunk_memo.json").exists()

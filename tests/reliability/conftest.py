@@ -34,6 +34,7 @@ FIXTURE_CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
 REVIEW_CHANNEL = "C0REVIEW"
 REVIEWER = "U0REVIEWER"
 LEAK_SCAN_TEST = "test_zz_leak_scan.py"
+_CHATTY = ("httpx", "httpcore", "chromadb", "bm25s", "urllib3", "sentence_transformers", "werkzeug")
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -66,10 +67,16 @@ def captured_log(rel_root, artifacts):
     root.addHandler(handler)
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
+    # every HTTP request to Chroma is an INFO line: keep the capture (and pytest's report) readable
+    quiet = {name: logging.getLogger(name).level for name in _CHATTY}
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(logging.WARNING)
     artifacts.add_file(path)
     yield path
     root.removeHandler(handler)
     root.setLevel(previous)
+    for name, level in quiet.items():
+        logging.getLogger(name).setLevel(level)
     handler.close()
 
 
