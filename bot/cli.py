@@ -24,7 +24,7 @@ from rich.table import Table
 
 from bot.settings import ConfigError, Settings, load_settings
 
-app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(help="Answers GP practice staff's questions about online access to GP records, from cited guidance.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 err = Console(stderr=True)
 out = Console()
 
@@ -37,7 +37,7 @@ def settings_or_exit() -> Settings:
         raise typer.Exit(2)
     logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "chromadb", "sentence_transformers", "urllib3", "slack_bolt", "slack_sdk"):
+    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3", "slack_bolt", "slack_sdk", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     return settings
 
@@ -187,20 +187,14 @@ def eval_command(
 
 
 # --- serve ---
-try:
-    from bot.slack.cli import serve_command
-except ImportError:  # the Slack layer is optional while it is being built
-    serve_command = None
-if serve_command is not None:
-    app.command("serve", help="Run the Slack bot (Socket Mode with SLACK_APP_TOKEN; --http for the Events API).")(serve_command)
+from bot.slack.cli import serve_command  # noqa: E402
+
+app.command("serve", help="Run the Slack bot (Socket Mode with SLACK_APP_TOKEN; --http for the Events API).")(serve_command)
 
 # --- review ---
-try:
-    from bot.review.cli import review_app
-except ImportError:
-    review_app = None
-if review_app is not None:
-    app.add_typer(review_app, name="review", help="The support team's record of questions, answers and reviews.")
+from bot.review.cli import review_app  # noqa: E402
+
+app.add_typer(review_app, name="review", help="The support team's record of questions, answers and reviews.")
 
 
 # --- run (make run) ---
@@ -208,26 +202,18 @@ if review_app is not None:
 def run() -> None:
     """Bring the index up to date with knowledge/ (and sources.yaml), then serve Slack or open the console."""
     from bot.console import run_console
-    from ingest.pipeline import run_ingest
+    from ingest.cli import ingest_and_flag, print_summary
 
     settings = settings_or_exit()
     err.print("Checking the guidance index against its sources…", highlight=False)
-    summary = run_ingest(settings, None, progress=None)
-    err.print(
-        f"Index: {summary.chunks} passages ({len(summary.added)} added, {len(summary.updated)} updated, "
-        f"{len(summary.unchanged)} unchanged, {len(summary.deleted)} deleted).",
-        highlight=False,
-    )
+    summary, flagged = ingest_and_flag(settings, None, progress=None)
+    print_summary(summary, err, flagged, max_failures=3)
     if summary.failed:
-        err.print(f"{len(summary.failed)} source(s) could not be refreshed and keep their indexed version:", highlight=False)
-        for failure in summary.failed[:10]:
-            err.print(f"  - {failure.source}: {failure.reason}", highlight=False)
-        if len(summary.failed) > 10:
-            err.print(f"  … and {len(summary.failed) - 10} more (see `gpbot ingest`).", highlight=False)
+        err.print("Carrying on with what is indexed: the sources above keep their previous version.", highlight=False)
     if summary.chunks == 0:
         err.print("Nothing is indexed, so there is nothing to answer from.", style="red")
         raise typer.Exit(1)
-    if settings.slack_configured and serve_command is not None:
+    if settings.slack_configured:
         serve_command(http=settings.slack_app_token is None, port=3000, refresh_every=None)
         return
     if settings.slack_bot_token is None:

@@ -272,14 +272,11 @@ class Index:
         )
 
     def update_chunk_metadata(self, chunks: Sequence[Chunk]) -> None:
-        """Rewrite metadata (and text) of chunks whose text did not change: no re-embedding."""
+        """Rewrite the metadata of chunks whose text did not change (a chunk id hashes its text): no
+        re-embedding. Passing `documents=` here would make Chroma run its default embedding function."""
         for start in range(0, len(chunks), 500):
             part = chunks[start : start + 500]
-            self.chunks.update(
-                ids=[c.chunk_id for c in part],
-                documents=[c.text for c in part],
-                metadatas=[chunk_to_metadata(c) for c in part],
-            )
+            self.chunks.update(ids=[c.chunk_id for c in part], metadatas=[chunk_to_metadata(c) for c in part])
 
     def delete_chunks(self, chunk_ids: Iterable[str]) -> None:
         ids = list(chunk_ids)

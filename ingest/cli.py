@@ -22,39 +22,43 @@ def _setup_logging(level: str) -> None:
         logging.basicConfig(
             level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3", "trafilatura"):
+    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3", "trafilatura", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 
 def flag_verified_answers(settings, index, changed_doc_ids: list[str]) -> int:
-    """Mark verified answers citing a changed or removed document as needs-review, when the review
-    service is installed. Returns how many were flagged (0 when the service is absent or fails)."""
+    """Mark verified answers citing a changed or removed document as needs-review. Returns how many were
+    flagged. A review-store problem is logged, never fails the ingest: the index is already right."""
     if not changed_doc_ids:
         return 0
-    try:
-        from bot.review.service import ReviewService
-    except ImportError:
-        return 0
-    if not hasattr(ReviewService, "from_settings") or not hasattr(ReviewService, "flag_stale_verified"):
-        return 0
+    from bot.review.service import ReviewService
+
     service = None
     try:
         service = ReviewService.from_settings(settings, index=index)
-        flagged = service.flag_stale_verified(changed_doc_ids) or []
-        return len(flagged)
-    except Exception as exc:  # the index is already right; a review-store problem must not fail ingest
+        return len(service.flag_stale_verified(changed_doc_ids) or [])
+    except Exception as exc:
         log.warning("could not flag verified answers citing changed documents: %s", exc)
         return 0
     finally:
-        close = getattr(service, "close", None)
-        if callable(close):
-            try:
-                close()
-            except Exception:
-                pass
+        if service is not None:
+            service.close()
 
 
-def print_summary(summary, console, flagged: int = 0) -> None:
+def ingest_and_flag(settings, targets: list[str] | None = None, *, index=None, dry_run: bool = False,
+                    progress: bool | None = None):
+    """Every ingest path (the command, `gpbot run`, the bot's scheduled refresh): bring the index into step,
+    then flag verified answers whose cited documents changed. Returns (summary, flagged)."""
+    from bot.index import Index
+    from ingest.pipeline import run_ingest
+
+    index = index or Index(settings)
+    summary = run_ingest(settings, targets, dry_run=dry_run, index=index, progress=progress)
+    flagged = 0 if dry_run else flag_verified_answers(settings, index, summary.changed_doc_ids)
+    return summary, flagged
+
+
+def print_summary(summary, console, flagged: int = 0, max_failures: int | None = None) -> None:
     """The closing human summary (counts in source documents, failures with reasons, stale documents)."""
     verb = "would be " if summary.dry_run else ""
     head = "Dry run — nothing changed. " if summary.dry_run else ""
@@ -74,8 +78,11 @@ def print_summary(summary, console, flagged: int = 0) -> None:
             console.print(f"  … and {len(ids) - 20} more {label}", highlight=False, markup=False)
     if summary.failed:
         console.print("Failed (the indexed version of each is kept):", style="red", highlight=False)
-        for failure in summary.failed:
+        for failure in summary.failed[:max_failures]:
             console.print(f"  {failure.source}: {failure.reason}", highlight=False, markup=False)
+        if max_failures is not None and len(summary.failed) > max_failures:
+            console.print(f"  … and {len(summary.failed) - max_failures} more (run `gpbot ingest` for all)",
+                          highlight=False, markup=False)
     if summary.stale:
         console.print(
             f"{len(summary.stale)} document(s) last reviewed more than a year ago — please re-check:",
@@ -112,19 +119,12 @@ def ingest_command(
         raise typer.Exit(2)
     _setup_logging(settings.log_level)
 
-    from bot.index import Index
-    from ingest.pipeline import run_ingest
-
-    index = Index(settings)
     try:
-        summary = run_ingest(settings, list(targets or []) or None, dry_run=dry_run, index=index, progress=None)
+        summary, flagged = ingest_and_flag(settings, list(targets or []) or None, dry_run=dry_run)
     except Exception as exc:  # e.g. the Chroma server is down: one line, not a traceback
         log.debug("ingest failed", exc_info=True)
         err.print(f"Ingest failed: {type(exc).__name__}: {exc}", style="red", highlight=False, markup=False)
         raise typer.Exit(1)
-    flagged = 0
-    if not dry_run:
-        flagged = flag_verified_answers(settings, index, summary.changed_doc_ids)
     print_summary(summary, err, flagged)
     if json_output:
         sys.stdout.flush()

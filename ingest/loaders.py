@@ -366,6 +366,9 @@ class Fetched:
     not_modified: bool  # the server answered 304 and the cached body was used
 
 
+_NAME_NOT_RESOLVED = re.compile(r"Name or service not known|nodename nor servname|No address associated", re.I)
+
+
 class UrlFetcher:
     """GET with timeouts, bounded retries with back-off and conditional requests.
 
@@ -477,6 +480,8 @@ class UrlFetcher:
                 continue
             except httpx.HTTPError as exc:
                 reason = f"unreachable ({type(exc).__name__}: {exc})" if str(exc) else "unreachable"
+                if _NAME_NOT_RESOLVED.search(str(exc)):
+                    break  # the host name does not resolve: retrying will not change that
                 continue
             status = response.status_code
             if status == 304 and cached:

@@ -139,9 +139,9 @@ def start_refresh(services, client, interval: float, stop: threading.Event) -> t
         while not stop.wait(interval):
             started = time.monotonic()
             try:
-                from ingest.pipeline import run_ingest
+                from ingest.cli import ingest_and_flag
 
-                summary = run_ingest(services.settings, None, index=services.assistant.index, progress=False)
+                summary, _ = ingest_and_flag(services.settings, None, index=services.assistant.index, progress=False)
                 log.info("scheduled ingest: %s passages, %d added, %d updated, %d deleted, %d failed in %.0f s",
                          summary.chunks, len(summary.added), len(summary.updated), len(summary.deleted),
                          len(summary.failed), time.monotonic() - started)

@@ -100,8 +100,10 @@ def test_migrations_ran_once_when_both_replicas_started_together(cluster):
     """Both replicas opened the review store on an empty database at the same moment."""
     logs = {r.name: r.log.read_text(errors="replace") for r in cluster.replicas}
     for name, text in logs.items():
-        assert "review store could not be opened" not in text, f"{name} runs without its review store"
-        assert "Traceback" not in text, f"{name} logged a traceback"
+        startup = text.split("gpbot: HTTP mode on port", 1)[0]
+        assert "gpbot: HTTP mode on port" in text, f"{name} never started serving"
+        assert "review store could not be opened" not in startup, f"{name} runs without its review store"
+        assert "Traceback" not in startup, f"{name} logged a traceback while starting"
     with cluster.pg.connect(cluster.database) as conn:
         versions = conn.execute("SELECT version_num FROM review_alembic_version").fetchall()
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
