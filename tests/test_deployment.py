@@ -328,3 +328,22 @@ def test_compose_keeps_state_in_named_volumes(compose):
     for name in ("chroma", "postgres"):
         mounts = [str(v).split(":")[0] for v in services[name].get("volumes", [])]
         assert mounts and set(mounts) <= declared, (name, mounts)
+
+
+# ------------------------------------------------------------------ the hazard log and SECURITY.md
+def test_the_hazard_log_cites_only_tests_that_exist():
+    cited: set[str] = set()
+    for doc in (REPO / "docs" / "clinical-safety.md", REPO / "SECURITY.md"):
+        cited |= set(re.findall(r"(tests/[\w/]+\.py(?:::[\w]+(?:\[[^\]]+\])?)?)", doc.read_text()))
+    assert len(cited) >= 20, "the hazard log should cite the tests that show its controls work"
+    for ref in sorted(cited):
+        path, _, rest = ref.partition("::")
+        source = (REPO / path)
+        assert source.is_file(), f"{ref}: no such file"
+        if not rest:
+            continue
+        name, _, param = rest.partition("[")
+        text = source.read_text()
+        assert re.search(rf"^(?:    )?def {name}\(", text, re.M), f"{ref}: no such test"
+        if param:
+            assert f'"{param.rstrip("]")}"' in text, f"{ref}: no such parameter"

@@ -209,7 +209,6 @@ def cluster_questions(vectors, threshold: float) -> list[list[int]]:
 
 
 def gap_groups(service: ReviewService, embedder, since=None, threshold: float = 0.72) -> list[dict[str, Any]]:
-    import numpy as np
 
     gaps = service.gap_questions(since=since)
     if not gaps:

@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from typing import Any, Sequence
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
-    ContextActionsBlock,
     ContextBlock,
     DividerBlock,
-    FeedbackButtonObject,
-    FeedbackButtonsElement,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
@@ -32,6 +28,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 from slack_sdk.models.views import View
+
+from bot.slack.mrkdwn import escape, to_mrkdwn, truncate
 
 FEEDBACK_ACTION = "feedback"
 ESCALATE_ACTION = "escalate"
@@ -87,53 +85,7 @@ def parse_value(value: str | None) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def feedback_block(answer_id: str, block_id: str = "feedback") -> ContextActionsBlock:
-    """The 👍/👎 feedback buttons, for the Slack app's answer message (optional convenience)."""
-    return ContextActionsBlock(
-        block_id=block_id,
-        elements=[
-            FeedbackButtonsElement(
-                action_id=FEEDBACK_ACTION,
-                positive_button=FeedbackButtonObject(
-                    text="👍", accessibility_label="This answer helped", value=feedback_value(answer_id, "up")
-                ),
-                negative_button=FeedbackButtonObject(
-                    text="👎", accessibility_label="This answer was wrong or unhelpful",
-                    value=feedback_value(answer_id, "down"),
-                ),
-            )
-        ],
-    )
-
-
 # ------------------------------------------------------------------ text helpers
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-_MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
-_MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
-
-
-def to_mrkdwn(markdown: str) -> str:
-    """Small Markdown → Slack mrkdwn: escapes &<>, **bold** → *bold*, [label](url) → <url|label>."""
-    links: list[str] = []
-
-    def keep_link(match: re.Match) -> str:
-        links.append(f"<{match.group(2)}|{escape(match.group(1)).replace('|', '¦')}>")
-        return f"\x00{len(links) - 1}\x00"
-
-    text = _MD_LINK.sub(keep_link, markdown)
-    text = escape(text)
-    text = _MD_BOLD.sub(r"*\1*", text)
-    text = re.sub(r"^#{1,6}\s*(.+)$", r"*\1*", text, flags=re.M)
-    return re.sub(r"\x00(\d+)\x00", lambda m: links[int(m.group(1))], text)
-
-
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def quote(text: str, limit: int = SECTION_LIMIT) -> str:
     return "\n".join("> " + line for line in truncate(text, limit - 200).splitlines() or [""])
 

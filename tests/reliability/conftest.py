@@ -57,27 +57,39 @@ def artifacts(rel_root) -> Artifacts:
 
 @pytest.fixture(scope="session", autouse=True)
 def captured_log(rel_root, artifacts):
-    """Everything the test process logs at INFO and above, to a file the leak scan reads."""
+    """The test process's own log records, to a file the leak scan reads: from the first reliability test to
+    the end of the session. The handler carries the same scrubbing filter `gpbot serve` installs on every
+    root handler (bot.slack.app.install_log_scrubbing), so the file holds what production would write."""
+    from bot.slack.app import ScrubFilter
+
     path = rel_root / "test-process.log"
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(ScrubFilter((BOT_TOKEN, SIGNING_SECRET)))
     root = logging.getLogger()
-    previous = root.level
     root.addHandler(handler)
-    if root.level > logging.INFO or root.level == logging.NOTSET:
-        root.setLevel(logging.INFO)
-    # every HTTP request to Chroma is an INFO line: keep the capture (and pytest's report) readable
-    quiet = {name: logging.getLogger(name).level for name in _CHATTY}
-    for name in _CHATTY:
-        logging.getLogger(name).setLevel(logging.WARNING)
     artifacts.add_file(path)
     yield path
     root.removeHandler(handler)
+    handler.close()
+
+
+@pytest.fixture(autouse=True)
+def _info_logging_during_reliability_tests():
+    """INFO from the code under test while a reliability test runs (as LOG_LEVEL=INFO does in production);
+    the root level is restored afterwards so other suites see the logging they expect."""
+    root = logging.getLogger()
+    previous = root.level
+    if root.level > logging.INFO or root.level == logging.NOTSET:
+        root.setLevel(logging.INFO)
+    quiet = {name: logging.getLogger(name).level for name in _CHATTY}
+    for name in _CHATTY:  # every HTTP request to Chroma is an INFO line
+        logging.getLogger(name).setLevel(logging.WARNING)
+    yield
     root.setLevel(previous)
     for name, level in quiet.items():
         logging.getLogger(name).setLevel(level)
-    handler.close()
 
 
 @pytest.fixture(scope="session")

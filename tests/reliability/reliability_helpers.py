@@ -2,8 +2,8 @@
 
 - `PostgresServer`: a throwaway PostgreSQL cluster on 127.0.0.1 (initdb + pg_ctl; as root via runuser).
 - `ChromaServer`: `chroma run` on 127.0.0.1 with RUST_LOG=warn and its own data dir.
-- `Replica`: `gpbot serve --http` in a subprocess (through serve_local.py, which only pins the bind
-  address to 127.0.0.1), its stderr captured to a log file the leak scan reads.
+- `Replica`: `gpbot serve --http --host 127.0.0.1` in a subprocess (the installed console script), its
+  stderr captured to a log file the leak scan reads.
 - NHS numbers: `valid_nhs_numbers(n)` (Modulus 11), `spellings(number)`, `USED_NHS_NUMBERS` (every
   number any reliability test sends; the leak scan looks for each in every spacing).
 - `Artifacts`: every log file, data dir and database the suite produced, for the final leak scan.
@@ -260,7 +260,9 @@ def start_replica(name: str, root: Path, env: dict[str, str]) -> Replica:
     data_dir.mkdir(parents=True, exist_ok=True)
     log = root / f"{name}.log"
     env = {**env, "GPBOT_DATA_DIR": str(data_dir)}
-    cmd = [sys.executable, str(HERE / "serve_local.py"), "serve", "--http", "--port", str(port)]
+    gpbot = Path(sys.executable).parent / "gpbot"  # the installed console script, as in the image
+    cmd = [str(gpbot) if gpbot.exists() else shutil.which("gpbot") or "gpbot",
+           "serve", "--http", "--host", "127.0.0.1", "--port", str(port)]
     with open(log, "ab") as fh:
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=str(root),
                                 start_new_session=True)
@@ -355,7 +357,7 @@ def jsonify(obj) -> str:
 
 
 # ------------------------------------------------------------------ Slack requests
-from slack_emulator import BOT_USER_ID, event_callback, form_body, post, post_signed, sign  # noqa: E402
+from slack_emulator import BOT_USER_ID, post_signed  # noqa: E402
 
 QUESTIONS = [
     "How do I switch on prospective access in SystmOne?",

@@ -27,21 +27,18 @@ from reliability_helpers import (
     BOT_TOKEN,
     SIGNING_SECRET,
     default_secrets,
-    form_body,
     http_get,
     leak_patterns,
     mention_event,
     number_pattern,
-    post,
     post_oversized,
     replies_in,
     scan_bytes,
     send_event,
-    sign,
     use_nhs_numbers,
     wait_until,
 )
-from slack_emulator import BOT_USER_ID, TEAM_ID, event_callback
+from slack_emulator import BOT_USER_ID, TEAM_ID, event_callback, form_body, post, sign
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.chroma_server]
 

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from reliability_helpers import form_body, http_get, mention_event, metric_value, send_event, wait_until
-from slack_emulator import TEAM_ID, event_callback
+from reliability_helpers import http_get, mention_event, metric_value, send_event, wait_until
+from slack_emulator import TEAM_ID, event_callback, form_body
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.chroma_server]
 

@@ -14,7 +14,6 @@ import pytest
 from reliability_helpers import (
     USED_NHS_NUMBERS,
     default_secrets,
-    form_body,
     leak_patterns,
     mention_event,
     scan_bytes,
@@ -22,7 +21,7 @@ from reliability_helpers import (
     use_nhs_numbers,
     wait_until,
 )
-from slack_emulator import TEAM_ID, event_callback
+from slack_emulator import TEAM_ID, event_callback, form_body
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.chroma_server]
 

@@ -110,9 +110,12 @@ def test_value_formats():
     assert json.loads(rb.escalate_value("A1", "C1", "1.2")) == {"a": "A1", "c": "C1", "t": "1.2"}
     assert rb.parse_value(rb.item_value("I1")) == {"i": "I1"}
     assert rb.parse_value("legacy-id") == {"a": "legacy-id", "i": "legacy-id"}
-    block = rb.feedback_block("A1").to_dict()
+    from bot.slack.blocks import feedback_block
+
+    block = feedback_block("A1").to_dict()
     assert block["type"] == "context_actions" and block["elements"][0]["type"] == "feedback_buttons"
     assert block["elements"][0]["action_id"] == "feedback"
+    assert json.loads(block["elements"][0]["negative_button"]["value"]) == {"a": "A1", "v": "down"}
     with pytest.raises(ValueError):
         rb.feedback_value("A1", "meh")
 

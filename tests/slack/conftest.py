@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import sys
 from pathlib import Path
@@ -27,6 +26,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from slack_emulator import (  # noqa: E402
+    user_ts,
     BOT_TOKEN,
     SIGNING_SECRET,
     TEAM_ID,
@@ -35,14 +35,6 @@ from slack_emulator import (  # noqa: E402
     form_body,
     post_signed,
 )
-
-_ts_counter = itertools.count(1)
-
-
-def user_ts() -> str:
-    """A fresh message ts for a user's message (distinct from the emulator's own)."""
-    return f"1700000000.{next(_ts_counter):06d}"
-
 
 @pytest.fixture(autouse=True)
 def _no_proxies(monkeypatch):
@@ -202,13 +194,3 @@ def make_slack_bot(slack_api, tmp_path):
         services.close()
         if store is not None:
             store.close()
-
-
-def blocks_of(call) -> list[dict]:
-    blocks = call.params.get("blocks") or []
-    return json.loads(blocks) if isinstance(blocks, str) else blocks
-
-
-def all_text(call) -> str:
-    """Everything a posted message shows: text and blocks, as one string."""
-    return json.dumps(call.params, ensure_ascii=False)

@@ -346,3 +346,22 @@ def post_signed(url: str, body: str, secret: str = SIGNING_SECRET, *, content_ty
                 timestamp: int | None = None, headers: dict[str, str] | None = None) -> tuple[int, str, dict]:
     all_headers = {"Content-Type": content_type, **sign(body, secret, timestamp), **(headers or {})}
     return post(url, body, all_headers)
+
+
+# --- helpers for tests that read what was posted ---
+_ts_counter = itertools.count(1)
+
+
+def user_ts() -> str:
+    """A fresh message ts for a user's message (distinct from the emulator's own)."""
+    return f"1700000000.{next(_ts_counter):06d}"
+
+
+def blocks_of(call) -> list[dict]:
+    blocks = call.params.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+def all_text(call) -> str:
+    """Everything a posted message shows: text and blocks, as one string."""
+    return json.dumps(call.params, ensure_ascii=False)

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import all_text, blocks_of, user_ts
+from slack_emulator import all_text, blocks_of, user_ts
 from slack_emulator import BOT_ID, BOT_USER_ID, SIGNING_SECRET, event_callback, get
 
 pytestmark = pytest.mark.slow
@@ -301,7 +301,11 @@ def test_twenty_concurrent_mentions_are_answered_concurrently_once_each(slack_ap
         print(f"\n20 concurrent mentions: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
               f"max {latencies[-1] * 1000:.0f} ms, all 20 in {total:.2f} s; with 0.3 s Slack latency per post: "
               f"p50 {statistics.median(slow) * 1000:.0f} ms, all 20 in {slow_total:.2f} s")
-    assert slow_total < 20 * 0.3 / 2, "answers were handled one after another"
+    # Concurrency, judged by overlap rather than by the clock (the machine may be busy): with each post
+    # held 0.3 s by the emulator, handling one after another would never have two posts in flight at once.
+    starts = sorted(r.time for r in slack_api.calls_to("chat.postMessage"))
+    in_flight = max(sum(1 for t in starts if s <= t < s + 0.3) for s in starts)
+    assert in_flight >= 3, f"answers were handled one after another (at most {in_flight} posts in flight)"
 
 
 def test_rate_limited_post_is_retried_after_retry_after(slack_api, make_slack_bot, spy):

@@ -12,7 +12,7 @@ import time
 import pytest
 from websockets.sync.server import serve
 
-from conftest import user_ts
+from slack_emulator import user_ts
 from slack_emulator import APP_TOKEN, BOT_TOKEN, BOT_USER_ID, event_callback
 
 pytestmark = pytest.mark.slow
