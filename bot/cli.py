@@ -42,6 +42,17 @@ def settings_or_exit() -> Settings:
     return settings
 
 
+def assistant_or_exit(settings: Settings):
+    """The answering pipeline over the configured index; exit 1 with a clear line when nothing is indexed."""
+    from bot.pipeline import build_assistant
+
+    assistant = build_assistant(settings)
+    if assistant.index.count() == 0:
+        err.print("The index is empty: run `gpbot ingest` first.")
+        raise typer.Exit(1)
+    return assistant
+
+
 # --- ingest ---
 from ingest.cli import ingest_command  # noqa: E402  (light import: heavy modules load when it runs)
 
@@ -57,14 +68,9 @@ def search(
 ) -> None:
     """Print the top passages with score, title, heading path and source URL."""
     from bot import guard
-    from bot.pipeline import build_assistant
     from bot.retrieval import prepare_query
 
-    settings = settings_or_exit()
-    assistant = build_assistant(settings)
-    if assistant.index.count() == 0:
-        err.print("The index is empty: run `gpbot ingest` first.")
-        raise typer.Exit(1)
+    assistant = assistant_or_exit(settings_or_exit())
     prepared = prepare_query(guard.redact(query).text, assistant.glossary)
     results = assistant.retriever.retrieve(prepared, k=k, mode=mode).results
     for rank, hit in enumerate(results, start=1):
@@ -85,16 +91,12 @@ def ask(
 ) -> None:
     """Answer a question as a person would read it, or many as JSON lines."""
     from bot.console import render_answer
-    from bot.pipeline import build_assistant
 
     settings = settings_or_exit()
     if not jsonl and not question:
         err.print("Give a question, or use --jsonl and send questions on stdin.")
         raise typer.Exit(2)
-    assistant = build_assistant(settings)
-    if assistant.index.count() == 0:
-        err.print("The index is empty: run `gpbot ingest` first.")
-        raise typer.Exit(1)
+    assistant = assistant_or_exit(settings)
     assistant.warm_up()
     if not jsonl:
         out.print(render_answer(assistant.answer(question)), highlight=False, markup=False)
@@ -151,7 +153,6 @@ def eval_command(
 ) -> None:
     """Score a question file: recall@5, MRR, must-contain, declines, identifier warnings, latency."""
     from bot.evaluation import ROWS, as_json, evaluate, load_questions
-    from bot.pipeline import build_assistant
 
     settings = settings_or_exit()
     modes = ["bm25", "dense", "hybrid"] if mode == "all" else [mode]
@@ -163,10 +164,7 @@ def eval_command(
     except ValueError as exc:
         err.print(str(exc))
         raise typer.Exit(2)
-    assistant = build_assistant(settings)
-    if assistant.index.count() == 0:
-        err.print("The index is empty: run `gpbot ingest` first.")
-        raise typer.Exit(1)
+    assistant = assistant_or_exit(settings)
     assistant.warm_up()
     reports = [evaluate(assistant, questions, m) for m in modes]
     if json_output:

@@ -220,6 +220,7 @@ class Index:
         self._lock = threading.RLock()
         self._keyword: KeywordIndex | None = None
         self._keyword_version: str | None = None
+        self._lead_ids: dict[str, str] = {}  # doc id -> id of its chunk 0, kept with the keyword index
         self._chunk_cache: dict[str, Chunk] = {}
         self._last_version_check = 0.0
         self.version_check_seconds = 5.0
@@ -319,11 +320,12 @@ class Index:
         return self.chunks.count()
 
     def lead_chunk(self, doc_id: str) -> Chunk | None:
-        """The first chunk of a document: by the corpus's convention, its one-paragraph answer."""
-        got = self.chunks.get(where={"$and": [{"doc_id": doc_id}, {"chunk_index": 0}]}, include=["documents", "metadatas"], limit=1)
-        if not got["ids"]:
-            return None
-        return chunk_from_record(got["documents"][0], got["metadatas"][0])
+        """The first chunk of a document: by the corpus's convention, its one-paragraph answer. Looked up by
+        id from a map built with the keyword index (a metadata filter costs ~80 ms at 100k chunks)."""
+        self.ensure_fresh()
+        chunk_id = self._lead_ids.get(doc_id)
+        found = self.get_chunks([chunk_id]) if chunk_id else []
+        return found[0] if found else None
 
     def vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored embeddings of these chunks (for reranking and near-duplicate collapsing)."""
@@ -360,15 +362,16 @@ class Index:
     def _rebuild_keyword(self, version: str) -> None:
         chunks = self.all_chunks()
         keyword = KeywordIndex.build([c.chunk_id for c in chunks], [embedding_text(c) for c in chunks])
+        lead_ids = {c.doc_id: c.chunk_id for c in chunks if c.chunk_index == 0}
         with self._lock:
-            self._keyword, self._keyword_version = keyword, version
+            self._keyword, self._keyword_version, self._lead_ids = keyword, version, lead_ids
             self._chunk_cache = {c.chunk_id: c for c in chunks}
         try:
             path = self._cache_path()
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
             with tmp.open("wb") as fh:
-                pickle.dump({"version": version, "count": len(chunks), "keyword": keyword}, fh)
+                pickle.dump({"version": version, "count": len(chunks), "keyword": keyword, "lead_ids": lead_ids}, fh)
             tmp.replace(path)
         except OSError as exc:  # a read-only data dir still answers
             log.warning("could not cache the keyword index: %s", exc)
@@ -386,13 +389,13 @@ class Index:
                 return
             cached = self._load_cached(version, count)
             if cached is not None:
-                self._keyword, self._keyword_version = cached, version
+                self._keyword, self._keyword_version, self._lead_ids = cached["keyword"], version, cached["lead_ids"]
                 self._chunk_cache.clear()
                 return
         log.info("keyword index out of step with the vector index; rebuilding (%d chunks)", count)
         self._rebuild_keyword(version)
 
-    def _load_cached(self, version: str, count: int) -> KeywordIndex | None:
+    def _load_cached(self, version: str, count: int) -> dict | None:
         path = self._cache_path()
         if not path.exists():
             return None
@@ -401,8 +404,8 @@ class Index:
                 data = pickle.load(fh)
         except Exception:  # a torn or old cache is rebuilt
             return None
-        if data.get("version") == version and data.get("count") == count:
-            return data["keyword"]
+        if data.get("version") == version and data.get("count") == count and "lead_ids" in data:
+            return data
         return None
 
     def idf(self, term: str) -> float:

@@ -86,6 +86,7 @@ class Assistant:
     def warm_up(self) -> None:
         self.index.ensure_fresh(force=True)
         self.index.embedder.embed_query("warm up")
+        _ = self.public_numbers
 
     @property
     def public_numbers(self) -> set[str]:
@@ -105,8 +106,8 @@ class Assistant:
     def answer(self, question: str, *, history: Sequence[str] = (), mode: Mode = "hybrid") -> Answer:
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        redaction = guard.redact(question or "", public_numbers=self.public_numbers)
-        history = [guard.redact(h, public_numbers=self.public_numbers).text for h in history]
+        redaction = guard.redact(clean_text(question), public_numbers=self.public_numbers)
+        history = [guard.redact(clean_text(h), public_numbers=self.public_numbers).text for h in history]
         query = prepare_query(redaction.text, self.glossary, history)
         base = dict(
             question=query.text,
@@ -130,7 +131,8 @@ class Assistant:
         safeguarding = guard.safeguarding_signal(query.retrieval_text)
 
         t = time.perf_counter()
-        query_vector = self.index.embedder.embed_query(query.retrieval_text) if mode != "bm25" or True else None
+        # every mode needs the question's vector: verified-answer matching and the evidence score use it
+        query_vector = self.index.embedder.embed_query(query.retrieval_text)
         timings["embed"] = (time.perf_counter() - t) * 1000
 
         verified = self.match_verified(query, query_vector)
@@ -220,9 +222,7 @@ class Assistant:
         return book.citations
 
     # --- verified answers ---
-    def match_verified(self, query: PreparedQuery, query_vector: np.ndarray | None) -> VerifiedAnswer | None:
-        if query_vector is None:
-            return None
+    def match_verified(self, query: PreparedQuery, query_vector: np.ndarray) -> VerifiedAnswer | None:
         try:
             candidates = self.index.search_verified(query_vector, k=3)
         except Exception as exc:
@@ -273,6 +273,13 @@ class Assistant:
         if sentence in text:
             return f"{text}\n\n{prompts.SAFEGUARDING_PREFIX} [{number}]", citations
         return f"{text}\n\n{prompts.SAFEGUARDING_PREFIX} {sentence} [{number}]", citations
+
+
+def clean_text(value) -> str:
+    """Whatever arrived, as text the tokenizer and the database accept: no NULs, no lone surrogates."""
+    if not isinstance(value, str):
+        return ""
+    return value.replace("\x00", " ").encode("utf-8", "replace").decode("utf-8")
 
 
 _SPECIFIC = re.compile(r"\b\d+\b")

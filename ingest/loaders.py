@@ -349,7 +349,10 @@ def load_bytes(path: str | os.PathLike, data: bytes) -> SourceDocument:
         raise LoadError(f"unsupported file type {path.suffix or '(none)'!r}")
     if not data.strip():
         raise LoadError("empty document")
-    return reader(data, doc_id_for_path(path))
+    document = reader(data, doc_id_for_path(path))
+    # `source` is where the file lives, absolute, so an ingest run from another working directory still
+    # recognises (and replaces) what an earlier run indexed from the same place
+    return document.model_copy(update={"source": abspath(path)})
 
 
 def load_file(path: str | os.PathLike) -> SourceDocument:

@@ -46,8 +46,6 @@ def test_extractive_answer_selects_and_cites_the_answering_sentence():
     draft = ExtractiveAnswerer(idf=_idf).answer(query, _results(CODES, STEPS))
     assert "`1364751000000106` \"Enhanced review not indicated before granting access to own health record (situation)\"" in draft.text
     assert draft.citations[0].title == "The enhanced review codes" and draft.citations[0].published == "2023-11-02"
-    for sentence in draft.text.split(". "):
-        pass
     assert all(line.rstrip().endswith("]") for line in draft.text.splitlines() if line.strip())
     assert len(draft.text) < 700
 

@@ -117,7 +117,7 @@ class PostgresServer:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run(self.initdb, "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
         opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                f"-c max_connections=120 -c full_page_writes=off")
+                f"-c max_connections=120 -c full_page_writes=off -c log_statement=ddl")  # DDL in the log: migrations
         self._run(self.pg_ctl, "-D", str(self.data), "-o", opts, "-l", str(self.log), "-w", "-t", "60", "start")
         return self
 

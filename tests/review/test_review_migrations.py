@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.review.redaction import nhs_number_valid, redact_nhs_numbers
+from bot.review.redaction import redact_nhs_numbers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,17 +82,20 @@ def test_postgres_replicas_migrate_once(postgres_url):
 
 
 def test_own_nhs_number_check():
-    assert nhs_number_valid("9991860916") and not nhs_number_valid("9991860917")
     assert redact_nhs_numbers("nhs 999 186 0916 and 999-186-0916 or 9991860916.") == (
         "nhs [NHS number removed] and [NHS number removed] or [NHS number removed]."
     )
     assert redact_nhs_numbers("SNOMED 1234567890 and 9991860917") == "SNOMED 1234567890 and 9991860917"
 
 
-def test_redaction_falls_back_when_the_guard_misbehaves(monkeypatch):
+def test_second_pass_catches_a_number_the_guard_missed(monkeypatch):
+    """Defence in depth: even if the guard's patterns stopped matching, no valid NHS number is written."""
     from bot.review import redaction
 
-    monkeypatch.setattr(redaction, "_guard_redact", lambda text: (_ for _ in ()).throw(RuntimeError("boom")))
-    assert "9991860916" not in redaction.redact("patient 9991860916")
-    monkeypatch.setattr(redaction, "_guard_redact", redaction._GUARD_MISSING)
+    class Blind:
+        def __init__(self, text):
+            self.text = text
+
+    monkeypatch.setattr(redaction.guard, "redact", lambda text: Blind(text))
     assert redaction.redact("patient 9991860916") == "patient [NHS number removed]"
+    assert redaction.redact("nul\x00byte") == "nul byte"

@@ -241,6 +241,9 @@ def handle_feedback(client, services, body: dict, action: dict | None = None) ->
     except ReviewError:
         _ephemeral(client, channel, user, "Sorry, I couldn't find that answer any more, so the vote wasn't recorded.", thread_ts)
         return
+    metrics = getattr(services, "metrics", None)
+    if metrics is not None:
+        metrics.feedback.labels(vote=vote).inc()
     if vote == "up":
         _ephemeral(client, channel, user, THANKS_UP, thread_ts)
         return
