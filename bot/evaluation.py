@@ -50,8 +50,8 @@ def load_questions(path: Path) -> list[dict]:
 class ModeReport:
     mode: str
     questions: int = 0
-    recall_at_5: float = 0.0
-    mrr: float = 0.0
+    recall_at_5: float | str = "n/a"  # n/a when no question names its sources
+    mrr: float | str = "n/a"
     must_contain: float = 0.0
     decline_accuracy: float = 0.0
     refusals_declined: str = ""
@@ -137,8 +137,9 @@ def evaluate(assistant: Assistant, questions: list[dict], mode: str) -> ModeRepo
             problems.append("identifier repeated")
         if problems:
             report.failures.append({"id": item.get("id"), "kind": answer.kind.value, "problems": problems})
-    report.recall_at_5 = round(recall_hits / retrieval_n, 3) if retrieval_n else 0.0
-    report.mrr = round(reciprocal / retrieval_n, 3) if retrieval_n else 0.0
+    if retrieval_n:
+        report.recall_at_5 = round(recall_hits / retrieval_n, 3)
+        report.mrr = round(reciprocal / retrieval_n, 3)
     report.must_contain = round(contain_ok / contain_n, 3) if contain_n else 0.0
     report.decline_accuracy = round(decline_ok / len(questions), 3) if questions else 0.0
     report.refusals_declined = f"{refusals_declined}/{refusals}"
