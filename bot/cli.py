@@ -26,7 +26,7 @@ from bot.settings import ConfigError, Settings, load_settings
 
 app = typer.Typer(help="Answers GP practice staff's questions about online access to GP records, from cited guidance.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 err = Console(stderr=True)
-out = Console()
+out = Console(soft_wrap=True)  # URLs stay whole, for copying
 
 
 def settings_or_exit() -> Settings:
@@ -76,8 +76,8 @@ def search(
     for rank, hit in enumerate(results, start=1):
         chunk = hit.chunk
         out.print(f"[bold]{rank}. {hit.score:.3f}[/bold]  {chunk.title}", highlight=False)
-        if chunk.section:
-            out.print(f"   section: {chunk.section}", highlight=False)
+        if len(chunk.heading_path) > 1:
+            out.print(f"   section: {' > '.join(chunk.heading_path[1:])}", highlight=False)
         out.print(f"   {chunk.url or chunk.source}   (reviewed {chunk.last_reviewed or '?'})", highlight=False)
         snippet = " ".join(chunk.text.split())
         out.print(f"   {snippet[:240]}{'…' if len(snippet) > 240 else ''}", style="dim", highlight=False)

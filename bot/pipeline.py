@@ -165,7 +165,8 @@ class Assistant:
                              safeguarding=safeguarding, answerer=draft.answerer, **base))
 
     def with_lead_chunks(self, results: list[ScoredChunk], docs: int = 2) -> list[ScoredChunk]:
-        """Put each top document's lead paragraph (its one-paragraph answer) in front of its passages."""
+        """Put each top document's lead paragraph (its one-paragraph answer) in front of its passages,
+        keeping at most two chunks per document."""
         out = list(results)
         present = {r.chunk.chunk_id for r in results}
         seen_docs: list[str] = []
@@ -181,6 +182,9 @@ class Assistant:
             position = next(i for i, r in enumerate(out) if r.chunk.doc_id == doc_id)
             score = out[position].score
             out.insert(position, ScoredChunk(chunk=lead, score=score))
+            same_doc = [i for i, r in enumerate(out) if r.chunk.doc_id == doc_id]
+            if len(same_doc) > 2:  # still at most two chunks per document: the lead replaces the weakest
+                del out[same_doc[-1]]
         return out
 
     # --- decisions ---

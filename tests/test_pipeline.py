@@ -125,3 +125,31 @@ def test_verified_answer_preferred_for_the_same_question_only(index_settings, sh
     index.set_verified_status("v-104", "needs_review")
     stale = assistant.answer("if we added the 104 code to someone by mistake how do we take it off again?")
     assert stale.kind is not AnswerKind.verified  # a verified answer under review is no longer preferred
+
+
+def test_context_keeps_the_lead_paragraph_and_at_most_two_chunks_per_document(assistant):
+    from bot.retrieval import prepare_query
+
+    query = prepare_query("when does EMIS read the 104 code, and how is a 104 code undone?", assistant.glossary)
+    results = assistant.retriever.retrieve(query, k=6).results
+    context = assistant.with_lead_chunks(results)
+    per_doc = {}
+    for r in context:
+        per_doc[r.chunk.doc_id] = per_doc.get(r.chunk.doc_id, 0) + 1
+    assert max(per_doc.values()) <= 2
+    top_doc = context[0].chunk.doc_id
+    assert any(r.chunk.doc_id == top_doc and r.chunk.chunk_index == 0 for r in context)
+
+
+def test_search_command_lists_passages_with_sources(shared_index_settings, monkeypatch):
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    monkeypatch.setenv("GPBOT_DATA_DIR", str(shared_index_settings.data_dir))
+    monkeypatch.setenv("GPBOT_KNOWLEDGE_DIR", str(shared_index_settings.knowledge_dir))
+    result = CliRunner().invoke(app, ["search", "docman filing visible", "-k", "2"])
+    assert result.exit_code == 0, result.output
+    assert result.output.lstrip().startswith("1.")
+    assert "Hiding letters when filing in Docman" in result.output
+    assert "https://docman.helpdocs.io/article/ajhp8wsz27-patient-visibility-settings-when-filing-no-review" in result.output
