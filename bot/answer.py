@@ -361,7 +361,8 @@ class LLMAnswerer:
         if self._chat_model is None:
             from langchain.chat_models import init_chat_model
 
-            self._chat_model = init_chat_model(self.model_id, temperature=0)
+            # the provider's own timeout ends a hung call; our future's timeout is only the backstop
+            self._chat_model = init_chat_model(self.model_id, temperature=0, timeout=self.timeout, max_retries=1)
         return self._chat_model
 
     def _invoke(self, question: str, passages_block: str) -> str:

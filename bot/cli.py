@@ -67,11 +67,8 @@ def search(
     mode: str = typer.Option("hybrid", help="bm25, dense or hybrid."),
 ) -> None:
     """Print the top passages with score, title, heading path and source URL."""
-    from bot import guard
-    from bot.retrieval import prepare_query
-
     assistant = assistant_or_exit(settings_or_exit())
-    prepared = prepare_query(guard.redact(query).text, assistant.glossary)
+    _, prepared = assistant.prepare(query)
     results = assistant.retriever.retrieve(prepared, k=k, mode=mode).results
     for rank, hit in enumerate(results, start=1):
         chunk = hit.chunk

@@ -13,9 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from bot import guard
 from bot.pipeline import Assistant
-from bot.retrieval import prepare_query
 from bot.types import AnswerKind
 
 DECLINES = {AnswerKind.not_covered, AnswerKind.out_of_scope}
@@ -87,8 +85,7 @@ def evaluate(assistant: Assistant, questions: list[dict], mode: str) -> ModeRepo
         # retrieval quality
         if sources and not expect_refusal:
             retrieval_n += 1
-            redacted = guard.redact(question, public_numbers=assistant.public_numbers).text
-            query = prepare_query(redacted, assistant.glossary)
+            _, query = assistant.prepare(question)
             results = assistant.retriever.retrieve(query, k=10, mode=mode).results
             rank = next(
                 (i for i, r in enumerate(results, start=1) if sources & {url_key(u) for u in r.chunk.source_urls}),

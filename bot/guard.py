@@ -23,6 +23,7 @@ from typing import Iterable
 __all__ = [
     "KINDS",
     "PLACEHOLDERS",
+    "phone_numbers",
     "Finding",
     "Redaction",
     "clinical_advice_signal",
@@ -139,6 +140,16 @@ def _national_phone_digits(s: str) -> str:
     else:
         return d
     return d if d.startswith("0") else "0" + d
+
+
+def phone_numbers(text: str) -> set[str]:
+    """The UK phone numbers a text quotes, as national-form digits (for a `public_numbers` allow-list)."""
+    found = set()
+    for match in _PHONE_RE.finditer(text):
+        national = _national_phone_digits(match.group(0))
+        if _is_uk_phone(national):
+            found.add(national)
+    return found
 
 
 def _is_uk_phone(national: str) -> bool:

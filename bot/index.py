@@ -29,6 +29,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from bot import guard
 from bot.settings import Settings
 from bot.types import Chunk, ScoredChunk, VerifiedAnswer
 
@@ -139,6 +140,7 @@ _STOPWORDS = frozenset(
     which while who whom why will with would you your yours""".split()
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
+_HAS_DIGITS = re.compile(r"\d{3}")
 
 
 def _stem(token: str) -> str:
@@ -218,9 +220,10 @@ class Index:
         self.settings = settings
         self.embedder = embedder or Embedder(settings.embedding_model_path)
         self._lock = threading.RLock()
-        self._keyword: KeywordIndex | None = None
+        # Built from every chunk whenever the version stamp moves, cached on disk with it: the keyword
+        # index, each document's lead chunk id, the help-line numbers the corpus quotes, review dates.
+        self._derived: dict | None = None
         self._keyword_version: str | None = None
-        self._lead_ids: dict[str, str] = {}  # doc id -> id of its chunk 0, kept with the keyword index
         self._chunk_cache: dict[str, Chunk] = {}
         self._last_version_check = 0.0
         self.version_check_seconds = 5.0
@@ -323,7 +326,7 @@ class Index:
         """The first chunk of a document: by the corpus's convention, its one-paragraph answer. Looked up by
         id from a map built with the keyword index (a metadata filter costs ~80 ms at 100k chunks)."""
         self.ensure_fresh()
-        chunk_id = self._lead_ids.get(doc_id)
+        chunk_id = self._derived["lead_ids"].get(doc_id) if self._derived else None
         found = self.get_chunks([chunk_id]) if chunk_id else []
         return found[0] if found else None
 
@@ -349,9 +352,6 @@ class Index:
         if ingest_summary is not None:
             meta["last_summary"] = json.dumps(ingest_summary)[:4000]
         self.meta.upsert(ids=[VERSION_RECORD], embeddings=[[0.0] * (EMBEDDING_DIM - 1) + [1.0]], metadatas=[meta])
-        stamp = self.settings.data_dir / "index_version.json"
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(json.dumps(meta, indent=2))
         self._rebuild_keyword(version)
         return version
 
@@ -361,17 +361,23 @@ class Index:
 
     def _rebuild_keyword(self, version: str) -> None:
         chunks = self.all_chunks()
-        keyword = KeywordIndex.build([c.chunk_id for c in chunks], [embedding_text(c) for c in chunks])
-        lead_ids = {c.doc_id: c.chunk_id for c in chunks if c.chunk_index == 0}
+        derived = {
+            "keyword": KeywordIndex.build([c.chunk_id for c in chunks], [embedding_text(c) for c in chunks]),
+            "lead_ids": {c.doc_id: c.chunk_id for c in chunks if c.chunk_index == 0},
+            # phone numbers the guidance itself quotes (help lines): never a patient's identifier
+            "public_numbers": set().union(*(guard.phone_numbers(c.text) for c in chunks if _HAS_DIGITS.search(c.text))),
+            "reviewed": sorted({c.last_reviewed for c in chunks if c.last_reviewed}),
+            "documents": len({c.doc_id for c in chunks}),
+        }
         with self._lock:
-            self._keyword, self._keyword_version, self._lead_ids = keyword, version, lead_ids
+            self._derived, self._keyword_version = derived, version
             self._chunk_cache = {c.chunk_id: c for c in chunks}
         try:
             path = self._cache_path()
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
             with tmp.open("wb") as fh:
-                pickle.dump({"version": version, "count": len(chunks), "keyword": keyword, "lead_ids": lead_ids}, fh)
+                pickle.dump({"version": version, "count": len(chunks), **derived}, fh)
             tmp.replace(path)
         except OSError as exc:  # a read-only data dir still answers
             log.warning("could not cache the keyword index: %s", exc)
@@ -379,17 +385,17 @@ class Index:
     def ensure_fresh(self, force: bool = False) -> None:
         """Reload the keyword index when the version stamp moved (at most every few seconds)."""
         now = time.monotonic()
-        if not force and self._keyword is not None and now - self._last_version_check < self.version_check_seconds:
+        if not force and self._derived is not None and now - self._last_version_check < self.version_check_seconds:
             return
         self._last_version_check = now
         version = self.current_version().get("version", "")
         count = self.count()
         with self._lock:
-            if self._keyword is not None and self._keyword_version == version and len(self._keyword.ids) == count:
+            if self._derived is not None and self._keyword_version == version and len(self._keyword.ids) == count:
                 return
             cached = self._load_cached(version, count)
             if cached is not None:
-                self._keyword, self._keyword_version, self._lead_ids = cached["keyword"], version, cached["lead_ids"]
+                self._derived, self._keyword_version = cached, version
                 self._chunk_cache.clear()
                 return
         log.info("keyword index out of step with the vector index; rebuilding (%d chunks)", count)
@@ -404,9 +410,25 @@ class Index:
                 data = pickle.load(fh)
         except Exception:  # a torn or old cache is rebuilt
             return None
-        if data.get("version") == version and data.get("count") == count and "lead_ids" in data:
+        if data.get("version") == version and data.get("count") == count and "public_numbers" in data:
             return data
         return None
+
+    @property
+    def _keyword(self) -> KeywordIndex | None:
+        return self._derived["keyword"] if self._derived else None
+
+    @property
+    def version(self) -> str:
+        """The version stamp the derived data was built at (no round-trip to Chroma)."""
+        self.ensure_fresh()
+        return self._keyword_version or ""
+
+    @property
+    def public_numbers(self) -> set[str]:
+        """Phone numbers the guidance quotes (national-form digits): the identifier guard's allow-list."""
+        self.ensure_fresh()
+        return self._derived["public_numbers"] if self._derived else set()
 
     def idf(self, term: str) -> float:
         self.ensure_fresh()
@@ -450,11 +472,6 @@ class Index:
             for chunk_id, score in hits
             if chunk_id in chunks
         ]
-
-    def similarity(self, query_vector: np.ndarray, chunks: Sequence[Chunk]) -> list[float]:
-        """Cosine similarity of the query to each chunk (re-embeds the chunks; used by reranking)."""
-        vectors = self.embed_chunks(chunks)
-        return [float(v @ query_vector) for v in vectors]
 
     # --- verified answers ---
     def upsert_verified(self, verified: VerifiedAnswer, question_vector: np.ndarray | None = None) -> None:
@@ -508,22 +525,19 @@ class Index:
             for meta, distance in zip(got["metadatas"][0], got["distances"][0])
         ]
 
-    def verified_citing(self, doc_ids: Iterable[str]) -> list[VerifiedAnswer]:
-        wanted = set(doc_ids)
-        return [v for v in self.list_verified() if wanted.intersection(v.cited_doc_ids)]
-
     # --- what the index holds ---
     def info(self) -> IndexInfo:
-        refs = self.chunk_refs()
-        reviewed = sorted({r["last_reviewed"] for r in refs.values() if r["last_reviewed"]})
+        self.ensure_fresh()
+        derived = self._derived or {"reviewed": [], "documents": 0, "keyword": None}
+        reviewed = derived["reviewed"]
         version = self.current_version()
         try:
             active = len(self.verified.get(where={"status": "active"}, include=[])["ids"])
         except Exception:
             active = 0
         return IndexInfo(
-            chunks=len(refs),
-            documents=len({r["doc_id"] for r in refs.values()}),
+            chunks=len(self._keyword.ids) if self._keyword else 0,
+            documents=derived["documents"],
             newest_reviewed=reviewed[-1] if reviewed else "",
             oldest_reviewed=reviewed[0] if reviewed else "",
             last_ingest=version.get("last_ingest", ""),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from dataclasses import dataclass
 from typing import Sequence
@@ -18,7 +17,7 @@ import numpy as np
 from bot import guard, prompts
 from bot.answer import CitationBook, Draft, ExtractiveAnswerer, LLMAnswerer, citation_for
 from bot.index import Index, analyze
-from bot.retrieval import Glossary, Mode, PreparedQuery, Retrieval, Retriever, prepare_query
+from bot.retrieval import Glossary, Mode, PreparedQuery, Retrieval, Retriever, detect_systems, prepare_query
 from bot.settings import Settings
 from bot.types import Answer, AnswerKind, Citation, ScoredChunk, VerifiedAnswer
 
@@ -44,6 +43,10 @@ _DOMAIN_TERMS = set(
     )
 )
 
+
+# Two of these make a question about records even when it mentions a drug or a diagnosis.
+_RECORDS_TERMS = set(analyze("record records online app access redact redaction visible proxy snomed code 104 106 "
+                             "dpia see seeing hide hidden"))
 
 # Topics a question can be about. When a question names one that the corpus never mentions, the passages
 # found may match the rest of the question but cannot answer it ("what is the contract deadline…").
@@ -78,37 +81,29 @@ class Assistant:
         if settings.llm_model or chat_model is not None:
             self.answerer = LLMAnswerer(settings.llm_model or "fake", self.extractive,
                                         timeout=settings.llm_timeout_seconds, chat_model=chat_model)
-        self._public_numbers: set[str] | None = None
         self._safeguarding_cache: tuple[str, tuple[str, object]] | None = None
-        self._lock = threading.Lock()
 
     # --- warm-up: load the model and the keyword index before the first question ---
     def warm_up(self) -> None:
         self.index.ensure_fresh(force=True)
         self.index.embedder.embed_query("warm up")
-        _ = self.public_numbers
 
     @property
     def public_numbers(self) -> set[str]:
-        """Phone numbers the corpus itself quotes (help lines): never flagged as patient identifiers."""
-        if self._public_numbers is None:
-            numbers: set[str] = set()
-            try:
-                for chunk in self.index.all_chunks():
-                    for match in re.finditer(r"(?:\+44\s?|0)\d[\d \-]{8,12}\d", chunk.text):
-                        numbers.add(re.sub(r"\D", "", match.group(0)))
-            except Exception:  # an empty or unreachable index: no allow-list
-                pass
-            self._public_numbers = numbers
-        return self._public_numbers
+        """Help-line numbers the corpus quotes: never flagged as a patient's phone number."""
+        return self.index.public_numbers
 
     # --- the pipeline ---
+    def prepare(self, question, history: Sequence[str] = ()) -> tuple[guard.Redaction, PreparedQuery]:
+        """Clean the text, redact identifiers (help lines allowed), strip markup, expand, notice systems."""
+        redaction = guard.redact(clean_text(question), public_numbers=self.public_numbers)
+        history = [guard.redact(clean_text(h), public_numbers=self.public_numbers).text for h in history]
+        return redaction, prepare_query(redaction.text, self.glossary, history)
+
     def answer(self, question: str, *, history: Sequence[str] = (), mode: Mode = "hybrid") -> Answer:
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        redaction = guard.redact(clean_text(question), public_numbers=self.public_numbers)
-        history = [guard.redact(clean_text(h), public_numbers=self.public_numbers).text for h in history]
-        query = prepare_query(redaction.text, self.glossary, history)
+        redaction, query = self.prepare(question, history)
         base = dict(
             question=query.text,
             pii_warning=redaction.has_identifiers,
@@ -194,10 +189,7 @@ class Assistant:
 
     def _records_question(self, query: PreparedQuery) -> bool:
         """A records-access question that merely mentions clinical words ("can she see the result?")."""
-        terms = set(analyze(query.text))
-        strong = set(analyze("record records online app access redact redaction visible proxy snomed code 104 106 "
-                             "dpia see seeing hide hidden"))
-        return len(terms & strong) >= 2
+        return len(set(analyze(query.text)) & _RECORDS_TERMS) >= 2
 
     def is_covered(self, retrieval: Retrieval, draft: Draft) -> bool:
         if retrieval.top_score < self.config.min_top_score or draft.coverage < self.config.min_coverage:
@@ -206,10 +198,7 @@ class Assistant:
 
     def missing_concepts(self, retrieval: Retrieval) -> list[str]:
         """Topics the question names that the corpus never mentions at all."""
-        query = getattr(retrieval, "query", None)
-        if query is None:
-            return []
-        return [t for t in dict.fromkeys(analyze(query.retrieval_text))
+        return [t for t in dict.fromkeys(analyze(retrieval.query.retrieval_text))
                 if t in _TOPIC_TERMS and self.index.document_frequency(t) == 0]
 
     @staticmethod
@@ -251,7 +240,7 @@ class Assistant:
 
     # --- safeguarding ---
     def _safeguarding_passage(self):
-        version = self.index.current_version().get("version", "")
+        version = self.index.version
         if self._safeguarding_cache and self._safeguarding_cache[0] == version:
             return self._safeguarding_cache[1]
         found = (None, None)
@@ -292,8 +281,6 @@ _SPECIFIC = re.compile(r"\b\d+\b")
 def same_specifics(a: str, b: str) -> bool:
     """Two questions can share a verified answer only if they name the same numbers (codes, ages)
     and the same clinical systems: "the 104 code" and "the 106 code" are different questions."""
-    from bot.retrieval import detect_systems
-
     return set(_SPECIFIC.findall(a)) == set(_SPECIFIC.findall(b)) and (
         not detect_systems(a) or not detect_systems(b) or set(detect_systems(a)) == set(detect_systems(b))
     )

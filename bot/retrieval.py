@@ -15,6 +15,7 @@ from typing import Literal, Protocol, Sequence
 import numpy as np
 import yaml
 
+from bot import guard
 from bot.index import Index, analyze
 from bot.types import ScoredChunk
 
@@ -114,7 +115,7 @@ def is_follow_up(text: str) -> bool:
     return len(words) <= 8 and bool(_FOLLOW_UP.search(text))
 
 
-_PLACEHOLDER = re.compile(r"\[(?:NHS number|date of birth|name|phone number|email|postcode)\]")
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in guard.PLACEHOLDERS.values()))
 
 
 def prepare_query(text_redacted: str, glossary: Glossary, history: Sequence[str] = ()) -> PreparedQuery:
@@ -225,10 +226,6 @@ class Retrieval:
     @property
     def top_score(self) -> float:
         return max((r.score for r in self.results), default=0.0)
-
-    @property
-    def top_dense(self) -> float:
-        return max((r.dense or 0.0 for r in self.results), default=0.0)
 
 
 class Retriever:

@@ -301,23 +301,6 @@ def _save_memo(settings: Settings, memo: dict[str, dict]) -> None:
         log.warning("could not save the chunk memo: %s", exc)
 
 
-def _rewrite_metadata(index, chunks: list[Chunk], batch: int = 500) -> None:
-    """New metadata for chunks whose text (and so id and vector) did not change, without embedding.
-
-    `Index.update_chunk_metadata` passes the documents without embeddings, and Chroma 1.5 then runs its
-    default embedding function on them (which tries to download a model), so the stored vectors are read
-    back and upserted with the new metadata instead."""
-    import numpy as np
-
-    for start in range(0, len(chunks), batch):
-        part = chunks[start : start + batch]
-        stored = index.vectors([c.chunk_id for c in part])
-        missing = [c for c in part if c.chunk_id not in stored]
-        if missing:  # vanished meanwhile: embed them like new ones
-            stored.update(zip([c.chunk_id for c in missing], index.embed_chunks(missing)))
-        index.upsert_chunks(part, np.stack([stored[c.chunk_id] for c in part]))
-
-
 def run_ingest(
     settings: Settings,
     targets: list[str] | None = None,
@@ -508,7 +491,7 @@ def run_ingest(
                     advance(len(parts[-1]))
                 index.upsert_chunks(group, np.concatenate(parts) if len(parts) > 1 else parts[0])
         if to_update:
-            _rewrite_metadata(index, to_update)
+            index.update_chunk_metadata(to_update)
         if to_delete:
             index.delete_chunks(to_delete)
 

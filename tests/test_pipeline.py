@@ -61,20 +61,24 @@ def test_not_covered_offers_closest_sources_and_a_person(shared_index_settings, 
 
 
 def test_not_covered_threshold_decides_on_evidence(assistant):
-    retrieval = Retrieval(query=None, query_vector=None, results=[], candidates=0)
+    from bot.retrieval import Glossary, prepare_query
+
     config = AssistantConfig()
-    weak = Draft(text="x [1]", citations=[], answerer="extractive", coverage=0.5)
     assistant.config = config
-    retrieval.results = []
-    assert not assistant.is_covered(retrieval, weak)  # no evidence at all
+    weak = Draft(text="x [1]", citations=[], answerer="extractive", coverage=0.5)
+    query = prepare_query("how do we hide a letter in docman", Glossary({}))
+    assert not assistant.is_covered(Retrieval(query=query, query_vector=None, results=[], candidates=0), weak)
 
     class R:  # a stand-in retrieval with a chosen top score
-        def __init__(self, top):
+        def __init__(self, top, text="how do we hide a letter in docman"):
             self.top_score = top
+            self.query = prepare_query(text, Glossary({}))
 
     assert assistant.is_covered(R(config.min_top_score + 0.01), weak)
     assert not assistant.is_covered(R(config.min_top_score - 0.01), weak)
     assert not assistant.is_covered(R(1.0), Draft(text="x", citations=[], answerer="e", coverage=0.0))
+    # a topic the corpus never mentions is not covered, however well the rest matches
+    assert not assistant.is_covered(R(1.0, "what is the contract deadline for docman letters"), weak)
 
 
 def test_pasted_identifiers_are_warned_and_never_repeated(assistant):
