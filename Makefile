@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/hadolint --failure-threshold warning Dockerfile
 
 eval: $(STAMP)
-	$(BIN)/gpbot eval $(or $(FILE),../shared/eval/dev-questions.jsonl)
+	$(BIN)/gpbot eval $(or $(FILE),eval/staff-questions.jsonl)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

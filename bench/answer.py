@@ -24,28 +24,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from common import QUESTIONS as DEFAULT_QUESTIONS, percentile  # noqa: E402
 from bot.index import Index  # noqa: E402
 from bot.pipeline import build_assistant  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.types import Chunk  # noqa: E402
 
-DEFAULT_QUESTIONS = [
-    "we coded someone 104 by mistake, how do we undo it?",
-    "how do I switch on prospective access in SystmOne?",
-    "can a parent keep proxy access when their child turns 11?",
-    "what does the BMA say about doing a DPIA?",
-    "how do I hide a letter from the patient when filing in Docman?",
-    "a patient's partner is forcing her to show him her app, what should we do?",
-    "can a patient see my comment when I file a result in SystmOne?",
-    "who do we contact for help switching on access?",
-    "what is the wifi password",
-    "Mr Test Person NHS 999 186 0916 wants his historic record, how long do we have?",
-]
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))]
 
 
 def time_questions(assistant, questions, repeats=3):

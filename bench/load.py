@@ -29,25 +29,9 @@ sys.path.insert(0, str(ROOT / "tests" / "slack"))
 for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
     os.environ.pop(_name, None)  # slack_sdk ignores NO_PROXY: nothing may leave 127.0.0.1
 
+from common import QUESTIONS, percentile  # noqa: E402
 from slack_emulator import BOT_TOKEN, BOT_USER_ID, SIGNING_SECRET, SlackEmulator, event_callback, post_signed  # noqa: E402
 
-QUESTIONS = [
-    "we coded someone 104 by mistake, how do we undo it?",
-    "how do I switch on prospective access in SystmOne?",
-    "can a parent keep proxy access when their child turns 11?",
-    "what does the BMA say about doing a DPIA?",
-    "how do I hide a letter from the patient when filing in Docman?",
-    "a patient's partner is forcing her to show him her app, what should we do?",
-    "can a patient see my comment when I file a result in SystmOne?",
-    "who do we contact for help switching on access?",
-    "when do test results become visible to patients online?",
-    "what is the wifi password",
-]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(q * (len(ordered) - 1))))]
 
 
 def build_index(data_dir: Path) -> int:

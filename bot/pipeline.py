@@ -23,7 +23,7 @@ from bot.types import Answer, AnswerKind, Citation, ScoredChunk, VerifiedAnswer
 
 log = logging.getLogger(__name__)
 
-# Calibrated on ../shared/eval/dev-questions.jsonl with `gpbot eval` (see README, "Thresholds").
+# Calibrated on the dev questions with `gpbot eval` (see README, "Thresholds").
 MIN_TOP_SCORE = 0.55  # reranked score of the best passage below which the guidance does not cover it
 MIN_COVERAGE = 0.05  # share of the question's (idf-weighted) terms the best sentence must hold
 # Calibrated on tests/fixtures/verified_pairs.yaml (tests/test_verified_matching.py).
