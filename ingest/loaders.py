@@ -23,9 +23,7 @@ import json
 import logging
 import os
 import re
-import sys
 import time
-import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -200,30 +198,6 @@ def read_text(data: bytes, doc_id: str, source_url: str | None = None) -> Source
     return read_markdown(data, doc_id, source_url)  # plain text is Markdown without markup
 
 
-def _import_trafilatura():
-    """trafilatura imports jusText, which imports `lxml.html.clean` (a separate package since lxml 5.2) only
-    for a helper trafilatura never calls. When `lxml-html-clean` is missing, stand in a stub so the import
-    works; the stub raises if anything ever does use it."""
-    try:
-        import trafilatura
-    except ImportError as exc:
-        if "lxml.html.clean" not in str(exc) and "lxml_html_clean" not in str(exc):
-            raise
-        stub = types.ModuleType("lxml.html.clean")
-
-        class Cleaner:  # pragma: no cover - never called by trafilatura
-            def __init__(self, *args, **kwargs):
-                raise ImportError("lxml.html.clean is not installed (pip install lxml-html-clean)")
-
-        stub.Cleaner = Cleaner
-        stub.__gpbot_stub__ = True
-        sys.modules["lxml.html.clean"] = stub
-        for name in [n for n in sys.modules if n.startswith(("trafilatura", "justext"))]:
-            del sys.modules[name]
-        import trafilatura
-    return trafilatura
-
-
 def _looks_like_prose(text: str) -> bool:
     """Main text has at least one line of real words, not only a menu of one- or two-word links."""
     words = 0
@@ -248,7 +222,8 @@ def read_html(data: bytes, doc_id: str, source_url: str | None = None) -> Source
         match = re.search(r"<!--\s*SOURCE:\s*(\S+?)\s*-->", html[:2000], re.IGNORECASE)
         if match:
             source_url = match.group(1)
-    trafilatura = _import_trafilatura()
+    import trafilatura  # heavy: imported on first HTML document
+
     try:
         text = trafilatura.extract(
             html,

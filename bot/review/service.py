@@ -10,7 +10,8 @@ replicas starting together migrate once), and offers:
 - feedback (one vote per user per answer, changeable, optional comment);
 - review items (open → approved / corrected / dismissed);
 - verified answers (SQL is the source of truth; each is indexed in Chroma at once via `Index`);
-- `flag_stale_verified(changed_doc_ids)` for ingest, and `claim_stale_card` for the Slack layer;
+- `flag_stale_verified(changed_doc_ids)` for ingest; `claim_stale_card`, `stale_doc_ids`, `claim_review_card` and
+  `release_review_card` for the Slack layer;
 - `is_reviewer(user_id, client)`;
 - reporting for `gpbot review`: list, export, gaps, stats, purge.
 
@@ -278,9 +279,20 @@ class ReviewService:
             with session.begin():
                 yield session
 
-    @property
-    def review_enabled(self) -> bool:
-        return bool(self.settings and self.settings.review_channel)
+    # ---------------------------------------------------------------- redaction
+    def _public_numbers(self) -> frozenset[str]:
+        """The help-line numbers the guidance quotes (the index's allow-list); none without an index."""
+        if self.index is None:
+            return frozenset()
+        try:
+            return frozenset(self.index.public_numbers)
+        except Exception as exc:  # fail safe: redact every number rather than fail the write
+            log.warning("help-line numbers unavailable (%s); redacting every phone number", type(exc).__name__)
+            return frozenset()
+
+    def _redact(self, text: str | None) -> str | None:
+        """`redact` with the guidance's help-line numbers kept (the bot's answers quote them)."""
+        return redact(text, self._public_numbers())
 
     # ---------------------------------------------------------------- dedupe
     def claim(self, key: str) -> bool:
@@ -343,8 +355,8 @@ class ReviewService:
             thread_ts=thread_ts,
             message_ts=message_ts,
             user_id=user_id,
-            question=redact(answer.question) or "",
-            answer_text=redact(answer.text) or "",
+            question=self._redact(answer.question) or "",
+            answer_text=self._redact(answer.text) or "",
             kind=kind,
             confidence=float(answer.confidence or 0.0),
             chunk_ids=list(answer.chunk_ids),
@@ -367,16 +379,12 @@ class ReviewService:
         with self.session() as s:
             s.execute(update(AnswerRecord).where(AnswerRecord.id == answer_id).values(message_ts=ts))
 
-    def answer_citations(self, answer_id: str) -> list[Citation]:
-        rec = self.get_answer(answer_id)
-        return [Citation.model_validate(c) for c in (rec.citations or [])] if rec else []
-
     # ---------------------------------------------------------------- feedback
     def record_feedback(self, answer_id: str, user_id: str, vote: str, comment: str | None = None) -> Feedback:
         """One vote per user per answer; a second click changes it. Returns the stored row."""
         if vote not in ("up", "down"):
             raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
-        comment = redact(comment.strip()) if comment and comment.strip() else None
+        comment = self._redact(comment.strip()) if comment and comment.strip() else None
         for attempt in range(3):
             try:
                 with self.session() as s:
@@ -400,7 +408,7 @@ class ReviewService:
 
     def add_feedback_comment(self, answer_id: str, user_id: str, comment: str) -> Feedback | None:
         """Add the "what was wrong?" text to the user's vote (appended when there is one already)."""
-        comment = redact((comment or "").strip())
+        comment = self._redact((comment or "").strip())
         if not comment:
             return None
         with self.session() as s:
@@ -491,6 +499,11 @@ class ReviewService:
                 == 1
             )
 
+    def release_review_card(self, item_id: str) -> None:
+        """Forget the item's card (posting it failed), so a later event claims and posts it again."""
+        with self.session() as s:
+            s.execute(update(ReviewItem).where(ReviewItem.id == item_id).values(card_channel=None, card_ts=None))
+
     def get_review(self, item_id: str) -> ReviewItem | None:
         with self.session() as s:
             return s.get(ReviewItem, item_id)
@@ -508,9 +521,9 @@ class ReviewService:
         """Close an open item, atomically: exactly one reviewer wins; a second gets AlreadyResolved."""
         if status not in RESOLVED_STATUSES:
             raise ValueError(f"status must be one of {RESOLVED_STATUSES}")
-        values: dict[str, Any] = {"status": status, "reviewer": reviewer, "resolved_at": utcnow(), "note": redact(note)}
+        values: dict[str, Any] = {"status": status, "reviewer": reviewer, "resolved_at": utcnow(), "note": self._redact(note)}
         if corrected_text is not None:
-            values["corrected_text"] = redact(corrected_text)
+            values["corrected_text"] = self._redact(corrected_text)
         if verified_id is not None:
             values["verified_id"] = verified_id
         with self.session() as s:
@@ -609,8 +622,8 @@ class ReviewService:
         hashes = self._doc_hashes(cites)
         rec = VerifiedRecord(
             id=new_id(),
-            question=redact(question.strip()) or "",
-            answer=redact(answer_text.strip()) or "",
+            question=self._redact(question.strip()) or "",
+            answer=self._redact(answer_text.strip()) or "",
             citations=[c.model_dump() for c in cites],
             cited_doc_ids=doc_ids,
             cited_doc_hashes={d: hashes[d] for d in doc_ids if d in hashes},
@@ -734,14 +747,11 @@ class ReviewService:
                 == 1
             )
 
-    def stale_review_item(self, verified_id: str) -> ReviewItem | None:
+    def stale_doc_ids(self, verified_id: str) -> list[str]:
+        """The cited documents whose change made this verified answer need review ([] when none, or unknown)."""
         with self.session() as s:
-            return s.scalar(
-                select(ReviewItem)
-                .where(ReviewItem.verified_id == verified_id, ReviewItem.reason == "stale_verified",
-                       ReviewItem.status == "open")
-                .limit(1)
-            )
+            rec = s.get(VerifiedRecord, verified_id)
+            return list(rec.stale_doc_ids or []) if rec is not None else []
 
     def reindex_verified(self) -> int:
         """Write every verified answer from SQL into the index again (after the index was rebuilt)."""

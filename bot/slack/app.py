@@ -31,6 +31,8 @@ from slack_sdk.http_retry.handler import RetryHandler
 
 from bot import guard
 from bot.settings import ConfigError, Settings
+from bot.slack.listeners import actions, assistant, commands, events, home, review
+from bot.slack.listeners.events import ANSWERABLE_SUBTYPES, mentions_bot
 
 log = logging.getLogger(__name__)
 
@@ -81,23 +83,25 @@ class ScrubFilter(logging.Filter):
         return True
 
 
+def _secrets(settings: Settings) -> tuple[str, ...]:
+    """The Slack secrets that must never reach a log line."""
+    return tuple(
+        s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret) if s
+    )
+
+
 def bolt_logger(settings: Settings) -> logging.Logger:
     """Bolt's base logger: WARNING at most chatty (Bolt logs a rejected request's body at INFO), scrubbed."""
     logger = logging.getLogger("gpbot.bolt")
     logger.setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
-    secrets = tuple(
-        s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret) if s
-    )
     if not any(isinstance(f, ScrubFilter) for f in logger.filters):
-        logger.addFilter(ScrubFilter(secrets))
+        logger.addFilter(ScrubFilter(_secrets(settings)))
     return logger
 
 
 def install_log_scrubbing(settings: Settings) -> None:
     """For real runs: scrub every handler on the root logger (covers every library's records)."""
-    secrets = tuple(
-        s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret) if s
-    )
+    secrets = _secrets(settings)
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, ScrubFilter) for f in handler.filters):
             handler.addFilter(ScrubFilter(secrets))
@@ -308,6 +312,8 @@ class BotServices:
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="gpbot-status")
     )
     _local_claims: _LocalClaims = field(default_factory=_LocalClaims)
+    _status_client: tuple[tuple[str | None, str], WebClient] | None = field(default=None, repr=False)
+    _status_client_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         index = getattr(self.assistant, "index", None)
@@ -323,6 +329,16 @@ class BotServices:
                 log.warning("dedupe store unavailable (%s); deduplicating in this process only", type(exc).__name__)
         return self._local_claims.claim(key)
 
+    def status_client(self, client: WebClient) -> WebClient:
+        """The client for `assistant.threads.setStatus`: `client`'s token and API URL, a short timeout and no
+        retries (a late status is worthless). Built once and reused (WebClient is safe across threads)."""
+        key = (client.token, client.base_url)
+        with self._status_client_lock:
+            if self._status_client is None or self._status_client[0] != key:
+                self._status_client = (key, WebClient(token=client.token, base_url=client.base_url, timeout=5,
+                                                      retry_handlers=[]))
+            return self._status_client[1]
+
     def channel_allowed(self, channel: str | None, channel_type: str | None = None) -> bool:
         """ALLOWED_CHANNEL_IDS restricts channels; direct messages (and the assistant pane) are always allowed."""
         allowed = self.settings.allowed_channels
@@ -337,16 +353,16 @@ class BotServices:
 
 
 # ------------------------------------------------------------------ the App
-def _may_answer(event: dict, bot_user_id: str | None) -> bool:
+def _may_answer(event: dict, context) -> bool:
     """Events that can lead to a reply (claimed for dedupe); channel chatter costs no database write."""
     kind = event.get("type")
     if kind in ("app_mention", "assistant_thread_started"):
         return True
-    if kind != "message" or event.get("bot_id") or event.get("subtype") not in (None, "file_share", "thread_broadcast"):
+    if kind != "message" or event.get("bot_id") or event.get("subtype") not in ANSWERABLE_SUBTYPES:
         return False
     if event.get("channel_type") == "im" or event.get("thread_ts"):
         return True
-    return bool(bot_user_id and f"<@{bot_user_id}>" in (event.get("text") or ""))
+    return mentions_bot(event.get("text") or "", context)
 
 
 def build_app(services: BotServices, *, client: WebClient | None = None, socket_mode: bool = False,
@@ -376,32 +392,18 @@ def build_app(services: BotServices, *, client: WebClient | None = None, socket_
         if body.get("type") == "event_callback":
             event = body.get("event") or {}
             event_id = body.get("event_id")
-            if event_id and _may_answer(event, getattr(context, "bot_user_id", None)):
+            if event_id and _may_answer(event, context):
                 if not services.claim(f"event:{event_id}"):
                     services.metrics.duplicates.inc()
                     log.info("duplicate event %s dropped", event_id)
                     return BoltResponse(status=200, body="")
         return next()
 
-    from bot.slack.listeners import actions, assistant, commands, events, home
-
-    for module in (events, assistant, commands, home, actions):
+    for module in (events, assistant, commands, home, actions, review):
         module.register(app, services)
-    register_review(app, services)
 
     @app.error
     def on_error(error, body):
         log.error("unhandled error in a listener: %s", type(error).__name__)
 
     return app
-
-
-def register_review(app: App, services: BotServices) -> None:
-    try:
-        from bot.slack.listeners import review
-    except ModuleNotFoundError as exc:  # the review workflow is being built alongside
-        if exc.name != "bot.slack.listeners.review":
-            raise
-        log.warning("review listeners not available; feedback and escalate buttons are not handled")
-        return
-    review.register(app, services)

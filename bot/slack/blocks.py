@@ -15,7 +15,6 @@ Nothing here sees the raw question: only `Answer`, whose question is already red
 from __future__ import annotations
 
 import json
-import re
 from typing import Sequence
 
 from slack_sdk.models.blocks import (
@@ -35,61 +34,30 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import prompts
-from bot.slack.mrkdwn import escape, link_label, to_mrkdwn, to_plain, truncate  # noqa: F401 (re-exported)
-from bot.slack.review_blocks import escalate_value, feedback_value
+from bot.slack.mrkdwn import (  # noqa: F401 (re-exported)
+    SECTION_LIMIT,
+    escape,
+    is_user_id,
+    link_label,
+    source_line,
+    split_sections,
+    to_mrkdwn,
+    to_plain,
+    truncate,
+)
+from bot.slack.review_blocks import ESCALATE_ACTION, FEEDBACK_ACTION, escalate_value, feedback_value
 from bot.types import Answer, AnswerKind, Citation
 
-FEEDBACK_ACTION = "feedback"
-ESCALATE_ACTION = "escalate"
 SHARE_ACTION = "share_answer"
 
-SECTION_LIMIT = 3000  # Slack rejects section text over 3,000 characters
 ANSWER_LIMIT = 9000  # the whole answer body; keeps the message far from the ~13k cumulative limit
 FALLBACK_LIMIT = 3000
 MAX_SOURCES = 10
 ESCALATE_LABEL = "Ask the support team"
 VERIFIED_LABEL = "✅ Verified by the support team"
 
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-
-
-# ------------------------------------------------------------------ Markdown → mrkdwn
-def split_sections(text: str, limit: int = SECTION_LIMIT) -> list[str]:
-    """Split mrkdwn into pieces ≤ limit, at paragraph, then line, then word boundaries."""
-    pieces: list[str] = []
-    current = ""
-    for paragraph in re.split(r"(\n{2,})", text):
-        if len(current) + len(paragraph) <= limit:
-            current += paragraph
-            continue
-        if current.strip():
-            pieces.append(current.strip("\n"))
-        current = ""
-        while len(paragraph) > limit:
-            cut = paragraph.rfind("\n", 0, limit)
-            if cut < limit // 2:
-                cut = paragraph.rfind(" ", 0, limit)
-            if cut < limit // 2:
-                cut = limit
-            pieces.append(paragraph[:cut].strip("\n"))
-            paragraph = paragraph[cut:].lstrip(" \n")
-        current = paragraph
-    if current.strip():
-        pieces.append(current.strip("\n"))
-    return [p for p in pieces if p.strip()] or [""]
-
 
 # ------------------------------------------------------------------ pieces
-def source_line(c: Citation) -> str:
-    title = link_label(c.title or c.doc_id or "source")
-    label = f"<{c.url}|{title}>" if c.url.startswith(("https://", "http://")) else title
-    if c.section:
-        label += f" — {escape(c.section)}"
-    date = c.published or (f"reviewed {c.last_reviewed}" if c.last_reviewed else "")
-    extras = [escape(x) for x in (c.publisher, date) if x]
-    return " · ".join([f"[{c.number}] {label}", *extras])
-
-
 def sources_block(citations: Sequence[Citation], heading: str) -> ContextBlock | None:
     if not citations:
         return None
@@ -111,7 +79,7 @@ def verified_label(answer: Answer) -> str | None:
     if answer.kind is not AnswerKind.verified or answer.verified is None:
         return None
     author = (answer.verified.author or "").strip()
-    who = f"<@{author}>" if _USER_ID.match(author) else escape(author)
+    who = f"<@{author}>" if is_user_id(author) else escape(author)
     when = answer.verified.created.strftime("%-d %b %Y")
     details = ", ".join(x for x in (who, when) if x)
     return f"{VERIFIED_LABEL} ({details})" if details else VERIFIED_LABEL

@@ -134,6 +134,7 @@ def build_services(settings):
 
 def start_refresh(services, client, interval: float, stop: threading.Event) -> threading.Thread:
     """Run the default ingest every `interval` seconds in a daemon thread; then post due stale-answer cards."""
+    from bot.slack.listeners.review import post_due_stale_cards
 
     def loop() -> None:
         while not stop.wait(interval):
@@ -148,12 +149,8 @@ def start_refresh(services, client, interval: float, stop: threading.Event) -> t
             except Exception as exc:
                 log.error("scheduled ingest failed: %s", type(exc).__name__)
                 continue
-            try:
-                from bot.slack.listeners.review import post_due_stale_cards
-            except ImportError:
-                continue
-            try:
-                post_due_stale_cards(client, services)
+            try:  # force: the per-process throttle must not skip the cards this ingest just marked due
+                post_due_stale_cards(client, services, force=True)
             except Exception as exc:
                 log.warning("posting stale-answer cards failed: %s", type(exc).__name__)
 

@@ -1,8 +1,18 @@
-"""Markdown → Slack mrkdwn and plain text: the one place the Slack layer converts the core's text."""
+"""Markdown → Slack mrkdwn and plain text: the one place the Slack layer converts the core's text.
+
+Also the mrkdwn pieces both message builders (`blocks`, `review_blocks`) use: `split_sections` (long
+mrkdwn into section-sized pieces without breaking a link or an entity), `source_line` (one citation) and
+`is_user_id` (render `<@id>` or the plain name).
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Any, Mapping
+
+from bot.types import Citation
+
+SECTION_LIMIT = 3000  # Slack rejects section text over 3,000 characters
 
 
 def escape(text: str) -> str:
@@ -63,3 +73,73 @@ def to_plain(markdown: str) -> str:
 
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# ------------------------------------------------------------------ splitting
+_UNSPLITTABLE = re.compile(r"<[^<>\n]*>|&(?:amp|lt|gt);")  # <url|label>, <@U…>, <!date^…>, entities
+
+
+def _cut_outside_tokens(text: str, cut: int) -> int:
+    """`cut`, moved back to the start of a `<…>` link or `&…;` entity it would fall inside."""
+    for match in _UNSPLITTABLE.finditer(text):
+        if match.start() >= cut:
+            break
+        if match.end() > cut and match.start() > 0:
+            return match.start()
+    return cut
+
+
+def split_sections(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Split mrkdwn into pieces ≤ limit, at paragraph, then line, then word boundaries, never inside a
+    `<url|label>` link or an `&amp;`-style entity."""
+    pieces: list[str] = []
+    current = ""
+    for paragraph in re.split(r"(\n{2,})", text):
+        if len(current) + len(paragraph) <= limit:
+            current += paragraph
+            continue
+        if current.strip():
+            pieces.append(current.strip("\n"))
+        current = ""
+        while len(paragraph) > limit:
+            cut = paragraph.rfind("\n", 0, limit)
+            if cut < limit // 2:
+                cut = paragraph.rfind(" ", 0, limit)
+            if cut < limit // 2:
+                cut = limit
+            cut = _cut_outside_tokens(paragraph, cut)
+            pieces.append(paragraph[:cut].strip("\n"))
+            paragraph = paragraph[cut:].lstrip(" \n")
+        current = paragraph
+    if current.strip():
+        pieces.append(current.strip("\n"))
+    return [p for p in pieces if p.strip()] or [""]
+
+
+# ------------------------------------------------------------------ citations and people
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def is_user_id(value: str | None) -> bool:
+    """A Slack user id (`U…`/`W…`, upper case and digits): render as `<@id>`; anything else is a name."""
+    return bool(value and _USER_ID.match(value))
+
+
+def as_citation(value: Citation | Mapping[str, Any], number: int = 1) -> Citation:
+    """A `Citation` from a model or a stored dict (missing fields: empty, `number` from the position)."""
+    if isinstance(value, Citation):
+        return value
+    data = {"number": number, "chunk_id": "", "doc_id": "", "title": ""}
+    data.update({k: v for k, v in value.items() if v is not None})
+    return Citation.model_validate(data)
+
+
+def source_line(c: Citation) -> str:
+    """`[n] <url|title> — section · publisher · date` (the link only for http(s) URLs)."""
+    title = link_label(c.title or c.doc_id or "source")
+    label = f"<{c.url}|{title}>" if c.url.startswith(("https://", "http://")) else title
+    if c.section:
+        label += f" — {escape(c.section)}"
+    date = c.published or (f"reviewed {c.last_reviewed}" if c.last_reviewed else "")
+    extras = [escape(x) for x in (c.publisher, date) if x]
+    return " · ".join([f"[{c.number}] {label}", *extras])

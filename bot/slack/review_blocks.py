@@ -29,7 +29,17 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.slack.mrkdwn import escape, to_mrkdwn, truncate
+from bot.slack.mrkdwn import (
+    SECTION_LIMIT,
+    as_citation,
+    escape,
+    is_user_id,
+    source_line,
+    split_sections,
+    to_mrkdwn,
+    truncate,
+)
+from bot.types import Citation
 
 FEEDBACK_ACTION = "feedback"
 ESCALATE_ACTION = "escalate"
@@ -43,7 +53,7 @@ ANSWER_INPUT = "answer"
 COMMENT_BLOCK = "comment"
 COMMENT_INPUT = "comment"
 CORRECTED_LABEL = "✅ Corrected by the support team"
-SECTION_LIMIT = 2900
+CARD_SOURCES = 8
 INPUT_LIMIT = 3000
 
 REASON_TITLES = {
@@ -96,15 +106,10 @@ def slack_date(when: dt.datetime) -> str:
     return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
-def source_line(citations: Sequence[dict]) -> str:
-    parts = []
-    for c in citations[:8]:
-        title = escape(c.get("title") or c.get("doc_id") or "source").replace("|", "¦")
-        url = c.get("url") or ""
-        label = f"<{url}|{title}>" if url.startswith(("http://", "https://")) else title
-        extra = " · ".join(x for x in (c.get("publisher"), c.get("published")) if x)
-        parts.append(f"[{c.get('number', len(parts) + 1)}] {label}" + (f" · {escape(extra)}" if extra else ""))
-    return "\n".join(parts) if parts else "_no sources_"
+def sources_text(citations: Sequence[Citation | dict]) -> str:
+    """One `source_line` per citation (stored dicts or models), or "_no sources_"."""
+    lines = [source_line(as_citation(c, n)) for n, c in enumerate(citations[:CARD_SOURCES], start=1)]
+    return "\n".join(lines) if lines else "_no sources_"
 
 
 # ------------------------------------------------------------------ the review card
@@ -113,7 +118,7 @@ def review_card(
     item: dict,
     question: str,
     answer_text: str,
-    citations: Sequence[dict],
+    citations: Sequence[Citation | dict],
     kind: str | None = None,
     confidence: float | None = None,
     answerer: str | None = None,
@@ -133,14 +138,15 @@ def review_card(
     blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"*Question*\n{quote(escape(question))}", SECTION_LIMIT))))
     label = "Verified answer" if stale else "Bot's answer"
     blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"*{label}*\n{quote(to_mrkdwn(answer_text))}", SECTION_LIMIT))))
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"*Sources*\n{source_line(citations)}", SECTION_LIMIT))))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"*Sources*\n{sources_text(citations)}", SECTION_LIMIT))))
 
     facts = []
     if stale:
         if stale_doc_ids:
             facts.append("Changed or removed: " + ", ".join(f"`{escape(d)}`" for d in stale_doc_ids[:10]))
         if verified_author:
-            facts.append(f"Verified by <@{verified_author}>" if verified_author.startswith(("U", "W")) else f"Verified by {escape(verified_author)}")
+            who = f"<@{verified_author}>" if is_user_id(verified_author) else escape(verified_author)
+            facts.append(f"Verified by {who}")
         facts.append("Not given to anyone until a reviewer reinstates or corrects it.")
     else:
         if kind:
@@ -204,7 +210,7 @@ def review_card(
 
 # ------------------------------------------------------------------ modals
 def correction_modal(
-    *, item_id: str, question: str, answer_text: str, citations: Sequence[dict], card_channel: str | None,
+    *, item_id: str, question: str, answer_text: str, citations: Sequence[Citation | dict], card_channel: str | None,
     card_ts: str | None,
 ) -> View:
     metadata = _compact({"i": item_id, "cc": card_channel, "ct": card_ts})
@@ -217,7 +223,7 @@ def correction_modal(
         private_metadata=metadata,
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=truncate(f"*Question*\n{quote(escape(question))}", SECTION_LIMIT))),
-            ContextBlock(elements=[MarkdownTextObject(text=truncate(f"*Sources*\n{source_line(citations)}", 2900))]),
+            ContextBlock(elements=[MarkdownTextObject(text=truncate(f"*Sources*\n{sources_text(citations)}", 2900))]),
             InputBlock(
                 block_id=ANSWER_BLOCK,
                 label="Corrected answer",
@@ -261,15 +267,13 @@ def comment_modal(*, answer_id: str, item_id: str | None, channel: str | None, t
 
 
 # ------------------------------------------------------------------ messages to the asker
-def corrected_reply(answer_text: str, citations: Sequence[dict], reviewer: str | None = None) -> tuple[str, list]:
+def corrected_reply(answer_text: str, citations: Sequence[Citation | dict], reviewer: str | None = None) -> tuple[str, list]:
     body = to_mrkdwn(answer_text)
     blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{CORRECTED_LABEL}*"))]
-    for start in range(0, len(body), SECTION_LIMIT):
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=body[start : start + SECTION_LIMIT])))
-        if len(blocks) > 40:
-            break
+    for piece in split_sections(body)[:40]:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=piece or " ")))
     if citations:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(source_line(citations), 2900))]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(sources_text(citations), 2900))]))
     if reviewer:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Reviewed by <@{reviewer}>")]))
     return f"{CORRECTED_LABEL}: {truncate(answer_text, 3500)}", blocks
@@ -279,6 +283,3 @@ def escalated_reply(user_id: str | None) -> str:
     who = f"<@{user_id}> " if user_id else ""
     return f"{who}I've asked the support team to look at this. They'll reply in this thread."
 
-
-def blocks_json(blocks: Sequence) -> list[dict]:
-    return [b.to_dict() if hasattr(b, "to_dict") else b for b in blocks]

@@ -11,20 +11,16 @@
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +30,7 @@ SLACK_TESTS = HERE.parent / "slack"
 if str(SLACK_TESTS) not in sys.path:
     sys.path.insert(0, str(SLACK_TESTS))
 
+from pg_cluster import PostgresServer, free_port  # noqa: E402,F401  (re-exported for the suite)
 from slack_emulator import BOT_TOKEN, SIGNING_SECRET  # noqa: E402
 
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy for 127.0.0.1
@@ -42,12 +39,6 @@ _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never 
 _SCRUBBED_PREFIXES = ("SLACK_", "GPBOT_", "CHROMA_", "DATABASE_URL", "REVIEW", "ALLOWED_CHANNEL", "LLM_",
                       "EMBEDDING_MODEL", "RETENTION_DAYS", "LOG_LEVEL")
 _PROXY_VARS = {"http_proxy", "https_proxy", "all_proxy"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -79,91 +70,7 @@ def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "co
         time.sleep(interval)
 
 
-# ------------------------------------------------------------------ PostgreSQL
-def pg_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    for candidate in [f"/usr/local/bin/{name}", *sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)]:
-        if os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-class PostgresServer:
-    """initdb + pg_ctl on 127.0.0.1 and a free port; the socket dir and data dir live in one temp dir."""
-
-    def __init__(self):
-        self.initdb, self.pg_ctl = pg_bin("initdb"), pg_bin("pg_ctl")
-        self.dir = Path(tempfile.mkdtemp(prefix="gpbot-rel-pg-"))
-        self.data = self.dir / "data"
-        self.log = self.dir / "postgres.log"
-        self.port = free_port()
-        self.as_root = os.geteuid() == 0
-        self.databases: list[str] = []
-
-    @property
-    def available(self) -> bool:
-        return bool(self.initdb and self.pg_ctl)
-
-    def _run(self, *args: str) -> subprocess.CompletedProcess:
-        cmd = list(args)
-        if self.as_root:  # PostgreSQL refuses to run as root
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120)
-
-    def start(self) -> "PostgresServer":
-        if self.as_root:
-            shutil.chown(self.dir, "postgres", "postgres")
-        self._run(self.initdb, "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
-        opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                f"-c max_connections=120 -c full_page_writes=off -c log_statement=ddl")  # DDL in the log: migrations
-        self._run(self.pg_ctl, "-D", str(self.data), "-o", opts, "-l", str(self.log), "-w", "-t", "60", "start")
-        return self
-
-    def stop(self) -> None:
-        try:
-            self._run(self.pg_ctl, "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop")
-        except Exception:
-            pass
-
-    def remove(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
-
-    def connect(self, database: str = "postgres"):
-        import psycopg
-
-        return psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname={database}", autocommit=True,
-                               connect_timeout=10)
-
-    def create_database(self, prefix: str = "rel") -> str:
-        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-        with self.connect() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        self.databases.append(name)
-        return name
-
-    def dump_text(self) -> str:
-        """Every row of every table in every database this suite created, as text (for the leak scan)."""
-        parts: list[str] = []
-        for database in self.databases:
-            with self.connect(database) as conn:
-                tables = conn.execute(
-                    "SELECT schemaname, tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', "
-                    "'information_schema')").fetchall()
-                for schema, table in tables:
-                    rows = conn.execute(f'SELECT t::text FROM "{schema}"."{table}" AS t').fetchall()
-                    parts.append(f"-- {database}.{schema}.{table}\n" + "\n".join(r[0] for r in rows))
-        return "\n".join(parts)
-
-    def checkpoint(self) -> None:
-        with self.connect() as conn:
-            conn.execute("CHECKPOINT")
-
-
+# ------------------------------------------------------------------ PostgreSQL: see tests/pg_cluster.py
 # ------------------------------------------------------------------ Chroma
 class ChromaServer:
     def __init__(self, root: Path, name: str = "chroma"):

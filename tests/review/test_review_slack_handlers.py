@@ -55,8 +55,17 @@ class FakeClient:
 
 @pytest.fixture
 def env(review_env):
-    services = SimpleNamespace(settings=review_env.settings, review=review_env.review, assistant=None)
-    return SimpleNamespace(services=services, review=review_env.review, index=review_env.index, client=FakeClient())
+    from bot.slack.app import BotServices
+
+    services = BotServices(settings=review_env.settings, assistant=None, review=review_env.review)
+    yield SimpleNamespace(services=services, review=review_env.review, index=review_env.index, client=FakeClient())
+    services.close()
+
+
+def stale_item_id(review, verified_id: str) -> str:
+    """The open stale_verified review item of a verified answer (exactly one)."""
+    [item] = [i for i in review.list_reviews(status="open", reason="stale_verified") if i["verified_id"] == verified_id]
+    return item["id"]
 
 
 def asked(env, question="Can a parent see a 12 year old's record?", kind="answered", channel="CASK", thread="100.1"):
@@ -332,7 +341,7 @@ def test_stale_cards(env):
     # throttled: without force, a second call within the minute does nothing at all
     assert listeners.post_due_stale_cards(env.client, env.services) == 0
 
-    item = env.review.stale_review_item(verified.verified_id)
+    item = env.review.get_review(stale_item_id(env.review, verified.verified_id))
     click_card(env, "review_correct", item.id)
     modal = env.client.of("views.open")[-1]["view"]
     assert modal["blocks"][2]["element"]["initial_value"] == "Someone acting for a patient [1]."
@@ -353,11 +362,89 @@ def test_stale_reinstate_and_retire(env):
     v2 = env.review.create_verified("Who can see coded data?", "The patient.", [citation("doc-b")], "UREV1")
     env.review.flag_stale_verified(["doc-a", "doc-b"])
     assert listeners.post_due_stale_cards(env.client, env.services, force=True) == 2
-    click_card(env, "review_approve", env.review.stale_review_item(v1.verified_id).id)
-    click_card(env, "review_dismiss", env.review.stale_review_item(v2.verified_id).id)
+    click_card(env, "review_approve", stale_item_id(env.review, v1.verified_id))
+    click_card(env, "review_dismiss", stale_item_id(env.review, v2.verified_id))
     assert env.review.get_verified(v1.verified_id).status == "active"
     assert env.review.get_verified(v2.verified_id).status == "retired"
     assert env.index.get_verified(v1.verified_id).status == "active"
     assert env.index.get_verified(v2.verified_id).status == "retired"
     texts = [card_text(kw) for kw in env.client.of("chat.update")]
     assert any("Reinstated" in t for t in texts) and any("Retired" in t for t in texts)
+
+
+# ------------------------------------------------------------------ records gone, Slack failing
+@pytest.mark.parametrize("record", ["answer", "verified"])
+def test_correct_on_a_purged_record_says_so(env, monkeypatch, record):
+    """The item's answer (or verified answer) was purged after the card went up: a polite ephemeral, no modal."""
+    from review_helpers import citation
+
+    if record == "answer":
+        _answer_id, item_id = _thumbs_down(env)
+        monkeypatch.setattr(env.review, "get_answer", lambda answer_id: None)
+    else:
+        verified = env.review.create_verified("What is a proxy?", "Someone acting for a patient [1].",
+                                              [citation("doc-a")], "UREV1")
+        env.review.flag_stale_verified(["doc-a"])
+        assert listeners.post_due_stale_cards(env.client, env.services, force=True) == 1
+        item_id = stale_item_id(env.review, verified.verified_id)
+        monkeypatch.setattr(env.review, "get_verified", lambda verified_id: None)
+    click_card(env, "review_correct", item_id)
+    assert [v for v in env.client.of("views.open") if v["view"]["callback_id"] == rb.CORRECTION_CALLBACK] == []
+    told = env.client.of("chat.postEphemeral")[-1]
+    assert told["user"] == "UREV1" and told["text"] == listeners.NO_QUESTION
+    assert env.review.get_review(item_id).status == "open"
+
+
+class FailingPostClient(FakeClient):
+    def chat_postMessage(self, **kw):
+        self._record("chat.postMessage", kw)
+        raise ConnectionError("Slack is down")
+
+
+def test_a_card_that_failed_to_post_is_released_and_counted(env):
+    answer_id = asked(env, kind="not_covered")
+    failing = FailingPostClient()
+    item_id = listeners.post_review_card(failing, env.services, answer_id, reason="not_covered")
+    item = env.review.get_review(item_id)
+    assert item.card_channel is None and item.card_ts is None  # a later event may post it
+    assert env.services.metrics.slack_api_errors.labels(method="chat.postMessage", error="ConnectionError")._value.get() == 1
+    # the next attempt claims and posts it
+    assert listeners.post_review_card(env.client, env.services, answer_id, reason="escalated") == item_id
+    [card] = env.client.of("chat.postMessage")
+    item = env.review.get_review(item_id)
+    assert card["channel"] == item.card_channel == "CREVIEW" and item.card_ts
+
+
+# ------------------------------------------------------------------ review Block Kit
+def test_verified_by_a_name_is_not_a_mention():
+    item = {"id": "I1", "reason": "stale_verified", "status": "open"}
+    for author, shown in (("Wendy", "Verified by Wendy"), ("W0REVIEW", "Verified by <@W0REVIEW>"),
+                          ("U0REV", "Verified by <@U0REV>")):
+        _text, blocks = rb.review_card(item=item, question="q", answer_text="a", citations=[], verified_author=author)
+        assert shown in json.dumps([b.to_dict() for b in blocks])
+    _text, blocks = rb.review_card(item=item, question="q", answer_text="a", citations=[], verified_author="Wendy")
+    assert "<@Wendy>" not in json.dumps([b.to_dict() for b in blocks])
+
+
+def test_review_sources_use_the_answer_source_line():
+    from bot.slack.blocks import source_line
+    from bot.types import Citation
+
+    cite = Citation(number=2, chunk_id="c", doc_id="d", title="A|B <guide>", section="Steps", url="https://x.org/a?b=1&c=2",
+                    publisher="NHS England", last_reviewed="2025-01-02")
+    assert rb.sources_text([cite.model_dump()]) == rb.sources_text([cite]) == source_line(cite)
+    assert source_line(cite) == ("[2] <https://x.org/a?b=1&c=2|A¦B &lt;guide&gt;> — Steps · NHS England · "
+                                 "reviewed 2025-01-02")
+    assert rb.sources_text([]) == "_no sources_"
+
+
+def test_long_corrections_are_split_without_breaking_links_or_entities():
+    link = "[the NHS England guidance on proxy access](https://example.org/guidance?a=1&b=2)"
+    text = " ".join(f"Step {i} & {link}." for i in range(120))
+    _fallback, blocks = rb.corrected_reply(text, [])
+    sections = [b.to_dict()["text"]["text"] for b in blocks[1:]]
+    assert len(sections) > 1 and all(len(t) <= 3000 for t in sections)
+    for piece in sections:
+        assert piece.count("<") == piece.count(">") == piece.count("|")  # every link whole
+        assert "&amp" not in piece.replace("&amp;", "")  # every entity whole
+    assert "".join(sections).count("<https://example.org/guidance?a=1&b=2|") == 120

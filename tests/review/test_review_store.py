@@ -129,6 +129,47 @@ def test_no_nhs_number_reaches_the_database(review_env, pasted):
         assert NHS_NUMBER.encode() not in raw and b"999 186 0916" not in raw
 
 
+HELPLINE = "National Domestic Abuse Helpline 0808 2000 247"
+
+
+def test_help_lines_the_guidance_quotes_are_stored_intact(review_env):
+    """The bot's own answer keeps the help-line number its sources quote (what "Share in channel" posts and
+    Approve promotes), while a patient identifier in the question is still removed."""
+    from bot.types import Chunk
+
+    review, index = review_env.review, review_env.index
+    index.upsert_chunks([Chunk(chunk_id="doc-h#0", doc_id="doc-h", title="Help lines", content_hash="hash-h1",
+                               source_urls=["https://example.org/doc-h"],
+                               text=f"If a patient is at risk, give them the {HELPLINE} (free, 24 hours).")])
+    index.ensure_fresh(force=True)
+    assert "08082000247" in index.public_numbers
+
+    answer_id = record(review, question=f"Patient {NHS_NUMBER} is at risk: which help line do I give?",
+                       text=f"Give them the {HELPLINE} [1].", docs=("doc-h",))
+    stored = review.get_answer(answer_id)
+    assert HELPLINE in stored.answer_text
+    assert "[phone number]" not in stored.answer_text
+    assert NHS_NUMBER not in stored.question and "[NHS number" in stored.question
+
+    verified = review.create_verified(stored.question, stored.answer_text, stored.citations, "UREV1", answer_id)
+    assert HELPLINE in verified.answer and NHS_NUMBER not in verified.question
+
+    # a number the guidance does not quote is still removed from the answer
+    other = record(review, question="Which number?", text="Ring 0114 349 1666 [1].")
+    assert "0114 349 1666" not in review.get_answer(other).answer_text
+
+
+def test_help_lines_are_redacted_without_an_index(review_env):
+    """Without an index there is no allow-list: every phone number is removed (fail safe)."""
+    bare = ReviewService.from_settings(review_env.settings)
+    try:
+        answer_id = record(bare, question=f"Patient {NHS_NUMBER}?", text=f"Give them the {HELPLINE} [1].")
+        stored = bare.get_answer(answer_id)
+        assert "0808 2000 247" not in stored.answer_text and NHS_NUMBER not in stored.question
+    finally:
+        bare.close()
+
+
 # ------------------------------------------------------------------ feedback
 def test_one_vote_per_user_changeable(review_env):
     review = review_env.review
@@ -252,8 +293,10 @@ def test_verified_lifecycle(review_env):
     assert review.claim_stale_card(verified.verified_id) is True
     assert review.claim_stale_card(verified.verified_id) is False
     assert review.due_stale_cards() == []
-    item = review.stale_review_item(verified.verified_id)
-    assert item is not None and item.reason == "stale_verified"
+    [item] = [i for i in review.list_reviews(status="open", reason="stale_verified")
+              if i["verified_id"] == verified.verified_id]
+    assert item["reason"] == "stale_verified"
+    assert review.stale_doc_ids(verified.verified_id) == ["doc-a"]
 
     # reinstated against the document as it is now: new hash recorded, active again
     from review_helpers import seed_chunks
@@ -261,6 +304,7 @@ def test_verified_lifecycle(review_env):
     seed_chunks(index, {"doc-a": "hash-a2"})
     index._chunk_cache.clear()
     back = review.reinstate_verified(verified.verified_id)
+    assert review.stale_doc_ids(verified.verified_id) == []
     assert back.status == "active" and back.cited_doc_hashes["doc-a"] == "hash-a2"
     assert index.get_verified(verified.verified_id).status == "active"
     assert index.get_verified(verified.verified_id).cited_doc_hashes["doc-a"] == "hash-a2"

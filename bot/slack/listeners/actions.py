@@ -10,7 +10,7 @@ import json
 import logging
 
 from bot.slack import blocks
-from bot.slack.listeners.events import api_call
+from bot.slack.calls import api_call
 from bot.types import Answer, AnswerKind, Citation
 
 log = logging.getLogger(__name__)

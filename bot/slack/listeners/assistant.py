@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.slack.listeners.events import api_call
+from bot.slack.calls import api_call
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ import logging
 import time
 from dataclasses import dataclass
 
-from slack_sdk.errors import SlackApiError
-
 from bot import guard
 from bot.slack import blocks
+from bot.slack.calls import api_call, post_ephemeral
+from bot.slack.listeners import review
 from bot.types import AnswerKind
 
 log = logging.getLogger(__name__)
@@ -43,24 +43,17 @@ class Where:
     surface: str  # mention | thread | dm | assistant | command
     channel_type: str | None = None
 
+    @property
+    def memory_key(self) -> str:
+        """The thread-memory key: the reply thread, or the whole DM for top-level direct messages."""
+        return self.reply_thread_ts or f"dm:{self.channel}"
 
-# ------------------------------------------------------------------ Slack calls that must not raise
-def api_call(services, client, method: str, **kwargs):
-    """Call a Web API method; on failure log the error code (never the arguments), count it, return None."""
-    try:
-        return getattr(client, method)(**kwargs)
-    except SlackApiError as exc:
-        error = (exc.response or {}).get("error", "unknown") if hasattr(exc.response, "get") else "unknown"
-        services.metrics.api_error(_api_name(method), str(error))
-        log.warning("Slack %s failed: %s", _api_name(method), error)
-    except Exception as exc:  # network errors after the retry handlers gave up
-        services.metrics.api_error(_api_name(method), type(exc).__name__)
-        log.warning("Slack %s failed: %s", _api_name(method), type(exc).__name__)
-    return None
-
-
-def _api_name(method: str) -> str:
-    return method.replace("_", ".", 1) if "_" in method else method
+    def reply_kwargs(self, **kwargs) -> dict:
+        """chat.postMessage arguments for a reply here: the channel, and the thread when there is one."""
+        kwargs["channel"] = self.channel
+        if self.reply_thread_ts:
+            kwargs["thread_ts"] = self.reply_thread_ts
+        return kwargs
 
 
 # ------------------------------------------------------------------ status ("is thinking…")
@@ -76,12 +69,6 @@ class Status:
         self._landed_at: float | None = None
         self._posting_at: float | None = None
 
-    def _status_client(self):
-        from slack_sdk import WebClient
-
-        c = self._client
-        return WebClient(token=c.token, base_url=c.base_url, timeout=5, retry_handlers=[])
-
     def start(self) -> "Status":
         if not self.thread_ts:
             return self
@@ -93,7 +80,7 @@ class Status:
 
     def _set(self, text: str) -> None:
         try:
-            self._status_client().assistant_threads_setStatus(
+            self.services.status_client(self._client).assistant_threads_setStatus(
                 channel_id=self.channel, thread_ts=self.thread_ts, status=text,
                 loading_messages=LOADING_MESSAGES if text else None,
             )
@@ -131,15 +118,6 @@ class Status:
 
 
 # ------------------------------------------------------------------ answering
-def _review_hook(name: str):
-    try:
-        from bot.slack.listeners import review
-    except ModuleNotFoundError as exc:
-        if exc.name != "bot.slack.listeners.review":
-            raise
-        return None
-    return getattr(review, name, None)
-
 
 def answer_and_post(services, client, where: Where, text: str, *, history=None, respond=None) -> str | None:
     """Answer `text` and post it where it belongs. Returns the answer id (None if not recorded/failed).
@@ -155,20 +133,19 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
     try:
         if history is None:
             max_age = DM_HISTORY_SECONDS if where.reply_thread_ts is None else None
-            key = where.reply_thread_ts or f"dm:{where.channel}"
-            history = services.threads.history(where.channel, key, max_age=max_age)
+            history = services.threads.history(where.channel, where.memory_key, max_age=max_age)
         try:
             answer = services.assistant.answer(text, history=list(history))
         except Exception as exc:
             services.metrics.failures.inc()
             log.error("answering failed (%s) in %s", type(exc).__name__, where.surface)
-            services.threads.remember(where.channel, where.reply_thread_ts or f"dm:{where.channel}")
+            services.threads.remember(where.channel, where.memory_key)
             status.posting()
             posted = _post_apology(services, client, where, respond)
             return None
 
         latency_ms = (time.perf_counter() - started) * 1000
-        services.threads.remember(where.channel, where.reply_thread_ts or f"dm:{where.channel}", answer.question)
+        services.threads.remember(where.channel, where.memory_key, answer.question)
         answer_id = _record(services, answer, where, latency_ms)
         if respond is not None:
             reply_text, reply_blocks = blocks.command_message(answer, answer_id=answer_id, channel=where.channel)
@@ -198,12 +175,10 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
             except Exception as exc:
                 log.warning("could not store the answer's message ts: %s", type(exc).__name__)
         if answer.kind is AnswerKind.not_covered and answer_id and services.settings.review_channel:
-            post_review_card = _review_hook("post_review_card")
-            if post_review_card is not None:
-                try:
-                    post_review_card(client, services, answer_id, reason="not_covered")
-                except Exception as exc:
-                    log.warning("posting the not-covered review card failed: %s", type(exc).__name__)
+            try:
+                review.post_review_card(client, services, answer_id, reason="not_covered")
+            except Exception as exc:
+                log.warning("posting the not-covered review card failed: %s", type(exc).__name__)
         return answer_id
     finally:
         status.done(posted)
@@ -232,10 +207,8 @@ def _post(services, client, where: Where, text: str, blocks_: list, respond) -> 
             services.metrics.api_error("response_url", type(exc).__name__)
             log.warning("responding to the slash command failed: %s", type(exc).__name__)
             return False
-    kwargs = dict(channel=where.channel, text=text, blocks=blocks_, unfurl_links=False, unfurl_media=False)
-    if where.reply_thread_ts:
-        kwargs["thread_ts"] = where.reply_thread_ts
-    resp = api_call(services, client, "chat_postMessage", **kwargs)
+    resp = api_call(services, client, "chat_postMessage",
+                    **where.reply_kwargs(text=text, blocks=blocks_, unfurl_links=False, unfurl_media=False))
     if resp is None:
         return False
     return resp.get("ts") or True
@@ -249,13 +222,10 @@ def _post_apology(services, client, where: Where, respond) -> bool:
             return True
         except Exception:
             return False
-    kwargs = dict(channel=where.channel, text=text, blocks=blocks_)
-    if where.reply_thread_ts:
-        kwargs["thread_ts"] = where.reply_thread_ts
-    resp = api_call(services, client, "chat_postMessage", **kwargs)
+    resp = api_call(services, client, "chat_postMessage", **where.reply_kwargs(text=text, blocks=blocks_))
     if resp is None and where.user:
         # the channel refused a message (e.g. not_in_channel): try telling the asker privately
-        resp = api_call(services, client, "chat_postEphemeral", channel=where.channel, user=where.user, text=text)
+        resp = post_ephemeral(services, client, where.channel, where.user, text)
     return resp is not None
 
 
@@ -267,22 +237,14 @@ def _warn_pii(services, client, where: Where, answer, respond) -> None:
         except Exception:
             pass
         return
-    if not where.user:
-        return
-    kwargs = dict(channel=where.channel, user=where.user, text=text)
-    if where.origin_thread_ts:
-        kwargs["thread_ts"] = where.origin_thread_ts
-    api_call(services, client, "chat_postEphemeral", **kwargs)
+    post_ephemeral(services, client, where.channel, where.user, text, where.origin_thread_ts)
 
 
 def refuse(services, client, where: Where) -> None:
     """The polite one-line refusal outside ALLOWED_CHANNEL_IDS (once per message)."""
     if not services.claim(f"msg:{where.channel}:{where.message_ts}"):
         return
-    kwargs = dict(channel=where.channel, text=blocks.REFUSAL_TEXT)
-    if where.reply_thread_ts:
-        kwargs["thread_ts"] = where.reply_thread_ts
-    api_call(services, client, "chat_postMessage", **kwargs)
+    api_call(services, client, "chat_postMessage", **where.reply_kwargs(text=blocks.REFUSAL_TEXT))
 
 
 # ------------------------------------------------------------------ listeners
@@ -293,7 +255,7 @@ def _is_from_a_bot(event: dict, context) -> bool:
     return bool(user and user == getattr(context, "bot_user_id", None))
 
 
-def _mentions_bot(text: str, context) -> bool:
+def mentions_bot(text: str, context) -> bool:
     bot_user_id = getattr(context, "bot_user_id", None)
     return bool(bot_user_id and f"<@{bot_user_id}>" in (text or ""))
 
@@ -340,7 +302,7 @@ def register(app, services) -> None:
             return
         if channel_type not in ("channel", "group"):
             return  # group DMs: only mentions (app_mention) are answered
-        if _mentions_bot(text, context):
+        if mentions_bot(text, context):
             # also delivered as app_mention; whichever arrives first answers (channel:ts claimed once)
             where = Where(channel=channel, message_ts=ts, reply_thread_ts=thread_ts or ts, origin_thread_ts=thread_ts,
                           user=event.get("user"), team=team, surface="mention", channel_type=channel_type)

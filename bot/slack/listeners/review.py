@@ -19,10 +19,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable
+from typing import Callable
 
 from bot.review.service import AlreadyResolved, ReviewError
 from bot.slack import review_blocks as rb
+from bot.slack.blocks import to_dicts
+from bot.slack.calls import api_call, post_ephemeral
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +36,10 @@ REFUSAL = "Only the support team's reviewers can act on review cards. Nothing wa
 THANKS_UP = "Thanks for the feedback 👍"
 THANKS_DOWN = "Thanks for telling us. The support team will look at this answer."
 THANKS_DOWN_NO_REVIEW = "Thanks for telling us. Your feedback has been recorded."
+NO_QUESTION = "There is no question on record to correct; reply in the thread instead."
 
 
 # ------------------------------------------------------------------ small helpers
-def _review(services):
-    return getattr(services, "review", None)
-
-
-def _review_channel(services) -> str | None:
-    settings = getattr(services, "settings", None)
-    return getattr(settings, "review_channel", None) if settings is not None else None
-
-
 def _user(body: dict) -> str | None:
     return (body.get("user") or {}).get("id")
 
@@ -67,31 +61,16 @@ def _action(body: dict, action: dict | None) -> dict:
     return actions[0]
 
 
-def _ephemeral(client, channel: str | None, user: str | None, text: str, thread_ts: str | None = None) -> None:
-    if not channel or not user:
-        return
-    try:
-        kwargs: dict[str, Any] = {"channel": channel, "user": user, "text": text}
-        if thread_ts:
-            kwargs["thread_ts"] = thread_ts
-        client.chat_postEphemeral(**kwargs)
-    except Exception as exc:
-        log.warning("chat.postEphemeral failed: %s", exc)
-
-
-def _permalink(client, channel: str | None, ts: str | None) -> str | None:
+def _permalink(client, services, channel: str | None, ts: str | None) -> str | None:
     if not channel or not ts:
         return None
-    try:
-        return client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
-    except Exception as exc:
-        log.info("chat.getPermalink failed: %s", exc)
-        return None
+    resp = api_call(services, client, "chat_getPermalink", channel=channel, message_ts=ts)
+    return resp.get("permalink") if resp is not None else None
 
 
 # ------------------------------------------------------------------ review cards
 def render_card(client, services, item_id: str) -> tuple[str, list] | None:
-    review = _review(services)
+    review = services.review
     item = review.get_review(item_id)
     if item is None:
         return None
@@ -120,7 +99,7 @@ def render_card(client, services, item_id: str) -> tuple[str, list] | None:
             answerer=answer.answerer,
             asker=answer.user_id,
             channel=answer.channel_id,
-            permalink=_permalink(client, answer.channel_id, answer.message_ts or answer.thread_ts),
+            permalink=_permalink(client, services, answer.channel_id, answer.message_ts or answer.thread_ts),
             votes=votes,
             comments=comments,
         )
@@ -128,18 +107,12 @@ def render_card(client, services, item_id: str) -> tuple[str, list] | None:
         verified = review.get_verified(item.verified_id)
         if verified is None:
             return None
-        stale_docs = []
-        with review.session() as s:
-            from bot.review.models import VerifiedRecord
-
-            rec = s.get(VerifiedRecord, verified.verified_id)
-            stale_docs = list(rec.stale_doc_ids or []) if rec else []
         return rb.review_card(
             item=item_dict,
             question=verified.question,
             answer_text=verified.answer,
-            citations=[c.model_dump() for c in verified.citations],
-            stale_doc_ids=stale_docs,
+            citations=verified.citations,
+            stale_doc_ids=review.stale_doc_ids(verified.verified_id),
             verified_author=verified.author,
         )
     return rb.review_card(item=item_dict, question="(no question on record)", answer_text="", citations=[])
@@ -147,23 +120,21 @@ def render_card(client, services, item_id: str) -> tuple[str, list] | None:
 
 def refresh_card(client, services, item_id: str) -> None:
     """Re-render a posted card from the database (chat.update)."""
-    item = _review(services).get_review(item_id)
+    item = services.review.get_review(item_id)
     if item is None or not item.card_ts or not item.card_channel or item.card_channel == "(posting)":
         return
     rendered = render_card(client, services, item_id)
     if rendered is None:
         return
     text, blocks = rendered
-    try:
-        client.chat_update(channel=item.card_channel, ts=item.card_ts, text=text, blocks=rb.blocks_json(blocks))
-    except Exception as exc:
-        log.warning("chat.update of review card failed: %s", exc)
+    api_call(services, client, "chat_update", channel=item.card_channel, ts=item.card_ts, text=text,
+             blocks=to_dicts(blocks))
 
 
 def _post_card(client, services, item_id: str) -> str | None:
     """Post the item's card unless it has one (then refresh it). Returns the card ts."""
-    review = _review(services)
-    channel = _review_channel(services)
+    review = services.review
+    channel = services.settings.review_channel
     if not channel:
         return None
     if not review.claim_review_card(item_id):
@@ -175,26 +146,24 @@ def _post_card(client, services, item_id: str) -> str | None:
         if rendered is None:
             raise ReviewError(f"nothing to show for review item {item_id}")
         text, blocks = rendered
-        resp = client.chat_postMessage(channel=channel, text=text, blocks=rb.blocks_json(blocks), unfurl_links=False)
+        resp = api_call(services, client, "chat_postMessage", channel=channel, text=text, blocks=to_dicts(blocks),
+                        unfurl_links=False)
+        if resp is None:
+            raise ReviewError("chat.postMessage of the review card failed")
         ts = resp.get("ts")
         review.set_review_card(item_id, resp.get("channel") or channel, ts)
         return ts
     except Exception as exc:
         log.error("posting the review card failed: %s", exc)
-        with review.session() as s:  # let a later event try again
-            from sqlalchemy import update
-
-            from bot.review.models import ReviewItem
-
-            s.execute(update(ReviewItem).where(ReviewItem.id == item_id).values(card_channel=None, card_ts=None))
+        review.release_review_card(item_id)  # let a later event try again
         return None
 
 
 def post_review_card(client, services, answer_id: str, reason: str = "not_covered", *, opened_by: str | None = None) -> str | None:
     """Open a review item for an answer and put its card in REVIEW_CHANNEL. Returns the item id
     (None while review is off). One open item (and card) per answer: later reasons refresh it."""
-    review = _review(services)
-    if review is None or not _review_channel(services):
+    review = services.review
+    if review is None or not services.settings.review_channel:
         return None
     try:
         item = review.open_review(answer_id, reason, opened_by=opened_by)
@@ -209,8 +178,8 @@ def post_due_stale_cards(client, services, *, force: bool = False) -> int:
     """Post a card for each verified answer an ingest marked needs-review. Cheap: at most one indexed
     query a minute per process; `claim_stale_card` makes sure one replica posts each card once."""
     global _stale_last_check
-    review = _review(services)
-    if review is None or not _review_channel(services):
+    review = services.review
+    if review is None or not services.settings.review_channel:
         return 0
     with _stale_lock:
         if not force and time.monotonic() - _stale_last_check < STALE_CHECK_SECONDS:
@@ -228,7 +197,7 @@ def post_due_stale_cards(client, services, *, force: bool = False) -> int:
 
 # ------------------------------------------------------------------ feedback and escalation
 def handle_feedback(client, services, body: dict, action: dict | None = None) -> None:
-    review = _review(services)
+    review = services.review
     user = _user(body)
     channel, _ts, thread_ts = _where(body)
     value = rb.parse_value(_action(body, action).get("value"))
@@ -239,16 +208,14 @@ def handle_feedback(client, services, body: dict, action: dict | None = None) ->
     try:
         review.record_feedback(answer_id, user, vote)
     except ReviewError:
-        _ephemeral(client, channel, user, "Sorry, I couldn't find that answer any more, so the vote wasn't recorded.", thread_ts)
+        post_ephemeral(services, client, channel, user, "Sorry, I couldn't find that answer any more, so the vote wasn't recorded.", thread_ts)
         return
-    metrics = getattr(services, "metrics", None)
-    if metrics is not None:
-        metrics.feedback.labels(vote=vote).inc()
+    services.metrics.feedback.labels(vote=vote).inc()
     if vote == "up":
-        _ephemeral(client, channel, user, THANKS_UP, thread_ts)
+        post_ephemeral(services, client, channel, user, THANKS_UP, thread_ts)
         return
-    if not _review_channel(services):
-        _ephemeral(client, channel, user, THANKS_DOWN_NO_REVIEW, thread_ts)
+    if not services.settings.review_channel:
+        post_ephemeral(services, client, channel, user, THANKS_DOWN_NO_REVIEW, thread_ts)
         return
     item = review.open_review(answer_id, "thumbs_down", opened_by=user)
     trigger_id = body.get("trigger_id")
@@ -258,12 +225,12 @@ def handle_feedback(client, services, body: dict, action: dict | None = None) ->
             client.views_open(trigger_id=trigger_id, view=view.to_dict())
         except Exception as exc:
             log.info("views.open for the feedback comment failed: %s", exc)
-    _ephemeral(client, channel, user, THANKS_DOWN, thread_ts)
+    post_ephemeral(services, client, channel, user, THANKS_DOWN, thread_ts)
     _post_card(client, services, item.id)
 
 
 def handle_comment_submit(client, services, body: dict, view: dict) -> None:
-    review = _review(services)
+    review = services.review
     user = _user(body)
     meta = rb.parse_value(view.get("private_metadata"))
     values = (view.get("state") or {}).get("values") or {}
@@ -278,15 +245,15 @@ def handle_comment_submit(client, services, body: dict, view: dict) -> None:
 
 
 def handle_escalate(client, services, body: dict, action: dict | None = None) -> None:
-    review = _review(services)
+    review = services.review
     user = _user(body)
     channel, _ts, thread_ts = _where(body)
     value = rb.parse_value(_action(body, action).get("value"))
     answer_id = value.get("a")
     channel = value.get("c") or channel
     thread_ts = value.get("t") or thread_ts
-    if review is None or not _review_channel(services):
-        _ephemeral(client, channel, user, "The support team can't be reached from here yet (no review channel is set up). "
+    if review is None or not services.settings.review_channel:
+        post_ephemeral(services, client, channel, user, "The support team can't be reached from here yet (no review channel is set up). "
                    "Please contact them directly.", thread_ts)
         return
     item_id = None
@@ -297,20 +264,18 @@ def handle_escalate(client, services, body: dict, action: dict | None = None) ->
         item_id = item.id
         _post_card(client, services, item.id)
     if item_id is None:
-        _ephemeral(client, channel, user, "Sorry, I couldn't reach the support team. Please contact them directly.", thread_ts)
+        post_ephemeral(services, client, channel, user, "Sorry, I couldn't reach the support team. Please contact them directly.", thread_ts)
         return
     if channel and thread_ts:
-        try:
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=rb.escalated_reply(user))
+        if api_call(services, client, "chat_postMessage", channel=channel, thread_ts=thread_ts,
+                    text=rb.escalated_reply(user)) is not None:
             return
-        except Exception as exc:
-            log.warning("telling the asker about the escalation failed: %s", exc)
-    _ephemeral(client, channel, user, rb.escalated_reply(None), thread_ts)
+    post_ephemeral(services, client, channel, user, rb.escalated_reply(None), thread_ts)
 
 
 # ------------------------------------------------------------------ reviewer actions
 def handle_review_action(client, services, body: dict, action: dict | None = None) -> None:
-    review = _review(services)
+    review = services.review
     act = _action(body, action)
     action_id = act.get("action_id")
     user = _user(body)
@@ -319,14 +284,14 @@ def handle_review_action(client, services, body: dict, action: dict | None = Non
     if review is None or not item_id or not user:
         return
     if not review.is_reviewer(user, client):
-        _ephemeral(client, channel, user, REFUSAL)
+        post_ephemeral(services, client, channel, user, REFUSAL)
         return
     item = review.get_review(item_id)
     if item is None:
-        _ephemeral(client, channel, user, "That review item no longer exists.")
+        post_ephemeral(services, client, channel, user, "That review item no longer exists.")
         return
     if item.status != "open":
-        _ephemeral(client, channel, user, f"This item was already {item.status} by <@{item.reviewer}>.")
+        post_ephemeral(services, client, channel, user, f"This item was already {item.status} by <@{item.reviewer}>.")
         refresh_card(client, services, item_id)
         return
 
@@ -338,7 +303,7 @@ def handle_review_action(client, services, body: dict, action: dict | None = Non
         try:
             review.resolve_review(item.id, "dismissed", user)
         except AlreadyResolved as exc:
-            _ephemeral(client, channel, user, f"This item was already {exc.item.status} by <@{exc.item.reviewer}>.")
+            post_ephemeral(services, client, channel, user, f"This item was already {exc.item.status} by <@{exc.item.reviewer}>.")
             return
         if item.reason == "stale_verified" and item.verified_id:
             review.retire_verified(item.verified_id)
@@ -346,15 +311,19 @@ def handle_review_action(client, services, body: dict, action: dict | None = Non
 
 
 def _open_correction(client, services, body, item, channel, card_ts) -> None:
-    review = _review(services)
+    review = services.review
+    question = text = None
+    citations: list = []
     if item.answer_id:
         answer = review.get_answer(item.answer_id)
-        question, text, citations = answer.question, answer.answer_text, answer.citations or []
+        if answer is not None:
+            question, text, citations = answer.question, answer.answer_text, answer.citations or []
     elif item.verified_id:
         verified = review.get_verified(item.verified_id)
-        question, text, citations = verified.question, verified.answer, [c.model_dump() for c in verified.citations]
-    else:
-        _ephemeral(client, channel, _user(body), "There is no question on record to correct; reply in the thread instead.")
+        if verified is not None:
+            question, text, citations = verified.question, verified.answer, verified.citations
+    if question is None:  # nothing on record, or the record was purged
+        post_ephemeral(services, client, channel, _user(body), NO_QUESTION)
         return
     view = rb.correction_modal(
         item_id=item.id, question=question, answer_text=text, citations=citations,
@@ -364,7 +333,7 @@ def _open_correction(client, services, body, item, channel, card_ts) -> None:
 
 
 def _approve(client, services, item, user: str, channel: str | None) -> None:
-    review = _review(services)
+    review = services.review
     if item.reason == "stale_verified" and item.verified_id:
         try:
             review.resolve_review(item.id, "approved", user)
@@ -375,12 +344,12 @@ def _approve(client, services, item, user: str, channel: str | None) -> None:
         return
     answer = review.get_answer(item.answer_id) if item.answer_id else None
     if answer is None or answer.kind not in ("answered", "verified"):
-        _ephemeral(client, channel, user, "There is no answer to approve here. Use *Correct* to write one, or *Dismiss*.")
+        post_ephemeral(services, client, channel, user, "There is no answer to approve here. Use *Correct* to write one, or *Dismiss*.")
         return
     try:
         review.resolve_review(item.id, "approved", user)
     except AlreadyResolved as exc:
-        _ephemeral(client, channel, user, f"This item was already {exc.item.status} by <@{exc.item.reviewer}>.")
+        post_ephemeral(services, client, channel, user, f"This item was already {exc.item.status} by <@{exc.item.reviewer}>.")
         return
     if answer.kind == "answered":  # promote the bot's answer to a verified answer
         try:
@@ -388,7 +357,7 @@ def _approve(client, services, item, user: str, channel: str | None) -> None:
         except Exception as exc:
             log.error("promoting an approved answer failed: %s", exc)
             review.reopen_review(item.id)
-            _ephemeral(client, channel, user, "Sorry, saving the verified answer failed. The item is still open.")
+            post_ephemeral(services, client, channel, user, "Sorry, saving the verified answer failed. The item is still open.")
             return
         review.set_review_verified(item.id, verified.verified_id)
     refresh_card(client, services, item.id)
@@ -396,7 +365,7 @@ def _approve(client, services, item, user: str, channel: str | None) -> None:
 
 def handle_correction_submit(ack: Callable, client, services, body: dict, view: dict) -> None:
     """View `review_correction`: validate, resolve (atomically), ack, then post, index and update."""
-    review = _review(services)
+    review = services.review
     user = _user(body)
     meta = rb.parse_value(view.get("private_metadata"))
     values = (view.get("state") or {}).get("values") or {}
@@ -436,20 +405,17 @@ def handle_correction_submit(ack: Callable, client, services, body: dict, view: 
     except Exception as exc:
         log.error("saving the correction failed: %s", exc)
         review.reopen_review(item.id)
-        _ephemeral(client, card_channel, user, "Sorry, saving the correction failed; the item is still open. Please try again.")
+        post_ephemeral(services, client, card_channel, user, "Sorry, saving the correction failed; the item is still open. Please try again.")
         return
     review.set_review_verified(item.id, verified.verified_id)
 
     if answer is not None and answer.channel_id and answer.thread_ts:
         reply_text, blocks = rb.corrected_reply(text, citations, reviewer=user)
-        try:
-            client.chat_postMessage(
-                channel=answer.channel_id, thread_ts=answer.thread_ts, text=reply_text,
-                blocks=rb.blocks_json(blocks), unfurl_links=False,
-            )
-        except Exception as exc:
-            log.error("posting the correction in the asker's thread failed: %s", exc)
-            _ephemeral(client, card_channel, user, "The correction is saved and verified, but posting it in the thread failed.")
+        posted = api_call(services, client, "chat_postMessage", channel=answer.channel_id, thread_ts=answer.thread_ts,
+                          text=reply_text, blocks=to_dicts(blocks), unfurl_links=False)
+        if posted is None:
+            log.error("posting the correction in the asker's thread failed")
+            post_ephemeral(services, client, card_channel, user, "The correction is saved and verified, but posting it in the thread failed.")
     refresh_card(client, services, item.id)
 
 
@@ -487,13 +453,13 @@ def register(app, services, *, stale_poll_seconds: float | None = None) -> None:
     @app.middleware
     def _stale_cards(client, next):  # noqa: A002 (Bolt's argument name)
         try:
-            if _review_channel(services) and time.monotonic() - _stale_last_check >= STALE_CHECK_SECONDS:
+            if services.settings.review_channel and time.monotonic() - _stale_last_check >= STALE_CHECK_SECONDS:
                 threading.Thread(target=_safe_post_stale, args=(client, services), daemon=True).start()
         except Exception as exc:  # never let housekeeping stop a request
             log.warning("stale-card check failed: %s", exc)
         return next()
 
-    if stale_poll_seconds and _review_channel(services):
+    if stale_poll_seconds and services.settings.review_channel:
         def _poll():
             while True:
                 _safe_post_stale(app.client, services, force=True)
