@@ -188,6 +188,8 @@ class ExtractiveAnswerer:
     max_units: int = 4
     max_chars: int = 800
     relative_cutoff: float = 0.4
+    # A second document must earn its place: its sentences join only when nearly as good as the best.
+    other_document_cutoff: float = 0.65
     passages: int = 5
 
     name = "extractive"
@@ -264,6 +266,8 @@ class ExtractiveAnswerer:
                 continue
             doc = results[unit.chunk_rank].chunk.doc_id
             if len(docs) >= 2 and doc not in docs:
+                continue
+            if chosen and doc not in docs and unit.score < self.other_document_cutoff * best:
                 continue
             if any(_overlap(unit.text, c.text) > 0.7 for c in chosen):
                 continue

@@ -117,3 +117,15 @@ def test_llm_not_covered_marker_gives_an_empty_draft():
         prepare_query("what is the wifi password", Glossary({})), _results(CODES)
     )
     assert draft.text == "" and draft.citations == []
+
+
+def test_a_second_document_joins_only_when_nearly_as_relevant():
+    timeline = Chunk(
+        chunk_id="t-1", doc_id="timeline.md", title="Programme timeline", heading_path=["Programme timeline"],
+        source_urls=["https://example.org/t"],
+        text="1. December 2021: switch on of online record access first planned.\n2. April 2022: switch on postponed.",
+    )
+    query = prepare_query("how do I switch on full clinical record access in organisation preferences?", Glossary({}))
+    draft = ExtractiveAnswerer(idf=_idf).answer(query, _results(STEPS, timeline))
+    assert [c.doc_id for c in draft.citations] == ["s1.md"]
+    assert "December 2021" not in draft.text
