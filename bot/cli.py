@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import Optional
@@ -22,24 +21,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.settings import ConfigError, Settings, load_settings
+from bot.settings import Settings
+from bot.startup import settings_or_exit
 
 app = typer.Typer(help="Answers GP practice staff's questions about online access to GP records, from cited guidance.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 err = Console(stderr=True)
 out = Console(soft_wrap=True)  # URLs stay whole, for copying
-
-
-def settings_or_exit() -> Settings:
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        err.print(str(exc), style="red", highlight=False)
-        raise typer.Exit(2)
-    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3", "slack_bolt", "slack_sdk", "alembic"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
-    return settings
 
 
 def assistant_or_exit(settings: Settings):

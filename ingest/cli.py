@@ -16,16 +16,6 @@ import typer
 log = logging.getLogger(__name__)
 
 
-def _setup_logging(level: str) -> None:
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(
-            level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3", "trafilatura", "alembic"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
-
-
 def flag_verified_answers(settings, index, changed_doc_ids: list[str]) -> int:
     """Mark verified answers citing a changed or removed document as needs-review. Returns how many were
     flagged. A review-store problem is logged, never fails the ingest: the index is already right."""
@@ -109,15 +99,10 @@ def ingest_command(
     """Bring the index exactly into step with its sources."""
     from rich.console import Console
 
-    from bot.settings import ConfigError, load_settings
+    from bot.startup import settings_or_exit
 
     err = Console(stderr=True, soft_wrap=True)
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        err.print(str(exc), style="red", highlight=False, markup=False)
-        raise typer.Exit(2)
-    _setup_logging(settings.log_level)
+    settings = settings_or_exit()
 
     try:
         summary, flagged = ingest_and_flag(settings, list(targets or []) or None, dry_run=dry_run)

@@ -23,18 +23,15 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.review.service import ReviewError, ReviewService
-from bot.settings import ConfigError, Settings, load_settings
+from bot.settings import Settings
+from bot.startup import settings_or_exit
 
 review_app = typer.Typer(help="Review the bot's answers: feedback, verified answers, gaps and statistics.", no_args_is_help=True)
 console = Console()
 
 
 def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2)
+    return settings_or_exit()
 
 
 def _service(with_index: bool = False) -> ReviewService:

@@ -48,7 +48,7 @@ def serve_command(
     host: str = typer.Option("0.0.0.0", "--host", help="Interface for HTTP mode (Socket Mode's health port is always 127.0.0.1)."),
 ) -> None:
     """Run the Slack bot: Socket Mode with SLACK_APP_TOKEN, or HTTP with --http."""
-    from bot.cli import settings_or_exit
+    from bot.startup import settings_or_exit
 
     if not isinstance(host, str):  # called as a function (gpbot run) rather than through typer
         host = "0.0.0.0"

@@ -1,0 +1,32 @@
+"""What every `gpbot` command does first: read the settings (one clear line and exit 2 when a setting is
+bad) and send logs to stderr, with the chattiest libraries held at WARNING."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from bot.settings import ConfigError, Settings, load_settings
+
+NOISY_LOGGERS = ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3", "trafilatura",
+                 "slack_bolt", "slack_sdk", "alembic")
+
+
+def configure_logging(level: str) -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+
+
+def settings_or_exit() -> Settings:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    configure_logging(settings.log_level)
+    return settings
