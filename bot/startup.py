@@ -12,6 +12,13 @@ from bot.settings import ConfigError, Settings, load_settings
 
 NOISY_LOGGERS = ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3", "trafilatura",
                  "slack_bolt", "slack_sdk", "alembic")
+# Libraries that set their own logger to DEBUG when imported (after start-up), so only a handler filter holds them.
+SELF_LEVELLED_LOGGERS = ("bm25s",)
+
+
+def _quiet_self_levelled(record: logging.LogRecord) -> bool:
+    name = record.name.split(".")[0]
+    return name not in SELF_LEVELLED_LOGGERS or record.levelno >= logging.WARNING
 
 
 def configure_logging(level: str) -> None:
@@ -20,6 +27,9 @@ def configure_logging(level: str) -> None:
         logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    for handler in root.handlers:
+        if _quiet_self_levelled not in handler.filters:
+            handler.addFilter(_quiet_self_levelled)
 
 
 def settings_or_exit() -> Settings:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ingest.chunking import CHUNK_SIZE, chunk_document, chunk_id
-from ingest.loaders import LoadError, discover, doc_id_for_path, load_file, load_targets_file
+from ingest.loaders import LoadError, discover, discover_with_skips, doc_id_for_path, load_file, load_targets_file
 
 
 def _write(path: Path, text: str) -> Path:
@@ -169,11 +169,17 @@ def test_encrypted_pdf(tmp_path):
         load_file(path)
 
 
-def test_discover_skips_readme_yaml_hidden(tmp_path):
-    for name in ["a.md", "README.md", "glossary.yaml", "x.yml", "sub/b.html", "sub/c.pdf", "sub/d.txt", ".hidden/e.md", "f.docx"]:
+def test_discover_skips_readme_yaml_hidden_and_says_why(tmp_path):
+    for name in ["a.md", "README.md", "glossary.yaml", "x.yml", "sub/b.html", "sub/c.pdf", "sub/d.txt", ".hidden/e.md",
+                 "f.docx", "old.doc", "sheet.xlsx", ".DS_Store"]:
         _write(tmp_path / name, "x")
     found = [p.relative_to(tmp_path).as_posix() for p in discover(tmp_path)]
-    assert found == ["a.md", "sub/b.html", "sub/c.pdf", "sub/d.txt"]
+    assert found == ["a.md", "f.docx", "sub/b.html", "sub/c.pdf", "sub/d.txt"]
+    _, skipped = discover_with_skips(tmp_path)
+    reasons = {s.path.relative_to(tmp_path).as_posix(): s.reason for s in skipped}
+    assert set(reasons) == {".hidden", ".DS_Store", "README.md", "glossary.yaml", "x.yml", "old.doc", "sheet.xlsx"}
+    assert "YAML" in reasons["glossary.yaml"] and ".docx" in reasons["old.doc"] and "README" in reasons["README.md"]
+    assert reasons[".hidden"] == "hidden folder" and "spreadsheet" in reasons["sheet.xlsx"]
 
 
 def test_sources_yaml_formats(tmp_path):

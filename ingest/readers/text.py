@@ -1,0 +1,85 @@
+"""Plain text: the first line is the title when it looks like one (short, no sentence end, not a list item),
+and becomes a `#` heading, so it is neither lost nor taken for the document's lead answer. Hard-wrapped lines
+are joined into paragraphs; a `SOURCE: <url>` first line names the page the text was saved from; a labelled
+date ("Published …", "Page last reviewed: …") becomes the document's date."""
+
+from __future__ import annotations
+
+import re
+
+from bot.types import SourceDocument
+from ingest.readers.common import (
+    LoadError,
+    date_fields,
+    decode,
+    is_date_line,
+    labelled_dates,
+    make_document,
+    pop_source_line,
+    split_site_suffix,
+)
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•·–]\s+|\d{1,2}[.)]\s+|[a-z][.)]\s+)")
+MAX_TITLE_WORDS = 15  # a longer first line is a sentence, not a title
+
+
+def looks_like_title(line: str) -> bool:
+    line = line.strip()
+    words = line.split()
+    return (
+        0 < len(words) <= MAX_TITLE_WORDS
+        and not _LIST_ITEM.match(line)
+        and not line.endswith((".", ",", ";", ":"))
+        and not line.startswith("#")
+        and line[:1].isalnum()
+    )
+
+
+def paragraphs(lines: list[str]) -> str:
+    """Join hard-wrapped lines into paragraphs; blank lines and list items start a new one."""
+    out: list[str] = []
+    current: list[str] = []
+
+    def flush():
+        if current:
+            out.append(" ".join(current))
+            current.clear()
+
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            flush()
+            out.append("")
+            continue
+        if _LIST_ITEM.match(line) or line.startswith("#") or line.startswith("|"):
+            flush()
+            out.append(line)
+            continue
+        if current and current[-1].endswith("-") and line[:1].islower():
+            current[-1] = current[-1][:-1] + line
+            continue
+        if out and out[-1] and _LIST_ITEM.match(out[-1]) and not current:
+            out[-1] += " " + line  # a wrapped list item
+            continue
+        current.append(line)
+    flush()
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+
+
+def read_text(data: bytes, doc_id: str, source_url: str | None = None) -> SourceDocument:
+    text = decode(data)
+    if not text.strip():
+        raise LoadError("empty document")
+    url, text = pop_source_line(text)
+    lines = text.strip().splitlines()
+    meta: dict = date_fields(labelled_dates(lines))
+    lines = [line for line in lines if not is_date_line(line)] or lines
+    if looks_like_title(lines[0]):
+        title, site = split_site_suffix(lines[0])
+        meta["title"] = title
+        if site:
+            meta["publisher"] = [site]
+        body = f"# {title}\n\n" + paragraphs(lines[1:])
+    else:
+        body = paragraphs(lines)
+    return make_document(doc_id=doc_id, text=body, meta=meta, source_url=url or source_url)
