@@ -110,7 +110,8 @@ def jsonl_record(item_id, answer) -> dict:
         "question": answer.question,
         "kind": answer.kind.value,
         "text": answer.text,
-        "citations": [{"title": c.title, "url": c.url, "published": c.published} for c in answer.citations],
+        "citations": [{"title": c.title, "url": c.url, "published": c.published, "last_reviewed": c.last_reviewed}
+                      for c in answer.citations],
         "pii_warning": answer.pii_warning,
         "safeguarding": answer.safeguarding,
         "confidence": answer.confidence,

@@ -73,6 +73,12 @@ def print_summary(summary, console, flagged: int = 0, max_failures: int | None =
         if max_failures is not None and len(summary.failed) > max_failures:
             console.print(f"  … and {len(summary.failed) - max_failures} more (run `gpbot ingest` for all)",
                           highlight=False, markup=False)
+    if summary.skipped:
+        console.print(f"Skipped {len(summary.skipped)} file(s) that are not documents:", highlight=False, markup=False)
+        for skipped in summary.skipped[:max_failures]:
+            console.print(f"  {skipped.source}: {skipped.reason}", highlight=False, markup=False)
+        if max_failures is not None and len(summary.skipped) > max_failures:
+            console.print(f"  … and {len(summary.skipped) - max_failures} more", highlight=False, markup=False)
     if summary.stale:
         console.print(
             f"{len(summary.stale)} document(s) last reviewed more than a year ago — please re-check:",

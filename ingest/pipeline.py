@@ -45,7 +45,7 @@ from ingest.loaders import (
     LoadError,
     UrlFetcher,
     abspath,
-    discover,
+    discover_with_skips,
     doc_id_for_path,
     is_url,
     load_bytes,
@@ -71,6 +71,11 @@ class Failure(BaseModel):
     reason: str
 
 
+class SkippedFile(BaseModel):
+    source: str
+    reason: str
+
+
 class StaleDocument(BaseModel):
     doc_id: str
     title: str
@@ -87,6 +92,7 @@ class IngestSummary(BaseModel):
     failed: list[Failure] = Field(default_factory=list)
     chunks: int = 0  # chunks in the index afterwards (predicted, for a dry run)
     stale: list[StaleDocument] = Field(default_factory=list)
+    skipped: list[SkippedFile] = Field(default_factory=list)  # files in a folder that are not documents
     dry_run: bool = False
     chunks_embedded: int = 0
     chunks_metadata_updated: int = 0
@@ -114,6 +120,7 @@ class IngestSummary(BaseModel):
             "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
             "chunks": self.chunks,
             "stale": [s.model_dump() for s in self.stale],
+            "skipped": [s.model_dump() for s in self.skipped],
         }
 
     def to_json_line(self) -> str:
@@ -332,7 +339,9 @@ def run_ingest(
     sources: list[tuple[str, str]] = []  # (kind, path-or-url) in order
     for root in plan.roots:
         if root.kind == "dir":
-            sources.extend(("file", str(p)) for p in discover(Path(root.target)))
+            found, skipped = discover_with_skips(Path(root.target))
+            sources.extend(("file", str(p)) for p in found)
+            summary.skipped.extend(SkippedFile(source=doc_id_for_path(s.path), reason=s.reason) for s in skipped)
         elif root.kind == "file":
             sources.append(("file", root.target))
         elif root.fetch:

@@ -36,7 +36,8 @@ PARAGRAPH_GAP = 1.8  # a gap this many times the usual line gap starts a paragra
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$|^[-–]\s*\d{1,4}\s*[-–]$", re.I)
 _URL_LINE = re.compile(r"^(?:https?://|www\.)\S+(?:\s+\d{1,4}\s*/\s*\d{1,4})?$", re.I)
 _TIMESTAMP = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4},?\s+\d{1,2}:\d\d(?:\s*[ap]m)?\b", re.I)
-_BULLET = re.compile(r"^(?:[•●▪■◦‣∙·*-]|–|o(?=\s))\s*")
+_BULLET = re.compile(r"^(?:[•●▪■◦‣∙·*-]|–|o(?=\s)|\(cid:\d+\))\s*")
+_CID = re.compile(r"\(cid:\d+\)")
 _NUMBERED = re.compile(r"^\d{1,2}[.)]\s+")
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _BROWSER = re.compile(r"skia|mozilla|chrome|cairo|wkhtmltopdf|headless|webkit", re.I)
@@ -118,6 +119,16 @@ def _key(text: str) -> str:
     return re.sub(r"\d+", "#", text.lower()).strip()
 
 
+def printed_url(pages: list[list[Line]]) -> str:
+    """The page URL a browser prints in the footer of every page (the source of a saved web page)."""
+    for line in pages[-1] if pages else []:
+        match = _URL_LINE.match(line.text)
+        key = _key(line.text)
+        if line.in_band and match and sum(any(_key(l.text) == key for l in p) for p in pages) >= max(1, len(pages) / 2):
+            return line.text.split()[0]
+    return ""
+
+
 def drop_running_lines(pages: list[list[Line]]) -> list[Line]:
     """Body lines in reading order, without running headers, footers, page numbers, URLs and time stamps."""
     counts: dict[str, int] = {}
@@ -176,7 +187,7 @@ def to_markdown(lines: list[Line]) -> str:
             continue
         bullet, numbered = _BULLET.match(text), _NUMBERED.match(text)
         if bullet and len(text) > bullet.end():
-            blocks.append("- " + text[bullet.end():])
+            blocks.append("- " + _CID.sub("", text[bullet.end():]).strip())
         elif numbered:
             blocks.append(text)
         elif previous is None or previous.heading or not blocks:
@@ -228,4 +239,7 @@ def read_pdf(data: bytes, doc_id: str, source_url: str | None = None) -> SourceD
     fields["title"] = title
     if site:
         fields["publisher"] = [site]
-    return make_document(doc_id=doc_id, text=text, meta=fields, source_url=source_url)
+    url = printed_url(pages)
+    if url.startswith("www."):
+        url = "https://" + url
+    return make_document(doc_id=doc_id, text=_CID.sub("", text), meta=fields, source_url=source_url or url or None)

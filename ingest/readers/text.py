@@ -21,6 +21,7 @@ from ingest.readers.common import (
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·–]\s+|\d{1,2}[.)]\s+|[a-z][.)]\s+)")
 MAX_TITLE_WORDS = 15  # a longer first line is a sentence, not a title
+MAX_HEADING_WORDS = 10  # a standalone line of at most this many words, without a sentence end, heads a section
 
 
 def looks_like_title(line: str) -> bool:
@@ -51,18 +52,22 @@ def paragraphs(lines: list[str]) -> str:
             flush()
             out.append("")
             continue
-        if _LIST_ITEM.match(line) or line.startswith("#") or line.startswith("|"):
+        if _LIST_ITEM.match(line) or line.startswith("#") or " | " in line or "\t" in raw.strip():
             flush()
             out.append(line)
             continue
         if current and current[-1].endswith("-") and line[:1].islower():
             current[-1] = current[-1][:-1] + line
             continue
-        if out and out[-1] and _LIST_ITEM.match(out[-1]) and not current:
-            out[-1] += " " + line  # a wrapped list item
+        if out and out[-1] and _LIST_ITEM.match(out[-1]) and not current and raw[:1].isspace():
+            out[-1] += " " + line  # a wrapped list item (indented)
             continue
         current.append(line)
     flush()
+    for i, block in enumerate(out):  # a short title-like line standing alone is a section heading
+        alone = (i == 0 or not out[i - 1]) and (i + 1 == len(out) or not out[i + 1])
+        if alone and block and looks_like_title(block) and len(block.split()) <= MAX_HEADING_WORDS:
+            out[i] = "## " + block
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
 
 
