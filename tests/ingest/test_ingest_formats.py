@@ -1,0 +1,174 @@
+"""Real files in each format (built here with reportlab and python-docx): passages, titles, dates, URLs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+
+from format_files import HEADER, PRINT_STAMP, Page, Section, docx_page, html_page, pdf_page, text_page
+from ingest.chunking import chunk_document
+from ingest.loaders import LoadError, load_file
+
+PAGE = Page(
+    title="Holding back new entries for review",
+    site="NHS England",
+    url="https://www.example.nhs.uk/guidance/holding-back-entries/",
+    date_line="Page last reviewed: 12 May 2023",
+    sections=[
+        Section("Why a record is held back", [
+            "A practice can stop new entries showing automatically when a clinician needs to look at the record "
+            "first, for instance because there is a safeguarding concern about the person who might read it. "
+            "The decision is made for one patient at a time and is recorded in the clinical system so that "
+            "colleagues understand why this record is treated differently from the default.",
+        ]),
+        Section("Recording the decision", [
+            "The reviewing clinician writes down who decided, when, and the reason, then sets a date to look "
+            "again. Reconsideration happens whenever circumstances change, and the patient is told unless "
+            "telling them would itself cause serious harm. Documentation of this kind protects both the patient "
+            "and the practice if the decision is questioned later by the patient or a regulator.",
+        ], bullets=["Add the review code before the switch-on date.", "Remove it once the review is complete."],
+            table=[["Step", "Who"], ["Apply the review code", "Clinician"], ["Tell the patient", "Practice manager"]]),
+        Section("Checking the record regularly", [
+            "Practices should search for records carrying the review code every few months and make sure each "
+            "one still needs it, so that patients are not held back from seeing their records without reason. "
+            "An administrator can run the search, but only a clinician should remove the code from a record.",
+        ]),
+    ],
+)
+BOILERPLATE = [HEADER, PRINT_STAMP, "Cookies on the", "analytics cookies", "Health A to Z", "Live Well",
+               "Privacy policy", "Accessibility statement", "Crown copyright", PAGE.url, "1/", "2/", "3/"]
+
+
+def _passages(doc) -> list[str]:
+    return [c.text for c in chunk_document(doc)]
+
+
+def _no_boilerplate(doc) -> None:
+    for passage in _passages(doc):
+        for line in BOILERPLATE:
+            assert line not in passage, (line, passage)
+
+
+def test_pdf_with_running_header_and_footer(tmp_path):
+    path = tmp_path / "holding-back.pdf"
+    path.write_bytes(pdf_page(PAGE, lines_per_page=14))
+    from pypdf import PdfReader
+
+    assert len(PdfReader(path).pages) == 3  # a real three-page document
+    doc = load_file(path)
+    assert doc.title == "Holding back new entries for review"  # the " - NHS England" suffix removed
+    assert doc.publisher == ["NHS England"]
+    assert doc.published == "2023-05-12" and doc.last_reviewed == "2023-05-12"
+    assert doc.source_urls == [PAGE.url]  # the URL the browser printed on every page
+    _no_boilerplate(doc)
+    text = doc.text
+    # headings from the font: the chunker's sections
+    assert "## Recording the decision" in text and "# Holding back new entries for review" in text
+    chunks = chunk_document(doc)
+    assert any(c.heading_path[-1:] == ["Checking the record regularly"] for c in chunks)
+    # lines joined into paragraphs, hyphenation undone, a paragraph cut by a page break joined again
+    for paragraph in (s for section in PAGE.sections for s in section.paragraphs):
+        assert paragraph in text, paragraph
+    assert "- Add the review code before the switch-on date." in text
+    assert "Page last reviewed" not in text  # the date line is the document's date, not a passage
+
+
+def test_pdf_title_falls_back_to_first_heading_and_date_to_metadata(tmp_path):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "leaflet.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4)  # reportlab's producer: not a browser print
+    pdf.setTitle("Microsoft Word - leaflet v3.docx")
+    pdf.setFont("Helvetica-Bold", 18)
+    pdf.drawString(72, 760, "Proxy access for carers | Anytown LMC")
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(72, 730, "A carer can be given proxy access when the patient agrees and the practice is satisfied.")
+    pdf.drawString(72, 715, "The practice checks the identity of the carer before granting any access at all.")
+    pdf.save()
+    doc = load_file(path)
+    assert doc.title == "Proxy access for carers" and doc.publisher == ["Anytown LMC"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", doc.published)  # the file's own date (not printed from a browser)
+    assert doc.published == dt.date.today().isoformat()
+
+
+def test_html_with_cookie_banner_and_navigation(tmp_path):
+    html = html_page(PAGE).replace("<h2>Recording the decision</h2>",
+                                   "<h3>Code 1364731000000104</h3><h2>Recording the decision</h2>")
+    path = tmp_path / "saved-page.html"
+    path.write_text(html, encoding="utf-8")
+    doc = load_file(path)
+    assert doc.title == "Holding back new entries for review"
+    assert doc.publisher == ["NHS England"]
+    assert doc.source_urls == [PAGE.url]  # the canonical link, not the file path
+    assert doc.published == "2023-05-12" and doc.last_reviewed == "2023-05-12"  # "Page last reviewed: …"
+    assert "Next review due" not in doc.text and "last reviewed" not in doc.text
+    _no_boilerplate(doc)
+    code_chunks = [c for c in chunk_document(doc) if "1364731000000104" in c.text]
+    assert code_chunks, "a code in an <h3> stays in the passage text"
+
+
+def test_docx_with_headings_list_and_table(tmp_path):
+    path = tmp_path / "holding-back.docx"
+    path.write_bytes(docx_page(PAGE, modified=dt.datetime(2024, 2, 1, 10, 0)))
+    doc = load_file(path)
+    assert doc.title == "Holding back new entries for review" and doc.publisher == ["NHS England"]
+    assert doc.published == "2024-02-01"  # the document properties' modified date
+    text = doc.text
+    assert "## Checking the record regularly" in text
+    assert "- Add the review code before the switch-on date.\n- Remove it once the review is complete." in text
+    assert "- Step: Apply the review code; Who: Clinician" in text
+    assert any(c.heading_path[-1:] == ["Recording the decision"] and "Practice manager" in c.text
+               for c in chunk_document(doc))
+
+
+def test_docx_corrupt(tmp_path):
+    path = tmp_path / "broken.docx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(LoadError, match="corrupt Word document"):
+        load_file(path)
+
+
+def test_plain_text_title_from_first_line_not_the_file_name(tmp_path):
+    path = tmp_path / "notes_v2_FINAL.txt"
+    path.write_text(text_page(PAGE), encoding="utf-8")
+    doc = load_file(path)
+    assert doc.title == "Holding back new entries for review"
+    assert doc.published == "2023-05-12"
+    chunks = chunk_document(doc)
+    # the title is a heading, so the first passage starts with the text's first real paragraph
+    assert chunks[0].text.startswith("A practice can stop new entries"), chunks[0].text[:80]
+    assert any(c.heading_path[-1:] == ["Recording the decision"] for c in chunks)
+    sentence = tmp_path / "one.txt"
+    sentence.write_text("Proxy access lets a carer see the record.\nIt needs the patient's consent.\n")
+    assert load_file(sentence).title == "One"  # a sentence is not a title: the file name is used
+
+
+@pytest.mark.slow
+def test_folder_ingest_lists_skipped_files_and_dates_feed_staleness(tmp_path, counting):
+    from bot.index import Index
+    from ingest.pipeline import run_ingest
+    from ingest_helpers import ingest_settings
+
+    root = tmp_path / "guidance"
+    root.mkdir()
+    (root / "page.docx").write_bytes(docx_page(PAGE, modified=dt.datetime(2021, 3, 4, 10, 0)))
+    (root / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0 legacy")
+    (root / "notes.yaml").write_text("a: 1\n")
+    settings = ingest_settings(tmp_path / "data", root)
+    summary = run_ingest(settings, [str(root)], index=Index(settings, embedder=counting), progress=False,
+                         today=dt.date(2025, 6, 1))
+    out = summary.to_json()
+    assert out["added"] == 1 and not out["failed"]
+    assert {s["source"].rsplit("/", 1)[-1]: s["reason"] for s in out["skipped"]} == {
+        "old.doc": "old Word format (.doc): save it as .docx to ingest it",
+        "notes.yaml": "data file (YAML), not a document",
+    }
+    assert [s["last_reviewed"] for s in out["stale"]] == ["2021-03-04"]  # an old page is flagged like the corpus
+    chunks = Index(settings, embedder=counting).all_chunks()
+    assert chunks and {(c.title, c.published, c.last_reviewed) for c in chunks} == {
+        ("Holding back new entries for review", "2021-03-04", "2021-03-04")}
+    json.dumps(out)  # JSON-ready
