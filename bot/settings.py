@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(None, description="langchain init_chat_model id, e.g. openai:gpt-4o-mini.")
     llm_timeout_seconds: float = Field(20.0, gt=0)
 
+    # --- watching the corpus's sources ---
+    sources_check_interval_seconds: float = Field(
+        1.0, ge=0, description="Seconds between two requests of `gpbot sources check` (a polite rate)."
+    )
+
     # --- operation ---
     log_level: str = Field("INFO")
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import statistics
 import threading
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 ADVISORY_LOCK_KEY = 0x6770_626F_7472_7631 & 0x7FFF_FFFF_FFFF_FFFF  # "gpbotrv1"
 DEDUPE_TTL = dt.timedelta(days=1)
-REVIEW_REASONS = ("thumbs_down", "not_covered", "escalated", "stale_verified")
+REVIEW_REASONS = ("thumbs_down", "not_covered", "escalated", "stale_verified", "source_changed")
 RESOLVED_STATUSES = ("approved", "corrected", "dismissed")
 VERIFIED_STATUSES = ("active", "needs_review", "retired")
 USERGROUP_CACHE_SECONDS = 300.0
@@ -483,6 +484,24 @@ class ReviewService:
             s.add(item)
             return item
 
+    def open_source_review(self, doc_id: str, change: dict) -> ReviewItem:
+        """A review item for a corpus document whose upstream page changed, moved or disappeared; `change`
+        (JSON) is kept in the item's note. A document has at most one open item: a new change updates it."""
+        note = json.dumps({"doc_id": doc_id, **change}, ensure_ascii=False)
+        with self.session() as s:
+            for item in s.scalars(select(ReviewItem).where(ReviewItem.reason == "source_changed",
+                                                           ReviewItem.status == "open")):
+                try:
+                    same = json.loads(item.note or "{}").get("doc_id") == doc_id
+                except ValueError:
+                    same = False
+                if same:
+                    item.note = note
+                    return item
+            item = ReviewItem(id=new_id(), reason="source_changed", status="open", created_at=utcnow(), note=note)
+            s.add(item)
+            return item
+
     def set_review_card(self, item_id: str, card_channel: str, card_ts: str) -> None:
         with self.session() as s:
             s.execute(update(ReviewItem).where(ReviewItem.id == item_id).values(card_channel=card_channel, card_ts=card_ts))
@@ -521,7 +540,9 @@ class ReviewService:
         """Close an open item, atomically: exactly one reviewer wins; a second gets AlreadyResolved."""
         if status not in RESOLVED_STATUSES:
             raise ValueError(f"status must be one of {RESOLVED_STATUSES}")
-        values: dict[str, Any] = {"status": status, "reviewer": reviewer, "resolved_at": utcnow(), "note": self._redact(note)}
+        values: dict[str, Any] = {"status": status, "reviewer": reviewer, "resolved_at": utcnow()}
+        if note is not None:  # a source_changed item's note describes the change: resolving keeps it
+            values["note"] = self._redact(note)
         if corrected_text is not None:
             values["corrected_text"] = self._redact(corrected_text)
         if verified_id is not None:

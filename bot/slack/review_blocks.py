@@ -283,3 +283,47 @@ def escalated_reply(user_id: str | None) -> str:
     who = f"<@{user_id}> " if user_id else ""
     return f"{who}I've asked the support team to look at this. They'll reply in this thread."
 
+
+
+# ------------------------------------------------------------------ a source page changed upstream
+SOURCE_CHANGED_TITLE = "🔗 A page behind the guidance changed"
+SOURCE_STATUS_WORDS = {"changed": "changed", "moved": "moved", "missing": "gone (404/410)"}
+
+
+def source_change_card(*, item: dict, change: dict) -> tuple[str, list]:
+    """(fallback text, blocks) for a `source_changed` item: the corpus document, each upstream URL that
+    changed, moved or disappeared, and buttons to mark it checked (the corpus still says the right thing)
+    or dismiss it."""
+    title = change.get("title") or change.get("doc_id") or "a corpus document"
+    lines = []
+    for url in change.get("urls", []):
+        status = url.get("status", "")
+        if status not in SOURCE_STATUS_WORDS:
+            continue
+        line = f"• <{url['url']}|{escape(truncate(url['url'], 120))}> — *{SOURCE_STATUS_WORDS[status]}*"
+        if url.get("new_url"):
+            line += f" → <{url['new_url']}|{escape(truncate(url['new_url'], 120))}>"
+        if url.get("changed_on"):
+            line += f" (since {escape(url['changed_on'])})"
+        lines.append(line)
+    reviewed = change.get("last_reviewed") or "never"
+    blocks: list = [
+        HeaderBlock(text=PlainTextObject(text=SOURCE_CHANGED_TITLE)),
+        SectionBlock(text=MarkdownTextObject(text=truncate(
+            f"*{escape(title)}*  `{escape(change.get('doc_id', ''))}`\nLast reviewed: {escape(reviewed)}", SECTION_LIMIT))),
+        SectionBlock(text=MarkdownTextObject(text=truncate("*Upstream*\n" + ("\n".join(lines) or "_nothing_"), SECTION_LIMIT))),
+        ContextBlock(elements=[MarkdownTextObject(text="Re-read the page, update the document and its `last_reviewed`, "
+                                                       "then run `gpbot ingest`.")]),
+        DividerBlock(),
+    ]
+    status = item.get("status", "open")
+    if status == "open":
+        value = item_value(item["id"])
+        blocks.append(ActionsBlock(block_id="review", elements=[
+            ButtonElement(text="Checked: still correct", action_id=APPROVE_ACTION, value=value, style="primary"),
+            ButtonElement(text="Dismiss", action_id=DISMISS_ACTION, value=value),
+        ]))
+    else:
+        word = "✅ Checked" if status == "approved" else STATUS_WORDS.get(status, status)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"*{word}* by <@{item.get('reviewer')}>")]))
+    return f"{SOURCE_CHANGED_TITLE}: {truncate(title, 200)}", blocks

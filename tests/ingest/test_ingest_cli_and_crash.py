@@ -52,7 +52,8 @@ def test_cli_json_last_line_dry_run_and_exit_codes(tmp_path, monkeypatch, ingest
     result = runner.invoke(_app(), ["--json", "--dry-run"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout.strip().splitlines()[-1])
-    assert out == {"added": 1, "updated": 0, "unchanged": 0, "deleted": 0, "failed": [], "chunks": 1, "stale": []}
+    assert out == {"added": 1, "updated": 0, "unchanged": 0, "deleted": 0, "failed": [], "chunks": 1, "stale": [],
+                   "skipped": []}
     assert not (tmp_path / "data" / "chroma").exists() or Index(ingest_settings(tmp_path / "data")).count() == 0
 
     result = runner.invoke(_app(), ["--json"])

@@ -10,12 +10,14 @@ and the request body, so they can be called (and tested) without Bolt:
 - `handle_comment_submit`     view `review_feedback_comment` ("what was wrong?")
 - `post_review_card(client, services, answer_id, reason=...)`  used by the Slack app for not_covered answers
 - `post_due_stale_cards(client, services)`  cards for verified answers an ingest marked needs-review
+- `post_source_change_cards(client, services, watch, report)`  cards for documents whose upstream page changed
 
 Everything is off while REVIEW_CHANNEL is unset: votes are still recorded and thanked, but no cards.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -82,6 +84,12 @@ def render_card(client, services, item_id: str) -> tuple[str, list] | None:
         "resolved_at": item.resolved_at,
         "verified_id": item.verified_id,
     }
+    if item.reason == "source_changed":
+        try:
+            change = json.loads(item.note or "{}")
+        except ValueError:
+            change = {}
+        return rb.source_change_card(item=item_dict, change=change)
     if item.answer_id:
         answer = review.get_answer(item.answer_id)
         if answer is None:
@@ -192,6 +200,26 @@ def post_due_stale_cards(client, services, *, force: bool = False) -> int:
         item = review.open_review(None, "stale_verified", verified_id=verified.verified_id)
         if _post_card(client, services, item.id):
             posted += 1
+    return posted
+
+
+def post_source_change_cards(client, services, watch, report) -> int:
+    """One review card per corpus document whose upstream page changed, moved or disappeared (once per
+    change: `watch` remembers what was carded). Returns how many were posted or refreshed."""
+    review = services.review
+    if review is None or not services.settings.review_channel:
+        return 0
+    posted = 0
+    for check in report.needing_review:
+        if not watch.needs_card(check):
+            continue
+        item = review.open_source_review(check.doc_id, check.to_json())
+        if _post_card(client, services, item.id) is None and item.card_ts is None:
+            continue  # posting failed: try again at the next check
+        if item.card_ts:
+            refresh_card(client, services, item.id)
+        watch.mark_carded(check)
+        posted += 1
     return posted
 
 
@@ -334,6 +362,13 @@ def _open_correction(client, services, body, item, channel, card_ts) -> None:
 
 def _approve(client, services, item, user: str, channel: str | None) -> None:
     review = services.review
+    if item.reason == "source_changed":  # the corpus document was checked against the new page
+        try:
+            review.resolve_review(item.id, "approved", user)
+        except AlreadyResolved:
+            return
+        refresh_card(client, services, item.id)
+        return
     if item.reason == "stale_verified" and item.verified_id:
         try:
             review.resolve_review(item.id, "approved", user)
