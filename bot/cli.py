@@ -7,6 +7,7 @@
     gpbot serve [--http --port N]   the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP)
     gpbot eval FILE.jsonl           score a question file: retrieval, answers, declines, identifiers, latency
     gpbot review …                  the support team's record: list, verified, export, gaps, stats, purge
+    gpbot sources check             corpus documents whose upstream pages changed, moved or disappeared
     gpbot run                       what `make run` does: bring the index up to date, then serve or chat
 """
 
@@ -44,6 +45,10 @@ def assistant_or_exit(settings: Settings):
 from ingest.cli import ingest_command  # noqa: E402  (light import: heavy modules load when it runs)
 
 app.command("ingest", help="Bring the index into step with its sources (default: knowledge/ and sources.yaml).")(ingest_command)
+
+from ingest.sources_cli import sources_app  # noqa: E402  (light import, like ingest)
+
+app.add_typer(sources_app, name="sources")
 
 
 # --- search ---

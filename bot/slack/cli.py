@@ -133,7 +133,8 @@ def build_services(settings):
 
 
 def start_refresh(services, client, interval: float, stop: threading.Event) -> threading.Thread:
-    """Run the default ingest every `interval` seconds in a daemon thread; then post due stale-answer cards."""
+    """Run the default ingest every `interval` seconds in a daemon thread; then post due stale-answer cards
+    and check the corpus's upstream pages (`gpbot sources check`)."""
     from bot.slack.listeners.review import post_due_stale_cards
 
     def loop() -> None:
@@ -153,6 +154,14 @@ def start_refresh(services, client, interval: float, stop: threading.Event) -> t
                 post_due_stale_cards(client, services, force=True)
             except Exception as exc:
                 log.warning("posting stale-answer cards failed: %s", type(exc).__name__)
+            try:  # the pages behind the corpus: changed, moved or gone since last reviewed (cards when review is on)
+                from ingest.sources_cli import run_sources_check
+
+                report, _ = run_sources_check(services.settings, services=services, client=client)
+                log.info("scheduled sources check: %d of %d documents need review, %d card(s) posted",
+                         len(report.needing_review), len(report.documents), report.cards_posted)
+            except Exception as exc:
+                log.warning("scheduled sources check failed: %s", type(exc).__name__)
 
     thread = threading.Thread(target=loop, name="gpbot-refresh", daemon=True)
     thread.start()

@@ -116,7 +116,7 @@ def read_html(data: bytes, doc_id: str, source_url: str | None = None) -> Source
             include_links=False,
             include_images=False,
             include_formatting=True,
-            deduplicate=True,
+            deduplicate=False,  # True keeps a process-wide cache: a paragraph seen on earlier pages vanishes
         )
     except Exception as exc:  # lxml/trafilatura internals
         raise LoadError(f"could not parse HTML: {exc}") from None

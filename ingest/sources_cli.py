@@ -1,0 +1,110 @@
+"""`gpbot sources check [PATH ...] [--json]` (registered on the `gpbot` app by bot.cli).
+
+Lists the corpus documents whose upstream pages changed since their `last_reviewed`, moved or disappeared
+(see ingest.watch); with REVIEW_CHANNEL and a bot token set, posts one review card per such document.
+Exit 0 when nothing needs review, 1 when something does, 2 on a configuration error."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+log = logging.getLogger(__name__)
+
+sources_app = typer.Typer(help="Watch the pages the corpus cites.", no_args_is_help=True, add_completion=False)
+
+
+@sources_app.callback()
+def sources_group() -> None:
+    """Watch the pages the corpus cites."""
+
+
+def run_sources_check(settings, roots: list[Path] | None = None, *, services=None, client=None, transport=None):
+    """Check the corpus's source URLs, post review cards when review is on, save the watch state.
+    Returns (report, files that failed to load). `services`/`client`: the running bot's (serve), else built
+    from the settings when REVIEW_CHANNEL and SLACK_BOT_TOKEN are set."""
+    from ingest.watch import STATE_FILE, SourceWatch, corpus_documents
+
+    documents, failed = corpus_documents(roots or [settings.knowledge_dir])
+    watch = SourceWatch(settings.data_dir / "ingest" / STATE_FILE, interval=settings.sources_check_interval_seconds,
+                        transport=transport)
+    report = watch.check(documents)
+    if report.needing_review and settings.review_channel:
+        report.cards_posted = _post_cards(settings, watch, report, services, client)
+    watch.save()
+    return report, failed
+
+
+def _post_cards(settings, watch, report, services, client) -> int:
+    from bot.slack.listeners.review import post_source_change_cards
+
+    review = None
+    try:
+        if services is None:
+            from types import SimpleNamespace
+
+            from bot.review.service import ReviewService
+            from bot.slack.app import Metrics
+
+            review = ReviewService.from_settings(settings)
+            services = SimpleNamespace(settings=settings, review=review, metrics=Metrics())
+        if client is None:
+            if settings.slack_bot_token is None:
+                log.warning("REVIEW_CHANNEL is set but SLACK_BOT_TOKEN is not: no review cards posted")
+                return 0
+            from slack_sdk import WebClient
+
+            client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
+        return post_source_change_cards(client, services, watch, report)
+    except Exception as exc:  # the check's result stands without the cards
+        log.warning("posting source-change review cards failed: %s", exc)
+        return 0
+    finally:
+        if review is not None:
+            review.close()
+
+
+def print_report(report, failed, console) -> None:
+    needing = report.needing_review
+    console.print(f"Checked {len(report.documents)} document(s) with web sources: {len(needing)} need review"
+                  + (f", {report.cards_posted} review card(s) posted." if report.cards_posted else "."),
+                  highlight=False, markup=False)
+    for check in needing:
+        console.print(f"  {check.title}  ({check.doc_id}, last reviewed {check.last_reviewed or 'never'})",
+                      highlight=False, markup=False)
+        for url in check.urls:
+            if url.status in ("changed", "moved", "missing"):
+                extra = f" -> {url.new_url}" if url.new_url else (f" since {url.changed_on}" if url.changed_on else "")
+                console.print(f"    {url.status}: {url.url}{extra}", highlight=False, markup=False)
+    errors = [u for d in report.documents for u in d.urls if u.status == "error"]
+    for url in {u.url: u for u in errors}.values():
+        console.print(f"  could not check {url.url}: {url.detail}", style="yellow", highlight=False, markup=False)
+    for path, reason in failed:
+        console.print(f"  could not read {path}: {reason}", style="yellow", highlight=False, markup=False)
+
+
+@sources_app.command("check")
+def check_command(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Corpus folders or files (default: the knowledge dir)."),
+    json_output: bool = typer.Option(False, "--json", help="Print the result as one JSON object on stdout."),
+) -> None:
+    """List corpus documents whose upstream pages changed since last_reviewed, moved or disappeared."""
+    from rich.console import Console
+
+    from bot.startup import settings_or_exit
+
+    settings = settings_or_exit()
+    report, failed = run_sources_check(settings, list(paths or []) or None)
+    print_report(report, failed, Console(stderr=True, soft_wrap=True))
+    if json_output:
+        data = report.to_json()
+        data["failed"] = [{"source": p, "reason": r} for p, r in failed]
+        sys.stdout.flush()
+        print(json.dumps(data, ensure_ascii=False), flush=True)
+    if report.needing_review:
+        raise typer.Exit(1)
