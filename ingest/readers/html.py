@@ -25,7 +25,9 @@ from ingest.readers.common import (
 )
 
 _HEADING_LINE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_CONTENT_HEADING = re.compile(r"\b[A-Za-z]*\d[\w.-]*\b")  # a token with a digit: a code, a number, a date
+# A heading that holds a code: a long number (a SNOMED CT id has 6-18 digits) or a short token mixing capitals
+# and digits (a Read or CTV3 code such as "9NDA" or "XaJ5t"). "What the 104 code does" is only a heading.
+_CONTENT_HEADING = re.compile(r"\b\d{6,}\b|\b(?=[A-Za-z0-9]{4,6}\b)(?=[A-Za-z]*\d)(?=\d*[A-Z])[A-Za-z0-9]+\b")
 
 
 def _looks_like_prose(text: str) -> bool:
@@ -42,7 +44,7 @@ def _looks_like_prose(text: str) -> bool:
 
 
 def keep_heading_content(markdown: str) -> str:
-    """A heading with a code or number in it is repeated as the first line of its section; lines that only
+    """A heading with a code in it is repeated as the first line of its section; lines that only
     state the page's date are dropped (the date is the document's metadata)."""
     out: list[str] = []
     for line in markdown.splitlines():

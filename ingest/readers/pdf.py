@@ -124,7 +124,7 @@ def printed_url(pages: list[list[Line]]) -> str:
     for line in pages[-1] if pages else []:
         match = _URL_LINE.match(line.text)
         key = _key(line.text)
-        if line.in_band and match and sum(any(_key(l.text) == key for l in p) for p in pages) >= max(1, len(pages) / 2):
+        if line.in_band and match and not line.text.endswith(("…", "...")) and sum(any(_key(l.text) == key for l in p) for p in pages) >= max(1, len(pages) / 2):
             return line.text.split()[0]
     return ""
 

@@ -114,7 +114,12 @@ def pdf_page(page: Page, *, lines_per_page: int = 22) -> bytes:
         pdf.drawString(30, height - 20, PRINT_STAMP)
         pdf.drawString(250, height - 20, f"{page.title} - {page.site}")
         pdf.drawString(30, height - 34, HEADER)
+        size = 8.0
+        while pdf.stringWidth(page.url, "Helvetica", size) > width - 110:  # as a browser fits it beside "n/N"
+            size -= 0.5
+        pdf.setFont("Helvetica", size)
         pdf.drawString(30, 20, page.url)
+        pdf.setFont("Helvetica", 8)
         pdf.drawString(width - 60, 20, f"{number}/{len(chunks)}")
         y = height - 80
         for kind, text in chunk:
@@ -131,13 +136,14 @@ def pdf_page(page: Page, *, lines_per_page: int = 22) -> bytes:
 
 
 def docx_page(page: Page, *, modified=None) -> bytes:
+    """The page as a Word document: its date only in the document properties (modified), as Word keeps it."""
     import datetime as dt
 
     import docx
 
     document = docx.Document()
     document.core_properties.title = f"{page.title} | {page.site}"
-    document.core_properties.modified = modified or dt.datetime(2023, 5, 12, 9, 0)
+    document.core_properties.modified = modified or dt.datetime.strptime(" ".join(page.date_line.split()[-3:]), "%d %B %Y")
     document.add_heading(page.title, level=1)
     for s in page.sections:
         document.add_heading(s.heading, level=2)
