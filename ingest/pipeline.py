@@ -60,7 +60,7 @@ DEFAULT_URLS_RECORD = "default_sources.json"
 EMBED_BATCH = 4096  # chunks per upsert
 EMBED_STEP = 256  # chunks per embedding call (progress granularity)
 MEMO_FILE = "chunk_memo.json"
-MEMO_VERSION = f"1:{CHUNK_SIZE}:{CHUNK_OVERLAP}:{MIN_CHARS}"
+MEMO_VERSION = f"2:{CHUNK_SIZE}:{CHUNK_OVERLAP}:{MIN_CHARS}"  # 2: the readers of ingest/readers (PDF, HTML, text)
 
 
 # --------------------------------------------------------------------------------------------

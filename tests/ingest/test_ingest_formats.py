@@ -54,10 +54,13 @@ def _no_boilerplate(doc) -> None:
 
 def test_pdf_with_running_header_and_footer(tmp_path):
     path = tmp_path / "holding-back.pdf"
-    path.write_bytes(pdf_page(PAGE, lines_per_page=14))
+    path.write_bytes(pdf_page(PAGE, lines_per_page=17))
     from pypdf import PdfReader
 
-    assert len(PdfReader(path).pages) == 3  # a real three-page document
+    pages = [page.extract_text() for page in PdfReader(path).pages]
+    assert len(pages) == 3  # a real three-page document, with a sentence cut by the first page break:
+    assert "circumstances change, and the" in pages[0] and "patient is told unless" in pages[1]
+    assert all(HEADER in page and PAGE.url in page for page in pages)
     doc = load_file(path)
     assert doc.title == "Holding back new entries for review"  # the " - NHS England" suffix removed
     assert doc.publisher == ["NHS England"]

@@ -81,7 +81,8 @@ def test_changed_unchanged_moved_missing_and_cards(tmp_path, httpserver, corpus)
     api = SlackEmulator().start()
     try:
         settings = ingest_settings(tmp_path / "data", corpus, sources_check_interval_seconds=0.0,
-                                   review_channel="C0REVIEW", slack_bot_token="xoxb-test", slack_api_url=api.base_url)
+                                   review_channel="C0REVIEW", slack_bot_token="xoxb-test", slack_api_url=api.base_url,
+                                   reviewer_user_ids="UREV1")
         report, failed = run_sources_check(settings)
         assert not failed
         assert _by_doc(report) == {"steady": ["unchanged"], "changing": ["unchanged"], "old-place": ["moved"],
@@ -115,8 +116,38 @@ def test_changed_unchanged_moved_missing_and_cards(tmp_path, httpserver, corpus)
         report, _ = run_sources_check(settings)
         assert _by_doc(report)["steady"] == ["unchanged"]
         assert report.cards_posted == 0
+
+        # a reviewer marks the card for the missing page as checked: the card shows it, the change is kept
+        _click_checked(settings, api, "gone.md")
     finally:
         api.stop()
+
+
+def _click_checked(settings, api, doc_name: str) -> None:
+    from types import SimpleNamespace
+
+    from slack_sdk import WebClient
+
+    from bot.review.service import ReviewService
+    from bot.slack.app import Metrics
+    from bot.slack.listeners.review import handle_review_action
+
+    review = ReviewService.from_settings(settings)
+    try:
+        services = SimpleNamespace(settings=settings, review=review, metrics=Metrics())
+        item = next(i for i in review.list_reviews(status="open", reason="source_changed")
+                    if json.loads(i["note"])["doc_id"].endswith(doc_name))
+        button = {"action_id": "review_approve", "value": json.dumps({"i": item["id"]})}
+        body = {"user": {"id": "UREV1"}, "channel": {"id": "C0REVIEW"}, "message": {"ts": item["card_ts"]},
+                "actions": [button]}
+        handle_review_action(WebClient(token="xoxb-test", base_url=api.base_url), services, body)
+        done = review.get_review(item["id"])
+        assert done.status == "approved" and done.reviewer == "UREV1"
+        assert json.loads(done.note)["doc_id"].endswith(doc_name)  # resolving kept the change
+        update = api.wait_for("chat.update")[-1]
+        assert update.params["ts"] == item["card_ts"] and "Checked" in json.dumps(update.params.get("blocks"))
+    finally:
+        review.close()
 
 
 def test_reviewing_the_document_clears_it_and_cli_json(tmp_path, httpserver, corpus, monkeypatch):
