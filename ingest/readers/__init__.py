@@ -33,6 +33,7 @@ NOT_DOCUMENTS = {
     ".json": "data file (JSON), not a document",
     ".doc": "old Word format (.doc): save it as .docx to ingest it",
     ".rtf": "RTF is not supported: save it as .docx or PDF",
+    ".odt": "OpenDocument text is not supported: save it as .docx or PDF",
     ".xlsx": "spreadsheets are not supported",
     ".xls": "spreadsheets are not supported",
     ".pptx": "slide decks are not supported: save as PDF",

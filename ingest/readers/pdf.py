@@ -70,8 +70,8 @@ def _validate(data: bytes) -> dict:
                 raise LoadError(f"encrypted PDF (cannot decrypt: {exc})") from None
             if not opened:
                 raise LoadError("encrypted PDF (password required)")
-        if not any((page.extract_text() or "").strip() for page in reader.pages):
-            raise LoadError("no text in PDF (scanned image or empty pages)")
+        if not reader.pages:
+            raise LoadError("no text in PDF (no pages)")
         try:
             return {str(k): str(v) for k, v in (reader.metadata or {}).items()}
         except Exception:  # noqa: BLE001 — damaged metadata is no metadata
@@ -224,6 +224,8 @@ def read_pdf(data: bytes, doc_id: str, source_url: str | None = None) -> SourceD
         raise LoadError("empty document")
     meta = _validate(data)
     pages = _read_lines(data)
+    if not any(pages):
+        raise LoadError("no text in PDF (scanned image or empty pages)")
     everything = [line.text for lines in pages for line in lines]
     body = [line for line in drop_running_lines(pages) if not is_date_line(line.text)]
     if not body:
