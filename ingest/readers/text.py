@@ -16,8 +16,10 @@ from ingest.readers.common import (
     labelled_dates,
     make_document,
     pop_source_line,
+    split_front_matter,
     split_site_suffix,
 )
+from ingest.readers.markdown import read_markdown
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·–]\s+|\d{1,2}[.)]\s+|[a-z][.)]\s+)")
 MAX_TITLE_WORDS = 15  # a longer first line is a sentence, not a title
@@ -75,6 +77,8 @@ def read_text(data: bytes, doc_id: str, source_url: str | None = None) -> Source
     text = decode(data)
     if not text.strip():
         raise LoadError("empty document")
+    if split_front_matter(text)[0]:  # a text file with front matter is Markdown in all but name
+        return read_markdown(data, doc_id, source_url)
     url, text = pop_source_line(text)
     lines = text.strip().splitlines()
     meta: dict = date_fields(labelled_dates(lines))
