@@ -41,15 +41,14 @@ from pydantic import BaseModel, Field
 from bot.settings import Settings
 from bot.types import Chunk, SourceDocument
 from ingest.chunking import CHUNK_OVERLAP, CHUNK_SIZE, MIN_CHARS, chunk_document
+from ingest.fetch import UrlFetcher, load_targets_file
 from ingest.loaders import (
     LoadError,
-    UrlFetcher,
     abspath,
     discover_with_skips,
     doc_id_for_path,
     is_url,
     load_bytes,
-    load_targets_file,
     read_file_bytes,
 )
 
