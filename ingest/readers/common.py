@@ -124,6 +124,11 @@ _SITE_WORDS = re.compile(r"\b(NHS|BMA|GOV\.UK|LMC|ICB|Integrated Care Board|Loca
 _SUFFIX = re.compile(r"^(?P<title>.+?)\s+(?P<sep>[|\-–—])\s+(?P<site>[^|\-–—]+?)\s*$")
 
 
+def looks_like_site(name: str) -> bool:
+    """A publisher's name ("NHS England", "Anytown LMC"), not a person's."""
+    return bool(name and len(name.split()) <= 8 and _SITE_WORDS.search(name))
+
+
 def split_site_suffix(title: str, site_name: str = "") -> tuple[str, str]:
     """("Online access - NHS England") -> ("Online access", "NHS England"); no suffix -> (title, "")."""
     title = re.sub(r"\s+", " ", title or "").strip()

@@ -24,6 +24,7 @@ from ingest.readers.common import (
     date_fields,
     is_date_line,
     labelled_dates,
+    looks_like_site,
     make_document,
     split_site_suffix,
     title_from_name,
@@ -200,7 +201,12 @@ def to_markdown(lines: list[Line]) -> str:
         else:
             _join(blocks, text)
         previous = line
-    return "\n\n".join(blocks)
+    out = blocks[:1]
+    for before, block in zip(blocks, blocks[1:]):  # the items of one list stay together
+        is_item = block.startswith("- ") or _NUMBERED.match(block)
+        was_item = before.startswith("- ") or _NUMBERED.match(before)
+        out.append(("\n" if is_item and was_item else "\n\n") + block)
+    return "".join(out)
 
 
 def _join(blocks: list[str], text: str) -> None:
@@ -237,6 +243,8 @@ def read_pdf(data: bytes, doc_id: str, source_url: str | None = None) -> SourceD
         info_title = ""
     first = next((line.text for line in body if line.heading), "")
     title, site = split_site_suffix(info_title or first or title_from_name(doc_id))
+    if not site and looks_like_site(meta.get("/Author", "")):  # an organisation as the author
+        site = meta["/Author"].strip()
     fields: dict = date_fields(labelled_dates(everything) or [_metadata_date(meta)])
     fields["title"] = title
     if site:

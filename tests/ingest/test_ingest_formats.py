@@ -75,7 +75,7 @@ def test_pdf_with_running_header_and_footer(tmp_path):
     # lines joined into paragraphs, hyphenation undone, a paragraph cut by a page break joined again
     for paragraph in (s for section in PAGE.sections for s in section.paragraphs):
         assert paragraph in text, paragraph
-    assert "- Add the review code before the switch-on date." in text
+    assert "- Add the review code before the switch-on date.\n- Remove it once the review is complete." in text
     assert "Page last reviewed" not in text  # the date line is the document's date, not a passage
 
 
