@@ -16,6 +16,8 @@ import typer
 
 log = logging.getLogger(__name__)
 
+MAX_LISTED = 10  # unreachable URLs shown on the terminal; --json has them all
+
 sources_app = typer.Typer(help="Watch the pages the corpus cites.", no_args_is_help=True, add_completion=False)
 
 
@@ -81,9 +83,13 @@ def print_report(report, failed, console) -> None:
             if url.status in ("changed", "moved", "missing"):
                 extra = f" -> {url.new_url}" if url.new_url else (f" since {url.changed_on}" if url.changed_on else "")
                 console.print(f"    {url.status}: {url.url}{extra}", highlight=False, markup=False)
-    errors = [u for d in report.documents for u in d.urls if u.status == "error"]
-    for url in {u.url: u for u in errors}.values():
-        console.print(f"  could not check {url.url}: {url.detail}", style="yellow", highlight=False, markup=False)
+    errors = list({u.url: u for d in report.documents for u in d.urls if u.status == "error"}.values())
+    if errors:
+        console.print(f"Could not check {len(errors)} URL(s):", style="yellow", highlight=False)
+    for url in errors[:MAX_LISTED]:
+        console.print(f"  {url.url}: {url.detail}", highlight=False, markup=False)
+    if len(errors) > MAX_LISTED:
+        console.print(f"  … and {len(errors) - MAX_LISTED} more (all in --json)", highlight=False, markup=False)
     for path, reason in failed:
         console.print(f"  could not read {path}: {reason}", style="yellow", highlight=False, markup=False)
 
