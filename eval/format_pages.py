@@ -147,6 +147,11 @@ QUESTIONS = [
     ("At what age does a teenager need to consent to a parent seeing their record?", ["16"], 2),
     ("When does a patient see a blood test result in the app?", ["filed"], 3),
     ("Could a patient read the comment I add when filing a result in SystmOne?", ["visible"], 3),
+    # from a table row, a list item, and a paragraph split across lines or pages in print
+    ("What is the code for enhanced review not indicated?", ["1364751000000106"], 0),
+    ("Does the serious harm exemption cover things the patient already knows?", ["already knows"], 1),
+    ("If we redact an entry, can the patient's proxy still see it?", ["proxy"], 1),
+    ("Can we hide a sensitive result until the GP has talked to the patient?", ["spoken"], 3),
 ]
 
 # Text that is page furniture, never guidance: none of it may appear in a passage.
