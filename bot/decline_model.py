@@ -32,9 +32,32 @@ FEATURES = (
     "coverage",  # idf-weighted share of the question's terms the best answer sentence holds
     "top_lexical",  # share of the question's terms in the best passage (text and headings)
     "known_terms",  # share of the question's terms that occur anywhere in the index
+    "unknown_weight",  # idf-weighted share of the question's terms the index never holds (rare words weigh most)
+    "centroid",  # cosine of the question to the mean of the indexed passages: is it about what the corpus is about?
     "question_terms",  # log(1 + number of content terms): a two-word message says little
     "clinical",  # 1 when the question reads as clinical advice (guard.clinical_advice_signal)
 )
+
+
+CENTROID_SAMPLE = 2000  # passages averaged for the corpus centroid (evenly spaced: cheap at 100k chunks)
+_centroids: dict[tuple[int, str], np.ndarray] = {}
+
+
+def corpus_centroid(index: Index) -> np.ndarray | None:
+    """The normalised mean vector of (a sample of) the indexed passages, cached per index version."""
+    key = (id(index), index.version)
+    if key not in _centroids:
+        ids = index.keyword_ids()
+        if not ids:
+            return None
+        step = max(1, len(ids) // CENTROID_SAMPLE)
+        vectors = list(index.vectors(ids[::step][:CENTROID_SAMPLE]).values())
+        if not vectors:
+            return None
+        mean = np.mean(np.stack(vectors), axis=0)
+        _centroids.clear()
+        _centroids[key] = mean / (np.linalg.norm(mean) or 1.0)
+    return _centroids[key]
 
 
 def decision_features(query, retrieval, draft, index: Index) -> dict[str, float]:
@@ -50,6 +73,10 @@ def decision_features(query, retrieval, draft, index: Index) -> dict[str, float]
         words = set(analyze(" ".join([chunk.text, chunk.title, *chunk.heading_path])))
         top_lexical = sum(t in words for t in terms) / len(terms)
     known = sum(index.document_frequency(t) > 0 for t in terms) / len(terms) if terms else 0.0
+    weights = {t: index.idf(t) for t in terms}
+    unknown = (sum(w for t, w in weights.items() if index.document_frequency(t) == 0) / (sum(weights.values()) or 1.0))
+    centroid = corpus_centroid(index)
+    vector = retrieval.query_vector
     return {
         "top_score": float(retrieval.top_score),
         "top_dense": float(top_dense),
@@ -57,6 +84,8 @@ def decision_features(query, retrieval, draft, index: Index) -> dict[str, float]
         "coverage": float(min(1.5, draft.coverage)) if draft is not None and draft.text else 0.0,
         "top_lexical": float(top_lexical),
         "known_terms": float(known),
+        "unknown_weight": float(unknown),
+        "centroid": float(centroid @ vector) if centroid is not None and vector is not None else 0.0,
         "question_terms": math.log1p(len(terms)),
         "clinical": 1.0 if guard.clinical_advice_signal(query.text) else 0.0,
     }

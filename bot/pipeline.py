@@ -96,9 +96,10 @@ class Assistant:
         # every mode needs the question's vector: verified answers, safeguarding and the evidence score use it
         query_vector = self.index.embedder.embed_query(query.retrieval_text)
         timings["embed"] = (time.perf_counter() - t) * 1000
-        safeguarding = self.safeguarding.detect(query_vector)
+        safeguarding = self.safeguarding.detect(query.retrieval_text, query_vector)
         if trace is not None:
             trace["safeguarding_similarity"] = self.safeguarding.similarity(query_vector)
+            trace["safeguarding_keyword"] = guard.safeguarding_signal(query.retrieval_text)
 
         verified = self.match_verified(query, query_vector)
         if verified is not None:

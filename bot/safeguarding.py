@@ -3,7 +3,8 @@ indexed sentence that gives the protective step.
 
 Detection compares the question's vector with situations described in plain words in
 `knowledge/safeguarding-situations.yaml` (a partner or relative watching or forcing access to the app or
-record, a child at risk, a proxy misusing access, …), so a story told without any keyword is heard. The
+record, a child at risk, a proxy misusing access, …), so a story told without any keyword is heard; a
+question that names abuse, coercion or risk outright (`guard.safeguarding_signal`) counts too. The
 similarity threshold is calibrated on the question bank's dev split by `eval/fit_decline_model.py` and
 shipped in `bot/decline_model.json`.
 
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bot import guard
 from bot.decline_model import MODEL_PATH
 from bot.index import Index
 from bot.types import Chunk
@@ -94,8 +96,10 @@ class Safeguarding:
         situations, _ = self._vectors()
         return float((situations @ query_vector).max()) if len(situations) else -1.0
 
-    def detect(self, query_vector: np.ndarray | None) -> bool:
-        return query_vector is not None and self.similarity(query_vector) >= self.threshold
+    def detect(self, text: str, query_vector: np.ndarray | None) -> bool:
+        """A described situation is close, or the question names abuse, coercion or risk outright."""
+        return guard.safeguarding_signal(text) or (
+            query_vector is not None and self.similarity(query_vector) >= self.threshold)
 
     def step_sentences(self) -> list[StepSentence]:
         """Indexed sentences that state a protective step (cached per index version)."""

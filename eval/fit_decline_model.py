@@ -16,9 +16,10 @@ What it does, on the question bank's `dev` split only (validation figures are pr
    answerable dev questions would be declined (half the issue's 2% target, a margin for unseen questions).
 3. `in_scope`: the same features, positives every records-access question (answerable, or a near-miss the
    corpus does not cover), negatives the rest; threshold 0.5. It only words a decline.
-4. `safeguarding.threshold`: the lowest similarity among dev safeguarding-category questions, less
-   SAFEGUARDING_MARGIN, so every dev safeguarding question gets the line (a spare line costs little; a missing
-   one can cost a patient). `step_min_similarity` (which sentences state a protective step) is fixed at
+4. `safeguarding.threshold`: the similarity threshold with the best F2 score on dev (recall counts four times
+   as much as precision: a spare line costs little, a missing one can cost a patient), positives the
+   safeguarding-category questions, the keyword signal counted in; placed SAFEGUARDING_MARGIN/2 below the
+   chosen question's similarity. `step_min_similarity` (which sentences state a protective step) is fixed at
    STEP_MIN_SIMILARITY, see below.
 scikit-learn is a dev dependency: the bot scores the JSON with numpy.
 """
@@ -64,8 +65,24 @@ def collect(assistant, items: list[dict]) -> list[dict]:
         if "features" not in trace:  # verified answer or empty question: the model is not consulted
             continue
         rows.append({"item": item, "x": [trace["features"][f] for f in FEATURES],
-                     "safeguarding": trace["safeguarding_similarity"]})
+                     "safeguarding": trace["safeguarding_similarity"], "keyword": trace["safeguarding_keyword"]})
     return rows
+
+
+def safeguarding_threshold(rows: list[dict]) -> float:
+    """The similarity threshold with the best F2 on dev (recall weighs four times precision), the keyword
+    signal counting as well; ties go to the lower threshold."""
+    positive = np.array([r["item"].get("category") == "safeguarding" for r in rows])
+    keyword = np.array([bool(r["keyword"]) for r in rows])
+    similarity = np.array([r["safeguarding"] for r in rows])
+    best, best_f2 = 1.0, -1.0
+    for t in sorted(set(similarity[positive].tolist())):
+        fired = keyword | (similarity >= t)
+        tp, fp, fn = (fired & positive).sum(), (fired & ~positive).sum(), (~fired & positive).sum()
+        f2 = 5 * tp / (5 * tp + 4 * fn + fp) if tp else 0.0
+        if f2 > best_f2 + 1e-9:
+            best, best_f2 = t - SAFEGUARDING_MARGIN / 2, f2
+    return float(best)
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray):
@@ -105,6 +122,9 @@ def main() -> int:
     ap.add_argument("--bank", type=Path, default=Path("../shared/eval/question-bank.jsonl"))
     ap.add_argument("--negatives", type=Path, default=ROOT / "eval" / "out-of-scope-questions.jsonl")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--features-cache", type=Path, default=None,
+                    help="save the collected features here, or reuse them when the file exists (faster re-fits "
+                         "while only the fitting changes; delete it after any retrieval change)")
     ap.add_argument("--show-steps", action="store_true", help="print the sentences that state a protective step")
     args = ap.parse_args()
 
@@ -121,8 +141,14 @@ def main() -> int:
     assistant.warm_up()
     print(f"answering {len(dev)} dev + {len(negatives)} training negatives (+ {len(validation)} validation, "
           "quoted only)…", file=sys.stderr)
-    train = collect(assistant, dev + negatives)
-    held_out = collect(assistant, validation)
+    if args.features_cache and args.features_cache.is_file():
+        cached = json.loads(args.features_cache.read_text(encoding="utf-8"))
+        train, held_out = cached["train"], cached["held_out"]
+    else:
+        train = collect(assistant, dev + negatives)
+        held_out = collect(assistant, validation)
+        if args.features_cache:
+            args.features_cache.write_text(json.dumps({"train": train, "held_out": held_out}), encoding="utf-8")
 
     x = np.array([r["x"] for r in train])
     y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in train])
@@ -132,11 +158,7 @@ def main() -> int:
     answerable = fit_logistic(x, y)
     in_scope = fit_logistic(x, y_scope)
 
-    sg_dev = [r["safeguarding"] for r in train if r["item"].get("split") == "dev"
-              and r["item"].get("category") == "safeguarding" and not r["item"].get("expect_refusal")]
-    sg_other = [r["safeguarding"] for r in train if r["item"].get("split") == "dev"
-                and r["item"].get("category") != "safeguarding"]
-    sg_threshold = min(sg_dev) - SAFEGUARDING_MARGIN
+    sg_threshold = safeguarding_threshold([r for r in train if r["item"].get("split") == "dev"])
 
     data = {
         "features": list(FEATURES),
@@ -150,6 +172,11 @@ def main() -> int:
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
     model = DeclineModel(data)
+    positives, negatives_p = np.sort(cv_p[y == 1]), cv_p[y == 0]
+    for budget in (0.01, 0.02, 0.03, 0.05):
+        t = positives[int(budget * len(positives))]
+        print(f"   trade-off (cross-validated): declining {int(budget * len(positives))} answerable would decline "
+              f"{int((negatives_p < t).sum())}/{len(negatives_p)} must-decline")
     cv_declined = cv_p < threshold
     print(f"answerable: threshold {threshold:.3f}; cross-validated on dev+train: answerable declined "
           f"{int((cv_declined & (y == 1)).sum())}/{int((y == 1).sum())}, must-decline declined "
@@ -166,11 +193,12 @@ def main() -> int:
         for r, d in decided:
             if d.answer == bool(r["item"].get("expect_refusal")) and name.startswith("dev"):
                 print(f"   {r['item']['id']}: p={d.p_answerable:.3f} {'answered' if d.answer else 'declined'}")
-    sg_val = [r["safeguarding"] for r in held_out if r["item"].get("category") == "safeguarding"
-              and not r["item"].get("expect_refusal")]
-    print(f"safeguarding: threshold {sg_threshold:.3f}; dev safeguarding {sum(s >= sg_threshold for s in sg_dev)}/"
-          f"{len(sg_dev)}, other dev questions flagged {sum(s >= sg_threshold for s in sg_other)}/{len(sg_other)}; "
-          f"validation safeguarding {sum(s >= sg_threshold for s in sg_val)}/{len(sg_val)} (quoted)")
+    for name, rows in (("dev", [r for r in train if r["item"].get("split") == "dev"]), ("validation (quoted)", held_out)):
+        fired = [r["keyword"] or r["safeguarding"] >= sg_threshold for r in rows]
+        positive = [r["item"].get("category") == "safeguarding" for r in rows]
+        print(f"safeguarding {name}: threshold {sg_threshold:.3f}; safeguarding questions flagged "
+              f"{sum(f and p for f, p in zip(fired, positive))}/{sum(positive)}, other questions flagged "
+              f"{sum(f and not p for f, p in zip(fired, positive))}/{len(rows) - sum(positive)}")
     if args.show_steps:
         for step in assistant.safeguarding.step_sentences():
             print(f"  step: {step.text[:140]}  ({step.chunk.doc_id})")
