@@ -32,6 +32,8 @@ from bot.index import Index
 from bot.types import Chunk
 
 SITUATIONS_FILE = "safeguarding-situations.yaml"
+# The shipped descriptions: used when the knowledge dir in use (another corpus) has none of its own.
+DEFAULT_SITUATIONS = Path(__file__).resolve().parents[1] / "knowledge" / SITUATIONS_FILE
 PASSAGES_PER_STEP = 6
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
@@ -72,7 +74,8 @@ class Safeguarding:
     def __init__(self, index: Index, situations_path: Path, *, threshold: float | None = None,
                  step_min_similarity: float | None = None, model_path: Path = MODEL_PATH):
         self.index = index
-        self.situations, self.steps = load_situations(situations_path)
+        self.situations, self.steps = load_situations(
+            situations_path if situations_path.is_file() else DEFAULT_SITUATIONS)
         calibrated = {}
         if model_path.is_file():
             calibrated = json.loads(model_path.read_text(encoding="utf-8")).get("safeguarding", {})
