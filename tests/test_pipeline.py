@@ -52,9 +52,12 @@ def test_out_of_scope_is_declined_politely(assistant, question):
 
 
 def test_not_covered_offers_closest_sources_and_a_person(shared_index_settings, shared_embedder):
-    # the fixture corpus says nothing about the GP contract's deadline
-    strict = Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder))
-    answer = strict.answer("what was the GP contract deadline for switching on prospective record access?")
+    # a model whose threshold no evidence reaches: a records-access question is then "not covered"
+    data = json.loads(MODEL_PATH.read_text())
+    data["answerable"]["threshold"] = 1.01
+    strict = Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder),
+                       decline_model=DeclineModel(data))
+    answer = strict.answer("how do we stop a hospital letter showing in the patient's online record?")
     assert answer.kind is AnswerKind.not_covered, answer.text
     assert "doesn't cover" in answer.text and "support team" in answer.text
     assert answer.closest and not answer.citations
@@ -64,7 +67,7 @@ def test_the_decline_model_weighs_evidence():
     model = DeclineModel.load()
     strong = {"top_score": 1.1, "top_dense": 0.7, "dense_spread": 0.1, "coverage": 0.8, "top_lexical": 0.8,
               "known_terms": 1.0, "unknown_weight": 0.0, "centroid": 0.5, "question_terms": 2.0, "clinical": 0.0}
-    weak = dict(strong, top_score=0.3, top_dense=0.15, coverage=0.05, top_lexical=0.1, known_terms=0.4,
+    weak = dict(strong, top_score=0.2, top_dense=0.1, coverage=0.0, top_lexical=0.1, known_terms=0.4, question_terms=1.0,
                 unknown_weight=0.6, centroid=0.05)
     assert model.decide(strong).answer and model.decide(strong).kind == "answered"
     declined = model.decide(weak)
@@ -102,14 +105,13 @@ def test_a_story_without_keywords_gets_a_cited_protective_step(assistant):
     story = "her husband insists on reading her gp notes in the nhs app before she is allowed to look at them"
     assert not guard.safeguarding_signal(story)  # heard from the situation, not from a keyword
     answer = assistant.answer(story)
-    assert answer.safeguarding
-    if answer.kind is AnswerKind.answered:
-        [line] = _safeguarding_line(answer)
-        number = int(re.findall(r"\[(\d+)\]", line)[-1])
-        [cited] = [c for c in answer.citations if c.number == number]
-        sentence = line[len(prompts.SAFEGUARDING_PREFIX):].rsplit("[", 1)[0].strip()
-        chunks = [c for c in assistant.index.all_chunks() if c.chunk_id == cited.chunk_id]
-        assert chunks and sentence in chunks[0].text.replace("\n", " ")
+    assert answer.safeguarding and answer.kind is AnswerKind.answered
+    [line] = _safeguarding_line(answer)
+    number = int(re.findall(r"\[(\d+)\]", line)[-1])
+    [cited] = [c for c in answer.citations if c.number == number]
+    sentence = line[len(prompts.SAFEGUARDING_PREFIX):].rsplit("[", 1)[0].strip()
+    passages = [c.text for c in assistant.index.all_chunks() if c.doc_id == cited.doc_id]
+    assert any(sentence in text for text in passages)
 
 
 def test_an_ordinary_question_gets_no_safeguarding_line(assistant):
@@ -121,10 +123,9 @@ def test_without_a_protective_passage_the_line_offers_a_person(shared_index_sett
     strict = Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder))
     strict.safeguarding.step_min_similarity = 1.01  # no indexed sentence states a protective step
     answer = strict.answer("a patient's partner is forcing her to show him her record on the app, what can we do?")
-    assert answer.safeguarding
-    if answer.kind is AnswerKind.answered:
-        assert _safeguarding_line(answer) == [prompts.SAFEGUARDING_ASK_PERSON]
-        assert not re.search(r"\[\d+\]", prompts.SAFEGUARDING_ASK_PERSON)
+    assert answer.safeguarding and answer.kind is AnswerKind.answered
+    assert _safeguarding_line(answer) == [prompts.SAFEGUARDING_ASK_PERSON]
+    assert not re.search(r"\[\d+\]", prompts.SAFEGUARDING_ASK_PERSON)
 
 
 def test_follow_up_uses_the_threads_earlier_question(assistant):
