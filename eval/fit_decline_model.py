@@ -13,7 +13,8 @@ What it does, on the question bank's `dev` split only (validation figures are pr
 2. `answerable`: logistic regression (scikit-learn, standardised features, balanced classes), positives the
    answerable dev questions, negatives the questions that must be declined. Threshold: from 5-fold
    cross-validated probabilities on dev, the highest threshold at which at most MAX_WRONG_DECLINES of the
-   answerable dev questions would be declined (half the issue's 2% target, a margin for unseen questions).
+   answerable dev questions would be declined (half the issue's 2% target, a margin for unseen questions);
+   the regularisation C is the one of C_GRID that declines the most must-decline questions at that budget.
 3. `in_scope`: the same features, positives every records-access question (answerable, or a near-miss the
    corpus does not cover), negatives the rest; threshold 0.5. It only words a decline.
 4. `safeguarding.threshold`: the similarity threshold with the best F2 score on dev (recall counts four times
@@ -39,6 +40,8 @@ sys.path.insert(0, str(ROOT))
 from bot.decline_model import FEATURES, MODEL_PATH, Decision, DeclineModel  # noqa: E402
 
 MAX_WRONG_DECLINES = 0.01
+C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)  # inverse regularisation strengths tried; cross-validation picks one
+SAFEGUARDING_BETA = 3.0  # F-beta for the safeguarding threshold: recall weighs beta² = 9 times precision
 SAFEGUARDING_MARGIN = 0.02
 # A sentence states a protective step when its cosine to one of the described steps reaches this: read off
 # the shipped corpus, where sentences giving a step score 0.6 and more and unrelated sentences of the same
@@ -70,8 +73,8 @@ def collect(assistant, items: list[dict]) -> list[dict]:
 
 
 def safeguarding_threshold(rows: list[dict]) -> float:
-    """The similarity threshold with the best F2 on dev (recall weighs four times precision), the keyword
-    signal counting as well; ties go to the lower threshold."""
+    """The similarity threshold with the best F-beta (SAFEGUARDING_BETA) on dev, the keyword signal counting
+    as well; ties go to the lower threshold."""
     positive = np.array([r["item"].get("category") == "safeguarding" for r in rows])
     keyword = np.array([bool(r["keyword"]) for r in rows])
     similarity = np.array([r["safeguarding"] for r in rows])
@@ -79,18 +82,23 @@ def safeguarding_threshold(rows: list[dict]) -> float:
     for t in sorted(set(similarity[positive].tolist())):
         fired = keyword | (similarity >= t)
         tp, fp, fn = (fired & positive).sum(), (fired & ~positive).sum(), (~fired & positive).sum()
-        f2 = 5 * tp / (5 * tp + 4 * fn + fp) if tp else 0.0
+        b2 = SAFEGUARDING_BETA ** 2
+        f2 = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
         if f2 > best_f2 + 1e-9:
             best, best_f2 = t - SAFEGUARDING_MARGIN / 2, f2
     return float(best)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray):
+def make_model(c: float):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)).fit(x, y)
+    return make_pipeline(StandardScaler(), LogisticRegression(C=c, class_weight="balanced", max_iter=2000))
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = 1.0):
+    return make_model(c).fit(x, y)
 
 
 def as_dict(model, threshold: float) -> dict:
@@ -100,21 +108,34 @@ def as_dict(model, threshold: float) -> dict:
             "threshold": round(float(threshold), 6)}
 
 
-def choose_threshold(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+def cross_validated(x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000))
     cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    p = cross_val_predict(model, x, y, cv=cv, method="predict_proba")[:, 1]
+    return cross_val_predict(make_model(c), x, y, cv=cv, method="predict_proba")[:, 1]
+
+
+def threshold_for(p: np.ndarray, y: np.ndarray) -> float:
+    """Decline below it: at most MAX_WRONG_DECLINES of the answerable questions fall under it."""
     positives = np.sort(p[y == 1])
     allowed = int(MAX_WRONG_DECLINES * len(positives))
-    # decline below the threshold: `allowed` answerable questions fall under it, the next one does not
-    upper = positives[allowed]
+    upper = positives[allowed]  # the first answerable question that must stay answered
     lower = positives[allowed - 1] if allowed else max([q for q in p[y == 0] if q < upper], default=upper / 2)
-    return (upper + lower) / 2, p
+    return float((upper + lower) / 2)
+
+
+def choose_model(x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """(C, threshold, cross-validated probabilities): the C under which the most must-decline questions are
+    declined at the wrong-decline budget, judged on 5-fold cross-validated probabilities."""
+    best = None
+    for c in C_GRID:
+        p = cross_validated(x, y, c)
+        t = threshold_for(p, y)
+        declined = int((p[y == 0] < t).sum())
+        print(f"   C={c}: cross-validated must-decline declined {declined}/{int((y == 0).sum())}", file=sys.stderr)
+        if best is None or declined > best[0]:
+            best = (declined, c, t, p)
+    return best[1], best[2], best[3]
 
 
 def main() -> int:
@@ -154,15 +175,15 @@ def main() -> int:
     y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in train])
     y_scope = np.array([1 if (not r["item"].get("expect_refusal") or r["item"].get("expected_kind") == "not_covered")
                         else 0 for r in train])
-    threshold, cv_p = choose_threshold(x, y)
-    answerable = fit_logistic(x, y)
-    in_scope = fit_logistic(x, y_scope)
+    c, threshold, cv_p = choose_model(x, y)
+    answerable = fit_logistic(x, y, c)
+    in_scope = fit_logistic(x, y_scope, c)
 
     sg_threshold = safeguarding_threshold([r for r in train if r["item"].get("split") == "dev"])
 
     data = {
         "features": list(FEATURES),
-        "answerable": as_dict(answerable, threshold),
+        "answerable": {**as_dict(answerable, threshold), "C": c},
         "in_scope": as_dict(in_scope, 0.5),
         "safeguarding": {"threshold": round(sg_threshold, 6), "step_min_similarity": STEP_MIN_SIMILARITY},
         "fitted_on": {"dev_questions": int(sum(r["item"].get("split") == "dev" for r in train)),
