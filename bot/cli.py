@@ -76,7 +76,8 @@ def search(
 @app.command()
 def ask(
     question: Optional[str] = typer.Argument(None, help="The question. Omit with --jsonl."),
-    jsonl: bool = typer.Option(False, "--jsonl", help='Read {"id", "question"} lines from stdin; write one JSON answer per line.'),
+    jsonl: bool = typer.Option(False, "--jsonl", help='Read {"id", "question", "history"?} lines from stdin '
+                               '(history: the thread\'s earlier questions); write one JSON answer per line.'),
 ) -> None:
     """Answer a question as a person would read it, or many as JSON lines."""
     from bot.console import render_answer
@@ -98,12 +99,15 @@ def ask(
             item = json.loads(line)
             if not isinstance(item, dict) or not isinstance(item.get("question"), str):
                 raise ValueError("each line needs a string 'question'")
+            history = item.get("history") or []
+            if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+                raise ValueError("'history' must be a list of the thread's earlier questions")
         except (json.JSONDecodeError, ValueError) as exc:
             failed += 1
             err.print(f"line {number}: skipped: {exc}", highlight=False)
             print(json.dumps({"id": None, "line": number, "error": str(exc)}), flush=True)
             continue
-        answer = assistant.answer(item["question"])
+        answer = assistant.answer(item["question"], history=history)
         print(json.dumps(jsonl_record(item.get("id"), answer), ensure_ascii=False), flush=True)
     if failed:
         raise typer.Exit(1)
@@ -141,8 +145,9 @@ def eval_command(
     json_output: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
     show_failures: bool = typer.Option(False, "--failures", help="List each question that missed."),
 ) -> None:
-    """Score a question file: recall@5, MRR, must-contain, declines, identifier warnings, latency."""
-    from bot.evaluation import ROWS, as_json, evaluate, load_questions
+    """Score a question file per mode and split (dev/validation): recall@5, MRR, must-contain, citation
+    precision, declines, the safeguarding line, identifier warnings, latency; then must-contain per category."""
+    from bot.evaluation import ROWS, as_json, category_cell, column_name, evaluate, load_questions
 
     settings = settings_or_exit()
     modes = ["bm25", "dense", "hybrid"] if mode == "all" else [mode]
@@ -156,22 +161,29 @@ def eval_command(
         raise typer.Exit(2)
     assistant = assistant_or_exit(settings)
     assistant.warm_up()
-    reports = [evaluate(assistant, questions, m) for m in modes]
+    reports = [report for m in modes for report in evaluate(assistant, questions, m)]
     if json_output:
         print(json.dumps(as_json(reports)))
         return
     table = Table(title=f"{file.name}: {len(questions)} questions")
     table.add_column("metric")
     for report in reports:
-        table.add_column(report.mode, justify="right")
+        table.add_column(column_name(report), justify="right")
     for label, attr in ROWS:
         table.add_row(label, *[str(getattr(r, attr)) for r in reports])
     out.print(table)
+    by_category = Table(title="must-contain per category")
+    by_category.add_column("category")
+    for report in reports:
+        by_category.add_column(column_name(report), justify="right")
+    for category in sorted({c for r in reports for c in r.categories}):
+        by_category.add_row(category, *[category_cell(r.categories.get(category)) for r in reports])
+    out.print(by_category)
     if show_failures:
         for report in reports:
             for failure in report.failures:
-                out.print(f"{report.mode} {failure['id']} ({failure['kind']}): {'; '.join(failure['problems'])}",
-                          highlight=False)
+                out.print(f"{column_name(report)} {failure['id']} [{failure['category']}] ({failure['kind']}): "
+                          f"{'; '.join(failure['problems'])}", highlight=False, markup=False)
 
 
 # --- serve ---

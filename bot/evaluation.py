@@ -1,7 +1,9 @@
-"""`gpbot eval`: score a question file (the format of the dev questions) per retrieval mode.
+"""`gpbot eval`: score a question file per retrieval mode, split (dev/validation) and category.
 
-Each line: {"id", "question", "must_contain": [...], "sources": [...], "expect_refusal"?: bool,
-"expect_pii_warning"?: bool, "must_not_contain"?: [...]}.
+Each line: {"id", "question", "must_contain": [...], "sources": [...], "split"?: "dev"|"validation",
+"category"?: str, "history"?: [earlier questions of the thread], "expect_refusal"?: bool,
+"expect_pii_warning"?: bool, "must_not_contain"?: [...]}. Items with `history` are answered as thread
+follow-ups. Citation precision compares URLs by their last path segment (mirror hosts share it).
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from bot import prompts
 from bot.pipeline import Assistant
 from bot.types import AnswerKind
 
 DECLINES = {AnswerKind.not_covered, AnswerKind.out_of_scope}
+SAFEGUARDING_CATEGORY = "safeguarding"
 
 
 def url_key(url: str) -> str:
@@ -29,6 +33,12 @@ def url_key(url: str) -> str:
     return key or "/"
 
 
+def url_tail(url: str) -> str:
+    """A URL's last path segment (lower case): how citation precision compares a citation with a source."""
+    path = url.strip().split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    return (path.rsplit("/", 1)[-1] if "/" in path else path).lower()
+
+
 def load_questions(path: Path) -> list[dict]:
     questions = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -38,27 +48,58 @@ def load_questions(path: Path) -> list[dict]:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-        if "question" not in item:
+        if not isinstance(item, dict) or not isinstance(item.get("question"), str):
             raise ValueError(f"{path}:{number}: no 'question' field")
+        history = item.get("history", [])
+        if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+            raise ValueError(f"{path}:{number}: 'history' must be a list of earlier questions")
         questions.append(item)
     return questions
 
 
 @dataclass
+class ItemResult:
+    """What one question's answer got right and wrong (None: the measure does not apply to it)."""
+
+    id: object
+    split: str
+    category: str
+    kind: str
+    expect_refusal: bool
+    declined: bool
+    rank: int | None = None  # first retrieved chunk citing one of the sources (None: not found / not asked)
+    retrieval_scored: bool = False
+    must_ok: bool | None = None
+    cite_ok: bool | None = None
+    safeguarding_line: bool | None = None
+    pii_expected: bool = False
+    pii_warned: bool = False
+    leaks: int = 0
+    latency_ms: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
 class ModeReport:
     mode: str
+    split: str = "all"
     questions: int = 0
     recall_at_5: float | str = "n/a"  # n/a when no question names its sources
     mrr: float | str = "n/a"
-    must_contain: float = 0.0
+    must_contain: float | str = "n/a"
+    citation_precision: float | str = "n/a"
     decline_accuracy: float = 0.0
+    decline_precision: float | str = "n/a"  # of the declined questions, the share that should be declined
+    decline_recall: float | str = "n/a"  # of the questions that should be declined, the share declined
     refusals_declined: str = ""
     answerable_declined: int = 0
+    safeguarding_line: str = ""
     pii_warned: str = ""
     pii_false_alarms: int = 0
     identifier_leaks: int = 0
     latency_p50_ms: float = 0.0
     latency_p95_ms: float = 0.0
+    categories: dict[str, dict] = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)
 
 
@@ -70,89 +111,126 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank]
 
 
-def evaluate(assistant: Assistant, questions: list[dict], mode: str) -> ModeReport:
-    report = ModeReport(mode=mode, questions=len(questions))
-    recall_hits, reciprocal, retrieval_n = 0, 0.0, 0
-    contain_ok, contain_n = 0, 0
-    decline_ok = 0
-    refusals, refusals_declined = 0, 0
-    pii_expected, pii_warned = 0, 0
-    latencies: list[float] = []
-    for item in questions:
-        question = item["question"]
-        sources = {url_key(u) for u in item.get("sources", [])}
-        expect_refusal = bool(item.get("expect_refusal"))
-        # retrieval quality
-        if sources and not expect_refusal:
-            retrieval_n += 1
-            _, query = assistant.prepare(question)
-            results = assistant.retriever.retrieve(query, k=10, mode=mode).results
-            rank = next(
-                (i for i, r in enumerate(results, start=1) if sources & {url_key(u) for u in r.chunk.source_urls}),
-                None,
-            )
-            if rank is not None and rank <= 5:
-                recall_hits += 1
-            if rank is not None:
-                reciprocal += 1.0 / rank
-        # the answer
-        started = time.perf_counter()
-        answer = assistant.answer(question, mode=mode)
-        latencies.append((time.perf_counter() - started) * 1000)
-        text = answer.text.lower()
-        declined = answer.kind in DECLINES
-        problems = []
-        if expect_refusal:
-            refusals += 1
-            refusals_declined += declined
-            if not declined:
-                problems.append(f"answered ({answer.kind.value}) but should decline")
-        elif declined:
-            report.answerable_declined += 1
-            problems.append(f"declined ({answer.kind.value})")
-        decline_ok += declined == expect_refusal
-        must = item.get("must_contain") or []
-        if must and not expect_refusal:
-            contain_n += 1
-            missing = [m for m in must if m.lower() not in text]
-            if missing:
-                problems.append(f"missing {missing}")
-            else:
-                contain_ok += 1
-        if item.get("expect_pii_warning"):
-            pii_expected += 1
-            pii_warned += answer.pii_warning
-            if not answer.pii_warning:
-                problems.append("identifier not warned")
-        elif answer.pii_warning:
-            report.pii_false_alarms += 1
-            problems.append(f"false identifier alarm {answer.pii_kinds}")
-        rendered = json.dumps(answer.model_dump(mode="json"))
-        leaks = [m for m in item.get("must_not_contain") or [] if m.lower() in rendered.lower()]
-        if leaks:
-            report.identifier_leaks += len(leaks)
-            problems.append("identifier repeated")
-        if problems:
-            report.failures.append({"id": item.get("id"), "kind": answer.kind.value, "problems": problems})
-    if retrieval_n:
-        report.recall_at_5 = round(recall_hits / retrieval_n, 3)
-        report.mrr = round(reciprocal / retrieval_n, 3)
-    report.must_contain = round(contain_ok / contain_n, 3) if contain_n else 0.0
-    report.decline_accuracy = round(decline_ok / len(questions), 3) if questions else 0.0
-    report.refusals_declined = f"{refusals_declined}/{refusals}"
-    report.pii_warned = f"{pii_warned}/{pii_expected}"
+def _share(hits: int, total: int) -> float | str:
+    return round(hits / total, 3) if total else "n/a"
+
+
+def score_item(assistant: Assistant, item: dict, mode: str) -> ItemResult:
+    question, history = item["question"], item.get("history") or []
+    expect_refusal = bool(item.get("expect_refusal"))
+    result = ItemResult(id=item.get("id"), split=str(item.get("split") or "all"),
+                        category=str(item.get("category") or "none"), kind="", expect_refusal=expect_refusal,
+                        declined=False)
+    sources = {url_key(u) for u in item.get("sources", [])}
+    if sources and not expect_refusal:
+        result.retrieval_scored = True
+        _, query = assistant.prepare(question, history)
+        ranked = assistant.retriever.retrieve(query, k=10, mode=mode).results
+        result.rank = next((i for i, r in enumerate(ranked, start=1)
+                            if sources & {url_key(u) for u in r.chunk.source_urls}), None)
+    started = time.perf_counter()
+    answer = assistant.answer(question, history=history, mode=mode)
+    result.latency_ms = (time.perf_counter() - started) * 1000
+    result.kind = answer.kind.value
+    result.declined = answer.kind in DECLINES
+    text = answer.text.lower()
+    if expect_refusal and not result.declined:
+        result.problems.append(f"answered ({answer.kind.value}) but should decline")
+    elif result.declined and not expect_refusal:
+        result.problems.append(f"declined ({answer.kind.value})")
+    must = item.get("must_contain") or []
+    if must and not expect_refusal:
+        missing = [m for m in must if m.lower() not in text]
+        result.must_ok = not missing
+        if missing:
+            result.problems.append(f"missing {missing}")
+    if answer.kind == AnswerKind.answered and item.get("sources"):
+        wanted = {url_tail(u) for u in item["sources"]}
+        result.cite_ok = bool(wanted & {url_tail(c.url) for c in answer.citations if c.url})
+        if not result.cite_ok:
+            result.problems.append("cites none of its sources")
+    if result.category == SAFEGUARDING_CATEGORY and not expect_refusal:
+        result.safeguarding_line = answer.safeguarding and (
+            result.declined or prompts.SAFEGUARDING_PREFIX.lower() in text)
+        if not result.safeguarding_line:
+            result.problems.append("no safeguarding line")
+    result.pii_expected = bool(item.get("expect_pii_warning"))
+    result.pii_warned = answer.pii_warning
+    if result.pii_expected and not answer.pii_warning:
+        result.problems.append("identifier not warned")
+    elif not result.pii_expected and answer.pii_warning:
+        result.problems.append(f"false identifier alarm {answer.pii_kinds}")
+    rendered = json.dumps(answer.model_dump(mode="json")).lower()
+    result.leaks = sum(m.lower() in rendered for m in item.get("must_not_contain") or [])
+    if result.leaks:
+        result.problems.append("identifier repeated")
+    return result
+
+
+def summarize(results: list[ItemResult], mode: str, split: str = "all", *, categories: bool = True) -> ModeReport:
+    report = ModeReport(mode=mode, split=split, questions=len(results))
+    scored = [r for r in results if r.retrieval_scored]
+    if scored:
+        report.recall_at_5 = round(sum(r.rank is not None and r.rank <= 5 for r in scored) / len(scored), 3)
+        report.mrr = round(sum(1.0 / r.rank for r in scored if r.rank) / len(scored), 3)
+    musts = [r.must_ok for r in results if r.must_ok is not None]
+    report.must_contain = _share(sum(musts), len(musts))
+    cites = [r.cite_ok for r in results if r.cite_ok is not None]
+    report.citation_precision = _share(sum(cites), len(cites))
+    declined = [r for r in results if r.declined]
+    refusals = [r for r in results if r.expect_refusal]
+    report.decline_accuracy = round(sum(r.declined == r.expect_refusal for r in results) / len(results), 3) if results else 0.0
+    report.decline_precision = _share(sum(r.expect_refusal for r in declined), len(declined))
+    report.decline_recall = _share(sum(r.declined for r in refusals), len(refusals))
+    report.refusals_declined = f"{sum(r.declined for r in refusals)}/{len(refusals)}"
+    report.answerable_declined = sum(r.declined and not r.expect_refusal for r in results)
+    lines = [r.safeguarding_line for r in results if r.safeguarding_line is not None]
+    report.safeguarding_line = f"{sum(lines)}/{len(lines)}"
+    pii = [r for r in results if r.pii_expected]
+    report.pii_warned = f"{sum(r.pii_warned for r in pii)}/{len(pii)}"
+    report.pii_false_alarms = sum(r.pii_warned and not r.pii_expected for r in results)
+    report.identifier_leaks = sum(r.leaks for r in results)
+    latencies = [r.latency_ms for r in results]
     report.latency_p50_ms = round(statistics.median(latencies), 1) if latencies else 0.0
     report.latency_p95_ms = round(percentile(latencies, 0.95), 1)
+    if categories:
+        for category in sorted({r.category for r in results}):
+            part = summarize([r for r in results if r.category == category], mode, split, categories=False)
+            report.categories[category] = {
+                "questions": part.questions, "must_contain": part.must_contain,
+                "citation_precision": part.citation_precision, "answerable_declined": part.answerable_declined,
+                "refusals_declined": part.refusals_declined,
+            }
+    report.failures = [{"id": r.id, "split": r.split, "category": r.category, "kind": r.kind, "problems": r.problems}
+                       for r in results if r.problems]
     return report
 
 
+def splits_of(questions: list[dict]) -> list[str]:
+    """The splits present, dev first: every item without a split counts as "all"."""
+    present = {str(q.get("split") or "all") for q in questions}
+    order = ["dev", "validation"]
+    return [s for s in order if s in present] + sorted(present - set(order))
+
+
+def evaluate(assistant: Assistant, questions: list[dict], mode: str) -> list[ModeReport]:
+    """One report per split present in the file (dev, then validation, then any other)."""
+    results = [score_item(assistant, item, mode) for item in questions]
+    return [summarize([r for r in results if r.split == split], mode, split) for split in splits_of(questions)]
+
+
 ROWS = [
+    ("questions", "questions"),
     ("recall@5", "recall_at_5"),
     ("MRR", "mrr"),
     ("must-contain", "must_contain"),
+    ("citation precision", "citation_precision"),
     ("decline accuracy", "decline_accuracy"),
+    ("decline precision", "decline_precision"),
+    ("decline recall", "decline_recall"),
     ("refusals declined", "refusals_declined"),
     ("answerable declined", "answerable_declined"),
+    ("safeguarding line", "safeguarding_line"),
     ("identifiers warned", "pii_warned"),
     ("identifier false alarms", "pii_false_alarms"),
     ("identifier leaks", "identifier_leaks"),
@@ -161,5 +239,29 @@ ROWS = [
 ]
 
 
+def column_name(report: ModeReport) -> str:
+    return report.mode if report.split == "all" else f"{report.mode} {report.split}"
+
+
+def category_cell(figures: dict | None) -> str:
+    """must-contain share, with the wrong declines or the refusals when there are any."""
+    if not figures:
+        return ""
+    cell = str(figures["must_contain"])
+    if figures["answerable_declined"]:
+        cell += f" ({figures['answerable_declined']} declined)"
+    if figures["refusals_declined"] != "0/0":
+        cell = f"declined {figures['refusals_declined']}"
+    return f"{cell} n={figures['questions']}"
+
+
 def as_json(reports: list[ModeReport]) -> dict:
-    return {r.mode: asdict(r) for r in reports}
+    """{mode: figures} for a file without splits, else {mode: {split: figures}}."""
+    out: dict = {}
+    nested = any(r.split != "all" for r in reports)
+    for report in reports:
+        if nested:
+            out.setdefault(report.mode, {})[report.split] = asdict(report)
+        else:
+            out[report.mode] = asdict(report)
+    return out

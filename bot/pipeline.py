@@ -1,7 +1,7 @@
 """The answering core: a question in, an `Answer` out. Knows nothing about Slack.
 
-    guard (redact identifiers) → scope (clinical advice? off-topic?) → verified answers →
-    prepare query → hybrid retrieval → evidence check (not covered?) → answerer → safeguarding line
+    guard (redact identifiers) → prepare query → safeguarding situation? → verified answers →
+    hybrid retrieval → answerer → decline model (answer, not covered or out of scope) → safeguarding line
 """
 
 from __future__ import annotations
@@ -16,52 +16,21 @@ import numpy as np
 
 from bot import guard, prompts
 from bot.answer import CitationBook, Draft, ExtractiveAnswerer, LLMAnswerer, citation_for
+from bot.decline_model import DeclineModel, decision_features
 from bot.index import Index, analyze
 from bot.retrieval import Glossary, Mode, PreparedQuery, Retrieval, Retriever, detect_systems, prepare_query
+from bot.safeguarding import SITUATIONS_FILE, Safeguarding
 from bot.settings import Settings
 from bot.types import Answer, AnswerKind, Citation, ScoredChunk, VerifiedAnswer
 
 log = logging.getLogger(__name__)
 
-# Calibrated on the dev questions with `gpbot eval` (see README, "Thresholds").
-MIN_TOP_SCORE = 0.55  # reranked score of the best passage below which the guidance does not cover it
-MIN_COVERAGE = 0.05  # share of the question's (idf-weighted) terms the best sentence must hold
 # Calibrated on tests/fixtures/verified_pairs.yaml (tests/test_verified_matching.py).
 VERIFIED_MIN_SIMILARITY = 0.70
-
-# Words that make a question about records access at all (glossary terms count too).
-_DOMAIN_TERMS = set(
-    analyze(
-        """record records access online app nhs login proxy redact redaction redacted snomed code coded codes 104 106 103
-        dpia gdpr safeguarding safeguard coercion coercive coerced abuse abuser abusive domestic third party prospective
-        historic retrospective emis systmone tpp docman vision letter letters result results consultation consent gillick
-        parental responsibility contract bma gpc lmc icb nhse sar subject rectification visible visibility hide hidden
-        opt switch enable enabled enablement live account patient patients notes entry entries
-        confidentiality private withhold withholding serious harm dpa data protection template readiness checklist
-        clinical safety case toolkit rcgp leaflet carer guardian child children young under 16 13 11 capacity lasting
-        power attorney deputy bulk review exclusion exclusions survivor survivors refuge"""
-    )
-)
-
-
-# Two of these make a question about records even when it mentions a drug or a diagnosis.
-_RECORDS_TERMS = set(analyze("record records online app access redact redaction visible proxy snomed code 104 106 "
-                             "dpia see seeing hide hidden"))
-
-# Topics a question can be about. When a question names one that the corpus never mentions, the passages
-# found may match the rest of the question but cannot answer it ("what is the contract deadline…").
-_TOPIC_TERMS = set(
-    analyze(
-        """contract deadline regulations dpia gdpr proxy redaction safeguarding coercion docman results letter consent
-        gillick bma gpc lmc icb sar rectification historic vision fee complaint indemnity insurance audit dashboard"""
-    )
-)
 
 
 @dataclass
 class AssistantConfig:
-    min_top_score: float = MIN_TOP_SCORE
-    min_coverage: float = MIN_COVERAGE
     verified_min_similarity: float = VERIFIED_MIN_SIMILARITY
     context_chunks: int = 6
 
@@ -70,7 +39,7 @@ class Assistant:
     """Thread-safe. `answer()` is CPU-bound (~100 ms on 2 cores with the shipped corpus)."""
 
     def __init__(self, settings: Settings, index: Index | None = None, *, glossary: Glossary | None = None,
-                 chat_model=None, config: AssistantConfig | None = None):
+                 chat_model=None, config: AssistantConfig | None = None, decline_model: DeclineModel | None = None):
         self.settings = settings
         self.index = index or Index(settings)
         self.glossary = glossary or Glossary.load(settings.knowledge_dir / "glossary.yaml")
@@ -81,7 +50,9 @@ class Assistant:
         if settings.llm_model or chat_model is not None:
             self.answerer = LLMAnswerer(settings.llm_model or "fake", self.extractive,
                                         timeout=settings.llm_timeout_seconds, chat_model=chat_model)
-        self._safeguarding_cache: tuple[str, tuple[str, object]] | None = None
+        # whether to answer, and the safeguarding line: fitted on the dev split (eval/fit_decline_model.py)
+        self.decline_model = decline_model or DeclineModel.load()
+        self.safeguarding = Safeguarding(self.index, settings.knowledge_dir / SITUATIONS_FILE)
 
     # --- warm-up: load the model and the keyword index before the first question ---
     def warm_up(self) -> None:
@@ -100,7 +71,9 @@ class Assistant:
         history = [guard.redact(clean_text(h), public_numbers=self.public_numbers).text for h in history]
         return redaction, prepare_query(redaction.text, self.glossary, history)
 
-    def answer(self, question: str, *, history: Sequence[str] = (), mode: Mode = "hybrid") -> Answer:
+    def answer(self, question: str, *, history: Sequence[str] = (), mode: Mode = "hybrid",
+               trace: dict | None = None) -> Answer:
+        """`trace`, when given, receives the decision features and probabilities (for fitting and eval)."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         redaction, query = self.prepare(question, history)
@@ -119,16 +92,14 @@ class Assistant:
         if not query.text or not analyze(query.text):
             return finish(Answer(text=prompts.OUT_OF_SCOPE_GENERAL, kind=AnswerKind.out_of_scope, **base))
 
-        in_domain = self.in_domain(query)
-        if guard.clinical_advice_signal(query.text) and not self._records_question(query):
-            return finish(Answer(text=prompts.OUT_OF_SCOPE_CLINICAL, kind=AnswerKind.out_of_scope, **base))
-
-        safeguarding = guard.safeguarding_signal(query.retrieval_text)
-
         t = time.perf_counter()
-        # every mode needs the question's vector: verified-answer matching and the evidence score use it
+        # every mode needs the question's vector: verified answers, safeguarding and the evidence score use it
         query_vector = self.index.embedder.embed_query(query.retrieval_text)
         timings["embed"] = (time.perf_counter() - t) * 1000
+        safeguarding = self.safeguarding.detect(query.retrieval_text, query_vector)
+        if trace is not None:
+            trace["safeguarding_similarity"] = self.safeguarding.similarity(query_vector)
+            trace["safeguarding_keyword"] = guard.safeguarding_signal(query.retrieval_text)
 
         verified = self.match_verified(query, query_vector)
         if verified is not None:
@@ -144,18 +115,21 @@ class Assistant:
         timings["answer"] = (time.perf_counter() - t) * 1000
 
         confidence = self.confidence(retrieval, draft)
-        covered = draft is not None and draft.text and self.is_covered(retrieval, draft)
-        if not covered:
-            closest = self._closest(retrieval)
-            if not in_domain:
-                return finish(Answer(text=prompts.OUT_OF_SCOPE_GENERAL, kind=AnswerKind.out_of_scope,
-                                     confidence=confidence, **base))
-            return finish(Answer(text=prompts.NOT_COVERED, kind=AnswerKind.not_covered, closest=closest,
-                                 confidence=confidence, safeguarding=safeguarding, **base))
+        features = decision_features(query, retrieval, draft, self.index)
+        decision = self.decline_model.decide(features)
+        if trace is not None:
+            trace.update(features=features, p_answerable=decision.p_answerable, p_in_scope=decision.p_in_scope)
+        if not decision.answer or draft is None or not draft.text:
+            if decision.kind == "out_of_scope":
+                text = prompts.OUT_OF_SCOPE_CLINICAL if features["clinical"] else prompts.OUT_OF_SCOPE_GENERAL
+                return finish(Answer(text=text, kind=AnswerKind.out_of_scope, confidence=confidence, **base))
+            return finish(Answer(text=prompts.NOT_COVERED, kind=AnswerKind.not_covered,
+                                 closest=self._closest(retrieval), confidence=confidence,
+                                 safeguarding=safeguarding, **base))
 
         text, citations = draft.text, list(draft.citations)
         if safeguarding:
-            text, citations = self._add_safeguarding_line(text, citations)
+            text, citations = self._add_safeguarding_line(text, citations, query_vector)
         return finish(Answer(text=text, kind=AnswerKind.answered, citations=citations, confidence=confidence,
                              safeguarding=safeguarding, answerer=draft.answerer, **base))
 
@@ -183,24 +157,6 @@ class Assistant:
         return out
 
     # --- decisions ---
-    def in_domain(self, query: PreparedQuery) -> bool:
-        terms = set(analyze(query.retrieval_text))
-        return bool(terms & _DOMAIN_TERMS) or bool(query.glossary_terms) or bool(query.systems)
-
-    def _records_question(self, query: PreparedQuery) -> bool:
-        """A records-access question that merely mentions clinical words ("can she see the result?")."""
-        return len(set(analyze(query.text)) & _RECORDS_TERMS) >= 2
-
-    def is_covered(self, retrieval: Retrieval, draft: Draft) -> bool:
-        if retrieval.top_score < self.config.min_top_score or draft.coverage < self.config.min_coverage:
-            return False
-        return not self.missing_concepts(retrieval)
-
-    def missing_concepts(self, retrieval: Retrieval) -> list[str]:
-        """Topics the question names that the corpus never mentions at all."""
-        return [t for t in dict.fromkeys(analyze(retrieval.query.retrieval_text))
-                if t in _TOPIC_TERMS and self.index.document_frequency(t) == 0]
-
     @staticmethod
     def confidence(retrieval: Retrieval, draft: Draft | None) -> float:
         if not retrieval.results or draft is None:
@@ -239,33 +195,18 @@ class Assistant:
         )
 
     # --- safeguarding ---
-    def _safeguarding_passage(self):
-        version = self.index.version
-        if self._safeguarding_cache and self._safeguarding_cache[0] == version:
-            return self._safeguarding_cache[1]
-        found = (None, None)
-        for hit in self.index.keyword_search("practice safeguarding lead involve discuss", 15):
-            for sentence in re.split(r"(?<=[.!?])\s+", hit.chunk.text):
-                if re.search(r"safeguarding leads?\b", sentence, re.I) and 20 < len(sentence) < 400:
-                    found = (sentence.strip().lstrip("-*0123456789. "), hit.chunk)
-                    break
-            if found[0]:
-                break
-        self._safeguarding_cache = (version, found)
-        return found
-
-    def _add_safeguarding_line(self, text: str, citations: list[Citation]) -> tuple[str, list[Citation]]:
-        sentence, chunk = self._safeguarding_passage()
-        if not sentence:
-            return f"{text}\n\n{prompts.SAFEGUARDING_PREFIX}", citations
+    def _add_safeguarding_line(self, text: str, citations: list[Citation],
+                               query_vector: np.ndarray) -> tuple[str, list[Citation]]:
+        """The protective step the index gives, quoted and cited; with no such passage, an offer of a person."""
+        step = self.safeguarding.protective_sentence(query_vector, text)
+        if step is None:
+            return f"{text}\n\n{prompts.SAFEGUARDING_ASK_PERSON}", citations
         existing = {c.doc_id: c.number for c in citations}
-        number = existing.get(chunk.doc_id)
+        number = existing.get(step.chunk.doc_id)
         if number is None:
             number = len(citations) + 1
-            citations = [*citations, citation_for(chunk, number)]
-        if sentence in text:
-            return f"{text}\n\n{prompts.SAFEGUARDING_PREFIX} [{number}]", citations
-        return f"{text}\n\n{prompts.SAFEGUARDING_PREFIX} {sentence} [{number}]", citations
+            citations = [*citations, citation_for(step.chunk, number)]
+        return f"{text}\n\n{prompts.SAFEGUARDING_PREFIX} {step.text} [{number}]", citations
 
 
 def clean_text(value) -> str:

@@ -43,7 +43,14 @@ NOT_COVERED = (
     "use *Ask the support team* to get an answer from a person."
 )
 
-SAFEGUARDING_PREFIX = "*Safeguarding:* involve your practice safeguarding lead."
+# The safeguarding line: this prefix, then a protective step quoted from the index with its citation.
+SAFEGUARDING_PREFIX = "*Safeguarding:*"
+
+# When the index holds no passage giving a protective step: no uncited advice, an offer of a person.
+SAFEGUARDING_ASK_PERSON = (
+    "*Safeguarding:* this may put a patient at risk, and the guidance I hold gives no step for it: "
+    "use *Ask the support team* to talk it through with a person."
+)
 
 PII_WARNING = (
     "It looks like your message contains patient-identifiable details ({kinds}). Please delete it. "

@@ -19,7 +19,7 @@ def test_eval_scores_every_mode(index_settings, tmp_path, monkeypatch):
     questions.write_text("\n".join(json.dumps(q) for q in [
         {"id": "a", "question": "how do I stop a letter being visible when filing in docman?",
          "must_contain": ["Visible to patient"], "sources": ["https://docman.helpdocs.io/article/ajhp8wsz27-patient-visibility-settings-when-filing-no-review"]},
-        {"id": "b", "question": "whats the wifi password", "must_contain": [], "expect_refusal": True, "sources": []},
+        {"id": "b", "question": "where do we keep the spare printer toner", "must_contain": [], "expect_refusal": True, "sources": []},
         {"id": "c", "question": "Mr Peter Placeholder NHS 999 186 0916 - how do we undo a 104 code?",
          "must_contain": ["106"], "expect_pii_warning": True, "must_not_contain": ["999 186 0916"], "sources": []},
     ]) + "\n")
@@ -31,7 +31,7 @@ def test_eval_scores_every_mode(index_settings, tmp_path, monkeypatch):
     assert set(figures) == {"bm25", "dense", "hybrid"}
     hybrid = figures["hybrid"]
     assert hybrid["recall_at_5"] == 1.0 and hybrid["mrr"] == 1.0
-    assert hybrid["must_contain"] == 1.0 and hybrid["decline_accuracy"] == 1.0
+    assert hybrid["must_contain"] == 1.0 and hybrid["decline_accuracy"] == 1.0 and hybrid["decline_recall"] == 1.0
     assert hybrid["pii_warned"] == "1/1" and hybrid["pii_false_alarms"] == 0 and hybrid["identifier_leaks"] == 0
     assert hybrid["latency_p95_ms"] >= hybrid["latency_p50_ms"] > 0
 
@@ -44,3 +44,79 @@ def test_eval_rejects_a_bad_file(tmp_path, index_settings, monkeypatch):
     monkeypatch.setenv("GPBOT_DATA_DIR", str(index_settings.data_dir))
     result = CliRunner().invoke(app, ["eval", str(bad)])
     assert result.exit_code == 2 and "question" in result.output
+
+
+def test_url_tail_is_the_last_path_segment():
+    from bot.evaluation import url_tail
+
+    assert url_tail("https://mirror.example.net/a/b/page-name/") == url_tail("https://www.example.org/x/page-name")
+    assert url_tail("https://a.org/p?id=1#top") == "p"
+    assert url_tail("https://a.org/one") != url_tail("https://a.org/two")
+
+
+def _bank(tmp_path, items):
+    path = tmp_path / "bank.jsonl"
+    path.write_text("\n".join(json.dumps(q) for q in items) + "\n")
+    return path
+
+
+def test_eval_reports_splits_categories_citations_and_declines(index_settings, tmp_path, monkeypatch):
+    from bot.cli import app
+
+    docman = "https://docman.helpdocs.io/article/ajhp8wsz27-patient-visibility-settings-when-filing-no-review"
+    questions = _bank(tmp_path, [
+        {"id": "a", "split": "dev", "category": "filing", "question": "which box stops a filed letter appearing online in docman?",
+         "must_contain": ["Visible to patient"], "sources": [f"https://mirror.example.net/{docman.rsplit('/', 1)[-1]}/"]},
+        {"id": "b", "split": "dev", "category": "filing", "question": "which box stops a filed letter appearing online in docman?",
+         "must_contain": [], "sources": ["https://elsewhere.example/not-cited"]},
+        {"id": "c", "split": "validation", "category": "off-topic", "question": "where is the key to the stationery cupboard",
+         "must_contain": [], "sources": [], "expect_refusal": True},
+        {"id": "d", "split": "validation", "category": "filing", "question": "and once it has already been filed?",
+         "history": ["which box stops a filed letter appearing online in docman?"], "must_contain": [], "sources": []},
+    ])
+    monkeypatch.setenv("GPBOT_DATA_DIR", str(index_settings.data_dir))
+    monkeypatch.setenv("GPBOT_KNOWLEDGE_DIR", str(index_settings.knowledge_dir))
+    result = CliRunner().invoke(app, ["eval", str(questions), "--mode", "hybrid", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])["hybrid"]
+    assert set(figures) == {"dev", "validation"}
+    dev, validation = figures["dev"], figures["validation"]
+    assert dev["questions"] == 2 and validation["questions"] == 2
+    # the mirror URL matches by its last path segment; the other source is not cited
+    assert dev["citation_precision"] == 0.5
+    assert {f["id"]: f["problems"] for f in dev["failures"]} == {"b": ["cites none of its sources"]}
+    assert validation["decline_recall"] == 1.0 and validation["decline_precision"] == 1.0
+    assert validation["answerable_declined"] == 0  # the follow-up is answered from its thread
+    assert set(validation["categories"]) == {"off-topic", "filing"}
+    assert validation["categories"]["off-topic"]["refusals_declined"] == "1/1"
+
+    table = CliRunner().invoke(app, ["eval", str(questions), "--mode", "hybrid", "--failures"])
+    assert table.exit_code == 0
+    assert "hybrid dev" in table.output and "hybrid validation" in table.output
+    assert "hybrid dev b [filing] (answered): cites none of its sources" in table.output
+
+
+def test_eval_rejects_a_history_that_is_not_a_list(tmp_path, index_settings, monkeypatch):
+    from bot.cli import app
+
+    bad = _bank(tmp_path, [{"id": "x", "question": "and then?", "history": "not a list"}])
+    monkeypatch.setenv("GPBOT_DATA_DIR", str(index_settings.data_dir))
+    result = CliRunner().invoke(app, ["eval", str(bad)])
+    assert result.exit_code == 2 and "history" in result.output
+
+
+def test_ask_jsonl_answers_a_follow_up_from_its_history(index_settings, monkeypatch):
+    from bot.cli import app
+
+    monkeypatch.setenv("GPBOT_DATA_DIR", str(index_settings.data_dir))
+    monkeypatch.setenv("GPBOT_KNOWLEDGE_DIR", str(index_settings.knowledge_dir))
+    first = "which box stops a filed letter appearing online in docman?"
+    lines = [{"id": "alone", "question": "and once it has already been filed?"},
+             {"id": "thread", "question": "and once it has already been filed?", "history": [first]},
+             {"id": "bad", "question": "x", "history": [3]}]
+    result = CliRunner().invoke(app, ["ask", "--jsonl"], input="\n".join(json.dumps(x) for x in lines) + "\n")
+    answers = {a["id"]: a for a in map(json.loads, [l for l in result.stdout.splitlines() if l.startswith("{")])}
+    assert answers["thread"]["kind"] == "answered"
+    assert answers["thread"]["text"] != answers["alone"]["text"]
+    assert "history" in answers[None]["error"]
+    assert result.exit_code == 1  # one line skipped

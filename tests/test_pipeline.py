@@ -8,9 +8,9 @@ import re
 import pytest
 
 from bot.index import Index
-from bot.pipeline import Assistant, AssistantConfig, build_assistant
-from bot.retrieval import Retrieval
-from bot.answer import Draft
+from bot import guard, prompts
+from bot.decline_model import FEATURES, MODEL_PATH, DeclineModel
+from bot.pipeline import Assistant, build_assistant
 from bot.types import AnswerKind, VerifiedAnswer
 
 
@@ -41,8 +41,8 @@ def test_steps_stay_steps(assistant):
 
 @pytest.mark.parametrize(
     "question",
-    ["can you recommend a good antibiotic for a UTI in pregnancy", "whats the wifi password for the staff room",
-     "draft me a job advert for a practice nurse pls", ":wave:", ""],
+    ["which antibiotic is first line for a chest infection in an adult", "where is the key to the stationery cupboard",
+     "write me a leaving speech for our practice nurse", ":wave:", ""],
 )
 def test_out_of_scope_is_declined_politely(assistant, question):
     answer = assistant.answer(question)
@@ -52,33 +52,34 @@ def test_out_of_scope_is_declined_politely(assistant, question):
 
 
 def test_not_covered_offers_closest_sources_and_a_person(shared_index_settings, shared_embedder):
-    # the fixture corpus says nothing about the GP contract's deadline
-    strict = Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder))
-    answer = strict.answer("what was the GP contract deadline for switching on prospective record access?")
+    # a model whose threshold no evidence reaches: a records-access question is then "not covered"
+    data = json.loads(MODEL_PATH.read_text())
+    data["answerable"]["threshold"] = 1.01
+    strict = Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder),
+                       decline_model=DeclineModel(data))
+    answer = strict.answer("how do we stop a hospital letter showing in the patient's online record?")
     assert answer.kind is AnswerKind.not_covered, answer.text
     assert "doesn't cover" in answer.text and "support team" in answer.text
     assert answer.closest and not answer.citations
 
 
-def test_not_covered_threshold_decides_on_evidence(assistant):
-    from bot.retrieval import Glossary, prepare_query
+def test_the_decline_model_weighs_evidence():
+    model = DeclineModel.load()
+    strong = {"top_score": 1.1, "top_dense": 0.7, "dense_spread": 0.1, "coverage": 0.8, "top_lexical": 0.8,
+              "known_terms": 1.0, "unknown_weight": 0.0, "centroid": 0.5, "question_terms": 2.0, "clinical": 0.0}
+    weak = dict(strong, top_score=0.2, top_dense=0.1, coverage=0.0, top_lexical=0.1, known_terms=0.4, question_terms=1.0,
+                unknown_weight=0.6, centroid=0.05)
+    assert model.decide(strong).answer and model.decide(strong).kind == "answered"
+    declined = model.decide(weak)
+    assert not declined.answer and declined.kind in {"not_covered", "out_of_scope"}
+    assert declined.p_answerable < model.answerable.threshold < model.decide(strong).p_answerable
 
-    config = AssistantConfig()
-    assistant.config = config
-    weak = Draft(text="x [1]", citations=[], answerer="extractive", coverage=0.5)
-    query = prepare_query("how do we hide a letter in docman", Glossary({}))
-    assert not assistant.is_covered(Retrieval(query=query, query_vector=None, results=[], candidates=0), weak)
 
-    class R:  # a stand-in retrieval with a chosen top score
-        def __init__(self, top, text="how do we hide a letter in docman"):
-            self.top_score = top
-            self.query = prepare_query(text, Glossary({}))
-
-    assert assistant.is_covered(R(config.min_top_score + 0.01), weak)
-    assert not assistant.is_covered(R(config.min_top_score - 0.01), weak)
-    assert not assistant.is_covered(R(1.0), Draft(text="x", citations=[], answerer="e", coverage=0.0))
-    # a topic the corpus never mentions is not covered, however well the rest matches
-    assert not assistant.is_covered(R(1.0, "what is the contract deadline for docman letters"), weak)
+def test_a_model_fitted_on_other_features_is_refused():
+    data = json.loads(MODEL_PATH.read_text())
+    data["features"] = list(FEATURES[:-1])
+    with pytest.raises(ValueError, match="fit_decline_model"):
+        DeclineModel(data)
 
 
 def test_pasted_identifiers_are_warned_and_never_repeated(assistant):
@@ -96,13 +97,35 @@ def test_no_false_alarm_on_codes_dates_and_help_lines(assistant):
     assert not answer.pii_warning
 
 
-def test_safeguarding_questions_add_the_safeguarding_lead_with_a_source(assistant):
-    answer = assistant.answer("a patient's partner is forcing her to show him her record on the app, what can we do?")
-    assert answer.safeguarding
-    assert "safeguarding lead" in answer.text
-    line = [l for l in answer.text.splitlines() if "safeguarding lead" in l][-1]
+def _safeguarding_line(answer):
+    return [line for line in answer.text.splitlines() if line.startswith(prompts.SAFEGUARDING_PREFIX)]
+
+
+def test_a_story_without_keywords_gets_a_cited_protective_step(assistant):
+    story = "her husband insists on reading her gp notes in the nhs app before she is allowed to look at them"
+    assert not guard.safeguarding_signal(story)  # heard from the situation, not from a keyword
+    answer = assistant.answer(story)
+    assert answer.safeguarding and answer.kind is AnswerKind.answered
+    [line] = _safeguarding_line(answer)
     number = int(re.findall(r"\[(\d+)\]", line)[-1])
-    assert any(c.number == number and c.title == "Coercion and online record access" for c in answer.citations)
+    [cited] = [c for c in answer.citations if c.number == number]
+    sentence = line[len(prompts.SAFEGUARDING_PREFIX):].rsplit("[", 1)[0].strip()
+    passages = [c.text for c in assistant.index.all_chunks() if c.doc_id == cited.doc_id]
+    assert any(sentence in text for text in passages)
+
+
+def test_an_ordinary_question_gets_no_safeguarding_line(assistant):
+    answer = assistant.answer("which box do we untick in docman so a letter is not shown online?")
+    assert not answer.safeguarding and not _safeguarding_line(answer)
+
+
+def test_without_a_protective_passage_the_line_offers_a_person(shared_index_settings, shared_embedder):
+    strict = Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder))
+    strict.safeguarding.step_min_similarity = 1.01  # no indexed sentence states a protective step
+    answer = strict.answer("a patient's partner is forcing her to show him her record on the app, what can we do?")
+    assert answer.safeguarding and answer.kind is AnswerKind.answered
+    assert _safeguarding_line(answer) == [prompts.SAFEGUARDING_ASK_PERSON]
+    assert not re.search(r"\[\d+\]", prompts.SAFEGUARDING_ASK_PERSON)
 
 
 def test_follow_up_uses_the_threads_earlier_question(assistant):

@@ -1,0 +1,146 @@
+"""Whether to answer: a logistic model over retrieval and coverage features, scored with numpy.
+
+Two logistic regressions share one feature vector:
+- `answerable`: does the guidance found hold an answer? Below its threshold the bot declines.
+- `in_scope`: is the question about records access at all? It only words the decline: `not_covered`
+  (a records-access question the guidance does not cover: offer a person and the closest sources) or
+  `out_of_scope` (not about records access).
+
+The coefficients are fitted on the question bank's dev split plus `eval/out-of-scope-questions.jsonl` by
+`eval/fit_decline_model.py` (scikit-learn, a dev dependency) and shipped in `bot/decline_model.json`.
+Every feature is a similarity or a share, so none grows with the number of documents indexed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot import guard
+from bot.index import Index, analyze
+
+MODEL_PATH = Path(__file__).with_name("decline_model.json")
+
+FEATURES = (
+    "top_score",  # the reranker's score of the best passage (cosine + lexical + title)
+    "top_dense",  # cosine similarity of the question to the closest passage
+    "dense_spread",  # closest passage's cosine minus the mean of the first five: a clear winner or a flat field
+    "coverage",  # idf-weighted share of the question's terms the best answer sentence holds
+    "top_lexical",  # share of the question's terms in the best passage (text and headings)
+    "known_terms",  # share of the question's terms that occur anywhere in the index
+    "unknown_weight",  # idf-weighted share of the question's terms the index never holds (rare words weigh most)
+    "centroid",  # cosine of the question to the mean of the indexed passages: is it about what the corpus is about?
+    "question_terms",  # log(1 + number of content terms): a two-word message says little
+    "clinical",  # 1 when the question reads as clinical advice (guard.clinical_advice_signal)
+)
+
+
+CENTROID_SAMPLE = 2000  # passages averaged for the corpus centroid (evenly spaced: cheap at 100k chunks)
+_centroids: dict[tuple[int, str], np.ndarray] = {}
+
+
+def corpus_centroid(index: Index) -> np.ndarray | None:
+    """The normalised mean vector of (a sample of) the indexed passages, cached per index version."""
+    key = (id(index), index.version)
+    if key not in _centroids:
+        ids = index.keyword_ids()
+        if not ids:
+            return None
+        step = max(1, len(ids) // CENTROID_SAMPLE)
+        vectors = list(index.vectors(ids[::step][:CENTROID_SAMPLE]).values())
+        if not vectors:
+            return None
+        mean = np.mean(np.stack(vectors), axis=0)
+        _centroids.clear()
+        _centroids[key] = mean / (np.linalg.norm(mean) or 1.0)
+    return _centroids[key]
+
+
+def decision_features(query, retrieval, draft, index: Index) -> dict[str, float]:
+    """The feature vector of one answered-or-not question: `query` a PreparedQuery, `retrieval` a
+    Retrieval, `draft` the answerer's Draft (or None when nothing was found)."""
+    terms = list(dict.fromkeys(analyze(query.retrieval_text)))
+    results = retrieval.results
+    dense = sorted((r.dense for r in results if r.dense is not None), reverse=True)
+    top_dense = dense[0] if dense else 0.0
+    top_lexical = 0.0
+    if results and terms:
+        chunk = results[0].chunk
+        words = set(analyze(" ".join([chunk.text, chunk.title, *chunk.heading_path])))
+        top_lexical = sum(t in words for t in terms) / len(terms)
+    known = sum(index.document_frequency(t) > 0 for t in terms) / len(terms) if terms else 0.0
+    weights = {t: index.idf(t) for t in terms}
+    unknown = (sum(w for t, w in weights.items() if index.document_frequency(t) == 0) / (sum(weights.values()) or 1.0))
+    centroid = corpus_centroid(index)
+    vector = retrieval.query_vector
+    return {
+        "top_score": float(retrieval.top_score),
+        "top_dense": float(top_dense),
+        "dense_spread": float(top_dense - (sum(dense[:5]) / len(dense[:5]) if dense else 0.0)),
+        "coverage": float(min(1.5, draft.coverage)) if draft is not None and draft.text else 0.0,
+        "top_lexical": float(top_lexical),
+        "known_terms": float(known),
+        "unknown_weight": float(unknown),
+        "centroid": float(centroid @ vector) if centroid is not None and vector is not None else 0.0,
+        "question_terms": math.log1p(len(terms)),
+        "clinical": 1.0 if guard.clinical_advice_signal(query.text) else 0.0,
+    }
+
+
+@dataclass
+class Logistic:
+    """A fitted logistic regression on standardised features: p = sigmoid(coef . (x - mean) / scale + b)."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    threshold: float
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Logistic":
+        return cls(mean=np.asarray(data["mean"], dtype=float), scale=np.asarray(data["scale"], dtype=float),
+                   coef=np.asarray(data["coef"], dtype=float), intercept=float(data["intercept"]),
+                   threshold=float(data["threshold"]))
+
+    def probability(self, x: np.ndarray) -> float:
+        z = float(self.coef @ ((x - self.mean) / self.scale) + self.intercept)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+@dataclass
+class Decision:
+    answer: bool
+    kind: str  # "answered", "not_covered" or "out_of_scope"
+    p_answerable: float
+    p_in_scope: float
+
+
+class DeclineModel:
+    def __init__(self, data: dict):
+        if tuple(data.get("features", ())) != FEATURES:
+            raise ValueError("decline model was fitted on other features: re-run eval/fit_decline_model.py")
+        self.data = data
+        self.answerable = Logistic.from_dict(data["answerable"])
+        self.in_scope = Logistic.from_dict(data["in_scope"])
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> "DeclineModel":
+        return cls(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    @staticmethod
+    def vector(features: dict[str, float]) -> np.ndarray:
+        return np.array([features[name] for name in FEATURES], dtype=float)
+
+    def decide(self, features: dict[str, float]) -> Decision:
+        x = self.vector(features)
+        p_answerable = self.answerable.probability(x)
+        p_in_scope = self.in_scope.probability(x)
+        if p_answerable >= self.answerable.threshold:
+            return Decision(True, "answered", p_answerable, p_in_scope)
+        kind = "not_covered" if p_in_scope >= self.in_scope.threshold else "out_of_scope"
+        return Decision(False, kind, p_answerable, p_in_scope)

@@ -1,0 +1,137 @@
+"""Safeguarding that hears stories: notice when a question describes a patient at risk, and find the
+indexed sentence that gives the protective step.
+
+Detection compares the question's vector with situations described in plain words in
+`knowledge/safeguarding-situations.yaml` (a partner or relative watching or forcing access to the app or
+record, a child at risk, a proxy misusing access, …), so a story told without any keyword is heard; a
+question that names abuse, coercion or risk outright (`guard.safeguarding_signal`) counts too. The
+similarity threshold is calibrated on the question bank's dev split by `eval/fit_decline_model.py` and
+shipped in `bot/decline_model.json`.
+
+The safeguarding line always quotes and cites a sentence in the index: among the sentences of the passages
+retrieval finds for the file's `protective_steps` (switching off or restricting access, the 104 code,
+redaction, hiding information from a parent, the safeguarding lead), those close enough to a step qualify,
+and the one closest to the question is used. An index with no such sentence gets no line (the answer then
+offers a person instead).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from bot import guard
+from bot.decline_model import MODEL_PATH
+from bot.index import Index
+from bot.types import Chunk
+
+SITUATIONS_FILE = "safeguarding-situations.yaml"
+# The shipped descriptions: used when the knowledge dir in use (another corpus) has none of its own.
+DEFAULT_SITUATIONS = Path(__file__).resolve().parents[1] / "knowledge" / SITUATIONS_FILE
+PASSAGES_PER_STEP = 6
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+
+
+@dataclass
+class StepSentence:
+    text: str
+    chunk: Chunk
+    vector: np.ndarray
+
+
+def load_situations(path: Path) -> tuple[list[str], list[str]]:
+    """(situations, protective steps) from the YAML file; ([], []) when it is missing."""
+    if not path.is_file():
+        return [], []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    situations = [str(s).strip() for s in data.get("situations") or [] if str(s).strip()]
+    steps = [str(s).strip() for s in data.get("protective_steps") or [] if str(s).strip()]
+    return situations, steps
+
+
+def sentences_of(chunk: Chunk) -> list[str]:
+    """A passage's sentences and list items, without list markers; lead-ins ending in ':' left out."""
+    out = []
+    for line in chunk.text.splitlines():
+        line = _LIST_MARK.sub("", line).strip()
+        for sentence in _SENTENCE.split(line):
+            sentence = sentence.strip()
+            if 30 <= len(sentence) <= 400 and not sentence.endswith(":") and not sentence.startswith("#"):
+                out.append(sentence)
+    return out
+
+
+class Safeguarding:
+    """Thread-safe. Situation vectors are embedded once; step sentences once per index version."""
+
+    def __init__(self, index: Index, situations_path: Path, *, threshold: float | None = None,
+                 step_min_similarity: float | None = None, model_path: Path = MODEL_PATH):
+        self.index = index
+        self.situations, self.steps = load_situations(
+            situations_path if situations_path.is_file() else DEFAULT_SITUATIONS)
+        calibrated = {}
+        if model_path.is_file():
+            calibrated = json.loads(model_path.read_text(encoding="utf-8")).get("safeguarding", {})
+        self.threshold = threshold if threshold is not None else float(calibrated.get("threshold", 0.5))
+        self.step_min_similarity = (step_min_similarity if step_min_similarity is not None
+                                    else float(calibrated.get("step_min_similarity", 0.6)))
+        self._lock = threading.Lock()
+        self._situation_vectors: np.ndarray | None = None
+        self._step_vectors: np.ndarray | None = None
+        self._sentences: tuple[str, list[StepSentence]] | None = None
+
+    def _vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            if self._situation_vectors is None:
+                self._situation_vectors = self.index.embedder.embed(self.situations)
+                self._step_vectors = self.index.embedder.embed(self.steps)
+            return self._situation_vectors, self._step_vectors
+
+    def similarity(self, query_vector: np.ndarray) -> float:
+        """How closely the question matches the nearest described situation (cosine, -1..1)."""
+        situations, _ = self._vectors()
+        return float((situations @ query_vector).max()) if len(situations) else -1.0
+
+    def detect(self, text: str, query_vector: np.ndarray | None) -> bool:
+        """A described situation is close, or the question names abuse, coercion or risk outright."""
+        return guard.safeguarding_signal(text) or (
+            query_vector is not None and self.similarity(query_vector) >= self.threshold)
+
+    def step_sentences(self) -> list[StepSentence]:
+        """Indexed sentences that state a protective step (cached per index version)."""
+        version = self.index.version
+        if self._sentences is not None and self._sentences[0] == version:
+            return self._sentences[1]
+        _, steps = self._vectors()
+        chunks: dict[str, Chunk] = {}
+        for step_vector in steps:
+            for hit in self.index.dense_search(step_vector, PASSAGES_PER_STEP):
+                chunks.setdefault(hit.chunk.chunk_id, hit.chunk)
+        pairs = [(sentence, chunk) for chunk in chunks.values() for sentence in sentences_of(chunk)]
+        found: list[StepSentence] = []
+        if pairs:
+            vectors = self.index.embedder.embed([s for s, _ in pairs])
+            closeness = (vectors @ steps.T).max(axis=1) if len(steps) else np.zeros(len(pairs))
+            seen: set[str] = set()
+            for (sentence, chunk), vector, close in zip(pairs, vectors, closeness):
+                if close >= self.step_min_similarity and sentence not in seen:
+                    seen.add(sentence)
+                    found.append(StepSentence(sentence, chunk, vector))
+        with self._lock:
+            self._sentences = (version, found)
+        return found
+
+    def protective_sentence(self, query_vector: np.ndarray, answer_text: str = "") -> StepSentence | None:
+        """The step sentence closest to the question that the answer does not already say; None when the
+        index holds no sentence stating a protective step."""
+        candidates = [s for s in self.step_sentences() if s.text not in answer_text]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda s: float(s.vector @ query_vector))

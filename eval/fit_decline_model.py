@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Fit the decline model and calibrate the safeguarding threshold; write bot/decline_model.json.
+
+Re-run after anything that moves retrieval or answer scores (one command, needs a built index):
+
+    export PYTHONPATH=$PWD && .venv/bin/gpbot ingest knowledge --json >/dev/null && \\
+        .venv/bin/python eval/fit_decline_model.py --bank ../shared/eval/question-bank.jsonl
+
+What it does, on the question bank's `dev` split only (validation figures are printed, never used):
+1. Answers every dev question and every question of `eval/out-of-scope-questions.jsonl` (training
+   negatives written for this, split "train") in hybrid mode, recording the features of
+   `bot.decline_model.decision_features` and the question's similarity to the safeguarding situations.
+2. `answerable`: logistic regression (scikit-learn, standardised features, balanced classes), positives the
+   answerable dev questions, negatives the questions that must be declined. Threshold: from 5-fold
+   cross-validated probabilities on dev, the highest threshold at which at most MAX_WRONG_DECLINES of the
+   answerable dev questions would be declined (half the issue's 2% target, a margin for unseen questions);
+   the regularisation C is the one of C_GRID that declines the most must-decline questions at that budget.
+3. `in_scope`: the same features, positives every records-access question (answerable, or a near-miss the
+   corpus does not cover), negatives the rest; threshold 0.5. It only words a decline.
+4. `safeguarding.threshold`: the similarity threshold with the best F2 score on dev (recall counts four times
+   as much as precision: a spare line costs little, a missing one can cost a patient), positives the
+   safeguarding-category questions, the keyword signal counted in; placed SAFEGUARDING_MARGIN/2 below the
+   chosen question's similarity. `step_min_similarity` (which sentences state a protective step) is fixed at
+   STEP_MIN_SIMILARITY, see below.
+scikit-learn is a dev dependency: the bot scores the JSON with numpy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.decline_model import FEATURES, MODEL_PATH, Decision, DeclineModel  # noqa: E402
+
+MAX_WRONG_DECLINES = 0.01
+C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)  # inverse regularisation strengths tried; cross-validation picks one
+SAFEGUARDING_BETA = 3.0  # F-beta for the safeguarding threshold: recall weighs beta² = 9 times precision
+SAFEGUARDING_MARGIN = 0.02
+# A sentence states a protective step when its cosine to one of the described steps reaches this: read off
+# the shipped corpus, where sentences giving a step score 0.6 and more and unrelated sentences of the same
+# passages mostly under 0.5 (`--show-steps` prints them).
+STEP_MIN_SIMILARITY = 0.6
+
+
+class _AnswerEverything:
+    """While fitting, the model being fitted must not decide: record features, answer everything."""
+
+    def decide(self, features):
+        return Decision(True, "answered", 1.0, 1.0)
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def collect(assistant, items: list[dict]) -> list[dict]:
+    rows = []
+    for item in items:
+        trace: dict = {}
+        assistant.answer(item["question"], history=item.get("history") or [], mode="hybrid", trace=trace)
+        if "features" not in trace:  # verified answer or empty question: the model is not consulted
+            continue
+        rows.append({"item": item, "x": [trace["features"][f] for f in FEATURES],
+                     "safeguarding": trace["safeguarding_similarity"], "keyword": trace["safeguarding_keyword"]})
+    return rows
+
+
+def safeguarding_threshold(rows: list[dict]) -> float:
+    """The similarity threshold with the best F-beta (SAFEGUARDING_BETA) on dev, the keyword signal counting
+    as well; ties go to the lower threshold."""
+    positive = np.array([r["item"].get("category") == "safeguarding" for r in rows])
+    keyword = np.array([bool(r["keyword"]) for r in rows])
+    similarity = np.array([r["safeguarding"] for r in rows])
+    best, best_f2 = 1.0, -1.0
+    for t in sorted(set(similarity[positive].tolist())):
+        fired = keyword | (similarity >= t)
+        tp, fp, fn = (fired & positive).sum(), (fired & ~positive).sum(), (~fired & positive).sum()
+        b2 = SAFEGUARDING_BETA ** 2
+        f2 = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
+        if f2 > best_f2 + 1e-9:
+            best, best_f2 = t - SAFEGUARDING_MARGIN / 2, f2
+    return float(best)
+
+
+def make_model(c: float):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=c, class_weight="balanced", max_iter=2000))
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = 1.0):
+    return make_model(c).fit(x, y)
+
+
+def as_dict(model, threshold: float) -> dict:
+    scaler, logistic = model[0], model[1]
+    return {"mean": scaler.mean_.round(6).tolist(), "scale": scaler.scale_.round(6).tolist(),
+            "coef": logistic.coef_[0].round(6).tolist(), "intercept": round(float(logistic.intercept_[0]), 6),
+            "threshold": round(float(threshold), 6)}
+
+
+def cross_validated(x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    return cross_val_predict(make_model(c), x, y, cv=cv, method="predict_proba")[:, 1]
+
+
+def threshold_for(p: np.ndarray, y: np.ndarray) -> float:
+    """Decline below it: at most MAX_WRONG_DECLINES of the answerable questions fall under it."""
+    positives = np.sort(p[y == 1])
+    allowed = int(MAX_WRONG_DECLINES * len(positives))
+    upper = positives[allowed]  # the first answerable question that must stay answered
+    lower = positives[allowed - 1] if allowed else max([q for q in p[y == 0] if q < upper], default=upper / 2)
+    return float((upper + lower) / 2)
+
+
+def choose_model(x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """(C, threshold, cross-validated probabilities): the C under which the most must-decline questions are
+    declined at the wrong-decline budget, judged on 5-fold cross-validated probabilities."""
+    best = None
+    for c in C_GRID:
+        p = cross_validated(x, y, c)
+        t = threshold_for(p, y)
+        declined = int((p[y == 0] < t).sum())
+        print(f"   C={c}: cross-validated must-decline declined {declined}/{int((y == 0).sum())}", file=sys.stderr)
+        if best is None or declined > best[0]:
+            best = (declined, c, t, p)
+    return best[1], best[2], best[3]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bank", type=Path, default=Path("../shared/eval/question-bank.jsonl"))
+    ap.add_argument("--negatives", type=Path, default=ROOT / "eval" / "out-of-scope-questions.jsonl")
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--features-cache", type=Path, default=None,
+                    help="save the collected features here, or reuse them when the file exists (faster re-fits "
+                         "while only the fitting changes; delete it after any retrieval change)")
+    ap.add_argument("--show-steps", action="store_true", help="print the sentences that state a protective step")
+    args = ap.parse_args()
+
+    from bot.pipeline import Assistant
+    from bot.startup import settings_or_exit
+
+    bank = load_jsonl(args.bank)
+    dev = [q for q in bank if q.get("split") == "dev"]
+    validation = [q for q in bank if q.get("split") == "validation"]
+    negatives = load_jsonl(args.negatives)
+    settings = settings_or_exit()
+    assistant = Assistant(settings, decline_model=_AnswerEverything())
+    assistant.safeguarding.step_min_similarity = STEP_MIN_SIMILARITY
+    assistant.warm_up()
+    print(f"answering {len(dev)} dev + {len(negatives)} training negatives (+ {len(validation)} validation, "
+          "quoted only)…", file=sys.stderr)
+    if args.features_cache and args.features_cache.is_file():
+        cached = json.loads(args.features_cache.read_text(encoding="utf-8"))
+        train, held_out = cached["train"], cached["held_out"]
+    else:
+        train = collect(assistant, dev + negatives)
+        held_out = collect(assistant, validation)
+        if args.features_cache:
+            args.features_cache.write_text(json.dumps({"train": train, "held_out": held_out}), encoding="utf-8")
+
+    x = np.array([r["x"] for r in train])
+    y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in train])
+    y_scope = np.array([1 if (not r["item"].get("expect_refusal") or r["item"].get("expected_kind") == "not_covered")
+                        else 0 for r in train])
+    c, threshold, cv_p = choose_model(x, y)
+    answerable = fit_logistic(x, y, c)
+    in_scope = fit_logistic(x, y_scope, c)
+
+    sg_threshold = safeguarding_threshold([r for r in train if r["item"].get("split") == "dev"])
+
+    data = {
+        "features": list(FEATURES),
+        "answerable": {**as_dict(answerable, threshold), "C": c},
+        "in_scope": as_dict(in_scope, 0.5),
+        "safeguarding": {"threshold": round(sg_threshold, 6), "step_min_similarity": STEP_MIN_SIMILARITY},
+        "fitted_on": {"dev_questions": int(sum(r["item"].get("split") == "dev" for r in train)),
+                      "training_negatives": int(sum(r["item"].get("split") == "train" for r in train)),
+                      "command": "python eval/fit_decline_model.py --bank ../shared/eval/question-bank.jsonl"},
+    }
+    args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+    model = DeclineModel(data)
+    positives, negatives_p = np.sort(cv_p[y == 1]), cv_p[y == 0]
+    for budget in (0.01, 0.02, 0.03, 0.05):
+        t = positives[int(budget * len(positives))]
+        print(f"   trade-off (cross-validated): declining {int(budget * len(positives))} answerable would decline "
+              f"{int((negatives_p < t).sum())}/{len(negatives_p)} must-decline")
+    cv_declined = cv_p < threshold
+    print(f"answerable: threshold {threshold:.3f}; cross-validated on dev+train: answerable declined "
+          f"{int((cv_declined & (y == 1)).sum())}/{int((y == 1).sum())}, must-decline declined "
+          f"{int((cv_declined & (y == 0)).sum())}/{int((y == 0).sum())}")
+    for name, rows in (("dev (fitted on)", [r for r in train if r["item"].get("split") == "dev"]),
+                       ("validation (quoted)", held_out)):
+        decided = [(r, model.decide(dict(zip(FEATURES, r["x"])))) for r in rows]
+        declined = [r for r, d in decided if not d.answer]
+        must = [r for r, _ in decided if r["item"].get("expect_refusal")]
+        right = sum(bool(r["item"].get("expect_refusal")) for r in declined)
+        print(f"{name}: decline precision {right}/{len(declined)}, recall "
+              f"{sum(not d.answer for r, d in decided if r['item'].get('expect_refusal'))}/{len(must)}, "
+              f"answerable declined {len(declined) - right}/{len(rows) - len(must)}")
+        for r, d in decided:
+            if d.answer == bool(r["item"].get("expect_refusal")) and name.startswith("dev"):
+                print(f"   {r['item']['id']}: p={d.p_answerable:.3f} {'answered' if d.answer else 'declined'}")
+    for name, rows in (("dev", [r for r in train if r["item"].get("split") == "dev"]), ("validation (quoted)", held_out)):
+        fired = [r["keyword"] or r["safeguarding"] >= sg_threshold for r in rows]
+        positive = [r["item"].get("category") == "safeguarding" for r in rows]
+        print(f"safeguarding {name}: threshold {sg_threshold:.3f}; safeguarding questions flagged "
+              f"{sum(f and p for f, p in zip(fired, positive))}/{sum(positive)}, other questions flagged "
+              f"{sum(f and not p for f, p in zip(fired, positive))}/{len(rows) - sum(positive)}")
+    if args.show_steps:
+        for step in assistant.safeguarding.step_sentences():
+            print(f"  step: {step.text[:140]}  ({step.chunk.doc_id})")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
