@@ -1,4 +1,4 @@
-"""Tests for bot.guard: identifier detection/redaction and the question signals."""
+"""Tests for bot.identifiers (identifier detection/redaction) and bot.guard (the question signals)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,8 @@ import re
 
 import pytest
 
-from bot.guard import (
-    Finding,
-    Redaction,
-    clinical_advice_signal,
-    find_identifiers,
-    is_valid_nhs_number,
-    redact,
-    safeguarding_signal,
-)
+from bot.guard import clinical_advice_signal, safeguarding_signal
+from bot.identifiers import Finding, Redaction, find_identifiers, is_valid_nhs_number, redact
 
 VALID = ["9991860916", "9993909963", "9990308241"]
 HELP_LINES = ["0808 2000 247", "0114 349 1666"]
@@ -341,11 +334,25 @@ def test_titled_names(name):
         "Speak to Mr. Thanks for your help",
         "Please forward to the Dr.",
         "It was Mr",
-        "Amy Dummy asked whether Patient Access is allowed",  # an untitled pair alone is not flagged
     ],
 )
 def test_non_names(text):
     assert find_identifiers(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Amy Dummy asked whether Patient Access is allowed", "[name] asked whether Patient Access is allowed"),
+        ("can john smith see his notes", "can [name] see his notes"),
+        ("mrs smith wants to know if smith's son can have proxy", "[name] wants to know if [name] son can have proxy"),
+        ("pt is mr jones, can mr jones see results", "pt is [name], can [name] see results"),
+        ("Sarah Placeholder wants access; sarah says her GP agreed",
+         "[name] wants access; [name] says her GP agreed"),
+    ],
+)
+def test_untitled_and_lower_case_names_and_their_repeats(text, expected):
+    assert redact(text).text == expected
 
 
 def test_untitled_pair_next_to_identifier_is_a_name():
