@@ -30,6 +30,7 @@ __all__ = [
     "find_identifiers",
     "is_valid_nhs_number",
     "phone_numbers",
+    "public_identifiers",
     "redact",
 ]
 
@@ -43,7 +44,8 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     if not text:
         return []
     norm = normalise(text)
-    public = numbers.public_digit_set(public_numbers)
+    public_numbers = set(public_numbers or ())
+    public = numbers.public_digit_set(p for p in public_numbers if not p.startswith(_PUBLIC_PREFIXES))
 
     nhs = numbers.nhs_numbers(norm, public)
     found = nhs + numbers.phones(norm, public) + numbers.emails(norm) + numbers.postcodes(norm)
@@ -54,7 +56,36 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
         people += names.adjacent_names(norm, [f for f in merge(found) if f.kind != "name"])
     found += people
     found += names.repeats(norm, merge(people))
-    return merge(found)
+    found = merge(found)
+    if any(p.startswith(_PUBLIC_PREFIXES) for p in public_numbers):
+        found = [f for f in found if not _is_public(f, norm, public_numbers)]
+    return found
+
+
+_PUBLIC_PREFIXES = ("name:", "email:")
+
+
+def public_identifiers(text: str) -> set[str]:
+    """What the guidance itself quotes and is never a patient's: help-line numbers (national-form digits),
+    the names of the people it quotes ("name:nikki kanani") and its email addresses ("email:...").
+    The index keeps this set for the whole corpus; pass it to `redact` as `public_numbers`."""
+    out = phone_numbers(text)
+    norm = normalise(text)
+    for f in find_identifiers(text):
+        if f.kind == "name":
+            out.add("name:" + " ".join(names.name_words(f.text_in(norm))))
+        elif f.kind == "email":
+            out.add("email:" + f.text_in(norm).lower())
+    return out
+
+
+def _is_public(f: Finding, norm: str, public: set[str]) -> bool:
+    if f.kind == "email":
+        return "email:" + f.text_in(norm).lower() in public
+    if f.kind != "name":
+        return False
+    words = set(names.name_words(f.text_in(norm)))
+    return bool(words) and any(words <= set(p[5:].split()) for p in public if p.startswith("name:"))
 
 
 def redact(text: str, *, public_numbers: Iterable[str] = ()) -> Redaction:

@@ -17,6 +17,7 @@ import re
 from bot.identifiers.types import Finding
 
 GUIDANCE_ERA_STARTS = 2000  # full dates before this year are birth dates (no guidance date in knowledge/ is older)
+SENTINEL_YEAR = 1900  # "01-Jan-1900" is the clinical systems' "from the start" date, not a birthday
 
 _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -84,7 +85,7 @@ def dates_of_birth(norm: str, *, other_identifier: bool) -> list[Finding]:
 
     def add(m: re.Match, strong: bool, year: int | None) -> None:
         cued = _DOB_CUE_RE.search(norm, max(0, m.start() - 30), m.start()) is not None
-        old = year is not None and year < GUIDANCE_ERA_STARTS
+        old = year is not None and SENTINEL_YEAR < year < GUIDANCE_ERA_STARTS
         if cued or strong or old or other_identifier:
             found.append(Finding("date_of_birth", m.start(), m.end()))
 
@@ -114,6 +115,6 @@ def dates_of_birth(norm: str, *, other_identifier: bool) -> list[Finding]:
         # a written date is a birth date when cued, in words or old: an NHS number beside "since 31
         # October 2023" does not make that a birthday
         cued = _DOB_CUE_RE.search(norm, max(0, m.start() - 30), m.start()) is not None
-        if cued or in_words or (numeric_year is not None and numeric_year < GUIDANCE_ERA_STARTS):
+        if cued or in_words or (numeric_year is not None and SENTINEL_YEAR < numeric_year < GUIDANCE_ERA_STARTS):
             found.append(Finding("date_of_birth", m.start(), m.end()))
     return found

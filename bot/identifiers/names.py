@@ -51,7 +51,7 @@ def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     given = {n.lower() for n in (*Provider.first_names_male, *Provider.first_names_female)}
     surnames = {n.lower() for n in Provider.last_names}
     stop = frozenset(_NOT_NAMES | {w.lower() for w in STOPWORDS_EN_PLUS})
-    return frozenset(given - stop), frozenset(surnames - stop), stop
+    return frozenset(given - stop), frozenset(surnames), stop
 
 
 def _is_cap(word: str) -> bool:
@@ -88,7 +88,8 @@ def titled_names(norm: str) -> list[Finding]:
         for w in words[i + 1 : i + 4]:
             token = w.group()
             initial = len(token) == 1 and token.isupper()
-            if not _gap_ok(norm, prev_end, w.start()) or (_bare(token) in stop and not initial):
+            listed_cap = _is_cap(token) and _bare(token) in surnames  # "Dr May", not "dr may be"
+            if not _gap_ok(norm, prev_end, w.start()) or (_bare(token) in stop and not initial and not listed_cap):
                 break
             listed = _bare(token) in given or _bare(token) in surnames
             if title.islower() and title.lower() in _VERB_TITLES and not listed:
@@ -132,7 +133,11 @@ def given_name_pairs(norm: str) -> list[Finding]:
     i = 0
     while i < len(words) - 1:
         first = words[i].group()
-        if not is_given_name(first, given):
+        nxt = words[i + 1].group()
+        # an unlisted given name before a listed surname, both capitalised ("Latoya Patel")
+        unlisted = (first[0].isupper() and first[1:].islower() and len(first) > 2 and _bare(first) not in stop
+                    and nxt[0].isupper() and _bare(nxt) in surnames and _bare(nxt) not in stop)
+        if not (is_given_name(first, given) or unlisted):
             i += 1
             continue
         j = i + 1
@@ -187,15 +192,17 @@ def adjacent_names(norm: str, anchors: list[Finding]) -> list[Finding]:
     return out
 
 
+def name_words(span: str) -> list[str]:
+    """The words of a name found, lower case, without titles or function words ("Dr Smith's" -> ["smith"])."""
+    _given, _surnames, stop = name_lists()
+    words = (_bare(w.group()) for w in _WORD_RE.finditer(span))
+    return [w for w in words if len(w) >= 2 and w not in stop and not _TITLE_RE.fullmatch(w)]
+
+
 def repeats(norm: str, names: list[Finding]) -> list[Finding]:
     """Every other occurrence, in any case, of a word of a name already found."""
     _given, _surnames, stop = name_lists()
-    tokens = set()
-    for f in names:
-        for w in _WORD_RE.finditer(norm, f.start, f.end):
-            bare = _bare(w.group())
-            if len(bare) >= 2 and bare not in stop and not _TITLE_RE.fullmatch(bare):
-                tokens.add(bare)
+    tokens = {w for f in names for w in name_words(f.text_in(norm))}
     if not tokens:
         return []
     return [Finding("name", w.start(), w.end()) for w in _WORD_RE.finditer(norm) if _bare(w.group()) in tokens]

@@ -40,8 +40,8 @@ def nhs_numbers(norm: str, public: set[str]) -> list[Finding]:
     found = []
     for m in _TEN_DIGITS_RE.finditer(norm):
         d = digits(m.group(1))
-        if d in public or "/" in m.group(1):
-            continue
+        if d in public or ("/" in m.group(1) and [len(g) for g in re.findall(r"\d+", m.group(1))] != [3, 3, 4]):
+            continue  # slashes: only in the 3-3-4 grouping (never a date's)
         if is_valid_nhs_number(d) or _NHS_CUE_RE.search(norm, max(0, m.start() - 30), m.start()):
             found.append(Finding("nhs_number", m.start(1), m.end(1)))
     return found
@@ -73,11 +73,8 @@ def national_phone_digits(s: str) -> str:
 def _is_uk_phone(national: str) -> bool:
     if not national.startswith("0"):
         return False
-    if len(national) == 11:
-        return national[1] in "12378"
-    if len(national) == 10:
-        return national.startswith("01") or national.startswith("0800")
-    return False
+    # 10 or 11 digits after a 0 and a non-zero digit: people also type numbers a digit short
+    return len(national) in (10, 11) and national[1] != "0"
 
 
 def phone_numbers(text: str) -> set[str]:

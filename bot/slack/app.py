@@ -29,7 +29,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import RetryHandler
 
-from bot import guard
+from bot import identifiers
 from bot.settings import ConfigError, Settings
 from bot.slack.listeners import actions, assistant, commands, events, home, review
 from bot.slack.listeners.events import ANSWERABLE_SUBTYPES, mentions_bot
@@ -51,7 +51,7 @@ def scrub(text: str, secrets: tuple[str, ...] = ()) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "[secret]")
-    return guard.redact(text).text
+    return identifiers.redact(text).text
 
 
 class ScrubFilter(logging.Filter):

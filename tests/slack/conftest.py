@@ -75,10 +75,10 @@ class FakeAssistant:
         self.questions: list[tuple[str, tuple[str, ...]]] = []
 
     def answer(self, question: str, *, history=()):
-        from bot import guard, prompts
+        from bot import identifiers, prompts
         from bot.types import Answer, AnswerKind, Citation
 
-        redaction = guard.redact(question)
+        redaction = identifiers.redact(question)
         self.questions.append((redaction.text, tuple(history)))
         if "explode" in question:
             raise RuntimeError("boom: " + question)

@@ -16,7 +16,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from bot import guard
+from bot import identifiers
 from bot.slack import blocks
 from bot.slack.calls import api_call, post_ephemeral
 from bot.slack.listeners import review
@@ -336,7 +336,7 @@ def thread_history(services, client, context, channel: str, thread_ts: str, curr
         memory.mark_not_ours(channel, thread_ts)
         return None
     questions = [
-        guard.redact(m.get("text") or "").text
+        identifiers.redact(m.get("text") or "").text
         for m in messages
         if not m.get("bot_id") and m.get("subtype") is None and _ts(m.get("ts")) < _ts(current_ts)
     ][-memory.per_thread:]
