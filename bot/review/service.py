@@ -329,6 +329,11 @@ class ReviewService:
                 log.warning("purging old dedupe keys failed: %s", exc)
         return claimed
 
+    def holds_key(self, key: str) -> bool:
+        """True while `key` is claimed (until the dedupe TTL purges it)."""
+        with self.session() as s:
+            return s.get(DedupeKey, key[:255]) is not None
+
     def purge_dedupe_keys(self, older_than: dt.timedelta = DEDUPE_TTL) -> int:
         with self.session() as s:
             return s.execute(delete(DedupeKey).where(DedupeKey.created_at < utcnow() - older_than)).rowcount
