@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 _DICT_FIELDS = ("event", "user", "channel", "team", "container", "message", "view", "enterprise", "authorizations")
-_EVENT_STR_FIELDS = ("type", "subtype", "text", "ts", "thread_ts", "channel", "user", "channel_type", "bot_id")
+# `text` is not among them: `message_text` reads any value (a number, an object) as no text
+_EVENT_STR_FIELDS = ("type", "subtype", "ts", "thread_ts", "channel", "user", "channel_type", "bot_id")
 _ACTION_STR_FIELDS = ("action_id", "block_id", "value", "type", "action_ts")
 _VIEW_STR_FIELDS = ("callback_id", "private_metadata", "id", "type")
 

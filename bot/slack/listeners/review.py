@@ -38,6 +38,7 @@ THANKS_UP = "Thanks for the feedback 👍"
 THANKS_DOWN = "Thanks for telling us. The support team will look at this answer."
 THANKS_DOWN_NO_REVIEW = "Thanks for telling us. Your feedback has been recorded."
 NO_QUESTION = "There is no question on record to correct; reply in the thread instead."
+UNREADABLE_BUTTON = "Sorry, I couldn't read that button (it may be from an older message). Please ask again."
 ALREADY_ESCALATED = "You've already asked the support team about this; they'll reply in the thread."
 
 
@@ -206,6 +207,8 @@ def handle_feedback(client, services, body: dict, action: dict | None = None) ->
     answer_id, vote = value.get("a"), value.get("v")
     if review is None or not answer_id or vote not in ("up", "down") or not user:
         log.warning("feedback click without a usable value")
+        if not value:
+            post_ephemeral(services, client, channel, user, UNREADABLE_BUTTON, thread_ts)
         return
     try:
         review.record_feedback(answer_id, user, vote)
@@ -257,7 +260,7 @@ def handle_escalate(client, services, body: dict, action: dict | None = None) ->
     channel, _ts, thread_ts = _where(body)
     value = rb.parse_value(_action(body, action).get("value"))
     if not value:
-        log.warning("escalate click without a usable value")
+        post_ephemeral(services, client, channel, user, UNREADABLE_BUTTON, thread_ts)
         return
     answer_id = value.get("a")
     channel = value.get("c") or channel
