@@ -1,0 +1,108 @@
+"""Tests for bot.guard: the question signals (identifier detection is tested in tests/test_identifiers.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.guard import clinical_advice_signal, safeguarding_signal
+
+
+# ---------------------------------------------------------------- safeguarding signal
+
+SAFEGUARDING_YES = [
+    "Patient disclosed domestic abuse, should we switch off her access?",
+    "Her husband is very controlling and checks her phone",
+    "I think her partner knows her login",
+    "She is being forced to share her record with her partner",
+    "Patient at risk of harm if her ex sees the notes",
+    "Coercive control concerns - what should we redact?",
+    "Our safeguarding lead is off, who decides?",
+    "We suspect modern slavery, the man who brings him holds his phone",
+    "girl at risk of FGM",
+    "an abusive partner may see the record",
+    "stalking victim has moved address, can we hide it from her ex?",
+    "vulnerable adult whose carer wants proxy access",
+    "child protection conference notes - can the parent see them?",
+    "she was pressured to show her records to him",
+    "concerns about criminal exploitation of a 15 year old",
+    "DOMESTIC VIOLENCE in the notes, hide it?",
+]
+SAFEGUARDING_NO = [
+    "How do I give a patient access to their full record?",
+    "Can a parent get proxy access for a 12 year old?",
+    "What is the risk of showing results before the GP has seen them?",
+    "The app forced me to log in again",
+    "Our data protection officer wants a list of who has access",
+    "The patient is controlling her diabetes well, can she see her HbA1c?",
+    "Can patients see their vaccination history?",
+    "How do I redact a third-party reference?",
+    "Does SNOMED 1364731000000104 switch on access?",
+    "Exploring the settings in EMIS Web",
+    "abuse of the repeat prescription system by ordering too often",  # 'abuse' alone is not enough
+]
+
+
+@pytest.mark.parametrize("text", SAFEGUARDING_YES)
+def test_safeguarding_positive(text):
+    assert safeguarding_signal(text)
+
+
+@pytest.mark.parametrize("text", SAFEGUARDING_NO)
+def test_safeguarding_negative(text):
+    assert not safeguarding_signal(text)
+
+
+# ---------------------------------------------------------------- clinical advice signal
+
+CLINICAL_YES = [
+    "What dose of amoxicillin should I give a 4 year old with tonsillitis?",
+    "Is 500mg of paracetamol four times a day ok for her?",
+    "Which antibiotic is best for a UTI in pregnancy?",
+    "Can I prescribe sertraline for her anxiety?",
+    "What's the first-line treatment for hypertension in a 60 year old?",
+    "Her symptoms are fatigue and weight loss - how would you diagnose this?",
+    "Should I refer him to cardiology with these palpitations?",
+    "Is it safe to take ibuprofen with warfarin?",
+    "Are there any contraindications to the combined pill for her?",
+    "Which medication for migraine should we start?",
+    "What dosage of levothyroxine for a TSH of 8",
+    "what should we prescribe for his chest infection",
+    "Should she stop her statin before surgery",
+]
+CLINICAL_NO = [
+    "Patient says a diagnosis in her notes is wrong, what do we do?",
+    "Can the patient see my comment on a result?",
+    "Should a test result be hidden until the GP has reviewed it?",
+    "Can patients see their repeat prescriptions in the NHS App?",
+    "Can a proxy order repeat prescriptions for her elderly mum?",
+    "Will she be able to see notes about her treatment for depression online?",
+    "A patient wants the diagnosis of depression removed from his record",
+    "Can the patient see the dose of his medication in the app?",
+    "How do I switch on online access to the full record?",
+    "Should I refer the request to the practice manager?",
+    "Can she see letters from the hospital about her diagnosis?",
+    "Does a new diagnosis show up in the app straight away?",
+]
+
+
+@pytest.mark.parametrize("text", CLINICAL_YES)
+def test_clinical_positive(text):
+    assert clinical_advice_signal(text)
+
+
+@pytest.mark.parametrize("text", CLINICAL_NO)
+def test_clinical_negative(text):
+    assert not clinical_advice_signal(text)
+
+
+def test_signals_on_empty_and_large_input():
+    assert not safeguarding_signal("") and not clinical_advice_signal("")
+    big = "word " * 8000
+    assert not safeguarding_signal(big) and not clinical_advice_signal(big)
+    assert safeguarding_signal(big + "domestic abuse") and clinical_advice_signal(big + "what dose?")
+
+
+def test_controlling_person_vs_controlling_a_condition():
+    assert safeguarding_signal("her partner is controlling and reads her messages")
+    assert safeguarding_signal("he is controlling her and wants her NHS App login")
+    assert not safeguarding_signal("she is controlling her asthma well now")
