@@ -333,6 +333,9 @@ def test_titled_names(name):
         "Speak to Mr. Thanks for your help",
         "Please forward to the Dr.",
         "It was Mr",
+        "can the pt book a dr appointment online",
+        "the prof said records access is fine",
+        "we miss the deadline if the master index is late",
     ],
 )
 def test_non_names(text):
@@ -346,6 +349,8 @@ def test_non_names(text):
         ("can john smith see his notes", "can [name] see his notes"),
         ("mrs smith wants to know if smith's son can have proxy", "[name] wants to know if [name] son can have proxy"),
         ("pt is mr jones, can mr jones see results", "pt is [name], can [name] see results"),
+        ("mrs dummy asked for her letters", "[name] asked for her letters"),
+        ("dr patel said miss jones can see it", "[name] said [name] can see it"),
         ("Sarah Placeholder wants access; sarah says her GP agreed",
          "[name] wants access; [name] says her GP agreed"),
     ],
@@ -476,6 +481,11 @@ def test_large_input_finishes(big):
     r = redact(big)
     assert isinstance(r, Redaction)
     assert "9991860916" not in r.text
+
+
+def test_many_titles_and_initials_finish():
+    big = "Mr A Smith and Dr J. Jones " * 2000
+    assert len(find_identifiers(big)) == 4000
 
 
 def test_large_message_redacts_everything():

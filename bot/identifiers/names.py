@@ -17,6 +17,7 @@ from bot.identifiers.types import Finding
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]")
 _TITLE_RE = re.compile(r"(?<![A-Za-z])(mrs|mr|ms|mx|dr|miss|master|mstr|prof)\b(\.?)", re.IGNORECASE)
 _VERB_TITLES = {"miss", "master"}  # also ordinary words: in lower case only before a listed name
+_PERSON_TITLES = {"mr", "mrs", "ms", "mx"}  # only ever before a name: any word after them is one
 
 # Words that are not names though they may follow a title or a given name (checked on data: see
 # eval/identifier_detector.py, which reports every false alarm on the corpus and the question bank).
@@ -85,7 +86,8 @@ def titled_names(norm: str) -> list[Finding]:
         title, prev_end = t.group(1), t.end()
         end = None
         taken = 0
-        for w in words[i + 1 : i + 4]:
+        for k in range(i + 1, min(i + 4, len(words))):
+            w = words[k]
             token = w.group()
             initial = len(token) == 1 and token.isupper()
             listed_cap = _is_cap(token) and _bare(token) in surnames  # "Dr May", not "dr may be"
@@ -94,13 +96,15 @@ def titled_names(norm: str) -> list[Finding]:
             listed = _bare(token) in given or _bare(token) in surnames
             if title.islower() and title.lower() in _VERB_TITLES and not listed:
                 break
+            if token.islower() and not listed and title.lower() not in _PERSON_TITLES:
+                break  # "a dr appointment", "the prof said": a lower-case unlisted word after dr/prof
             if taken and not (_is_cap(token) or listed):
                 break
             if len(token) == 1:
                 if not initial:
                     break
                 # an initial ("Mrs A Smith", "dr j. patel") only when a name word follows
-                nxt = words[words.index(w) + 1] if words.index(w) + 1 < len(words) else None
+                nxt = words[k + 1] if k + 1 < len(words) else None
                 if nxt is None or _bare(nxt.group()) in stop or not _gap_ok(norm, w.end(), nxt.start()) \
                         or not (_is_cap(nxt.group()) or _bare(nxt.group()) in given or _bare(nxt.group()) in surnames):
                     break
