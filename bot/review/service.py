@@ -819,10 +819,13 @@ class ReviewService:
                     reviews[item.answer_id].append(f"{item.reason}:{item.status}")
         for rec in answers:
             row = answer_to_dict(rec)
+            # redacted again on the way out: rows written before the detector learnt a form stay clean too
             row.update(
+                question=self._redact(row["question"]),
+                answer=self._redact(row["answer"]),
                 up=votes[rec.id]["up"] if rec.id in votes else 0,
                 down=votes[rec.id]["down"] if rec.id in votes else 0,
-                comments=comments.get(rec.id, []),
+                comments=[self._redact(c) for c in comments.get(rec.id, [])],
                 reviews=reviews.get(rec.id, []),
             )
             yield row

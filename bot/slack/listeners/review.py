@@ -91,11 +91,12 @@ def render_card(client, services, item_id: str) -> tuple[str, list] | None:
             return None
         feedback = review.get_feedback(answer.id)
         votes = {"up": sum(f.vote == "up" for f in feedback), "down": sum(f.vote == "down" for f in feedback)}
-        comments = [(f.user_id, f.comment) for f in feedback if f.comment]
+        # redacted again on the way out (records older than the detector's latest forms stay clean)
+        comments = [(f.user_id, services.redact(f.comment).text) for f in feedback if f.comment]
         return rb.review_card(
             item=item_dict,
-            question=answer.question,
-            answer_text=answer.answer_text,
+            question=services.redact(answer.question).text,
+            answer_text=services.redact(answer.answer_text).text,
             citations=answer.citations or [],
             kind=answer.kind,
             confidence=answer.confidence,
@@ -112,8 +113,8 @@ def render_card(client, services, item_id: str) -> tuple[str, list] | None:
             return None
         return rb.review_card(
             item=item_dict,
-            question=verified.question,
-            answer_text=verified.answer,
+            question=services.redact(verified.question).text,
+            answer_text=services.redact(verified.answer).text,
             citations=verified.citations,
             stale_doc_ids=review.stale_doc_ids(verified.verified_id),
             verified_author=verified.author,
