@@ -34,6 +34,7 @@ from bot.settings import ConfigError, Settings
 from bot.slack import signed_values, workspaces
 from bot.slack.listeners import actions, assistant, commands, edits, events, home, review
 from bot.slack.listeners.events import ANSWERABLE_SUBTYPES, mentions_bot
+from bot.slack.payloads import shape_error
 
 log = logging.getLogger(__name__)
 
@@ -399,6 +400,15 @@ def build_app(services: BotServices, *, client: WebClient | None = None, socket_
         process_before_response=False,
         listener_executor=ThreadPoolExecutor(max_workers=listener_workers, thread_name_prefix="gpbot-listener"),
     )
+
+    @app.middleware
+    def refuse_bad_shapes(body: dict, next):  # noqa: A002 - Bolt injects by name
+        """HTTP checks shapes before Bolt (bot.slack.server); this covers Socket Mode the same way."""
+        problem = shape_error(body)
+        if problem:
+            log.warning("a request was refused: %s", problem)
+            return BoltResponse(status=400, body="")
+        return next()
 
     @app.middleware
     def skip_revoked_workspaces(body: dict, next):  # noqa: A002 - Bolt injects by name
