@@ -61,6 +61,14 @@ CONTROLS = [
     "Dr said it was fine to share the letter",
     "the practice manager asked whether ms teams calls are recorded",
     "she is 23 and lives at home, can her mum have access",
+    "North West London ICB says we must switch it on",
+    "EMIS Web, SystmOne and Patient Access all show it differently",
+    "Data Protection Act 2018 and the Access to Health Records Act 1990",
+    "does the Mental Capacity Act 2005 apply to proxy for an adult",
+    "the Caldicott Guardian and Gillick competence",
+    "can the pt book a dr appointment online",
+    "practice in SW1A postcode area, our phone system is down",
+    "our practice (ODS code F84003) went live on 1 Nov 2023",
 ]
 
 

@@ -137,11 +137,8 @@ def given_name_pairs(norm: str) -> list[Finding]:
     i = 0
     while i < len(words) - 1:
         first = words[i].group()
-        nxt = words[i + 1].group()
-        # an unlisted given name before a listed surname, both capitalised ("Latoya Patel")
-        unlisted = (first[0].isupper() and first[1:].islower() and len(first) > 2 and _bare(first) not in stop
-                    and nxt[0].isupper() and _bare(nxt) in surnames and _bare(nxt) not in stop)
-        if not (is_given_name(first, given) or unlisted):
+        # (an unlisted word before a listed surname is not enough: "North West", "Great Hall")
+        if not is_given_name(first, given):
             i += 1
             continue
         j = i + 1
