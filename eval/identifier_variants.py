@@ -31,7 +31,8 @@ FRAMES = [
     "Does {x} need the 104 code adding?",
     "{x}\nasking why the blood results are not showing",
 ]
-NHS_SEPARATORS = [" ", "", "-", "  ", "\t", "\n", ".", " - ", "\u202f", "\u00a0", "\u2009", " / ", "\u2013", " \n "]
+NHS_SEPARATORS = [" ", "", "-", "  ", "\t", "\n", ".", " - ", "\u202f", "\u00a0", "\u2009", " / ", "\u2013", " \n ",
+                  "\u200b", "\u3000", " . "]
 NHS_CUES = ["", "NHS ", "nhs no ", "NHS number: ", "NHS#", ""]
 DOB_CUES = ["DOB ", "dob: ", "d.o.b. ", "born ", "date of birth ", "b. ", "DOB:", "born on "]
 TITLES = ["Mr", "Mrs", "Ms", "Miss", "Dr", "Mx", "mr", "mrs", "MRS", "dr", "Mr.", "Mrs."]
@@ -107,6 +108,8 @@ def _small(n: int) -> str:
 
 def nhs_forms(n: str, rng: random.Random) -> str:
     sep = rng.choice(NHS_SEPARATORS)
+    if rng.random() < 0.1:  # full-width digits, as some phones and pasted documents give them
+        n = "".join(chr(0xFF10 + int(c)) for c in n)
     return rng.choice(NHS_CUES) + sep.join((n[:3], n[3:6], n[6:]))
 
 
@@ -120,12 +123,14 @@ def dob_forms(d: dt.date, rng: random.Random) -> tuple[str, str]:
         f"{d.day:02d}-{d.month:02d}-{d.year}",
     ]
     i = rng.randrange(len(forms))
-    cue = rng.choice(DOB_CUES) if i != 6 or rng.random() < 0.5 else ""
+    cue = rng.choice(DOB_CUES) if rng.random() < 0.75 else ""  # a quarter typed with no cue at all
     return cue, forms[i]
 
 
 def name_forms(fake: Faker, rng: random.Random) -> str:
     first, last = fake.first_name(), fake.last_name()
+    if rng.random() < 0.1:
+        first = f"{first}-{fake.first_name()}"  # "Mary-Jane"
     kind = rng.randrange(4)
     name = f"{rng.choice(TITLES)} {last}" if kind == 0 else f"{rng.choice(TITLES)} {first} {last}" if kind == 1 \
         else f"{first} {last}"

@@ -506,3 +506,33 @@ def test_pasted_contact_block_is_fully_redacted():
 
 def test_lone_pronoun_after_title_is_not_an_initial():
     assert find_identifiers("Ask Dr I think") == []
+
+
+def test_written_date_beside_a_person_is_a_birth_date_unless_a_preposition_makes_it_guidance():
+    assert redact("13 March 2009, mrs Bailey wants access").text == "[date of birth], [name] wants access"
+    assert _kinds("Mrs Bailey asked about access since 31 October 2023") == ["name"]
+
+
+def test_listed_surname_that_is_also_a_word_after_a_given_name():
+    assert redact("Does Ruth May need the 104 code").text == "Does [name] need the 104 code"
+    assert redact("HARRY MAY rang").text == "[name] rang"
+    assert find_identifiers("ruth may need the code") == []  # lower case: "may" stays a verb
+
+
+def test_names_and_addresses_the_guidance_quotes_are_public():
+    from bot.identifiers import public_identifiers
+
+    public = public_identifiers("Dr Nikki Kanani wrote on 21 July 2022; write to nwl_cd@lists.lmc.org.uk")
+    assert "name:nikki kanani" in public and "email:nwl_cd@lists.lmc.org.uk" in public
+    text = "Dr Kanani's letter of 21 July 2022 (nwl_cd@lists.lmc.org.uk): does it apply to Mrs Jane Doe?"
+    assert redact(text, public_numbers=public).text == (
+        "Dr Kanani's letter of 21 July 2022 (nwl_cd@lists.lmc.org.uk): does it apply to [name]?")
+
+
+def test_full_width_digits_zero_width_and_narrow_spaces_are_normalised_first():
+    wide = "".join(chr(0xFF10 + int(c)) for c in "9991860916")
+    for text in (f"pt {wide} access", "pt 999\u200b186\u200b0916 access", "pt 999\u202f186\u202f0916 access",
+                 "pt 999 - 186 - 0916 access", "pt 999.186.0916 access", "pt 999\t186\n0916 access"):
+        assert redact(text).text == "pt [NHS number] access", text
+    assert redact("DOB 03031982 wants access").text == "DOB [date of birth] wants access"
+    assert redact("born the fifth of May nineteen ninety").text == "born [date of birth]"

@@ -47,18 +47,20 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     public_numbers = set(public_numbers or ())
     public = numbers.public_digit_set(p for p in public_numbers if not p.startswith(_PUBLIC_PREFIXES))
 
+    quoted = {p for p in public_numbers if p.startswith(_PUBLIC_PREFIXES)}
+
+    def not_quoted(findings: list[Finding]) -> list[Finding]:  # the guidance's own names and addresses
+        return [f for f in findings if not quoted or not _is_public(f, norm, quoted)]
+
     nhs = numbers.nhs_numbers(norm, public)
-    found = nhs + numbers.phones(norm, public) + numbers.emails(norm) + numbers.postcodes(norm)
-    people = names.titled_names(norm) + names.given_name_pairs(norm)
-    found += people
-    found += dates.dates_of_birth(norm, other_identifier=bool(nhs or people))
-    if found:  # untitled capitalised pairs next to any identifier found so far
-        people += names.adjacent_names(norm, [f for f in merge(found) if f.kind != "name"])
-    found += people
-    found += names.repeats(norm, merge(people))
-    found = merge(found)
-    if any(p.startswith(_PUBLIC_PREFIXES) for p in public_numbers):
-        found = [f for f in found if not _is_public(f, norm, public_numbers)]
+    contacts = not_quoted(numbers.phones(norm, public) + numbers.emails(norm) + numbers.postcodes(norm))
+    people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm))
+    births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people))
+    others = merge(nhs + contacts + births)
+    if others:  # untitled capitalised pairs next to any other identifier
+        people += not_quoted(names.adjacent_names(norm, others))
+    people += names.repeats(norm, merge(people))
+    found = merge(others + people)
     return found
 
 

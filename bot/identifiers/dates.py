@@ -62,6 +62,11 @@ _DOB_CUE_RE = re.compile(
 )
 
 
+_GUIDANCE_PREP_RE = re.compile(
+    r"\b(?:since|from|on|by|until|till|before|after|in|dated|updated|published|effective|deadline|of)\b"
+    r"[ ,:]*(?:the +)?$", re.IGNORECASE)
+
+
 def _plausible(day: int, month: int, year: int | None = None) -> bool:
     if year is not None:
         try:
@@ -112,9 +117,10 @@ def dates_of_birth(norm: str, *, other_identifier: bool) -> list[Finding]:
         numeric_year = _full_year(year) if year.lstrip("'").isdigit() else None
         if day[:1].isdigit() and not 1 <= int(re.match(r"\d+", day).group()) <= 31:
             continue
-        # a written date is a birth date when cued, in words or old: an NHS number beside "since 31
-        # October 2023" does not make that a birthday
+        # a written date is a birth date when cued, in words, old, or beside another identifier of a person
+        # unless a preposition makes it a guidance date ("9991860916 since 31 October 2023")
         cued = _DOB_CUE_RE.search(norm, max(0, m.start() - 30), m.start()) is not None
-        if cued or in_words or (numeric_year is not None and SENTINEL_YEAR < numeric_year < GUIDANCE_ERA_STARTS):
+        beside_person = other_identifier and not _GUIDANCE_PREP_RE.search(norm, max(0, m.start() - 20), m.start())
+        if cued or in_words or beside_person or (numeric_year is not None and SENTINEL_YEAR < numeric_year < GUIDANCE_ERA_STARTS):
             found.append(Finding("date_of_birth", m.start(), m.end()))
     return found

@@ -93,7 +93,7 @@ def titled_names(norm: str) -> list[Finding]:
             listed_cap = _is_cap(token) and _bare(token) in surnames  # "Dr May", not "dr may be"
             if not _gap_ok(norm, prev_end, w.start()) or (_bare(token) in stop and not initial and not listed_cap):
                 break
-            listed = _bare(token) in given or _bare(token) in surnames
+            listed = is_given_name(token, given) or _bare(token) in surnames
             if title.islower() and title.lower() in _VERB_TITLES and not listed:
                 break
             if token.islower() and not listed and title.lower() not in _PERSON_TITLES:
@@ -122,7 +122,9 @@ def is_given_name(word: str, given: frozenset) -> bool:
 
 def _surname_like(word: str, first: str, given: frozenset, surnames: frozenset, stop: frozenset) -> bool:
     bare = _bare(word)
-    if bare in stop or len(bare) < 2:
+    if bare in stop:  # "Ruth May", "HARRY MAY": a listed surname in capitals after a capitalised given name
+        return bare in surnames and word[0].isupper() and first[0].isupper()
+    if len(bare) < 2:
         return False
     if bare in surnames:
         return True
