@@ -13,6 +13,7 @@ import logging
 import re
 import sqlite3
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -31,11 +32,11 @@ REVIEWER = "U0REVIEWER"
 
 
 def _words(text: str) -> str:
-    return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower())) + " "
+    return " " + " ".join(re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKC", text).lower())) + " "
 
 
 def _alnum(text: str) -> str:
-    return "".join(re.findall(r"[a-z0-9]", text.lower()))
+    return "".join(re.findall(r"[a-z0-9]", unicodedata.normalize("NFKC", text).lower()))  # full-width digits too
 
 
 class LeakScan:
