@@ -323,7 +323,8 @@ class BotServices:
         if index is not None:
             self.metrics.attach_index(index)
         if self.workspaces is None:
-            self.workspaces = workspaces.Workspaces(self.review)
+            token = self.settings.slack_bot_token
+            self.workspaces = workspaces.Workspaces(self.review, token=token.get_secret_value() if token else None)
 
     def redact(self, text) -> identifiers.Redaction:
         """THE redaction point of the Slack layer: every text that comes in from Slack, before anything

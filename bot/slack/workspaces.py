@@ -8,6 +8,7 @@ posted, answered or recorded for that workspace.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -22,14 +23,19 @@ LIFECYCLE_EVENTS = {"app_uninstalled", "tokens_revoked", "app_rate_limited"}
 class Workspaces:
     """Workspaces that uninstalled the app or revoked its tokens: nothing more is posted or recorded for them.
 
-    Kept in this process and in the review store's dedupe table (key "revoked:<team>"), which every replica
-    reads (cached a minute) and which forgets the key after its TTL; a revoked token fails anyway."""
+    Kept in this process and in the review store's dedupe table (key "revoked:<team>:<token fingerprint>"),
+    which every replica reads (cached a minute) and which forgets the key after its TTL. Reinstalling gives a
+    new bot token: with it in SLACK_BOT_TOKEN (and a restart) the workspace is served again at once."""
 
-    def __init__(self, review=None, cache_seconds: float = 60.0):
+    def __init__(self, review=None, cache_seconds: float = 60.0, token: str | None = None):
         self.review, self.cache_seconds = review, cache_seconds
+        self.fingerprint = hashlib.sha256((token or "").encode()).hexdigest()[:12]
         self._revoked: set[str] = set()
         self._checked: dict[str, tuple[float, bool]] = {}
         self._lock = threading.Lock()
+
+    def _key(self, team: str) -> str:
+        return f"revoked:{team}:{self.fingerprint}"
 
     def revoke(self, team: str | None) -> None:
         if not team:
@@ -38,7 +44,7 @@ class Workspaces:
             self._revoked.add(team)
         if self.review is not None:
             try:
-                self.review.claim(f"revoked:{team}")
+                self.review.claim(self._key(team))
             except Exception as exc:
                 log.warning("could not record the revoked workspace: %s", type(exc).__name__)
 
@@ -54,7 +60,7 @@ class Workspaces:
         revoked = False
         if self.review is not None and hasattr(self.review, "holds_key"):
             try:
-                revoked = bool(self.review.holds_key(f"revoked:{team}"))
+                revoked = bool(self.review.holds_key(self._key(team)))
             except Exception as exc:
                 log.warning("could not read revoked workspaces: %s", type(exc).__name__)
         with self._lock:

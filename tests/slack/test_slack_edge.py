@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from slack_emulator import SIGNING_SECRET, TEAM_ID, event_callback, form_body, post, sign, user_ts
+from slack_emulator import BOT_TOKEN, TEAM_ID, event_callback, post, sign, user_ts
 
 from bot.slack import review_blocks as rb
 from bot.slack.blocks import share_value
@@ -187,10 +187,16 @@ def test_uninstall_and_revoked_tokens_stop_posting_for_that_workspace(slack_api,
     assert bot.send(limited)[0] == 200
     revoked = event_callback({"type": "tokens_revoked", "tokens": {"oauth": ["U0USER"], "bot": ["U0BOT"]}})
     assert bot.send(revoked)[0] == 200
+    key = bot.services.workspaces._key(TEAM_ID)
     deadline = time.monotonic() + 10
-    while not bot.services.review.holds_key(f"revoked:{TEAM_ID}") and time.monotonic() < deadline:
+    while not bot.services.review.holds_key(key) and time.monotonic() < deadline:
         time.sleep(0.05)  # the listener runs after the ack
-    assert bot.services.review.holds_key(f"revoked:{TEAM_ID}")  # every replica reads it
+    assert bot.services.review.holds_key(key)  # every replica reads it
+    # another replica with the same (revoked) token reads it from the store; a reinstall's new token does not
+    from bot.slack.workspaces import Workspaces
+
+    assert Workspaces(bot.services.review, token=BOT_TOKEN).is_revoked(TEAM_ID)
+    assert not Workspaces(bot.services.review, token="xoxb-reinstalled").is_revoked(TEAM_ID)
     assert bot.mention("How do I switch on prospective access?")[0] == 200
     other = event_callback({"type": "app_mention", "user": "U0USER", "text": "<@U0BOT> how do I switch on access?",
                             "ts": user_ts(), "channel": "C0GENERAL"}, team_id="T0OTHER")
