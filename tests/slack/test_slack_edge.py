@@ -248,3 +248,53 @@ def test_correction_with_identifiers_is_redacted_before_posting_and_the_reviewer
     flat = json.dumps(posted.params).lower()
     assert "placeholder" not in flat and "jane" not in flat and NHS_NUMBER[6:] not in flat and "[name]" in flat
     assert "removed" in told.params["text"] and "NHS number" in told.params["text"]
+
+
+def _mutations(payload, rng, path=()):
+    """Every (path, replacement) that swaps one part of `payload` for a value of another type."""
+    out = []
+    if isinstance(payload, dict):
+        for key, value in payload.items():
+            out += _mutations(value, rng, (*path, key))
+    elif isinstance(payload, list):
+        for i, value in enumerate(payload):
+            out += _mutations(value, rng, (*path, i))
+    for replacement in ("x", 7, None, ["x"], {"k": "v"}, True):
+        if type(replacement) is not type(payload):
+            out.append((path, replacement))
+    return out
+
+
+def _replace(payload, path, value):
+    if not path:
+        return value
+    copy = json.loads(json.dumps(payload))
+    node = copy
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return copy
+
+
+def test_any_part_of_a_signed_payload_of_another_type_never_gets_a_5xx(slack_api, make_slack_bot, fake_assistant):
+    import random
+
+    bot = make_slack_bot(fake_assistant, review_channel="C0REVIEW", reviewer_user_ids="U0USER")
+    mention = event_callback({"type": "app_mention", "user": "U0USER", "text": "<@U0BOT> hi", "ts": "1700000001.1",
+                              "channel": "C0GENERAL", "thread_ts": "1700000001.0"})
+    button = _button("feedback", rb.feedback_value("A1", "down"))
+    modal = _view_submission("review_correction", rb.item_value("I1"), {"answer": {"answer": {"value": "text"}}})
+    rng = random.Random(12)
+    statuses = []
+    for base, form in ((mention, False), (button, True), (modal, True)):
+        cases = _mutations(base, rng)
+        for path, value in rng.sample(cases, min(25, len(cases))):
+            payload = _replace(base, path, value)
+            if not form and isinstance(payload, dict):
+                payload["event_id"] = f"EvM{rng.randrange(10**9)}"
+            status = (bot.action(payload) if form and isinstance(payload, dict) else bot.send(payload))[0]
+            statuses.append(status)
+            assert status < 500, (path, value, status)
+    assert len(statuses) >= 60
+    assert bot.send(event_callback({"type": "app_mention", "user": "U0USER", "text": "<@U0BOT> still there?",
+                                    "ts": user_ts(), "channel": "C0GENERAL"}))[0] == 200
