@@ -34,7 +34,7 @@ from bot.settings import ConfigError, Settings
 from bot.slack import signed_values, workspaces
 from bot.slack.listeners import actions, assistant, commands, edits, events, home, review
 from bot.slack.listeners.events import ANSWERABLE_SUBTYPES, mentions_bot
-from bot.slack.payloads import shape_error
+from bot.slack.payloads import message_text, shape_error
 
 log = logging.getLogger(__name__)
 
@@ -378,7 +378,7 @@ def _may_answer(event: dict, context) -> bool:
         return False
     if event.get("channel_type") == "im" or event.get("thread_ts"):
         return True
-    return mentions_bot(event.get("text") or "", context)
+    return mentions_bot(message_text(event), context)
 
 
 def build_app(services: BotServices, *, client: WebClient | None = None, socket_mode: bool = False,
