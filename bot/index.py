@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from bot import guard
+from bot import identifiers
 from bot.settings import Settings
 from bot.types import Chunk, ScoredChunk, VerifiedAnswer
 
@@ -140,7 +140,6 @@ _STOPWORDS = frozenset(
     which while who whom why will with would you your yours""".split()
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
-_HAS_DIGITS = re.compile(r"\d{3}")
 
 
 def _stem(token: str) -> str:
@@ -365,7 +364,7 @@ class Index:
             "keyword": KeywordIndex.build([c.chunk_id for c in chunks], [embedding_text(c) for c in chunks]),
             "lead_ids": {c.doc_id: c.chunk_id for c in chunks if c.chunk_index == 0},
             # phone numbers the guidance itself quotes (help lines): never a patient's identifier
-            "public_numbers": set().union(*(guard.phone_numbers(c.text) for c in chunks if _HAS_DIGITS.search(c.text))),
+            "public_numbers": set().union(*(identifiers.public_identifiers(c.text) for c in chunks)),
             "reviewed": sorted({c.last_reviewed for c in chunks if c.last_reviewed}),
             "documents": len({c.doc_id for c in chunks}),
         }
@@ -426,7 +425,8 @@ class Index:
 
     @property
     def public_numbers(self) -> set[str]:
-        """Phone numbers the guidance quotes (national-form digits): the identifier guard's allow-list."""
+        """What the guidance quotes (help-line numbers as national-form digits, "name:..." and "email:..." of
+        the people and offices it names): the identifier detector's allow-list (`identifiers.public_identifiers`)."""
         self.ensure_fresh()
         return self._derived["public_numbers"] if self._derived else set()
 

@@ -53,8 +53,21 @@ SAFEGUARDING_ASK_PERSON = (
 )
 
 PII_WARNING = (
-    "It looks like your message contains patient-identifiable details ({kinds}). Please delete it. "
-    "I answered the general question only; the details were not stored or sent anywhere."
+    "Your message contained personal or identifiable details ({kinds}). I removed them before doing anything "
+    "else: they were not stored or sent anywhere, and I answered the general question only. Please delete or "
+    "edit your message so the details do not stay in Slack."
+)
+PII_EDIT_WARNING = (
+    "Your edited message contains personal or identifiable details ({kinds}). I removed them: they were not "
+    "stored or sent anywhere. Please delete or edit the message again so the details do not stay in Slack."
+)
+PII_COMMENT_WARNING = (
+    "Your comment contained personal or identifiable details ({kinds}). I removed them before saving it, so "
+    "the support team sees it without them."
+)
+PII_CORRECTION_NOTICE = (
+    "Your correction contained personal or identifiable details ({kinds}). I removed them before posting it in "
+    "the asker's thread and saving it as a verified answer; check the posted text reads well."
 )
 
 ANSWER_FAILED = (

@@ -330,6 +330,11 @@ class ReviewService:
                 log.warning("purging old dedupe keys failed: %s", exc)
         return claimed
 
+    def holds_key(self, key: str) -> bool:
+        """True while `key` is claimed (until the dedupe TTL purges it)."""
+        with self.session() as s:
+            return s.get(DedupeKey, key[:255]) is not None
+
     def purge_dedupe_keys(self, older_than: dt.timedelta = DEDUPE_TTL) -> int:
         with self.session() as s:
             return s.execute(delete(DedupeKey).where(DedupeKey.created_at < utcnow() - older_than)).rowcount
@@ -835,10 +840,13 @@ class ReviewService:
                     reviews[item.answer_id].append(f"{item.reason}:{item.status}")
         for rec in answers:
             row = answer_to_dict(rec)
+            # redacted again on the way out: rows written before the detector learnt a form stay clean too
             row.update(
+                question=self._redact(row["question"]),
+                answer=self._redact(row["answer"]),
                 up=votes[rec.id]["up"] if rec.id in votes else 0,
                 down=votes[rec.id]["down"] if rec.id in votes else 0,
-                comments=comments.get(rec.id, []),
+                comments=[self._redact(c) for c in comments.get(rec.id, [])],
                 reviews=reviews.get(rec.id, []),
             )
             yield row

@@ -29,10 +29,12 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import RetryHandler
 
-from bot import guard
+from bot import identifiers
 from bot.settings import ConfigError, Settings
-from bot.slack.listeners import actions, assistant, commands, events, home, review
+from bot.slack import signed_values, workspaces
+from bot.slack.listeners import actions, assistant, commands, edits, events, home, review
 from bot.slack.listeners.events import ANSWERABLE_SUBTYPES, mentions_bot
+from bot.slack.payloads import message_text, shape_error
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ def scrub(text: str, secrets: tuple[str, ...] = ()) -> str:
     for secret in secrets:
         if secret:
             text = text.replace(secret, "[secret]")
-    return guard.redact(text).text
+    return identifiers.redact(text).text
 
 
 class ScrubFilter(logging.Filter):
@@ -314,11 +316,25 @@ class BotServices:
     _local_claims: _LocalClaims = field(default_factory=_LocalClaims)
     _status_client: tuple[tuple[str | None, str], WebClient] | None = field(default=None, repr=False)
     _status_client_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    workspaces: workspaces.Workspaces = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         index = getattr(self.assistant, "index", None)
         if index is not None:
             self.metrics.attach_index(index)
+        if self.workspaces is None:
+            token = self.settings.slack_bot_token
+            self.workspaces = workspaces.Workspaces(self.review, token=token.get_secret_value() if token else None)
+
+    def redact(self, text) -> identifiers.Redaction:
+        """THE redaction point of the Slack layer: every text that comes in from Slack, before anything
+        else uses it. The help lines, names and addresses the guidance quotes are kept."""
+        try:
+            public = getattr(self.assistant, "public_numbers", None) or ()
+        except Exception as exc:  # no index yet: redact every number rather than fail
+            log.warning("public numbers unavailable (%s)", type(exc).__name__)
+            public = ()
+        return identifiers.redact(text if isinstance(text, str) else "", public_numbers=public)
 
     def claim(self, key: str) -> bool:
         """True the first time `key` is seen (across replicas when the review store is shared)."""
@@ -362,7 +378,7 @@ def _may_answer(event: dict, context) -> bool:
         return False
     if event.get("channel_type") == "im" or event.get("thread_ts"):
         return True
-    return mentions_bot(event.get("text") or "", context)
+    return mentions_bot(message_text(event), context)
 
 
 def build_app(services: BotServices, *, client: WebClient | None = None, socket_mode: bool = False,
@@ -375,6 +391,7 @@ def build_app(services: BotServices, *, client: WebClient | None = None, socket_
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     if not socket_mode and not secret:
         raise ConfigError("Configuration error: SLACK_SIGNING_SECRET: required for HTTP mode")
+    signed_values.configure(secret or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None))
     client = client or make_client(settings, services.metrics)
     app = App(
         client=client,
@@ -384,6 +401,23 @@ def build_app(services: BotServices, *, client: WebClient | None = None, socket_
         process_before_response=False,
         listener_executor=ThreadPoolExecutor(max_workers=listener_workers, thread_name_prefix="gpbot-listener"),
     )
+
+    @app.middleware
+    def refuse_bad_shapes(body: dict, next):  # noqa: A002 - Bolt injects by name
+        """HTTP checks shapes before Bolt (bot.slack.server); this covers Socket Mode the same way."""
+        problem = shape_error(body)
+        if problem:
+            log.warning("a request was refused: %s", problem)
+            return BoltResponse(status=400, body="")
+        return next()
+
+    @app.middleware
+    def skip_revoked_workspaces(body: dict, next):  # noqa: A002 - Bolt injects by name
+        """After app_uninstalled / tokens_revoked: acknowledge, post nothing, record nothing."""
+        event = body.get("event") if isinstance(body.get("event"), dict) else {}
+        if event.get("type") not in workspaces.LIFECYCLE_EVENTS and services.workspaces.is_revoked(workspaces.team_of(body)):
+            return BoltResponse(status=200, body="")
+        return next()
 
     @app.middleware
     def deduplicate(body: dict, context, next):  # noqa: A002 - Bolt injects by name
@@ -399,7 +433,7 @@ def build_app(services: BotServices, *, client: WebClient | None = None, socket_
                     return BoltResponse(status=200, body="")
         return next()
 
-    for module in (events, assistant, commands, home, actions, review):
+    for module in (edits, events, assistant, commands, home, actions, review, workspaces):
         module.register(app, services)
 
     @app.error

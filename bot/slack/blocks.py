@@ -14,7 +14,6 @@ Nothing here sees the raw question: only `Answer`, whose question is already red
 
 from __future__ import annotations
 
-import json
 from typing import Sequence
 
 from slack_sdk.models.blocks import (
@@ -46,6 +45,7 @@ from bot.slack.mrkdwn import (  # noqa: F401 (re-exported)
     truncate,
 )
 from bot.slack.review_blocks import ESCALATE_ACTION, FEEDBACK_ACTION, escalate_value, feedback_value
+from bot.slack.signed_values import signed_json
 from bot.types import Answer, AnswerKind, Citation
 
 SHARE_ACTION = "share_answer"
@@ -177,7 +177,8 @@ def question_block(question: str, who: str | None = None) -> SectionBlock:
 
 
 def share_value(answer_id: str | None, channel: str, question: str) -> str:
-    return json.dumps({"a": answer_id, "c": channel, "q": truncate(question, 1200)}, separators=(",", ":"))
+    """Signed (`signed_values`); `question` is the redacted question of the answer."""
+    return signed_json({"a": answer_id, "c": channel, "q": truncate(question, 1200)})
 
 
 def command_message(answer: Answer, *, answer_id: str | None, channel: str) -> tuple[str, list[dict]]:
@@ -224,8 +225,10 @@ def kinds_text(kinds: Sequence[str]) -> str:
     return ", ".join(words)
 
 
-def pii_warning_text(answer: Answer) -> str:
-    return ":warning: " + prompts.PII_WARNING.format(kinds=kinds_text(answer.pii_kinds))
+def pii_warning_text(answer_or_kinds: Answer | Sequence[str], template: str = prompts.PII_WARNING) -> str:
+    """The ephemeral warning to whoever posted identifiers (kinds only, never the details)."""
+    kinds = answer_or_kinds.pii_kinds if isinstance(answer_or_kinds, Answer) else answer_or_kinds
+    return ":warning: " + template.format(kinds=kinds_text(kinds))
 
 
 REFUSAL_TEXT = (

@@ -6,13 +6,13 @@ Button values (agreed with the Slack app, which builds the answer message's butt
 - `escalate` ("Ask the support team" button): `escalate_value(answer_id, channel, thread_ts)` =
   `{"a": "<answer id or null>", "c": "<channel id>", "t": "<thread ts or null>"}`.
 - review card buttons `review_approve` / `review_correct` / `review_dismiss`: `{"i": "<review item id>"}`.
-Modals carry their ids in `private_metadata` (JSON, same short keys).
+Modals carry their ids in `private_metadata` (JSON, same short keys). Every value and metadata is signed
+by the app (an "s" field, `bot.slack.signed_values`); `parse_value` refuses unsigned or edited ones.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any, Sequence
 
 from slack_sdk.models.blocks import (
@@ -39,6 +39,7 @@ from bot.slack.mrkdwn import (
     to_mrkdwn,
     truncate,
 )
+from bot.slack.signed_values import parse_signed, signed_json
 from bot.types import Citation
 
 FEEDBACK_ACTION = "feedback"
@@ -67,7 +68,8 @@ STATUS_WORDS = {"approved": "✅ Approved", "corrected": "✏️ Corrected", "di
 
 # ------------------------------------------------------------------ values
 def _compact(data: dict) -> str:
-    return json.dumps(data, separators=(",", ":"))
+    """Compact JSON signed by the app (`signed_values`): `parse_value` refuses anything else."""
+    return signed_json(data)
 
 
 def feedback_value(answer_id: str, vote: str) -> str:
@@ -84,15 +86,9 @@ def item_value(item_id: str) -> str:
     return _compact({"i": item_id})
 
 
-def parse_value(value: str | None) -> dict[str, Any]:
-    """Decode any of our button values; a bare string (older messages) is taken as the id."""
-    if not value:
-        return {}
-    try:
-        data = json.loads(value)
-    except ValueError:
-        return {"a": value, "i": value}
-    return data if isinstance(data, dict) else {}
+def parse_value(value: Any) -> dict[str, Any]:
+    """Decode one of our signed button values or modal metadata; {} for anything unsigned or forged."""
+    return parse_signed(value)
 
 
 # ------------------------------------------------------------------ text helpers

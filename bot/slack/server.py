@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.slack.app import BotServices
+from bot.slack.payloads import shape_error
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,21 @@ def readiness(services: BotServices) -> tuple[bool, dict]:
     return chunks > 0, {"ready": chunks > 0, "chunks": chunks}
 
 
+async def read_limited(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it passes `limit` bytes (Content-Length or not, chunked or not): never
+    more than `limit` plus one chunk is held in memory."""
+    length = request.headers.get("content-length")
+    if length and (not length.isdigit() or int(length) > limit):
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def make_signature_check(services: BotServices):
     """Slack's v0 signature over the raw body, with the 5-minute replay window (as Bolt checks it)."""
     from slack_sdk.signature import SignatureVerifier
@@ -54,10 +70,13 @@ def make_signature_check(services: BotServices):
     verifier = SignatureVerifier(secret.get_secret_value()) if secret is not None else None
 
     def valid(body: str, headers) -> bool:
-        if verifier is None:
+        timestamp = headers.get("x-slack-request-timestamp", "")
+        if verifier is None or not timestamp.isascii() or not timestamp.isdigit():
+            return False  # "abc", "", "-1", "1e9": 401, never an exception
+        try:
+            return verifier.is_valid(body=body, timestamp=timestamp, signature=headers.get("x-slack-signature", ""))
+        except Exception:
             return False
-        return verifier.is_valid(body=body, timestamp=headers.get("x-slack-request-timestamp", ""),
-                                 signature=headers.get("x-slack-signature", ""))
 
     return valid
 
@@ -69,25 +88,30 @@ def create_web_app(services: BotServices, bolt_app: App | None, *, is_connected=
     signature_valid = make_signature_check(services)
 
     async def slack_events(request: Request) -> Response:
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return JSONResponse({"error": "payload too large"}, status_code=413)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return JSONResponse({"error": "payload too large"}, status_code=413)
-        headers = {k: [v] for k, v in request.headers.items()}
+        body = await read_limited(request, MAX_BODY_BYTES)
+        if body is None:
+            return JSONResponse({"error": "payload too large"}, status_code=413, headers={"Connection": "close"})
         text = body.decode("utf-8", errors="replace")
+        # 1. the signature, before anything reads the body or the headers' values
+        if not signature_valid(text, request.headers):
+            return JSONResponse({"error": "invalid signature"}, status_code=401)
+        # 2. parsing and the payload's shape
+        headers = {k: [v] for k, v in request.headers.items()}
         try:
             bolt_req = BoltRequest(body=text, query=request.url.query, headers=headers)
-        except Exception:  # a body Bolt cannot parse: unsigned junk is 401, signed junk is 400
-            if not signature_valid(text, request.headers):
-                return JSONResponse({"error": "invalid signature"}, status_code=401)
-            log.warning("a signed request with an unreadable body was rejected")
+            problem = shape_error(bolt_req.body)
+        except Exception:
+            problem = "unreadable body"
+        if problem:
+            log.warning("a signed request was rejected: %s", problem)
             return JSONResponse({"error": "bad request"}, status_code=400)
         try:
             bolt_resp = await to_thread.run_sync(bolt_app.dispatch, bolt_req, limiter=limiter)
-        except Exception as exc:  # malformed payloads that get past the signature check
+        except Exception as exc:  # malformed payloads that get past the checks
             log.warning("request could not be dispatched: %s", type(exc).__name__)
+            return JSONResponse({"error": "bad request"}, status_code=400)
+        if bolt_resp.status >= 500:  # a listener failed before acknowledging: Slack must not retry it
+            log.error("a listener failed before acknowledging (Bolt answered %s)", bolt_resp.status)
             return JSONResponse({"error": "bad request"}, status_code=400)
         return Response(status_code=bolt_resp.status, content=bolt_resp.body,
                         headers=bolt_resp.first_headers_without_set_cookie())

@@ -43,6 +43,15 @@ from slack_emulator import BOT_USER_ID, TEAM_ID, event_callback, form_body, post
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.chroma_server]
 
 TEN_NHS = use_nhs_numbers(10, start=999_100_000)
+
+
+def _signed(fields: dict) -> str:
+    """A button value signed as the replica signs them (key derived from its signing secret)."""
+    from bot.slack.signed_values import signed_json
+
+    return signed_json(fields, secret=SIGNING_SECRET)
+
+
 MORE_NHS = use_nhs_numbers(3, start=999_200_000)
 _seq = itertools.count(1)
 
@@ -219,11 +228,14 @@ CASES = [
     Case("40,000-character slash command", "private", _command("what does the 104 code do? " * 1500)),
     Case("slash command with NHS numbers", "private", _command(f"can {MORE_NHS[1]} see results?"),
          numbers=MORE_NHS[1:2]),
-    Case("feedback on an unknown answer", "private", _action("feedback", json.dumps({"a": "nope", "v": "down"}))),
+    Case("feedback on an unknown answer", "private", _action("feedback", _signed({"a": "nope", "v": "down"}))),
     Case("feedback with a huge blocks payload", "private", _action(
-        "feedback", json.dumps({"a": "missing-answer", "v": "up"}), blocks=HUGE_BLOCKS)),
-    Case("reviewer action by a non-reviewer", "private", _action("review_approve", json.dumps({"i": "no-such-item"}))),
+        "feedback", _signed({"a": "missing-answer", "v": "up"}), blocks=HUGE_BLOCKS)),
+    Case("reviewer action by a non-reviewer", "private", _action("review_approve", _signed({"i": "no-such-item"}))),
     Case("escalate with a value that is not JSON", "visible", _action("escalate", "{{{not json")),
+    Case("feedback with an unsigned value", "private", _action("feedback", json.dumps({"a": "nope", "v": "down"}))),
+    Case("escalate with a forged signature", "private", _action("escalate", json.dumps(
+        {"a": "nope", "c": "C0X", "t": "1.1", "s": "AAAAAAAAAAAAAAAAAAAAAA"}))),
     # --- requests that must be refused ---
     Case("unknown action_id", "4xx", _action("no_such_action", "x")),
     Case("unknown view callback", "4xx", _view_submission("no_such_view")),

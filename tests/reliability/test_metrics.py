@@ -9,7 +9,9 @@ import re
 import pytest
 
 from reliability_helpers import http_get, mention_event, metric_value, send_event, wait_until
-from slack_emulator import TEAM_ID, event_callback, form_body
+from slack_emulator import SIGNING_SECRET, TEAM_ID, event_callback, form_body
+
+from bot.slack.signed_values import signed_json
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.chroma_server]
 
@@ -36,7 +38,7 @@ def test_metrics_are_prometheus_text_with_every_operational_figure(cluster, api)
         "container": {"type": "message", "message_ts": "1740000000.000002", "channel_id": channel},
         "channel": {"id": channel}, "message": {"ts": "1740000000.000002", "thread_ts": ts, "text": "answer"},
         "actions": [{"action_id": "feedback", "type": "feedback_buttons", "block_id": "fb",
-                     "value": json.dumps({"a": answer_id, "v": "up"}), "action_ts": "1"}],
+                     "value": signed_json({"a": answer_id, "v": "up"}, secret=SIGNING_SECRET), "action_ts": "1"}],
     }
     status, _, _ = send_event(replica.url, form_body({"payload": payload}),
                               content_type="application/x-www-form-urlencoded")

@@ -115,16 +115,29 @@ def card_text(kw) -> str:
 
 # ------------------------------------------------------------------ values
 def test_value_formats():
-    assert json.loads(rb.feedback_value("A1", "down")) == {"a": "A1", "v": "down"}
-    assert json.loads(rb.escalate_value("A1", "C1", "1.2")) == {"a": "A1", "c": "C1", "t": "1.2"}
+    assert rb.parse_value(rb.feedback_value("A1", "down")) == {"a": "A1", "v": "down"}
+    assert rb.parse_value(rb.escalate_value("A1", "C1", "1.2")) == {"a": "A1", "c": "C1", "t": "1.2"}
     assert rb.parse_value(rb.item_value("I1")) == {"i": "I1"}
-    assert rb.parse_value("legacy-id") == {"a": "legacy-id", "i": "legacy-id"}
+    assert set(json.loads(rb.item_value("I1"))) == {"i", "s"}  # compact JSON with the app's signature
+
+
+@pytest.mark.parametrize("forged", [
+    "legacy-id", json.dumps({"i": "I1"}), json.dumps({"i": "I1", "s": "AAAAAAAAAAAAAAAAAAAAAA"}), "[1, 2]", "",
+])
+def test_unsigned_forged_or_edited_values_are_refused(forged):
+    assert rb.parse_value(forged) == {}
+    signed = json.loads(rb.item_value("I1"))
+    signed["i"] = "I2"  # edited after signing
+    assert rb.parse_value(json.dumps(signed)) == {}
+
+
+def test_block_values():
     from bot.slack.blocks import feedback_block
 
     block = feedback_block("A1").to_dict()
     assert block["type"] == "context_actions" and block["elements"][0]["type"] == "feedback_buttons"
     assert block["elements"][0]["action_id"] == "feedback"
-    assert json.loads(block["elements"][0]["negative_button"]["value"]) == {"a": "A1", "v": "down"}
+    assert rb.parse_value(block["elements"][0]["negative_button"]["value"]) == {"a": "A1", "v": "down"}
     with pytest.raises(ValueError):
         rb.feedback_value("A1", "meh")
 

@@ -9,7 +9,8 @@
 - `make_slack_bot(assistant, **settings_overrides)`: a running bot (`SlackBot`): `.url`, `.services`,
   `.app`, `.send(payload)`, `.mention(text, …)`, `.message(text, …)`, `.command(text, …)`,
   `.action(payload)`; stopped after the test. A review store (SQLite in tmp_path) is attached unless
-  `review=False`. `settings_overrides` are Settings fields, e.g. `review_channel="C0REVIEW"`.
+  `review=False` (`review_index=` gives it an index, so verified answers are indexed). `settings_overrides`
+  are Settings fields, e.g. `review_channel="C0REVIEW"`.
 - `fake_assistant`: a tiny stand-in with the Assistant interface (deterministic, instant).
 - `real_assistant`: the real `bot.pipeline` Assistant on the shared fixture index (session-scoped).
 """
@@ -75,10 +76,10 @@ class FakeAssistant:
         self.questions: list[tuple[str, tuple[str, ...]]] = []
 
     def answer(self, question: str, *, history=()):
-        from bot import guard, prompts
+        from bot import identifiers, prompts
         from bot.types import Answer, AnswerKind, Citation
 
-        redaction = guard.redact(question)
+        redaction = identifiers.redact(question)
         self.questions.append((redaction.text, tuple(history)))
         if "explode" in question:
             raise RuntimeError("boom: " + question)
@@ -157,7 +158,7 @@ class SlackBot:
 def make_slack_bot(slack_api, tmp_path):
     started: list[Any] = []
 
-    def make(assistant, *, review: bool = True, api: SlackEmulator | None = None, **overrides):
+    def make(assistant, *, review: bool = True, api: SlackEmulator | None = None, review_index=None, **overrides):
         from pydantic import SecretStr
         from slack_sdk import WebClient
 
@@ -179,7 +180,7 @@ def make_slack_bot(slack_api, tmp_path):
         if review:
             from bot.review.service import ReviewService
 
-            store = ReviewService.from_settings(settings, index=None)
+            store = ReviewService.from_settings(settings, index=review_index)
         services = BotServices(settings=settings, assistant=assistant, review=store)
         client: WebClient = make_client(settings, services.metrics)
         app = build_app(services, client=client)

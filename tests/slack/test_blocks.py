@@ -7,6 +7,7 @@ import json
 
 from bot import prompts
 from bot.slack import blocks
+from bot.slack.review_blocks import parse_value
 from bot.types import Answer, AnswerKind, Citation, VerifiedAnswer
 
 CITE = Citation(number=1, chunk_id="c1", doc_id="d1", title="Switch-on <guide> & more", section="Steps",
@@ -57,10 +58,10 @@ def test_answer_message_layout_and_button_values():
     assert "NHS England" in src and "2025-10-01" in src
     fb = bl[2]["elements"][0]
     assert fb["type"] == "feedback_buttons" and fb["action_id"] == "feedback"
-    assert json.loads(fb["positive_button"]["value"]) == {"a": "a1", "v": "up"}
-    assert json.loads(fb["negative_button"]["value"]) == {"a": "a1", "v": "down"}
+    assert parse_value(fb["positive_button"]["value"]) == {"a": "a1", "v": "up"}
+    assert parse_value(fb["negative_button"]["value"]) == {"a": "a1", "v": "down"}
     esc = bl[3]["elements"][0]
-    assert esc["action_id"] == "escalate" and json.loads(esc["value"]) == {"a": "a1", "c": "C1", "t": "1.2"}
+    assert esc["action_id"] == "escalate" and parse_value(esc["value"]) == {"a": "a1", "c": "C1", "t": "1.2"}
 
 
 def test_not_covered_lists_the_closest_sources_and_offers_the_support_team():
@@ -84,7 +85,7 @@ def test_verified_label():
 def test_without_an_answer_id_there_are_no_feedback_buttons_but_escalation_remains():
     _, bl = blocks.answer_message(_answer(), answer_id=None, channel="C1", thread_ts="1.2")
     assert "context_actions" not in [b["type"] for b in bl]
-    assert json.loads(bl[-1]["elements"][0]["value"]) == {"a": None, "c": "C1", "t": "1.2"}
+    assert parse_value(bl[-1]["elements"][0]["value"]) == {"a": None, "c": "C1", "t": "1.2"}
 
 
 def test_error_message_and_command_message():

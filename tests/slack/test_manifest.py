@@ -19,7 +19,7 @@ def test_manifest_scopes_events_and_features():
     }
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
         "app_home_opened", "app_mention", "assistant_thread_context_changed", "assistant_thread_started",
-        "message.channels", "message.groups", "message.im",
+        "message.channels", "message.groups", "message.im", "app_uninstalled", "tokens_revoked",
     }
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND]
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
@@ -41,6 +41,9 @@ def test_every_subscribed_event_has_a_listener(slack_api, make_slack_bot, fake_a
         {"type": "message", "user": "U0USER", "channel": "C0GENERAL", "channel_type": "channel", "ts": "1.4",
          "text": "chatter"},
         {"type": "message", "user": "U0USER", "channel": "G0GROUP", "channel_type": "mpim", "ts": "1.5", "text": "hi"},
+        {"type": "message", "subtype": "message_changed", "channel": "C0GENERAL", "channel_type": "channel",
+         "ts": "1.6", "message": {"type": "message", "user": "U0USER", "text": "edited", "ts": "1.4"}},
+        {"type": "tokens_revoked", "tokens": {"oauth": ["U0USER"]}},  # user tokens only: the bot carries on
     ]
     for event in events:
         assert bot.send(event_callback(event))[0] == 200, event

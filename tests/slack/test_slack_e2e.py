@@ -13,6 +13,7 @@ import pytest
 
 from slack_emulator import all_text, blocks_of, user_ts
 from slack_emulator import BOT_ID, BOT_USER_ID, SIGNING_SECRET, event_callback, get
+from bot.slack.review_blocks import parse_value
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +77,7 @@ def test_mention_gets_one_threaded_reply_with_sources_and_both_kinds_of_buttons(
     feedback = next(b for b in blocks if b["type"] == "context_actions")["elements"][0]
     assert feedback["type"] == "feedback_buttons"
     answer_id = json.loads(feedback["positive_button"]["value"])["a"]
-    escalate = json.loads(next(b for b in blocks if b["type"] == "actions")["elements"][0]["value"])
+    escalate = parse_value(next(b for b in blocks if b["type"] == "actions")["elements"][0]["value"])
     assert escalate == {"a": answer_id, "c": "C0GENERAL", "t": ts}
     # recorded, with the message ts of the reply
     record = bot.services.review.get_answer(answer_id)

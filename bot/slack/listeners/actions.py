@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
-import json
+import hashlib
 import logging
 
 from bot.slack import blocks
 from bot.slack.calls import api_call
+from bot.slack.review_blocks import parse_value
 from bot.types import Answer, AnswerKind, Citation
 
 log = logging.getLogger(__name__)
@@ -52,16 +53,20 @@ def register(app, services) -> None:
     @app.action(blocks.SHARE_ACTION)
     def on_share(ack, body: dict, action: dict, client, respond) -> None:
         ack()
-        try:
-            value = json.loads(action.get("value") or "{}")
-        except ValueError:
-            value = {}
-        if not isinstance(value, dict):
-            value = {}
+        value = parse_value(action.get("value"))  # signed by this app, or {}
         user = (body.get("user") or {}).get("id")
         channel = value.get("c") or (body.get("channel") or {}).get("id")
         answer_id = value.get("a")
-        answer = _load_answer(services, answer_id, value.get("q") or "")
+        if not value:
+            respond(text="Sorry, I couldn't read that button. Please ask again.", response_type="ephemeral",
+                    replace_original=False)
+            return
+        # once per answer, channel and user: a double click or a replayed request shares nothing twice
+        if not services.claim(f"share:{answer_id or hashlib.sha256(str(value.get('q')).encode()).hexdigest()[:16]}"
+                              f":{channel}:{user}"):
+            respond(text=f"Already shared in <#{channel}>.", response_type="ephemeral", replace_original=False)
+            return
+        answer = _load_answer(services, answer_id, services.redact(value.get("q") or "").text)
         if answer is None or not channel:
             respond(text="Sorry, I couldn't find that answer any more. Please ask again.",
                     response_type="ephemeral", replace_original=False)

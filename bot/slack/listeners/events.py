@@ -16,10 +16,10 @@ import logging
 import time
 from dataclasses import dataclass
 
-from bot import guard
 from bot.slack import blocks
 from bot.slack.calls import api_call, post_ephemeral
 from bot.slack.listeners import review
+from bot.slack.payloads import message_text
 from bot.types import AnswerKind
 
 log = logging.getLogger(__name__)
@@ -128,6 +128,8 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
     if not services.claim(f"msg:{where.channel}:{where.message_ts}"):
         services.metrics.duplicates.inc()
         return None
+    redaction = services.redact(text)  # the raw message never goes further than this line
+    text = redaction.text
     status = Status(services, client, where.channel, where.reply_thread_ts if respond is None else None).start()
     posted = False
     try:
@@ -142,9 +144,13 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
             services.threads.remember(where.channel, where.memory_key)
             status.posting()
             posted = _post_apology(services, client, where, respond)
+            _warn_pii(services, client, where, redaction.kinds, respond)
             return None
 
         latency_ms = (time.perf_counter() - started) * 1000
+        if redaction.has_identifiers:  # the core saw the redacted text: the record says what was removed
+            answer.pii_warning = True
+            answer.pii_kinds = list(dict.fromkeys([*redaction.kinds, *answer.pii_kinds]))
         services.threads.remember(where.channel, where.memory_key, answer.question)
         answer_id = _record(services, answer, where, latency_ms)
         if respond is not None:
@@ -161,14 +167,12 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
             services.metrics.failures.inc()
             return answer_id
         posted = True
-        if answer.pii_warning:
-            services.metrics.pii_warnings.inc()
-            _warn_pii(services, client, where, answer, respond)
+        _warn_pii(services, client, where, answer.pii_kinds if answer.pii_warning else [], respond)
         elapsed = time.perf_counter() - started
         services.metrics.questions.labels(kind=answer.kind.value, surface=where.surface).inc()
         services.metrics.latency.observe(elapsed)
         log.info("answered %s kind=%s answer_id=%s latency_ms=%.0f pii=%s", where.surface, answer.kind.value,
-                 answer_id, elapsed * 1000, answer.pii_warning)
+                 answer_id, elapsed * 1000, redaction.has_identifiers or answer.pii_warning)
         if answer_id and isinstance(message_ts, str) and services.review is not None:
             try:
                 services.review.set_answer_message_ts(answer_id, message_ts)
@@ -229,8 +233,12 @@ def _post_apology(services, client, where: Where, respond) -> bool:
     return resp is not None
 
 
-def _warn_pii(services, client, where: Where, answer, respond) -> None:
-    text = blocks.pii_warning_text(answer)
+def _warn_pii(services, client, where: Where, kinds, respond) -> None:
+    """The poster's ephemeral warning: details removed, please delete or edit the message."""
+    if not kinds:
+        return
+    services.metrics.pii_warnings.inc()
+    text = blocks.pii_warning_text(kinds)
     if respond is not None:
         try:
             respond(text=text, response_type="ephemeral", replace_original=False)
@@ -281,7 +289,7 @@ def register(app, services) -> None:
             origin_thread_ts=event.get("thread_ts"), user=event.get("user"),
             team=body.get("team_id") or context.team_id, surface="mention", channel_type=event.get("channel_type"),
         )
-        handle_question(services, client, where, event.get("text") or "")
+        handle_question(services, client, where, message_text(event))
 
     @app.event("message")
     def on_message(event: dict, body: dict, client, context) -> None:
@@ -290,7 +298,7 @@ def register(app, services) -> None:
         channel, ts = event.get("channel"), event.get("ts")
         if not channel or not ts:
             return
-        text = event.get("text") or ""
+        text = message_text(event)
         thread_ts = event.get("thread_ts")
         channel_type = event.get("channel_type")
         team = body.get("team_id") or context.team_id
@@ -336,9 +344,9 @@ def thread_history(services, client, context, channel: str, thread_ts: str, curr
         memory.mark_not_ours(channel, thread_ts)
         return None
     questions = [
-        guard.redact(m.get("text") or "").text
+        services.redact(message_text(m)).text
         for m in messages
-        if not m.get("bot_id") and m.get("subtype") is None and _ts(m.get("ts")) < _ts(current_ts)
+        if isinstance(m, dict) and not m.get("bot_id") and m.get("subtype") is None and _ts(m.get("ts")) < _ts(current_ts)
     ][-memory.per_thread:]
     memory.remember(channel, thread_ts)
     for question in questions:

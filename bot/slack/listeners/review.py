@@ -23,9 +23,10 @@ import threading
 import time
 from typing import Callable
 
+from bot import prompts
 from bot.review.service import AlreadyResolved, ReviewError
 from bot.slack import review_blocks as rb
-from bot.slack.blocks import to_dicts
+from bot.slack.blocks import pii_warning_text, to_dicts
 from bot.slack.calls import api_call, post_ephemeral
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ THANKS_UP = "Thanks for the feedback 👍"
 THANKS_DOWN = "Thanks for telling us. The support team will look at this answer."
 THANKS_DOWN_NO_REVIEW = "Thanks for telling us. Your feedback has been recorded."
 NO_QUESTION = "There is no question on record to correct; reply in the thread instead."
+UNREADABLE_BUTTON = "Sorry, I couldn't read that button (it may be from an older message). Please ask again."
+ALREADY_ESCALATED = "You've already asked the support team about this; they'll reply in the thread."
 
 
 # ------------------------------------------------------------------ small helpers
@@ -96,11 +99,12 @@ def render_card(client, services, item_id: str) -> tuple[str, list] | None:
             return None
         feedback = review.get_feedback(answer.id)
         votes = {"up": sum(f.vote == "up" for f in feedback), "down": sum(f.vote == "down" for f in feedback)}
-        comments = [(f.user_id, f.comment) for f in feedback if f.comment]
+        # redacted again on the way out (records older than the detector's latest forms stay clean)
+        comments = [(f.user_id, services.redact(f.comment).text) for f in feedback if f.comment]
         return rb.review_card(
             item=item_dict,
-            question=answer.question,
-            answer_text=answer.answer_text,
+            question=services.redact(answer.question).text,
+            answer_text=services.redact(answer.answer_text).text,
             citations=answer.citations or [],
             kind=answer.kind,
             confidence=answer.confidence,
@@ -117,8 +121,8 @@ def render_card(client, services, item_id: str) -> tuple[str, list] | None:
             return None
         return rb.review_card(
             item=item_dict,
-            question=verified.question,
-            answer_text=verified.answer,
+            question=services.redact(verified.question).text,
+            answer_text=services.redact(verified.answer).text,
             citations=verified.citations,
             stale_doc_ids=review.stale_doc_ids(verified.verified_id),
             verified_author=verified.author,
@@ -232,6 +236,8 @@ def handle_feedback(client, services, body: dict, action: dict | None = None) ->
     answer_id, vote = value.get("a"), value.get("v")
     if review is None or not answer_id or vote not in ("up", "down") or not user:
         log.warning("feedback click without a usable value")
+        if not value:
+            post_ephemeral(services, client, channel, user, UNREADABLE_BUTTON, thread_ts)
         return
     try:
         review.record_feedback(answer_id, user, vote)
@@ -266,7 +272,12 @@ def handle_comment_submit(client, services, body: dict, view: dict) -> None:
     answer_id = meta.get("a")
     if review is None or not answer_id or not user or not comment or not comment.strip():
         return
-    review.add_feedback_comment(answer_id, user, comment)
+    redaction = services.redact(comment)
+    review.add_feedback_comment(answer_id, user, redaction.text)
+    if redaction.has_identifiers:
+        services.metrics.pii_warnings.inc()
+        post_ephemeral(services, client, meta.get("c"), user,
+                       pii_warning_text(redaction.kinds, prompts.PII_COMMENT_WARNING), meta.get("t"))
     item_id = meta.get("i")
     if item_id:
         refresh_card(client, services, item_id)
@@ -277,12 +288,19 @@ def handle_escalate(client, services, body: dict, action: dict | None = None) ->
     user = _user(body)
     channel, _ts, thread_ts = _where(body)
     value = rb.parse_value(_action(body, action).get("value"))
+    if not value:
+        post_ephemeral(services, client, channel, user, UNREADABLE_BUTTON, thread_ts)
+        return
     answer_id = value.get("a")
     channel = value.get("c") or channel
     thread_ts = value.get("t") or thread_ts
     if review is None or not services.settings.review_channel:
         post_ephemeral(services, client, channel, user, "The support team can't be reached from here yet (no review channel is set up). "
                    "Please contact them directly.", thread_ts)
+        return
+    # once per answer (or thread) and user: a double click or a replayed request escalates once
+    if not services.claim(f"escalate:{answer_id or f'{channel}:{thread_ts}'}:{user}"):
+        post_ephemeral(services, client, channel, user, ALREADY_ESCALATED, thread_ts)
         return
     item_id = None
     if answer_id and review.get_answer(answer_id) is not None:
@@ -404,7 +422,8 @@ def handle_correction_submit(ack: Callable, client, services, body: dict, view: 
     user = _user(body)
     meta = rb.parse_value(view.get("private_metadata"))
     values = (view.get("state") or {}).get("values") or {}
-    text = (((values.get(rb.ANSWER_BLOCK) or {}).get(rb.ANSWER_INPUT) or {}).get("value") or "").strip()
+    redaction = services.redact((((values.get(rb.ANSWER_BLOCK) or {}).get(rb.ANSWER_INPUT) or {}).get("value") or "").strip())
+    text = redaction.text  # what is stored, indexed and posted in the asker's thread
     item_id = meta.get("i")
     if review is None or not item_id:
         ack()
@@ -451,6 +470,10 @@ def handle_correction_submit(ack: Callable, client, services, body: dict, view: 
         if posted is None:
             log.error("posting the correction in the asker's thread failed")
             post_ephemeral(services, client, card_channel, user, "The correction is saved and verified, but posting it in the thread failed.")
+    if redaction.has_identifiers:  # the reviewer is told what happened to their text
+        services.metrics.pii_warnings.inc()
+        post_ephemeral(services, client, card_channel, user,
+                       pii_warning_text(redaction.kinds, prompts.PII_CORRECTION_NOTICE))
     refresh_card(client, services, item.id)
 
 

@@ -1,0 +1,100 @@
+"""Patient identifiers: the one detector and the one redaction every path in and out goes through.
+
+Staff sometimes paste patient details into Slack. `find_identifiers` spots NHS numbers, dates of
+birth, postcodes, phone numbers, email addresses and names; `redact` replaces every one of them with
+a placeholder such as "[NHS number]" so the question can still be answered without the identifiers
+ever being stored, logged, embedded or forwarded.
+
+It runs on the RAW message (before Slack markup is removed) and normalises first (`text.normalise`:
+every Unicode space, line break and tab, every dash, other scripts' digits; one character for one, so
+offsets stay valid), then looks for each kind (`numbers`, `dates`, `names`).
+
+`Finding` never carries the matched text: it holds only the kind and the offsets, so logging a finding
+cannot leak an identifier. Use `Finding.text_in(source)` when the text is really needed.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from bot.identifiers import dates, names, numbers
+from bot.identifiers.numbers import is_valid_nhs_number, phone_numbers
+from bot.identifiers.text import normalise
+from bot.identifiers.types import KINDS, PLACEHOLDERS, Finding, Redaction, merge
+
+__all__ = [
+    "KINDS",
+    "PLACEHOLDERS",
+    "Finding",
+    "Redaction",
+    "find_identifiers",
+    "is_valid_nhs_number",
+    "phone_numbers",
+    "public_identifiers",
+    "redact",
+]
+
+
+def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[Finding]:
+    """Every patient identifier in `text`, sorted by position, overlapping ones merged.
+
+    `public_numbers` are numbers quoted by the guidance (help lines...): compared on digits only,
+    they never count as identifiers.
+    """
+    if not text:
+        return []
+    norm = normalise(text)
+    public_numbers = set(public_numbers or ())
+    public = numbers.public_digit_set(p for p in public_numbers if not p.startswith(_PUBLIC_PREFIXES))
+
+    quoted = {p for p in public_numbers if p.startswith(_PUBLIC_PREFIXES)}
+
+    def not_quoted(findings: list[Finding]) -> list[Finding]:  # the guidance's own names and addresses
+        return [f for f in findings if not quoted or not _is_public(f, norm, quoted)]
+
+    nhs = numbers.nhs_numbers(norm, public)
+    contacts = not_quoted(numbers.phones(norm, public) + numbers.emails(norm) + numbers.postcodes(norm))
+    people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm))
+    births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people))
+    others = merge(nhs + contacts + births)
+    if others:  # untitled capitalised pairs next to any other identifier
+        people += not_quoted(names.adjacent_names(norm, others))
+    people += names.repeats(norm, merge(people))
+    found = merge(others + people)
+    return found
+
+
+_PUBLIC_PREFIXES = ("name:", "email:")
+
+
+def public_identifiers(text: str) -> set[str]:
+    """What the guidance itself quotes and is never a patient's: help-line numbers (national-form digits),
+    the names of the people it quotes ("name:nikki kanani") and its email addresses ("email:...").
+    The index keeps this set for the whole corpus; pass it to `redact` as `public_numbers`."""
+    out = phone_numbers(text)
+    norm = normalise(text)
+    for f in find_identifiers(text):
+        if f.kind == "name":
+            out.add("name:" + " ".join(names.name_words(f.text_in(norm))))
+        elif f.kind == "email":
+            out.add("email:" + f.text_in(norm).lower())
+    return out
+
+
+def _is_public(f: Finding, norm: str, public: set[str]) -> bool:
+    if f.kind == "email":
+        return "email:" + f.text_in(norm).lower() in public
+    if f.kind != "name":
+        return False
+    words = set(names.name_words(f.text_in(norm)))
+    return bool(words) and any(words <= set(p[5:].split()) for p in public if p.startswith("name:"))
+
+
+def redact(text: str, *, public_numbers: Iterable[str] = ()) -> Redaction:
+    """`text` with every identifier replaced by its placeholder, and the findings (original offsets)."""
+    text = text or ""
+    findings = find_identifiers(text, public_numbers=public_numbers)
+    out = text
+    for f in reversed(findings):  # from the end, so earlier offsets stay right
+        out = out[: f.start] + PLACEHOLDERS[f.kind] + out[f.end :]
+    return Redaction(text=out, findings=tuple(findings))

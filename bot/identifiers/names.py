@@ -1,0 +1,211 @@
+"""Personal names: titled ("Mrs Smith", "dr a. patel"), a given name followed by a surname-like word
+("Amy Dummy", "john smith"), capitalised pairs right next to another identifier, and every later repeat
+of a name word found ("... smith's daughter"), in any case.
+
+Given names and surnames come from Faker's en_GB person provider (a package, not a hand-typed list);
+function words from bm25s's English stop-word list plus the words below that often follow a title or a
+given name in staff messages without being a name.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bot.identifiers.types import Finding
+
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]")
+_TITLE_RE = re.compile(r"(?<![A-Za-z])(mrs|mr|ms|mx|dr|miss|master|mstr|prof)\b(\.?)", re.IGNORECASE)
+_VERB_TITLES = {"miss", "master"}  # also ordinary words: in lower case only before a listed name
+_PERSON_TITLES = {"mr", "mrs", "ms", "mx"}  # only ever before a name: any word after them is one
+
+# Words that are not names though they may follow a title or a given name (checked on data: see
+# eval/identifier_detector.py, which reports every false alarm on the corpus and the question bank).
+_NOT_NAMES = frozenset(
+    """
+    a an and or but if then so as at by for from in into of on onto to with without about after before
+    the this that these those there here it its i we you he she they her his him their them our us my your me
+    is are was were be been being am has have had do does did can could should would will shall may might must
+    not no yes ok okay hi hello hey dear thanks thank please cheers sorry morning afternoon evening
+    who what when where why how which whose whom all any some each every other another same
+    mr mrs ms miss mx dr master sir madam prof
+    nhs app apps patient patients access online services service gp gps practice practices manager team teams
+    record records summary care scr emis web systmone tpp vision epr ehr clinical system systems
+    word excel outlook office forms edge windows microsoft google chrome slack
+    index said says told asked wants wanted called rang phoned emailed
+    monday tuesday wednesday thursday friday saturday sunday
+    proxy guidance policy
+    dob born date birth number tel phone mobile mob email e-mail postcode address ref age aged
+    helpline helplines line lines hotline centre center unit surgery hospital trust council icb
+    support advice national domestic abuse foundation charity society association desk
+    england digital bma rcgp ico cqc gmc dpo
+    """.split()
+)
+
+
+@lru_cache(maxsize=1)
+def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(given names, surnames, function words), all lower case."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+    from faker.providers.person.en_GB import Provider
+
+    given = {n.lower() for n in (*Provider.first_names_male, *Provider.first_names_female)}
+    surnames = {n.lower() for n in Provider.last_names}
+    stop = frozenset(_NOT_NAMES | {w.lower() for w in STOPWORDS_EN_PLUS})
+    return frozenset(given - stop), frozenset(surnames), stop
+
+
+def _is_cap(word: str) -> bool:
+    return word[0].isupper()
+
+
+def _bare(word: str) -> str:
+    w = word.lower()
+    return w[:-2] if w.endswith("'s") else w
+
+
+def _words(norm: str) -> list[re.Match]:
+    return list(_WORD_RE.finditer(norm))
+
+
+def _gap_ok(norm: str, end: int, start: int) -> bool:
+    """Only spaces (at most three) or an initial's dot between two words of one name."""
+    gap = norm[end:start]
+    return 0 < len(gap) <= 3 and gap.strip(" .") == ""
+
+
+def titled_names(norm: str) -> list[Finding]:
+    given, surnames, stop = name_lists()
+    words = _words(norm)
+    starts = {w.start(): i for i, w in enumerate(words)}
+    out: list[Finding] = []
+    for t in _TITLE_RE.finditer(norm):
+        i = starts.get(t.start())
+        if i is None or i + 1 >= len(words):
+            continue
+        title, prev_end = t.group(1), t.end()
+        end = None
+        taken = 0
+        for k in range(i + 1, min(i + 4, len(words))):
+            w = words[k]
+            token = w.group()
+            initial = len(token) == 1 and token.isupper()
+            listed_cap = _is_cap(token) and _bare(token) in surnames  # "Dr May", not "dr may be"
+            if not _gap_ok(norm, prev_end, w.start()) or (_bare(token) in stop and not initial and not listed_cap):
+                break
+            listed = is_given_name(token, given) or _bare(token) in surnames
+            if title.islower() and title.lower() in _VERB_TITLES and not listed:
+                break
+            if token.islower() and not listed and title.lower() not in _PERSON_TITLES:
+                break  # "a dr appointment", "the prof said": a lower-case unlisted word after dr/prof
+            if taken and not (_is_cap(token) or listed):
+                break
+            if len(token) == 1:
+                if not initial:
+                    break
+                # an initial ("Mrs A Smith", "dr j. patel") only when a name word follows
+                nxt = words[k + 1] if k + 1 < len(words) else None
+                if nxt is None or _bare(nxt.group()) in stop or not _gap_ok(norm, w.end(), nxt.start()) \
+                        or not (_is_cap(nxt.group()) or _bare(nxt.group()) in given or _bare(nxt.group()) in surnames):
+                    break
+            end, prev_end, taken = w.end(), w.end(), taken + 1
+        if end is not None:
+            out.append(Finding("name", t.start(), end))
+    return out
+
+
+def is_given_name(word: str, given: frozenset) -> bool:
+    """A listed given name, or a hyphenated one with a listed part ("kerry-ann")."""
+    w = word.lower()
+    return w in given or ("-" in w and any(part in given for part in w.split("-")))
+
+
+def _surname_like(word: str, first: str, given: frozenset, surnames: frozenset, stop: frozenset) -> bool:
+    bare = _bare(word)
+    if bare in stop:  # "Ruth May", "HARRY MAY": a listed surname in capitals after a capitalised given name
+        return bare in surnames and word[0].isupper() and first[0].isupper()
+    if len(bare) < 2:
+        return False
+    if bare in surnames:
+        return True
+    # an unlisted surname: capitalised after a capitalised given name ("Amy Dummy")
+    return _is_cap(first) and _is_cap(word) and not word.isupper() or (first.isupper() and word.isupper())
+
+
+def given_name_pairs(norm: str) -> list[Finding]:
+    given, surnames, stop = name_lists()
+    words = _words(norm)
+    out: list[Finding] = []
+    i = 0
+    while i < len(words) - 1:
+        first = words[i].group()
+        # (an unlisted word before a listed surname is not enough: "North West", "Great Hall")
+        if not is_given_name(first, given):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(words) and j - i <= 3 and _gap_ok(norm, words[j - 1].end(), words[j].start()) \
+                and _surname_like(words[j].group(), first, given, surnames, stop):
+            j += 1
+        if j > i + 1:
+            out.append(Finding("name", words[i].start(), words[j - 1].end()))
+            i = j
+        else:
+            i += 1
+    return out
+
+
+_CAP = r"[A-Z][A-Za-z'\-]+"
+_GAP = (
+    r" *(?:[,;:()\[\]/|\-][ ]*){0,3}"
+    r"(?:(?i:nhs(?: *(?:no\b\.?|number|num|#))?|dob|d\.o\.b\.?|date +of +birth|born|b\.|tel\.?"
+    r"|phone|mob(?:ile)?|e-?mail|postcode|address) *[:#.\-]? *)?"
+)
+_NAME_BEFORE_RE = re.compile(rf"((?:{_CAP} +){{1,2}}{_CAP}){_GAP}$")
+_NAME_AFTER_RE = re.compile(rf"{_GAP}((?:{_CAP} +){{1,2}}{_CAP})")
+_ANY = r"[A-Za-z][A-Za-z'\-]+"
+_PAIR_BEFORE_RE = re.compile(rf"({_ANY}) +({_ANY}){_GAP}$")
+_PAIR_AFTER_RE = re.compile(rf"{_GAP}({_ANY}) +({_ANY})")
+
+
+def adjacent_names(norm: str, anchors: list[Finding]) -> list[Finding]:
+    """Capitalised First Last pairs right next to another identifier ("Amy Dummy, 9993909963")."""
+    _given, _surnames, stop = name_lists()
+    out: list[Finding] = []
+    for f in anchors:
+        lo = max(0, f.start - 80)
+        for m, from_end in ((_NAME_BEFORE_RE.search(norm, lo, f.start), True),
+                            (_NAME_AFTER_RE.match(norm, f.end, min(len(norm), f.end + 80)), False)):
+            if not m:
+                continue
+            words = [(lo2.start(), lo2.end(), lo2.group()) for lo2 in re.finditer(_CAP, m.group(1))]
+            words = [(m.start(1) + a, m.start(1) + b, w) for a, b, w in words]
+            keep: list[tuple[int, int, str]] = []
+            for w in (reversed(words) if from_end else words):  # the run of non-function words by the gap
+                if _bare(w[2]) in stop:
+                    break
+                keep.append(w)
+            if len(keep) >= 2:
+                keep.sort()
+                out.append(Finding("name", keep[0][0], keep[-1][1]))
+        # any case: a listed given name and a word beside the identifier ("kerry-ann doyle 9991590838")
+        for m in (_PAIR_BEFORE_RE.search(norm, lo, f.start), _PAIR_AFTER_RE.match(norm, f.end, min(len(norm), f.end + 80))):
+            if m and is_given_name(m.group(1), _given) and _bare(m.group(2)) not in stop and _bare(m.group(1)) not in stop:
+                out.append(Finding("name", m.start(1), m.end(2)))
+    return out
+
+
+def name_words(span: str) -> list[str]:
+    """The words of a name found, lower case, without titles or function words ("Dr Smith's" -> ["smith"])."""
+    _given, _surnames, stop = name_lists()
+    words = (_bare(w.group()) for w in _WORD_RE.finditer(span))
+    return [w for w in words if len(w) >= 2 and w not in stop and not _TITLE_RE.fullmatch(w)]
+
+
+def repeats(norm: str, names: list[Finding]) -> list[Finding]:
+    """Every other occurrence, in any case, of a word of a name already found."""
+    _given, _surnames, stop = name_lists()
+    tokens = {w for f in names for w in name_words(f.text_in(norm))}
+    if not tokens:
+        return []
+    return [Finding("name", w.start(), w.end()) for w in _WORD_RE.finditer(norm) if _bare(w.group()) in tokens]

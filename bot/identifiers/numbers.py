@@ -1,0 +1,140 @@
+"""NHS numbers (Modulus 11, validated by python-stdnum), UK phone numbers, email addresses, postcodes.
+
+Patterns run on the normalised text (`text.normalise`): every space is " ", every dash "-". Digit groups
+may be split by up to three separators (" ", ".", "-", "/"), which covers line breaks, tabs, two spaces,
+dots and " - ". Every regex is linear: repeats are bounded and each pattern is anchored by a look-behind.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from stdnum.gb import nhs as stdnum_nhs
+
+from bot.identifiers.text import digits
+from bot.identifiers.types import Finding
+
+_SEP = r"[ .\-/]{0,3}"
+
+# Ten digits in any grouping (3-3-4, 3-7, 5-5...), never inside a longer digit run.
+# A look-ahead, so candidates may overlap ("03/07/1958 999 526 0182": the year does not hide the number).
+_TEN_DIGITS_RE = re.compile(rf"(?<!\d)(?<!\d[/.\-])(?=(\d(?:{_SEP}\d){{9}})(?!\d|[.\-/]\d))")
+
+# An explicit cue right before a number: "NHS no", "NHS number", "NHS #", "nhs:", "NHS No.:" ...
+_NHS_CUE_RE = re.compile(
+    r"\bnhs *(?:(?:no|num|nbr|number|n°)\b\.?|#)? *(?:is|[:#=\-])? *$",
+    re.IGNORECASE,
+)
+
+
+def is_valid_nhs_number(number: str) -> bool:
+    """True when `number` is ten digits (spaces or dashes allowed) with a valid Modulus 11 check digit."""
+    d = re.sub(r"[\s\-]", "", number or "")
+    if len(d) != 10 or not d.isascii() or not d.isdigit():
+        return False
+    return bool(stdnum_nhs.is_valid(d))
+
+
+def nhs_numbers(norm: str, public: set[str]) -> list[Finding]:
+    found = []
+    for m in _TEN_DIGITS_RE.finditer(norm):
+        d = digits(m.group(1))
+        if d in public or ("/" in m.group(1) and [len(g) for g in re.findall(r"\d+", m.group(1))] != [3, 3, 4]):
+            continue  # slashes: only in the 3-3-4 grouping (never a date's)
+        if is_valid_nhs_number(d) or _NHS_CUE_RE.search(norm, max(0, m.start() - 30), m.start()):
+            found.append(Finding("nhs_number", m.start(1), m.end(1)))
+    return found
+
+
+# --------------------------------------------------------------------------------------------------
+# Phones
+
+_PHONE_RE = re.compile(
+    r"(?<![\d+])(?:"
+    r"(?:\+ ?44|\b0044)[ .\-]{0,3}(?:\(0\)[ .\-]{0,3})?\d(?:[ .\-()]{0,3}\d){8,9}"  # +44 / 0044 forms
+    r"|\(?0\d(?:[ .\-()]{0,3}\d){8,9}"  # national forms, 10 or 11 digits
+    r")(?!\d)"
+)
+
+
+def national_phone_digits(s: str) -> str:
+    """Digits of a UK phone number in national form (+44 20 ... -> 020...)."""
+    d = digits(s)
+    if d.startswith("0044"):
+        d = d[4:]
+    elif d.startswith("44") and len(d) >= 11:
+        d = d[2:]
+    else:
+        return d
+    return d if d.startswith("0") else "0" + d
+
+
+def _is_uk_phone(national: str) -> bool:
+    if not national.startswith("0"):
+        return False
+    # 10 or 11 digits after a 0 and a non-zero digit: people also type numbers a digit short
+    return len(national) in (10, 11) and national[1] != "0"
+
+
+def phone_numbers(text: str) -> set[str]:
+    """The UK phone numbers a text quotes, as national-form digits (for a `public_numbers` allow-list)."""
+    from bot.identifiers.text import normalise
+
+    found = set()
+    for match in _PHONE_RE.finditer(normalise(text)):
+        national = national_phone_digits(match.group(0))
+        if _is_uk_phone(national):
+            found.add(national)
+    return found
+
+
+def phones(norm: str, public: set[str]) -> list[Finding]:
+    found = []
+    for m in _PHONE_RE.finditer(norm):
+        national = national_phone_digits(m.group())
+        if _is_uk_phone(national) and national not in public and digits(m.group()) not in public:
+            found.append(Finding("phone", m.start(), m.end()))
+    return found
+
+
+def public_digit_set(public_numbers: Iterable[str]) -> set[str]:
+    out: set[str] = set()
+    for p in public_numbers or ():
+        d = digits(str(p))
+        if d:
+            out.add(d)
+            out.add(national_phone_digits(str(p)))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Email, postcode
+
+_EMAIL_RE = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64} ?(?:@|\(at\)|\[at\]) ?[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62})"
+    r"(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
+)
+
+_POSTCODE_RE = re.compile(
+    r"(?<![A-Za-z0-9])(?:"
+    r"[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?)"
+    r"|GIR(?= {0,3}0AA)"
+    r") {0,3}\d[ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
+
+def _postcode_case_ok(s: str) -> bool:
+    """All upper or all lower case ("B1 2nd floor" is prose, "B1 2ND" / "b1 2nd" may be postcodes)."""
+    letters = [c for c in s if c.isalpha()]
+    return all(c.isupper() for c in letters) or all(c.islower() for c in letters)
+
+
+def emails(norm: str) -> list[Finding]:
+    return [Finding("email", m.start(), m.end()) for m in _EMAIL_RE.finditer(norm)]
+
+
+def postcodes(norm: str) -> list[Finding]:
+    return [Finding("postcode", m.start(), m.end()) for m in _POSTCODE_RE.finditer(norm)
+            if _postcode_case_ok(m.group())]

@@ -1,0 +1,40 @@
+"""Normalisation before detection: one character in, one character out, so offsets stay valid.
+
+Every kind of space (tabs, line breaks, no-break and narrow no-break spaces U+00A0/U+202F, zero-width
+characters) becomes " ", every dash becomes "-", other scripts' digits (full-width...) become ASCII
+digits, and Slack's user/channel/special mentions (`<@U123>`, `<#C1|general>`, `<!here>`) are blanked
+so their ids are never mistaken for identifiers. Case is kept (names use it); patterns ignore case.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SLACK_REFS = re.compile(r"<[@#!][^<>\s]{1,200}>")
+
+
+def _fold(c: str) -> str:
+    if c.isascii():
+        return " " if c in "\t\n\r\v\f" else c
+    category = unicodedata.category(c)
+    if category in ("Zs", "Zl", "Zp", "Cc", "Cf"):
+        return " "
+    if category == "Pd" or c == "\u2212":
+        return "-"
+    if category == "Nd":
+        return str(unicodedata.decimal(c))
+    if c in "\u2018\u2019\u02bc":
+        return "'"
+    folded = unicodedata.normalize("NFKC", c)
+    return folded if len(folded) == 1 else c
+
+
+def normalise(text: str) -> str:
+    """`text` with spaces, dashes and digits folded and Slack mentions blanked; same length as `text`."""
+    out = "".join(_fold(c) for c in text)
+    return _SLACK_REFS.sub(lambda m: " " * len(m.group()), out)
+
+
+def digits(s: str) -> str:
+    return "".join(c for c in s if c.isascii() and c.isdigit())

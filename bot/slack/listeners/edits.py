@@ -1,0 +1,44 @@
+"""Message edits (`message` events with subtype `message_changed`): an edit that adds patient identifiers
+gets the same ephemeral warning as a new message. Edits are never answered, stored or logged."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from bot import prompts
+from bot.slack.blocks import pii_warning_text
+from bot.slack.calls import post_ephemeral
+from bot.slack.payloads import message_text
+
+log = logging.getLogger(__name__)
+
+
+def _is_editable_by_a_person(message: dict) -> bool:
+    return bool(message.get("user")) and not message.get("bot_id") and message.get("subtype") in (None, "thread_broadcast")
+
+
+def handle_edit(services, client, event: dict) -> None:
+    message = event.get("message") or {}
+    previous = event.get("previous_message") or {}
+    channel = event.get("channel")
+    if not channel or not _is_editable_by_a_person(message):
+        return
+    now = services.redact(message_text(message))
+    if not now.has_identifiers:
+        return
+    before = services.redact(message_text(previous)) if previous else None
+    if before is not None and not Counter(f.kind for f in now.findings) - Counter(f.kind for f in before.findings):
+        return  # nothing new: the poster was warned when the details first went in
+    if not services.claim(f"edit:{channel}:{message.get('ts')}:{(message.get('edited') or {}).get('ts') or event.get('ts')}"):
+        return
+    services.metrics.pii_warnings.inc()
+    post_ephemeral(services, client, channel, message.get("user"),
+                   pii_warning_text(now.kinds, prompts.PII_EDIT_WARNING), message.get("thread_ts"))
+    log.info("warned about identifiers added by an edit (kinds=%s)", ",".join(now.kinds))
+
+
+def register(app, services) -> None:
+    @app.event({"type": "message", "subtype": "message_changed"})
+    def on_edit(event: dict, client) -> None:
+        handle_edit(services, client, event)

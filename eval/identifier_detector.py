@@ -1,0 +1,149 @@
+"""Precision and recall of the identifier detector (bot.identifiers), and its false alarms.
+
+    PYTHONPATH=$PWD .venv/bin/python eval/identifier_detector.py [--n 1200] [--bank ../shared/eval/question-bank.jsonl]
+
+- Recall: the share of generated identifiers (eval/identifier_variants.py: >= 1,000 messages) whose every
+  letter and digit is inside a finding; per kind, and overall. "NHS numbers warned": the share of
+  messages carrying an NHS number that the detector flags at all (so the poster is warned).
+- Precision: the share of findings that overlap a generated identifier.
+- False alarms (target 0): every line of the corpus (`knowledge/`, with its own help-line numbers allowed
+  and the names and addresses it quotes, as the product allows them), every question-bank question that carries no identifier (categories other
+  than "identifier" and "pii"), and the controls (SNOMED codes, ODS codes, help lines, guidance dates).
+  Each false alarm is printed with its kind (not its text when it came from the bank: read it there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "eval"))
+
+from identifier_variants import CONTROLS, variants  # noqa: E402
+
+from bot.identifiers import find_identifiers, public_identifiers  # noqa: E402
+
+IDENTIFIER_CATEGORIES = {"identifier", "pii"}
+
+
+def _covered(text: str, start: int, end: int, findings) -> bool:
+    return all(any(f.start <= i < f.end for f in findings) for i in range(start, end) if text[i].isalnum())
+
+
+def measure_variants(n: int, seed: int) -> dict:
+    found_by_kind, total_by_kind = Counter(), Counter()
+    true_findings = all_findings = nhs_msgs = nhs_warned = 0
+    misses: list[str] = []
+    for v in variants(n, seed):
+        findings = find_identifiers(v.text)
+        for kind, a, b in v.truth:
+            total_by_kind[kind] += 1
+            if _covered(v.text, a, b, findings):
+                found_by_kind[kind] += 1
+            elif len(misses) < 25:
+                misses.append(f"{kind}: {v.text!r}")
+        for f in findings:
+            all_findings += 1
+            true_findings += any(f.start < b and a < f.end for _k, a, b in v.truth)
+        if any(k == "nhs_number" for k, _a, _b in v.truth):
+            nhs_msgs += 1
+            nhs_warned += bool(findings)
+    return {"messages": n, "identifiers": sum(total_by_kind.values()),
+            "recall": sum(found_by_kind.values()) / max(1, sum(total_by_kind.values())),
+            "precision": true_findings / max(1, all_findings),
+            "recall_by_kind": {k: f"{found_by_kind[k]}/{total_by_kind[k]}" for k in sorted(total_by_kind)},
+            "nhs_warned": f"{nhs_warned}/{nhs_msgs}", "misses": misses}
+
+
+def unlisted_names(n: int, seed: int) -> tuple[int, int, int]:
+    """Names the detector's lists (Faker en_GB) do not hold: given names from Faker's en_US, en_IE and en_IN
+    providers that are not in en_GB, untitled, capitalised / lower case / after a title. (found, total, of
+    which found when capitalised)."""
+    import random
+
+    from faker.providers.person import en_GB, en_IE, en_IN, en_US
+
+    listed = {x.lower() for x in (*en_GB.Provider.first_names_male, *en_GB.Provider.first_names_female)}
+    pool = sorted({x for p in (en_US, en_IE, en_IN) for x in (*p.Provider.first_names_male, *p.Provider.first_names_female)
+                   if x.lower() not in listed and x.isalpha()})
+    surnames = sorted({x for p in (en_US, en_IE, en_IN) for x in p.Provider.last_names if x.isalpha()})
+    rng = random.Random(seed)
+    found = total = cap_found = 0
+    for i in range(n):
+        name = f"{rng.choice(pool)} {rng.choice(surnames)}"
+        form = i % 3
+        shown = name if form == 0 else name.lower() if form == 1 else f"Mrs {name}"
+        text = f"can someone check {shown} please, she wants online access"
+        a = text.index(shown)
+        total += 1
+        ok = _covered(text, a, a + len(shown), find_identifiers(text))
+        found += ok
+        cap_found += ok and form == 0
+    return found, total, cap_found
+
+
+def false_alarms(bank: Path | None) -> dict:
+    corpus = [p for p in sorted((ROOT / "knowledge").rglob("*")) if p.suffix in (".md", ".yaml", ".yml")]
+    public = set().union(*(public_identifiers(p.read_text(encoding="utf-8")) for p in corpus))  # as the index does
+    numbers_only = {p for p in public if p[:1].isdigit()}
+    alarms: dict[str, list[str]] = {"corpus": [], "bank": [], "controls": []}
+    quoted: Counter = Counter()  # what the allow-list of quoted names and addresses lets through
+    lines = 0
+    for path in corpus:
+        for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            lines += 1
+            for f in find_identifiers(line, public_numbers=public):
+                alarms["corpus"].append(f"{path.relative_to(ROOT)}:{no} {f.kind} {f.text_in(line)!r}")
+            for f in find_identifiers(line, public_numbers=numbers_only):
+                quoted[f.kind] += 1
+    questions = 0
+    if bank is not None and bank.exists():
+        for row in map(json.loads, bank.read_text(encoding="utf-8").splitlines()):
+            if row.get("category") in IDENTIFIER_CATEGORIES:
+                continue
+            questions += 1
+            for f in find_identifiers(row["question"], public_numbers=public):
+                alarms["bank"].append(f"{row['id']} ({row.get('split')}) {f.kind}")
+    for text in CONTROLS:
+        for f in find_identifiers(text, public_numbers=public):
+            alarms["controls"].append(f"{f.kind} {f.text_in(text)!r} in {text!r}")
+    return {"corpus_lines": lines, "bank_questions": questions, "controls": len(CONTROLS), "alarms": alarms,
+            "quoted": dict(quoted)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1200)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--bank", type=Path, default=None)
+    args = parser.parse_args()
+    bank = args.bank or next((p for p in (ROOT.parent / "shared/eval/question-bank.jsonl",
+                                          ROOT.parent.parent / "shared/eval/question-bank.jsonl") if p.exists()), None)
+    v = measure_variants(args.n, args.seed)
+    print(f"variants: {v['messages']} messages, {v['identifiers']} identifiers")
+    print(f"precision {v['precision']:.4f}  recall {v['recall']:.4f}  NHS numbers warned {v['nhs_warned']}")
+    print("recall by kind: " + ", ".join(f"{k} {x}" for k, x in v["recall_by_kind"].items()))
+    for miss in v["misses"]:
+        print("  missed " + miss)
+    found, total, cap = unlisted_names(300, args.seed)
+    print(f"names not in the detector's lists (other Faker locales): {found}/{total} found "
+          f"(capitalised {cap}/{total // 3}; lower case and titled make up the rest)")
+    fa = false_alarms(bank)
+    print(f"false alarms: corpus {len(fa['alarms']['corpus'])} (of {fa['corpus_lines']} lines), "
+          f"bank {len(fa['alarms']['bank'])} (of {fa['bank_questions']} questions without identifiers; "
+          f"{bank or 'bank not found'}), controls {len(fa['alarms']['controls'])} (of {fa['controls']})")
+    print(f"  (the corpus quotes public people and addresses, allowed as its help lines are: {fa['quoted']} "
+          "findings without that allow-list)")
+    for where, items in fa["alarms"].items():
+        for item in items:
+            print(f"  {where}: {item}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

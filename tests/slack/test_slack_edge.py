@@ -1,0 +1,300 @@
+"""The Slack edge under abuse (issue 12): signature first, payload shapes, the streamed body limit,
+idempotent escalate and share, rich_text blocks, workspace lifecycle events, signed values, edits."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import resource
+import time
+
+import pytest
+
+from slack_emulator import BOT_TOKEN, TEAM_ID, event_callback, post, sign, user_ts
+
+from bot.slack import review_blocks as rb
+from bot.slack.blocks import share_value
+
+NHS_NUMBER = "9991860916"
+
+
+def _view_submission(callback_id: str, metadata: str, values: dict, user: str = "U0USER") -> dict:
+    return {"type": "view_submission", "team": {"id": TEAM_ID}, "user": {"id": user}, "api_app_id": "A0APP",
+            "trigger_id": "t.1", "view": {"id": "V1", "type": "modal", "callback_id": callback_id,
+                                           "private_metadata": metadata, "state": {"values": values}}}
+
+
+def _button(action_id: str, value, *, user: str = "U0USER", channel: str = "C0GENERAL", ts: str = "1700000000.5",
+            response_url: str | None = None) -> dict:
+    payload = {"type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": user}, "api_app_id": "A0APP",
+               "trigger_id": "t.2", "channel": {"id": channel}, "message": {"ts": ts},
+               "container": {"type": "message", "channel_id": channel, "message_ts": ts},
+               "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value,
+                            "action_ts": "1700000000.9"}]}
+    if response_url:
+        payload["response_url"] = response_url
+    return payload
+
+
+def test_a_bad_timestamp_is_401_before_anything_parses_the_body(slack_api, make_slack_bot, fake_assistant):
+    bot = make_slack_bot(fake_assistant)
+    body = json.dumps(event_callback({"type": "app_mention", "text": "hi", "ts": "1.1", "channel": "C0X"}))
+    for timestamp in ("abc", "", "-5", "1e9", " 17", "0x10"):
+        headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": timestamp,
+                   "X-Slack-Signature": sign(body)["X-Slack-Signature"]}
+        assert post(bot.url + "/slack/events", body, headers)[0] == 401, timestamp
+    assert post(bot.url + "/slack/events", "{not json", {"Content-Type": "application/json"})[0] == 401
+
+
+@pytest.mark.parametrize("payload, form", [
+    ({"type": "event_callback", "team_id": TEAM_ID, "event": "app_mention", "event_id": "EvS1"}, False),
+    ({"type": "event_callback", "team_id": TEAM_ID, "event": ["x"], "event_id": "EvS2"}, False),
+    ({"type": "event_callback", "team_id": TEAM_ID, "event": {"type": 5}, "event_id": "EvS3"}, False),
+    ({"type": "event_callback", "team_id": TEAM_ID, "event_id": "EvS4",
+      "event": {"type": "app_mention", "text": "hi", "ts": ["1"], "channel": "C0X"}}, False),
+    ({"type": "event_callback", "team_id": TEAM_ID, "event_id": "EvS5",
+      "event": {"type": "message", "subtype": "message_changed", "channel": "C0X", "message": "edited"}}, False),
+    ({"type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": "U0USER"}, "actions": ["escalate"]}, True),
+    ({"type": "block_actions", "team": {"id": TEAM_ID}, "user": "U0USER", "actions": [{"action_id": "escalate"}]}, True),
+    ({"type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": "U0USER"},
+      "actions": [{"action_id": "feedback", "value": {"a": 1}}]}, True),
+    (_view_submission("review_correction", rb.item_value("I1"), {"answer": {"answer": {"value": ["a", "b"]}}}), True),
+    (_view_submission("review_correction", rb.item_value("I1"), {"answer": ["x"]}), True),
+    (_view_submission("review_feedback_comment", ["meta"], {}), True),
+    ({"type": "view_submission", "team": {"id": TEAM_ID}, "user": {"id": "U0USER"}, "view": "modal"}, True),
+])
+def test_signed_payloads_of_any_shape_get_a_4xx_never_a_5xx(slack_api, make_slack_bot, fake_assistant, payload, form):
+    bot = make_slack_bot(fake_assistant, review_channel="C0REVIEW", reviewer_user_ids="U0USER")
+    if form:
+        status, body, _ = bot.action(payload)
+    else:
+        status, body, _ = bot.send(payload)
+    assert 200 <= status < 500, (status, body)
+    assert status >= 400, "a payload of the wrong shape was accepted"
+    slack_api.settle(quiet=0.3)
+    assert not slack_api.calls_to("chat.postMessage")
+    assert bot.services.metrics.failures._value.get() == 0
+
+
+def _chunked_post(port: int, total: int, chunk: int = 64 * 1024, headers: dict | None = None) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.putrequest("POST", "/slack/events")
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Transfer-Encoding", "chunked")
+    for k, v in (headers or {}).items():
+        conn.putheader(k, v)
+    conn.endheaders()
+    block = b"x" * chunk
+    sent = 0
+    try:
+        while sent < total:
+            conn.send(f"{len(block):x}\r\n".encode() + block + b"\r\n")
+            sent += len(block)
+        conn.send(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server stopped reading once the limit was passed
+    try:
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_a_chunked_body_without_content_length_is_refused_while_it_streams(slack_api, make_slack_bot, fake_assistant):
+    """The server runs in this process: its peak memory must not grow with the bodies sent (3 x 100 MB)."""
+    bot = make_slack_bot(fake_assistant)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    for _ in range(3):
+        assert _chunked_post(bot.server.port, 100 * 1024 * 1024) == 413
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mib < 50, f"peak memory grew {grown_mib:.0f} MiB while refusing 300 MB"
+    # a declared length that is not a number is refused too
+    conn = http.client.HTTPConnection("127.0.0.1", bot.server.port, timeout=10)
+    conn.request("POST", "/slack/events", body=b"{}", headers={"Content-Length": "abc"})
+    assert 400 <= conn.getresponse().status < 500
+    conn.close()
+    assert bot.send(event_callback({"type": "app_mention", "text": "<@U0BOT> hi", "ts": user_ts(),
+                                    "channel": "C0GENERAL"}))[0] == 200  # still serving
+
+
+def test_escalate_is_idempotent_per_answer_and_user(slack_api, make_slack_bot, fake_assistant):
+    bot = make_slack_bot(fake_assistant, review_channel="C0REVIEW")
+    bot.mention("How do I switch on prospective access?")
+    reply = slack_api.wait_for("chat.postMessage")[0]
+    escalate = next(e for b in json.loads(json.dumps(reply.params["blocks"])) if b["type"] == "actions"
+                    for e in b["elements"] if e["action_id"] == "escalate")
+    for _ in range(3):  # a double click and a replay
+        assert bot.action(_button("escalate", escalate["value"]))[0] == 200
+    slack_api.settle(quiet=0.5)
+    cards = slack_api.calls_to("chat.postMessage", lambda c: c.params.get("channel") == "C0REVIEW")
+    told = slack_api.calls_to("chat.postMessage", lambda c: c.params.get("channel") == "C0GENERAL"
+                              and "support team" in (c.params.get("text") or ""))
+    assert len(cards) == 1 and len(told) == 1
+    again = slack_api.calls_to("chat.postEphemeral", lambda c: "already asked" in c.params.get("text", ""))
+    assert len(again) == 2
+    # another user may still escalate the same answer
+    bot.action(_button("escalate", escalate["value"], user="U0OTHER"))
+    slack_api.wait_for("chat.postMessage", 2, where=lambda c: c.params.get("channel") == "C0GENERAL"
+                       and "support team" in (c.params.get("text") or ""))
+
+
+def test_share_in_channel_is_idempotent_per_answer_and_user(slack_api, make_slack_bot, fake_assistant):
+    bot = make_slack_bot(fake_assistant)
+    bot.command("How do I switch on prospective access?")
+    reply = slack_api.wait_for("response_url")[0]
+    share = next(e for b in reply.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+                 if e["action_id"] == "share_answer")
+    for _ in range(3):
+        assert bot.action(_button("share_answer", share["value"], response_url=slack_api.response_url("s")))[0] == 200
+    slack_api.settle(quiet=0.5)
+    assert len(slack_api.calls_to("chat.postMessage")) == 1
+    assert any("Already shared" in (c.params.get("text") or "") for c in slack_api.calls_to("response_url"))
+
+
+def test_forged_and_unsigned_button_values_and_metadata_are_refused(slack_api, make_slack_bot, fake_assistant):
+    bot = make_slack_bot(fake_assistant, review_channel="C0REVIEW", reviewer_user_ids="U0USER")
+    forged_share = json.dumps({"a": None, "c": "C0ELSEWHERE", "q": "anything"})
+    bot.action(_button("share_answer", forged_share, response_url=slack_api.response_url("f")))
+    bot.action(_button("escalate", json.dumps({"a": None, "c": "C0ELSEWHERE", "t": "1.1"})))
+    wrong_key = json.dumps({"i": "I1", "s": json.loads(share_value("a", "C1", "q"))["s"]})
+    status, body, _ = bot.action(_view_submission("review_correction", wrong_key,
+                                                  {"answer": {"answer": {"value": "forged answer"}}}))
+    assert status == 200
+    slack_api.settle(quiet=0.5)
+    assert not slack_api.calls_to("chat.postMessage")
+    assert bot.services.review.list_verified() == []
+    assert slack_api.calls_to("response_url") and slack_api.calls_to("chat.postEphemeral")
+
+
+def test_a_question_only_in_rich_text_blocks_is_answered(slack_api, make_slack_bot, fake_assistant):
+    bot = make_slack_bot(fake_assistant)
+    ts = user_ts()
+    event = {"type": "app_mention", "user": "U0USER", "text": "", "ts": ts, "channel": "C0GENERAL", "blocks": [
+        {"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [
+            {"type": "user", "user_id": "U0BOT"}, {"type": "text", "text": " how do I switch on "},
+            {"type": "text", "text": "prospective access", "style": {"bold": True}},
+            {"type": "text", "text": f" for NHS {NHS_NUMBER[:3]} {NHS_NUMBER[3:6]} {NHS_NUMBER[6:]}?"}]}]}]}
+    assert bot.send(event_callback(event))[0] == 200
+    slack_api.wait_for("chat.postMessage")
+    question, _history = fake_assistant.questions[0]
+    assert "prospective access" in question and "[NHS number]" in question and NHS_NUMBER[6:] not in question
+    assert slack_api.wait_for("chat.postEphemeral")[0].params["user"] == "U0USER"
+
+
+def test_uninstall_and_revoked_tokens_stop_posting_for_that_workspace(slack_api, make_slack_bot, fake_assistant):
+    bot = make_slack_bot(fake_assistant)
+    limited = {"token": "x", "team_id": TEAM_ID, "minute_rate_limited": 1518467820, "api_app_id": "A0APP",
+               "type": "app_rate_limited"}
+    assert bot.send(limited)[0] == 200
+    revoked = event_callback({"type": "tokens_revoked", "tokens": {"oauth": ["U0USER"], "bot": ["U0BOT"]}})
+    assert bot.send(revoked)[0] == 200
+    key = bot.services.workspaces._key(TEAM_ID)
+    deadline = time.monotonic() + 10
+    while not bot.services.review.holds_key(key) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the listener runs after the ack
+    assert bot.services.review.holds_key(key)  # every replica reads it
+    # another replica with the same (revoked) token reads it from the store; a reinstall's new token does not
+    from bot.slack.workspaces import Workspaces
+
+    assert Workspaces(bot.services.review, token=BOT_TOKEN).is_revoked(TEAM_ID)
+    assert not Workspaces(bot.services.review, token="xoxb-reinstalled").is_revoked(TEAM_ID)
+    assert bot.mention("How do I switch on prospective access?")[0] == 200
+    other = event_callback({"type": "app_mention", "user": "U0USER", "text": "<@U0BOT> how do I switch on access?",
+                            "ts": user_ts(), "channel": "C0GENERAL"}, team_id="T0OTHER")
+    assert bot.send(other)[0] == 200
+    reply = slack_api.wait_for("chat.postMessage")[0]
+    slack_api.settle(quiet=0.5)
+    assert len(slack_api.calls_to("chat.postMessage")) == 1 and reply.params["channel"] == "C0GENERAL"
+    assert len(fake_assistant.questions) == 1  # only the other workspace's question was answered
+    assert bot.send(event_callback({"type": "app_uninstalled"}, team_id="T0OTHER"))[0] == 200
+    deadline = time.monotonic() + 10
+    while not bot.services.workspaces.is_revoked("T0OTHER") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert bot.services.workspaces.is_revoked("T0OTHER")
+
+
+def test_an_edit_that_adds_an_nhs_number_is_warned(slack_api, make_slack_bot, fake_assistant):
+    bot = make_slack_bot(fake_assistant)
+    ts = user_ts()
+    edit = {"type": "message", "subtype": "message_changed", "channel": "C0GENERAL", "channel_type": "channel",
+            "ts": user_ts(), "hidden": True,
+            "message": {"type": "message", "user": "U0USER", "text": f"<@U0BOT> can pt {NHS_NUMBER[:3]}\u202f"
+                        f"{NHS_NUMBER[3:6]}\u202f{NHS_NUMBER[6:]} see results?", "ts": ts,
+                        "edited": {"user": "U0USER", "ts": user_ts()}},
+            "previous_message": {"type": "message", "user": "U0USER", "text": "<@U0BOT> can pt see results?", "ts": ts}}
+    assert bot.send(event_callback(edit))[0] == 200
+    warning = slack_api.wait_for("chat.postEphemeral")[0]
+    assert warning.params["user"] == "U0USER" and "NHS number" in warning.params["text"]
+    assert "removed" in warning.params["text"] and "delete or edit" in warning.params["text"]
+    slack_api.settle(quiet=0.3)
+    assert not slack_api.calls_to("chat.postMessage")  # edits are never answered
+    assert NHS_NUMBER[6:] not in json.dumps([c.params for c in slack_api.calls])
+
+
+def test_correction_with_identifiers_is_redacted_before_posting_and_the_reviewer_is_told(
+        slack_api, make_slack_bot, fake_assistant):
+    bot = make_slack_bot(fake_assistant, review_channel="C0REVIEW", reviewer_user_ids="U0REV")
+    bot.mention("uncovered question about proxy access")
+    slack_api.wait_for("chat.postMessage", 2)  # the answer and its review card
+    item = bot.services.review.list_reviews()[0]
+    meta = json.loads(json.dumps(rb.correction_modal(item_id=item["id"], question="q", answer_text="a", citations=[],
+                                                     card_channel="C0REVIEW", card_ts="1.1").to_dict()))
+    text = f"Mrs Jane Placeholder (NHS {NHS_NUMBER[:3]}-{NHS_NUMBER[3:6]}-{NHS_NUMBER[6:]}) can have proxy access; jane must consent."
+    status, _, _ = bot.action(_view_submission("review_correction", meta["private_metadata"],
+                                               {"answer": {"answer": {"value": text}}}, user="U0REV"))
+    assert status == 200
+    posted = slack_api.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "C0GENERAL"
+                                and "Corrected" in json.dumps(c.params))[0]
+    told = slack_api.wait_for("chat.postEphemeral", where=lambda c: c.params.get("user") == "U0REV")[0]
+    flat = json.dumps(posted.params).lower()
+    assert "placeholder" not in flat and "jane" not in flat and NHS_NUMBER[6:] not in flat and "[name]" in flat
+    assert "removed" in told.params["text"] and "NHS number" in told.params["text"]
+
+
+def _mutations(payload, rng, path=()):
+    """Every (path, replacement) that swaps one part of `payload` for a value of another type."""
+    out = []
+    if isinstance(payload, dict):
+        for key, value in payload.items():
+            out += _mutations(value, rng, (*path, key))
+    elif isinstance(payload, list):
+        for i, value in enumerate(payload):
+            out += _mutations(value, rng, (*path, i))
+    for replacement in ("x", 7, None, ["x"], {"k": "v"}, True):
+        if type(replacement) is not type(payload):
+            out.append((path, replacement))
+    return out
+
+
+def _replace(payload, path, value):
+    if not path:
+        return value
+    copy = json.loads(json.dumps(payload))
+    node = copy
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return copy
+
+
+def test_any_part_of_a_signed_payload_of_another_type_never_gets_a_5xx(slack_api, make_slack_bot, fake_assistant):
+    import random
+
+    bot = make_slack_bot(fake_assistant, review_channel="C0REVIEW", reviewer_user_ids="U0USER")
+    mention = event_callback({"type": "app_mention", "user": "U0USER", "text": "<@U0BOT> hi", "ts": "1700000001.1",
+                              "channel": "C0GENERAL", "thread_ts": "1700000001.0"})
+    button = _button("feedback", rb.feedback_value("A1", "down"))
+    modal = _view_submission("review_correction", rb.item_value("I1"), {"answer": {"answer": {"value": "text"}}})
+    rng = random.Random(12)
+    statuses = []
+    for base, form in ((mention, False), (button, True), (modal, True)):
+        cases = _mutations(base, rng)
+        for path, value in rng.sample(cases, min(25, len(cases))):
+            payload = _replace(base, path, value)
+            if not form and isinstance(payload, dict):
+                payload["event_id"] = f"EvM{rng.randrange(10**9)}"
+            status = (bot.action(payload) if form and isinstance(payload, dict) else bot.send(payload))[0]
+            statuses.append(status)
+            assert status < 500, (path, value, status)
+    assert len(statuses) >= 60
+    assert bot.send(event_callback({"type": "app_mention", "user": "U0USER", "text": "<@U0BOT> still there?",
+                                    "ts": user_ts(), "channel": "C0GENERAL"}))[0] == 200
