@@ -69,8 +69,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_ready(env: dict[str, str], api_url: str, timeout: float = 180.0) -> tuple[float, float]:
-    """Seconds from starting `gpbot serve --http` to a 200 from /readyz, and the server's peak RSS (MB)."""
+def serve_ready(env: dict[str, str], api_url: str, timeout: float = 180.0) -> tuple[float, float, bool]:
+    """Seconds from starting `gpbot serve --http` to a 200 from /readyz, the server's peak RSS (MB) then, and
+    whether it had loaded torch's shared library (it should not have)."""
     from slack_emulator import BOT_TOKEN, SIGNING_SECRET
 
     port = free_port()
@@ -94,7 +95,7 @@ def serve_ready(env: dict[str, str], api_url: str, timeout: float = 180.0) -> tu
             raise SystemExit("serve did not become ready")
         status = Path(f"/proc/{proc.pid}/status").read_text()
         peak = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
-        return seconds, peak
+        return seconds, peak, "libtorch" in Path(f"/proc/{proc.pid}/maps").read_text()
     finally:
         proc.terminate()
         try:
@@ -157,6 +158,7 @@ def main() -> None:
         heavy = help_imports(env)
         api = SlackEmulator().start()
         figures: dict[str, list[float]] = {}
+        serve_loaded_torch = False
         try:
             for run in range(args.runs):
                 row = {"yardstick import torch": yardstick(env)}
@@ -165,7 +167,9 @@ def main() -> None:
                 if not args.skip_torch:
                     seconds, rss, _ = run_with_rss([GPBOT, "ask", QUESTION], dict(env, EMBEDDER="torch"))
                     row["ask torch"], row["ask torch RSS"] = seconds, rss
-                row["serve ready onnx"], row["serve onnx RSS"] = serve_ready(dict(env, EMBEDDER="onnx"), api.base_url)
+                row["serve ready onnx"], row["serve onnx RSS"], torch_loaded = serve_ready(
+                    dict(env, EMBEDDER="onnx"), api.base_url)
+                serve_loaded_torch = serve_loaded_torch or torch_loaded
                 row["gpbot --help"] = run_with_rss([GPBOT, "--help"], env)[0]
                 row["yardstick import torch (2)"] = yardstick(env)
                 for key, value in row.items():
@@ -196,6 +200,7 @@ def main() -> None:
             target = "   (target <= 350 MB while answering)" if key == "ask onnx RSS" else ""
             print(f"peak RSS {key[:-4]:<27} {max(figures[key]):6.0f} MB{target}")
     print(f"gpbot --help imports of torch, sentence_transformers, chromadb: {heavy or 'none'}")
+    print(f"serve --http (EMBEDDER=onnx) had torch's library mapped when ready: {'yes' if serve_loaded_torch else 'no'}")
     print(f"\n== embedding throughput on {len(texts)} chunks of knowledge/ ({onnx.fingerprint})")
     print(f"onnx   {median(rates['onnx']):7.1f} chunks/s")
     if rates["torch"]:
