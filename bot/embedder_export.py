@@ -3,7 +3,7 @@
 Run once at set-up (`make install`, the image build), never while answering: it imports torch. It writes
 `model.onnx` (the transformer, up to its token vectors; pooling and normalisation stay in bot/embedder.py),
 a copy of `tokenizer.json`, and `manifest.json` recording the source weights' hash, the export recipe and
-the hash of each file written. A second run with the same source and recipe finds the manifest intact and
+the hash (and size and mtime, the quick check a start-up makes) of each file written. A second run with the same source and recipe finds the manifest intact and
 does nothing; a changed source, recipe or damaged file is exported again.
 """
 
@@ -17,7 +17,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from bot.embedder import MANIFEST_FILE, ONNX_FILE, TOKENIZER_FILE, file_sha256, read_manifest
+from bot.embedder import MANIFEST_FILE, ONNX_FILE, TOKENIZER_FILE, file_sha256, file_stamp, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -75,18 +75,32 @@ def _export_transformer(model_path: Path, target: Path) -> None:
         )
 
 
+def _refresh_stamps(directory: Path, manifest: dict) -> None:
+    """Record the files' current size and mtime (just hashed intact) so start-ups can skip the hash."""
+    stamps = {name: file_stamp(directory / name) for name in (ONNX_FILE, TOKENIZER_FILE)}
+    if manifest.get("stamps") == stamps:
+        return
+    try:
+        tmp = directory / (MANIFEST_FILE + ".tmp")
+        tmp.write_text(json.dumps({**manifest, "stamps": stamps}, indent=1))
+        os.replace(tmp, directory / MANIFEST_FILE)
+    except OSError as exc:  # a read-only install still works; each start-up hashes instead
+        log.warning("could not update %s: %s", directory / MANIFEST_FILE, exc)
+
+
 def export_onnx(model_path: Path, directory: Path, *, force: bool = False) -> tuple[Path, bool]:
     """Export `model_path` into `directory` unless an intact export of the same source is there.
     Returns (directory, whether it exported)."""
     model_path = Path(model_path).resolve()
     source_sha = _source_sha256(model_path)
-    current = read_manifest(directory)
+    current = read_manifest(directory, full=True)
     if (
         not force
         and current is not None
         and current.get("source_sha256") == source_sha
         and current.get("recipe") == RECIPE
     ):
+        _refresh_stamps(directory, current)
         return directory, False
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=directory, prefix=".export-") as tmp:
@@ -105,6 +119,7 @@ def export_onnx(model_path: Path, directory: Path, *, force: bool = False) -> tu
         (directory / MANIFEST_FILE).unlink(missing_ok=True)
         for name in (ONNX_FILE, TOKENIZER_FILE):
             os.replace(work / name, directory / name)
+        manifest["stamps"] = {name: file_stamp(directory / name) for name in (ONNX_FILE, TOKENIZER_FILE)}
         (work / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1))
         os.replace(work / MANIFEST_FILE, directory / MANIFEST_FILE)
     return directory, True

@@ -95,6 +95,25 @@ def test_export_is_skipped_when_intact_and_redone_when_damaged(export_dir, tmp_p
     assert read_manifest(copy) is None
 
 
+def test_start_up_trusts_an_untouched_file_and_hashes_a_changed_one(export_dir, tmp_path):
+    from bot.embedder_export import export_onnx
+    from bot.embedder import packaged_model_path
+
+    copy = tmp_path / "onnx"
+    shutil.copytree(export_dir, copy)
+    assert export_onnx(packaged_model_path(), copy)[1] is False  # intact: only the size/mtime stamps refreshed
+    tokenizer = copy / TOKENIZER_FILE
+    stat = tokenizer.stat()
+    data = bytearray(tokenizer.read_bytes())
+    data[-2:] = b"  "  # same size; with the recorded mtime put back only a full check can notice
+    tokenizer.write_bytes(bytes(data))
+    os.utime(tokenizer, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert read_manifest(copy) is not None
+    assert read_manifest(copy, full=True) is None
+    os.utime(tokenizer)  # touched now: the stamp differs, so start-up hashes it and refuses it
+    assert read_manifest(copy) is None
+
+
 def test_missing_export_falls_back_to_torch_with_a_warning_naming_the_command(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="bot.embedder"):
         embedder = load_embedder(settings_for(tmp_path, onnx_model_dir=tmp_path / "nowhere"))
