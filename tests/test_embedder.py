@@ -5,6 +5,7 @@ embedder re-embeds what is stored; `gpbot --help` loads none of the heavy librar
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import logging
 import os
@@ -142,6 +143,9 @@ def test_embedder_setting_chooses_torch_and_fingerprints_differ(export_dir, tmp_
 def test_a_change_of_embedder_re_embeds_every_stored_vector(export_dir, torch_embedder, fixture_corpus_dir, tmp_path):
     from bot.index import Index
     from bot.types import VerifiedAnswer
+    from rich.console import Console
+
+    from ingest.cli import print_summary
     from ingest.pipeline import run_ingest
 
     settings = settings_for(tmp_path, onnx_model_dir=export_dir)
@@ -161,6 +165,9 @@ def test_a_change_of_embedder_re_embeds_every_stored_vector(export_dir, torch_em
     again = run_ingest(settings, [str(fixture_corpus_dir)], index=switched, progress=False)
     assert again.chunks_reembedded == built.chunks and not again.added and not again.updated
     assert switched.current_version()["embedder"] == torch_embedder.fingerprint
+    shown = io.StringIO()
+    print_summary(again, Console(file=shown, width=200))
+    assert f"{built.chunks} stored chunks were embedded again" in shown.getvalue()
     assert not switched.embedder_changed()
 
     chunks = switched.all_chunks()
