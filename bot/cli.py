@@ -195,7 +195,8 @@ def embedder_export(force: bool = typer.Option(False, "--force", help="Export ag
     settings = settings_or_exit()
     source = settings.embedding_model_path or packaged_model_path()
     directory, exported = export_onnx(source, onnx_dir(settings), force=force)
-    err.print(f"{'Exported' if exported else 'Up to date:'} the ONNX embedding model in {directory}", highlight=False)
+    err.print(f"{'Exported' if exported else 'Up to date:'} the ONNX embedding model in {directory}", highlight=False,
+              soft_wrap=True)
 
 
 @embedder_app.command("info")
