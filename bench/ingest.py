@@ -21,7 +21,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.index import Embedder, Index, embedding_text  # noqa: E402
+from bot.embedder import Embedder, load_embedder  # noqa: E402
+from bot.index import Index, embedding_text  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from ingest.chunking import chunk_document  # noqa: E402
 from ingest.loaders import discover, load_file  # noqa: E402
@@ -51,6 +52,7 @@ class TimedEmbedder:
 
     def __init__(self, inner: Embedder):
         self.inner, self.seconds = inner, 0.0
+        self.fingerprint = inner.fingerprint
 
     def embed(self, texts, batch_size: int = 32):
         t = time.perf_counter()
@@ -109,7 +111,7 @@ def main() -> None:
     parser.add_argument("--skip-corpus", action="store_true", help="only the synthetic corpus")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    embedder = Embedder()
+    embedder = load_embedder(Settings(_env_file=None))
     t = time.perf_counter()
     embedder.embed(["warm up"])
     print(f"model load {time.perf_counter() - t:.1f} s; CPU threads: {os.cpu_count()}")

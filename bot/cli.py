@@ -8,6 +8,7 @@
     gpbot eval FILE.jsonl           score a question file: retrieval, answers, declines, identifiers, latency
     gpbot review …                  the support team's record: list, verified, export, gaps, stats, purge
     gpbot sources check             corpus documents whose upstream pages changed, moved or disappeared
+    gpbot embedder export|info      export the embedding model to ONNX (set-up), or show the one in use
     gpbot run                       what `make run` does: bring the index up to date, then serve or chat
 """
 
@@ -195,6 +196,34 @@ app.command("serve", help="Run the Slack bot (Socket Mode with SLACK_APP_TOKEN; 
 from bot.review.cli import review_app  # noqa: E402
 
 app.add_typer(review_app, name="review", help="The support team's record of questions, answers and reviews.")
+
+
+# --- embedder (set-up) ---
+embedder_app = typer.Typer(help="The embedding model: export it to ONNX (set-up), or say which one is in use.",
+                           no_args_is_help=True)
+app.add_typer(embedder_app, name="embedder")
+
+
+@embedder_app.command("export")
+def embedder_export(force: bool = typer.Option(False, "--force", help="Export again even when the export is intact.")) -> None:
+    """Export the sentence-transformers model to ONNX (run by `make install` and the image build; imports torch)."""
+    from bot.embedder import onnx_dir, packaged_model_path
+    from bot.embedder_export import export_onnx
+
+    settings = settings_or_exit()
+    source = settings.embedding_model_path or packaged_model_path()
+    directory, exported = export_onnx(source, onnx_dir(settings), force=force)
+    err.print(f"{'Exported' if exported else 'Up to date:'} the ONNX embedding model in {directory}", highlight=False,
+              soft_wrap=True)
+
+
+@embedder_app.command("info")
+def embedder_info() -> None:
+    """The embedder this configuration loads, and its fingerprint (stored with the index's vectors)."""
+    from bot.embedder import load_embedder
+
+    embedder = load_embedder(settings_or_exit())
+    out.print(f"{type(embedder).__name__} {embedder.fingerprint}", highlight=False)
 
 
 # --- run (make run) ---

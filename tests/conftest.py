@@ -31,10 +31,12 @@ def fixture_corpus_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def shared_embedder():
-    """One embedding model for the whole session (loading it costs ~5 s)."""
-    from bot.index import Embedder
+    """One embedding model for the whole session: the configured default (ONNX when `make install` exported
+    it, else torch with a warning)."""
+    from bot.embedder import load_embedder
+    from bot.settings import Settings
 
-    return Embedder()
+    return load_embedder(Settings(_env_file=None))
 
 
 def make_settings(data_dir: Path, knowledge_dir: Path = FIXTURE_CORPUS, **overrides):

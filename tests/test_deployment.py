@@ -202,13 +202,31 @@ def test_pyproject_readme_is_copied_before_the_project_is_installed(dockerfile):
 
 def test_the_build_time_model_check_runs_the_real_embedder_offline(dockerfile):
     runtime = stages(dockerfile)[-1]
-    check = [a for w, a, _ in runtime if w == "RUN" and "Embedder" in a]
+    check = [a for w, a, _ in runtime if w == "RUN" and "load_embedder" in a]
     assert check and check[0].startswith("--network=none"), "the model check must run with the network off"
     code = re.search(r'python -c "(.*)"\s*$', check[0]).group(1)
     compile(code, "<model-check>", "exec")
-    from bot.index import Embedder  # noqa: F401  (the name the check imports exists)
+    assert "isinstance(e, OnnxEmbedder)" in code, "the check must prove the ONNX export is used, not the fallback"
+    from bot.embedder import OnnxEmbedder, TorchEmbedder, load_embedder  # noqa: F401  (the names the check imports)
 
     assert "HF_HUB_OFFLINE" in env_names(" ".join(a for w, a, _ in runtime if w == "ENV"))
+
+
+def test_the_onnx_export_is_made_offline_in_the_builder_whose_venv_the_runtime_copies(dockerfile):
+    builder, runtime = stages(dockerfile)[0], stages(dockerfile)[-1]
+    export = [a for w, a, _ in builder if w == "RUN" and "gpbot embedder export" in a]
+    assert export and export[0].startswith("--network=none"), "the builder must export the ONNX model, offline"
+    assert any(w == "COPY" and "--from=builder" in a and "/opt/venv" in a for w, a, _ in runtime)
+    assert not any(w == "ENV" and "ONNX_MODEL_DIR" in a for w, a, _ in runtime), \
+        "the export lives in the venv's default place; a moved ONNX_MODEL_DIR would hide it"
+
+
+def test_make_install_exports_the_onnx_model_before_run_and_test():
+    makefile = (REPO / "Makefile").read_text()
+    install = re.search(r"^install:.*\n((?:\t.*\n)+)", makefile, re.M)
+    assert install and "gpbot embedder export" in install.group(1)
+    for target in ("run", "test"):
+        assert re.search(rf"^{target}:.*\binstall\b", makefile, re.M), f"make {target} must depend on install"
 
 
 # ------------------------------------------------------------------ environment variables

@@ -16,15 +16,17 @@ import io
 import json
 import sys
 from enum import Enum
-from typing import Any, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.review.service import ReviewError, ReviewService
 from bot.settings import Settings
 from bot.startup import settings_or_exit
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) loads when a command runs, not for `gpbot --help`
+    from bot.review.service import ReviewService
 
 review_app = typer.Typer(help="Review the bot's answers: feedback, verified answers, gaps and statistics.", no_args_is_help=True)
 console = Console()
@@ -34,7 +36,9 @@ def _settings() -> Settings:
     return settings_or_exit()
 
 
-def _service(with_index: bool = False) -> ReviewService:
+def _service(with_index: bool = False) -> "ReviewService":
+    from bot.review.service import ReviewService
+
     settings = _settings()
     index = None
     if with_index:
@@ -116,6 +120,8 @@ def verified(
                           _short(r.question), ", ".join(r.cited_doc_ids)[:60])
         console.print(table)
         return
+    from bot.review.service import ReviewError
+
     service = _service(with_index=True)
     try:
         if action is VerifiedAction.reindex:
@@ -176,9 +182,9 @@ def export(
 
 # ------------------------------------------------------------------ gaps
 def _embedder(settings: Settings):
-    from bot.index import Embedder
+    from bot.embedder import load_embedder
 
-    return Embedder(settings.embedding_model_path)
+    return load_embedder(settings)
 
 
 def cluster_questions(vectors, threshold: float) -> list[list[int]]:
@@ -205,7 +211,7 @@ def cluster_questions(vectors, threshold: float) -> list[list[int]]:
     return [groups[g] for g in order]
 
 
-def gap_groups(service: ReviewService, embedder, since=None, threshold: float = 0.72) -> list[dict[str, Any]]:
+def gap_groups(service: "ReviewService", embedder, since=None, threshold: float = 0.72) -> list[dict[str, Any]]:
 
     gaps = service.gap_questions(since=since)
     if not gaps:
@@ -239,6 +245,8 @@ def gaps(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Not-covered and 👎 questions grouped by meaning, largest groups first: the guidance to write next."""
+    from bot.review.service import ReviewService
+
     settings = _settings()
     service = ReviewService.from_settings(settings)
     groups = gap_groups(service, _embedder(settings), since=_since(since), threshold=threshold)[:limit]

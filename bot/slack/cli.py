@@ -72,11 +72,18 @@ def serve_command(
         except ValueError as exc:
             _fail(f"--refresh-every: {exc}")
 
-    from bot.slack.app import build_app, install_log_scrubbing
-    from bot.slack.server import BotHttpServer
+    # The index and the embedding model (Chroma's and onnxruntime's native code) load in a thread while the
+    # Slack and web libraries import here: a replica is ready sooner.
+    from concurrent.futures import ThreadPoolExecutor
 
-    install_log_scrubbing(settings)
-    services = build_services(settings)
+    with ThreadPoolExecutor(1, thread_name_prefix="warm-up") as pool:
+        warming = pool.submit(warm_assistant, settings)
+        from bot.slack.app import build_app, install_log_scrubbing
+        from bot.slack.server import BotHttpServer
+
+        install_log_scrubbing(settings)
+        assistant = warming.result()
+    services = build_services(settings, assistant)
     app = build_app(services, socket_mode=not use_http)
     stop = threading.Event()
     if interval:
@@ -112,16 +119,23 @@ def serve_command(
     services.close()
 
 
-def build_services(settings):
-    """The real services: the answering core (warmed up) and the review store (None if it will not open)."""
+def warm_assistant(settings):
+    """The answering core, warmed up (index opened, embedding model loaded)."""
     from bot.pipeline import build_assistant
-    from bot.slack.app import BotServices
 
     assistant = build_assistant(settings)
     try:
         assistant.warm_up()
     except Exception as exc:
         log.warning("warm-up failed (%s); the first question will be slower", type(exc).__name__)
+    return assistant
+
+
+def build_services(settings, assistant=None):
+    """The real services: the answering core (warmed up) and the review store (None if it will not open)."""
+    from bot.slack.app import BotServices
+
+    assistant = assistant or warm_assistant(settings)
     review = None
     try:
         from bot.review.service import ReviewService

@@ -13,9 +13,10 @@ def ingest_embedder(request):
     try:
         return request.getfixturevalue("shared_embedder")
     except pytest.FixtureLookupError:
-        from bot.index import Embedder
+        from bot.embedder import load_embedder
+        from bot.settings import Settings
 
-        return Embedder()
+        return load_embedder(Settings(_env_file=None))
 
 
 @pytest.fixture

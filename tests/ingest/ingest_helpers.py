@@ -27,6 +27,10 @@ class CountingEmbedder:
     def embed_query(self, text):
         return self.inner.embed_query(text)
 
+    @property
+    def fingerprint(self) -> str:
+        return self.inner.fingerprint
+
     def reset(self) -> int:
         n = len(self.texts)
         self.texts.clear()
