@@ -131,13 +131,14 @@ def _click_checked(settings, api, doc_name: str) -> None:
     from bot.review.service import ReviewService
     from bot.slack.app import Metrics
     from bot.slack.listeners.review import handle_review_action
+    from bot.slack.review_blocks import item_value
 
     review = ReviewService.from_settings(settings)
     try:
         services = SimpleNamespace(settings=settings, review=review, metrics=Metrics())
         item = next(i for i in review.list_reviews(status="open", reason="source_changed")
                     if json.loads(i["note"])["doc_id"].endswith(doc_name))
-        button = {"action_id": "review_approve", "value": json.dumps({"i": item["id"]})}
+        button = {"action_id": "review_approve", "value": item_value(item["id"])}  # signed, as on the card
         body = {"user": {"id": "UREV1"}, "channel": {"id": "C0REVIEW"}, "message": {"ts": item["card_ts"]},
                 "actions": [button]}
         handle_review_action(WebClient(token="xoxb-test", base_url=api.base_url), services, body)
