@@ -32,8 +32,13 @@ out = Console(soft_wrap=True)  # URLs stay whole, for copying
 def assistant_or_exit(settings: Settings):
     """The answering pipeline over the configured index; exit 1 with a clear line when nothing is indexed."""
     from bot.pipeline import build_assistant
+    from bot.settings import ConfigError
 
-    assistant = build_assistant(settings)
+    try:
+        assistant = build_assistant(settings)
+    except ConfigError as exc:  # a language model that cannot be used
+        err.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(2)
     if assistant.index.count() == 0:
         err.print("The index is empty: run `gpbot ingest` first.")
         raise typer.Exit(1)
@@ -76,7 +81,7 @@ def ask(
     """Answer a question as a person would read it, or many as JSON lines."""
     from bot.console import render_answer
 
-    settings = settings_or_exit()
+    settings = settings_or_exit(answering=True)
     if not jsonl and not question:
         err.print("Give a question, or use --jsonl and send questions on stdin.")
         raise typer.Exit(2)
@@ -124,7 +129,7 @@ def chat() -> None:
     """The local console over the same pipeline (what `make run` opens without Slack tokens)."""
     from bot.console import run_console
 
-    raise typer.Exit(run_console(settings_or_exit()))
+    raise typer.Exit(run_console(settings_or_exit(answering=True)))
 
 
 # --- eval ---
@@ -138,7 +143,7 @@ def eval_command(
     """Score a question file: recall@5, MRR, must-contain, declines, identifier warnings, latency."""
     from bot.evaluation import ROWS, as_json, evaluate, load_questions
 
-    settings = settings_or_exit()
+    settings = settings_or_exit(answering=True)
     modes = ["bm25", "dense", "hybrid"] if mode == "all" else [mode]
     if any(m not in {"bm25", "dense", "hybrid"} for m in modes):
         err.print(f"Unknown mode {mode!r}: use bm25, dense, hybrid or all.")
@@ -186,7 +191,7 @@ def run() -> None:
     from bot.console import run_console
     from ingest.cli import ingest_and_flag, print_summary
 
-    settings = settings_or_exit()
+    settings = settings_or_exit(answering=True)
     err.print("Checking the guidance index against its sources…", highlight=False)
     summary, flagged = ingest_and_flag(settings, None, progress=None)
     print_summary(summary, err, flagged, max_failures=3)
@@ -204,7 +209,13 @@ def run() -> None:
 
 
 def main() -> None:
-    app()
+    from bot.settings import ConfigError
+
+    try:
+        app()
+    except ConfigError as exc:  # any configuration error found after start-up: one line, exit 2
+        print(str(exc), file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

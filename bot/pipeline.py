@@ -15,8 +15,9 @@ from typing import Sequence
 import numpy as np
 
 from bot import guard, prompts
-from bot.answer import CitationBook, Draft, ExtractiveAnswerer, LLMAnswerer, citation_for
+from bot.answer import CitationBook, Draft, ExtractiveAnswerer, citation_for
 from bot.index import Index, analyze
+from bot.llm import answerer_for
 from bot.retrieval import Glossary, Mode, PreparedQuery, Retrieval, Retriever, detect_systems, prepare_query
 from bot.settings import Settings
 from bot.types import Answer, AnswerKind, Citation, ScoredChunk, VerifiedAnswer
@@ -77,10 +78,8 @@ class Assistant:
         self.config = config or AssistantConfig()
         self.retriever = Retriever(self.index)
         self.extractive = ExtractiveAnswerer(idf=self.index.idf)
-        self.answerer = self.extractive
-        if settings.llm_model or chat_model is not None:
-            self.answerer = LLMAnswerer(settings.llm_model or "fake", self.extractive,
-                                        timeout=settings.llm_timeout_seconds, chat_model=chat_model)
+        # the LLM answerer over the extractive one when a model is configured (ConfigError if it cannot be used)
+        self.answerer = answerer_for(settings, self.extractive, embed=self.index.embedder.embed, chat_model=chat_model)
         self._safeguarding_cache: tuple[str, tuple[str, object]] | None = None
 
     # --- warm-up: load the model and the keyword index before the first question ---

@@ -23,6 +23,16 @@ Answer (every sentence cited):"""
 
 NOT_COVERED_MARKER = "NOT COVERED"
 
+# Shown under an answer a language model wrote (every sentence was checked against the passage it cites).
+LLM_WRITTEN_NOTE = "_Written by a language model from the cited guidance; each sentence was checked against its source._"
+# Shown under the extractive answer when a language model is configured but its answer was not used.
+LLM_NOT_USED_NOTE = "_Answered from the guidance without the language model ({reason})._"
+LLM_NOT_USED_REASONS = {
+    "timeout": "it did not reply in time",
+    "provider_error": "it was unavailable",
+    "unverified": "its answer could not be checked against the guidance",
+}
+
 # --- fixed replies ---
 SCOPE_SUMMARY = (
     "I answer questions about patients' online access to their GP records: switching on prospective access "

@@ -1,0 +1,360 @@
+"""The optional language-model answerer (LLM_MODEL / LLM_BASE_URL / LLM_AZURE_*).
+
+    chat_model, label = connect_chat_model(settings)   # at start: ConfigError naming the setting on any problem
+    answerer = answerer_for(settings, extractive, embed=index.embedder.embed)
+
+A chat model writes the answer from the retrieved passages under a strict grounding prompt that carries only
+the redacted question and the passages. Each of its sentences is checked (`bot.claims`); failing sentences
+are dropped, and when what remains does not answer — or the provider fails, rate-limits past the deadline or
+hangs — the extractive answer is used and says so. LLM_TIMEOUT_SECONDS bounds the whole call, retries included.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import re
+import threading
+import time
+from collections import Counter
+from typing import Any, Callable, Sequence
+
+from bot import prompts
+from bot.answer import CitationBook, Draft
+from bot.claims import CITATION, ClaimVerifier, SentenceVectors, claim_lines
+from bot.retrieval import PreparedQuery
+from bot.settings import ConfigError, Settings
+from bot.types import ScoredChunk
+
+log = logging.getLogger(__name__)
+
+NO_KEY = "not-needed"  # OpenAI's client insists on a key; servers that need none ignore it
+PROBE_SECONDS = 10.0
+
+
+# ------------------------------------------------------------------ building and checking the model at start
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+def _known_providers() -> set[str]:
+    try:
+        from langchain.chat_models.base import _BUILTIN_PROVIDERS
+
+        return set(_BUILTIN_PROVIDERS)
+    except ImportError:  # pragma: no cover - the registry moved
+        return {"openai", "azure_openai", "anthropic", "ollama"}
+
+
+def _openai_client(settings: Settings):
+    """A bare OpenAI / Azure OpenAI client for the start-up probe (None for other providers)."""
+    import openai
+
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    options: dict[str, Any] = dict(timeout=min(PROBE_SECONDS, settings.llm_timeout_seconds), max_retries=0)
+    if _is_azure(settings):
+        return openai.AzureOpenAI(azure_endpoint=settings.llm_azure_endpoint, api_version=settings.llm_azure_api_version,
+                                  api_key=key, **options)
+    if settings.llm_base_url:
+        return openai.OpenAI(base_url=settings.llm_base_url, api_key=key or NO_KEY, **options)
+    return openai.OpenAI(api_key=key, **options)
+
+
+def _is_azure(settings: Settings) -> bool:
+    return bool(settings.llm_azure_endpoint) or (settings.llm_model or "").startswith("azure_openai:")
+
+
+def _provider(settings: Settings) -> str:
+    if _is_azure(settings):
+        return "azure_openai"
+    head, sep, _ = (settings.llm_model or "").partition(":")
+    if sep and head in _known_providers():
+        return head
+    if settings.llm_base_url or not settings.llm_model:
+        return "openai"
+    return "openai" if (settings.llm_model or "").lower().startswith(("gpt-", "o1", "o3", "o4", "chatgpt")) else ""
+
+
+def probe(settings: Settings) -> list[str]:
+    """Ask an OpenAI-type provider which models it serves; ConfigError naming the setting when it refuses the
+    key or cannot be reached. Returns the model ids ([] when the provider does not list them)."""
+    import openai
+
+    where = "LLM_AZURE_ENDPOINT" if _is_azure(settings) else "LLM_BASE_URL" if settings.llm_base_url else "LLM_MODEL"
+    try:
+        client = _openai_client(settings)
+        return [m.id for m in client.models.list()]
+    except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+        raise ConfigError(f"Configuration error: LLM_API_KEY: the provider refused it (HTTP {exc.status_code})") from None
+    except openai.NotFoundError:
+        return []  # no model list at this address; the first answer will tell
+    except (openai.APIConnectionError, openai.APITimeoutError) as exc:
+        address = settings.llm_azure_endpoint or settings.llm_base_url or "the provider"
+        raise ConfigError(f"Configuration error: {where}: no answer from {address} ({type(exc).__name__})") from None
+    except openai.APIStatusError as exc:
+        log.warning("the language model provider answered HTTP %s to the start-up check", exc.status_code)
+        return []
+    except openai.OpenAIError as exc:  # no key anywhere
+        raise ConfigError(f"Configuration error: LLM_API_KEY: required for {_provider(settings) or 'this provider'} "
+                          f"({_one_line(exc)[:80]})") from None
+
+
+_connected: dict[tuple, tuple[Any, str]] = {}
+_connected_lock = threading.Lock()
+
+
+def connect_chat_model(settings: Settings) -> tuple[Any, str]:
+    """Build the configured chat model and check it answers; (model, label) or ConfigError naming the setting.
+    Built once per configuration: the start-up check and the assistant share it."""
+    key = (settings.llm_model, settings.llm_base_url, settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
+           settings.llm_azure_endpoint, settings.llm_azure_deployment, settings.llm_azure_api_version,
+           settings.llm_timeout_seconds)
+    with _connected_lock:
+        found = _connected.get(key)
+    if found is None:
+        found = _connect(settings)
+        with _connected_lock:
+            _connected[key] = found
+    return found
+
+
+def _connect(settings: Settings) -> tuple[Any, str]:
+    provider = _provider(settings)
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    common: dict[str, Any] = dict(temperature=0, max_retries=0, timeout=settings.llm_timeout_seconds)
+    name = settings.llm_model or ""
+    if provider in ("openai", "azure_openai"):
+        try:
+            import langchain_openai
+        except ImportError:
+            raise ConfigError("Configuration error: LLM_MODEL: needs the langchain-openai package "
+                              "(pip install -r requirements.txt)") from None
+        offered = probe(settings)
+        if provider == "azure_openai":
+            deployment = settings.llm_azure_deployment or name.partition(":")[2]
+            for setting, value in (("LLM_AZURE_ENDPOINT", settings.llm_azure_endpoint),
+                                   ("LLM_AZURE_DEPLOYMENT", deployment), ("LLM_AZURE_API_VERSION", settings.llm_azure_api_version)):
+                if not value:
+                    raise ConfigError(f"Configuration error: {setting}: required for Azure OpenAI")
+            model = langchain_openai.AzureChatOpenAI(azure_endpoint=settings.llm_azure_endpoint, azure_deployment=deployment,
+                                                     api_version=settings.llm_azure_api_version, api_key=key, **common)
+            return model, f"azure_openai:{deployment}"
+        name = name.removeprefix("openai:")
+        if not name:
+            if len(offered) != 1:
+                raise ConfigError("Configuration error: LLM_MODEL: required (the server at LLM_BASE_URL offers "
+                                  f"{', '.join(offered[:8]) or 'no model list'})")
+            name = offered[0]
+        elif offered and name not in offered:
+            shown = ", ".join(offered[:8]) + ("…" if len(offered) > 8 else "")
+            raise ConfigError(f"Configuration error: LLM_MODEL: the provider does not serve {name!r} (it offers {shown})")
+        if settings.llm_base_url:
+            model = langchain_openai.ChatOpenAI(model=name, base_url=settings.llm_base_url, api_key=key or NO_KEY,
+                                                use_responses_api=False, **common)
+            return model, f"openai-compatible:{name}"
+        return langchain_openai.ChatOpenAI(model=name, api_key=key, **common), f"openai:{name}"
+    try:
+        from langchain.chat_models import init_chat_model
+
+        extra = {"base_url": settings.llm_base_url} if settings.llm_base_url else {}
+        if key:
+            extra["api_key"] = key
+        return init_chat_model(settings.llm_model, **common, **extra), settings.llm_model
+    except ImportError as exc:
+        package = re.search(r"requires the (\S+) package", str(exc))
+        needed = package.group(1) if package else "its langchain integration"
+        raise ConfigError(f"Configuration error: LLM_MODEL: {settings.llm_model!r} needs the {needed} package "
+                          f"(pip install {needed})") from None
+    except Exception as exc:  # unknown provider, unparseable id, missing credentials
+        raise ConfigError(f"Configuration error: LLM_MODEL: {settings.llm_model!r} cannot be used: {_one_line(exc)}") from None
+
+
+# ------------------------------------------------------------------ what happened, for /metrics
+class LLMStats:
+    """Counts per outcome (used, not_covered, unverified, timeout, provider_error) and dropped sentences per reason."""
+
+    def __init__(self):
+        self.outcomes: Counter[str] = Counter()
+        self.dropped: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def count(self, outcome: str) -> None:
+        with self._lock:
+            self.outcomes[outcome] += 1
+
+    def drop(self, reason: str) -> None:
+        with self._lock:
+            self.dropped[reason] += 1
+
+    def snapshot(self) -> tuple[dict[str, int], dict[str, int]]:
+        with self._lock:
+            return dict(self.outcomes), dict(self.dropped)
+
+
+class ProviderTimeout(Exception):
+    pass
+
+
+def _status(exc: BaseException) -> int | None:
+    status = getattr(exc, "status_code", None)
+    if status is None:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    value = headers.get("retry-after") if hasattr(headers, "get") else None
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _transient(exc: BaseException) -> bool:
+    status = _status(exc)
+    if status is not None:
+        return status in (408, 409, 429) or status >= 500
+    return any(word in type(exc).__name__ for word in ("Connection", "Timeout"))
+
+
+# ------------------------------------------------------------------ the answerer
+class LLMAnswerer:
+    """Writes the answer with a chat model; keeps only checked sentences; else the extractive answer, saying so."""
+
+    def __init__(self, chat_model, label: str, fallback, verifier: ClaimVerifier, *, timeout: float = 20.0,
+                 max_retries: int = 2, min_supported_share: float = 0.5, passages: int = 5):
+        self.chat_model = chat_model
+        self.label = label
+        self.fallback = fallback
+        self.verifier = verifier
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.min_supported_share = min_supported_share
+        self.passages = passages
+        self.stats = LLMStats()
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="llm")
+        # OpenAI-family clients take a per-request timeout: each try gets only the time left
+        self._per_request_timeout = hasattr(chat_model, "root_client")
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+    def _complete(self, messages, deadline: float) -> str:
+        attempt = 0
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0.05:
+                raise ProviderTimeout()
+            try:
+                kwargs = {"timeout": remaining} if self._per_request_timeout else {}
+                reply = self.chat_model.invoke(messages, **kwargs)
+                content = reply.content if hasattr(reply, "content") else reply
+                if isinstance(content, list):  # some providers return content parts
+                    content = "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+                return str(content).strip()
+            except Exception as exc:
+                if "Timeout" in type(exc).__name__ and time.monotonic() >= deadline - 0.1:
+                    raise ProviderTimeout() from exc
+                if not _transient(exc) or attempt >= self.max_retries:
+                    raise
+                wait = _retry_after(exc)
+                wait = min(8.0, 0.5 * 2 ** attempt) if wait is None else wait
+                if time.monotonic() + wait >= deadline - 0.1:  # no time left for another try
+                    raise
+                log.info("language model: HTTP %s, retrying in %.1f s", _status(exc), wait)
+                time.sleep(wait)
+                attempt += 1
+
+    def _messages(self, question: str, chunks):
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        block = prompts.format_passages([(i + 1, " > ".join(c.heading_path) or c.title, c.text)
+                                         for i, c in enumerate(chunks)])
+        return [SystemMessage(content=prompts.GROUNDED_ANSWER_SYSTEM),
+                HumanMessage(content=prompts.GROUNDED_ANSWER_USER.format(passages=block, question=question))]
+
+    def _not_used(self, fallback: Draft, outcome: str, detail: str) -> Draft:
+        self.stats.count(outcome)
+        fallback.notes.append(f"llm {outcome}: {detail}; extractive answer used")
+        log.warning("language model answer not used (%s: %s)", outcome, detail)
+        if fallback.text:
+            fallback.text += "\n\n" + prompts.LLM_NOT_USED_NOTE.format(reason=prompts.LLM_NOT_USED_REASONS[outcome])
+        return fallback
+
+    def answer(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> Draft:
+        """`query.text` is the redacted question: the only words of the user's that reach the provider."""
+        chunks = [r.chunk for r in results[: self.passages]]
+        fallback = self.fallback.answer(query, results)
+        if not chunks:
+            return fallback
+        deadline = time.monotonic() + self.timeout
+        future = self._pool.submit(self._complete, self._messages(query.text, chunks), deadline)
+        try:
+            text = future.result(timeout=max(0.0, deadline - time.monotonic()) + 0.05)
+        except (concurrent.futures.TimeoutError, ProviderTimeout):
+            return self._not_used(fallback, "timeout", f"no answer within {self.timeout:g} s")
+        except Exception as exc:  # provider errors of every kind
+            status = _status(exc)
+            return self._not_used(fallback, "provider_error", f"{type(exc).__name__}{f' HTTP {status}' if status else ''}")
+        if text.upper().startswith(prompts.NOT_COVERED_MARKER):
+            self.stats.count("not_covered")
+            return Draft(text="", citations=[], answerer=self.name, coverage=0.0, notes=[*fallback.notes, "llm: not covered"])
+        verdicts = self.verifier.verify(text, [(f"{c.chunk_id}:{c.content_hash}", c.text) for c in chunks])
+        for verdict in verdicts:
+            if not verdict.kept:
+                self.stats.drop(verdict.reason)
+                log.info("language model sentence dropped (%s%s)", verdict.reason,
+                         f": {verdict.detail}" if verdict.detail else "")
+        kept = {v.claim for v in verdicts if v.kept}
+        problem = self._does_not_answer(text, verdicts, kept)
+        if problem:
+            return self._not_used(fallback, "unverified", problem)
+        return self._draft(text, kept, chunks, fallback, verdicts)
+
+    def _does_not_answer(self, text: str, verdicts, kept: set[str]) -> str:
+        if not kept:
+            return "no sentence passed the check"
+        if len(kept) < self.min_supported_share * len(verdicts):
+            return f"{len(verdicts) - len(kept)} of {len(verdicts)} sentences failed the check"
+        for marker, pieces in claim_lines(text):  # a procedure missing a step is not an answer
+            if marker[:1].isdigit() and any(p not in kept for p in pieces):
+                return "a step failed the check"
+        return ""
+
+    def _draft(self, text: str, kept: set[str], chunks, fallback: Draft, verdicts) -> Draft:
+        from bot.claims import rebuild
+
+        text = rebuild(text, lambda claim: claim in kept)
+        book = CitationBook()  # passage numbers become per-document source numbers, in order of first use
+        mapping = {}
+        for match in CITATION.finditer(text):
+            n = int(match.group(1))
+            mapping.setdefault(n, book.number(chunks[n - 1]))
+        text = CITATION.sub(lambda m: f"[{mapping[int(m.group(1))]}]", text)
+        text = re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)
+        self.stats.count("used")
+        notes = [*fallback.notes, f"llm: {len(kept)} of {len(verdicts)} sentences kept"]
+        return Draft(text=f"{text}\n\n{prompts.LLM_WRITTEN_NOTE}", citations=book.citations, answerer=self.name,
+                     coverage=fallback.coverage, notes=notes)
+
+
+def answerer_for(settings: Settings, extractive, *, embed: Callable[[Sequence[str]], Any], chat_model=None):
+    """The extractive answerer, or the LLM answerer over it when a model is configured (or given, in tests)."""
+    if chat_model is None and not settings.llm_configured:
+        return extractive
+    label = getattr(chat_model, "model_name", None) or "test model"
+    if chat_model is None:
+        chat_model, label = connect_chat_model(settings)
+    verifier = ClaimVerifier(SentenceVectors(embed), settings.llm_claim_min_similarity)
+    return LLMAnswerer(chat_model, label, extractive, verifier, timeout=settings.llm_timeout_seconds,
+                       max_retries=settings.llm_max_retries, min_supported_share=settings.llm_min_supported_share)
+
+
+def describe(answerer) -> str:
+    """Which answerer is in use, for /readyz and the console's banner."""
+    if isinstance(answerer, LLMAnswerer):
+        return f"language model {answerer.label} (sentences checked against the guidance; extractive when it fails)"
+    return "extractive (sentences quoted from the guidance; no language model)"
