@@ -136,17 +136,20 @@ def chat() -> None:
 @app.command("eval")
 def eval_command(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Questions, one JSON object per line."),
-    mode: str = typer.Option("all", help="bm25, dense, hybrid or all (side by side)."),
+    mode: str = typer.Option("all", help="bm25, dense, hybrid or all (side by side); llm: hybrid with the configured language model."),
     json_output: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
     show_failures: bool = typer.Option(False, "--failures", help="List each question that missed."),
 ) -> None:
     """Score a question file: recall@5, MRR, must-contain, declines, identifier warnings, latency."""
-    from bot.evaluation import ROWS, as_json, evaluate, load_questions
+    from bot.evaluation import LLM_ROWS, ROWS, as_json, evaluate, load_questions
 
     settings = settings_or_exit(answering=True)
     modes = ["bm25", "dense", "hybrid"] if mode == "all" else [mode]
-    if any(m not in {"bm25", "dense", "hybrid"} for m in modes):
-        err.print(f"Unknown mode {mode!r}: use bm25, dense, hybrid or all.")
+    if any(m not in {"bm25", "dense", "hybrid", "llm"} for m in modes):
+        err.print(f"Unknown mode {mode!r}: use bm25, dense, hybrid, all or llm.")
+        raise typer.Exit(2)
+    if mode == "llm" and not settings.llm_configured:
+        err.print("--mode llm needs a language model: set LLM_MODEL or LLM_BASE_URL (see .env.example).")
         raise typer.Exit(2)
     try:
         questions = load_questions(file)
@@ -163,7 +166,7 @@ def eval_command(
     table.add_column("metric")
     for report in reports:
         table.add_column(report.mode, justify="right")
-    for label, attr in ROWS:
+    for label, attr in ROWS + (LLM_ROWS if mode == "llm" else []):
         table.add_row(label, *[str(getattr(r, attr)) for r in reports])
     out.print(table)
     if show_failures:

@@ -60,6 +60,9 @@ class ModeReport:
     latency_p50_ms: float = 0.0
     latency_p95_ms: float = 0.0
     failures: list[dict] = field(default_factory=list)
+    # --mode llm: what the language-model answerer did (hybrid retrieval)
+    llm_outcomes: dict[str, int] = field(default_factory=dict)
+    llm_sentences_dropped: dict[str, int] = field(default_factory=dict)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -71,7 +74,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def evaluate(assistant: Assistant, questions: list[dict], mode: str) -> ModeReport:
+    """`mode` is a retrieval mode, or "llm": hybrid retrieval with the configured language model, whose
+    outcomes and dropped sentences are added to the report."""
     report = ModeReport(mode=mode, questions=len(questions))
+    stats = getattr(assistant.answerer, "stats", None) if mode == "llm" else None
+    before = stats.snapshot() if stats is not None else ({}, {})
+    mode = "hybrid" if mode == "llm" else mode
     recall_hits, reciprocal, retrieval_n = 0, 0.0, 0
     contain_ok, contain_n = 0, 0
     decline_ok = 0
@@ -143,6 +151,11 @@ def evaluate(assistant: Assistant, questions: list[dict], mode: str) -> ModeRepo
     report.pii_warned = f"{pii_warned}/{pii_expected}"
     report.latency_p50_ms = round(statistics.median(latencies), 1) if latencies else 0.0
     report.latency_p95_ms = round(percentile(latencies, 0.95), 1)
+    if stats is not None:
+        after = stats.snapshot()
+        report.llm_outcomes = {k: v - before[0].get(k, 0) for k, v in after[0].items() if v - before[0].get(k, 0)}
+        report.llm_sentences_dropped = {k: v - before[1].get(k, 0) for k, v in after[1].items()
+                                        if v - before[1].get(k, 0)}
     return report
 
 
@@ -158,6 +171,12 @@ ROWS = [
     ("identifier leaks", "identifier_leaks"),
     ("latency p50 ms", "latency_p50_ms"),
     ("latency p95 ms", "latency_p95_ms"),
+]
+
+
+LLM_ROWS = [
+    ("LLM answers used / fallbacks", "llm_outcomes"),
+    ("LLM sentences dropped", "llm_sentences_dropped"),
 ]
 
 

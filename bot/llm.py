@@ -130,16 +130,17 @@ def _connect(settings: Settings) -> tuple[Any, str]:
         except ImportError:
             raise ConfigError("Configuration error: LLM_MODEL: needs the langchain-openai package "
                               "(pip install -r requirements.txt)") from None
-        offered = probe(settings)
         if provider == "azure_openai":
             deployment = settings.llm_azure_deployment or name.partition(":")[2]
             for setting, value in (("LLM_AZURE_ENDPOINT", settings.llm_azure_endpoint),
                                    ("LLM_AZURE_DEPLOYMENT", deployment), ("LLM_AZURE_API_VERSION", settings.llm_azure_api_version)):
                 if not value:
                     raise ConfigError(f"Configuration error: {setting}: required for Azure OpenAI")
+            probe(settings)  # deployments are not in the model list: this checks the endpoint and the key
             model = langchain_openai.AzureChatOpenAI(azure_endpoint=settings.llm_azure_endpoint, azure_deployment=deployment,
                                                      api_version=settings.llm_azure_api_version, api_key=key, **common)
             return model, f"azure_openai:{deployment}"
+        offered = probe(settings)
         name = name.removeprefix("openai:")
         if not name:
             if len(offered) != 1:

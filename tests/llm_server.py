@@ -114,6 +114,7 @@ class CannedLLMServer:
         self.api_key = api_key
         self.port = port
         self.requests: list[dict] = []
+        self.paths: list[str] = []
         self.replies: list[str] = []
         self._script: list[Behaviour] = []
         self._lock = threading.Lock()
@@ -165,7 +166,7 @@ class CannedLLMServer:
             def do_GET(self):
                 if not self._authorised():
                     return
-                if self.path.rstrip("/").endswith("/models"):
+                if self.path.split("?")[0].rstrip("/").endswith("/models"):
                     self._json(200, {"object": "list", "data": [{"id": server.model, "object": "model", "created": 0,
                                                                  "owned_by": "tests"}]})
                 else:
@@ -176,11 +177,12 @@ class CannedLLMServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 if not self._authorised():
                     return
-                if not self.path.rstrip("/").endswith("/chat/completions"):
+                if not self.path.split("?")[0].rstrip("/").endswith("/chat/completions"):
                     self._json(404, {"error": {"message": "not found"}})
                     return
                 with server._lock:
                     server.requests.append(body)
+                    server.paths.append(self.path)
                 behaviour = server._next()
                 if isinstance(behaviour, Hang):
                     server._stopping.wait(behaviour.seconds)
