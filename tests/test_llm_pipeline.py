@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from bot import prompts
 from bot.cli import app
-from llm_server import CannedLLMServer, Status
+from llm_server import CannedLLMServer, Status, sentences
 
 NHS_NUMBER = "943 476 5919"
 
@@ -62,7 +62,8 @@ def _closed_port_url() -> str:
         ({"LLM_MODEL": "openai:gpt-4o-mini"}, "LLM_API_KEY", "required"),
         ({"LLM_BASE_URL": "closed"}, "LLM_BASE_URL", "no answer"),
         ({"LLM_BASE_URL": "server", "LLM_API_KEY": "sk-wrong-key"}, "LLM_API_KEY", "refused"),
-        ({"LLM_BASE_URL": "server", "LLM_MODEL": "not-served"}, "LLM_MODEL", "does not serve"),
+        ({"LLM_BASE_URL": "server", "LLM_API_KEY": "sk-right-key", "LLM_MODEL": "not-served"}, "LLM_MODEL",
+         "does not serve"),
         ({"LLM_AZURE_ENDPOINT": "https://example.openai.azure.com/", "LLM_API_KEY": "k"}, "LLM_AZURE_DEPLOYMENT",
          "required"),
         ({"LLM_BASE_URL": "ftp://models.example"}, "LLM_BASE_URL", "URL"),
@@ -124,11 +125,11 @@ def test_eval_mode_llm_runs_against_the_server(llm_env, tmp_path):
     questions.write_text(json.dumps({"id": "q1", "question": "how do we undo a 104 code?", "must_contain": ["106"]})
                          + "\n" + json.dumps({"id": "q2", "question": "what is the wifi password?",
                                               "expect_refusal": True}) + "\n")
-    llm_env.script(lambda passages, question: "The 217 code undoes it [1]. " + passages[1].split(". ")[0] + " [1].")
+    llm_env.script(lambda passages, question: f"The 217 code undoes it [1]. {sentences(passages[1])[0].rstrip('.')} [1].")
     result = CliRunner().invoke(app, ["eval", str(questions), "--mode", "llm", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.strip().splitlines()[-1])["llm"]
-    assert report["llm_outcomes"].get("used", 0) >= 1 and report["llm_sentences_dropped"] == {"unsupported_specific": 1}
+    assert report["llm_outcomes"].get("used", 0) >= 1 and report["llm_sentences_dropped"]["unsupported_specific"] == 1
     assert report["must_contain"] == 1.0 and len(llm_env.requests) >= 1
 
 
