@@ -31,7 +31,7 @@ def settings_or_exit(*, answering: bool = False) -> Settings:
         settings = load_settings()
         configure_logging(settings.log_level)
         if answering and settings.llm_configured:
-            from bot.llm import connect_chat_model
+            from bot.llm_provider import connect_chat_model
 
             connect_chat_model(settings)
     except ConfigError as exc:
