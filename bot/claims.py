@@ -5,7 +5,8 @@ A sentence (or list item) is kept only if
 2. every specific in it — codes and other numbers, dates, and quoted on-screen labels — appears in a
    passage it cites ("1364751000000106", "November 2023", "Enable full clinical record access");
 3. it means what a sentence of a cited passage says: the cosine similarity of its embedding to the best
-   sentence of the cited passages reaches `min_similarity` (LLM_CLAIM_MIN_SIMILARITY, calibrated by
+   sentence of the cited passages (both without quoted labels and code literals, checked exactly by 2)
+   reaches `min_similarity` (LLM_CLAIM_MIN_SIMILARITY, calibrated by
    `eval/calibrate_claims.py` on pairs built from the corpus).
 Sentences that fail are dropped, with the reason, so the caller can decide whether what remains answers.
 """
@@ -111,6 +112,13 @@ def plain(text: str) -> str:
     return " ".join(text.split())
 
 
+def meaning(text: str) -> str:
+    """What the semantic check embeds: the claim's words without its quoted labels and code literals, which the
+    specifics check compares exactly (so a long code description does not swamp a short, faithful sentence)."""
+    words = " ".join(_QUOTED.sub(" ", plain(text)).split())
+    return words if len(words.split()) >= 3 else plain(text)
+
+
 def passage_sentences(text: str) -> list[str]:
     """A passage as the sentences (and list items) a claim is compared with; headings dropped."""
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith(("#", "---"))]
@@ -207,7 +215,7 @@ class SentenceVectors:
                 self._cache.move_to_end(key)
                 return found
         sentences = passage_sentences(text) or [plain(text)]
-        vectors = np.asarray(self.embed(sentences), dtype=np.float32)
+        vectors = np.asarray(self.embed([meaning(s) for s in sentences]), dtype=np.float32)
         with self._lock:
             self._cache[key] = (sentences, vectors)
             while len(self._cache) > self.max_passages:
@@ -239,7 +247,7 @@ class ClaimVerifier:
                 else:
                     pending.append((verdict, cited))
         if pending:
-            claim_vectors = np.asarray(self.vectors.embed([plain(v.claim) for v, _ in pending]), dtype=np.float32)
+            claim_vectors = np.asarray(self.vectors.embed([meaning(v.claim) for v, _ in pending]), dtype=np.float32)
             for (verdict, cited), vector in zip(pending, claim_vectors):
                 best = max(float(np.max(self.vectors.for_passage(*passages[n - 1])[1] @ vector)) for n in cited)
                 verdict.similarity = round(best, 3)

@@ -13,8 +13,8 @@ question bank is used. For every passage and each of its sentences (seeded sampl
                sometimes repeat a fact, so a few of these are in fact supported).
 
 Each pair is checked as the answerer checks it: the claim cites the passage ([1]); its specifics must appear
-there (bot.claims.unsupported_specifics); its cosine similarity to the passage's best sentence must reach the
-threshold. The script prints the similarity distribution per kind and, for each candidate threshold, the
+there (bot.claims.unsupported_specifics); its cosine similarity to the passage's best sentence (both without
+quoted labels and code literals, bot.claims.meaning) must reach the threshold. The script prints the similarity distribution per kind and, for each candidate threshold, the
 share of supported pairs kept and unsupported pairs rejected, and picks the threshold with the highest
 balanced accuracy (mean of the two shares, altered-specific pairs excluded because the specifics check, not
 the threshold, rejects them), breaking ties towards the higher threshold.
@@ -37,7 +37,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.claims import passage_sentences, specifics, unsupported_specifics  # noqa: E402
+from bot.claims import meaning, passage_sentences, specifics, unsupported_specifics  # noqa: E402
 from bot.index import Embedder  # noqa: E402
 from ingest.chunking import chunk_document  # noqa: E402
 from ingest.loaders import discover, load_file  # noqa: E402
@@ -110,7 +110,8 @@ def main() -> int:
 
     passages, pairs = build_pairs(args.corpus, args.per_passage, args.seed)
     embedder = Embedder()
-    passage_vectors = [embedder.embed(sentences) for _, sentences in passages]
+    # embedded as the answerer embeds them: without quoted labels and code literals (bot.claims.meaning)
+    passage_vectors = [embedder.embed([meaning(s) for s in sentences]) for _, sentences in passages]
     all_sentences = [(p, s) for p, (_, sentences) in enumerate(passages) for s in sentences]
     all_vectors = np.vstack(passage_vectors)
     # the hard case: for each sampled own sentence, the most similar sentence of another document
@@ -127,7 +128,7 @@ def main() -> int:
     # claims that are passage sentences reuse their vectors; only the rewritten ones are embedded
     known = {sentence: all_vectors[i] for i, (_, sentence) in enumerate(all_sentences)}
     fresh = list(dict.fromkeys(claim for _, _, claim, _ in pairs if claim not in known))
-    known.update(zip(fresh, embedder.embed(fresh)))
+    known.update(zip(fresh, embedder.embed([meaning(claim) for claim in fresh])))
     claim_vectors = [known[claim] for _, _, claim, _ in pairs]
     rows = []
     for (kind, supported, claim, p), vector in zip(pairs, claim_vectors):
