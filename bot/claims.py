@@ -109,13 +109,13 @@ def plain(text: str) -> str:
     """A claim as words to embed: no citations, list markers or Markdown emphasis."""
     text = CITATION.sub("", _LIST_MARKER.sub("", text))
     text = re.sub(r"[*_`]+", "", text)
-    return " ".join(text.split())
+    return re.sub(r"\s+(?=[.,;:!?](?:\s|$))", "", " ".join(text.split()))
 
 
 def meaning(text: str) -> str:
     """What the semantic check embeds: the claim's words without its quoted labels and code literals, which the
     specifics check compares exactly (so a long code description does not swamp a short, faithful sentence)."""
-    words = " ".join(_QUOTED.sub(" ", plain(text)).split())
+    words = plain(_QUOTED.sub(" ", CITATION.sub("", _LIST_MARKER.sub("", text))))
     return words if len(words.split()) >= 3 else plain(text)
 
 
