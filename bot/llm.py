@@ -85,7 +85,7 @@ class LLMAnswerer:
     def __init__(self, chat_model, label: str, fallback, verifier: ClaimVerifier, *, timeout: float = 20.0,
                  max_retries: int = 2, min_supported_share: float = 0.5, passages: int = 5):
         self.chat_model = chat_model
-        self.label = label
+        self.label = label[:120]  # recorded with each answer (the review store's answerer column holds 128)
         self.fallback = fallback
         self.verifier = verifier
         self.timeout = timeout
