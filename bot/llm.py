@@ -93,7 +93,8 @@ class LLMAnswerer:
         self.min_supported_share = min_supported_share
         self.passages = passages
         self.stats = LLMStats()
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="llm")
+        # as many as the Slack listener pool, so a slow provider does not queue one question behind another
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="llm")
         # OpenAI-family clients take a per-request timeout: each try gets only the time left
         self._per_request_timeout = hasattr(chat_model, "root_client")
 
