@@ -78,7 +78,8 @@ ENV PYTHONUNBUFFERED=1 \
 #   REVIEWER_USER_IDS                comma-separated Slack user ids allowed to review
 #   REVIEWER_USERGROUP               a Slack user group whose members may review
 #   ALLOWED_CHANNEL_IDS              comma-separated channel ids the bot answers in (empty: all it is in)
-#   LLM_MODEL / LLM_TIMEOUT_SECONDS  an optional langchain chat model and its time limit (unset: extractive)
+#   LLM_MODEL / LLM_BASE_URL / LLM_API_KEY / LLM_AZURE_*  an optional language model (unset: extractive);
+#                                    see .env.example for LLM_TIMEOUT_SECONDS and the claim check
 #   EMBEDDING_MODEL_PATH             another sentence-transformers folder (default: the packaged model)
 #   EMBEDDER / EMBEDDER_THREADS      onnx (default, exported at build time) or torch; threads per ONNX run (2)
 #   ONNX_MODEL_DIR                   where the ONNX export lives (default: inside /opt/venv, from the builder)

@@ -2,14 +2,11 @@
 
 - `ExtractiveAnswerer` (default, no external service): picks the sentences of the top passages that
   answer the question, keeps steps as steps, and cites every sentence [n] against numbered sources.
-- `LLMAnswerer` (when LLM_MODEL is set): a chat model writes the answer from the same passages under a
-  strict grounding prompt; its citations are checked against what was retrieved, and on an error, a
-  timeout, an uncited sentence or a citation out of range the extractive answer is used instead.
+- The language-model answerer (when LLM_MODEL / LLM_BASE_URL is set) lives in `bot.llm`.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 import re
 from dataclasses import dataclass, field
@@ -313,105 +310,3 @@ def _join_units(lines: list[str], units: list[Unit]) -> str:
             out += (separator if out else "") + line
         previous = unit
     return out.strip()
-
-
-# ------------------------------------------------------------------------------------------
-# The LLM answerer, with citation checking
-# ------------------------------------------------------------------------------------------
-_CITATION = re.compile(r"\[(\d+)\]")
-
-
-class UncitedAnswer(ValueError):
-    pass
-
-
-def check_citations(text: str, passage_count: int) -> list[int]:
-    """Every sentence (or list item) must cite at least one passage, and only passages that exist.
-    Returns the passage numbers used, in order of first use; raises UncitedAnswer otherwise."""
-    used: list[int] = []
-    pieces = [p.strip() for line in text.splitlines() for p in _SENTENCE_END.split(line.strip())]
-    pieces = [p for p in pieces if p and not _LIST_ITEM.fullmatch(p + " ")]
-    if not pieces:
-        raise UncitedAnswer("empty answer")
-    for piece in pieces:
-        numbers = [int(n) for n in _CITATION.findall(piece)]
-        if not numbers:
-            raise UncitedAnswer(f"uncited sentence: {piece[:80]!r}")
-        for n in numbers:
-            if not 1 <= n <= passage_count:
-                raise UncitedAnswer(f"citation [{n}] is not one of the {passage_count} passages")
-            if n not in used:
-                used.append(n)
-    return used
-
-
-class LLMAnswerer:
-    """Writes the answer with a chat model; falls back to the extractive answer on any problem."""
-
-    def __init__(self, model_id: str, fallback: ExtractiveAnswerer, *, timeout: float = 20.0, chat_model=None, passages: int = 5):
-        self.model_id = model_id
-        self.fallback = fallback
-        self.timeout = timeout
-        self.passages = passages
-        self._chat_model = chat_model
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="llm")
-
-    @property
-    def name(self) -> str:
-        return self.model_id
-
-    @property
-    def chat_model(self):
-        if self._chat_model is None:
-            from langchain.chat_models import init_chat_model
-
-            # the provider's own timeout ends a hung call; our future's timeout is only the backstop
-            self._chat_model = init_chat_model(self.model_id, temperature=0, timeout=self.timeout, max_retries=1)
-        return self._chat_model
-
-    def _invoke(self, question: str, passages_block: str) -> str:
-        from langchain_core.messages import HumanMessage, SystemMessage
-
-        messages = [
-            SystemMessage(content=prompts.GROUNDED_ANSWER_SYSTEM),
-            HumanMessage(content=prompts.GROUNDED_ANSWER_USER.format(passages=passages_block, question=question)),
-        ]
-        reply = self.chat_model.invoke(messages)
-        content = reply.content if hasattr(reply, "content") else str(reply)
-        if isinstance(content, list):  # some providers return content parts
-            content = "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
-        return str(content).strip()
-
-    def answer(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> Draft:
-        chunks = [r.chunk for r in results[: self.passages]]
-        fallback = self.fallback.answer(query, results)
-        if not chunks:
-            return fallback
-        block = prompts.format_passages(
-            [(i + 1, " > ".join(c.heading_path) or c.title, c.text) for i, c in enumerate(chunks)]
-        )
-        try:
-            future = self._pool.submit(self._invoke, query.text, block)
-            text = future.result(timeout=self.timeout)
-            if text.strip().upper().startswith(prompts.NOT_COVERED_MARKER):
-                fallback.notes.append("llm: not covered")
-                return Draft(text="", citations=[], answerer=self.name, coverage=0.0, notes=fallback.notes)
-            used = check_citations(text, len(chunks))
-        except concurrent.futures.TimeoutError:
-            fallback.notes.append(f"llm timed out after {self.timeout:.0f}s; extractive answer used")
-            log.warning("LLM answer timed out; using the extractive answer")
-            return fallback
-        except UncitedAnswer as exc:
-            fallback.notes.append(f"llm answer rejected ({exc}); extractive answer used")
-            log.warning("LLM answer rejected: %s", exc)
-            return fallback
-        except Exception as exc:  # provider errors of every kind
-            fallback.notes.append(f"llm error ({type(exc).__name__}); extractive answer used")
-            log.warning("LLM error %s; using the extractive answer", type(exc).__name__)
-            return fallback
-        # renumber passage citations into per-document source numbers
-        book = CitationBook()
-        mapping = {n: book.number(chunks[n - 1]) for n in used}
-        text = _CITATION.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
-        text = re.sub(r"(\[\d+\])(?:\1)+", r"\1", text)
-        return Draft(text=text, citations=book.citations, answerer=self.name, coverage=fallback.coverage)

@@ -34,8 +34,13 @@ out = Console(soft_wrap=True)  # URLs stay whole, for copying
 def assistant_or_exit(settings: Settings):
     """The answering pipeline over the configured index; exit 1 with a clear line when nothing is indexed."""
     from bot.pipeline import build_assistant
+    from bot.settings import ConfigError
 
-    assistant = build_assistant(settings)
+    try:
+        assistant = build_assistant(settings)
+    except ConfigError as exc:  # a language model that cannot be used
+        err.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(2)
     if assistant.index.count() == 0:
         err.print("The index is empty: run `gpbot ingest` first.")
         raise typer.Exit(1)
@@ -83,7 +88,7 @@ def ask(
     """Answer a question as a person would read it, or many as JSON lines."""
     from bot.console import render_answer
 
-    settings = settings_or_exit()
+    settings = settings_or_exit(answering=True)
     if not jsonl and not question:
         err.print("Give a question, or use --jsonl and send questions on stdin.")
         raise typer.Exit(2)
@@ -135,25 +140,28 @@ def chat() -> None:
     """The local console over the same pipeline (what `make run` opens without Slack tokens)."""
     from bot.console import run_console
 
-    raise typer.Exit(run_console(settings_or_exit()))
+    raise typer.Exit(run_console(settings_or_exit(answering=True)))
 
 
 # --- eval ---
 @app.command("eval")
 def eval_command(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Questions, one JSON object per line."),
-    mode: str = typer.Option("all", help="bm25, dense, hybrid or all (side by side)."),
+    mode: str = typer.Option("all", help="bm25, dense, hybrid or all (side by side); llm: hybrid with the configured language model."),
     json_output: bool = typer.Option(False, "--json", help="Print the figures as one JSON object."),
     show_failures: bool = typer.Option(False, "--failures", help="List each question that missed."),
 ) -> None:
     """Score a question file per mode and split (dev/validation): recall@5, MRR, must-contain, citation
     precision, declines, the safeguarding line, identifier warnings, latency; then must-contain per category."""
-    from bot.evaluation import ROWS, as_json, category_cell, column_name, evaluate, load_questions
+    from bot.evaluation import LLM_ROWS, ROWS, as_json, category_cell, column_name, evaluate, load_questions
 
-    settings = settings_or_exit()
+    settings = settings_or_exit(answering=True)
     modes = ["bm25", "dense", "hybrid"] if mode == "all" else [mode]
-    if any(m not in {"bm25", "dense", "hybrid"} for m in modes):
-        err.print(f"Unknown mode {mode!r}: use bm25, dense, hybrid or all.")
+    if any(m not in {"bm25", "dense", "hybrid", "llm"} for m in modes):
+        err.print(f"Unknown mode {mode!r}: use bm25, dense, hybrid, all or llm.")
+        raise typer.Exit(2)
+    if mode == "llm" and not settings.llm_configured:
+        err.print("--mode llm needs a language model: set LLM_MODEL or LLM_BASE_URL (see .env.example).")
         raise typer.Exit(2)
     try:
         questions = load_questions(file)
@@ -170,7 +178,7 @@ def eval_command(
     table.add_column("metric")
     for report in reports:
         table.add_column(column_name(report), justify="right")
-    for label, attr in ROWS:
+    for label, attr in ROWS + (LLM_ROWS if mode == "llm" else []):
         table.add_row(label, *[str(getattr(r, attr)) for r in reports])
     out.print(table)
     by_category = Table(title="must-contain per category")
@@ -233,7 +241,7 @@ def run() -> None:
     from bot.console import run_console
     from ingest.cli import ingest_and_flag, print_summary
 
-    settings = settings_or_exit()
+    settings = settings_or_exit(answering=True)
     err.print("Checking the guidance index against its sources…", highlight=False)
     summary, flagged = ingest_and_flag(settings, None, progress=None)
     print_summary(summary, err, flagged, max_failures=3)
@@ -251,7 +259,13 @@ def run() -> None:
 
 
 def main() -> None:
-    app()
+    from bot.settings import ConfigError
+
+    try:
+        app()
+    except ConfigError as exc:  # any configuration error found after start-up: one line, exit 2
+        print(str(exc), file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

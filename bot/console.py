@@ -69,6 +69,9 @@ def run_console(settings: Settings, *, stdin=None, console: Console | None = Non
         f"{info.newest_reviewed}; last ingest {info.last_ingest or 'unknown'}.",
         highlight=False,
     )
+    from bot.llm import describe
+
+    console.print(f"Answers: {describe(assistant.answerer)}.", highlight=False)
     console.print(HELP, style="dim", highlight=False)
     review = _review_service(settings, assistant)
     history: list[str] = []

@@ -101,6 +101,9 @@ class ModeReport:
     latency_p95_ms: float = 0.0
     categories: dict[str, dict] = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)
+    # --mode llm: what the language-model answerer did (hybrid retrieval)
+    llm_outcomes: dict[str, int] = field(default_factory=dict)
+    llm_sentences_dropped: dict[str, int] = field(default_factory=dict)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -214,9 +217,26 @@ def splits_of(questions: list[dict]) -> list[str]:
 
 
 def evaluate(assistant: Assistant, questions: list[dict], mode: str) -> list[ModeReport]:
-    """One report per split present in the file (dev, then validation, then any other)."""
-    results = [score_item(assistant, item, mode) for item in questions]
-    return [summarize([r for r in results if r.split == split], mode, split) for split in splits_of(questions)]
+    """One report per split present in the file (dev, then validation, then any other). `mode` is a
+    retrieval mode, or "llm": hybrid retrieval with the configured language model, whose outcomes and
+    dropped sentences are added to each report."""
+    stats = getattr(assistant.answerer, "stats", None) if mode == "llm" else None
+    reports = []
+    for split in splits_of(questions):
+        items = [item for item in questions if str(item.get("split") or "all") == split]
+        before = stats.snapshot() if stats is not None else ({}, {})
+        results = [score_item(assistant, item, "hybrid" if mode == "llm" else mode) for item in items]
+        report = summarize(results, mode, split)
+        if stats is not None:
+            after = stats.snapshot()
+            report.llm_outcomes = _grown(before[0], after[0])
+            report.llm_sentences_dropped = _grown(before[1], after[1])
+        reports.append(report)
+    return reports
+
+
+def _grown(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
 
 
 ROWS = [
@@ -253,6 +273,12 @@ def category_cell(figures: dict | None) -> str:
     if figures["refusals_declined"] != "0/0":
         cell = f"declined {figures['refusals_declined']}"
     return f"{cell} n={figures['questions']}"
+
+
+LLM_ROWS = [
+    ("LLM answers used / fallbacks", "llm_outcomes"),
+    ("LLM sentences dropped", "llm_sentences_dropped"),
+]
 
 
 def as_json(reports: list[ModeReport]) -> dict:

@@ -15,9 +15,10 @@ from typing import Sequence
 import numpy as np
 
 from bot import guard, prompts
-from bot.answer import CitationBook, Draft, ExtractiveAnswerer, LLMAnswerer, citation_for
+from bot.answer import CitationBook, Draft, ExtractiveAnswerer, citation_for
 from bot.decline_model import DeclineModel, decision_features
 from bot.index import Index, analyze
+from bot.llm import answerer_for
 from bot.retrieval import Glossary, Mode, PreparedQuery, Retrieval, Retriever, detect_systems, prepare_query
 from bot.safeguarding import SITUATIONS_FILE, Safeguarding
 from bot.settings import Settings
@@ -46,10 +47,8 @@ class Assistant:
         self.config = config or AssistantConfig()
         self.retriever = Retriever(self.index)
         self.extractive = ExtractiveAnswerer(idf=self.index.idf)
-        self.answerer = self.extractive
-        if settings.llm_model or chat_model is not None:
-            self.answerer = LLMAnswerer(settings.llm_model or "fake", self.extractive,
-                                        timeout=settings.llm_timeout_seconds, chat_model=chat_model)
+        # the LLM answerer over the extractive one when a model is configured (ConfigError if it cannot be used)
+        self.answerer = answerer_for(settings, self.extractive, embed=self.index.embedder.embed, chat_model=chat_model)
         # whether to answer, and the safeguarding line: fitted on the dev split (eval/fit_decline_model.py)
         self.decline_model = decline_model or DeclineModel.load()
         self.safeguarding = Safeguarding(self.index, settings.knowledge_dir / SITUATIONS_FILE)

@@ -69,8 +69,26 @@ class Settings(BaseSettings):
     allowed_channel_ids: str = Field("", description="Comma-separated channel ids the bot answers in; empty = all.")
 
     # --- answering ---
-    llm_model: str | None = Field(None, description="langchain init_chat_model id, e.g. openai:gpt-4o-mini.")
-    llm_timeout_seconds: float = Field(20.0, gt=0)
+    llm_model: str | None = Field(
+        None, description="langchain init_chat_model id, e.g. openai:gpt-4o-mini; with LLM_BASE_URL the server's model name."
+    )
+    llm_base_url: str | None = Field(None, description="An OpenAI-compatible server (vLLM, Ollama, LM Studio), e.g. http://127.0.0.1:8000/v1.")
+    llm_api_key: SecretStr | None = Field(None, description="The provider's API key (unset with LLM_BASE_URL: none sent).")
+    llm_azure_endpoint: str | None = Field(None, description="Azure OpenAI resource endpoint, https://NAME.openai.azure.com/.")
+    llm_azure_deployment: str | None = Field(None, description="Azure OpenAI deployment name (or LLM_MODEL=azure_openai:DEPLOYMENT).")
+    llm_azure_api_version: str | None = Field(None, description="Azure OpenAI API version, e.g. 2024-10-21.")
+    llm_timeout_seconds: float = Field(20.0, gt=0, description="Total time for the model's answer to one question, retries included.")
+    llm_max_retries: int = Field(2, ge=0, le=5, description="Retries after a 429, a 5xx or a dropped connection, within the time limit.")
+    # Chosen by eval/calibrate_claims.py on 3,299 pairs built from knowledge/: the threshold with the highest
+    # balanced accuracy (0.826): restatements of a passage's sentences kept 88.9%, other documents' sentences
+    # rejected 76.2% (random ones 99.8%, the most similar one 52.6%); altered codes, numbers and dates are
+    # rejected by the specifics check (98.8%), not by this threshold.
+    llm_claim_min_similarity: float = Field(
+        0.80, ge=0, le=1, description="Cosine similarity a model's sentence needs to the best sentence of the passage it cites."
+    )
+    llm_min_supported_share: float = Field(
+        0.5, ge=0, le=1, description="Share of the model's sentences that must survive checking for its answer to be used."
+    )
 
     # --- watching the corpus's sources ---
     sources_check_interval_seconds: float = Field(
@@ -80,12 +98,14 @@ class Settings(BaseSettings):
     # --- operation ---
     log_level: str = Field("INFO")
 
-    @field_validator("chroma_host", "database_url", "onnx_model_dir", "embedding_model_path", "llm_model", "review_channel", "reviewer_usergroup", mode="before")
+    @field_validator("chroma_host", "database_url", "onnx_model_dir", "embedding_model_path", "llm_model", "llm_base_url",
+                     "llm_azure_endpoint", "llm_azure_deployment", "llm_azure_api_version", "review_channel",
+                     "reviewer_usergroup", mode="before")
     @classmethod
     def _blank_is_unset(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", mode="before")
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", "llm_api_key", mode="before")
     @classmethod
     def _blank_secret_is_unset(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
@@ -108,6 +128,13 @@ class Settings(BaseSettings):
     @classmethod
     def _embedder_name(cls, value):
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("llm_base_url", "llm_azure_endpoint")
+    @classmethod
+    def _http_url(cls, value: str | None):
+        if value is not None and not value.strip().lower().startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.strip() if value is not None else None
 
     @field_validator("log_level")
     @classmethod
@@ -143,6 +170,11 @@ class Settings(BaseSettings):
     @cached_property
     def allowed_channels(self) -> list[str]:
         return _split_ids(self.allowed_channel_ids)
+
+    @property
+    def llm_configured(self) -> bool:
+        """A language model writes the answers (checked at start by bot.llm)."""
+        return bool(self.llm_model or self.llm_base_url or self.llm_azure_endpoint)
 
     @property
     def slack_configured(self) -> bool:

@@ -1,5 +1,6 @@
 """What every `gpbot` command does first: read the settings (one clear line and exit 2 when a setting is
-bad) and send logs to stderr, with the chattiest libraries held at WARNING."""
+bad; for commands that answer, a configured language model too) and send logs to stderr, with the
+chattiest libraries held at WARNING."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import typer
 
 from bot.settings import ConfigError, Settings, load_settings
 
-NOISY_LOGGERS = ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3", "trafilatura",
+NOISY_LOGGERS = ("httpx", "httpcore", "openai", "chromadb", "sentence_transformers", "urllib3", "trafilatura",
                  "slack_bolt", "slack_sdk", "alembic")
 # Libraries that set their own logger to DEBUG when imported (after start-up), so only a handler filter holds them.
 SELF_LEVELLED_LOGGERS = ("bm25s",)
@@ -32,11 +33,18 @@ def configure_logging(level: str) -> None:
             handler.addFilter(_quiet_self_levelled)
 
 
-def settings_or_exit() -> Settings:
+def settings_or_exit(*, answering: bool = False) -> Settings:
+    """`answering=True` (commands that answer questions): a configured language model is also built and
+    asked for its model list now, so a missing package, a bad id, a refused key or an unreachable server
+    stops start-up with one line naming the setting, not an error per question."""
     try:
         settings = load_settings()
+        configure_logging(settings.log_level)
+        if answering and settings.llm_configured:
+            from bot.llm_provider import connect_chat_model
+
+            connect_chat_model(settings)
     except ConfigError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2)
-    configure_logging(settings.log_level)
     return settings

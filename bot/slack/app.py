@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -86,9 +86,10 @@ class ScrubFilter(logging.Filter):
 
 
 def _secrets(settings: Settings) -> tuple[str, ...]:
-    """The Slack secrets that must never reach a log line."""
+    """The secrets (Slack's and the language model's key) that must never reach a log line."""
     return tuple(
-        s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret) if s
+        s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret,
+                                       settings.llm_api_key) if s
     )
 
 
@@ -132,7 +133,9 @@ class Metrics:
         self.feedback = Counter("gpbot_feedback", "Feedback votes.", ["vote"], registry=r)
         self._index = None
         self._index_cache: tuple[float, Any] | None = None
+        self.llm_stats = None  # bot.llm.LLMStats of the language-model answerer, when one is in use
         r.register(_IndexCollector(self))
+        r.register(_LLMCollector(self))
 
     def attach_index(self, index) -> None:
         self._index = index
@@ -178,6 +181,35 @@ class _IndexCollector:
         if oldest is not None:
             yield GaugeMetricFamily("gpbot_index_oldest_reviewed_timestamp_seconds",
                                     "The oldest last_reviewed date in the index.", value=oldest)
+
+
+class _LLMCollector:
+    """The language-model answerer's outcomes (a provider failing at run time shows here) and dropped sentences."""
+
+    OUTCOMES = ("used", "not_covered", "unverified", "timeout", "provider_error")
+    REASONS = ("uncited", "bad_citation", "unsupported_specific", "low_similarity")
+
+    def __init__(self, metrics: Metrics):
+        self.metrics = metrics
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        stats = self.metrics.llm_stats
+        if stats is None:
+            return
+        outcomes, dropped = stats.snapshot()
+        answers = CounterMetricFamily("gpbot_llm_answers", "Questions sent to the language model, by outcome "
+                                      "(timeout and provider_error: answered without it).", labels=["outcome"])
+        for outcome in self.OUTCOMES:
+            answers.add_metric([outcome], outcomes.get(outcome, 0))
+        yield answers
+        sentences = CounterMetricFamily("gpbot_llm_sentences_dropped", "Language-model sentences dropped by the "
+                                        "claim check, by reason.", labels=["reason"])
+        for reason in self.REASONS:
+            sentences.add_metric([reason], dropped.get(reason, 0))
+        yield sentences
 
 
 def _epoch(value: str | None) -> float | None:
@@ -322,6 +354,7 @@ class BotServices:
         index = getattr(self.assistant, "index", None)
         if index is not None:
             self.metrics.attach_index(index)
+        self.metrics.llm_stats = getattr(getattr(self.assistant, "answerer", None), "stats", None)
         if self.workspaces is None:
             token = self.settings.slack_bot_token
             self.workspaces = workspaces.Workspaces(self.review, token=token.get_secret_value() if token else None)

@@ -53,7 +53,7 @@ def serve_command(
     if not isinstance(host, str):  # called as a function (gpbot run) rather than through typer
         host = "0.0.0.0"
 
-    settings = settings_or_exit()
+    settings = settings_or_exit(answering=True)
     if settings.slack_bot_token is None and settings.slack_app_token is None and settings.slack_signing_secret is None:
         from bot.console import run_console
 

@@ -44,7 +44,13 @@ def readiness(services: BotServices) -> tuple[bool, dict]:
         chunks = int(index.count())
     except Exception as exc:
         return False, {"ready": False, "reason": type(exc).__name__}
-    return chunks > 0, {"ready": chunks > 0, "chunks": chunks}
+    detail = {"ready": chunks > 0, "chunks": chunks}
+    answerer = getattr(services.assistant, "answerer", None)
+    if answerer is not None:
+        from bot.llm import describe
+
+        detail["answerer"] = describe(answerer)
+    return chunks > 0, detail
 
 
 async def read_limited(request: Request, limit: int) -> bytes | None:

@@ -20,7 +20,7 @@ def test_no_tokens_hands_over_to_the_console(monkeypatch, capsys, tmp_path):
     from bot.settings import Settings
 
     settings = Settings(_env_file=None, gpbot_data_dir=tmp_path)
-    monkeypatch.setattr("bot.startup.settings_or_exit", lambda: settings)
+    monkeypatch.setattr("bot.startup.settings_or_exit", lambda **_: settings)
     seen = []
     monkeypatch.setattr("bot.console.run_console", lambda s: seen.append(s) or 0)
     with pytest.raises(typer.Exit) as exc:
@@ -36,7 +36,7 @@ def test_http_mode_needs_the_signing_secret(monkeypatch, capsys, tmp_path):
     from bot.settings import Settings
 
     settings = Settings(_env_file=None, gpbot_data_dir=tmp_path, slack_bot_token=SecretStr("xoxb-1"))
-    monkeypatch.setattr("bot.startup.settings_or_exit", lambda: settings)
+    monkeypatch.setattr("bot.startup.settings_or_exit", lambda **_: settings)
     with pytest.raises(typer.Exit) as exc:
         cli.serve_command(http=True, port=3000, refresh_every=None)
     assert exc.value.exit_code == 2 and "SLACK_SIGNING_SECRET" in capsys.readouterr().err

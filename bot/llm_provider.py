@@ -1,0 +1,162 @@
+"""The language model the settings name (LLM_MODEL / LLM_BASE_URL / LLM_API_KEY / LLM_AZURE_*), built and
+checked at start.
+
+    chat_model, label = connect_chat_model(settings)
+
+OpenAI, Azure OpenAI and OpenAI-compatible servers (vLLM, Ollama, LM Studio) go through langchain-openai and
+are asked for their model list, so a refused key, an unreachable server or a model the server does not serve
+is found now; other providers go through langchain's `init_chat_model` (their package is an extra to install).
+Every problem is a ConfigError whose text is one line naming the setting.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any
+
+from bot.settings import ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+NO_KEY = "not-needed"  # OpenAI's client insists on a key; servers that need none ignore it
+PROBE_SECONDS = 10.0
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+def _known_providers() -> set[str]:
+    try:
+        from langchain.chat_models.base import _BUILTIN_PROVIDERS
+
+        return set(_BUILTIN_PROVIDERS)
+    except ImportError:  # pragma: no cover - the registry moved
+        return {"openai", "azure_openai", "anthropic", "ollama"}
+
+
+def _openai_client(settings: Settings):
+    """A bare OpenAI / Azure OpenAI client for the start-up probe (None for other providers)."""
+    import openai
+
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    options: dict[str, Any] = dict(timeout=min(PROBE_SECONDS, settings.llm_timeout_seconds), max_retries=0)
+    if _is_azure(settings):
+        return openai.AzureOpenAI(azure_endpoint=settings.llm_azure_endpoint, api_version=settings.llm_azure_api_version,
+                                  api_key=key, **options)
+    if settings.llm_base_url:
+        return openai.OpenAI(base_url=settings.llm_base_url, api_key=key or NO_KEY, **options)
+    return openai.OpenAI(api_key=key, **options)
+
+
+def _is_azure(settings: Settings) -> bool:
+    return bool(settings.llm_azure_endpoint) or (settings.llm_model or "").startswith("azure_openai:")
+
+
+def _provider(settings: Settings) -> str:
+    if _is_azure(settings):
+        return "azure_openai"
+    head, sep, _ = (settings.llm_model or "").partition(":")
+    if sep and head in _known_providers():
+        return head
+    if settings.llm_base_url or not settings.llm_model:
+        return "openai"
+    return "openai" if (settings.llm_model or "").lower().startswith(("gpt-", "o1", "o3", "o4", "chatgpt")) else ""
+
+
+def probe(settings: Settings) -> list[str]:
+    """Ask an OpenAI-type provider which models it serves; ConfigError naming the setting when it refuses the
+    key or cannot be reached. Returns the model ids ([] when the provider does not list them)."""
+    import openai
+
+    where = "LLM_AZURE_ENDPOINT" if _is_azure(settings) else "LLM_BASE_URL" if settings.llm_base_url else "LLM_MODEL"
+    try:
+        client = _openai_client(settings)
+        return [m.id for m in client.models.list()]
+    except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+        raise ConfigError(f"Configuration error: LLM_API_KEY: the provider refused it (HTTP {exc.status_code})") from None
+    except openai.NotFoundError:
+        return []  # no model list at this address; the first answer will tell
+    except (openai.APIConnectionError, openai.APITimeoutError) as exc:
+        address = settings.llm_azure_endpoint or settings.llm_base_url or "the provider"
+        raise ConfigError(f"Configuration error: {where}: no answer from {address} ({type(exc).__name__})") from None
+    except openai.APIStatusError as exc:
+        log.warning("the language model provider answered HTTP %s to the start-up check", exc.status_code)
+        return []
+    except openai.OpenAIError as exc:  # no key anywhere
+        raise ConfigError(f"Configuration error: LLM_API_KEY: required for {_provider(settings) or 'this provider'} "
+                          f"({_one_line(exc)[:80]})") from None
+
+
+_connected: dict[tuple, tuple[Any, str]] = {}
+_connected_lock = threading.Lock()
+
+
+def connect_chat_model(settings: Settings) -> tuple[Any, str]:
+    """Build the configured chat model and check it answers; (model, label) or ConfigError naming the setting.
+    Built once per configuration: the start-up check and the assistant share it."""
+    key = (settings.llm_model, settings.llm_base_url, settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
+           settings.llm_azure_endpoint, settings.llm_azure_deployment, settings.llm_azure_api_version,
+           settings.llm_timeout_seconds)
+    with _connected_lock:
+        found = _connected.get(key)
+    if found is None:
+        found = _connect(settings)
+        with _connected_lock:
+            _connected[key] = found
+    return found
+
+
+def _connect(settings: Settings) -> tuple[Any, str]:
+    provider = _provider(settings)
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    common: dict[str, Any] = dict(temperature=0, max_retries=0, timeout=settings.llm_timeout_seconds)
+    name = settings.llm_model or ""
+    if provider in ("openai", "azure_openai"):
+        try:
+            import langchain_openai
+        except ImportError:
+            raise ConfigError("Configuration error: LLM_MODEL: needs the langchain-openai package "
+                              "(pip install -r requirements.txt)") from None
+        if provider == "azure_openai":
+            deployment = settings.llm_azure_deployment or name.partition(":")[2]
+            for setting, value in (("LLM_AZURE_ENDPOINT", settings.llm_azure_endpoint),
+                                   ("LLM_AZURE_DEPLOYMENT", deployment), ("LLM_AZURE_API_VERSION", settings.llm_azure_api_version)):
+                if not value:
+                    raise ConfigError(f"Configuration error: {setting}: required for Azure OpenAI")
+            probe(settings)  # deployments are not in the model list: this checks the endpoint and the key
+            model = langchain_openai.AzureChatOpenAI(azure_endpoint=settings.llm_azure_endpoint, azure_deployment=deployment,
+                                                     api_version=settings.llm_azure_api_version, api_key=key, **common)
+            return model, f"azure_openai:{deployment}"
+        offered = probe(settings)
+        name = name.removeprefix("openai:")
+        if not name:
+            if len(offered) != 1:
+                raise ConfigError("Configuration error: LLM_MODEL: required (the server at LLM_BASE_URL offers "
+                                  f"{', '.join(offered[:8]) or 'no model list'})")
+            name = offered[0]
+        elif offered and name not in offered:
+            shown = ", ".join(offered[:8]) + ("…" if len(offered) > 8 else "")
+            raise ConfigError(f"Configuration error: LLM_MODEL: the provider does not serve {name!r} (it offers {shown})")
+        if settings.llm_base_url:
+            model = langchain_openai.ChatOpenAI(model=name, base_url=settings.llm_base_url, api_key=key or NO_KEY,
+                                                use_responses_api=False, **common)
+            return model, f"openai-compatible:{name}"
+        return langchain_openai.ChatOpenAI(model=name, api_key=key, **common), f"openai:{name}"
+    try:
+        from langchain.chat_models import init_chat_model
+
+        extra = {"base_url": settings.llm_base_url} if settings.llm_base_url else {}
+        if key:
+            extra["api_key"] = key
+        return init_chat_model(settings.llm_model, **common, **extra), settings.llm_model
+    except ImportError as exc:
+        package = re.search(r"requires the (\S+) package", str(exc))
+        needed = package.group(1) if package else "its langchain integration"
+        raise ConfigError(f"Configuration error: LLM_MODEL: {settings.llm_model!r} needs the {needed} package "
+                          f"(pip install {needed})") from None
+    except Exception as exc:  # unknown provider, unparseable id, missing credentials
+        raise ConfigError(f"Configuration error: LLM_MODEL: {settings.llm_model!r} cannot be used: {_one_line(exc)}") from None
