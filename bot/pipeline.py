@@ -75,8 +75,8 @@ class Assistant:
         self.index = index or Index(settings)
         self.glossary = glossary or Glossary.load(settings.knowledge_dir / "glossary.yaml")
         self.config = config or AssistantConfig()
-        self.retriever = Retriever(self.index)
-        self.extractive = ExtractiveAnswerer(idf=self.index.idf)
+        self.retriever = Retriever(self.index, use_questions=settings.question_vectors)
+        self.extractive = ExtractiveAnswerer(idf=self.index.idf, unit_vectors=self.index.unit_vectors)
         self.answerer = self.extractive
         if settings.llm_model or chat_model is not None:
             self.answerer = LLMAnswerer(settings.llm_model or "fake", self.extractive,
@@ -128,6 +128,7 @@ class Assistant:
         t = time.perf_counter()
         # every mode needs the question's vector: verified-answer matching and the evidence score use it
         query_vector = self.index.embedder.embed_query(query.retrieval_text)
+        query.vector = query_vector
         timings["embed"] = (time.perf_counter() - t) * 1000
 
         verified = self.match_verified(query, query_vector)
@@ -139,7 +140,7 @@ class Assistant:
         timings.update({f"retrieve_{k}": v for k, v in retrieval.timings_ms.items() if k != "embed"})
 
         t = time.perf_counter()
-        context = self.with_lead_chunks(retrieval.results)
+        context = retrieval.results  # in order of relevance; a lead paragraph only when it matched itself
         draft = self.answerer.answer(query, context) if context else None
         timings["answer"] = (time.perf_counter() - t) * 1000
 

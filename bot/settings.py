@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # --- answering ---
     llm_model: str | None = Field(None, description="langchain init_chat_model id, e.g. openai:gpt-4o-mini.")
     llm_timeout_seconds: float = Field(20.0, gt=0)
+    question_vectors: bool = Field(
+        True, description="Also search the staff questions written for each corpus section (questions.yaml).")
 
     # --- operation ---
     log_level: str = Field("INFO")

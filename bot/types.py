@@ -27,6 +27,9 @@ class SourceDocument(BaseModel):
     topics: list[str] = Field(default_factory=list)
     clinical_systems: list[str] = Field(default_factory=lambda: ["any"])
     audience: list[str] = Field(default_factory=list)
+    # corpus annotations (ingest/annotations.py); empty for documents ingested from elsewhere
+    questions: dict[str, list[str]] = Field(default_factory=dict)  # heading ("" = lead) -> staff questions
+    references: dict[str, dict] = Field(default_factory=dict)  # source url -> {title, publisher, date}
 
     @property
     def published(self) -> str:
@@ -52,6 +55,16 @@ class Chunk(BaseModel):
     clinical_systems: list[str] = Field(default_factory=lambda: ["any"])
     content_hash: str = ""  # hash of the whole source document (changes when any part changes)
     chunk_index: int = 0
+    # per paragraph of `text` (split at blank lines), the source URLs supporting it ([] = unknown)
+    paragraph_sources: list[list[str]] = Field(default_factory=list)
+    references: dict[str, dict] = Field(default_factory=dict)  # url -> {title, publisher, date}
+    questions: list[str] = Field(default_factory=list)  # staff questions this chunk's section answers
+
+    def sources_of_paragraph(self, paragraph: int) -> list[str]:
+        """The URLs supporting one paragraph of this chunk; [] when the corpus does not say."""
+        if 0 <= paragraph < len(self.paragraph_sources):
+            return self.paragraph_sources[paragraph]
+        return []
 
     @property
     def section(self) -> str:
@@ -70,6 +83,7 @@ class ScoredChunk(BaseModel):
     score: float  # the score of the stage that produced it (fused / reranked)
     dense: float | None = None  # cosine similarity, when the dense retriever saw it
     keyword: float | None = None  # BM25 score, when the keyword retriever saw it
+    question: float | None = None  # best cosine of the chunk's section questions, when one was found
 
 
 class AnswerKind(str, Enum):
