@@ -355,14 +355,19 @@ def references_problems(root: Path) -> list[str]:
             problems.append(f"{where}: date {entry.get('date')!r} is not \"\" or an ISO date (YYYY-MM-DD or YYYY-MM)")
         if entry.get("title_source") not in TITLE_SOURCES:
             problems.append(f"{where}: title_source must be one of {sorted(TITLE_SOURCES)}")
+    dates = {e["url"]: e.get("date") for e in load_references(root) if isinstance(e, dict) and "url" in e}
     used = set()
     for path in document_paths(root):
         fm_text, _ = split_front_matter(path.read_text(encoding="utf-8"))
-        fm = yaml.safe_load(fm_text) if fm_text else {}
-        for url in (fm or {}).get("source_urls") or []:
+        fm = (yaml.safe_load(fm_text) if fm_text else None) or {}
+        for url, date in zip(fm.get("source_urls") or [], fm.get("source_dates") or []):
             used.add(url)
             if url not in seen:
                 problems.append(f"{rel(path, root)}: source_urls entry {url} has no entry in references.yaml")
+            elif str(date) != (dates[url] or "undated"):
+                problems.append(
+                    f"{rel(path, root)}: source_dates gives {date!r} for {url}, references.yaml {dates[url]!r}"
+                )
     for url in sorted(seen - used):
         problems.append(f"knowledge/references.yaml: {url} is not a source_urls entry of any document")
     return problems
@@ -580,6 +585,36 @@ def test_checker_catches_a_bad_reference_entry(tmp_path):
         + '- url: https://example.org/page\n  title: ""\n  publisher: X\n  date: "7 Dec 2022"\n  title_source: guess\n',
         encoding="utf-8",
     )
+    entries = yaml.safe_load(refs.read_text(encoding="utf-8"))
+    entries[0]["date"] = "1999-01-01"  # no document gives this date for that page
+    refs.write_text(yaml.safe_dump(entries, sort_keys=False), encoding="utf-8")
     joined = "\n".join(references_problems(root))
-    for expected in ("'title'", "7 Dec 2022", "title_source", "not a source_urls entry"):
+    for expected in ("'title'", "7 Dec 2022", "title_source", "not a source_urls entry", "'1999-01-01'"):
         assert expected in joined, f"expected a problem mentioning {expected!r}, got:\n{joined}"
+
+
+def test_fact_sources_script_reads_the_dossier_shorthand():
+    """eval/fact_sources.py on a made-up dossier (the real one is outside the repo and never read here)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fact_sources", KNOWLEDGE.parent / "eval" / "fact_sources.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    dossier = "\n".join([
+        "- **F01** Redaction hides. Source: https://a.example/redact/ (v1.1, 12 May 2023)",
+        "- **F02** Same principles. Source: same as F01.",
+        "- **N01** Two pages. Source: https://b.example/guide/bulk ; .../opt-in",
+        "- **A03** Early adopters. Source: a page stored via a redirect, date not shown.",
+        "- **M05** Long-reads. Source: URLs in F01, N01 and https://c.example/register/",
+        "- **T03 Bulk coding.** NHSE advises against (F02); a blogger disagreed (https://d.example/blog/).",
+        "- **K06** Mirror. Source: https://nhsd-proxy.dokku3.ebmdatalab.net/services/x ; https://digital.nhs.uk//services/y",
+    ])
+    facts = module.resolve(module.parse_facts(dossier))
+    assert facts["F01"] == ["https://a.example/redact/"]
+    assert facts["F02"] == ["https://a.example/redact/"]
+    assert facts["N01"] == ["https://b.example/guide/bulk", "https://b.example/guide/opt-in"]
+    assert facts["A03"] == []
+    assert facts["M05"] == ["https://c.example/register/", "https://a.example/redact/",
+                            "https://b.example/guide/bulk", "https://b.example/guide/opt-in"]
+    assert facts["T03"] == ["https://d.example/blog/", "https://a.example/redact/"]
+    assert facts["K06"] == ["https://nhsd-proxy.dokku3.ebmdatalab.net/services/x", "https://digital.nhs.uk//services/y"]
