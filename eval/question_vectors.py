@@ -82,6 +82,7 @@ def bank_dir() -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bank", type=Path, default=None)
+    parser.add_argument("--by-category", action="store_true", help="also print hit@3 per bank category")
     args = parser.parse_args()
     bank_path = args.bank or bank_dir() / "question-bank.jsonl"
     rows = [json.loads(line) for line in bank_path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -110,6 +111,7 @@ def main() -> None:
         picked = [i for i, r in enumerate(rows) if r.get("split") == split]
         hits = {mode: {k: 0 for k in KS} for mode in ("section", "section+questions", "mean(section,best q)")}
         answerable = 0
+        per_cat: dict[str, list[int]] = {}
         for i in picked:
             terms = [norm(t) for t in rows[i]["must_contain"]]
             good = {j for j, s in enumerate(secs) if all(t in s["plain"] for t in terms)}
@@ -121,11 +123,19 @@ def main() -> None:
             np.maximum.at(best_q, owner_arr, q_vec @ bank_vec[i])
             multi = np.maximum(base, best_q)
             mean = (base + np.where(best_q > -1.0, best_q, base)) / 2
+            cat = per_cat.setdefault(rows[i].get("category", "?"), [0, 0, 0])
+            cat[0] += 1
+            cat[1] += bool(good & set(np.argsort(-base)[:3].tolist()))
+            cat[2] += bool(good & set(np.argsort(-multi)[:3].tolist()))
             for mode, scores in (("section", base), ("section+questions", multi), ("mean(section,best q)", mean)):
                 order = np.argsort(-scores)
                 for k in KS:
                     hits[mode][k] += bool(good & set(order[:k].tolist()))
         print(f"{split}: {answerable} questions whose must_contain terms all occur in one section")
+        if args.by_category:
+            for cat in sorted(per_cat):
+                n, base_hits, multi_hits = per_cat[cat]
+                print(f"    {cat:<20} n={n:<3} hit@3 section {base_hits}/{n}  section+questions {multi_hits}/{n}")
         for mode, by_k in hits.items():
             figures = "  ".join(f"hit@{k} {by_k[k] / max(answerable, 1):.3f}" for k in KS)
             print(f"  {mode:<21} {figures}")
