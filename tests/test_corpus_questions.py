@@ -5,6 +5,8 @@ text ("" for the lead paragraph before the first "##") to 2-4 questions. Checked
 - it parses, every document path exists, every heading key is a "##"/"###" heading of that document;
 - every section and every lead paragraph of every corpus document has 2-4 distinct, non-empty questions;
 - no two questions in the file are the same (after normalisation);
+- every SNOMED-length number (9-18 digits) a question names is a code in knowledge/codes.yaml and appears in
+  the text of the section the question points at (a question never brings a code its section lacks);
 - no question shares a normalised five-word run with the question bank, by the sha1 hashes in
   tests/fixtures/bank-5gram-hashes.txt (written by eval/bank_shingles.py; the bank's wording is not in the repo).
 The normalisation (lower-case, runs of letters and digits) is the one in eval/bank_shingles.py; a test below
@@ -67,6 +69,44 @@ def section_keys(path: Path) -> list[str]:
         elif in_lead and not match and line.strip() and not line.strip().startswith("<!--"):
             lead_text.append(line)
     return ([""] if lead_text else []) + keys
+
+
+LONG_NUMBER = re.compile(r"(?<!\d)\d{9,18}(?!\d)")
+
+
+def section_texts(path: Path) -> dict[str, str]:
+    """Heading key ("" for the lead) -> that section's text, comment lines left out."""
+    texts: dict[str, list[str]] = {"": []}
+    key = ""
+    fenced = False
+    for line in body_of(path.read_text(encoding="utf-8")).splitlines():
+        if line.strip().startswith("```"):
+            fenced = not fenced
+        match = None if fenced else HEADING.match(line)
+        if match and len(match.group(1)) >= 2:
+            key = match.group(2).strip()
+            texts.setdefault(key, [])
+        elif not match and not line.strip().startswith("<!--"):
+            texts[key].append(line)
+    return {k: "\n".join(v) for k, v in texts.items()}
+
+
+def code_problems(data: dict, root: Path) -> list[str]:
+    codes = yaml.safe_load((root / "codes.yaml").read_text(encoding="utf-8"))["codes"]
+    known = {str(entry["id"]) for entry in codes}
+    documents = corpus_documents(root)
+    problems: list[str] = []
+    for doc, heading, q in all_questions(data):
+        numbers = LONG_NUMBER.findall(q)
+        if not numbers or doc not in documents:
+            continue
+        text = section_texts(documents[doc]).get(heading, "")
+        for number in numbers:
+            if number not in known:
+                problems.append(f"{doc} / {heading!r}: {number} is not a code in knowledge/codes.yaml: {q!r}")
+            elif number not in text:
+                problems.append(f"{doc} / {heading!r}: {number} is not in the section's text: {q!r}")
+    return problems
 
 
 def corpus_documents(root: Path) -> dict[str, Path]:
@@ -166,6 +206,18 @@ def test_no_two_questions_are_the_same(questions):
 
 def test_no_question_shares_five_words_with_the_bank(questions, bank_hashes):
     assert bank_overlap_problems(questions, bank_hashes) == []
+
+
+def test_codes_named_in_questions_are_real_and_in_their_section(questions):
+    assert code_problems(questions, KNOWLEDGE) == []
+
+
+def test_code_check_catches_an_unknown_code_and_a_code_its_section_lacks():
+    doc = "codes/106-code-reversing-104.md"
+    planted = {doc: {"": ["is 1364731000000999 a code?"], "What the 106 code does": ["what is 1290331000000103?"]}}
+    problems = "\n".join(code_problems(planted, KNOWLEDGE))
+    assert "1364731000000999 is not a code in knowledge/codes.yaml" in problems
+    assert "1290331000000103 is not in the section's text" in problems
 
 
 def test_the_five_word_check_catches_an_overlap(questions):
