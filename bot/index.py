@@ -64,7 +64,7 @@ SCHEMA_FIELDS = (
     "content_hash",
 )
 _LIST_FIELDS = {"heading_path", "publisher", "source_urls", "topics", "clinical_systems"}
-# Corpus annotations, one JSON field: per-paragraph sources, their references, the section's questions.
+# Corpus annotations, one JSON field: per-line sources, their references, the section's questions.
 ANNOTATIONS_FIELD = "annotations"
 
 
@@ -82,9 +82,9 @@ def chunk_to_metadata(chunk: Chunk) -> dict[str, str | int]:
     for name in SCHEMA_FIELDS:
         value = data[name]
         meta[name] = _join(value) if name in _LIST_FIELDS else value
-    if chunk.paragraph_sources or chunk.references or chunk.questions:
+    if chunk.line_sources or chunk.references or chunk.questions:
         meta[ANNOTATIONS_FIELD] = json.dumps(
-            {"p": chunk.paragraph_sources, "r": chunk.references, "q": chunk.questions}, separators=(",", ":"))
+            {"l": chunk.line_sources, "r": chunk.references, "q": chunk.questions}, separators=(",", ":"))
     return meta
 
 
@@ -97,7 +97,7 @@ def chunk_from_record(text: str, meta: dict) -> Chunk:
     if meta.get(ANNOTATIONS_FIELD):
         try:
             notes = json.loads(meta[ANNOTATIONS_FIELD])
-            fields.update(paragraph_sources=notes.get("p", []), references=notes.get("r", {}),
+            fields.update(line_sources=notes.get("l", []), references=notes.get("r", {}),
                           questions=notes.get("q", []))
         except (ValueError, AttributeError):  # a damaged field costs the annotations, not the chunk
             pass

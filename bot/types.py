@@ -8,6 +8,7 @@ None of these know about Slack or Chroma.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import Enum
 
 from pydantic import BaseModel, Field
@@ -55,15 +56,25 @@ class Chunk(BaseModel):
     clinical_systems: list[str] = Field(default_factory=lambda: ["any"])
     content_hash: str = ""  # hash of the whole source document (changes when any part changes)
     chunk_index: int = 0
-    # per paragraph of `text` (split at blank lines), the source URLs supporting it ([] = unknown)
-    paragraph_sources: list[list[str]] = Field(default_factory=list)
+    # the pages supporting each line of `text`, as runs [(first line, URLs), ...] ([] = not recorded)
+    line_sources: list[tuple[int, list[str]]] = Field(default_factory=list)
     references: dict[str, dict] = Field(default_factory=dict)  # url -> {title, publisher, date}
     questions: list[str] = Field(default_factory=list)  # staff questions this chunk's section answers
 
-    def sources_of_paragraph(self, paragraph: int) -> list[str]:
-        """The URLs supporting one paragraph of this chunk; [] when the corpus does not say."""
-        if 0 <= paragraph < len(self.paragraph_sources):
-            return self.paragraph_sources[paragraph]
+    def sources_of(self, passage: str) -> list[str]:
+        """The URLs the corpus records for the line of this chunk holding `passage` (a sentence or a list
+        item, list marker and all); [] when it records none."""
+        if not self.line_sources:
+            return []
+        probe = " ".join(re.sub(r"^\s*(?:\d+[.)]|[-*+•])\s+", "", passage).split())[:60]
+        for number, line in enumerate(self.text.splitlines()):
+            if probe and probe in " ".join(line.split()):
+                urls: list[str] = []
+                for first, run in self.line_sources:
+                    if first > number:
+                        break
+                    urls = run
+                return list(urls)
         return []
 
     @property

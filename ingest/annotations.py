@@ -74,24 +74,30 @@ def _normal(text: str) -> str:
     return " ".join(_ANY_COMMENT.sub("", text).split())
 
 
-def paragraph_sources(chunk_text: str, segments: list[Segment]) -> list[list[str]]:
-    """For each paragraph of a chunk (split as the answerer splits them), the URLs of the segment it comes
-    from; [] where none is known. Heading lines a merged chunk carries are ignored when matching."""
+def line_sources(chunk_text: str, segments: list[Segment]) -> list[tuple[int, list[str]]]:
+    """Which pages support each line of a chunk, as runs: [(first line, URLs), ...] over
+    `chunk_text.splitlines()`, a run lasting until the next. [] when no line's source is known. A sources
+    comment may stand before a single list item, so lines, not paragraphs, are the unit."""
     if not segments:
         return []
     normal_segments = [_normal(s.text) for s in segments]
-    out: list[list[str]] = []
-    for paragraph in re.split(r"\n\s*\n", chunk_text):
-        body = _normal("\n".join(line for line in paragraph.splitlines() if not _HEADING.match(line)))
-        found: list[str] = []
-        if body:
-            probe = body[:80]  # a chunk cut inside a paragraph still starts with that paragraph's words
-            for segment, normal in zip(segments, normal_segments):
-                if probe in normal:
-                    found = segment.urls
-                    break
-        out.append(list(found))
-    return out if any(out) else []
+    runs: list[tuple[int, list[str]]] = []
+    start = 0
+    for number, line in enumerate(chunk_text.splitlines()):
+        body = _normal(line)
+        if not body or _HEADING.match(line):
+            continue
+        probe = body[:80]  # a chunk cut inside a line still starts with that line's words
+        found: list[str] | None = None
+        for offset in range(len(segments)):  # from the segment the previous line came from, onwards
+            i = (start + offset) % len(segments)
+            if probe in normal_segments[i]:
+                found, start = segments[i].urls, i
+                break
+        urls = list(found or [])
+        if not runs or runs[-1][1] != urls:
+            runs.append((number, urls))
+    return runs if any(urls for _, urls in runs) else []
 
 
 @dataclass

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from bot.types import Chunk, SourceDocument
-from ingest.annotations import paragraph_sources, source_segments
+from ingest.annotations import line_sources, source_segments
 
 CHUNK_SIZE = 900
 CHUNK_OVERLAP = 100
@@ -182,7 +182,7 @@ def chunk_document(doc: SourceDocument) -> list[Chunk]:
         key = (" > ".join(piece.path), piece.text)
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
-        sources = paragraph_sources(piece.text, segments)
+        sources = line_sources(piece.text, segments)
         chunks.append(
             Chunk(
                 chunk_id=chunk_id(doc.doc_id, piece.path, piece.text, occurrence),
@@ -199,8 +199,8 @@ def chunk_document(doc: SourceDocument) -> list[Chunk]:
                 clinical_systems=list(doc.clinical_systems),
                 content_hash=doc_hash,
                 chunk_index=position,
-                paragraph_sources=sources,
-                references={u: doc.references[u] for u in dict.fromkeys(u for p in sources for u in p)
+                line_sources=sources,
+                references={u: doc.references[u] for u in dict.fromkeys(u for _, urls in sources for u in urls)
                             if u in doc.references},
                 questions=_section_questions(doc, piece),
             )
