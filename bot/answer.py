@@ -219,6 +219,8 @@ class ExtractiveAnswerer:
                 continue
             if any(_same_text(unit.text, c.text) for c in chosen):
                 continue
+            if not unit.is_list and unit.text.rstrip().endswith(":"):
+                continue  # a lead-in without the list it introduces
             kept_specifics = set().union(*(_specifics(c.text) for c in chosen)) if chosen else set()
             if any(_overlap(unit.text, c.text) > 0.7 for c in chosen) and _specifics(unit.text) <= kept_specifics:
                 continue

@@ -125,7 +125,9 @@ def prepare_query(text_redacted: str, glossary: Glossary, history: Sequence[str]
     clean = strip_slack_markup(text_redacted)
     searchable = _SPACES.sub(" ", _PLACEHOLDER.sub(" ", clean)).strip(" ,;:-")
     retrieval_text = searchable
-    if history and is_follow_up(searchable):
+    # in a thread, a short message leans on the one before it even without "that"/"it" (15 words: the dev
+    # split's thread questions run to 14; a longer one usually restates its subject)
+    if history and (is_follow_up(searchable) or len(searchable.split()) <= 15):
         retrieval_text = f"{_PLACEHOLDER.sub(' ', strip_slack_markup(history[-1]))} {searchable}"
     return PreparedQuery(
         raw=text_redacted,
