@@ -160,29 +160,6 @@ class Assistant:
         return finish(Answer(text=text, kind=AnswerKind.answered, citations=citations, confidence=confidence,
                              safeguarding=safeguarding, answerer=draft.answerer, **base))
 
-    def with_lead_chunks(self, results: list[ScoredChunk], docs: int = 2) -> list[ScoredChunk]:
-        """Put each top document's lead paragraph (its one-paragraph answer) in front of its passages,
-        keeping at most two chunks per document."""
-        out = list(results)
-        present = {r.chunk.chunk_id for r in results}
-        seen_docs: list[str] = []
-        for result in results:
-            if result.chunk.doc_id not in seen_docs:
-                seen_docs.append(result.chunk.doc_id)
-        for doc_id in seen_docs[:docs]:
-            if any(r.chunk.doc_id == doc_id and r.chunk.chunk_index == 0 for r in results):
-                continue
-            lead = self.index.lead_chunk(doc_id)
-            if lead is None or lead.chunk_id in present:
-                continue
-            position = next(i for i, r in enumerate(out) if r.chunk.doc_id == doc_id)
-            score = out[position].score
-            out.insert(position, ScoredChunk(chunk=lead, score=score))
-            same_doc = [i for i, r in enumerate(out) if r.chunk.doc_id == doc_id]
-            if len(same_doc) > 2:  # still at most two chunks per document: the lead replaces the weakest
-                del out[same_doc[-1]]
-        return out
-
     # --- decisions ---
     def in_domain(self, query: PreparedQuery) -> bool:
         terms = set(analyze(query.retrieval_text))
