@@ -63,7 +63,7 @@ class AssistantConfig:
     min_top_score: float = MIN_TOP_SCORE
     min_coverage: float = MIN_COVERAGE
     verified_min_similarity: float = VERIFIED_MIN_SIMILARITY
-    context_chunks: int = 6
+    context_chunks: int = 8  # passages the answerer reads (chosen on the dev split with the answerer's `passages`)
 
 
 class Assistant:
