@@ -12,7 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from bot import prompts
@@ -226,8 +226,13 @@ class ExtractiveAnswerer:
             if not unit.is_list and unit.text.rstrip().endswith(":"):
                 continue  # a lead-in without the list it introduces
             kept_specifics = set().union(*(_specifics(c.text) for c in chosen)) if chosen else set()
-            if any(_overlap(unit.text, c.text) > 0.7 for c in chosen) and _specifics(unit.text) <= kept_specifics:
+            if (not unit.is_list and any(_overlap(unit.text, c.text) > 0.7 for c in chosen)
+                    and _specifics(unit.text) <= kept_specifics):
                 continue
+            if unit.is_list and chosen:  # judged item by item
+                unit = _without_repeated_items(unit, chosen)
+                if unit is None:
+                    continue
             chosen.append(unit)
             docs.add(doc)
             chars += len(unit.text)
@@ -262,6 +267,23 @@ class ExtractiveAnswerer:
                 cite_numbers(line, book.number_sources(chunk, chunk.sources_of(line)[: self.max_sources]))
                 for line in text.splitlines()))
         return _join_units(lines, chosen), book
+
+
+def _without_repeated_items(unit: Unit, chosen: list[Unit]) -> Unit | None:
+    """A list with the items that repeat what the answer already says (and add no code, number or date)
+    taken out; None when nothing new is left. A numbered list that loses an item loses its numbers."""
+    kept_lines = [line for c in chosen for line in c.text.splitlines()]
+    kept_specifics = set().union(*(_specifics(line) for line in kept_lines))
+    lines = unit.text.splitlines()
+    fresh = [line for line in lines
+             if not (any(_overlap(line, k) > 0.7 for k in kept_lines) and _specifics(line) <= kept_specifics)]
+    if len(fresh) == len(lines):
+        return unit
+    items = [line for line in fresh if _LIST_ITEM.match(line)]
+    if not items:
+        return None
+    text = "\n".join(_NUMBERED.sub(r"\1- ", line) for line in fresh)
+    return replace(unit, text=text)
 
 
 def _reading_order(chosen: list[Unit]) -> list[Unit]:

@@ -216,3 +216,21 @@ def test_sentence_vectors_from_ingest_let_a_paraphrase_win():
     assert with_vectors.answer(query, _results(chunk)).text.startswith("A partner who pressures")
     lexical_only = ExtractiveAnswerer(idf=_idf, max_units=1)
     assert lexical_only.answer(query, _results(chunk)).text.startswith("Patients see their record")
+
+
+def test_a_list_item_repeating_the_answer_is_left_out_and_the_list_loses_its_numbers():
+    steps = Chunk(
+        chunk_id="st-1", doc_id="st.md", title="Delay", heading_path=["Delay", "What happened"],
+        source_urls=["https://example.org/st"],
+        text=("1. Practices that wrote to their supplier before the cut-off had their switch-on delayed.\n"
+              "2. Other practices were switched on in phases agreed with their supplier."),
+    )
+    timeline = Chunk(
+        chunk_id="tl-1", doc_id="tl.md", title="Timeline", heading_path=["Timeline"], source_urls=["https://example.org/tl"],
+        text=("1. Practices that wrote to their supplier before the cut-off had their switch-on delayed.\n"
+              "2. The national switch-on was halted for practices that asked their supplier not to proceed."),
+    )
+    query = prepare_query("which practices had their switch-on delayed or halted by their supplier?", Glossary({}))
+    draft = ExtractiveAnswerer(idf=_idf, other_document_cutoff=0.0).answer(query, _results(steps, timeline))
+    assert draft.text.count("wrote to their supplier before the cut-off") == 1
+    assert "- The national switch-on was halted" in draft.text  # what is new stays, as a bullet
