@@ -15,6 +15,7 @@ import argparse
 import json
 import random
 import resource
+import subprocess
 import statistics
 import sys
 import tempfile
@@ -114,8 +115,12 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=100_000)
     parser.add_argument("--questions", type=Path, default=None)
     parser.add_argument("--skip-synthetic", action="store_true")
+    parser.add_argument("--serve", type=Path, default=None, help=argparse.SUPPRESS)  # used by the run itself
     args = parser.parse_args()
     questions = load_questions(args.questions)
+    if args.serve is not None:
+        serve_only(args.serve, questions)
+        return
 
     from bot.index import Embedder
 
@@ -136,9 +141,23 @@ def main() -> None:
         big = build_assistant(synthetic, index=Index(synthetic, embedder=embedder))
         big.warm_up()
         report(f"synthetic ({big.index.count()} chunks)", time_questions(big, questions),
-               f"peak RSS {peak_rss_mb():.0f} MB")
+               f"peak RSS of this process (both builds included) {peak_rss_mb():.0f} MB")
         # side by side in one run: the shipped corpus again, so machine noise shows in both
         report(f"shipped corpus again ({chunks})", time_questions(assistant, questions))
+        # what a bot serving the 100k index holds: a fresh process that opens it and answers
+        serve = subprocess.run([sys.executable, __file__, "--serve", str(synthetic.data_dir),
+                                *(["--questions", str(args.questions)] if args.questions else [])],
+                               capture_output=True, text=True)
+        print(serve.stdout.strip() or serve.stderr[-2000:])
+
+
+def serve_only(data_dir: Path, questions: list[str]) -> None:
+    """Open an existing index in this fresh process, answer, and report latency and this process's peak RSS."""
+    settings = Settings(_env_file=None, gpbot_data_dir=data_dir, gpbot_knowledge_dir=ROOT / "knowledge")
+    assistant = build_assistant(settings)
+    assistant.warm_up()
+    report(f"serving process ({assistant.index.count()} chunks)", time_questions(assistant, questions),
+           f"peak RSS {peak_rss_mb():.0f} MB")
 
 
 if __name__ == "__main__":
