@@ -49,7 +49,14 @@ def time_questions(assistant, questions, repeats=3):
 
 
 def peak_rss_mb() -> float:
-    """The process's peak resident set size so far (Linux reports ru_maxrss in KiB)."""
+    """This process's peak resident set size so far: VmHWM (ru_maxrss would carry the parent's peak over
+    into a child started with fork+exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
