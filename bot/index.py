@@ -341,6 +341,9 @@ class Index:
         for start in range(0, len(chunks), 500):
             part = chunks[start : start + 500]
             self.chunks.update(ids=[c.chunk_id for c in part], metadatas=[chunk_to_metadata(c) for c in part])
+            # an index built before sentence vectors existed gets them now (its chunks' texts are unchanged)
+            have = self.sentences.get([c.chunk_id for c in part])
+            self.sentences.put(self._unit_rows([c for c in part if c.chunk_id not in have], None))
         self._replace_questions(chunks)
 
     def delete_chunks(self, chunk_ids: Iterable[str]) -> None:

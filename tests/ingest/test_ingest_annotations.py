@@ -71,3 +71,29 @@ def test_missing_or_broken_annotation_files_are_tolerated(tmp_path):
     doc = load_file(ANNOTATED / "guides" / "restricting-access.md")
     annotated = loaded.annotate(doc, ANNOTATED / "guides" / "restricting-access.md")  # outside its root
     assert annotated.questions == {}
+
+
+def test_ingest_stores_sentence_and_question_vectors_and_backfills_sentence_vectors(tmp_path, counting):
+    import shutil
+
+    from ingest_helpers import embeds_for, ingest_settings
+
+    from bot.index import Index
+    from ingest.pipeline import run_ingest
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ANNOTATED, corpus)
+    settings = ingest_settings(tmp_path / "data", corpus)
+    index = Index(settings, embedder=counting)
+    assert not run_ingest(settings, [str(corpus)], index=index, progress=False).failed
+    ids = list(index.chunk_refs())
+    assert counting.reset() == embeds_for(index, ids)
+    assert set(index.unit_vectors(ids)) == set(ids)
+    assert index.questions.count() == 2  # one per annotated section in the fixture
+    # an index whose sentence vectors are missing (built before they existed) gets them on the next update
+    index.sentences.delete(ids)
+    page = corpus / "plain-page.md"
+    page.write_text(page.read_text().replace("[Example ICB]", "[Another ICB]"))
+    run_ingest(settings, [str(corpus)], index=index, progress=False)
+    plain_ids = [i for i, ref in index.chunk_refs().items() if ref["doc_id"].endswith("plain-page.md")]
+    assert set(index.unit_vectors(plain_ids)) == set(plain_ids)
