@@ -145,7 +145,9 @@ class ExtractiveAnswerer:
     w_lexical: float = 1.0
     w_prior: float = 0.3
     w_question: float = 1.0  # dev split: must-contain 111 -> 112 of 140 (0.5-4 all within one question)
-    max_sources: int = 3  # pages cited for one line at most (the first the corpus lists for it)
+    # pages cited for one line at most, the first the corpus lists for it (dev citation precision with 1, 2, 3,
+    # 5: 0.81, 0.84, 0.88, 0.89; 3 keeps a line readable)
+    max_sources: int = 3
 
     name = "extractive"
 
