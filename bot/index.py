@@ -33,12 +33,15 @@ import numpy as np
 from bot import identifiers
 from bot.embedder import EMBEDDING_DIM, Embedder, load_embedder
 from bot.settings import Settings
+from bot.sentence_store import SentenceStore
 from bot.types import Chunk, ScoredChunk, VerifiedAnswer
+from bot.units import split_units, unit_key
 
 log = logging.getLogger(__name__)
 
 CHUNKS_COLLECTION = "gpbot_chunks"
 VERIFIED_COLLECTION = "gpbot_verified"
+QUESTIONS_COLLECTION = "gpbot_questions"  # staff questions a section answers: extra vectors pointing at chunks
 META_COLLECTION = "gpbot_meta"
 VERSION_RECORD = "index_version"
 LIST_SEPARATOR = " | "
@@ -62,6 +65,8 @@ SCHEMA_FIELDS = (
     "content_hash",
 )
 _LIST_FIELDS = {"heading_path", "publisher", "source_urls", "topics", "clinical_systems"}
+# Corpus annotations, one JSON field: per-line sources, their references, the section's questions.
+ANNOTATIONS_FIELD = "annotations"
 
 
 def _join(values: Iterable[str]) -> str:
@@ -78,6 +83,9 @@ def chunk_to_metadata(chunk: Chunk) -> dict[str, str | int]:
     for name in SCHEMA_FIELDS:
         value = data[name]
         meta[name] = _join(value) if name in _LIST_FIELDS else value
+    if chunk.line_sources or chunk.references or chunk.questions:
+        meta[ANNOTATIONS_FIELD] = json.dumps(
+            {"l": chunk.line_sources, "r": chunk.references, "q": chunk.questions}, separators=(",", ":"))
     return meta
 
 
@@ -87,6 +95,13 @@ def chunk_from_record(text: str, meta: dict) -> Chunk:
         fields[name] = _split(fields[name])
     fields["chunk_index"] = int(fields["chunk_index"] or 0)
     fields = {k: v for k, v in fields.items() if v is not None}
+    if meta.get(ANNOTATIONS_FIELD):
+        try:
+            notes = json.loads(meta[ANNOTATIONS_FIELD])
+            fields.update(line_sources=notes.get("l", []), references=notes.get("r", {}),
+                          questions=notes.get("q", []))
+        except (ValueError, AttributeError):  # a damaged field costs the annotations, not the chunk
+            pass
     return Chunk(text=text or "", **fields)
 
 
@@ -224,11 +239,22 @@ class Index:
     def meta(self):
         return self._collection(META_COLLECTION)
 
+    @cached_property
+    def questions(self):
+        return self._collection(QUESTIONS_COLLECTION)
+
+    @cached_property
+    def sentences(self) -> SentenceStore:
+        return SentenceStore(self.settings.data_dir / "sentence_vectors.sqlite")
+
     # --- writing guidance chunks (ingest) ---
     def embed_chunks(self, chunks: Sequence[Chunk]) -> np.ndarray:
         return self.embedder.embed([embedding_text(c) for c in chunks])
 
-    def upsert_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray | None = None) -> None:
+    def upsert_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray | None = None,
+                      unit_vectors: Sequence[np.ndarray] | None = None) -> None:
+        """Store chunks with their vectors, their answer units' vectors (embedded here unless given, one
+        array per chunk) and their section questions' vectors."""
         if not chunks:
             return
         if embeddings is None:
@@ -239,18 +265,62 @@ class Index:
             documents=[c.text for c in chunks],
             metadatas=[chunk_to_metadata(c) for c in chunks],
         )
+        self.sentences.put(self._unit_rows(chunks, unit_vectors))
+        self._replace_questions(chunks)
+
+    def _unit_rows(self, chunks: Sequence[Chunk], unit_vectors: Sequence[np.ndarray] | None):
+        units = [[u.text for u in split_units(c, 0)] for c in chunks]
+        if unit_vectors is None:
+            flat = self.embedder.embed([t for texts in units for t in texts], batch_size=64)
+            offsets = np.cumsum([0, *map(len, units)])
+            unit_vectors = [flat[offsets[i] : offsets[i + 1]] for i in range(len(chunks))]
+        return [(c.chunk_id, [unit_key(t) for t in texts], vectors[: len(texts)])
+                for c, texts, vectors in zip(chunks, units, unit_vectors)]
+
+    def _replace_questions(self, chunks: Sequence[Chunk]) -> None:
+        """Each chunk's section questions as vectors pointing at it (ids chunk_id:n, replaced whole)."""
+        self._delete_questions([c.chunk_id for c in chunks])
+        rows = [(f"{c.chunk_id}:{n}", q, c) for c in chunks for n, q in enumerate(c.questions)]
+        if not rows:
+            return
+        vectors = self.embedder.embed([q for _, q, _ in rows], batch_size=64)
+        for start in range(0, len(rows), 2000):
+            part = rows[start : start + 2000]
+            self.questions.upsert(
+                ids=[i for i, _, _ in part],
+                embeddings=[list(map(float, v)) for v in vectors[start : start + len(part)]],
+                documents=[q for _, q, _ in part],
+                metadatas=[{"chunk_id": c.chunk_id, "doc_id": c.doc_id} for _, _, c in part],
+            )
+
+    def _delete_questions(self, chunk_ids: Sequence[str]) -> None:
+        if not chunk_ids or self.questions.count() == 0:
+            return
+        for start in range(0, len(chunk_ids), 500):
+            self.questions.delete(where={"chunk_id": {"$in": list(chunk_ids[start : start + 500])}})
 
     def update_chunk_metadata(self, chunks: Sequence[Chunk]) -> None:
         """Rewrite the metadata of chunks whose text did not change (a chunk id hashes its text): no
-        re-embedding. Passing `documents=` here would make Chroma run its default embedding function."""
+        re-embedding. Passing `documents=` here would make Chroma run its default embedding function.
+        Their section questions may have changed, so those are replaced (short texts: cheap to embed)."""
         for start in range(0, len(chunks), 500):
             part = chunks[start : start + 500]
             self.chunks.update(ids=[c.chunk_id for c in part], metadatas=[chunk_to_metadata(c) for c in part])
+            # an index built before sentence vectors existed gets them now (its chunks' texts are unchanged)
+            have = self.sentences.get([c.chunk_id for c in part])
+            self.sentences.put(self._unit_rows([c for c in part if c.chunk_id not in have], None))
+        self._replace_questions(chunks)
 
     def delete_chunks(self, chunk_ids: Iterable[str]) -> None:
         ids = list(chunk_ids)
         for start in range(0, len(ids), 500):
             self.chunks.delete(ids=ids[start : start + 500])
+        self._delete_questions(ids)
+        self.sentences.delete(ids)
+
+    def unit_vectors(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:
+        """chunk id -> {unit key -> vector}: the answer units' vectors computed at ingest."""
+        return self.sentences.get(list(chunk_ids))
 
     def chunk_refs(self) -> dict[str, dict]:
         """chunk id -> {doc_id, source, content_hash} for every guidance chunk (no texts, no vectors)."""
@@ -436,6 +506,19 @@ class Index:
             similarity = 1.0 - float(distance)
             out.append(ScoredChunk(chunk=chunk, score=similarity, dense=similarity))
         return out
+
+    def question_search(self, query_vector: np.ndarray, k: int) -> dict[str, float]:
+        """chunk id -> best cosine between the query and that chunk's section questions."""
+        total = self.questions.count()
+        if total == 0:
+            return {}
+        got = self.questions.query(query_embeddings=[list(map(float, query_vector))], n_results=min(k, total),
+                                   include=["metadatas", "distances"])
+        best: dict[str, float] = {}
+        for meta, distance in zip(got["metadatas"][0], got["distances"][0]):
+            chunk_id = meta.get("chunk_id", "")
+            best[chunk_id] = max(best.get(chunk_id, -1.0), 1.0 - float(distance))
+        return best
 
     def keyword_search(self, query: str, k: int) -> list[ScoredChunk]:
         self.ensure_fresh()

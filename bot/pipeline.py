@@ -33,7 +33,7 @@ VERIFIED_MIN_SIMILARITY = 0.70
 @dataclass
 class AssistantConfig:
     verified_min_similarity: float = VERIFIED_MIN_SIMILARITY
-    context_chunks: int = 6
+    context_chunks: int = 8  # passages the answerer reads (chosen on the dev split with the answerer's `passages`)
 
 
 class Assistant:
@@ -45,8 +45,8 @@ class Assistant:
         self.index = index or Index(settings)
         self.glossary = glossary or Glossary.load(settings.knowledge_dir / "glossary.yaml")
         self.config = config or AssistantConfig()
-        self.retriever = Retriever(self.index)
-        self.extractive = ExtractiveAnswerer(idf=self.index.idf)
+        self.retriever = Retriever(self.index, use_questions=settings.question_vectors)
+        self.extractive = ExtractiveAnswerer(idf=self.index.idf, unit_vectors=self.index.unit_vectors)
         # the LLM answerer over the extractive one when a model is configured (ConfigError if it cannot be used)
         self.answerer = answerer_for(settings, self.extractive, embed=self.index.embedder.embed, chat_model=chat_model)
         # whether to answer, and the safeguarding line: fitted on the dev split (eval/fit_decline_model.py)
@@ -94,6 +94,7 @@ class Assistant:
         t = time.perf_counter()
         # every mode needs the question's vector: verified answers, safeguarding and the evidence score use it
         query_vector = self.index.embedder.embed_query(query.retrieval_text)
+        query.vector = query_vector
         timings["embed"] = (time.perf_counter() - t) * 1000
         safeguarding = self.safeguarding.detect(query.retrieval_text, query_vector)
         if trace is not None:
@@ -109,7 +110,7 @@ class Assistant:
         timings.update({f"retrieve_{k}": v for k, v in retrieval.timings_ms.items() if k != "embed"})
 
         t = time.perf_counter()
-        context = self.with_lead_chunks(retrieval.results)
+        context = retrieval.results  # in order of relevance; a lead paragraph only when it matched itself
         draft = self.answerer.answer(query, context) if context else None
         timings["answer"] = (time.perf_counter() - t) * 1000
 
@@ -131,29 +132,6 @@ class Assistant:
             text, citations = self._add_safeguarding_line(text, citations, query_vector)
         return finish(Answer(text=text, kind=AnswerKind.answered, citations=citations, confidence=confidence,
                              safeguarding=safeguarding, answerer=draft.answerer, **base))
-
-    def with_lead_chunks(self, results: list[ScoredChunk], docs: int = 2) -> list[ScoredChunk]:
-        """Put each top document's lead paragraph (its one-paragraph answer) in front of its passages,
-        keeping at most two chunks per document."""
-        out = list(results)
-        present = {r.chunk.chunk_id for r in results}
-        seen_docs: list[str] = []
-        for result in results:
-            if result.chunk.doc_id not in seen_docs:
-                seen_docs.append(result.chunk.doc_id)
-        for doc_id in seen_docs[:docs]:
-            if any(r.chunk.doc_id == doc_id and r.chunk.chunk_index == 0 for r in results):
-                continue
-            lead = self.index.lead_chunk(doc_id)
-            if lead is None or lead.chunk_id in present:
-                continue
-            position = next(i for i, r in enumerate(out) if r.chunk.doc_id == doc_id)
-            score = out[position].score
-            out.insert(position, ScoredChunk(chunk=lead, score=score))
-            same_doc = [i for i, r in enumerate(out) if r.chunk.doc_id == doc_id]
-            if len(same_doc) > 2:  # still at most two chunks per document: the lead replaces the weakest
-                del out[same_doc[-1]]
-        return out
 
     # --- decisions ---
     @staticmethod
@@ -200,12 +178,20 @@ class Assistant:
         step = self.safeguarding.protective_sentence(query_vector, text)
         if step is None:
             return f"{text}\n\n{prompts.SAFEGUARDING_ASK_PERSON}", citations
-        existing = {c.doc_id: c.number for c in citations}
-        number = existing.get(step.chunk.doc_id)
-        if number is None:
-            number = len(citations) + 1
-            citations = [*citations, citation_for(step.chunk, number)]
-        return f"{text}\n\n{prompts.SAFEGUARDING_PREFIX} {step.text} [{number}]", citations
+        citations = list(citations)
+        numbers = []
+        # the pages the corpus records for that line (references.yaml), else the document itself
+        for url in step.chunk.sources_of(step.text)[:3] or [""]:
+            if url:
+                number = next((c.number for c in citations if c.url == url), None)
+            else:
+                number = next((c.number for c in citations if c.doc_id == step.chunk.doc_id), None)
+            if number is None:
+                number = len(citations) + 1
+                citations.append(citation_for(step.chunk, number, url))
+            numbers.append(number)
+        marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+        return f"{text}\n\n{prompts.SAFEGUARDING_PREFIX} {step.text} {marks}", citations
 
 
 def clean_text(value) -> str:

@@ -101,6 +101,7 @@ class PreparedQuery:
     expanded: str  # retrieval_text + glossary expansions (keyword side)
     systems: list[str]
     glossary_terms: list[str]
+    vector: np.ndarray | None = None  # the embedded retrieval_text, once the pipeline has computed it
 
 
 _FOLLOW_UP = re.compile(
@@ -124,7 +125,9 @@ def prepare_query(text_redacted: str, glossary: Glossary, history: Sequence[str]
     clean = strip_slack_markup(text_redacted)
     searchable = _SPACES.sub(" ", _PLACEHOLDER.sub(" ", clean)).strip(" ,;:-")
     retrieval_text = searchable
-    if history and is_follow_up(searchable):
+    # in a thread, a short message leans on the one before it even without "that"/"it" (15 words: the dev
+    # split's thread questions run to 14; a longer one usually restates its subject)
+    if history and (is_follow_up(searchable) or len(searchable.split()) <= 15):
         retrieval_text = f"{_PLACEHOLDER.sub(' ', strip_slack_markup(history[-1]))} {searchable}"
     return PreparedQuery(
         raw=text_redacted,
@@ -167,6 +170,9 @@ class FeatureReranker:
     w_title: float = 0.15
     system_bonus: float = 0.06
     other_system_penalty: float = 0.08
+    # how much closer a question-to-question match must be than a question-to-passage match to count the
+    # same (they run higher); chosen on the dev split with score.py (see Settings.question_vectors)
+    question_margin: float = 0.0
 
     def rerank(self, query, query_vector, candidates, vectors):
         terms = set(analyze(query.expanded))
@@ -176,6 +182,8 @@ class FeatureReranker:
             chunk = cand.chunk
             vector = vectors.get(chunk.chunk_id)
             cosine = float(vector @ query_vector) if vector is not None else (cand.dense or 0.0)
+            if cand.question is not None:  # a section question worded like this one stands for the chunk
+                cosine = max(cosine, cand.question - self.question_margin)
             body = set(analyze(chunk.text))
             head = set(analyze(" ".join([chunk.title, *chunk.heading_path])))
             lexical = len(core & (body | head)) / max(1, len(core))
@@ -229,8 +237,10 @@ class Retrieval:
 
 
 class Retriever:
-    def __init__(self, index: Index, *, reranker: Reranker | None = None, pool: int = 30, rrf_k: int = 60):
+    def __init__(self, index: Index, *, reranker: Reranker | None = None, pool: int = 30, rrf_k: int = 60,
+                 use_questions: bool = True):
         self.index = index
+        self.use_questions = use_questions
         self.reranker = reranker or FeatureReranker()
         self.pool = min(pool, 30)
         self.rrf_k = rrf_k
@@ -244,6 +254,8 @@ class Retriever:
 
         t1 = time.perf_counter()
         dense = self.index.dense_search(query_vector, self.pool) if mode != "bm25" else []
+        if mode != "bm25" and self.use_questions:
+            dense = self._with_question_hits(dense, query_vector)
         timings["dense"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
         keyword = self.index.keyword_search(query.expanded, self.pool) if mode != "dense" else []
@@ -258,7 +270,8 @@ class Retriever:
             else:
                 by_id[hit.chunk.chunk_id] = seen.model_copy(
                     update={"dense": seen.dense if seen.dense is not None else hit.dense,
-                            "keyword": seen.keyword if seen.keyword is not None else hit.keyword}
+                            "keyword": seen.keyword if seen.keyword is not None else hit.keyword,
+                            "question": seen.question if seen.question is not None else hit.question}
                 )
         fused = reciprocal_rank_fusion(
             [[h.chunk.chunk_id for h in dense], [h.chunk.chunk_id for h in keyword]], k=self.rrf_k
@@ -275,8 +288,31 @@ class Retriever:
             ranked = reranked
         else:
             order = {c.chunk.chunk_id: i for i, c in enumerate(
-                sorted(candidates, key=lambda c: c.dense or 0.0, reverse=True) if mode == "dense" else candidates)}
+                sorted(candidates, key=lambda c: max(c.dense or 0.0, c.question or 0.0), reverse=True)
+                if mode == "dense" else candidates)}
             ranked = sorted(reranked, key=lambda c: order[c.chunk.chunk_id])
         results = collapse(ranked, vectors)[:k]
         timings["rerank"] = (time.perf_counter() - t3) * 1000
         return Retrieval(query=query, query_vector=query_vector, results=results, candidates=len(candidates), timings_ms=timings)
+
+    def _with_question_hits(self, dense: list[ScoredChunk], query_vector: np.ndarray) -> list[ScoredChunk]:
+        """Multi-vector dense retrieval: a chunk is as close as its text or the nearest of its section's
+        questions; the dense ranking orders by the closer of the two."""
+        questions = self.index.question_search(query_vector, self.pool)
+        if not questions:
+            return dense
+        margin = getattr(self.reranker, "question_margin", 0.0)
+        out = {h.chunk.chunk_id: h for h in dense}
+        for chunk_id, similarity in questions.items():
+            if chunk_id in out:
+                out[chunk_id] = out[chunk_id].model_copy(update={"question": similarity})
+        missing = [i for i in questions if i not in out]
+        for chunk in self.index.get_chunks(missing):
+            out[chunk.chunk_id] = ScoredChunk(chunk=chunk, score=0.0, question=questions[chunk.chunk_id])
+
+        def closeness(hit: ScoredChunk) -> float:
+            return max(hit.dense if hit.dense is not None else -1.0,
+                       hit.question - margin if hit.question is not None else -1.0)
+
+        ranked = sorted(out.values(), key=closeness, reverse=True)[: self.pool]
+        return [h.model_copy(update={"score": closeness(h)}) for h in ranked]

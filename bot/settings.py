@@ -90,6 +90,9 @@ class Settings(BaseSettings):
         0.5, ge=0, le=1, description="Share of the model's sentences that must survive checking for its answer to be used."
     )
 
+    question_vectors: bool = Field(
+        True, description="Also search the staff questions written for each corpus section (questions.yaml).")
+
     # --- watching the corpus's sources ---
     sources_check_interval_seconds: float = Field(
         1.0, ge=0, description="Seconds between two requests of `gpbot sources check` (a polite rate)."

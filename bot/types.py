@@ -8,6 +8,7 @@ None of these know about Slack or Chroma.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import Enum
 
 from pydantic import BaseModel, Field
@@ -27,6 +28,9 @@ class SourceDocument(BaseModel):
     topics: list[str] = Field(default_factory=list)
     clinical_systems: list[str] = Field(default_factory=lambda: ["any"])
     audience: list[str] = Field(default_factory=list)
+    # corpus annotations (ingest/annotations.py); empty for documents ingested from elsewhere
+    questions: dict[str, list[str]] = Field(default_factory=dict)  # heading ("" = lead) -> staff questions
+    references: dict[str, dict] = Field(default_factory=dict)  # source url -> {title, publisher, date}
 
     @property
     def published(self) -> str:
@@ -52,6 +56,26 @@ class Chunk(BaseModel):
     clinical_systems: list[str] = Field(default_factory=lambda: ["any"])
     content_hash: str = ""  # hash of the whole source document (changes when any part changes)
     chunk_index: int = 0
+    # the pages supporting each line of `text`, as runs [(first line, URLs), ...] ([] = not recorded)
+    line_sources: list[tuple[int, list[str]]] = Field(default_factory=list)
+    references: dict[str, dict] = Field(default_factory=dict)  # url -> {title, publisher, date}
+    questions: list[str] = Field(default_factory=list)  # staff questions this chunk's section answers
+
+    def sources_of(self, passage: str) -> list[str]:
+        """The URLs the corpus records for the line of this chunk holding `passage` (a sentence or a list
+        item, list marker and all); [] when it records none."""
+        if not self.line_sources:
+            return []
+        probe = " ".join(re.sub(r"^\s*(?:\d+[.)]|[-*+•])\s+", "", passage).split())[:60]
+        for number, line in enumerate(self.text.splitlines()):
+            if probe and probe in " ".join(line.split()):
+                urls: list[str] = []
+                for first, run in self.line_sources:
+                    if first > number:
+                        break
+                    urls = run
+                return list(urls)
+        return []
 
     @property
     def section(self) -> str:
@@ -70,6 +94,7 @@ class ScoredChunk(BaseModel):
     score: float  # the score of the stage that produced it (fused / reranked)
     dense: float | None = None  # cosine similarity, when the dense retriever saw it
     keyword: float | None = None  # BM25 score, when the keyword retriever saw it
+    question: float | None = None  # best cosine of the chunk's section questions, when one was found
 
 
 class AnswerKind(str, Enum):

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from bot.types import Chunk, SourceDocument
+from ingest.annotations import line_sources, source_segments
 
 CHUNK_SIZE = 900
 CHUNK_OVERLAP = 100
@@ -95,7 +96,7 @@ def _normalise(text: str) -> str:
 
 def sections(doc: SourceDocument) -> list[_Piece]:
     """(heading path, section text) in document order; empty sections dropped."""
-    body = doc.text.replace("\r\n", "\n").replace("\r", "\n")
+    body, _ = source_segments(doc.text)  # sources comments are never passage text
     out: list[_Piece] = []
     for part in _header_splitter().split_text(body):
         # The header splitter joins the lines of a paragraph with "\n" and paragraphs with "  \n"
@@ -158,15 +159,30 @@ def split_document(doc: SourceDocument) -> list[_Piece]:
     return _merge_tiny(pieces)
 
 
+def _section_questions(doc: SourceDocument, piece: _Piece) -> list[str]:
+    """The questions written for the section(s) a piece holds: its own heading's, those of headings merged
+    into it, and the lead paragraph's ("") for a piece under the title alone."""
+    if not doc.questions:
+        return []
+    out: list[str] = []
+    headings = [piece.path[-1]] if len(piece.path) > 1 else [""]
+    headings += [m.group(1).strip() for m in re.finditer(r"^#{1,6}\s+(.+)$", piece.text, re.M)]
+    for heading in headings:
+        out.extend(q for q in doc.questions.get(heading, []) if q not in out)
+    return out
+
+
 def chunk_document(doc: SourceDocument) -> list[Chunk]:
     """The document's chunks, in order, with ids and the document's metadata."""
     doc_hash = content_hash(doc)
     seen: dict[tuple[str, str], int] = {}
     chunks: list[Chunk] = []
+    _, segments = source_segments(doc.text)
     for position, piece in enumerate(split_document(doc)):
         key = (" > ".join(piece.path), piece.text)
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
+        sources = line_sources(piece.text, segments)
         chunks.append(
             Chunk(
                 chunk_id=chunk_id(doc.doc_id, piece.path, piece.text, occurrence),
@@ -183,6 +199,10 @@ def chunk_document(doc: SourceDocument) -> list[Chunk]:
                 clinical_systems=list(doc.clinical_systems),
                 content_hash=doc_hash,
                 chunk_index=position,
+                line_sources=sources,
+                references={u: doc.references[u] for u in dict.fromkeys(u for _, urls in sources for u in urls)
+                            if u in doc.references},
+                questions=_section_questions(doc, piece),
             )
         )
     return chunks

@@ -40,6 +40,7 @@ from pydantic import BaseModel, Field
 
 from bot.settings import Settings
 from bot.types import Chunk, SourceDocument
+from ingest.annotations import CorpusAnnotations
 from ingest.chunking import CHUNK_OVERLAP, CHUNK_SIZE, MIN_CHARS, chunk_document
 from ingest.fetch import UrlFetcher, load_targets_file
 from ingest.loaders import (
@@ -372,7 +373,15 @@ def run_ingest(
     memo_hits: dict[str, tuple[str, bytes, dict]] = {}  # doc id -> (path, bytes, memo entry)
     order: list[str] = []  # doc ids read OK, in order
     protected: set[str] = set()  # doc ids whose source failed: their indexed chunks stay as they are
-    salt = _memo_version()
+    # references.yaml / questions.yaml of each corpus folder: a change to them re-chunks its documents
+    annotations = [CorpusAnnotations.load(Path(root.target)) for root in plan.roots if root.kind == "dir"]
+    salt = _memo_version() + ":" + ":".join(a.fingerprint for a in annotations)
+
+    def annotated(document: SourceDocument, where: str) -> SourceDocument:
+        for corpus in annotations:
+            if abspath(where).startswith(abspath(corpus.root) + os.sep):
+                return corpus.annotate(document, where)
+        return document
     memo = _load_memo(settings)
     new_memo: dict[str, dict] = {}
     fetcher = UrlFetcher(
@@ -428,7 +437,7 @@ def run_ingest(
                             memo_hits[doc_id] = (where, data, memo[key])
                             new_memo[key] = memo[key]
                         else:
-                            parse(doc_id, load_bytes(where, data), key)
+                            parse(doc_id, annotated(load_bytes(where, data), where), key)
                 except Exception as exc:
                     fail(doc_id, exc)
                 else:
@@ -456,7 +465,7 @@ def run_ingest(
                     stale_candidates.append((doc_id, entry.get("title", ""), entry.get("last_reviewed", "")))
                     continue
                 try:  # the index differs (an interrupted run?): chunk it for real
-                    parse(doc_id, load_bytes(where, data), _memo_key(doc_id, data, salt))
+                    parse(doc_id, annotated(load_bytes(where, data), where), _memo_key(doc_id, data, salt))
                 except Exception as exc:
                     fail(doc_id, exc)
                     continue

@@ -63,3 +63,108 @@ def test_a_second_document_joins_only_when_nearly_as_relevant():
     draft = ExtractiveAnswerer(idf=_idf).answer(query, _results(STEPS, timeline))
     assert [c.doc_id for c in draft.citations] == ["s1.md"]
     assert "December 2021" not in draft.text
+
+
+# --- issue 10: section-level answers, exact citations, clean answers ---
+GUIDANCE = "https://example.org/guidance/safeguarding"
+TOOLKIT = "https://example.org/toolkit/chapter-7"
+ANNOTATED = Chunk(
+    chunk_id="r-2", doc_id="restrict.md", title="Restricting access", heading_path=["Restricting access", "Steps"],
+    source_urls=[GUIDANCE, TOOLKIT], publisher=["NHS England", "RCGP"], chunk_index=1,
+    text=("The safeguarding lead decides whether access is restricted.\n"
+          "Staff then change the record access setting in the patient's online account."),
+    line_sources=[(0, [TOOLKIT]), (1, [GUIDANCE])],
+    references={GUIDANCE: {"title": "Safeguarding and managing inappropriate use", "publisher": "NHS England",
+                           "date": "2023-11-02"},
+                TOOLKIT: {"title": "GP online services toolkit", "publisher": "RCGP", "date": ""}},
+)
+
+
+def test_each_sentence_cites_the_page_recorded_for_it_with_that_pages_own_details():
+    query = prepare_query("who decides to restrict access and how do staff change the access setting?", Glossary({}))
+    draft = ExtractiveAnswerer(idf=_idf).answer(query, _results(ANNOTATED))
+    by_url = {c.url: c for c in draft.citations}
+    assert set(by_url) == {GUIDANCE, TOOLKIT}
+    assert f"restricted. [{by_url[TOOLKIT].number}]" in draft.text
+    assert f"online account. [{by_url[GUIDANCE].number}]" in draft.text
+    assert by_url[GUIDANCE].title == "Safeguarding and managing inappropriate use"
+    assert by_url[GUIDANCE].publisher == "NHS England" and by_url[GUIDANCE].published == "2023-11-02"
+    assert by_url[TOOLKIT].publisher == "RCGP"
+
+
+def test_an_unannotated_document_cites_itself():
+    draft = ExtractiveAnswerer(idf=_idf).answer(prepare_query("undo a 104 code with the 106 code", Glossary({})),
+                                                _results(CODES))
+    assert [(c.title, c.url) for c in draft.citations] == [("The enhanced review codes", "https://example.org/codes")]
+
+
+def test_redundancy_removal_keeps_a_line_that_differs_only_in_a_code():
+    codes = Chunk(
+        chunk_id="c-1", doc_id="c.md", title="Codes", heading_path=["Codes"], source_urls=["https://example.org/c"],
+        text=("- The enhanced review code 104 stops automatic access to new entries for the patient.\n"
+              "- The enhanced review code 106 stops automatic access to new entries for the patient."),
+    )
+    draft = ExtractiveAnswerer(idf=_idf).answer(prepare_query("enhanced review code automatic access", Glossary({})),
+                                                _results(codes))
+    assert "code 104" in draft.text and "code 106" in draft.text
+    same = codes.model_copy(update={"text": codes.text.replace("code 106", "code 104")})
+    draft = ExtractiveAnswerer(idf=_idf).answer(prepare_query("enhanced review code automatic access", Glossary({})),
+                                                _results(same))
+    assert draft.text.count("code 104") == 1  # the same sentence twice is still shown once
+
+
+def test_clean_answers_no_notes_no_pointers_no_stray_numbering_no_lone_lead_in():
+    chunk = Chunk(
+        chunk_id="n-1", doc_id="n.md", title="Hiding results", heading_path=["Hiding results", "Steps"],
+        source_urls=["https://example.org/n"],
+        text=("This figure is UNCONFIRMED in the sources used for this corpus, so hide results with care.\n\n"
+              "A clinician can hide a result as described above until they have spoken to the patient.\n\n"
+              "The list below shows how to hide a result:\n\n"
+              "7. Open the result and choose to hide it from online view.\n"
+              "8. Tell the patient when the result will be visible to them."),
+    )
+    query = prepare_query("how can a clinician hide a result from online view", Glossary({}))
+    draft = ExtractiveAnswerer(idf=_idf).answer(query, _results(chunk))
+    assert "UNCONFIRMED" not in draft.text and "corpus" not in draft.text
+    assert "above" not in draft.text and "below" not in draft.text
+    assert "A clinician can hide a result until they have spoken to the patient." in draft.text
+    assert "- Open the result and choose to hide it" in draft.text and "7." not in draft.text
+
+
+def test_sentence_vectors_from_ingest_let_a_paraphrase_win():
+    import numpy as np
+
+    from bot.units import unit_key
+
+    chunk = Chunk(
+        chunk_id="p-1", doc_id="p.md", title="Access", heading_path=["Access"], source_urls=["https://example.org/p"],
+        text=("Patients see their record in the app once the practice turns the service on.\n\n"
+              "A partner who pressures someone to show their records is a reason to switch off online access."),
+    )
+    answering, other = np.eye(384, dtype=np.float32)[:2]
+    stored = {"p-1": {unit_key(chunk.text.split("\n\n")[0]): other, unit_key(chunk.text.split("\n\n")[1]): answering}}
+    query = prepare_query("husband keeps making her show him the app", Glossary({}))
+    query.vector = answering
+    with_vectors = ExtractiveAnswerer(idf=_idf, unit_vectors=lambda ids: {i: stored[i] for i in ids if i in stored},
+                                      max_units=1)
+    assert with_vectors.answer(query, _results(chunk)).text.startswith("A partner who pressures")
+    lexical_only = ExtractiveAnswerer(idf=_idf, max_units=1)
+    assert lexical_only.answer(query, _results(chunk)).text.startswith("Patients see their record")
+
+
+def test_a_list_item_repeating_the_answer_is_left_out_and_the_list_loses_its_numbers():
+    steps = Chunk(
+        chunk_id="st-1", doc_id="st.md", title="Delay", heading_path=["Delay", "What happened"],
+        source_urls=["https://example.org/st"],
+        text=("1. Practices that wrote to their supplier before the cut-off had their switch-on delayed.\n"
+              "2. Other practices were switched on in phases agreed with their supplier."),
+    )
+    timeline = Chunk(
+        chunk_id="tl-1", doc_id="tl.md", title="Timeline", heading_path=["Timeline"], source_urls=["https://example.org/tl"],
+        text=("1. Practices that wrote to their supplier before the cut-off had their switch-on delayed.\n"
+              "2. The national switch-on was halted for practices that asked their supplier not to proceed."),
+    )
+    query = prepare_query("which practices had their switch-on delayed or halted by their supplier?", Glossary({}))
+    draft = ExtractiveAnswerer(idf=_idf, other_document_cutoff=0.0).answer(query, _results(steps, timeline))
+    assert draft.text.count("wrote to their supplier before the cut-off") == 1
+    assert "- The national switch-on was halted" in draft.text  # what is new stays, as a bullet

@@ -11,7 +11,12 @@ Checks:
 - every 9-18 digit number in the documents and glossary (outside URLs) is a code in codes.yaml,
   and each occurrence in a document has that code's exact description in the same paragraph;
 - every codes.yaml entry has an https source_url;
-- glossary.yaml is a mapping of str -> non-empty list of str.
+- glossary.yaml is a mapping of str -> non-empty list of str;
+- sources annotations (issue 10, format in knowledge/README.md): directly under the title and under every
+  ##/### heading a `<!-- sources: URL ... | facts: ID ... -->` line; every URL in such a line is in
+  references.yaml and in the document's source_urls; every fact id is in fact-sources.yaml, and the URLs
+  of a line are among the URLs fact-sources.yaml gives for its facts (compared by host-less path, so a
+  mirror host counts); every references.yaml entry has a title, a publisher and a date that is "" or ISO.
 
 Every failure message names the file and the problem. The helper functions take explicit paths so the
 checks can be exercised on a copy of the corpus (see test_checker_catches_a_wrong_code).
@@ -20,9 +25,11 @@ checks can be exercised on a copy of the corpus (see test_checker_catches_a_wron
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -283,6 +290,133 @@ def duplicate_title_problems(root: Path) -> list[str]:
     return problems
 
 
+# ---------------------------------------------------------------------------------------------------
+# sources annotations (issue 10): section comments, references.yaml, fact-sources.yaml
+
+SOURCES_LINE = re.compile(r"^<!-- sources:(?P<urls>[^|]*)\| facts:(?P<facts>[^|]*?)-->$")
+HEADING = re.compile(r"^(#{1,3}) \S")
+FACT_ID = re.compile(r"^[A-T]\d{2}$")
+TITLE_SOURCES = {"dossier", "url"}
+
+
+def page_key(url: str) -> tuple[str, str]:
+    """A URL without its host: mirror copies (another host, same path) and a doubled slash count as one page."""
+    parts = urlsplit(url)
+    return re.sub(r"/{2,}", "/", parts.path).rstrip("/"), parts.query
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_yaml(path: str, mtime_ns: int, size: int) -> object:
+    """A YAML file parsed once per version (the key changes when a test edits its copy)."""
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
+def read_yaml(path: Path) -> object:
+    stat = path.stat()
+    return _parsed_yaml(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def load_fact_sources(root: Path) -> dict[str, list[str]]:
+    data = read_yaml(root / "fact-sources.yaml")
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(u, str) for u in v) for k, v in data.items()
+    ):
+        raise AssertionError("knowledge/fact-sources.yaml: expected a mapping of fact id -> list of URLs")
+    return data
+
+
+def load_references(root: Path) -> list:
+    data = read_yaml(root / "references.yaml")
+    if not isinstance(data, list):
+        raise AssertionError("knowledge/references.yaml: expected a top-level list of entries")
+    return data
+
+
+def valid_reference_date(value: object) -> bool:
+    return value == "" or (isinstance(value, str) and value != "undated" and valid_source_date(value))
+
+
+def references_problems(root: Path) -> list[str]:
+    problems: list[str] = []
+    seen: set[str] = set()
+    for entry in load_references(root):
+        url = entry.get("url") if isinstance(entry, dict) else None
+        where = f"knowledge/references.yaml: entry {url or entry!r}"
+        if not isinstance(url, str) or not re.fullmatch(r"https?://\S+", url):
+            problems.append(f"{where}: 'url' is missing or not a URL")
+            continue
+        if url in seen:
+            problems.append(f"{where}: listed twice")
+        seen.add(url)
+        for field in ("title", "publisher"):
+            if not isinstance(entry.get(field), str) or not entry[field].strip():
+                problems.append(f"{where}: missing or empty '{field}'")
+        if "date" not in entry or not valid_reference_date(entry["date"]):
+            problems.append(f"{where}: date {entry.get('date')!r} is not \"\" or an ISO date (YYYY-MM-DD or YYYY-MM)")
+        if entry.get("title_source") not in TITLE_SOURCES:
+            problems.append(f"{where}: title_source must be one of {sorted(TITLE_SOURCES)}")
+    dates = {e["url"]: e.get("date") for e in load_references(root) if isinstance(e, dict) and "url" in e}
+    used = set()
+    for path in document_paths(root):
+        fm_text, _ = split_front_matter(path.read_text(encoding="utf-8"))
+        fm = (yaml.safe_load(fm_text) if fm_text else None) or {}
+        for url, date in zip(fm.get("source_urls") or [], fm.get("source_dates") or []):
+            used.add(url)
+            if url not in seen:
+                problems.append(f"{rel(path, root)}: source_urls entry {url} has no entry in references.yaml")
+            elif str(date) != (dates[url] or "undated"):
+                problems.append(
+                    f"{rel(path, root)}: source_dates gives {date!r} for {url}, references.yaml {dates[url]!r}"
+                )
+    for url in sorted(seen - used):
+        problems.append(f"knowledge/references.yaml: {url} is not a source_urls entry of any document")
+    return problems
+
+
+def sources_problems(path: Path, root: Path) -> list[str]:
+    """Missing, malformed or unsupported sources comments in one document."""
+    name = rel(path, root)
+    fm_text, body = split_front_matter(path.read_text(encoding="utf-8"))
+    fm = (yaml.safe_load(fm_text) if fm_text else None) or {}
+    doc_urls = set(fm.get("source_urls") or [])
+    references = {e.get("url") for e in load_references(root) if isinstance(e, dict)}
+    fact_sources = load_fact_sources(root)
+    lines = body.splitlines()
+    problems: list[str] = []
+    for i, line in enumerate(lines):
+        if HEADING.match(line):
+            following = lines[i + 1] if i + 1 < len(lines) else ""
+            if not SOURCES_LINE.match(following.strip()):
+                problems.append(f"{name}: heading {line!r} is not directly followed by a '<!-- sources: ... | facts: ... -->' line")
+        stripped = line.strip()
+        if not stripped.startswith("<!-- sources"):
+            continue
+        match = SOURCES_LINE.match(stripped)
+        if not match:
+            problems.append(f"{name}: malformed sources comment {stripped[:80]!r} (want '<!-- sources: URL ... | facts: ID ... -->')")
+            continue
+        urls, facts = match["urls"].split(), match["facts"].split()
+        where = f"{name}: sources comment on body line {i + 1}"
+        if not facts:
+            problems.append(f"{where}: lists no fact ids")
+        supported: set[tuple[str, str]] = set()
+        for fact in facts:
+            if not FACT_ID.match(fact) or fact not in fact_sources:
+                problems.append(f"{where}: fact id {fact!r} is not in knowledge/fact-sources.yaml")
+                continue
+            supported.update(page_key(u) for u in fact_sources[fact])
+        if not urls and any(fact_sources.get(f) for f in facts):
+            problems.append(f"{where}: lists no URL, though the dossier gives URLs for {facts}")
+        for url in urls:
+            if url not in references:
+                problems.append(f"{where}: {url} is not in knowledge/references.yaml")
+            if url not in doc_urls:
+                problems.append(f"{where}: {url} is not in the document's source_urls")
+            if page_key(url) not in supported:
+                problems.append(f"{where}: {url} is not a page the dossier gives for facts {facts}")
+    return problems
+
+
 def fail_if(problems: list[str]) -> None:
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
@@ -320,6 +454,22 @@ def test_every_code_is_known_and_described():
 
 def test_glossary_shape():
     fail_if(glossary_problems(KNOWLEDGE))
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: rel(p, KNOWLEDGE))
+def test_every_section_cites_pages_the_dossier_gives_for_its_facts(path):
+    fail_if(sources_problems(path, KNOWLEDGE))
+
+
+def test_references_yaml_entries():
+    fail_if(references_problems(KNOWLEDGE))
+
+
+def test_fact_sources_yaml_shape():
+    facts = load_fact_sources(KNOWLEDGE)
+    assert facts, "knowledge/fact-sources.yaml is empty"
+    bad = [k for k, urls in facts.items() if not FACT_ID.match(k) or not all(re.fullmatch(r"https?://\S+", u) for u in urls)]
+    assert not bad, f"knowledge/fact-sources.yaml: bad ids or URLs for {bad}"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -378,3 +528,93 @@ def test_checker_catches_unknown_number_in_glossary(tmp_path):
     glossary = root / "glossary.yaml"
     glossary.write_text(glossary.read_text(encoding="utf-8") + '\n"999 code": ["123456789012"]\n', encoding="utf-8")
     assert any("123456789012" in p and "glossary.yaml" in p for p in code_problems(root))
+
+
+def _sources_line(doc: Path) -> tuple[str, str]:
+    """The first section sources comment of a copied document that cites exactly one URL, and that URL."""
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        match = SOURCES_LINE.match(line.strip())
+        if match and len(match["urls"].split()) == 1:
+            return line, match["urls"].split()[0]
+    pytest.skip(f"{doc.name} has no single-URL sources comment")
+
+
+def test_checker_catches_a_url_the_dossier_does_not_give_for_the_facts(tmp_path):
+    root = _copy_corpus(tmp_path)
+    doc = document_paths(root)[0]
+    line, url = _sources_line(doc)
+    text = doc.read_text(encoding="utf-8")
+    fm = yaml.safe_load(split_front_matter(text)[0])
+    match = SOURCES_LINE.match(line.strip())
+    facts = match["facts"].split()
+    supported = {page_key(u) for f in facts for u in load_fact_sources(root)[f]}
+    # a page that is listed in the document and in references.yaml, but is not one the dossier gives for these facts
+    wrong = next(u for u in fm["source_urls"] if page_key(u) not in supported)
+    doc.write_text(text.replace(line, line.replace(url, wrong), 1), encoding="utf-8")
+    problems = sources_problems(doc, root)
+    assert any(wrong in p and "not a page the dossier gives" in p for p in problems), problems
+
+
+def test_checker_catches_a_missing_or_unknown_source(tmp_path):
+    root = _copy_corpus(tmp_path)
+    doc = document_paths(root)[0]
+    line, url = _sources_line(doc)
+    text = doc.read_text(encoding="utf-8")
+    unknown = "https://example.org/not-a-source"
+    doc.write_text(text.replace(line, line.replace(url, unknown), 1), encoding="utf-8")
+    problems = sources_problems(doc, root)
+    assert any(unknown in p and "references.yaml" in p for p in problems), problems
+    assert any(unknown in p and "source_urls" in p for p in problems), problems
+    headings = [l for l in text.splitlines() if l.startswith("## ")]
+    stripped = re.sub(r"(?m)^(" + re.escape(headings[0]) + r")\n<!-- sources:.*-->$", r"\1", text, count=1)
+    doc.write_text(stripped, encoding="utf-8")
+    assert any(headings[0] in p and "not directly followed" in p for p in sources_problems(doc, root))
+
+
+def test_checker_catches_a_mirror_host_as_the_same_page():
+    assert page_key("https://nhsd-proxy.dokku3.ebmdatalab.net/services/x/y") == page_key("https://digital.nhs.uk/services/x/y/")
+    assert page_key("https://digital.nhs.uk//services/a") == page_key("https://digital.nhs.uk/services/a")
+    assert page_key("https://a.example/p?id=1") != page_key("https://a.example/p?id=2")
+
+
+def test_checker_catches_a_bad_reference_entry(tmp_path):
+    root = _copy_corpus(tmp_path)
+    refs = root / "references.yaml"
+    refs.write_text(
+        refs.read_text(encoding="utf-8")
+        + '- url: https://example.org/page\n  title: ""\n  publisher: X\n  date: "7 Dec 2022"\n  title_source: guess\n',
+        encoding="utf-8",
+    )
+    entries = yaml.safe_load(refs.read_text(encoding="utf-8"))
+    entries[0]["date"] = "1999-01-01"  # no document gives this date for that page
+    refs.write_text(yaml.safe_dump(entries, sort_keys=False), encoding="utf-8")
+    joined = "\n".join(references_problems(root))
+    for expected in ("'title'", "7 Dec 2022", "title_source", "not a source_urls entry", "'1999-01-01'"):
+        assert expected in joined, f"expected a problem mentioning {expected!r}, got:\n{joined}"
+
+
+def test_fact_sources_script_reads_the_dossier_shorthand():
+    """eval/fact_sources.py on a made-up dossier (the real one is outside the repo and never read here)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fact_sources", KNOWLEDGE.parent / "eval" / "fact_sources.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    dossier = "\n".join([
+        "- **F01** Redaction hides. Source: https://a.example/redact/ (v1.1, 12 May 2023)",
+        "- **F02** Same principles. Source: same as F01.",
+        "- **N01** Two pages. Source: https://b.example/guide/bulk ; .../opt-in",
+        "- **A03** Early adopters. Source: a page stored via a redirect, date not shown.",
+        "- **M05** Long-reads. Source: URLs in F01, N01 and https://c.example/register/",
+        "- **T03 Bulk coding.** NHSE advises against (F02); a blogger disagreed (https://d.example/blog/).",
+        "- **K06** Mirror. Source: https://nhsd-proxy.dokku3.ebmdatalab.net/services/x ; https://digital.nhs.uk//services/y",
+    ])
+    facts = module.resolve(module.parse_facts(dossier))
+    assert facts["F01"] == ["https://a.example/redact/"]
+    assert facts["F02"] == ["https://a.example/redact/"]
+    assert facts["N01"] == ["https://b.example/guide/bulk", "https://b.example/guide/opt-in"]
+    assert facts["A03"] == []
+    assert facts["M05"] == ["https://c.example/register/", "https://a.example/redact/",
+                            "https://b.example/guide/bulk", "https://b.example/guide/opt-in"]
+    assert facts["T03"] == ["https://d.example/blog/", "https://a.example/redact/"]
+    assert facts["K06"] == ["https://nhsd-proxy.dokku3.ebmdatalab.net/services/x", "https://digital.nhs.uk//services/y"]

@@ -154,18 +154,64 @@ def test_verified_answer_preferred_for_the_same_question_only(index_settings, sh
     assert stale.kind is not AnswerKind.verified  # a verified answer under review is no longer preferred
 
 
-def test_context_keeps_the_lead_paragraph_and_at_most_two_chunks_per_document(assistant):
+def test_answer_comes_from_the_matching_section_not_the_lead_paragraph(assistant):
+    """The context is the retrieved passages in order of relevance: no lead paragraph is forced in, and the
+    section that matched is what the answer quotes."""
     from bot.retrieval import prepare_query
 
-    query = prepare_query("when does EMIS read the 104 code, and how is a 104 code undone?", assistant.glossary)
+    query = prepare_query("when does EMIS read the 104 code?", assistant.glossary)
     results = assistant.retriever.retrieve(query, k=6).results
-    context = assistant.with_lead_chunks(results)
     per_doc = {}
-    for r in context:
+    for r in results:
         per_doc[r.chunk.doc_id] = per_doc.get(r.chunk.doc_id, 0) + 1
     assert max(per_doc.values()) <= 2
-    top_doc = context[0].chunk.doc_id
-    assert any(r.chunk.doc_id == top_doc and r.chunk.chunk_index == 0 for r in context)
+    answer = assistant.answer("when does EMIS read the 104 code?")
+    assert answer.text.startswith("EMIS Web reads the codes at go-live")  # not the passage's first lines
+
+
+@pytest.fixture(scope="module")
+def annotated_assistant(tmp_path_factory, shared_embedder):
+    """A tiny index of tests/fixtures/annotated: sources comments, references.yaml, questions.yaml."""
+    from pathlib import Path
+
+    from ingest.pipeline import run_ingest
+    from tests.conftest import make_settings
+
+    corpus = Path(__file__).parent / "fixtures" / "annotated"
+    settings = make_settings(tmp_path_factory.mktemp("annotated"), corpus)
+    index = Index(settings, embedder=shared_embedder)
+    assert not run_ingest(settings, [str(corpus)], index=index, progress=False).failed
+    return build_assistant(settings, index=index)
+
+
+def test_section_questions_are_extra_vectors_pointing_at_their_section(annotated_assistant):
+    from bot.retrieval import prepare_query
+
+    query = prepare_query("how do i actually block one persons app access", annotated_assistant.glossary)
+    top = annotated_assistant.retriever.retrieve(query, k=3).results[0]
+    assert top.chunk.heading_path[-1] == "Steps to restrict access"
+    assert top.question is not None and top.question > 0.9  # the section's own question, nearly word for word
+    annotated_assistant.retriever.use_questions = False
+    try:
+        plain = annotated_assistant.retriever.retrieve(query, k=3).results
+        assert all(r.question is None for r in plain)
+        same = next(r for r in plain if r.chunk.chunk_id == top.chunk.chunk_id)
+        assert same.dense < top.question - 0.2  # the passage alone is much further from the staff wording
+    finally:
+        annotated_assistant.retriever.use_questions = True
+
+
+def test_annotated_answer_cites_the_source_page_with_its_own_title(annotated_assistant):
+    answer = annotated_assistant.answer("how do we restrict one patient's online access to their record?")
+    assert answer.kind is AnswerKind.answered
+    titles = {c.title for c in answer.citations}
+    assert titles <= {"Safeguarding and managing inappropriate use", "GP online services toolkit, chapter 7"}
+    assert titles and "UNCONFIRMED" not in answer.text
+    guidance = [c for c in answer.citations if c.title == "Safeguarding and managing inappropriate use"]
+    assert guidance and guidance[0].publisher == "NHS England" and guidance[0].published == "2023-11-02"
+    plain = annotated_assistant.answer("can a clinician hide a test result until they have spoken to the patient?")
+    assert plain.kind is AnswerKind.answered
+    assert [(c.title, c.url) for c in plain.citations] == [("Hiding a test result", "https://example.org/icb/hiding-results")]
 
 
 def test_search_command_lists_passages_with_sources(shared_index_settings, monkeypatch):

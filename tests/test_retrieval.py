@@ -61,8 +61,12 @@ def test_follow_up_uses_the_previous_question():
     query = prepare_query("and for under-16s?", glossary, history=["who can have proxy access to a record"])
     assert is_follow_up("and for under-16s?")
     assert query.retrieval_text.startswith("who can have proxy access")
-    standalone = prepare_query("what is the 104 code used for in practice today", glossary, history=["x"])
-    assert standalone.retrieval_text == "what is the 104 code used for in practice today"
+    # a short message in a thread continues it even without "that" or "it"
+    short = prepare_query("cant we just delete her whole app account?", glossary, history=["ex partner reads her record"])
+    assert short.retrieval_text == "ex partner reads her record cant we just delete her whole app account?"
+    long = ("what is the 104 code used for in practice today when a patient registers with us from a practice "
+            "that never switched on")
+    assert prepare_query(long, glossary, history=["x"]).retrieval_text == long
 
 
 def test_reciprocal_rank_fusion_rewards_agreement():

@@ -6,7 +6,7 @@ import socket
 import time
 
 import pytest
-from ingest_helpers import ingest_settings
+from ingest_helpers import embeds_for, ingest_settings
 from werkzeug import Request, Response
 
 from bot.index import Index
@@ -57,7 +57,7 @@ def test_url_ingest_conditional_get_and_failures(tmp_path, httpserver, counting)
     ids = set(index.chunk_refs())
     assert ids and {r["source"] for r in index.chunk_refs().values()} == {url}
     assert all(c.source_urls == [url] and c.title == "Test results online" for c in index.all_chunks())
-    assert counting.reset() == len(ids)
+    assert counting.reset() == embeds_for(index, ids)
 
     # unchanged page: conditional GET answered 304, not downloaded again, counted unchanged
     s = run_ingest(settings, [url], **kw)

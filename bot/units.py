@@ -1,0 +1,137 @@
+"""Answer units: a passage split into sentences, bullets and whole numbered lists (steps stay steps).
+
+Shared by ingest (each unit's vector is computed once, at ingest, and stored beside the chunk) and the
+extractive answerer (which scores the same units at query time), so both split a chunk the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from bot.types import Chunk
+
+# ------------------------------------------------------------------------------------------
+# Splitting passages into answer units: sentences, or whole lists (steps stay steps)
+# ------------------------------------------------------------------------------------------
+_LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*+•])\s+")
+_STEP_ITEM = re.compile(r"^\s*\d+[.)]\s+")
+_BULLET_ITEM = re.compile(r"^\s*[-*+•]\s+")
+_ABBREVIATIONS = r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bDr)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bvs)(?<!\bno)(?<!\bSt)"
+_SENTENCE_END = re.compile(_ABBREVIATIONS + r"(?<=[.!?])[\"”')\]]?\s+(?=[A-Z0-9\"“'(`*])")
+_URL_ONLY = re.compile(r"^\W*(?:https?://\S+\W*)+$")
+# "…is covered in "Other document"", "see the historic-records document": pointers, not answers
+_CROSS_REFERENCE = re.compile(
+    r"\b(?:see|covered in|is in|are in|described in|set out in)\s+(?:the\s+)?(?:\"[^\"]+\"|[\w\-]+\s+(?:document|folder|page))",
+    re.I,
+)
+
+
+@dataclass
+class Unit:
+    text: str
+    chunk_rank: int
+    position: int
+    is_list: bool = False  # a numbered list kept whole: steps stay steps
+    bullet: bool = False  # one item of a bulleted list, shown as a bullet
+    lead: bool = False  # first sentence of a document: its one-paragraph answer
+    paragraph: int = 0
+    score: float = 0.0
+
+
+# Notes about the corpus itself, not guidance: "UNCONFIRMED", "the sources used for this corpus…"
+_INTERNAL_NOTE = re.compile(r"\bUNCONFIRMED\b|\bcorpus\b|\bthis document\b", re.I)
+# Pointers into the page ("the list above", "as described below"): an answer has no above or below
+_PAGE_POINTER = re.compile(
+    r"\b(?:see|shown|listed|described|set out|as|list|table|steps|codes|descriptions?)\s+(?:above|below)\b"
+    r"|\b(?:above|below)\s*:\s*$", re.I)
+
+
+_ASIDE_POINTER = re.compile(r",?\s+as (?:described|shown|listed|set out) (?:above|below)\b|\s*\((?:see )?(?:above|below)\)", re.I)
+
+
+def _answerable(text: str) -> bool:
+    """Drop fragments that say nothing on their own: bare URLs, key: value lines, tiny pieces, notes
+    about the corpus, and pointers to text above or below that an answer would not carry."""
+    return (len(text) >= 12 and len(text.split()) >= 3 and not _URL_ONLY.match(text)
+            and not re.match(r"^[a-z_]+:\s", text) and not _INTERNAL_NOTE.search(text)
+            and not _PAGE_POINTER.search(text))
+
+
+def split_units(chunk: Chunk, rank: int) -> list[Unit]:
+    units: list[Unit] = []
+    steps: list[str] = []
+    position = 0
+
+    paragraph_number = 0
+
+    def add(unit: Unit):
+        nonlocal position
+        unit.text = _ASIDE_POINTER.sub("", unit.text)
+        if _answerable(unit.text):
+            unit.position = position
+            unit.paragraph = paragraph_number
+            units.append(unit)
+            position += 1
+
+    def flush_steps():
+        nonlocal steps
+        if steps:
+            add(Unit("\n".join(steps[:10]), rank, 0, is_list=True))
+            steps = []
+
+    last_kind = None
+    lead_in: Unit | None = None  # a sentence ending in ":" whose bullets follow: kept with them
+    bullets: list[str] = []
+
+    def flush_bullets():
+        nonlocal lead_in, bullets
+        if lead_in is not None and bullets:
+            units.remove(lead_in)
+            add(Unit("\n".join([lead_in.text, *(f"- {b}" for b in bullets[:12])]), rank, 0, is_list=True))
+        lead_in, bullets = None, []
+
+    for paragraph_number, paragraph in enumerate(re.split(r"\n\s*\n", chunk.text)):
+        for line in paragraph.splitlines():
+            stripped = line.strip()
+            if not stripped or stripped.startswith("#") or stripped.startswith("---"):
+                continue
+            if _STEP_ITEM.match(stripped):
+                flush_bullets()
+                steps.append(stripped)
+                last_kind = "step"
+                continue
+            if line.startswith((" ", "\t")) and last_kind == "step" and steps:  # continuation of a step
+                steps[-1] += " " + stripped
+                continue
+            flush_steps()
+            if _BULLET_ITEM.match(stripped):
+                item = _BULLET_ITEM.sub("", stripped)
+                if lead_in is not None:
+                    bullets.append(item)
+                else:
+                    add(Unit(item, rank, 0, bullet=True))
+                last_kind = "bullet"
+                continue
+            if line.startswith((" ", "\t")) and last_kind == "bullet":
+                if bullets:
+                    bullets[-1] += " " + stripped
+                elif units:
+                    units[-1].text += " " + stripped
+                continue
+            flush_bullets()
+            last_kind = "text"
+            for sentence in _SENTENCE_END.split(stripped):
+                sentence = sentence.strip()
+                add(Unit(sentence, rank, 0, lead=(chunk.chunk_index == 0 and position == 0)))
+                if sentence.endswith(":") and units and units[-1].text == sentence:
+                    lead_in = units[-1]
+        flush_steps()
+    flush_bullets()
+    return units
+
+
+def unit_key(text: str) -> str:
+    """Names a unit's text for the sentence-vector store (vectors are looked up by text, not position)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
