@@ -26,8 +26,8 @@ from bot.index import Index, analyze
 MODEL_PATH = Path(__file__).with_name("decline_model.json")
 
 FEATURES = (
-    "top_score",  # the reranker's score of the best passage (cosine + lexical + title)
-    "top_dense",  # cosine similarity of the question to the closest passage
+    "top_score",  # the reranker's score of the best passage (cosine + lexical + title), from its own text
+    "top_dense",  # cosine similarity of the question to the closest passage's own text
     "dense_spread",  # closest passage's cosine minus the mean of the first five: a clear winner or a flat field
     "coverage",  # idf-weighted share of the question's terms the best answer sentence holds
     "top_lexical",  # share of the question's terms in the best passage (text and headings)
@@ -65,7 +65,10 @@ def decision_features(query, retrieval, draft, index: Index) -> dict[str, float]
     Retrieval, `draft` the answerer's Draft (or None when nothing was found)."""
     terms = list(dict.fromkeys(analyze(query.retrieval_text)))
     results = retrieval.results
-    dense = sorted((r.dense for r in results if r.dense is not None), reverse=True)
+    # the passages' own text only: section questions (knowledge/questions.yaml) help ranking, but an index of
+    # documents without them must decline the same way, so they do not enter the decision
+    dense = sorted((_own(r.passage_dense, r.dense) for r in results if r.dense is not None), reverse=True)
+    top_score = max((_own(r.passage_score, r.score) for r in results), default=0.0)
     top_dense = dense[0] if dense else 0.0
     top_lexical = 0.0
     if results and terms:
@@ -78,7 +81,7 @@ def decision_features(query, retrieval, draft, index: Index) -> dict[str, float]
     centroid = corpus_centroid(index)
     vector = retrieval.query_vector
     return {
-        "top_score": float(retrieval.top_score),
+        "top_score": float(top_score),
         "top_dense": float(top_dense),
         "dense_spread": float(top_dense - (sum(dense[:5]) / len(dense[:5]) if dense else 0.0)),
         "coverage": float(min(1.5, draft.coverage)) if draft is not None and draft.text else 0.0,
@@ -89,6 +92,10 @@ def decision_features(query, retrieval, draft, index: Index) -> dict[str, float]
         "question_terms": math.log1p(len(terms)),
         "clinical": 1.0 if guard.clinical_advice_signal(query.text) else 0.0,
     }
+
+
+def _own(passage_value: float | None, value: float) -> float:
+    return value if passage_value is None else passage_value
 
 
 @dataclass

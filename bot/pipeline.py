@@ -120,6 +120,12 @@ class Assistant:
         if trace is not None:
             trace.update(features=features, p_answerable=decision.p_answerable, p_in_scope=decision.p_in_scope)
         if not decision.answer or draft is None or not draft.text:
+            if safeguarding:  # a story of coercion or risk is a records question even when the guidance found is weak:
+                # say it is not covered, but give the protective step the index holds (cited) or offer a person
+                text, citations = self._add_safeguarding_line(prompts.NOT_COVERED, [], query_vector)
+                return finish(Answer(text=text, kind=AnswerKind.not_covered, citations=citations,
+                                     closest=self._closest(retrieval), confidence=confidence, safeguarding=True,
+                                     **base))
             if decision.kind == "out_of_scope":
                 text = prompts.OUT_OF_SCOPE_CLINICAL if features["clinical"] else prompts.OUT_OF_SCOPE_GENERAL
                 return finish(Answer(text=text, kind=AnswerKind.out_of_scope, confidence=confidence, **base))

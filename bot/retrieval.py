@@ -181,7 +181,8 @@ class FeatureReranker:
         for cand in candidates:
             chunk = cand.chunk
             vector = vectors.get(chunk.chunk_id)
-            cosine = float(vector @ query_vector) if vector is not None else (cand.dense or 0.0)
+            passage_cosine = float(vector @ query_vector) if vector is not None else (cand.dense or 0.0)
+            cosine = passage_cosine
             if cand.question is not None:  # a section question worded like this one stands for the chunk
                 cosine = max(cosine, cand.question - self.question_margin)
             body = set(analyze(chunk.text))
@@ -197,7 +198,9 @@ class FeatureReranker:
                     score += self.system_bonus
                 elif systems and "any" not in systems:
                     score -= self.other_system_penalty
-            out.append(cand.model_copy(update={"score": score, "dense": cosine}))
+            out.append(cand.model_copy(update={"score": score, "dense": cosine,
+                                               "passage_score": score - self.w_dense * (cosine - passage_cosine),
+                                               "passage_dense": passage_cosine}))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
 

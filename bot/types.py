@@ -95,6 +95,10 @@ class ScoredChunk(BaseModel):
     dense: float | None = None  # cosine similarity, when the dense retriever saw it
     keyword: float | None = None  # BM25 score, when the keyword retriever saw it
     question: float | None = None  # best cosine of the chunk's section questions, when one was found
+    # the reranked score and cosine from the passage's own text alone (no section-question match): what the
+    # decline model weighs, so an index without section questions declines the way the corpus does
+    passage_score: float | None = None
+    passage_dense: float | None = None
 
 
 class AnswerKind(str, Enum):

@@ -40,11 +40,10 @@ def five_gram_hashes(text: str) -> set[str]:
 
 
 def shared_eval_dir() -> Path:
-    """The shared eval folder: `../shared/eval` from the main checkout, `../../shared/eval` from a worktree."""
-    for base in (REPO.parent, REPO.parent.parent):
-        candidate = base / "shared" / "eval"
-        if (candidate / BANK_FILES[0]).exists():
-            return candidate
+    """The shared eval folder beside the checkout."""
+    candidate = REPO.parent / "shared" / "eval"
+    if (candidate / BANK_FILES[0]).exists():
+        return candidate
     raise SystemExit("question-bank.jsonl not found; pass the shared eval folder as the first argument")
 
 

@@ -25,7 +25,6 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DOSSIER = REPO.parent / "shared" / "research" / "domain-facts.md"
-FALLBACK_DOSSIER = Path("/work/shared/research/domain-facts.md")
 DEFAULT_OUT = REPO / "knowledge" / "fact-sources.yaml"
 
 FACT_LINE = re.compile(r"^- \*\*([A-Z]\d{2})\b[^*]*\*\*(.*)$")
@@ -96,7 +95,7 @@ def main() -> None:
     parser.add_argument("--dossier", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
-    dossier = args.dossier or (DEFAULT_DOSSIER if DEFAULT_DOSSIER.exists() else FALLBACK_DOSSIER)
+    dossier = args.dossier or DEFAULT_DOSSIER
     mapping = resolve(parse_facts(dossier.read_text(encoding="utf-8")))
     header = (
         "# Fact id -> the source URLs the research dossier gives for it (mirror hosts kept as written).\n"

@@ -344,7 +344,7 @@ def test_slack_refusing_the_post_still_tells_the_user(slack_api, make_slack_bot,
 
 def test_not_covered_posts_a_review_card(slack_api, make_slack_bot, spy):
     bot = make_slack_bot(spy, review_channel="C0REVIEW")
-    bot.mention("How do I configure a fax machine for record access audits?")
+    bot.mention("Is there a fee for a patient to see their records online?")
     reply = slack_api.wait_for("chat.postMessage")[0]
     assert "Closest sources" in json.dumps(blocks_of(reply))
     slack_api.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "C0REVIEW")
