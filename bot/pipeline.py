@@ -127,6 +127,8 @@ class Assistant:
                                  closest=self._closest(retrieval), confidence=confidence,
                                  safeguarding=safeguarding, **base))
 
+        if safeguarding:
+            draft = self._room_for_safeguarding_line(draft, query, context)
         text, citations = draft.text, list(draft.citations)
         if safeguarding:
             text, citations = self._add_safeguarding_line(text, citations, query_vector)
@@ -179,6 +181,16 @@ class Assistant:
             trace["safeguarding_evidence"] = self.safeguarding.evidence(hits)
             trace["safeguarding_keyword"] = guard.safeguarding_signal(query.retrieval_text)
         return self.safeguarding.detect(query.retrieval_text, query.vector, hits)
+
+    def _room_for_safeguarding_line(self, draft: Draft, query: PreparedQuery, context: list[ScoredChunk]) -> Draft:
+        """An extractive answer shortened so that it stays within its length limit with the line added (the
+        line is added after the answer is written)."""
+        step = self.safeguarding.protective_sentence(query.vector, draft.text)
+        line = len(prompts.SAFEGUARDING_PREFIX) + (len(step.text) + 16 if step else len(prompts.SAFEGUARDING_ASK_PERSON))
+        limit = self.extractive.max_answer_chars
+        if draft.answerer != self.extractive.name or len(draft.text) + line + 2 <= limit:
+            return draft
+        return self.extractive.answer(query, context, max_chars=limit - line - 2)
 
     def _add_safeguarding_line(self, text: str, citations: list[Citation],
                                query_vector: np.ndarray) -> tuple[str, list[Citation]]:
