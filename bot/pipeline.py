@@ -58,6 +58,7 @@ class Assistant:
     def warm_up(self) -> None:
         self.index.ensure_fresh(force=True)
         self.index.embedder.embed_query("warm up")
+        self.safeguarding.warm_up()
 
     @property
     def public_numbers(self) -> set[str]:

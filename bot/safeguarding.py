@@ -123,17 +123,27 @@ class Safeguarding:
         situations, _ = self._vectors()
         if not hits or not len(situations):
             return 0.0
+        known, baseline = self._closeness_cache(situations)
+        missing = [h.chunk.chunk_id for h in hits if h.chunk.chunk_id not in known]
+        for chunk_id, vector in self.index.vectors(missing).items():
+            known[chunk_id] = float((situations @ vector).max())
+        return float(np.mean([known.get(h.chunk.chunk_id, baseline) for h in hits])) - baseline
+
+    def _closeness_cache(self, situations: np.ndarray) -> tuple[dict[str, float], float]:
+        """(chunk id -> closeness, the index's mean closeness), started afresh for each index version."""
         version = self.index.version
         with self._lock:
             if self._closeness[0] != version:
                 sample = self.index.sample_vectors(BASELINE_SAMPLE)
                 baseline = float((sample @ situations.T).max(axis=1).mean()) if len(sample) else 0.0
                 self._closeness = (version, {}, baseline)
-            _, known, baseline = self._closeness
-        missing = [h.chunk.chunk_id for h in hits if h.chunk.chunk_id not in known]
-        for chunk_id, vector in self.index.vectors(missing).items():
-            known[chunk_id] = float((situations @ vector).max())
-        return float(np.mean([known.get(h.chunk.chunk_id, baseline) for h in hits])) - baseline
+            return self._closeness[1], self._closeness[2]
+
+    def warm_up(self) -> None:
+        """Embed the situations and measure the index's mean closeness before the first question."""
+        situations, _ = self._vectors()
+        if len(situations):
+            self._closeness_cache(situations)
 
     def score(self, query_vector: np.ndarray, hits: list[ScoredChunk]) -> float:
         """similarity + evidence_weight × evidence: what the calibrated threshold is compared with."""
