@@ -372,6 +372,12 @@ class Index:
         got = self.chunks.get(ids=list(chunk_ids), include=["embeddings"])
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
 
+    def sample_vectors(self, limit: int) -> np.ndarray:
+        """The stored embeddings of up to `limit` chunks (the first stored): a sample of the corpus."""
+        got = self.chunks.get(include=["embeddings"], limit=limit)
+        vectors = got["embeddings"]
+        return np.asarray(vectors, dtype=np.float32) if vectors is not None and len(vectors) else np.zeros((0, 0))
+
     # --- version stamp: lets a running bot notice a finished ingest ---
     def current_version(self) -> dict:
         got = self.meta.get(ids=[VERSION_RECORD], include=["metadatas"])

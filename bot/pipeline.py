@@ -1,7 +1,8 @@
 """The answering core: a question in, an `Answer` out. Knows nothing about Slack.
 
-    guard (redact identifiers) → prepare query → safeguarding situation? → verified answers →
-    hybrid retrieval → answerer → decline model (answer, not covered or out of scope) → safeguarding line
+    guard (redact identifiers) → prepare query → verified answers → hybrid retrieval → safeguarding situation?
+    (the question and its passages) → answerer → decline model (answer, not covered or out of scope) →
+    safeguarding line
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from bot.decline_model import DeclineModel, decision_features
 from bot.index import Index, analyze
 from bot.llm import answerer_for
 from bot.retrieval import Glossary, Mode, PreparedQuery, Retrieval, Retriever, detect_systems, prepare_query
-from bot.safeguarding import SITUATIONS_FILE, Safeguarding
+from bot.safeguarding import EVIDENCE_PASSAGES, SITUATIONS_FILE, Safeguarding
 from bot.settings import Settings
 from bot.types import Answer, AnswerKind, Citation, ScoredChunk, VerifiedAnswer
 
@@ -57,6 +58,7 @@ class Assistant:
     def warm_up(self) -> None:
         self.index.ensure_fresh(force=True)
         self.index.embedder.embed_query("warm up")
+        self.safeguarding.warm_up()
 
     @property
     def public_numbers(self) -> set[str]:
@@ -96,18 +98,17 @@ class Assistant:
         query_vector = self.index.embedder.embed_query(query.retrieval_text)
         query.vector = query_vector
         timings["embed"] = (time.perf_counter() - t) * 1000
-        safeguarding = self.safeguarding.detect(query.retrieval_text, query_vector)
-        if trace is not None:
-            trace["safeguarding_similarity"] = self.safeguarding.similarity(query_vector)
-            trace["safeguarding_keyword"] = guard.safeguarding_signal(query.retrieval_text)
 
         verified = self.match_verified(query, query_vector)
         if verified is not None:
-            answer = self._verified_answer(verified, base, safeguarding)
+            # the evidence for the safeguarding line: the passages nearest the question
+            hits = self.index.dense_search(query_vector, EVIDENCE_PASSAGES)
+            answer = self._verified_answer(verified, base, self._safeguarding(query, hits, trace))
             return finish(answer)
 
         retrieval = self.retriever.retrieve(query, k=self.config.context_chunks, mode=mode, query_vector=query_vector)
         timings.update({f"retrieve_{k}": v for k, v in retrieval.timings_ms.items() if k != "embed"})
+        safeguarding = self._safeguarding(query, retrieval.results, trace)
 
         t = time.perf_counter()
         context = retrieval.results  # in order of relevance; a lead paragraph only when it matched itself
@@ -133,6 +134,8 @@ class Assistant:
                                  closest=self._closest(retrieval), confidence=confidence,
                                  safeguarding=safeguarding, **base))
 
+        if safeguarding:
+            draft = self._room_for_safeguarding_line(draft, query, context)
         text, citations = draft.text, list(draft.citations)
         if safeguarding:
             text, citations = self._add_safeguarding_line(text, citations, query_vector)
@@ -178,6 +181,24 @@ class Assistant:
         )
 
     # --- safeguarding ---
+    def _safeguarding(self, query: PreparedQuery, hits: list[ScoredChunk], trace: dict | None) -> bool:
+        """Whether the question tells a safeguarding situation, judged with the passages it retrieved."""
+        if trace is not None:
+            trace["safeguarding_similarity"] = self.safeguarding.similarity(query.vector)
+            trace["safeguarding_evidence"] = self.safeguarding.evidence(hits)
+            trace["safeguarding_keyword"] = guard.safeguarding_signal(query.retrieval_text)
+        return self.safeguarding.detect(query.retrieval_text, query.vector, hits)
+
+    def _room_for_safeguarding_line(self, draft: Draft, query: PreparedQuery, context: list[ScoredChunk]) -> Draft:
+        """An extractive answer shortened so that it stays within its length limit with the line added (the
+        line is added after the answer is written)."""
+        step = self.safeguarding.protective_sentence(query.vector, draft.text)
+        line = len(prompts.SAFEGUARDING_PREFIX) + (len(step.text) + 16 if step else len(prompts.SAFEGUARDING_ASK_PERSON))
+        limit = self.extractive.max_answer_chars
+        if draft.answerer != self.extractive.name or len(draft.text) + line + 2 <= limit:
+            return draft
+        return self.extractive.answer(query, context, max_chars=limit - line - 2)
+
     def _add_safeguarding_line(self, text: str, citations: list[Citation],
                                query_vector: np.ndarray) -> tuple[str, list[Citation]]:
         """The protective step the index gives, quoted and cited; with no such passage, an offer of a person."""

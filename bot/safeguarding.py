@@ -5,8 +5,15 @@ Detection compares the question's vector with situations described in plain word
 `knowledge/safeguarding-situations.yaml` (a partner or relative watching or forcing access to the app or
 record, a child at risk, a proxy misusing access, …), so a story told without any keyword is heard; a
 question that names abuse, coercion or risk outright (`guard.safeguarding_signal`) counts too. The
-similarity threshold is calibrated on the question bank's dev split by `eval/fit_decline_model.py` and
-shipped in `bot/decline_model.json`.
+question's similarity alone fires on many ordinary questions (every question about the app is somewhat
+close to "a partner reads her app"), so it is weighed with evidence from retrieval: how close the passages
+retrieval found for the question are to the described situations (mean over the first EVIDENCE_PASSAGES of
+each passage's cosine to its nearest situation, minus the same mean over the whole index, so a corpus that
+is all about safeguarding, or so small that every question retrieves all of it, gives no evidence either way).
+A question about test results retrieves test-result passages, far from every situation; a story retrieves
+the safeguarding passages. The evidence weight and the threshold on `similarity + weight × evidence` are
+calibrated on the question bank's dev split by `eval/fit_decline_model.py` and shipped in
+`bot/decline_model.json`.
 
 The safeguarding line always quotes and cites a sentence in the index: among the sentences of the passages
 retrieval finds for the file's `protective_steps` (switching off or restricting access, the 104 code,
@@ -29,12 +36,16 @@ import yaml
 from bot import guard
 from bot.decline_model import MODEL_PATH
 from bot.index import Index
-from bot.types import Chunk
+from bot.types import Chunk, ScoredChunk
 
 SITUATIONS_FILE = "safeguarding-situations.yaml"
 # The shipped descriptions: used when the knowledge dir in use (another corpus) has none of its own.
 DEFAULT_SITUATIONS = Path(__file__).resolve().parents[1] / "knowledge" / SITUATIONS_FILE
 PASSAGES_PER_STEP = 6
+# Retrieved passages whose closeness to the situations counts as evidence: the first five of the context, read
+# off the dev split among 3, 5 and 8 (eval/fit_decline_model.py fits the weight and threshold for it).
+EVIDENCE_PASSAGES = 5
+BASELINE_SAMPLE = 2000  # indexed passages whose mean closeness to the situations is the zero of the evidence
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
@@ -72,7 +83,8 @@ class Safeguarding:
     """Thread-safe. Situation vectors are embedded once; step sentences once per index version."""
 
     def __init__(self, index: Index, situations_path: Path, *, threshold: float | None = None,
-                 step_min_similarity: float | None = None, model_path: Path = MODEL_PATH):
+                 evidence_weight: float | None = None, step_min_similarity: float | None = None,
+                 model_path: Path = MODEL_PATH):
         self.index = index
         self.situations, self.steps = load_situations(
             situations_path if situations_path.is_file() else DEFAULT_SITUATIONS)
@@ -80,12 +92,16 @@ class Safeguarding:
         if model_path.is_file():
             calibrated = json.loads(model_path.read_text(encoding="utf-8")).get("safeguarding", {})
         self.threshold = threshold if threshold is not None else float(calibrated.get("threshold", 0.5))
+        self.evidence_weight = (evidence_weight if evidence_weight is not None
+                                else float(calibrated.get("evidence_weight", 0.0)))
         self.step_min_similarity = (step_min_similarity if step_min_similarity is not None
                                     else float(calibrated.get("step_min_similarity", 0.6)))
         self._lock = threading.Lock()
         self._situation_vectors: np.ndarray | None = None
         self._step_vectors: np.ndarray | None = None
         self._sentences: tuple[str, list[StepSentence]] | None = None
+        # index version, chunk id -> closeness to the nearest situation, the index's mean closeness
+        self._closeness: tuple[str, dict[str, float], float] = ("", {}, 0.0)
 
     def _vectors(self) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
@@ -99,10 +115,45 @@ class Safeguarding:
         situations, _ = self._vectors()
         return float((situations @ query_vector).max()) if len(situations) else -1.0
 
-    def detect(self, text: str, query_vector: np.ndarray | None) -> bool:
-        """A described situation is close, or the question names abuse, coercion or risk outright."""
+    def evidence(self, hits: list[ScoredChunk]) -> float:
+        """How much closer the passages retrieval found are to the described situations than the index's
+        passages on average: the mean, over the first EVIDENCE_PASSAGES, of each passage's cosine to its
+        nearest situation, minus that mean over the index (0 with no passages)."""
+        hits = hits[:EVIDENCE_PASSAGES]
+        situations, _ = self._vectors()
+        if not hits or not len(situations):
+            return 0.0
+        known, baseline = self._closeness_cache(situations)
+        missing = [h.chunk.chunk_id for h in hits if h.chunk.chunk_id not in known]
+        for chunk_id, vector in self.index.vectors(missing).items():
+            known[chunk_id] = float((situations @ vector).max())
+        return float(np.mean([known.get(h.chunk.chunk_id, baseline) for h in hits])) - baseline
+
+    def _closeness_cache(self, situations: np.ndarray) -> tuple[dict[str, float], float]:
+        """(chunk id -> closeness, the index's mean closeness), started afresh for each index version."""
+        version = self.index.version
+        with self._lock:
+            if self._closeness[0] != version:
+                sample = self.index.sample_vectors(BASELINE_SAMPLE)
+                baseline = float((sample @ situations.T).max(axis=1).mean()) if len(sample) else 0.0
+                self._closeness = (version, {}, baseline)
+            return self._closeness[1], self._closeness[2]
+
+    def warm_up(self) -> None:
+        """Embed the situations and measure the index's mean closeness before the first question."""
+        situations, _ = self._vectors()
+        if len(situations):
+            self._closeness_cache(situations)
+
+    def score(self, query_vector: np.ndarray, hits: list[ScoredChunk]) -> float:
+        """similarity + evidence_weight × evidence: what the calibrated threshold is compared with."""
+        return self.similarity(query_vector) + self.evidence_weight * self.evidence(hits)
+
+    def detect(self, text: str, query_vector: np.ndarray | None, hits: list[ScoredChunk] = ()) -> bool:
+        """The question and the passages it retrieves are close to a described situation, or the question
+        names abuse, coercion or risk outright."""
         return guard.safeguarding_signal(text) or (
-            query_vector is not None and self.similarity(query_vector) >= self.threshold)
+            query_vector is not None and self.score(query_vector, list(hits)) >= self.threshold)
 
     def step_sentences(self) -> list[StepSentence]:
         """Indexed sentences that state a protective step (cached per index version)."""

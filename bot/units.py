@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.types import Chunk
 
@@ -38,6 +38,8 @@ class Unit:
     lead: bool = False  # first sentence of a document: its one-paragraph answer
     paragraph: int = 0
     score: float = 0.0
+    # the question's terms this unit holds, each with its share of the question's weight (set by the answerer)
+    covers: dict = field(default_factory=dict)
 
 
 # Notes about the corpus itself, not guidance: "UNCONFIRMED", "the sources used for this corpus…"

@@ -17,11 +17,13 @@ What it does, on the question bank's `dev` split only (validation figures are pr
    the regularisation C is the one of C_GRID that declines the most must-decline questions at that budget.
 3. `in_scope`: the same features, positives every records-access question (answerable, or a near-miss the
    corpus does not cover), negatives the rest; threshold 0.5. It only words a decline.
-4. `safeguarding.threshold`: the similarity threshold with the best F2 score on dev (recall counts four times
-   as much as precision: a spare line costs little, a missing one can cost a patient), positives the
-   safeguarding-category questions, the keyword signal counted in; placed SAFEGUARDING_MARGIN/2 below the
-   chosen question's similarity. `step_min_similarity` (which sentences state a protective step) is fixed at
-   STEP_MIN_SIMILARITY, see below.
+4. `safeguarding`: the line fires when similarity + evidence_weight × evidence reaches `threshold`
+   (`bot.safeguarding`: similarity of the question to the described situations; evidence, how close the
+   passages it retrieved are to them). The weight (from SAFEGUARDING_WEIGHTS) and the threshold are the pair
+   with the best F-beta on dev (SAFEGUARDING_BETA = 2: recall counts four times as much as precision),
+   positives the safeguarding-category questions, the keyword signal counted in; the threshold is placed
+   SAFEGUARDING_MARGIN/2 below the chosen question's score. `step_min_similarity` (which sentences state a
+   protective step) is fixed at STEP_MIN_SIMILARITY, see below.
 scikit-learn is a dev dependency: the bot scores the JSON with numpy.
 """
 
@@ -41,7 +43,11 @@ from bot.decline_model import FEATURES, MODEL_PATH, Decision, DeclineModel  # no
 
 MAX_WRONG_DECLINES = 0.01
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)  # inverse regularisation strengths tried; cross-validation picks one
-SAFEGUARDING_BETA = 3.0  # F-beta for the safeguarding threshold: recall weighs beta² = 9 times precision
+# F-beta for the safeguarding threshold: recall weighs beta² = 4 times precision. With beta 3 (similarity
+# alone) the line fired on 57 of 139 other dev questions (a test-result answer got it and users learn to
+# ignore it); beta 2 still chooses the highest recall the score reaches short of firing on most questions.
+SAFEGUARDING_BETA = 2.0
+SAFEGUARDING_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)  # evidence weights tried (0 = similarity alone)
 SAFEGUARDING_MARGIN = 0.02
 # A sentence states a protective step when its cosine to one of the described steps reaches this: read off
 # the shipped corpus, where sentences giving a step score 0.6 and more and unrelated sentences of the same
@@ -68,25 +74,29 @@ def collect(assistant, items: list[dict]) -> list[dict]:
         if "features" not in trace:  # verified answer or empty question: the model is not consulted
             continue
         rows.append({"item": item, "x": [trace["features"][f] for f in FEATURES],
-                     "safeguarding": trace["safeguarding_similarity"], "keyword": trace["safeguarding_keyword"]})
+                     "safeguarding": trace["safeguarding_similarity"],
+                     "evidence": trace["safeguarding_evidence"], "keyword": trace["safeguarding_keyword"]})
     return rows
 
 
-def safeguarding_threshold(rows: list[dict]) -> float:
-    """The similarity threshold with the best F-beta (SAFEGUARDING_BETA) on dev, the keyword signal counting
-    as well; ties go to the lower threshold."""
+def safeguarding_threshold(rows: list[dict]) -> tuple[float, float]:
+    """(evidence weight, threshold) with the best F-beta (SAFEGUARDING_BETA) on dev, the keyword signal
+    counting as well; ties go to the lower weight, then the lower threshold."""
     positive = np.array([r["item"].get("category") == "safeguarding" for r in rows])
     keyword = np.array([bool(r["keyword"]) for r in rows])
     similarity = np.array([r["safeguarding"] for r in rows])
-    best, best_f2 = 1.0, -1.0
-    for t in sorted(set(similarity[positive].tolist())):
-        fired = keyword | (similarity >= t)
-        tp, fp, fn = (fired & positive).sum(), (fired & ~positive).sum(), (~fired & positive).sum()
-        b2 = SAFEGUARDING_BETA ** 2
-        f2 = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
-        if f2 > best_f2 + 1e-9:
-            best, best_f2 = t - SAFEGUARDING_MARGIN / 2, f2
-    return float(best)
+    evidence = np.array([r["evidence"] for r in rows])
+    best, best_f = (0.0, 1.0), -1.0
+    b2 = SAFEGUARDING_BETA ** 2
+    for weight in SAFEGUARDING_WEIGHTS:
+        score = similarity + weight * evidence
+        for t in sorted(set(score[positive].tolist())):
+            fired = keyword | (score >= t)
+            tp, fp, fn = (fired & positive).sum(), (fired & ~positive).sum(), (~fired & positive).sum()
+            f = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
+            if f > best_f + 1e-9:
+                best, best_f = (weight, t - SAFEGUARDING_MARGIN / 2), f
+    return float(best[0]), float(best[1])
 
 
 def make_model(c: float):
@@ -179,13 +189,14 @@ def main() -> int:
     answerable = fit_logistic(x, y, c)
     in_scope = fit_logistic(x, y_scope, c)
 
-    sg_threshold = safeguarding_threshold([r for r in train if r["item"].get("split") == "dev"])
+    sg_weight, sg_threshold = safeguarding_threshold([r for r in train if r["item"].get("split") == "dev"])
 
     data = {
         "features": list(FEATURES),
         "answerable": {**as_dict(answerable, threshold), "C": c},
         "in_scope": as_dict(in_scope, 0.5),
-        "safeguarding": {"threshold": round(sg_threshold, 6), "step_min_similarity": STEP_MIN_SIMILARITY},
+        "safeguarding": {"threshold": round(sg_threshold, 6), "evidence_weight": sg_weight,
+                         "step_min_similarity": STEP_MIN_SIMILARITY},
         "fitted_on": {"dev_questions": int(sum(r["item"].get("split") == "dev" for r in train)),
                       "training_negatives": int(sum(r["item"].get("split") == "train" for r in train)),
                       "command": "python eval/fit_decline_model.py --bank ../shared/eval/question-bank.jsonl"},
@@ -215,9 +226,9 @@ def main() -> int:
             if d.answer == bool(r["item"].get("expect_refusal")) and name.startswith("dev"):
                 print(f"   {r['item']['id']}: p={d.p_answerable:.3f} {'answered' if d.answer else 'declined'}")
     for name, rows in (("dev", [r for r in train if r["item"].get("split") == "dev"]), ("validation (quoted)", held_out)):
-        fired = [r["keyword"] or r["safeguarding"] >= sg_threshold for r in rows]
+        fired = [r["keyword"] or r["safeguarding"] + sg_weight * r["evidence"] >= sg_threshold for r in rows]
         positive = [r["item"].get("category") == "safeguarding" for r in rows]
-        print(f"safeguarding {name}: threshold {sg_threshold:.3f}; safeguarding questions flagged "
+        print(f"safeguarding {name}: evidence weight {sg_weight}, threshold {sg_threshold:.3f}; safeguarding questions flagged "
               f"{sum(f and p for f, p in zip(fired, positive))}/{sum(positive)}, other questions flagged "
               f"{sum(f and not p for f, p in zip(fired, positive))}/{len(rows) - sum(positive)}")
     if args.show_steps:

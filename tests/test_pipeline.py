@@ -226,3 +226,18 @@ def test_search_command_lists_passages_with_sources(shared_index_settings, monke
     assert result.output.lstrip().startswith("1.")
     assert "Hiding letters when filing in Docman" in result.output
     assert "https://docman.helpdocs.io/article/ajhp8wsz27-patient-visibility-settings-when-filing-no-review" in result.output
+
+
+def test_the_safeguarding_line_fits_inside_the_length_limit(annotated_assistant):
+    question = "how do we restrict one patient's online access to their record?"
+    full = annotated_assistant.answer(question)
+    assert full.safeguarding and _safeguarding_line(full)
+    limit = len(full.text) - 50  # the answer as first written no longer fits with its line
+    original = annotated_assistant.extractive.max_answer_chars
+    annotated_assistant.extractive.max_answer_chars = limit
+    try:
+        short = annotated_assistant.answer(question)
+    finally:
+        annotated_assistant.extractive.max_answer_chars = original
+    assert short.safeguarding and _safeguarding_line(short)
+    assert len(short.text) <= limit
