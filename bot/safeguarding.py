@@ -146,8 +146,10 @@ class Safeguarding:
             self._closeness_cache(situations)
 
     def score(self, query_vector: np.ndarray, hits: list[ScoredChunk]) -> float:
-        """similarity + evidence_weight × evidence: what the calibrated threshold is compared with."""
-        return self.similarity(query_vector) + self.evidence_weight * self.evidence(hits)
+        """similarity + evidence_weight × evidence: what the calibrated threshold is compared with. Evidence
+        can raise a close story, never veto it: a small index all about safeguarding has a high average, so its
+        evidence runs negative for every question."""
+        return self.similarity(query_vector) + self.evidence_weight * max(0.0, self.evidence(hits))
 
     def detect(self, text: str, query_vector: np.ndarray | None, hits: list[ScoredChunk] = ()) -> bool:
         """The question and the passages it retrieves are close to a described situation, or the question

@@ -85,7 +85,7 @@ def safeguarding_threshold(rows: list[dict]) -> tuple[float, float]:
     positive = np.array([r["item"].get("category") == "safeguarding" for r in rows])
     keyword = np.array([bool(r["keyword"]) for r in rows])
     similarity = np.array([r["safeguarding"] for r in rows])
-    evidence = np.array([r["evidence"] for r in rows])
+    evidence = np.clip(np.array([r["evidence"] for r in rows]), 0.0, None)  # as bot.safeguarding scores it
     best, best_f = (0.0, 1.0), -1.0
     b2 = SAFEGUARDING_BETA ** 2
     for weight in SAFEGUARDING_WEIGHTS:
@@ -226,7 +226,7 @@ def main() -> int:
             if d.answer == bool(r["item"].get("expect_refusal")) and name.startswith("dev"):
                 print(f"   {r['item']['id']}: p={d.p_answerable:.3f} {'answered' if d.answer else 'declined'}")
     for name, rows in (("dev", [r for r in train if r["item"].get("split") == "dev"]), ("validation (quoted)", held_out)):
-        fired = [r["keyword"] or r["safeguarding"] + sg_weight * r["evidence"] >= sg_threshold for r in rows]
+        fired = [r["keyword"] or r["safeguarding"] + sg_weight * max(0.0, r["evidence"]) >= sg_threshold for r in rows]
         positive = [r["item"].get("category") == "safeguarding" for r in rows]
         print(f"safeguarding {name}: evidence weight {sg_weight}, threshold {sg_threshold:.3f}; safeguarding questions flagged "
               f"{sum(f and p for f, p in zip(fired, positive))}/{sum(positive)}, other questions flagged "

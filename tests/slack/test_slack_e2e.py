@@ -342,8 +342,18 @@ def test_slack_refusing_the_post_still_tells_the_user(slack_api, make_slack_bot,
     assert 'error="channel_not_found"' in metrics
 
 
-def test_not_covered_posts_a_review_card(slack_api, make_slack_bot, spy):
-    bot = make_slack_bot(spy, review_channel="C0REVIEW")
+def test_not_covered_posts_a_review_card(slack_api, make_slack_bot, real_assistant):
+    # the Slack path of a not-covered answer, whatever the fitted model decides for a given question: the real
+    # assistant over the same index, with a decline model that declines everything as "not covered"
+    import json as _json
+
+    from bot.decline_model import MODEL_PATH, DeclineModel
+    from bot.pipeline import Assistant
+
+    data = _json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    data["answerable"]["threshold"], data["in_scope"]["threshold"] = 1.0, 0.0
+    declining = Assistant(real_assistant.settings, index=real_assistant.index, decline_model=DeclineModel(data))
+    bot = make_slack_bot(Spy(declining), review_channel="C0REVIEW")
     bot.mention("Is there a fee for a patient to see their records online?")
     reply = slack_api.wait_for("chat.postMessage")[0]
     assert "Closest sources" in json.dumps(blocks_of(reply))
