@@ -24,6 +24,11 @@ log = logging.getLogger(__name__)
 # ------------------------------------------------------------------------------------------
 # Citations
 # ------------------------------------------------------------------------------------------
+def page_url(chunk: Chunk, url: str) -> str:
+    """The address a citation of `url` links to: the page itself when the corpus read a mirror copy of it."""
+    return (chunk.references.get(url) or {}).get("canonical") or url
+
+
 def citation_for(chunk: Chunk, number: int, url: str = "") -> Citation:
     """A citation of a chunk's document, or, given one of the URLs the corpus records for the passage, of
     that source page itself: its own title, publisher and date (from references.yaml) when known."""
@@ -31,7 +36,8 @@ def citation_for(chunk: Chunk, number: int, url: str = "") -> Citation:
     reference = chunk.references.get(url) if url else None
     if url and reference:
         return Citation(number=number, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id,
-                        title=reference.get("title") or chunk.title, section=section, url=url,
+                        title=reference.get("title") or chunk.title, section=section,
+                        url=page_url(chunk, url),
                         publisher=reference.get("publisher", ""), published=reference.get("date", ""),
                         last_reviewed=chunk.last_reviewed)
     return Citation(
@@ -68,7 +74,7 @@ class CitationBook:
         """The numbers of the pages supporting a passage; the document itself when none is recorded."""
         if not urls:
             return [self.number(chunk)]
-        return [self._add("url:" + url, lambda n, url=url: citation_for(chunk, n, url)) for url in urls]
+        return [self._add("url:" + page_url(chunk, url), lambda n, url=url: citation_for(chunk, n, url)) for url in urls]
 
     @property
     def citations(self) -> list[Citation]:

@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from bot import guard, prompts
-from bot.answer import CitationBook, Draft, ExtractiveAnswerer, citation_for
+from bot.answer import CitationBook, Draft, ExtractiveAnswerer, citation_for, page_url
 from bot.decline_model import DeclineModel, decision_features
 from bot.index import Index, analyze
 from bot.llm import answerer_for
@@ -210,7 +210,7 @@ class Assistant:
         # the pages the corpus records for that line (references.yaml), else the document itself
         for url in step.chunk.sources_of(step.text)[:3] or [""]:
             if url:
-                number = next((c.number for c in citations if c.url == url), None)
+                number = next((c.number for c in citations if c.url == page_url(step.chunk, url)), None)
             else:
                 number = next((c.number for c in citations if c.doc_id == step.chunk.doc_id), None)
             if number is None:

@@ -130,6 +130,8 @@ class CorpusAnnotations:
                         "publisher": str(entry.get("publisher") or ""),
                         "date": str(entry.get("date") or ""),
                     }
+                    if entry.get("canonical"):  # a mirror copy: citations link to the page itself
+                        references[str(entry["url"])]["canonical"] = str(entry["canonical"])
         digest.update(b"\x00")
         if q_path.is_file():
             raw = q_path.read_bytes()

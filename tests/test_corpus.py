@@ -336,6 +336,10 @@ def valid_reference_date(value: object) -> bool:
     return value == "" or (isinstance(value, str) and value != "undated" and valid_source_date(value))
 
 
+# the copies of digital.nhs.uk pages the dossier read ("the digital.nhs.uk path is the same after the host name")
+DIGITAL_MIRRORS = {"nhsd-proxy.dokku3.ebmdatalab.net", "production-like.nhsd.io"}
+
+
 def references_problems(root: Path) -> list[str]:
     problems: list[str] = []
     seen: set[str] = set()
@@ -355,6 +359,11 @@ def references_problems(root: Path) -> list[str]:
             problems.append(f"{where}: date {entry.get('date')!r} is not \"\" or an ISO date (YYYY-MM-DD or YYYY-MM)")
         if entry.get("title_source") not in TITLE_SOURCES:
             problems.append(f"{where}: title_source must be one of {sorted(TITLE_SOURCES)}")
+        canonical = entry.get("canonical")
+        if canonical is not None:  # only a mirror copy of digital.nhs.uk, and only to the same path there
+            host, _, path = url.split("://", 1)[1].partition("/")
+            if host not in DIGITAL_MIRRORS or canonical != f"https://digital.nhs.uk/{path}":
+                problems.append(f"{where}: canonical must be the digital.nhs.uk page with the same path, for a mirror")
     dates = {e["url"]: e.get("date") for e in load_references(root) if isinstance(e, dict) and "url" in e}
     used = set()
     for path in document_paths(root):
@@ -575,6 +584,16 @@ def test_checker_catches_a_mirror_host_as_the_same_page():
     assert page_key("https://nhsd-proxy.dokku3.ebmdatalab.net/services/x/y") == page_key("https://digital.nhs.uk/services/x/y/")
     assert page_key("https://digital.nhs.uk//services/a") == page_key("https://digital.nhs.uk/services/a")
     assert page_key("https://a.example/p?id=1") != page_key("https://a.example/p?id=2")
+
+
+def test_checker_catches_a_canonical_address_that_is_not_the_same_page(tmp_path):
+    root = _copy_corpus(tmp_path)
+    path = root / "references.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "  canonical: https://digital.nhs.uk/" in text
+    path.write_text(text.replace("  canonical: https://digital.nhs.uk/", "  canonical: https://digital.nhs.uk/x", 1),
+                    encoding="utf-8")
+    assert any("canonical" in p for p in references_problems(root))
 
 
 def test_checker_catches_a_bad_reference_entry(tmp_path):
