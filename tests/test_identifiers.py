@@ -524,9 +524,19 @@ def test_names_and_addresses_the_guidance_quotes_are_public():
 
     public = public_identifiers("Dr Nikki Kanani wrote on 21 July 2022; write to nwl_cd@lists.lmc.org.uk")
     assert "name:nikki kanani" in public and "email:nwl_cd@lists.lmc.org.uk" in public
-    text = "Dr Kanani's letter of 21 July 2022 (nwl_cd@lists.lmc.org.uk): does it apply to Mrs Jane Doe?"
+    text = "Dr Nikki Kanani's letter of 21 July 2022 (nwl_cd@lists.lmc.org.uk): does it apply to Mrs Jane Doe?"
     assert redact(text, public_numbers=public).text == (
-        "Dr Kanani's letter of 21 July 2022 (nwl_cd@lists.lmc.org.uk): does it apply to [name]?")
+        "Dr Nikki Kanani's letter of 21 July 2022 (nwl_cd@lists.lmc.org.uk): does it apply to [name]?")
+
+
+def test_a_patient_who_shares_a_quoted_persons_surname_is_still_redacted():
+    from bot.identifiers import public_identifiers
+
+    public = public_identifiers("Dr Martin Marshall and Dr Amanda Doyle wrote; North West LMC agreed.")
+    assert all(len(p.split()) >= 2 for p in public if p.startswith("name:"))  # full names only
+    for text in ("Mrs Marshall, DOB 03/04/1950, wants online access", "can mrs doyle see her results?",
+                 "Dr Kanani wants to see his own record"):
+        assert "[name]" in redact(text, public_numbers=public).text, text
 
 
 def test_full_width_digits_zero_width_and_narrow_spaces_are_normalised_first():

@@ -74,8 +74,8 @@ def public_identifiers(text: str) -> set[str]:
     out = phone_numbers(text)
     norm = normalise(text)
     for f in find_identifiers(text):
-        if f.kind == "name":
-            out.add("name:" + " ".join(names.name_words(f.text_in(norm))))
+        if f.kind == "name" and len(words := names.name_words(f.text_in(norm))) >= 2:  # full names only
+            out.add("name:" + " ".join(words))
         elif f.kind == "email":
             out.add("email:" + f.text_in(norm).lower())
     return out
@@ -86,8 +86,10 @@ def _is_public(f: Finding, norm: str, public: set[str]) -> bool:
         return "email:" + f.text_in(norm).lower() in public
     if f.kind != "name":
         return False
+    # the whole quoted name, never part of it: "Mr Marshall" may be a patient even though the guidance quotes
+    # "Martin Marshall"
     words = set(names.name_words(f.text_in(norm)))
-    return bool(words) and any(words <= set(p[5:].split()) for p in public if p.startswith("name:"))
+    return len(words) >= 2 and any(words == set(p[5:].split()) for p in public if p.startswith("name:"))
 
 
 def redact(text: str, *, public_numbers: Iterable[str] = ()) -> Redaction:
