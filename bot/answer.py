@@ -12,11 +12,10 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
-from bot import prompts
 from bot.index import analyze
 from bot.retrieval import PreparedQuery
 from bot.types import Chunk, Citation, ScoredChunk
-from bot.units import _CROSS_REFERENCE, _LIST_ITEM, _SENTENCE_END, Unit, split_units, unit_key
+from bot.units import _CROSS_REFERENCE, _LIST_ITEM, Unit, split_units, unit_key
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +59,14 @@ class CitationBook:
     def __init__(self):
         self.by_key: dict[str, Citation] = {}
 
+    @classmethod
+    def of(cls, citations: Sequence[Citation]) -> "CitationBook":
+        """A book that numbers on from `citations` (a page already cited keeps its number)."""
+        book = cls()
+        for citation in sorted(citations, key=lambda c: c.number):
+            book.by_key["url:" + citation.url if citation.url else f"cited:{citation.number}"] = citation
+        return book
+
     def _add(self, key: str, make) -> int:
         found = self.by_key.get(key)
         if found is None:
@@ -96,6 +103,7 @@ class Draft:
     answerer: str
     coverage: float = 0.0  # how much of the question the best sentence covers (0..1+)
     notes: list[str] = field(default_factory=list)
+    book: "CitationBook | None" = None  # the numbering behind `citations`, for a line added afterwards
 
 
 # Codes, numbers and dates: a sentence carrying one its neighbours lack is never redundant
@@ -276,7 +284,7 @@ class ExtractiveAnswerer:
         best_cover = max(
             (sum(self.idf(t) for t in core & set(analyze(u.text))) / core_weight for u in units), default=0.0
         )
-        return Draft(text=text, citations=book.citations, answerer=self.name, coverage=best_cover)
+        return Draft(text=text, citations=book.citations, answerer=self.name, coverage=best_cover, book=book)
 
     def _render(self, chosen: list[Unit], results: Sequence[ScoredChunk]) -> tuple[str, CitationBook]:
         chosen = _reading_order(chosen)

@@ -47,16 +47,14 @@ def corpus_centroid(index: Index) -> np.ndarray | None:
     """The normalised mean vector of (a sample of) the indexed passages, cached per index version."""
     key = (id(index), index.version)
     if key not in _centroids:
-        ids = index.keyword_ids()
-        if not ids:
+        sample = index.sample_vectors(CENTROID_SAMPLE)
+        if not len(sample):
             return None
-        step = max(1, len(ids) // CENTROID_SAMPLE)
-        vectors = list(index.vectors(ids[::step][:CENTROID_SAMPLE]).values())
-        if not vectors:
-            return None
-        mean = np.mean(np.stack(vectors), axis=0)
+        mean = np.mean(sample, axis=0)
+        centroid = mean / (np.linalg.norm(mean) or 1.0)
         _centroids.clear()
-        _centroids[key] = mean / (np.linalg.norm(mean) or 1.0)
+        _centroids[key] = centroid
+        return centroid  # the local: another thread may clear the cache between the two lines above and here
     return _centroids[key]
 
 

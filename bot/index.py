@@ -357,14 +357,6 @@ class Index:
     def count(self) -> int:
         return self.chunks.count()
 
-    def lead_chunk(self, doc_id: str) -> Chunk | None:
-        """The first chunk of a document: by the corpus's convention, its one-paragraph answer. Looked up by
-        id from a map built with the keyword index (a metadata filter costs ~80 ms at 100k chunks)."""
-        self.ensure_fresh()
-        chunk_id = self._derived["lead_ids"].get(doc_id) if self._derived else None
-        found = self.get_chunks([chunk_id]) if chunk_id else []
-        return found[0] if found else None
-
     def vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The stored embeddings of these chunks (for reranking and near-duplicate collapsing)."""
         if not chunk_ids:
@@ -373,10 +365,12 @@ class Index:
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
 
     def sample_vectors(self, limit: int) -> np.ndarray:
-        """The stored embeddings of up to `limit` chunks (the first stored): a sample of the corpus."""
-        got = self.chunks.get(include=["embeddings"], limit=limit)
-        vectors = got["embeddings"]
-        return np.asarray(vectors, dtype=np.float32) if vectors is not None and len(vectors) else np.zeros((0, 0))
+        """The stored embeddings of up to `limit` chunks spread evenly over the index (cheap at 100k chunks):
+        a sample of what the corpus is about."""
+        ids = self.keyword_ids()
+        step = max(1, len(ids) // max(1, limit))
+        vectors = list(self.vectors(ids[::step][:limit]).values())
+        return np.stack(vectors) if vectors else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
 
     # --- version stamp: lets a running bot notice a finished ingest ---
     def current_version(self) -> dict:
@@ -415,7 +409,6 @@ class Index:
         chunks = self.all_chunks()
         derived = {
             "keyword": KeywordIndex.build([c.chunk_id for c in chunks], [embedding_text(c) for c in chunks]),
-            "lead_ids": {c.doc_id: c.chunk_id for c in chunks if c.chunk_index == 0},
             # phone numbers the guidance itself quotes (help lines): never a patient's identifier
             "public_numbers": set().union(*(identifiers.public_identifiers(c.text) for c in chunks)),
             "reviewed": sorted({c.last_reviewed for c in chunks if c.last_reviewed}),

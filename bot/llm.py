@@ -196,7 +196,7 @@ class LLMAnswerer:
         self.stats.count("used")
         notes = [*fallback.notes, f"llm: {len(kept)} of {len(verdicts)} sentences kept"]
         return Draft(text=f"{text}\n\n{prompts.LLM_WRITTEN_NOTE}", citations=book.citations, answerer=self.name,
-                     coverage=fallback.coverage, notes=notes)
+                     coverage=fallback.coverage, notes=notes, book=book)
 
 
 def answerer_for(settings: Settings, extractive, *, embed: Callable[[Sequence[str]], Any], chat_model=None):

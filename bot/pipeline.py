@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from bot import guard, prompts
-from bot.answer import CitationBook, Draft, ExtractiveAnswerer, citation_for, page_url
+from bot.answer import CitationBook, Draft, ExtractiveAnswerer
 from bot.decline_model import DeclineModel, decision_features
 from bot.index import Index, analyze
 from bot.llm import answerer_for
@@ -123,7 +123,8 @@ class Assistant:
         if not decision.answer or draft is None or not draft.text:
             if safeguarding:  # a story of coercion or risk is a records question even when the guidance found is weak:
                 # say it is not covered, but give the protective step the index holds (cited) or offer a person
-                text, citations = self._add_safeguarding_line(prompts.NOT_COVERED, [], query_vector)
+                step = self.safeguarding.protective_sentence(query_vector)
+                text, citations = self._add_safeguarding_line(Draft(prompts.NOT_COVERED, [], "none"), step)
                 return finish(Answer(text=text, kind=AnswerKind.not_covered, citations=citations,
                                      closest=self._closest(retrieval), confidence=confidence, safeguarding=True,
                                      **base))
@@ -134,11 +135,11 @@ class Assistant:
                                  closest=self._closest(retrieval), confidence=confidence,
                                  safeguarding=safeguarding, **base))
 
-        if safeguarding:
-            draft = self._room_for_safeguarding_line(draft, query, context)
         text, citations = draft.text, list(draft.citations)
         if safeguarding:
-            text, citations = self._add_safeguarding_line(text, citations, query_vector)
+            step = self.safeguarding.protective_sentence(query_vector, draft.text)  # chosen once
+            draft = self._room_for_safeguarding_line(draft, query, context, step)
+            text, citations = self._add_safeguarding_line(draft, step)
         return finish(Answer(text=text, kind=AnswerKind.answered, citations=citations, confidence=confidence,
                              safeguarding=safeguarding, answerer=draft.answerer, **base))
 
@@ -189,36 +190,26 @@ class Assistant:
             trace["safeguarding_keyword"] = guard.safeguarding_signal(query.retrieval_text)
         return self.safeguarding.detect(query.retrieval_text, query.vector, hits)
 
-    def _room_for_safeguarding_line(self, draft: Draft, query: PreparedQuery, context: list[ScoredChunk]) -> Draft:
+    def _room_for_safeguarding_line(self, draft: Draft, query: PreparedQuery, context: list[ScoredChunk],
+                                    step) -> Draft:
         """An extractive answer shortened so that it stays within its length limit with the line added (the
         line is added after the answer is written)."""
-        step = self.safeguarding.protective_sentence(query.vector, draft.text)
         line = len(prompts.SAFEGUARDING_PREFIX) + (len(step.text) + 16 if step else len(prompts.SAFEGUARDING_ASK_PERSON))
         limit = self.extractive.max_answer_chars
         if draft.answerer != self.extractive.name or len(draft.text) + line + 2 <= limit:
             return draft
         return self.extractive.answer(query, context, max_chars=limit - line - 2)
 
-    def _add_safeguarding_line(self, text: str, citations: list[Citation],
-                               query_vector: np.ndarray) -> tuple[str, list[Citation]]:
-        """The protective step the index gives, quoted and cited; with no such passage, an offer of a person."""
-        step = self.safeguarding.protective_sentence(query_vector, text)
+    @staticmethod
+    def _add_safeguarding_line(draft: Draft, step) -> tuple[str, list[Citation]]:
+        """The protective step the index gives, quoted and cited with the pages recorded for that line (numbered
+        on from the draft's own sources); with no such passage, an offer of a person."""
         if step is None:
-            return f"{text}\n\n{prompts.SAFEGUARDING_ASK_PERSON}", citations
-        citations = list(citations)
-        numbers = []
-        # the pages the corpus records for that line (references.yaml), else the document itself
-        for url in step.chunk.sources_of(step.text)[:3] or [""]:
-            if url:
-                number = next((c.number for c in citations if c.url == page_url(step.chunk, url)), None)
-            else:
-                number = next((c.number for c in citations if c.doc_id == step.chunk.doc_id), None)
-            if number is None:
-                number = len(citations) + 1
-                citations.append(citation_for(step.chunk, number, url))
-            numbers.append(number)
+            return f"{draft.text}\n\n{prompts.SAFEGUARDING_ASK_PERSON}", list(draft.citations)
+        book = draft.book or CitationBook.of(draft.citations)
+        numbers = book.number_sources(step.chunk, step.chunk.sources_of(step.text)[:3])
         marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
-        return f"{text}\n\n{prompts.SAFEGUARDING_PREFIX} {step.text} {marks}", citations
+        return f"{draft.text}\n\n{prompts.SAFEGUARDING_PREFIX} {step.text} {marks}", book.citations
 
 
 def clean_text(value) -> str:

@@ -330,6 +330,11 @@ class ReviewService:
                 log.warning("purging old dedupe keys failed: %s", exc)
         return claimed
 
+    def release(self, key: str) -> None:
+        """Forget a claim whose work failed, so that a retry can claim it again."""
+        with self.session() as s:
+            s.execute(delete(DedupeKey).where(DedupeKey.key == key[:255]))
+
     def holds_key(self, key: str) -> bool:
         """True while `key` is claimed (until the dedupe TTL purges it)."""
         with self.session() as s:

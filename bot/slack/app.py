@@ -334,6 +334,10 @@ class _LocalClaims:
             self._keys[key] = now
             return True
 
+    def release(self, key: str) -> None:
+        with self._lock:
+            self._keys.pop(key, None)
+
 
 @dataclass
 class BotServices:
@@ -377,6 +381,15 @@ class BotServices:
             except Exception as exc:
                 log.warning("dedupe store unavailable (%s); deduplicating in this process only", type(exc).__name__)
         return self._local_claims.claim(key)
+
+    def release(self, key: str) -> None:
+        """Undo `claim` after the work it guarded failed (a retry may then do it)."""
+        if self.review is not None:
+            try:
+                self.review.release(key)
+            except Exception as exc:
+                log.warning("dedupe store unavailable (%s)", type(exc).__name__)
+        self._local_claims.release(key)
 
     def status_client(self, client: WebClient) -> WebClient:
         """The client for `assistant.threads.setStatus`: `client`'s token and API URL, a short timeout and no

@@ -298,3 +298,17 @@ def test_any_part_of_a_signed_payload_of_another_type_never_gets_a_5xx(slack_api
     assert len(statuses) >= 60
     assert bot.send(event_callback({"type": "app_mention", "user": "U0USER", "text": "<@U0BOT> still there?",
                                     "ts": user_ts(), "channel": "C0GENERAL"}))[0] == 200
+
+
+def test_a_share_that_could_not_be_posted_can_be_retried(slack_api, make_slack_bot, fake_assistant):
+    bot = make_slack_bot(fake_assistant)
+    bot.command("How do I switch on prospective access?")
+    reply = slack_api.wait_for("response_url")[0]
+    share = next(e for b in reply.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+                 if e["action_id"] == "share_answer")
+    slack_api.fail("chat.postMessage", error="not_in_channel")  # the bot is not in the channel yet
+    bot.action(_button("share_answer", share["value"], response_url=slack_api.response_url("s1")))
+    slack_api.wait_for("response_url", where=lambda c: "Invite me" in (c.params.get("text") or ""))
+    bot.action(_button("share_answer", share["value"], response_url=slack_api.response_url("s2")))  # after /invite
+    slack_api.wait_for("response_url", where=lambda c: "Shared in" in (c.params.get("text") or ""))
+    assert not any("Already shared" in (c.params.get("text") or "") for c in slack_api.calls_to("response_url"))

@@ -62,19 +62,21 @@ def register(app, services) -> None:
                     replace_original=False)
             return
         # once per answer, channel and user: a double click or a replayed request shares nothing twice
-        if not services.claim(f"share:{answer_id or hashlib.sha256(str(value.get('q')).encode()).hexdigest()[:16]}"
-                              f":{channel}:{user}"):
+        claim = f"share:{answer_id or hashlib.sha256(str(value.get('q')).encode()).hexdigest()[:16]}:{channel}:{user}"
+        if not services.claim(claim):
             respond(text=f"Already shared in <#{channel}>.", response_type="ephemeral", replace_original=False)
             return
         answer = _load_answer(services, answer_id, services.redact(value.get("q") or "").text)
         if answer is None or not channel:
+            services.release(claim)
             respond(text="Sorry, I couldn't find that answer any more. Please ask again.",
                     response_type="ephemeral", replace_original=False)
             return
         text, blocks_ = blocks.shared_message(answer, answer_id=answer_id, channel=channel, user=user)
         resp = api_call(services, client, "chat_postMessage", channel=channel, text=text, blocks=blocks_,
                         unfurl_links=False, unfurl_media=False)
-        if resp is None:
+        if resp is None:  # nothing was shared: a retry after inviting the bot must work
+            services.release(claim)
             respond(text="I couldn't post in this channel. Invite me first (`/invite @gpbot`), or share it yourself.",
                     response_type="ephemeral", replace_original=False)
             return
