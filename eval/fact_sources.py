@@ -4,7 +4,7 @@ Usage (from the repository root):
 
     .venv/bin/python eval/fact_sources.py [--dossier PATH] [--out knowledge/fact-sources.yaml]
 
-The dossier lives outside the repository (`../shared/research/domain-facts.md`); this script is the only
+The dossier lives outside the repository (`research/domain-facts.md` in the shared folder beside the checkout); this script is the only
 place that reads it, so the corpus tests can check citations against the committed YAML alone.
 
 How a fact's "Source:" text is read:

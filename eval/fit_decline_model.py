@@ -4,7 +4,7 @@
 Re-run after anything that moves retrieval or answer scores (one command, needs a built index):
 
     export PYTHONPATH=$PWD && .venv/bin/gpbot ingest knowledge --json >/dev/null && \\
-        .venv/bin/python eval/fit_decline_model.py --bank ../shared/eval/question-bank.jsonl
+        .venv/bin/python eval/fit_decline_model.py   # the bank in the shared folder beside the checkout
 
 What it does, on the question bank's `dev` split only (validation figures are printed, never used):
 1. Answers every dev question and every question of `eval/out-of-scope-questions.jsonl` (training
@@ -150,7 +150,7 @@ def choose_model(x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bank", type=Path, default=Path("../shared/eval/question-bank.jsonl"))
+    ap.add_argument("--bank", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval" / "question-bank.jsonl")
     ap.add_argument("--negatives", type=Path, default=ROOT / "eval" / "out-of-scope-questions.jsonl")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--features-cache", type=Path, default=None,
@@ -199,7 +199,7 @@ def main() -> int:
                          "step_min_similarity": STEP_MIN_SIMILARITY},
         "fitted_on": {"dev_questions": int(sum(r["item"].get("split") == "dev" for r in train)),
                       "training_negatives": int(sum(r["item"].get("split") == "train" for r in train)),
-                      "command": "python eval/fit_decline_model.py --bank ../shared/eval/question-bank.jsonl"},
+                      "command": "python eval/fit_decline_model.py"},
     }
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 

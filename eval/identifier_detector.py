@@ -1,6 +1,6 @@
 """Precision and recall of the identifier detector (bot.identifiers), and its false alarms.
 
-    PYTHONPATH=$PWD .venv/bin/python eval/identifier_detector.py [--n 1200] [--bank ../shared/eval/question-bank.jsonl]
+    PYTHONPATH=$PWD .venv/bin/python eval/identifier_detector.py [--n 1200] [--bank PATH/TO/question-bank.jsonl]
 
 - Recall: the share of generated identifiers (eval/identifier_variants.py: >= 1,000 messages) whose every
   letter and digit is inside a finding; per kind, and overall. "NHS numbers warned": the share of

@@ -1,6 +1,6 @@
 """How much do the staff-worded section questions (knowledge/questions.yaml) help dense retrieval?
 
-An eval script (it may read ../shared): for every answerable question-bank question with `must_contain` terms,
+An eval script (it may read the shared eval folder): for every answerable question-bank question with `must_contain` terms,
 rank the corpus sections by cosine similarity with all-MiniLM-L6-v2 in two ways and report hit@1/3/5 per split:
 
 - `section`: one vector per section (title, heading and text, as `bot.index.embedding_text` writes it);
@@ -10,7 +10,7 @@ rank the corpus sections by cosine similarity with all-MiniLM-L6-v2 in two ways 
   whose text and questions both match ranks above one matched by a single question).
 
 A section "hits" when its text contains every `must_contain` term (lower-case, whitespace-normalised, the
-rule `../shared/eval/score.py` applies to answers), so the figure is a proxy for "the answer's words were
+rule the shared `eval/score.py` applies to answers), so the figure is a proxy for "the answer's words were
 retrievable", independent of the answering code. Only counts are printed, never a bank question.
 
     PYTHONPATH=$PWD .venv/bin/python eval/question_vectors.py [--bank PATH]

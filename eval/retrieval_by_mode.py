@@ -4,7 +4,7 @@ For each answerable bank question: are its must-contain strings in the top passa
 (must@5), and is one of its source pages among the pages the top five passages record (source@5, URLs
 compared by last path segment as score.py does)? Needs a built index (GPBOT_DATA_DIR).
 
-usage (from the checkout, PYTHONPATH=$PWD): .venv/bin/python eval/retrieval_by_mode.py ../shared/eval/question-bank.jsonl --split dev
+usage (from the checkout, PYTHONPATH=$PWD): .venv/bin/python eval/retrieval_by_mode.py PATH/TO/question-bank.jsonl --split dev
 """
 
 from __future__ import annotations
