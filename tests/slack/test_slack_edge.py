@@ -137,12 +137,17 @@ def test_escalate_is_idempotent_per_answer_and_user(slack_api, make_slack_bot, f
                        and "support team" in (c.params.get("text") or ""))
 
 
-def test_share_in_channel_is_idempotent_per_answer_and_user(slack_api, make_slack_bot, fake_assistant):
-    bot = make_slack_bot(fake_assistant)
+def _share_button_of_a_slash_answer(slack_api, bot) -> dict:
+    """Ask with the slash command and return the "Share in channel" button of its ephemeral answer."""
     bot.command("How do I switch on prospective access?")
     reply = slack_api.wait_for("response_url")[0]
-    share = next(e for b in reply.params["blocks"] if b["type"] == "actions" for e in b["elements"]
-                 if e["action_id"] == "share_answer")
+    return next(e for b in reply.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+                if e["action_id"] == "share_answer")
+
+
+def test_share_in_channel_is_idempotent_per_answer_and_user(slack_api, make_slack_bot, fake_assistant):
+    bot = make_slack_bot(fake_assistant)
+    share = _share_button_of_a_slash_answer(slack_api, bot)
     for _ in range(3):
         assert bot.action(_button("share_answer", share["value"], response_url=slack_api.response_url("s")))[0] == 200
     slack_api.settle(quiet=0.5)
@@ -302,10 +307,7 @@ def test_any_part_of_a_signed_payload_of_another_type_never_gets_a_5xx(slack_api
 
 def test_a_share_that_could_not_be_posted_can_be_retried(slack_api, make_slack_bot, fake_assistant):
     bot = make_slack_bot(fake_assistant)
-    bot.command("How do I switch on prospective access?")
-    reply = slack_api.wait_for("response_url")[0]
-    share = next(e for b in reply.params["blocks"] if b["type"] == "actions" for e in b["elements"]
-                 if e["action_id"] == "share_answer")
+    share = _share_button_of_a_slash_answer(slack_api, bot)
     slack_api.fail("chat.postMessage", error="not_in_channel")  # the bot is not in the channel yet
     bot.action(_button("share_answer", share["value"], response_url=slack_api.response_url("s1")))
     slack_api.wait_for("response_url", where=lambda c: "Invite me" in (c.params.get("text") or ""))
