@@ -92,3 +92,12 @@ ANSWER_FAILED = (
 def format_passages(passages: list[tuple[int, str, str]]) -> str:
     """passages: (number, heading, text) -> the block the grounding prompt shows the model."""
     return "\n\n".join(f"[{n}] ({heading})\n{text}" for n, heading, text in passages)
+
+
+# --- ingest (issue 13, area: ingest): what `gpbot ingest` tells a maintainer ---
+INGEST_TARGET_MISSING = "no such file or directory"  # a path given to `gpbot ingest` that does not exist
+INGEST_KNOWLEDGE_DIR_MISSING = "knowledge directory not found"
+INGEST_EMPTY_DOCUMENT = "empty document"  # a source that reads as no text at all
+INGEST_PROGRESS_READING = "Reading sources"
+INGEST_PROGRESS_EMBEDDING = "Embedding"
+INGEST_PROGRESS_REEMBEDDING = "Embedding again (new embedder)"
