@@ -102,7 +102,9 @@ def ingest_command(
     targets: Optional[List[str]] = typer.Argument(
         None, help="Files, folders or http(s) URLs to ingest (default: knowledge/ and knowledge/sources.yaml)."
     ),
-    json_output: bool = typer.Option(False, "--json", help="Print the summary as one JSON object on the last line of stdout."),
+    json_output: bool = typer.Option(False, "--json", help=(
+        "Print the summary as one JSON object on the last line of stdout (added, updated, unchanged, deleted: counts; "
+        "failed, stale, skipped: lists; chunks: the index size).")),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
 ) -> None:
     """Bring the index exactly into step with its sources."""
