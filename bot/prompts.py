@@ -92,3 +92,38 @@ ANSWER_FAILED = (
 def format_passages(passages: list[tuple[int, str, str]]) -> str:
     """passages: (number, heading, text) -> the block the grounding prompt shows the model."""
     return "\n\n".join(f"[{n}] ({heading})\n{text}" for n, heading, text in passages)
+
+
+# ------------------------------------------------------------------ Slack review surface (s2-slack-review)
+# Feedback, escalation, review cards, corrections (bot/slack/listeners/review/, bot/slack/review_blocks.py).
+FEEDBACK_THANKS_UP = "Thanks for the feedback 👍"
+FEEDBACK_THANKS_DOWN = "Thanks for telling us. The support team will look at this answer."
+FEEDBACK_THANKS_DOWN_NO_REVIEW = "Thanks for telling us. Your feedback has been recorded."
+FEEDBACK_ANSWER_GONE = "Sorry, I couldn't find that answer any more, so the vote wasn't recorded."
+BUTTON_UNREADABLE = "Sorry, I couldn't read that button (it may be from an older message). Please ask again."
+ESCALATE_ALREADY = "You've already asked the support team about this; they'll reply in the thread."
+ESCALATE_NO_REVIEW_CHANNEL = (
+    "The support team can't be reached from here yet (no review channel is set up). Please contact them directly."
+)
+ESCALATE_FAILED = "Sorry, I couldn't reach the support team. Please contact them directly."
+ESCALATED_REPLY = "{who}I've asked the support team to look at this. They'll reply in this thread."
+REVIEW_REFUSAL = "Only the support team's reviewers can act on review cards. Nothing was changed."
+REVIEW_ITEM_GONE = "That review item no longer exists."
+REVIEW_ALREADY_RESOLVED = "This item was already {status} by <@{reviewer}>."
+REVIEW_NOTHING_TO_APPROVE = "There is no answer to approve here. Use *Correct* to write one, or *Dismiss*."
+REVIEW_PROMOTE_FAILED = "Sorry, saving the verified answer failed. The item is still open."
+CORRECTION_NO_QUESTION = "There is no question on record to correct; reply in the thread instead."
+CORRECTION_EMPTY = "Write the corrected answer."
+CORRECTION_ALREADY_RESOLVED = "Already {status} by another reviewer."
+CORRECTION_SAVE_FAILED = "Sorry, saving the correction failed; the item is still open. Please try again."
+CORRECTION_POST_FAILED = "The correction is saved and verified, but posting it in the thread failed."
+CORRECTION_HINT = (
+    "Posted in the asker's thread as corrected by the support team, and given for this question (and ones that "
+    "mean the same) from now on."
+)
+COMMENT_MODAL_INTRO = (
+    "Thanks. The support team will look at this answer. If you can, say what was wrong or missing "
+    "(please no patient details)."
+)
+STALE_CARD_NOTE = "Not given to anyone until a reviewer reinstates or corrects it."
+SOURCE_CHANGE_STEPS = "Re-read the page, update the document and its `last_reviewed`, then run `gpbot ingest`."

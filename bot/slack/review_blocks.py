@@ -29,6 +29,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot import prompts
 from bot.slack.mrkdwn import (
     SECTION_LIMIT,
     as_citation,
@@ -143,7 +144,7 @@ def review_card(
         if verified_author:
             who = f"<@{verified_author}>" if is_user_id(verified_author) else escape(verified_author)
             facts.append(f"Verified by {who}")
-        facts.append("Not given to anyone until a reviewer reinstates or corrects it.")
+        facts.append(prompts.STALE_CARD_NOTE)
     else:
         if kind:
             facts.append(f"Kind: *{kind}*")
@@ -223,8 +224,7 @@ def correction_modal(
             InputBlock(
                 block_id=ANSWER_BLOCK,
                 label="Corrected answer",
-                hint="Posted in the asker's thread as corrected by the support team, and given for this "
-                "question (and ones that mean the same) from now on.",
+                hint=prompts.CORRECTION_HINT,
                 optional=False,
                 element=PlainTextInputElement(
                     action_id=ANSWER_INPUT,
@@ -246,12 +246,7 @@ def comment_modal(*, answer_id: str, item_id: str | None, channel: str | None, t
         close="Skip",
         private_metadata=_compact({"a": answer_id, "i": item_id, "c": channel, "t": thread_ts}),
         blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text="Thanks. The support team will look at this answer. If you can, say what was wrong "
-                    "or missing (please no patient details)."
-                )
-            ),
+            SectionBlock(text=MarkdownTextObject(text=prompts.COMMENT_MODAL_INTRO)),
             InputBlock(
                 block_id=COMMENT_BLOCK,
                 label="What was wrong? (optional)",
@@ -276,9 +271,7 @@ def corrected_reply(answer_text: str, citations: Sequence[Citation | dict], revi
 
 
 def escalated_reply(user_id: str | None) -> str:
-    who = f"<@{user_id}> " if user_id else ""
-    return f"{who}I've asked the support team to look at this. They'll reply in this thread."
-
+    return prompts.ESCALATED_REPLY.format(who=f"<@{user_id}> " if user_id else "")
 
 
 # ------------------------------------------------------------------ a source page changed upstream
@@ -308,8 +301,7 @@ def source_change_card(*, item: dict, change: dict) -> tuple[str, list]:
         SectionBlock(text=MarkdownTextObject(text=truncate(
             f"*{escape(title)}*  `{escape(change.get('doc_id', ''))}`\nLast reviewed: {escape(reviewed)}", SECTION_LIMIT))),
         SectionBlock(text=MarkdownTextObject(text=truncate("*Upstream*\n" + ("\n".join(lines) or "_nothing_"), SECTION_LIMIT))),
-        ContextBlock(elements=[MarkdownTextObject(text="Re-read the page, update the document and its `last_reviewed`, "
-                                                       "then run `gpbot ingest`.")]),
+        ContextBlock(elements=[MarkdownTextObject(text=prompts.SOURCE_CHANGE_STEPS)]),
         DividerBlock(),
     ]
     status = item.get("status", "open")
