@@ -26,6 +26,7 @@ class StaleCardSchedule:
         self._clock = clock
         self._lock = threading.Lock()
         self._last: float | None = None
+        self.started = 0
 
     def take(self) -> bool:
         """True (and the next check is `interval` away) when a check is due; False otherwise."""
@@ -35,6 +36,16 @@ class StaleCardSchedule:
                 return False
             self._last = now
             return True
+
+    def start_if_due(self, client, services) -> threading.Thread | None:
+        """When a check is due, run it in a background thread (returned; `started` counts them)."""
+        if services.review is None or not services.settings.review_channel or not self.take():
+            return None
+        thread = threading.Thread(target=post_stale_cards_quietly, args=(client, services),
+                                  name="gpbot-stale-cards", daemon=True)
+        thread.start()
+        self.started += 1
+        return thread
 
 
 def post_stale_cards_quietly(client, services) -> None:
@@ -52,9 +63,7 @@ def register(app, services) -> StaleCardSchedule:
     @app.middleware
     def check_stale_cards(client, next):  # noqa: A002 (Bolt's argument name)
         try:
-            if services.review is not None and services.settings.review_channel and schedule.take():
-                threading.Thread(target=post_stale_cards_quietly, args=(client, services),
-                                 name="gpbot-stale-cards", daemon=True).start()
+            schedule.start_if_due(client, services)
         except Exception as exc:  # never let housekeeping stop a request
             log.warning("stale-card check failed: %s", exc)
         return next()
