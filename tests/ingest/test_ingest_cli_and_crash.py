@@ -18,6 +18,7 @@ import pytest
 import typer
 from ingest_helpers import doc_text, ingest_settings, para
 from typer.testing import CliRunner
+from waiting import wait_until
 
 from bot.index import Index
 from ingest.chunking import chunk_document
@@ -184,16 +185,14 @@ def test_against_chroma_server(tmp_path, counting):
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "RUST_LOG": "warn"},
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
+        def up() -> bool:
             assert server.poll() is None, (tmp_path / "chroma.log").read_text()
-            assert time.monotonic() < deadline, "chroma run did not start"
-            time.sleep(0.2)
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(up, 60, 0.2, what="chroma run to start")
 
         corpus = tmp_path / "corpus"
         _corpus(corpus, 1)

@@ -36,9 +36,10 @@ from reliability_helpers import (
     scan_bytes,
     send_event,
     use_nhs_numbers,
-    wait_until,
 )
-from slack_emulator import BOT_USER_ID, TEAM_ID, event_callback, form_body, post, sign
+from waiting import wait_until
+from slack_emulator import BOT_USER_ID, TEAM_ID
+from slack_requests import event_callback, form_body, post, sign
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.chroma_server]
 

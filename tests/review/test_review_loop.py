@@ -18,15 +18,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "slack"))
-from slack_emulator import (  # noqa: E402
-    BOT_TOKEN,
-    BOT_USER_ID,
-    SIGNING_SECRET,
-    SlackEmulator,
-    event_callback,
-    form_body,
-    post_signed,
-)
+from slack_emulator import BOT_TOKEN, BOT_USER_ID, SIGNING_SECRET, SlackEmulator  # noqa: E402
+from slack_requests import event_callback, form_body, post_signed  # noqa: E402
 
 from review_helpers import make_settings  # noqa: E402
 

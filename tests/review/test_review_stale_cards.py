@@ -12,7 +12,7 @@ from bot.slack.listeners.review.corrections import handle_correction_submit
 from bot.slack.listeners.review.stale import StaleCardSchedule
 from bot.slack.review_cards import post_due_stale_cards
 from review_helpers import Ack, card_text, citation, click_card, sent, stale_item_id, submit_view
-from slack_emulator import event_callback
+from slack_requests import event_callback
 from waiting import wait_until
 
 
