@@ -96,6 +96,18 @@ def format_passages(passages: list[tuple[int, str, str]]) -> str:
 
 # ------------------------------------------------------------------ Slack review surface (s2-slack-review)
 # Feedback, escalation, review cards, corrections (bot/slack/listeners/review/, bot/slack/review_blocks.py).
+REVIEW_REASON_TITLES = {  # a review card's header, by why the item was opened
+    "thumbs_down": "👎 An answer was marked unhelpful",
+    "not_covered": "❓ A question the guidance did not cover",
+    "escalated": "🙋 Someone asked for the support team",
+    "stale_verified": "⚠️ A verified answer needs review: its guidance changed",
+}
+REVIEW_STATUS_WORDS = {"approved": "✅ Approved", "corrected": "✏️ Corrected", "dismissed": "🗑️ Dismissed"}
+REVIEW_BUTTONS = ("Approve & verify", "Correct", "Dismiss")  # approve, correct, dismiss
+REVIEW_BUTTONS_STALE = ("Still correct: reinstate", "Correct it", "Retire it")
+CORRECTED_LABEL = "✅ Corrected by the support team"
+SOURCE_CHANGED_TITLE = "🔗 A page behind the guidance changed"
+SOURCE_STATUS_WORDS = {"changed": "changed", "moved": "moved", "missing": "gone (404/410)"}
 FEEDBACK_THANKS_UP = "Thanks for the feedback 👍"
 FEEDBACK_THANKS_DOWN = "Thanks for telling us. The support team will look at this answer."
 FEEDBACK_THANKS_DOWN_NO_REVIEW = "Thanks for telling us. Your feedback has been recorded."

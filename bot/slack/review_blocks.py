@@ -54,17 +54,9 @@ ANSWER_BLOCK = "answer"
 ANSWER_INPUT = "answer"
 COMMENT_BLOCK = "comment"
 COMMENT_INPUT = "comment"
-CORRECTED_LABEL = "✅ Corrected by the support team"
 CARD_SOURCES = 8
 INPUT_LIMIT = 3000
-
-REASON_TITLES = {
-    "thumbs_down": "👎 An answer was marked unhelpful",
-    "not_covered": "❓ A question the guidance did not cover",
-    "escalated": "🙋 Someone asked for the support team",
-    "stale_verified": "⚠️ A verified answer needs review: its guidance changed",
-}
-STATUS_WORDS = {"approved": "✅ Approved", "corrected": "✏️ Corrected", "dismissed": "🗑️ Dismissed"}
+STATUS_WORDS = prompts.REVIEW_STATUS_WORDS
 
 
 # ------------------------------------------------------------------ values
@@ -130,7 +122,7 @@ def review_card(
     """(fallback text, blocks) for a review card in its current state (open, or resolved: who, when)."""
     reason = item["reason"]
     stale = reason == "stale_verified"
-    title = REASON_TITLES.get(reason, "Review")
+    title = prompts.REVIEW_REASON_TITLES.get(reason, "Review")
     blocks: list = [HeaderBlock(text=PlainTextObject(text=truncate(title, 150)))]
     blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"*Question*\n{quote(escape(question))}", SECTION_LIMIT))))
     label = "Verified answer" if stale else "Bot's answer"
@@ -169,10 +161,7 @@ def review_card(
     status = item.get("status", "open")
     if status == "open":
         value = item_value(item["id"])
-        if stale:
-            approve, correct, dismiss = "Still correct: reinstate", "Correct it", "Retire it"
-        else:
-            approve, correct, dismiss = "Approve & verify", "Correct", "Dismiss"
+        approve, correct, dismiss = prompts.REVIEW_BUTTONS_STALE if stale else prompts.REVIEW_BUTTONS
         blocks.append(
             ActionsBlock(
                 block_id="review",
@@ -260,14 +249,14 @@ def comment_modal(*, answer_id: str, item_id: str | None, channel: str | None, t
 # ------------------------------------------------------------------ messages to the asker
 def corrected_reply(answer_text: str, citations: Sequence[Citation | dict], reviewer: str | None = None) -> tuple[str, list]:
     body = to_mrkdwn(answer_text)
-    blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{CORRECTED_LABEL}*"))]
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{prompts.CORRECTED_LABEL}*"))]
     for piece in split_sections(body)[:40]:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=piece or " ")))
     if citations:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(sources_text(citations), 2900))]))
     if reviewer:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Reviewed by <@{reviewer}>")]))
-    return f"{CORRECTED_LABEL}: {truncate(answer_text, 3500)}", blocks
+    return f"{prompts.CORRECTED_LABEL}: {truncate(answer_text, 3500)}", blocks
 
 
 def escalated_reply(user_id: str | None) -> str:
@@ -275,8 +264,8 @@ def escalated_reply(user_id: str | None) -> str:
 
 
 # ------------------------------------------------------------------ a source page changed upstream
-SOURCE_CHANGED_TITLE = "🔗 A page behind the guidance changed"
-SOURCE_STATUS_WORDS = {"changed": "changed", "moved": "moved", "missing": "gone (404/410)"}
+SOURCE_CHANGED_TITLE = prompts.SOURCE_CHANGED_TITLE
+SOURCE_STATUS_WORDS = prompts.SOURCE_STATUS_WORDS
 
 
 def source_change_card(*, item: dict, change: dict) -> tuple[str, list]:
