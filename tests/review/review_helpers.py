@@ -129,7 +129,7 @@ def posted_ts(env, channel: str) -> list[str]:
 def click_card(env, action_id, item_id, user="UREV1"):
     """A reviewer's click on a posted review card's button."""
     from bot.slack import review_blocks as rb
-    from bot.slack.listeners.review.card_buttons import handle_review_action
+    from bot.slack.listeners.review.resolution import handle_review_action
 
     card = env.review.get_review(item_id)
     body, action = action_body(action_id, rb.item_value(item_id), user=user, channel="CREVIEW", ts=card.card_ts,

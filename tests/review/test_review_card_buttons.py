@@ -9,7 +9,7 @@ import pytest
 
 from bot import prompts
 from bot.slack import review_blocks as rb
-from bot.slack.listeners.review.corrections import handle_correction_submit
+from bot.slack.listeners.review.resolution import handle_correction_submit
 from bot.slack.listeners.review.feedback import handle_feedback
 from bot.slack.review_cards import post_due_stale_cards
 from review_helpers import (

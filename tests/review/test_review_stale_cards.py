@@ -8,7 +8,7 @@ import json
 
 from bot.review.service import ReviewService
 from bot.slack.app import BotServices
-from bot.slack.listeners.review.corrections import handle_correction_submit
+from bot.slack.listeners.review.resolution import handle_correction_submit
 from bot.slack.listeners.review.stale import StaleCardSchedule
 from bot.slack.review_cards import post_due_stale_cards
 from review_helpers import Ack, card_text, citation, click_card, sent, stale_item_id, submit_view

@@ -11,6 +11,15 @@ NHS_NUMBER = "9991860916"
 NHS_SPACED = "999 186 0916"
 
 
+def action_ids(blocks: list[dict]) -> set[str]:
+    ids = set()
+    for block in blocks:
+        for element in block.get("elements", []):
+            if isinstance(element, dict) and element.get("action_id"):
+                ids.add(element["action_id"])
+    return ids
+
+
 class Spy:
     """Delegates to the real assistant; records the history each question came with; can be told to fail."""
 
@@ -26,15 +35,6 @@ class Spy:
         if self.fail_on and self.fail_on in question:
             raise RuntimeError("simulated failure")
         return self.real.answer(question, history=history)
-
-
-def action_ids(blocks: list[dict]) -> set[str]:
-    ids = set()
-    for block in blocks:
-        for element in block.get("elements", []):
-            if isinstance(element, dict) and element.get("action_id"):
-                ids.add(element["action_id"])
-    return ids
 
 
 def metrics_showing(bot, line: str) -> str | None:

@@ -2,8 +2,8 @@
 and the stale verified-answer check.
 
     feedback.py      👍/👎, the "what was wrong?" modal, *Ask the support team*
-    card_buttons.py  approve / correct (opens the modal) / dismiss on a review card
-    corrections.py   the correction modal's submission: a verified answer, posted in the asker's thread
+    resolution.py    a reviewer's approve / correct / dismiss on a review card, and the correction modal's
+                     submission (a verified answer, posted in the asker's thread)
     stale.py         posts cards for verified answers an ingest marked needs-review (at most once a minute)
 
 `register(app, services)` adds them all to a Bolt App. Cards themselves are rendered and posted by
@@ -14,9 +14,9 @@ package, never the index or the answering core.
 
 from __future__ import annotations
 
-from bot.slack.listeners.review import card_buttons, corrections, feedback, stale
+from bot.slack.listeners.review import feedback, resolution, stale
 
 
 def register(app, services) -> None:
-    for module in (feedback, card_buttons, corrections, stale):
+    for module in (feedback, resolution, stale):
         module.register(app, services)
