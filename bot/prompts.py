@@ -106,6 +106,10 @@ REVIEW_STATUS_WORDS = {"approved": "✅ Approved", "corrected": "✏️ Correcte
 REVIEW_BUTTONS = ("Approve & verify", "Correct", "Dismiss")  # approve, correct, dismiss
 REVIEW_BUTTONS_STALE = ("Still correct: reinstate", "Correct it", "Retire it")
 CORRECTED_LABEL = "✅ Corrected by the support team"
+CORRECTION_MODAL = {"title": "Correct the answer", "submit": "Send correction", "close": "Cancel",
+                    "label": "Corrected answer"}
+COMMENT_MODAL = {"title": "What was wrong?", "submit": "Send", "close": "Skip", "label": "What was wrong? (optional)"}
+SOURCE_CHANGE_BUTTONS = ("Checked: still correct", "Dismiss")  # approve, dismiss
 SOURCE_CHANGED_TITLE = "🔗 A page behind the guidance changed"
 SOURCE_STATUS_WORDS = {"changed": "changed", "moved": "moved", "missing": "gone (404/410)"}
 FEEDBACK_THANKS_UP = "Thanks for the feedback 👍"

@@ -203,16 +203,16 @@ def correction_modal(
     return View(
         type="modal",
         callback_id=CORRECTION_CALLBACK,
-        title="Correct the answer",
-        submit="Send correction",
-        close="Cancel",
+        title=prompts.CORRECTION_MODAL["title"],
+        submit=prompts.CORRECTION_MODAL["submit"],
+        close=prompts.CORRECTION_MODAL["close"],
         private_metadata=metadata,
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=truncate(f"*Question*\n{quote(escape(question))}", SECTION_LIMIT))),
             ContextBlock(elements=[MarkdownTextObject(text=truncate(f"*Sources*\n{sources_text(citations)}", 2900))]),
             InputBlock(
                 block_id=ANSWER_BLOCK,
-                label="Corrected answer",
+                label=prompts.CORRECTION_MODAL["label"],
                 hint=prompts.CORRECTION_HINT,
                 optional=False,
                 element=PlainTextInputElement(
@@ -230,15 +230,15 @@ def comment_modal(*, answer_id: str, item_id: str | None, channel: str | None, t
     return View(
         type="modal",
         callback_id=COMMENT_CALLBACK,
-        title="What was wrong?",
-        submit="Send",
-        close="Skip",
+        title=prompts.COMMENT_MODAL["title"],
+        submit=prompts.COMMENT_MODAL["submit"],
+        close=prompts.COMMENT_MODAL["close"],
         private_metadata=_compact({"a": answer_id, "i": item_id, "c": channel, "t": thread_ts}),
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=prompts.COMMENT_MODAL_INTRO)),
             InputBlock(
                 block_id=COMMENT_BLOCK,
-                label="What was wrong? (optional)",
+                label=prompts.COMMENT_MODAL["label"],
                 optional=True,
                 element=PlainTextInputElement(action_id=COMMENT_INPUT, multiline=True, max_length=2000),
             ),
@@ -297,8 +297,8 @@ def source_change_card(*, item: dict, change: dict) -> tuple[str, list]:
     if status == "open":
         value = item_value(item["id"])
         blocks.append(ActionsBlock(block_id="review", elements=[
-            ButtonElement(text="Checked: still correct", action_id=APPROVE_ACTION, value=value, style="primary"),
-            ButtonElement(text="Dismiss", action_id=DISMISS_ACTION, value=value),
+            ButtonElement(text=prompts.SOURCE_CHANGE_BUTTONS[0], action_id=APPROVE_ACTION, value=value, style="primary"),
+            ButtonElement(text=prompts.SOURCE_CHANGE_BUTTONS[1], action_id=DISMISS_ACTION, value=value),
         ]))
     else:
         word = "✅ Checked" if status == "approved" else STATUS_WORDS.get(status, status)
