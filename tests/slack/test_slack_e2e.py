@@ -64,8 +64,10 @@ def test_follow_up_in_the_thread_without_a_mention_uses_the_earlier_question(sla
     question, history = spy.calls[-1]
     assert question == "and what about for EMIS Web?"
     assert history and "SystmOne" in history[-1]
-    # chatter in someone else's thread is ignored
-    bot.message("unrelated chat", thread_ts=user_ts())
+    # chatter in someone else's thread is ignored, once the listener has looked the thread up
+    other = user_ts()
+    bot.message("unrelated chat", thread_ts=other)
+    slack_api.wait_for("conversations.replies", where=lambda c: c.params.get("ts") == other)
     slack_api.settle()
     assert len(slack_api.calls_to("chat.postMessage")) == 2
 
