@@ -122,3 +122,53 @@ SOURCES_CARDS_POSTED = ", {count} review card(s) posted"
 SOURCES_UNREACHABLE_HEAD = "Could not check {count} URL(s):"
 SOURCES_UNREACHABLE_MORE = "  … and {count} more (all in --json)"
 SOURCES_UNREADABLE = "  could not read {path}: {reason}"
+
+# ------------------------------------------------------------------ Slack review surface (s2-slack-review)
+# Feedback, escalation, review cards, corrections (bot/slack/listeners/review/, bot/slack/review_blocks.py).
+REVIEW_REASON_TITLES = {  # a review card's header, by why the item was opened
+    "thumbs_down": "👎 An answer was marked unhelpful",
+    "not_covered": "❓ A question the guidance did not cover",
+    "escalated": "🙋 Someone asked for the support team",
+    "stale_verified": "⚠️ A verified answer needs review: its guidance changed",
+}
+REVIEW_STATUS_WORDS = {"approved": "✅ Approved", "corrected": "✏️ Corrected", "dismissed": "🗑️ Dismissed"}
+REVIEW_BUTTONS = ("Approve & verify", "Correct", "Dismiss")  # approve, correct, dismiss
+REVIEW_BUTTONS_STALE = ("Still correct: reinstate", "Correct it", "Retire it")
+CORRECTED_LABEL = "✅ Corrected by the support team"
+CORRECTION_MODAL = {"title": "Correct the answer", "submit": "Send correction", "close": "Cancel",
+                    "label": "Corrected answer"}
+COMMENT_MODAL = {"title": "What was wrong?", "submit": "Send", "close": "Skip", "label": "What was wrong? (optional)"}
+SOURCE_CHANGE_BUTTONS = ("Checked: still correct", "Dismiss")  # approve, dismiss
+SOURCE_CHANGED_TITLE = "🔗 A page behind the guidance changed"
+SOURCE_STATUS_WORDS = {"changed": "changed", "moved": "moved", "missing": "gone (404/410)"}
+FEEDBACK_THANKS_UP = "Thanks for the feedback 👍"
+FEEDBACK_THANKS_DOWN = "Thanks for telling us. The support team will look at this answer."
+FEEDBACK_THANKS_DOWN_NO_REVIEW = "Thanks for telling us. Your feedback has been recorded."
+FEEDBACK_ANSWER_GONE = "Sorry, I couldn't find that answer any more, so the vote wasn't recorded."
+BUTTON_UNREADABLE = "Sorry, I couldn't read that button (it may be from an older message). Please ask again."
+ESCALATE_ALREADY = "You've already asked the support team about this; they'll reply in the thread."
+ESCALATE_NO_REVIEW_CHANNEL = (
+    "The support team can't be reached from here yet (no review channel is set up). Please contact them directly."
+)
+ESCALATE_FAILED = "Sorry, I couldn't reach the support team. Please contact them directly."
+ESCALATED_REPLY = "{who}I've asked the support team to look at this. They'll reply in this thread."
+REVIEW_REFUSAL = "Only the support team's reviewers can act on review cards. Nothing was changed."
+REVIEW_ITEM_GONE = "That review item no longer exists."
+REVIEW_ALREADY_RESOLVED = "This item was already {status} by <@{reviewer}>."
+REVIEW_NOTHING_TO_APPROVE = "There is no answer to approve here. Use *Correct* to write one, or *Dismiss*."
+REVIEW_PROMOTE_FAILED = "Sorry, saving the verified answer failed. The item is still open."
+CORRECTION_NO_QUESTION = "There is no question on record to correct; reply in the thread instead."
+CORRECTION_EMPTY = "Write the corrected answer."
+CORRECTION_ALREADY_RESOLVED = "Already {status} by another reviewer."
+CORRECTION_SAVE_FAILED = "Sorry, saving the correction failed; the item is still open. Please try again."
+CORRECTION_POST_FAILED = "The correction is saved and verified, but posting it in the thread failed."
+CORRECTION_HINT = (
+    "Posted in the asker's thread as corrected by the support team, and given for this question (and ones that "
+    "mean the same) from now on."
+)
+COMMENT_MODAL_INTRO = (
+    "Thanks. The support team will look at this answer. If you can, say what was wrong or missing "
+    "(please no patient details)."
+)
+STALE_CARD_NOTE = "Not given to anyone until a reviewer reinstates or corrects it."
+SOURCE_CHANGE_STEPS = "Re-read the page, update the document and its `last_reviewed`, then run `gpbot ingest`."

@@ -98,6 +98,13 @@ class Settings(BaseSettings):
         1.0, ge=0, description="Seconds between two requests of `gpbot sources check` (a polite rate)."
     )
 
+    # --- Slack review surface (s2-slack-review) ---
+    # Was the module constant STALE_CHECK_SECONDS in bot/slack/listeners/review.py: one indexed query a minute
+    # per process is cheap, and a stale verified answer is already withheld from askers while its card waits.
+    stale_check_seconds: float = Field(
+        60.0, ge=0, description="Seconds between two checks (per bot process) for stale verified-answer cards to post."
+    )
+
     # --- operation ---
     log_level: str = Field("INFO")
 

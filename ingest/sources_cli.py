@@ -43,7 +43,7 @@ def run_sources_check(settings, roots: list[Path] | None = None, *, services=Non
 
 
 def _post_cards(settings, watch, report, services, client) -> int:
-    from bot.slack.listeners.review import post_source_change_cards
+    from bot.slack.review_cards import post_source_change_cards
 
     review = None
     try:

@@ -149,7 +149,7 @@ def build_services(settings, assistant=None):
 def start_refresh(services, client, interval: float, stop: threading.Event) -> threading.Thread:
     """Run the default ingest every `interval` seconds in a daemon thread; then post due stale-answer cards
     and check the corpus's upstream pages (`gpbot sources check`)."""
-    from bot.slack.listeners.review import post_due_stale_cards
+    from bot.slack.review_cards import post_due_stale_cards
 
     def loop() -> None:
         while not stop.wait(interval):
@@ -164,8 +164,8 @@ def start_refresh(services, client, interval: float, stop: threading.Event) -> t
             except Exception as exc:
                 log.error("scheduled ingest failed: %s", type(exc).__name__)
                 continue
-            try:  # force: the per-process throttle must not skip the cards this ingest just marked due
-                post_due_stale_cards(client, services, force=True)
+            try:  # now, not at the next scheduled check: the cards this ingest just marked due
+                post_due_stale_cards(client, services)
             except Exception as exc:
                 log.warning("posting stale-answer cards failed: %s", type(exc).__name__)
             try:  # the pages behind the corpus: changed, moved or gone since last reviewed (cards when review is on)

@@ -29,6 +29,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot import prompts
 from bot.slack.mrkdwn import (
     SECTION_LIMIT,
     as_citation,
@@ -53,17 +54,9 @@ ANSWER_BLOCK = "answer"
 ANSWER_INPUT = "answer"
 COMMENT_BLOCK = "comment"
 COMMENT_INPUT = "comment"
-CORRECTED_LABEL = "✅ Corrected by the support team"
 CARD_SOURCES = 8
 INPUT_LIMIT = 3000
-
-REASON_TITLES = {
-    "thumbs_down": "👎 An answer was marked unhelpful",
-    "not_covered": "❓ A question the guidance did not cover",
-    "escalated": "🙋 Someone asked for the support team",
-    "stale_verified": "⚠️ A verified answer needs review: its guidance changed",
-}
-STATUS_WORDS = {"approved": "✅ Approved", "corrected": "✏️ Corrected", "dismissed": "🗑️ Dismissed"}
+STATUS_WORDS = prompts.REVIEW_STATUS_WORDS
 
 
 # ------------------------------------------------------------------ values
@@ -129,7 +122,7 @@ def review_card(
     """(fallback text, blocks) for a review card in its current state (open, or resolved: who, when)."""
     reason = item["reason"]
     stale = reason == "stale_verified"
-    title = REASON_TITLES.get(reason, "Review")
+    title = prompts.REVIEW_REASON_TITLES.get(reason, "Review")
     blocks: list = [HeaderBlock(text=PlainTextObject(text=truncate(title, 150)))]
     blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"*Question*\n{quote(escape(question))}", SECTION_LIMIT))))
     label = "Verified answer" if stale else "Bot's answer"
@@ -143,7 +136,7 @@ def review_card(
         if verified_author:
             who = f"<@{verified_author}>" if is_user_id(verified_author) else escape(verified_author)
             facts.append(f"Verified by {who}")
-        facts.append("Not given to anyone until a reviewer reinstates or corrects it.")
+        facts.append(prompts.STALE_CARD_NOTE)
     else:
         if kind:
             facts.append(f"Kind: *{kind}*")
@@ -168,10 +161,7 @@ def review_card(
     status = item.get("status", "open")
     if status == "open":
         value = item_value(item["id"])
-        if stale:
-            approve, correct, dismiss = "Still correct: reinstate", "Correct it", "Retire it"
-        else:
-            approve, correct, dismiss = "Approve & verify", "Correct", "Dismiss"
+        approve, correct, dismiss = prompts.REVIEW_BUTTONS_STALE if stale else prompts.REVIEW_BUTTONS
         blocks.append(
             ActionsBlock(
                 block_id="review",
@@ -213,18 +203,17 @@ def correction_modal(
     return View(
         type="modal",
         callback_id=CORRECTION_CALLBACK,
-        title="Correct the answer",
-        submit="Send correction",
-        close="Cancel",
+        title=prompts.CORRECTION_MODAL["title"],
+        submit=prompts.CORRECTION_MODAL["submit"],
+        close=prompts.CORRECTION_MODAL["close"],
         private_metadata=metadata,
         blocks=[
             SectionBlock(text=MarkdownTextObject(text=truncate(f"*Question*\n{quote(escape(question))}", SECTION_LIMIT))),
             ContextBlock(elements=[MarkdownTextObject(text=truncate(f"*Sources*\n{sources_text(citations)}", 2900))]),
             InputBlock(
                 block_id=ANSWER_BLOCK,
-                label="Corrected answer",
-                hint="Posted in the asker's thread as corrected by the support team, and given for this "
-                "question (and ones that mean the same) from now on.",
+                label=prompts.CORRECTION_MODAL["label"],
+                hint=prompts.CORRECTION_HINT,
                 optional=False,
                 element=PlainTextInputElement(
                     action_id=ANSWER_INPUT,
@@ -241,20 +230,15 @@ def comment_modal(*, answer_id: str, item_id: str | None, channel: str | None, t
     return View(
         type="modal",
         callback_id=COMMENT_CALLBACK,
-        title="What was wrong?",
-        submit="Send",
-        close="Skip",
+        title=prompts.COMMENT_MODAL["title"],
+        submit=prompts.COMMENT_MODAL["submit"],
+        close=prompts.COMMENT_MODAL["close"],
         private_metadata=_compact({"a": answer_id, "i": item_id, "c": channel, "t": thread_ts}),
         blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text="Thanks. The support team will look at this answer. If you can, say what was wrong "
-                    "or missing (please no patient details)."
-                )
-            ),
+            SectionBlock(text=MarkdownTextObject(text=prompts.COMMENT_MODAL_INTRO)),
             InputBlock(
                 block_id=COMMENT_BLOCK,
-                label="What was wrong? (optional)",
+                label=prompts.COMMENT_MODAL["label"],
                 optional=True,
                 element=PlainTextInputElement(action_id=COMMENT_INPUT, multiline=True, max_length=2000),
             ),
@@ -265,25 +249,23 @@ def comment_modal(*, answer_id: str, item_id: str | None, channel: str | None, t
 # ------------------------------------------------------------------ messages to the asker
 def corrected_reply(answer_text: str, citations: Sequence[Citation | dict], reviewer: str | None = None) -> tuple[str, list]:
     body = to_mrkdwn(answer_text)
-    blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{CORRECTED_LABEL}*"))]
+    blocks: list = [SectionBlock(text=MarkdownTextObject(text=f"*{prompts.CORRECTED_LABEL}*"))]
     for piece in split_sections(body)[:40]:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=piece or " ")))
     if citations:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(sources_text(citations), 2900))]))
     if reviewer:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Reviewed by <@{reviewer}>")]))
-    return f"{CORRECTED_LABEL}: {truncate(answer_text, 3500)}", blocks
+    return f"{prompts.CORRECTED_LABEL}: {truncate(answer_text, 3500)}", blocks
 
 
 def escalated_reply(user_id: str | None) -> str:
-    who = f"<@{user_id}> " if user_id else ""
-    return f"{who}I've asked the support team to look at this. They'll reply in this thread."
-
+    return prompts.ESCALATED_REPLY.format(who=f"<@{user_id}> " if user_id else "")
 
 
 # ------------------------------------------------------------------ a source page changed upstream
-SOURCE_CHANGED_TITLE = "🔗 A page behind the guidance changed"
-SOURCE_STATUS_WORDS = {"changed": "changed", "moved": "moved", "missing": "gone (404/410)"}
+SOURCE_CHANGED_TITLE = prompts.SOURCE_CHANGED_TITLE
+SOURCE_STATUS_WORDS = prompts.SOURCE_STATUS_WORDS
 
 
 def source_change_card(*, item: dict, change: dict) -> tuple[str, list]:
@@ -308,16 +290,15 @@ def source_change_card(*, item: dict, change: dict) -> tuple[str, list]:
         SectionBlock(text=MarkdownTextObject(text=truncate(
             f"*{escape(title)}*  `{escape(change.get('doc_id', ''))}`\nLast reviewed: {escape(reviewed)}", SECTION_LIMIT))),
         SectionBlock(text=MarkdownTextObject(text=truncate("*Upstream*\n" + ("\n".join(lines) or "_nothing_"), SECTION_LIMIT))),
-        ContextBlock(elements=[MarkdownTextObject(text="Re-read the page, update the document and its `last_reviewed`, "
-                                                       "then run `gpbot ingest`.")]),
+        ContextBlock(elements=[MarkdownTextObject(text=prompts.SOURCE_CHANGE_STEPS)]),
         DividerBlock(),
     ]
     status = item.get("status", "open")
     if status == "open":
         value = item_value(item["id"])
         blocks.append(ActionsBlock(block_id="review", elements=[
-            ButtonElement(text="Checked: still correct", action_id=APPROVE_ACTION, value=value, style="primary"),
-            ButtonElement(text="Dismiss", action_id=DISMISS_ACTION, value=value),
+            ButtonElement(text=prompts.SOURCE_CHANGE_BUTTONS[0], action_id=APPROVE_ACTION, value=value, style="primary"),
+            ButtonElement(text=prompts.SOURCE_CHANGE_BUTTONS[1], action_id=DISMISS_ACTION, value=value),
         ]))
     else:
         word = "✅ Checked" if status == "approved" else STATUS_WORDS.get(status, status)

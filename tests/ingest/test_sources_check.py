@@ -132,7 +132,7 @@ def _click_checked(settings, api, doc_name: str) -> None:
 
     from bot.review.service import ReviewService
     from bot.slack.app import Metrics
-    from bot.slack.listeners.review import handle_review_action
+    from bot.slack.listeners.review.resolution import handle_review_action
     from bot.slack.review_blocks import item_value
 
     review = ReviewService.from_settings(settings)

@@ -19,7 +19,8 @@ from reliability_helpers import (
     send_event,
     use_nhs_numbers,
 )
-from slack_emulator import BOT_USER_ID, TEAM_ID, event_callback, form_body, post, sign
+from slack_emulator import BOT_USER_ID, TEAM_ID
+from slack_requests import event_callback, form_body, post, sign
 
 TEN_NHS = use_nhs_numbers(10, start=999_100_000)
 

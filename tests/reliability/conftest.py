@@ -26,8 +26,8 @@ from reliability_helpers import (
     PostgresServer,
     clean_env,
     start_replica,
-    wait_until,
 )
+from waiting import wait_until
 from slack_emulator import SlackEmulator
 
 FIXTURE_CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"

@@ -18,7 +18,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ if str(SLACK_TESTS) not in sys.path:
 
 from pg_cluster import PostgresServer, free_port  # noqa: E402,F401  (re-exported for the suite)
 from slack_emulator import BOT_TOKEN, SIGNING_SECRET  # noqa: E402
+from waiting import wait_until  # noqa: E402
 
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy for 127.0.0.1
 
@@ -57,17 +57,6 @@ def http_get(url: str, timeout: float = 10.0) -> tuple[int, str]:
             return resp.status, resp.read().decode("utf-8", errors="replace")
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode("utf-8", errors="replace")
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-        time.sleep(interval)
 
 
 # ------------------------------------------------------------------ PostgreSQL: see tests/pg_cluster.py
@@ -264,7 +253,8 @@ def jsonify(obj) -> str:
 
 
 # ------------------------------------------------------------------ Slack requests
-from slack_emulator import BOT_USER_ID, post_signed  # noqa: E402
+from slack_emulator import BOT_USER_ID  # noqa: E402
+from slack_requests import post_signed  # noqa: E402
 
 QUESTIONS = [
     "How do I switch on prospective access in SystmOne?",

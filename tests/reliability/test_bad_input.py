@@ -48,9 +48,10 @@ from reliability_helpers import (
     replies_in,
     scan_bytes,
     send_event,
-    wait_until,
 )
-from slack_emulator import TEAM_ID, event_callback, form_body, sign
+from slack_emulator import TEAM_ID
+from slack_requests import event_callback, form_body, sign
+from waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.chroma_server]
 

@@ -8,8 +8,10 @@ import re
 
 import pytest
 
-from reliability_helpers import http_get, mention_event, metric_value, send_event, wait_until
-from slack_emulator import SIGNING_SECRET, TEAM_ID, event_callback, form_body
+from reliability_helpers import http_get, mention_event, metric_value, send_event
+from waiting import wait_until
+from slack_emulator import SIGNING_SECRET, TEAM_ID
+from slack_requests import event_callback, form_body
 
 from bot.slack.signed_values import signed_json
 

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from reliability_helpers import QUESTIONS, mention_event, metric_value, send_event
-from slack_emulator import event_callback
+from slack_requests import event_callback
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.chroma_server]
 

@@ -14,8 +14,10 @@ import time
 
 import pytest
 
-from reliability_helpers import mention_event, metric_value, send_event, wait_until
-from slack_emulator import BOT_TOKEN, SIGNING_SECRET, event_callback
+from reliability_helpers import mention_event, metric_value, send_event
+from waiting import wait_until
+from slack_emulator import BOT_TOKEN, SIGNING_SECRET
+from slack_requests import event_callback
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.chroma_server]
 

@@ -19,9 +19,10 @@ from reliability_helpers import (
     scan_bytes,
     send_event,
     use_nhs_numbers,
-    wait_until,
 )
-from slack_emulator import TEAM_ID, event_callback, form_body
+from waiting import wait_until
+from slack_emulator import TEAM_ID
+from slack_requests import event_callback, form_body
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.chroma_server]
 

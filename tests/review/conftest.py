@@ -1,4 +1,6 @@
-"""Fixtures for the review store: SQLite, a real PostgreSQL server, an index with a fake embedder.
+"""Fixtures for the review store: SQLite, a real PostgreSQL server, an index with a fake embedder; and
+`slack_env`, the review listeners' surroundings: the store, BotServices and a real slack_sdk WebClient on the
+local Slack Web API emulator (tests/slack/slack_emulator.py), whose `api` records every call.
 
 PostgreSQL: the session starts its own server (initdb + pg_ctl, 127.0.0.1, a free port) from the
 binaries on PATH, /usr/local/bin or /usr/lib/postgresql/*/bin. When they are missing the PostgreSQL
@@ -9,13 +11,16 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from pg_cluster import PostgresServer
-from review_helpers import FakeEmbedder, make_settings, seed_chunks
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "slack"))
+from pg_cluster import PostgresServer  # noqa: E402
+from review_helpers import FakeEmbedder, make_settings, seed_chunks  # noqa: E402
+from slack_emulator import BOT_TOKEN, SlackEmulator  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +81,20 @@ def review_env(tmp_path, db_url, fake_embedder):
     service = ReviewService.from_settings(settings, index=index)
     yield SimpleNamespace(settings=settings, index=index, review=service, url=db_url)
     service.close()
+
+
+@pytest.fixture
+def slack_env(review_env, monkeypatch):
+    """(services, review, index, client, api): listeners are called with `client`; `api` saw every call."""
+    from slack_sdk import WebClient
+
+    from bot.slack.app import BotServices
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)  # nothing may leave 127.0.0.1
+    api = SlackEmulator().start()
+    services = BotServices(settings=review_env.settings, assistant=None, review=review_env.review)
+    client = WebClient(token=BOT_TOKEN, base_url=api.base_url)
+    yield SimpleNamespace(services=services, review=review_env.review, index=review_env.index, client=client, api=api)
+    services.close()
+    api.stop()

@@ -18,15 +18,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "slack"))
-from slack_emulator import (  # noqa: E402
-    BOT_TOKEN,
-    BOT_USER_ID,
-    SIGNING_SECRET,
-    SlackEmulator,
-    event_callback,
-    form_body,
-    post_signed,
-)
+from slack_emulator import BOT_TOKEN, BOT_USER_ID, SIGNING_SECRET, SlackEmulator  # noqa: E402
+from slack_requests import event_callback, form_body, post_signed  # noqa: E402
 
 from review_helpers import make_settings  # noqa: E402
 
@@ -46,7 +39,6 @@ def loop(tmp_path, shared_embedder, monkeypatch):
     from bot.pipeline import build_assistant
     from bot.review.service import ReviewService
     from bot.slack.app import BotServices, build_app
-    from bot.slack.listeners import review as review_listeners
     from bot.slack.server import BotHttpServer
     from ingest.pipeline import run_ingest
 
@@ -58,6 +50,7 @@ def loop(tmp_path, shared_embedder, monkeypatch):
     settings = make_settings(
         tmp_path / "data", gpbot_knowledge_dir=corpus, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
         slack_api_url=api.base_url, review_channel="CREVIEW", reviewer_user_ids="UREV1",
+        stale_check_seconds=0,  # check for stale cards on every request
     )
     index = Index(settings, embedder=shared_embedder)
     summary = run_ingest(settings, [str(corpus)], index=index, progress=False)
@@ -67,7 +60,6 @@ def loop(tmp_path, shared_embedder, monkeypatch):
     app = build_app(services, client=WebClient(token=BOT_TOKEN, base_url=api.base_url))
     server = BotHttpServer(services, app, host="127.0.0.1", port=0)
     port = server.start()
-    monkeypatch.setattr(review_listeners, "STALE_CHECK_SECONDS", 0.0)  # check for stale cards on every request
     state = type("Loop", (), {})()
     state.api, state.settings, state.index, state.review, state.corpus = api, settings, index, review, corpus
     state.url = f"http://127.0.0.1:{port}/slack/events"

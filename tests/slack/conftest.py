@@ -26,16 +26,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from slack_emulator import (  # noqa: E402
-    user_ts,
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    TEAM_ID,
-    SlackEmulator,
-    event_callback,
-    form_body,
-    post_signed,
-)
+from slack_emulator import BOT_TOKEN, SIGNING_SECRET, TEAM_ID, SlackEmulator  # noqa: E402
+from slack_requests import event_callback, form_body, post_signed, user_ts  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _no_proxies(monkeypatch):
@@ -195,3 +187,11 @@ def make_slack_bot(slack_api, tmp_path):
         services.close()
         if store is not None:
             store.close()
+
+
+@pytest.fixture
+def spy(real_assistant):
+    """The real assistant behind a recorder (`e2e_helpers.Spy`): `.calls`, `.fail_on`."""
+    from e2e_helpers import Spy
+
+    return Spy(real_assistant)

@@ -20,24 +20,22 @@ and anything else with `{"ok": true}`. `response_url(name)` gives a URL for `res
 recorded as method "response_url". Every call is recorded with its parsed form/JSON params, the time
 it arrived (time.monotonic) and its headers.
 
-Request helpers: `sign(body, secret)`, `event_callback(event)`, `post(url, body, headers)`,
-`post_signed(url, body, secret)`, `form_body(payload)`.
+What Slack sends to the bot (signed requests, event envelopes) and readers of posted messages are in
+slack_requests.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
+
+from waiting import wait_until
 
 TEAM_ID = "T0TEAM"
 BOT_USER_ID = "U0BOT"
@@ -141,26 +139,21 @@ class SlackEmulator:
     def wait_for(self, method: str, count: int = 1, timeout: float = 15.0,
                  where: Callable[[Call], bool] | None = None) -> list[Call]:
         """Poll until at least `count` calls to `method` (matching `where`) arrived; AssertionError on timeout."""
-        deadline = time.monotonic() + timeout
-        while True:
-            calls = self.calls_to(method, where)
-            if len(calls) >= count:
-                return calls
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"expected {count} call(s) to {method}, got {len(calls)}; all calls: {[c.method for c in self.calls]}"
-                )
-            time.sleep(0.02)
+        try:
+            return wait_until(lambda: (lambda calls: calls if len(calls) >= count else None)(self.calls_to(method, where)),
+                              timeout, 0.02, what=f"{count} call(s) to {method}")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; all calls: {[c.method for c in self.calls]}") from None
 
     def settle(self, quiet: float = 0.5, timeout: float = 10.0) -> None:
         """Wait until no call has arrived for `quiet` seconds (to check that nothing more is posted)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def quiet_now() -> bool:
             with self._lock:
                 last = self.calls[-1].time if self.calls else 0.0
-            if time.monotonic() - last >= quiet:
-                return
-            time.sleep(0.05)
+            return time.monotonic() - last >= quiet
+
+        wait_until(quiet_now, timeout, 0.05, what=f"{quiet:g} s without a Slack call")
 
     # ------------------------------------------------------------- serving
     def _take_fault(self, method: str) -> Fault | None:
@@ -289,79 +282,3 @@ def _parse(raw: str, content_type: str) -> dict[str, Any]:
         except ValueError:
             pass
     return params
-
-
-# ------------------------------------------------------------------ signing and sending
-def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
-    """The two headers Slack adds: v0 HMAC-SHA256 over `v0:{timestamp}:{raw body}`."""
-    timestamp = int(time.time()) if timestamp is None else int(timestamp)
-    base = f"v0:{timestamp}:{body}".encode("utf-8")
-    digest = hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
-
-
-_event_ids = itertools.count(1)
-
-
-def event_callback(event: dict, *, event_id: str | None = None, team_id: str = TEAM_ID) -> dict:
-    """An Events API `event_callback` envelope around `event`, as Slack sends it."""
-    return {
-        "token": "legacy-verification-token-unused",
-        "team_id": team_id,
-        "api_app_id": APP_ID,
-        "event": event,
-        "type": "event_callback",
-        "event_id": event_id or f"Ev{next(_event_ids):08d}{int(time.time() * 1000) % 100000:05d}",
-        "event_time": int(time.time()),
-        "authorizations": [{"team_id": team_id, "user_id": BOT_USER_ID, "is_bot": True, "is_enterprise_install": False}],
-    }
-
-
-def form_body(fields: dict[str, Any]) -> str:
-    """Form-encode like Slack: interactivity sends `payload=<json>`, slash commands send plain fields."""
-    return urllib.parse.urlencode({k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in fields.items()})
-
-
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy for 127.0.0.1
-
-
-def post(url: str, body: str, headers: dict[str, str], timeout: float = 30.0) -> tuple[int, str, dict]:
-    req = urllib.request.Request(url, data=body.encode("utf-8"), headers=headers, method="POST")
-    try:
-        with _opener.open(req, timeout=timeout) as resp:
-            return resp.status, resp.read().decode("utf-8"), dict(resp.headers)
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode("utf-8"), dict(exc.headers)
-
-
-def get(url: str, timeout: float = 30.0) -> tuple[int, str]:
-    try:
-        with _opener.open(url, timeout=timeout) as resp:
-            return resp.status, resp.read().decode("utf-8")
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode("utf-8")
-
-
-def post_signed(url: str, body: str, secret: str = SIGNING_SECRET, *, content_type: str = "application/json",
-                timestamp: int | None = None, headers: dict[str, str] | None = None) -> tuple[int, str, dict]:
-    all_headers = {"Content-Type": content_type, **sign(body, secret, timestamp), **(headers or {})}
-    return post(url, body, all_headers)
-
-
-# --- helpers for tests that read what was posted ---
-_ts_counter = itertools.count(1)
-
-
-def user_ts() -> str:
-    """A fresh message ts for a user's message (distinct from the emulator's own)."""
-    return f"1700000000.{next(_ts_counter):06d}"
-
-
-def blocks_of(call) -> list[dict]:
-    blocks = call.params.get("blocks") or []
-    return json.loads(blocks) if isinstance(blocks, str) else blocks
-
-
-def all_text(call) -> str:
-    """Everything a posted message shows: text and blocks, as one string."""
-    return json.dumps(call.params, ensure_ascii=False)

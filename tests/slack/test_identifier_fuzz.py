@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from slack_emulator import TEAM_ID, event_callback, user_ts
+from slack_emulator import TEAM_ID
+from slack_requests import event_callback, user_ts
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "eval"))
 from identifier_variants import variants  # noqa: E402

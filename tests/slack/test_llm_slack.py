@@ -11,7 +11,7 @@ import pytest
 
 from bot import prompts
 from llm_server import CannedLLMServer, Hang, Status, out_of_range, uncited, wrong_code
-from slack_emulator import all_text, blocks_of, get
+from slack_requests import all_text, blocks_of, get
 
 pytestmark = pytest.mark.slow
 

@@ -29,7 +29,7 @@ def test_manifest_scopes_events_and_features():
 
 def test_every_subscribed_event_has_a_listener(slack_api, make_slack_bot, fake_assistant):
     """Unhandled events would get a 404 and be redelivered by Slack."""
-    from slack_emulator import event_callback
+    from slack_requests import event_callback
 
     bot = make_slack_bot(fake_assistant)
     events = [

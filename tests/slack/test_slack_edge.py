@@ -6,11 +6,12 @@ from __future__ import annotations
 import http.client
 import json
 import resource
-import time
 
 import pytest
 
-from slack_emulator import BOT_TOKEN, TEAM_ID, event_callback, post, sign, user_ts
+from slack_emulator import BOT_TOKEN, TEAM_ID
+from slack_requests import event_callback, post, sign, user_ts
+from waiting import wait_until
 
 from bot.slack import review_blocks as rb
 from bot.slack.blocks import share_value
@@ -193,10 +194,8 @@ def test_uninstall_and_revoked_tokens_stop_posting_for_that_workspace(slack_api,
     revoked = event_callback({"type": "tokens_revoked", "tokens": {"oauth": ["U0USER"], "bot": ["U0BOT"]}})
     assert bot.send(revoked)[0] == 200
     key = bot.services.workspaces._key(TEAM_ID)
-    deadline = time.monotonic() + 10
-    while not bot.services.review.holds_key(key) and time.monotonic() < deadline:
-        time.sleep(0.05)  # the listener runs after the ack
-    assert bot.services.review.holds_key(key)  # every replica reads it
+    # the listener runs after the ack; every replica reads the key from the store
+    wait_until(lambda: bot.services.review.holds_key(key), 10, what="the revoked token on record")
     # another replica with the same (revoked) token reads it from the store; a reinstall's new token does not
     from bot.slack.workspaces import Workspaces
 
@@ -211,10 +210,7 @@ def test_uninstall_and_revoked_tokens_stop_posting_for_that_workspace(slack_api,
     assert len(slack_api.calls_to("chat.postMessage")) == 1 and reply.params["channel"] == "C0GENERAL"
     assert len(fake_assistant.questions) == 1  # only the other workspace's question was answered
     assert bot.send(event_callback({"type": "app_uninstalled"}, team_id="T0OTHER"))[0] == 200
-    deadline = time.monotonic() + 10
-    while not bot.services.workspaces.is_revoked("T0OTHER") and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert bot.services.workspaces.is_revoked("T0OTHER")
+    wait_until(lambda: bot.services.workspaces.is_revoked("T0OTHER"), 10, what="the uninstalled workspace on record")
 
 
 def test_an_edit_that_adds_an_nhs_number_is_warned(slack_api, make_slack_bot, fake_assistant):

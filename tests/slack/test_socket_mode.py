@@ -12,8 +12,8 @@ import time
 import pytest
 from websockets.sync.server import serve
 
-from slack_emulator import user_ts
-from slack_emulator import APP_TOKEN, BOT_TOKEN, BOT_USER_ID, event_callback
+from slack_emulator import APP_TOKEN, BOT_TOKEN, BOT_USER_ID
+from slack_requests import event_callback, user_ts
 
 pytestmark = pytest.mark.slow
 

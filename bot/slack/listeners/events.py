@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from bot.slack import blocks
 from bot.slack.calls import api_call, post_ephemeral
-from bot.slack.listeners import review
 from bot.slack.payloads import message_text
+from bot.slack.review_cards import post_review_card
 from bot.types import AnswerKind
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,7 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
                 log.warning("could not store the answer's message ts: %s", type(exc).__name__)
         if answer.kind is AnswerKind.not_covered and answer_id and services.settings.review_channel:
             try:
-                review.post_review_card(client, services, answer_id, reason="not_covered")
+                post_review_card(client, services, answer_id, reason="not_covered")
             except Exception as exc:
                 log.warning("posting the not-covered review card failed: %s", type(exc).__name__)
         return answer_id
