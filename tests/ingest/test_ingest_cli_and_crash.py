@@ -16,7 +16,6 @@ import pytest
 import typer
 from ingest_helpers import doc_text, ingest_settings, para
 from typer.testing import CliRunner
-from waiting import wait_until
 
 from bot.index import Index
 from ingest.chunking import chunk_document
