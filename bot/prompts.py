@@ -92,3 +92,27 @@ ANSWER_FAILED = (
 def format_passages(passages: list[tuple[int, str, str]]) -> str:
     """passages: (number, heading, text) -> the block the grounding prompt shows the model."""
     return "\n\n".join(f"[{n}] ({heading})\n{text}" for n, heading, text in passages)
+
+
+# --- the Slack app (issue 13, Slack app area) ---------------------------------------------------------------
+# The assistant pane: the greeting when a thread starts, and the suggested prompts under it.
+GREETING = (
+    "Hi! Ask me about patients' online access to their GP records. I answer from published guidance and "
+    "cite my sources. Please don't include patient details."
+)
+SUGGESTED_PROMPTS_TITLE = "Try asking"
+SUGGESTED_PROMPTS = [
+    {"title": "Switch on prospective access", "message": "How do I switch on prospective record access in EMIS Web?"},
+    {"title": "Hold back a patient for review", "message": "Which SNOMED code stops a patient's online access switching on until it's reviewed?"},
+    {"title": "Coerced access", "message": "What should we do if we think a patient is being coerced into sharing their online record?"},
+    {"title": "Proxy access for children", "message": "How does proxy access work for parents of children under 16?"},
+]
+# The "is thinking…" status while an answer is prepared, and the loading messages Slack rotates under it.
+STATUS_TEXT = "Searching the guidance…"
+LOADING_MESSAGES = ["Searching the guidance…", "Checking the sources…", "Writing the answer…"]
+# "Share in channel" under a /recordsaccess answer.
+SHARE_UNREADABLE = "Sorry, I couldn't read that button. Please ask again."
+SHARE_ALREADY_DONE = "Already shared in <#{channel}>."
+SHARE_ANSWER_GONE = "Sorry, I couldn't find that answer any more. Please ask again."
+SHARE_NOT_IN_CHANNEL = "I couldn't post in this channel. Invite me first (`/invite @gpbot`), or share it yourself."
+SHARE_DONE = "Shared in <#{channel}>."

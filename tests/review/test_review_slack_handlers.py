@@ -55,7 +55,7 @@ class FakeClient:
 
 @pytest.fixture
 def env(review_env):
-    from bot.slack.app import BotServices
+    from bot.slack.services import BotServices
 
     services = BotServices(settings=review_env.settings, assistant=None, review=review_env.review)
     yield SimpleNamespace(services=services, review=review_env.review, index=review_env.index, client=FakeClient())

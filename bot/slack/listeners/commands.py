@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.slack import blocks
-from bot.slack.listeners.events import Where, answer_and_post
+from bot.slack.answering import Where, answer_and_post
 
 log = logging.getLogger(__name__)
 
