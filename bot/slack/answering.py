@@ -12,6 +12,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from bot import prompts
 from bot.slack import blocks
 from bot.slack.calls import api_call, post_ephemeral
 from bot.slack.mrkdwn import strip_slack_markup
@@ -197,4 +198,4 @@ def refuse(services, client, where: Where) -> None:
     """The polite one-line refusal outside ALLOWED_CHANNEL_IDS (once per message)."""
     if not services.claim(f"msg:{where.channel}:{where.message_ts}"):
         return
-    api_call(services, client, "chat_postMessage", **where.reply_kwargs(text=blocks.REFUSAL_TEXT))
+    api_call(services, client, "chat_postMessage", **where.reply_kwargs(text=prompts.REFUSAL_TEXT))

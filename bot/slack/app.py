@@ -31,8 +31,7 @@ log = logging.getLogger(__name__)
 ROUTED_EVENTS = re.compile(r"^(message|app_mention|assistant_thread_started|assistant_thread_context_changed)$")
 
 
-def build_app(services: BotServices, *, client: WebClient | None = None, socket_mode: bool = False,
-              listener_workers: int | None = None) -> App:
+def build_app(services: BotServices, *, client: WebClient | None = None, socket_mode: bool = False) -> App:
     """HTTP mode needs SLACK_SIGNING_SECRET and always verifies signatures (5-minute replay window);
     Socket Mode does not use it. `client` defaults to `make_client(settings)`."""
     settings = services.settings
@@ -46,13 +45,13 @@ def build_app(services: BotServices, *, client: WebClient | None = None, socket_
         request_verification_enabled=not socket_mode or bool(secret),
         logger=bolt_logger(settings),
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=listener_workers or settings.slack_listener_workers,
-                                             thread_name_prefix="gpbot-listener"),
+        listener_executor=ThreadPoolExecutor(max_workers=settings.slack_listener_workers, thread_name_prefix="gpbot-listener"),
     )
     app.middleware(refuse_bad_shapes)
     app.middleware(skip_revoked_workspaces(services))
     services.post_review_card = review.post_review_card  # not-covered answers get a review card
-    for module in (edits, events, assistant, commands, home, actions, review, workspaces):
+    # the assistant pane last: its middleware ends the chain for pane events, after the review workflow's
+    for module in (edits, events, commands, home, actions, review, workspaces, assistant):
         module.register(app, services)
 
     @app.event(ROUTED_EVENTS)
