@@ -94,6 +94,35 @@ def format_passages(passages: list[tuple[int, str, str]]) -> str:
     return "\n\n".join(f"[{n}] ({heading})\n{text}" for n, heading, text in passages)
 
 
+# --- ingest (issue 13, area: ingest): what `gpbot ingest` tells a maintainer ---
+INGEST_TARGET_MISSING = "no such file or directory"  # a path given to `gpbot ingest` that does not exist
+INGEST_KNOWLEDGE_DIR_MISSING = "knowledge directory not found"
+INGEST_EMPTY_DOCUMENT = "empty document"  # a source that reads as no text at all
+INGEST_PROGRESS_READING = "Reading sources"
+INGEST_PROGRESS_EMBEDDING = "Embedding"
+INGEST_PROGRESS_REEMBEDDING = "Embedding again (new embedder)"
+# `gpbot ingest`'s closing summary (stderr); {verb} is "would be " on a dry run, else ""
+INGEST_DRY_RUN_HEAD = "Dry run — nothing changed. "
+INGEST_SUMMARY = ("{head}Documents: {added} {verb}added, {updated} {verb}updated, {unchanged} unchanged, "
+                  "{deleted} {verb}deleted, {failed} failed. Index: {chunks} chunks{work} in {seconds:.1f}s.")
+INGEST_SUMMARY_WORK = " ({embedded} embedded, {removed} removed)"
+INGEST_REEMBEDDED = "The embedder changed: {count} stored chunks {verb}embedded again."
+INGEST_LISTED = "  {verb}{label}: {doc_id}"
+INGEST_LISTED_MORE = "  … and {count} more {label}"
+INGEST_FAILED_HEAD = "Failed (the indexed version of each is kept):"
+INGEST_FAILED_MORE = "  … and {count} more (run `gpbot ingest` for all)"
+INGEST_SKIPPED_HEAD = "Skipped {count} file(s) that are not documents:"
+INGEST_SKIPPED_MORE = "  … and {count} more"
+INGEST_STALE_HEAD = "{count} document(s) last reviewed more than a year ago — please re-check:"
+INGEST_FLAGGED = "{count} verified answer(s) cite a changed or removed document and now need review."
+INGEST_RUN_FAILED = "Ingest failed: {error}"
+# `gpbot sources check`'s report (stderr)
+SOURCES_CHECKED = "Checked {documents} document(s) with web sources: {needing} need review{cards}."
+SOURCES_CARDS_POSTED = ", {count} review card(s) posted"
+SOURCES_UNREACHABLE_HEAD = "Could not check {count} URL(s):"
+SOURCES_UNREACHABLE_MORE = "  … and {count} more (all in --json)"
+SOURCES_UNREADABLE = "  could not read {path}: {reason}"
+
 # --- the Slack app (issue 13, Slack app area) ---------------------------------------------------------------
 # The assistant pane: the greeting when a thread starts, and the suggested prompts under it.
 GREETING = (

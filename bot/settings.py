@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     # --- operation ---
     log_level: str = Field("INFO")
 
+    # --- ingest (issue 13, area: ingest) ---
+    ingest_embed_batch: int = Field(
+        4096, ge=1, description="Chunks embedded per Chroma upsert in `gpbot ingest` (few large upserts).")
+    ingest_http_timeout_seconds: float = Field(20.0, gt=0, description="Seconds to wait for one guidance URL in `gpbot ingest`.")
+    ingest_http_retries: int = Field(2, ge=0, le=10, description="Retries of a guidance URL after a 5xx or a dropped connection.")
+    ingest_http_backoff_seconds: float = Field(0.5, ge=0, description="First pause before retrying a guidance URL (doubles).")
+
     # --- the Slack app's tuning (issue 13, Slack app area) ---
     slack_listener_workers: int = Field(
         32, ge=1, le=512, description="Threads running Bolt listeners (answers are ~100 ms of CPU plus Slack round trips).")

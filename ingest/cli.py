@@ -50,59 +50,50 @@ def ingest_and_flag(settings, targets: list[str] | None = None, *, index=None, d
 
 def print_summary(summary, console, flagged: int = 0, max_failures: int | None = None) -> None:
     """The closing human summary (counts in source documents, failures with reasons, stale documents)."""
+    from bot import prompts
+
+    def say(text: str, **style) -> None:
+        console.print(text, highlight=False, markup=False, **style)
+
+    def listed(items: list, more: str, limit: int | None, line) -> None:
+        for item in items[:limit]:
+            say(line(item))
+        if limit is not None and len(items) > limit:
+            say(more.format(count=len(items) - limit))
+
     verb = "would be " if summary.dry_run else ""
-    head = "Dry run — nothing changed. " if summary.dry_run else ""
-    console.print(
-        f"{head}Documents: {len(summary.added)} {verb}added, {len(summary.updated)} {verb}updated, "
-        f"{len(summary.unchanged)} unchanged, {len(summary.deleted)} {verb}deleted, {len(summary.failed)} failed. "
-        f"Index: {summary.chunks} chunks"
-        + ("" if summary.dry_run else f" ({summary.chunks_embedded} embedded, {summary.chunks_deleted} removed)")
-        + f" in {summary.seconds:.1f}s.",
-        highlight=False,
-        markup=False,
-    )
+    work = "" if summary.dry_run else prompts.INGEST_SUMMARY_WORK.format(
+        embedded=summary.chunks_embedded, removed=summary.chunks_deleted)
+    say(prompts.INGEST_SUMMARY.format(
+        head=prompts.INGEST_DRY_RUN_HEAD if summary.dry_run else "", verb=verb, added=len(summary.added),
+        updated=len(summary.updated), unchanged=len(summary.unchanged), deleted=len(summary.deleted),
+        failed=len(summary.failed), chunks=summary.chunks, work=work, seconds=summary.seconds))
     if summary.chunks_reembedded:
-        console.print(f"The embedder changed: {summary.chunks_reembedded} stored chunks {verb or 'were '}embedded again.",
-                      highlight=False, markup=False)
+        say(prompts.INGEST_REEMBEDDED.format(count=summary.chunks_reembedded, verb=verb or "were "))
     for label, ids in (("added", summary.added), ("updated", summary.updated), ("deleted", summary.deleted)):
-        for doc_id in ids[:20]:
-            console.print(f"  {verb}{label}: {doc_id}", highlight=False, markup=False)
-        if len(ids) > 20:
-            console.print(f"  … and {len(ids) - 20} more {label}", highlight=False, markup=False)
+        more = prompts.INGEST_LISTED_MORE.replace("{label}", label)
+        listed(ids, more, 20, lambda doc_id: prompts.INGEST_LISTED.format(verb=verb, label=label, doc_id=doc_id))
     if summary.failed:
-        console.print("Failed (the indexed version of each is kept):", style="red", highlight=False)
-        for failure in summary.failed[:max_failures]:
-            console.print(f"  {failure.source}: {failure.reason}", highlight=False, markup=False)
-        if max_failures is not None and len(summary.failed) > max_failures:
-            console.print(f"  … and {len(summary.failed) - max_failures} more (run `gpbot ingest` for all)",
-                          highlight=False, markup=False)
+        say(prompts.INGEST_FAILED_HEAD, style="red")
+        listed(summary.failed, prompts.INGEST_FAILED_MORE, max_failures, lambda f: f"  {f.source}: {f.reason}")
     if summary.skipped:
-        console.print(f"Skipped {len(summary.skipped)} file(s) that are not documents:", highlight=False, markup=False)
-        for skipped in summary.skipped[:max_failures]:
-            console.print(f"  {skipped.source}: {skipped.reason}", highlight=False, markup=False)
-        if max_failures is not None and len(summary.skipped) > max_failures:
-            console.print(f"  … and {len(summary.skipped) - max_failures} more", highlight=False, markup=False)
+        say(prompts.INGEST_SKIPPED_HEAD.format(count=len(summary.skipped)))
+        listed(summary.skipped, prompts.INGEST_SKIPPED_MORE, max_failures, lambda s: f"  {s.source}: {s.reason}")
     if summary.stale:
-        console.print(
-            f"{len(summary.stale)} document(s) last reviewed more than a year ago — please re-check:",
-            style="yellow",
-            highlight=False,
-        )
+        say(prompts.INGEST_STALE_HEAD.format(count=len(summary.stale)), style="yellow")
         for stale in summary.stale:
-            console.print(f"  {stale.last_reviewed}  {stale.title}  ({stale.doc_id})", highlight=False, markup=False)
+            say(f"  {stale.last_reviewed}  {stale.title}  ({stale.doc_id})")
     if flagged:
-        console.print(
-            f"{flagged} verified answer(s) cite a changed or removed document and now need review.",
-            highlight=False,
-            markup=False,
-        )
+        say(prompts.INGEST_FLAGGED.format(count=flagged))
 
 
 def ingest_command(
     targets: Optional[List[str]] = typer.Argument(
         None, help="Files, folders or http(s) URLs to ingest (default: knowledge/ and knowledge/sources.yaml)."
     ),
-    json_output: bool = typer.Option(False, "--json", help="Print the summary as one JSON object on the last line of stdout."),
+    json_output: bool = typer.Option(False, "--json", help=(
+        "Print the summary as one JSON object on the last line of stdout (added, updated, unchanged, deleted: counts; "
+        "failed, stale, skipped: lists; chunks: the index size).")),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; change nothing."),
 ) -> None:
     """Bring the index exactly into step with its sources."""
@@ -117,7 +108,10 @@ def ingest_command(
         summary, flagged = ingest_and_flag(settings, list(targets or []) or None, dry_run=dry_run)
     except Exception as exc:  # e.g. the Chroma server is down: one line, not a traceback
         log.debug("ingest failed", exc_info=True)
-        err.print(f"Ingest failed: {type(exc).__name__}: {exc}", style="red", highlight=False, markup=False)
+        from bot import prompts
+
+        err.print(prompts.INGEST_RUN_FAILED.format(error=f"{type(exc).__name__}: {exc}"), style="red", highlight=False,
+                  markup=False)
         raise typer.Exit(1)
     print_summary(summary, err, flagged)
     if json_output:

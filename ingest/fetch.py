@@ -16,6 +16,7 @@ from typing import Iterable
 
 import yaml
 
+from bot import prompts
 from bot.types import SourceDocument
 from ingest.readers import LoadError, reader_for_download
 from ingest.readers.common import _YAML_LOADER
@@ -167,7 +168,7 @@ class UrlFetcher:
     @staticmethod
     def _parse(url: str, body: bytes, content_type: str) -> SourceDocument:
         if not body.strip():
-            raise LoadError("empty document")
+            raise LoadError(prompts.INGEST_EMPTY_DOCUMENT)
         return reader_for_download(url, content_type, body)(body, url, url)
 
 

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import prompts
 from bot.types import SourceDocument
 from ingest.fetch import Fetched, UrlFetcher, iter_unique, load_targets_file  # noqa: F401 (re-exported)
 from ingest.readers import READERS, LoadError, reader_for, skip_reason  # noqa: F401 (re-exported)
@@ -114,7 +115,7 @@ def load_bytes(path: str | os.PathLike, data: bytes) -> SourceDocument:
     if reader is None:
         raise LoadError(skip_reason(path.suffix))
     if not data.strip():
-        raise LoadError("empty document")
+        raise LoadError(prompts.INGEST_EMPTY_DOCUMENT)
     document = reader(data, doc_id_for_path(path))
     # `source` is where the file lives, absolute, so an ingest run from another working directory still
     # recognises (and replaces) what an earlier run indexed from the same place

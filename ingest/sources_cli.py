@@ -72,9 +72,11 @@ def _post_cards(settings, watch, report, services, client) -> int:
 
 
 def print_report(report, failed, console) -> None:
+    from bot import prompts
+
     needing = report.needing_review
-    console.print(f"Checked {len(report.documents)} document(s) with web sources: {len(needing)} need review"
-                  + (f", {report.cards_posted} review card(s) posted." if report.cards_posted else "."),
+    cards = prompts.SOURCES_CARDS_POSTED.format(count=report.cards_posted) if report.cards_posted else ""
+    console.print(prompts.SOURCES_CHECKED.format(documents=len(report.documents), needing=len(needing), cards=cards),
                   highlight=False, markup=False)
     for check in needing:
         console.print(f"  {check.title}  ({check.doc_id}, last reviewed {check.last_reviewed or 'never'})",
@@ -85,13 +87,15 @@ def print_report(report, failed, console) -> None:
                 console.print(f"    {url.status}: {url.url}{extra}", highlight=False, markup=False)
     errors = list({u.url: u for d in report.documents for u in d.urls if u.status == "error"}.values())
     if errors:
-        console.print(f"Could not check {len(errors)} URL(s):", style="yellow", highlight=False)
+        console.print(prompts.SOURCES_UNREACHABLE_HEAD.format(count=len(errors)), style="yellow", highlight=False)
     for url in errors[:MAX_LISTED]:
         console.print(f"  {url.url}: {url.detail}", highlight=False, markup=False)
     if len(errors) > MAX_LISTED:
-        console.print(f"  … and {len(errors) - MAX_LISTED} more (all in --json)", highlight=False, markup=False)
+        console.print(prompts.SOURCES_UNREACHABLE_MORE.format(count=len(errors) - MAX_LISTED), highlight=False,
+                      markup=False)
     for path, reason in failed:
-        console.print(f"  could not read {path}: {reason}", style="yellow", highlight=False, markup=False)
+        console.print(prompts.SOURCES_UNREADABLE.format(path=path, reason=reason), style="yellow", highlight=False,
+                      markup=False)
 
 
 @sources_app.command("check")

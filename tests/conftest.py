@@ -72,3 +72,23 @@ def index_settings(shared_index_dir, tmp_path):
     data_dir = tmp_path / "data"
     shutil.copytree(shared_index_dir, data_dir)
     return make_settings(data_dir)
+
+
+# ------------------------------------------------------------------ the canned language model (tests/llm_server.py)
+@pytest.fixture
+def llm_server():
+    """A canned OpenAI-compatible server on 127.0.0.1 (grounded answers by default), stopped after the test."""
+    from llm_server import CannedLLMServer
+
+    with CannedLLMServer() as server:
+        yield server
+
+
+@pytest.fixture
+def llm_assistant(shared_index_settings, shared_embedder, llm_server):
+    """The real answering core on the shared fixture index, writing its answers with the canned model."""
+    from bot.index import Index
+    from bot.pipeline import build_assistant
+
+    settings = shared_index_settings.model_copy(update={"llm_base_url": llm_server.base_url, "llm_timeout_seconds": 5.0})
+    return build_assistant(settings, index=Index(settings, embedder=shared_embedder))

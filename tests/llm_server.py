@@ -4,6 +4,7 @@
     server.script(grounded, Status(429, retry_after=1), Hang(30))   # one behaviour per request, then the default
     server.requests                              # every chat request body received (JSON)
     server.stop()
+    with CannedLLMServer() as server: ...        # the same, stopped on leaving the block
 
 A behaviour is a reply (`str`), a function of the passages and question the prompt carried (→ `str`),
 `Status(code, retry_after)` or `Hang(seconds)`. The canned answers are built from the prompt's own passages,
@@ -207,6 +208,12 @@ class CannedLLMServer:
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, name="canned-llm", daemon=True).start()
         return self
+
+    def __enter__(self) -> "CannedLLMServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
     def stop(self) -> None:
         self._stopping.set()

@@ -53,22 +53,26 @@ def body_of(text: str) -> str:
     return text
 
 
-def section_keys(path: Path) -> list[str]:
-    """"" for the lead paragraph (when the document has text before its first "##"), then each heading."""
-    keys: list[str] = []
-    lead_text: list[str] = []
-    in_lead = True
+def body_sections(path: Path) -> list[tuple[str, list[str]]]:
+    """The body as (heading key, lines) in order: "" for the lead (the text before the first "##"), then each
+    "##"/"###" heading; comment lines and "#" headings left out, headings inside a fenced block ignored."""
+    sections: list[tuple[str, list[str]]] = [("", [])]
     fenced = False
     for line in body_of(path.read_text(encoding="utf-8")).splitlines():
         if line.strip().startswith("```"):
             fenced = not fenced
         match = None if fenced else HEADING.match(line)
         if match and len(match.group(1)) >= 2:
-            in_lead = False
-            keys.append(match.group(2).strip())
-        elif in_lead and not match and line.strip() and not line.strip().startswith("<!--"):
-            lead_text.append(line)
-    return ([""] if lead_text else []) + keys
+            sections.append((match.group(2).strip(), []))
+        elif not match and not line.strip().startswith("<!--"):
+            sections[-1][1].append(line)
+    return sections
+
+
+def section_keys(path: Path) -> list[str]:
+    """"" for the lead paragraph (when the document has text before its first "##"), then each heading."""
+    (_, lead), *headed = body_sections(path)
+    return ([""] if any(line.strip() for line in lead) else []) + [key for key, _ in headed]
 
 
 LONG_NUMBER = re.compile(r"(?<!\d)\d{9,18}(?!\d)")
@@ -76,18 +80,9 @@ LONG_NUMBER = re.compile(r"(?<!\d)\d{9,18}(?!\d)")
 
 def section_texts(path: Path) -> dict[str, str]:
     """Heading key ("" for the lead) -> that section's text, comment lines left out."""
-    texts: dict[str, list[str]] = {"": []}
-    key = ""
-    fenced = False
-    for line in body_of(path.read_text(encoding="utf-8")).splitlines():
-        if line.strip().startswith("```"):
-            fenced = not fenced
-        match = None if fenced else HEADING.match(line)
-        if match and len(match.group(1)) >= 2:
-            key = match.group(2).strip()
-            texts.setdefault(key, [])
-        elif not match and not line.strip().startswith("<!--"):
-            texts[key].append(line)
+    texts: dict[str, list[str]] = {}
+    for key, lines in body_sections(path):
+        texts.setdefault(key, []).extend(lines)
     return {k: "\n".join(v) for k, v in texts.items()}
 
 

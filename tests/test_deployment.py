@@ -4,8 +4,7 @@
   a HEALTHCHECK on /healthz; the documented environment variables are Settings fields; every COPY source
   exists; the ENTRYPOINT is the project's console script; the build-time model check runs the real code.
 - .env.example documents every Settings field.
-- docker-compose.yml: the four services, two bot replicas in HTTP mode, CHROMA_HOST and DATABASE_URL
-  pointing at the compose services, the one-shot ingest the bots wait for.
+docker-compose.yml and the hazard log's test citations: tests/test_deployment_compose.py.
 """
 
 from __future__ import annotations
@@ -18,75 +17,18 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-import yaml
-
-REPO = Path(__file__).resolve().parent.parent
-DOCKERFILE = REPO / "Dockerfile"
-COMPOSE = REPO / "docker-compose.yml"
-
-# Environment variables the image sets for libraries and the interpreter: not gpbot settings.
-PROCESS_ENV = {
-    "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "VIRTUAL_ENV", "PATH", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
-    "HF_HUB_DISABLE_PROGRESS_BARS", "ANONYMIZED_TELEMETRY", "TOKENIZERS_PARALLELISM", "PIP_NO_CACHE_DIR",
-    "PIP_DISABLE_PIP_VERSION_CHECK",
-}
-
-
-# ------------------------------------------------------------------ parsing the Dockerfile
-def instructions(text: str) -> list[tuple[str, str, int]]:
-    """(INSTRUCTION, arguments, line) with continuation lines joined and comments dropped."""
-    out: list[tuple[str, str, int]] = []
-    buffer, start = "", 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not buffer and (not stripped or stripped.startswith("#")):
-            continue
-        if buffer and stripped.startswith("#"):
-            continue  # a comment inside a continued instruction
-        if not buffer:
-            start = number
-        if stripped.endswith("\\"):
-            buffer += stripped[:-1] + " "
-            continue
-        buffer += stripped
-        word, _, rest = buffer.partition(" ")
-        out.append((word.upper(), rest.strip(), start))
-        buffer = ""
-    return out
-
-
-def stages(text: str) -> list[list[tuple[str, str, int]]]:
-    result: list[list[tuple[str, str, int]]] = []
-    for item in instructions(text):
-        if item[0] == "FROM":
-            result.append([])
-        if result:
-            result[-1].append(item)
-    return result
-
-
-def env_names(args: str) -> list[str]:
-    return [part.split("=", 1)[0] for part in shlex.split(args) if "=" in part]
-
-
-def documented_settings(text: str) -> set[str]:
-    """Names documented in the '---- configuration' comment block: `#   NAME[ / NAME2]   description`."""
-    block = text.split("# ---- configuration", 1)[1].split("\nENV ", 1)[0]
-    names: set[str] = set()
-    for line in block.splitlines():
-        match = re.match(r"^#\s{2,}([A-Z][A-Z0-9_]+(?:\s*/\s*[A-Z][A-Z0-9_]+)*)\s{2,}\S", line)
-        if match:
-            names.update(n.strip() for n in match.group(1).split("/"))
-    return names
-
-
-def settings_fields() -> set[str]:
-    from bot.settings import Settings
-
-    return {name.upper() for name in Settings.model_fields}
+from deployment_files import (
+    DOCKERFILE,
+    PROCESS_ENV,
+    REPO,
+    documented_settings,
+    env_names,
+    instructions,
+    settings_fields,
+    stages,
+)
 
 
 @pytest.fixture(scope="module")
@@ -249,119 +191,3 @@ def test_env_example_documents_every_settings_field():
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", example, re.M))
     missing = settings_fields() - documented
     assert not missing, f".env.example does not document: {sorted(missing)}"
-
-
-# ------------------------------------------------------------------ docker-compose.yml
-def interpolate(text: str, env: dict[str, str]) -> str:
-    """Compose's variable substitution: ${VAR}, ${VAR:-default}, ${VAR:?error} (an unset :? var fails)."""
-
-    def value(match: re.Match) -> str:
-        name, op, arg = match.group(1), match.group(2), match.group(3)
-        if env.get(name):
-            return env[name]
-        if op == ":-":
-            return arg or ""
-        if op == ":?":
-            raise AssertionError(f"compose needs {name}: {arg}")
-        return ""
-
-    return re.sub(r"\$\{(\w+)(?:(:[-?])([^}]*))?\}", value, text)
-
-
-@pytest.fixture(scope="module")
-def compose() -> dict:
-    return yaml.safe_load(interpolate(COMPOSE.read_text(), {"POSTGRES_PASSWORD": "test-password"}))
-
-
-def test_compose_refuses_to_start_without_a_database_password():
-    with pytest.raises(AssertionError, match="POSTGRES_PASSWORD"):
-        interpolate(COMPOSE.read_text(), {})
-
-
-def _command(service: dict) -> list[str]:
-    command = service.get("command", [])
-    return shlex.split(command) if isinstance(command, str) else list(command)
-
-
-def test_compose_has_the_four_services(compose):
-    assert {"bot", "chroma", "postgres", "ingest"} <= set(compose["services"])
-
-
-def test_compose_runs_two_bot_replicas_in_http_mode(compose, dockerfile):
-    bot = compose["services"]["bot"]
-    assert bot["deploy"]["replicas"] == 2
-    command = _command(bot)
-    assert command[:2] == ["serve", "--http"], command
-    port = command[command.index("--port") + 1]
-    assert any(str(p).endswith(f":{port}") for p in bot.get("ports", [])), bot.get("ports")
-    assert bot.get("build") and (bot["build"] == "." or bot["build"].get("context") == ".")
-    assert bot.get("env_file") in (".env", [".env"]) or ".env" in json.dumps(bot.get("env_file"))
-
-
-def test_compose_points_chroma_host_and_database_url_at_its_services(compose):
-    services = compose["services"]
-    for name in ("bot", "ingest"):
-        env = services[name]["environment"]
-        assert env["CHROMA_HOST"] == "chroma"
-        chroma_cmd = _command(services["chroma"])
-        assert str(env["CHROMA_PORT"]) == chroma_cmd[chroma_cmd.index("--port") + 1]
-        url = urlsplit(env["DATABASE_URL"])
-        assert url.scheme == "postgresql+psycopg" and url.hostname == "postgres" and url.port == 5432
-        assert url.path.lstrip("/") == services["postgres"]["environment"]["POSTGRES_DB"]
-        assert url.username == services["postgres"]["environment"]["POSTGRES_USER"]
-        from bot.settings import Settings
-
-        Settings(_env_file=None, **{k.lower(): v for k, v in env.items()})  # every value is a valid setting
-
-
-def test_compose_chroma_and_postgres_images(compose):
-    services = compose["services"]
-    chroma = services["chroma"]
-    assert chroma["image"].startswith("chromadb/chroma")
-    assert "run" in _command(chroma) and "--host" in _command(chroma)
-    pinned = re.search(r"^chromadb==(\S+)$", (REPO / "requirements.txt").read_text(), re.M).group(1)
-    assert chroma["image"].split(":")[1] == pinned, "the Chroma server and client versions differ"
-    assert services["postgres"]["image"].split(":")[1].startswith("15")
-    assert services["postgres"]["healthcheck"]["test"]
-
-
-def test_compose_ingest_is_a_one_shot_the_bots_wait_for(compose):
-    services = compose["services"]
-    ingest = services["ingest"]
-    command = _command(ingest)
-    assert command[0] == "ingest"
-    # the local corpus only: the sources.yaml URLs may be unreachable, and ingest then exits 1
-    assert command[1:] == ["knowledge"], command
-    assert ingest.get("restart") == "no"
-    depends = services["bot"]["depends_on"]
-    assert depends["ingest"]["condition"] == "service_completed_successfully"
-    assert depends["postgres"]["condition"] == "service_healthy"
-    assert depends["chroma"]["condition"] in ("service_healthy", "service_started")
-    assert (REPO / "knowledge").is_dir()
-
-
-def test_compose_keeps_state_in_named_volumes(compose):
-    services = compose["services"]
-    declared = set(compose.get("volumes") or {})
-    for name in ("chroma", "postgres"):
-        mounts = [str(v).split(":")[0] for v in services[name].get("volumes", [])]
-        assert mounts and set(mounts) <= declared, (name, mounts)
-
-
-# ------------------------------------------------------------------ the hazard log and SECURITY.md
-def test_the_hazard_log_cites_only_tests_that_exist():
-    cited: set[str] = set()
-    for doc in (REPO / "docs" / "clinical-safety.md", REPO / "SECURITY.md"):
-        cited |= set(re.findall(r"(tests/[\w/]+\.py(?:::[\w]+(?:\[[^\]]+\])?)?)", doc.read_text()))
-    assert len(cited) >= 20, "the hazard log should cite the tests that show its controls work"
-    for ref in sorted(cited):
-        path, _, rest = ref.partition("::")
-        source = (REPO / path)
-        assert source.is_file(), f"{ref}: no such file"
-        if not rest:
-            continue
-        name, _, param = rest.partition("[")
-        text = source.read_text()
-        assert re.search(rf"^(?:    )?def {name}\(", text, re.M), f"{ref}: no such test"
-        if param:
-            assert f'"{param.rstrip("]")}"' in text, f"{ref}: no such parameter"

@@ -42,16 +42,6 @@ SAFEGUARDING_NO = [
 ]
 
 
-@pytest.mark.parametrize("text", SAFEGUARDING_YES)
-def test_safeguarding_positive(text):
-    assert safeguarding_signal(text)
-
-
-@pytest.mark.parametrize("text", SAFEGUARDING_NO)
-def test_safeguarding_negative(text):
-    assert not safeguarding_signal(text)
-
-
 # ---------------------------------------------------------------- clinical advice signal
 
 CLINICAL_YES = [
@@ -85,14 +75,15 @@ CLINICAL_NO = [
 ]
 
 
-@pytest.mark.parametrize("text", CLINICAL_YES)
-def test_clinical_positive(text):
-    assert clinical_advice_signal(text)
+# (signal, text, whether it must fire)
+CASES = [(safeguarding_signal, t, True) for t in SAFEGUARDING_YES] + [(safeguarding_signal, t, False) for t in SAFEGUARDING_NO] \
+    + [(clinical_advice_signal, t, True) for t in CLINICAL_YES] + [(clinical_advice_signal, t, False) for t in CLINICAL_NO]
 
 
-@pytest.mark.parametrize("text", CLINICAL_NO)
-def test_clinical_negative(text):
-    assert not clinical_advice_signal(text)
+@pytest.mark.parametrize("signal, text, fires", CASES,
+                         ids=[f"{s.__name__}-{'yes' if f else 'no'}-{i}" for i, (s, _, f) in enumerate(CASES)])
+def test_signal(signal, text, fires):
+    assert bool(signal(text)) is fires, text
 
 
 def test_signals_on_empty_and_large_input():

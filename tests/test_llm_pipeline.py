@@ -20,29 +20,13 @@ NHS_NUMBER = "943 476 5919"
 
 
 @pytest.fixture
-def server():
-    canned = CannedLLMServer().start()
-    yield canned
-    canned.stop()
-
-
-@pytest.fixture
-def llm_env(monkeypatch, tmp_path, shared_index_dir, fixture_corpus_dir, server):
+def llm_env(monkeypatch, tmp_path, shared_index_dir, fixture_corpus_dir, llm_server):
     monkeypatch.chdir(tmp_path)  # no developer .env
     monkeypatch.setenv("GPBOT_DATA_DIR", str(shared_index_dir))
     monkeypatch.setenv("GPBOT_KNOWLEDGE_DIR", str(fixture_corpus_dir))
-    monkeypatch.setenv("LLM_BASE_URL", server.base_url)
+    monkeypatch.setenv("LLM_BASE_URL", llm_server.base_url)
     monkeypatch.setenv("LLM_TIMEOUT_SECONDS", "5")
-    return server
-
-
-@pytest.fixture
-def llm_assistant(shared_index_settings, shared_embedder, server):
-    from bot.index import Index
-    from bot.pipeline import build_assistant
-
-    settings = shared_index_settings.model_copy(update={"llm_base_url": server.base_url, "llm_timeout_seconds": 5.0})
-    return build_assistant(settings, index=Index(settings, embedder=shared_embedder))
+    return llm_server
 
 
 # ------------------------------------------------------------------ checked at start
@@ -87,18 +71,18 @@ def test_a_misconfigured_model_stops_start_up_with_one_line(monkeypatch, tmp_pat
 
 
 # ------------------------------------------------------------------ only redacted text leaves
-def test_only_the_redacted_question_and_passages_reach_the_provider(llm_assistant, server):
+def test_only_the_redacted_question_and_passages_reach_the_provider(llm_assistant, llm_server):
     answer = llm_assistant.answer(f"patient {NHS_NUMBER} has a 104 code by mistake, how do we undo a 104 code?")
     assert answer.pii_warning and answer.answerer == "openai-compatible:canned-model"
-    sent = json.dumps(server.requests)
+    sent = json.dumps(llm_server.requests)
     digits = re.sub(r"\D", "", NHS_NUMBER)
     assert NHS_NUMBER not in sent and digits not in re.sub(r"[^\d]", "", sent.replace("1364751000000106", ""))
-    prompt = server.requests[-1]["messages"][-1]["content"]
+    prompt = llm_server.requests[-1]["messages"][-1]["content"]
     assert "[NHS number]" in prompt and "The 106 code" in prompt  # the redacted question and the passages
     assert answer.text.count(prompts.LLM_WRITTEN_NOTE) == 1
 
 
-def test_the_not_covered_decision_still_applies(llm_assistant, server):
+def test_the_not_covered_decision_still_applies(llm_assistant):
     answer = llm_assistant.answer("what is the wifi password for the surgery guest network?")
     assert answer.kind.value in ("not_covered", "out_of_scope")
     assert prompts.LLM_WRITTEN_NOTE not in answer.text

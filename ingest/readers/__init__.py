@@ -1,7 +1,13 @@
 """One reader per document format: bytes in, a `SourceDocument` out, or a `LoadError` with the reason.
 
 `reader_for(suffix)` picks by file suffix; `reader_for_download(url, content_type, body)` by what a server
-sent. Every reader takes `(data, doc_id, source_url)`."""
+sent. Every reader takes `(data, doc_id, source_url)`.
+
+Owns: turning one file's bytes (Markdown, text, HTML, PDF, Word) into a document with its title, headings,
+source URL and review date, and saying which files are not documents (`skip_reason`).
+Must not import: anything that does I/O beyond the bytes given (no network, no files), the index
+(`bot.index`, Chroma, the embedder), the rest of `ingest` (chunking, the pipeline), the Slack layer
+(`bot.slack`) or the review store (`bot.review`). Only `bot.types`, `bot.prompts` and format libraries."""
 
 from __future__ import annotations
 

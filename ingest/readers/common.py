@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from bot import prompts
 from bot.types import SourceDocument
 
 _SOURCE_LINE = re.compile(r"^\s*(?:<!--\s*)?SOURCE:\s*(\S+?)\s*(?:-->)?\s*$", re.IGNORECASE)
@@ -96,7 +97,7 @@ def make_document(
     meta = meta or {}
     body = text.strip()
     if not body:
-        raise LoadError("empty document")
+        raise LoadError(prompts.INGEST_EMPTY_DOCUMENT)
     title = _as_str(meta.get("title")) or first_heading(body) or fallback_title or title_from_name(doc_id)
     fields: dict[str, Any] = {name: _as_list(meta.get(name)) for name in _LIST_FIELDS}
     if not fields["source_urls"]:

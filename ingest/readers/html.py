@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from bot import prompts
 from bot.types import SourceDocument
 from ingest.readers.common import (
     LoadError,
@@ -99,7 +100,7 @@ def _visible_lines(html: str) -> list[str]:
 def read_html(data: bytes, doc_id: str, source_url: str | None = None) -> SourceDocument:
     html = decode(data)
     if not html.strip():
-        raise LoadError("empty document")
+        raise LoadError(prompts.INGEST_EMPTY_DOCUMENT)
     url, rest = pop_source_line(html)
     if url:
         source_url, html = url, rest

@@ -5,6 +5,7 @@ first heading or the file name and the source URL is the path, or the URL of a `
 
 from __future__ import annotations
 
+from bot import prompts
 from bot.types import SourceDocument
 from ingest.readers.common import LoadError, decode, make_document, pop_source_line, split_front_matter
 
@@ -12,7 +13,7 @@ from ingest.readers.common import LoadError, decode, make_document, pop_source_l
 def read_markdown(data: bytes, doc_id: str, source_url: str | None = None) -> SourceDocument:
     text = decode(data)
     if not text.strip():
-        raise LoadError("empty document")
+        raise LoadError(prompts.INGEST_EMPTY_DOCUMENT)
     meta, body = split_front_matter(text)
     if not meta:
         url, body = pop_source_line(body)

@@ -18,6 +18,7 @@ import re
 import statistics
 from dataclasses import dataclass
 
+from bot import prompts
 from bot.types import SourceDocument
 from ingest.readers.common import (
     LoadError,
@@ -227,7 +228,7 @@ def _metadata_date(meta: dict) -> str:
 
 def read_pdf(data: bytes, doc_id: str, source_url: str | None = None) -> SourceDocument:
     if not data.strip():
-        raise LoadError("empty document")
+        raise LoadError(prompts.INGEST_EMPTY_DOCUMENT)
     meta = _validate(data)
     pages = _read_lines(data)
     if not any(pages):

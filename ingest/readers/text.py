@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from bot import prompts
 from bot.types import SourceDocument
 from ingest.readers.common import (
     LoadError,
@@ -76,7 +77,7 @@ def paragraphs(lines: list[str]) -> str:
 def read_text(data: bytes, doc_id: str, source_url: str | None = None) -> SourceDocument:
     text = decode(data)
     if not text.strip():
-        raise LoadError("empty document")
+        raise LoadError(prompts.INGEST_EMPTY_DOCUMENT)
     if split_front_matter(text)[0]:  # a text file with front matter is Markdown in all but name
         return read_markdown(data, doc_id, source_url)
     url, text = pop_source_line(text)

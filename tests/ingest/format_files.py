@@ -1,7 +1,8 @@
 """Real files for the format tests: a page as HTML (navigation, cookie banner, footer), as a PDF printed
 with a running header and footer on every page, as a Word document and as plain text.
 
-A page is (title, date line, sections); a section is (heading, paragraphs, bullets)."""
+A page is (title, date line, sections); a section is (heading, paragraphs, bullets, table). The pages
+themselves are data files in outline form (`pages_from_outline`)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,41 @@ class Page:
     url: str  # canonical
     date_line: str  # "Page last reviewed: 12 May 2023"
     sections: list[Section]
+
+
+def pages_from_outline(text: str) -> list[Page]:
+    """Pages written as an outline (the fixtures' data files): `# title`, then `site:`, `url:` and `date:`
+    lines, then `## heading` sections (a `<!-- ... -->` line is a comment) holding paragraphs (separated by a blank line; a paragraph's lines are
+    joined with a space), `- bullet` lines and `| cell | cell |` table rows (the first row is the header)."""
+    pages: list[Page] = []
+    paragraph: list[str] = []
+
+    def end_paragraph() -> None:
+        if paragraph:
+            pages[-1].sections[-1].paragraphs.append(" ".join(paragraph))
+            paragraph.clear()
+
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("<!--"):  # a comment line about the file
+            continue
+        if not line or line.startswith(("- ", "| ", "## ", "# ")):
+            end_paragraph()
+        if line.startswith("# "):
+            pages.append(Page(title=line[2:], site="", url="", date_line="", sections=[]))
+        elif line.startswith("## "):
+            pages[-1].sections.append(Section(line[3:], []))
+        elif line.startswith("- "):
+            pages[-1].sections[-1].bullets.append(line[2:])
+        elif line.startswith("| "):
+            pages[-1].sections[-1].table.append([cell.strip() for cell in line.strip("|").split("|")])
+        elif line and not pages[-1].sections:
+            key, _, value = line.partition(": ")
+            setattr(pages[-1], {"site": "site", "url": "url", "date": "date_line"}[key], value)
+        elif line:
+            paragraph.append(line)
+    end_paragraph()
+    return pages
 
 
 def html_page(page: Page) -> str:

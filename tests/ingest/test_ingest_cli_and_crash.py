@@ -6,14 +6,12 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 import typer
 from ingest_helpers import doc_text, ingest_settings, para
@@ -24,6 +22,9 @@ from ingest.chunking import chunk_document
 from ingest.cli import ingest_command
 from ingest.loaders import discover, load_file
 from ingest.pipeline import run_ingest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "reliability"))
+from reliability_helpers import ChromaServer  # noqa: E402  (the reliability suite's `chroma run` on 127.0.0.1)
 
 pytestmark = pytest.mark.slow
 VENV_BIN = Path(sys.executable).parent
@@ -164,40 +165,16 @@ def test_sigkill_mid_ingest_then_converges(tmp_path, ingest_embedder):
     assert set(Index(settings, embedder=ingest_embedder).keyword_ids()) == want
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.chroma_server
 def test_against_chroma_server(tmp_path, counting):
-    chroma = VENV_BIN / "chroma"
-    if not chroma.exists():
-        chroma = Path(shutil.which("chroma") or "")
-    if not chroma.is_file():
+    if not (VENV_BIN / "chroma").exists() and not shutil.which("chroma"):
         pytest.skip("the chroma CLI is not installed")
-    port = _free_port()
-    log = (tmp_path / "chroma.log").open("w")
-    server = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "RUST_LOG": "warn"},
-    )
+    server = ChromaServer(tmp_path, "chroma")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert server.poll() is None, (tmp_path / "chroma.log").read_text()
-            assert time.monotonic() < deadline, "chroma run did not start"
-            time.sleep(0.2)
-
+        server.start()
         corpus = tmp_path / "corpus"
         _corpus(corpus, 1)
-        settings = ingest_settings(tmp_path / "data", corpus, chroma_host="127.0.0.1", chroma_port=port)
+        settings = ingest_settings(tmp_path / "data", corpus, chroma_host="127.0.0.1", chroma_port=server.port)
         index = Index(settings, embedder=counting)
         s = run_ingest(settings, [str(corpus)], index=index, progress=False)
         assert len(s.added) == 3
@@ -215,10 +192,4 @@ def test_against_chroma_server(tmp_path, counting):
         fresh = Index(settings, embedder=counting)
         assert set(fresh.chunk_refs()) == set(fresh.keyword_ids()) == want
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+        server.stop()

@@ -5,39 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from pathlib import Path
 
 import pytest
 
-from format_files import HEADER, PRINT_STAMP, Page, Section, docx_page, html_page, pdf_page, text_page
+from format_files import HEADER, PRINT_STAMP, docx_page, html_page, pages_from_outline, pdf_page, text_page
 from ingest.chunking import chunk_document
 from ingest.loaders import LoadError, load_file
 
-PAGE = Page(
-    title="Holding back new entries for review",
-    site="NHS England",
-    url="https://www.example.nhs.uk/guidance/holding-back-entries/",
-    date_line="Page last reviewed: 12 May 2023",
-    sections=[
-        Section("Why a record is held back", [
-            "A practice can stop new entries showing automatically when a clinician needs to look at the record "
-            "first, for instance because there is a safeguarding concern about the person who might read it. "
-            "The decision is made for one patient at a time and is recorded in the clinical system so that "
-            "colleagues understand why this record is treated differently from the default.",
-        ]),
-        Section("Recording the decision", [
-            "The reviewing clinician writes down who decided, when, and the reason, then sets a date to look "
-            "again. Reconsideration happens whenever circumstances change, and the patient is told unless "
-            "telling them would itself cause serious harm. Documentation of this kind protects both the patient "
-            "and the practice if the decision is questioned later by the patient or a regulator.",
-        ], bullets=["Add the review code before the switch-on date.", "Remove it once the review is complete."],
-            table=[["Step", "Who"], ["Apply the review code", "Clinician"], ["Tell the patient", "Practice manager"]]),
-        Section("Checking the record regularly", [
-            "Practices should search for records carrying the review code every few months and make sure each "
-            "one still needs it, so that patients are not held back from seeing their records without reason. "
-            "An administrator can run the search, but only a clinician should remove the code from a record.",
-        ]),
-    ],
-)
+(PAGE,) = pages_from_outline((Path(__file__).parent / "format_page.md").read_text(encoding="utf-8"))
 BOILERPLATE = [HEADER, PRINT_STAMP, "Cookies on the", "analytics cookies", "Health A to Z", "Live Well",
                "Privacy policy", "Accessibility statement", "Crown copyright", PAGE.url, "1/", "2/", "3/"]
 

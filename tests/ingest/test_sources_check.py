@@ -34,26 +34,28 @@ class Site:
     """The upstream site: what each path serves can change between checks; requests are recorded."""
 
     def __init__(self, server):
-        self.server = server
-        self.changing = FIRST
-        self.menu = "Home About"
+        self.server, self.changing, self.menu = server, FIRST, "Home About"
         self.requests: list[tuple[str, dict]] = []
-        server.expect_request("/steady").respond_with_handler(self.steady)
-        server.expect_request("/changing").respond_with_handler(
-            lambda r: self.log(r) or Response(_page(self.changing), content_type="text/html"))
-        server.expect_request("/old-place").respond_with_handler(
-            lambda r: self.log(r) or Response("", status=301, headers={"Location": server.url_for("/new-place")}))
-        server.expect_request("/new-place").respond_with_handler(
-            lambda r: self.log(r) or Response(_page(STEADY), content_type="text/html"))
-        server.expect_request("/gone").respond_with_handler(lambda r: self.log(r) or Response("Not found", status=404))
-        server.expect_request("/dated").respond_with_handler(lambda r: self.log(r) or Response(
-            _page(STEADY, date_line="Page last reviewed: 3 March 2025"), content_type="text/html"))
+        html = {"content_type": "text/html"}
+        routes = {
+            "/steady": self.steady,
+            "/changing": lambda r: Response(_page(self.changing), **html),
+            "/old-place": lambda r: Response("", status=301, headers={"Location": server.url_for("/new-place")}),
+            "/new-place": lambda r: Response(_page(STEADY), **html),
+            "/gone": lambda r: Response("Not found", status=404),
+            "/dated": lambda r: Response(_page(STEADY, date_line="Page last reviewed: 3 March 2025"), **html),
+        }
+        for path, respond in routes.items():
+            server.expect_request(path).respond_with_handler(self._logged(respond))
 
-    def log(self, request) -> None:
-        self.requests.append((request.path, dict(request.headers)))
+    def _logged(self, respond):
+        def handler(request):
+            self.requests.append((request.path, dict(request.headers)))
+            return respond(request)
+
+        return handler
 
     def steady(self, request):
-        self.log(request)
         if request.headers.get("If-None-Match") == '"v1"':
             return Response(status=304)
         # a new menu every time, the same main text: not a change

@@ -34,6 +34,16 @@ def _stored(api, channel: str, ts: str) -> list[dict]:
                 and m.get("bot_id")]
 
 
+def _ask_while_posts_fail(cluster, api, channel: str, ts: str, timeout: float = 30, **failure) -> list:
+    """Make chat.postMessage fail as `failure` says, ask in `channel`, wait for a stored message and for Slack
+    traffic to settle; returns the chat.postMessage calls to that channel (failed ones included)."""
+    api.fail("chat.postMessage", **failure)
+    _ask(cluster.a, channel, ts)
+    wait_until(lambda: _stored(api, channel, ts), timeout, 0.05, "a message in the thread")
+    api.settle(quiet=0.5)
+    return api.calls_to("chat.postMessage", lambda c: c.params.get("channel") == channel)
+
+
 def _healthy(replica) -> None:
     assert replica.alive(), replica.log.read_text()[-3000:]
     assert replica.healthz() == 200
@@ -41,11 +51,7 @@ def _healthy(replica) -> None:
 
 def test_rate_limited_post_waits_for_retry_after_then_answers_once(cluster, api):
     channel, ts = "C0API429", "1730000000.000001"
-    api.fail("chat.postMessage", status=429, retry_after=1)
-    _ask(cluster.a, channel, ts)
-    wait_until(lambda: _stored(api, channel, ts), 30, 0.05, "the answer")
-    api.settle(quiet=0.5)
-    calls = api.calls_to("chat.postMessage", lambda c: c.params.get("channel") == channel)
+    calls = _ask_while_posts_fail(cluster, api, channel, ts, status=429, retry_after=1)
     assert len(calls) == 2, "expected the 429 and one retry"
     assert calls[1].time - calls[0].time >= 0.9, "the retry did not wait for Retry-After"
     assert len(_stored(api, channel, ts)) == 1
@@ -55,11 +61,7 @@ def test_rate_limited_post_waits_for_retry_after_then_answers_once(cluster, api)
 
 def test_server_errors_are_retried_and_the_answer_arrives(cluster, api):
     channel, ts = "C0API500", "1730000000.000002"
-    api.fail("chat.postMessage", status=500, times=2)
-    _ask(cluster.a, channel, ts)
-    wait_until(lambda: _stored(api, channel, ts), 30, 0.05, "the answer")
-    api.settle(quiet=0.5)
-    assert len(api.calls_to("chat.postMessage", lambda c: c.params.get("channel") == channel)) == 3
+    assert len(_ask_while_posts_fail(cluster, api, channel, ts, status=500, times=2)) == 3
     assert len(_stored(api, channel, ts)) == 1
     _healthy(cluster.a)
 
@@ -67,13 +69,8 @@ def test_server_errors_are_retried_and_the_answer_arrives(cluster, api):
 def test_persistent_server_errors_end_in_a_visible_apology(cluster, api):
     """Three failed attempts at the answer: the apology (with the escalate button) still gets through."""
     channel, ts = "C0API5XX", "1730000000.000003"
-    api.fail("chat.postMessage", status=500, times=5)
-    _ask(cluster.a, channel, ts)
-    wait_until(lambda: _stored(api, channel, ts), 40, 0.05, "a visible message")
-    api.settle(quiet=0.5)
-    stored = _stored(api, channel, ts)
-    assert len(stored) == 1
-    last = api.calls_to("chat.postMessage", lambda c: c.params.get("channel") == channel)[-1]
+    last = _ask_while_posts_fail(cluster, api, channel, ts, timeout=40, status=500, times=5)[-1]
+    assert len(_stored(api, channel, ts)) == 1
     assert "sorry" in last.params.get("text", "").lower()
     assert "escalate" in json.dumps(last.params.get("blocks"))
     _healthy(cluster.a)

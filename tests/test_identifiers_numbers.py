@@ -1,0 +1,215 @@
+"""Tests for bot.identifiers: NHS numbers (check digit, every spacing, cues), public numbers and guidance
+dates that must not alarm, and dates of birth. Contact details, names and robustness: tests/test_identifiers.py."""
+
+from __future__ import annotations
+
+import pytest
+from identifier_helpers import HELP_LINES, VALID, assert_gone, digits, flip_last, kinds_in, with_check_digit
+
+from bot.identifiers import find_identifiers, is_valid_nhs_number, redact
+
+# ---------------------------------------------------------------- check digit
+
+
+@pytest.mark.parametrize("n", VALID)
+def test_valid_check_digits(n):
+    assert is_valid_nhs_number(n)
+    assert is_valid_nhs_number(f"{n[:3]} {n[3:6]} {n[6:]}")
+
+
+@pytest.mark.parametrize("n", VALID)
+def test_flipped_digits_are_invalid(n):
+    assert not is_valid_nhs_number(flip_last(n))
+    swapped = n[1] + n[0] + n[2:] if n[0] != n[1] else n[:4] + str((int(n[4]) + 3) % 10) + n[5:]
+    if swapped != n:
+        assert not is_valid_nhs_number(swapped)
+
+
+def test_check_digit_ten_is_invalid_and_eleven_becomes_zero():
+    # find a 9-digit prefix whose check would be 10: no completion is valid
+    prefix = next(f"{i:09d}" for i in range(100000000, 100001000) if with_check_digit(f"{i:09d}") is None)
+    assert not any(is_valid_nhs_number(prefix + str(d)) for d in range(10))
+    # a prefix whose weighted sum is divisible by 11 takes check digit 0
+    prefix0 = next(
+        f"{i:09d}"
+        for i in range(400000000, 400001000)
+        if sum(int(c) * w for c, w in zip(f"{i:09d}", range(10, 1, -1))) % 11 == 0
+    )
+    assert is_valid_nhs_number(prefix0 + "0")
+
+
+@pytest.mark.parametrize("bad", ["", "999186091", "99918609161", "999186091a", "abcdefghij"])
+def test_malformed_numbers_are_invalid(bad):
+    assert not is_valid_nhs_number(bad)
+
+
+# ---------------------------------------------------------------- NHS numbers in text
+
+
+@pytest.mark.parametrize("n", VALID)
+@pytest.mark.parametrize(
+    "fmt",
+    [
+        "{a}{b}{c}",
+        "{a} {b} {c}",
+        "{a}-{b}-{c}",
+        "{a} {b}{c}",
+        "{a}{b} {c}",
+        "{a}-{b} {c}",
+        "{a}\u00a0{b}\u00a0{c}",
+    ],
+)
+def test_every_spacing_is_found_and_redacted(n, fmt):
+    written = fmt.format(a=n[:3], b=n[3:6], c=n[6:])
+    text = f"patient {written} wants access to her record"
+    r = redact(text)
+    assert r.kinds == ["nhs_number"]
+    assert r.text == "patient [NHS number] wants access to her record"
+    assert n not in digits(r.text)
+
+
+@pytest.mark.parametrize("n", VALID)
+def test_bare_invalid_number_is_not_flagged(n):
+    bad = flip_last(n)
+    assert find_identifiers(f"reference {bad} on the letter") == []
+    assert find_identifiers(f"reference {bad[:3]} {bad[3:6]} {bad[6:]} on the letter") == []
+
+
+@pytest.mark.parametrize("cue", ["NHS no", "NHS no.", "NHS number", "NHS #", "nhs:", "NHS No:", "NHS number is", "nhs number -"])
+def test_invalid_number_after_cue_is_flagged(cue):
+    bad = flip_last(VALID[0])
+    text = f"{cue} {bad[:3]} {bad[3:6]} {bad[6:]} - can she see her notes?"
+    r = redact(text)
+    assert r.kinds == ["nhs_number"]
+    assert digits(bad) not in digits(r.text)
+    assert r.text.endswith("[NHS number] - can she see her notes?")
+
+
+def test_cue_must_be_right_before_the_number():
+    bad = flip_last(VALID[1])
+    assert find_identifiers(f"the NHS App shows code {bad}") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Use SNOMED 1364731000000104 to enable access",
+        "code 1364751000000106 switches it off",
+        "1290331000000103 is the other code",
+        "codes 1364731000000104, 1364751000000106 and 1290331000000103",
+        "The Data Protection (Subject Access Modification) (Health) Order 2000 SI 2000/413",
+        "See SI 2015/1862 and 2023/1234 regulations",
+        "under the GMS contract regulations 2015/1862 section 71",
+    ],
+)
+def test_codes_and_si_numbers_do_not_alarm(text):
+    assert find_identifiers(text) == []
+    assert redact(text).text == text
+
+
+def test_longer_digit_runs_do_not_alarm():
+    n = VALID[0]
+    assert find_identifiers("1" + n) == []
+    assert find_identifiers(n + "7") == []
+
+
+def test_ten_numbers_in_one_message_all_redacted():
+    numbers = []
+    i = 400000000
+    while len(numbers) < 10:
+        full = with_check_digit(str(i))
+        if full:
+            numbers.append(full)
+        i += 7919
+    styles = ["{}", "{} {} {}", "{}-{}-{}"]
+    parts = []
+    for k, n in enumerate(numbers):
+        style = styles[k % 3]
+        parts.append(style.format(n) if style == "{}" else style.format(n[:3], n[3:6], n[6:]))
+    text = "batch: " + ", ".join(parts) + " - can these patients all see their records?"
+    r = redact(text)
+    assert [f.kind for f in r.findings] == ["nhs_number"] * 10
+    assert r.text.count("[NHS number]") == 10
+    for n in numbers:
+        assert n not in digits(r.text)
+    assert r.text.endswith("can these patients all see their records?")
+
+
+def test_other_spellings_of_a_found_number_are_also_redacted():
+    n = VALID[0]
+    text = f"NHS {n}, I mean {n[:5]} {n[5:]}"
+    r = redact(text)
+    assert n not in digits(r.text)
+    assert r.text == "NHS [NHS number], I mean [NHS number]"
+
+
+# ---------------------------------------------------------------- public numbers, guidance dates
+
+
+def test_help_lines_in_public_numbers_never_alarm():
+    text = "Give her the National Domestic Abuse Helpline, 0808 2000 247, or call 0114 349 1666."
+    assert find_identifiers(text, public_numbers=HELP_LINES) == []
+    # compared on digits only: another spelling is still public
+    assert find_identifiers("call 08082000247 or 0114-349-1666", public_numbers=HELP_LINES) == []
+    # without the allow-list they are phone numbers
+    assert kinds_in(text) == ["phone", "phone"]
+
+
+def test_public_numbers_do_not_hide_other_phones():
+    text = "helpline 0808 2000 247, her mobile 07700 900123"
+    r = redact(text, public_numbers=HELP_LINES)
+    assert r.kinds == ["phone"]
+    assert r.text == "helpline 0808 2000 247, her mobile [phone number]"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Since 6 October 2023 can patients see prospective records?",
+        "The 31 October 2023 deadline for online access",
+        "Contract changes from 1 April 2023 apply",
+        "guidance dated 01/04/2023 says what?",
+        "From 2023-10-31 access is switched on",
+        "Updated 22nd Nov 2023 by NHS England",
+    ],
+)
+def test_guidance_dates_do_not_alarm(text):
+    assert find_identifiers(text) == []
+
+
+# ---------------------------------------------------------------- dates of birth
+
+
+@pytest.mark.parametrize(
+    "text, date",
+    [
+        ("DOB 22/11/1975 can he get access", "22/11/1975"),
+        ("D.O.B: 22-11-75 wants full record", "22-11-75"),
+        ("d.o.b. 5.5.1990 wants full record", "5.5.1990"),
+        ("date of birth 5 May 1990, wants access", "5 May 1990"),
+        ("born 22nd Nov 1975 and wants access", "22nd Nov 1975"),
+        ("born on 1990-05-05 and wants access", "1990-05-05"),
+        ("b. 30/06/2001 - proxy for mum?", "30/06/2001"),
+        ("dob is 05/05/1990", "05/05/1990"),
+    ],
+)
+def test_dates_after_a_cue_are_dates_of_birth(text, date):
+    r = redact(text)
+    assert r.kinds == ["date_of_birth"]
+    assert [f.text_in(text) for f in r.findings] == [date]
+    assert "[date of birth]" in r.text
+    assert_gone(text, r.text, date)
+
+
+def test_numeric_date_counts_when_message_has_nhs_number_or_titled_name():
+    assert kinds_in("9991860916 30/06/2001 can she see it") == ["nhs_number", "date_of_birth"]
+    assert kinds_in("Mrs Jane Placeholder 30/06/2001 wants access") == ["name", "date_of_birth"]
+    # a written-out date next to an NHS number is not assumed to be a birth date
+    assert kinds_in("9991860916 since 31 October 2023") == ["nhs_number"]
+    # a numeric date with no other identifier is not a DOB
+    assert kinds_in("registered on 30/06/2001, can she see old notes") == []
+
+
+def test_impossible_dates_are_ignored():
+    assert kinds_in("9991860916 ref 45/45/2001") == ["nhs_number"]
+
