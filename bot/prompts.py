@@ -154,6 +154,13 @@ EMPTY_QUESTION_TEXT = "Ask me a question about patients' online access to GP rec
 # Labels on answers.
 ESCALATE_LABEL = "Ask the support team"
 VERIFIED_LABEL = "✅ Verified by the support team"
+SOURCES_HEADING = "Sources"
+CLOSEST_SOURCES_HEADING = "Closest sources"  # a not-covered answer's nearest passages
+YOU_ASKED = "You asked"  # the /recordsaccess reply restates the question
+SOMEONE_ASKED = "<@{user}> asked"  # … and so does the answer shared in the channel
+SHARE_BUTTON = "Share in channel"
+SHARED = "Shared"
+SOMEONE_SHARED = "<@{user}> shared"
 # The App Home tab (mrkdwn; {placeholders} filled in by bot.slack.blocks.home_view).
 HOME_TITLE = "Online access to GP records: guidance assistant"
 HOME_COVERS = "*What I cover*\n{scope}\nEvery answer cites its sources."

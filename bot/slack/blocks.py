@@ -126,7 +126,7 @@ def _fallback(answer: Answer, prefix: str = "") -> str:
     sources = answer.citations or answer.closest
     lines = [prefix + to_plain(answer.text or "")]
     if sources:
-        heading = "Sources" if answer.citations else "Closest sources"
+        heading = prompts.SOURCES_HEADING if answer.citations else prompts.CLOSEST_SOURCES_HEADING
         lines.append(f"{heading}: " + "; ".join(f"[{c.number}] {escape(c.title)}" for c in sources[:MAX_SOURCES]))
     return truncate("\n\n".join(lines), FALLBACK_LIMIT)
 
@@ -147,9 +147,9 @@ def answer_blocks(
         blocks.append(ContextBlock(block_id="verified", elements=[MarkdownTextObject(text=label)]))
     blocks.extend(_body_sections(answer))
     if answer.citations:
-        src = sources_block(answer.citations, "Sources")
+        src = sources_block(answer.citations, prompts.SOURCES_HEADING)
     else:
-        src = sources_block(answer.closest, "Closest sources")
+        src = sources_block(answer.closest, prompts.CLOSEST_SOURCES_HEADING)
     if src is not None:
         blocks.append(src)
     if answer_id:
@@ -166,13 +166,13 @@ def answer_message(
 ) -> tuple[str, list[dict]]:
     """(fallback text, blocks as dicts) for the threaded answer."""
     blocks = answer_blocks(answer, answer_id=answer_id, channel=channel, thread_ts=thread_ts)
-    prefix = "✅ Verified by the support team: " if verified_label(answer) else ""
+    prefix = f"{prompts.VERIFIED_LABEL}: " if verified_label(answer) else ""
     return _fallback(answer, prefix), to_dicts(blocks)
 
 
 def question_block(question: str, who: str | None = None) -> SectionBlock:
     q = truncate(" ".join((question or "").split()), 500)
-    lead = f"<@{who}> asked" if who else "You asked"
+    lead = prompts.SOMEONE_ASKED.format(user=who) if who else prompts.YOU_ASKED
     return SectionBlock(block_id="question", text=MarkdownTextObject(text=f"{lead}: _{escape(q)}_"))
 
 
@@ -184,7 +184,7 @@ def share_value(answer_id: str | None, channel: str, question: str) -> str:
 def command_message(answer: Answer, *, answer_id: str | None, channel: str) -> tuple[str, list[dict]]:
     """The ephemeral reply to /recordsaccess: the question restated, the answer, and "Share in channel"."""
     share = ButtonElement(
-        text="Share in channel",
+        text=prompts.SHARE_BUTTON,
         action_id=SHARE_ACTION,
         value=share_value(answer_id, channel, answer.question),
         style="primary",
@@ -197,7 +197,7 @@ def command_message(answer: Answer, *, answer_id: str | None, channel: str) -> t
         preamble=[question_block(answer.question)],
         extra_actions=[share],
     )
-    text = _fallback(answer, prefix=f"You asked: {escape(truncate(answer.question, 300))}\n\n")
+    text = _fallback(answer, prefix=f"{prompts.YOU_ASKED}: {escape(truncate(answer.question, 300))}\n\n")
     return text, to_dicts(blocks)
 
 
@@ -206,7 +206,7 @@ def shared_message(answer: Answer, *, answer_id: str | None, channel: str, user:
     blocks = answer_blocks(
         answer, answer_id=answer_id, channel=channel, thread_ts=None, preamble=[question_block(answer.question, user)]
     )
-    who = f"<@{user}> shared" if user else "Shared"
+    who = prompts.SOMEONE_SHARED.format(user=user) if user else prompts.SHARED
     return _fallback(answer, prefix=f"{who}: {escape(truncate(answer.question, 300))}\n\n"), to_dicts(blocks)
 
 
