@@ -55,7 +55,8 @@ def main() -> int:
     from pydantic import SecretStr
 
     from bot.settings import Settings
-    from bot.slack.app import build_app, make_client
+    from bot.slack.app import build_app
+    from bot.slack.client import make_client
     from bot.slack.cli import build_services
     from bot.slack.server import BotHttpServer
 

@@ -172,3 +172,71 @@ COMMENT_MODAL_INTRO = (
 )
 STALE_CARD_NOTE = "Not given to anyone until a reviewer reinstates or corrects it."
 SOURCE_CHANGE_STEPS = "Re-read the page, update the document and its `last_reviewed`, then run `gpbot ingest`."
+
+# --- the Slack app (issue 13, Slack app area) ---------------------------------------------------------------
+# The assistant pane: the greeting when a thread starts, and the suggested prompts under it.
+GREETING = (
+    "Hi! Ask me about patients' online access to their GP records. I answer from published guidance and "
+    "cite my sources. Please don't include patient details."
+)
+SUGGESTED_PROMPTS_TITLE = "Try asking"
+SUGGESTED_PROMPTS = [
+    {"title": "Switch on prospective access", "message": "How do I switch on prospective record access in EMIS Web?"},
+    {"title": "Hold back a patient for review", "message": "Which SNOMED code stops a patient's online access switching on until it's reviewed?"},
+    {"title": "Coerced access", "message": "What should we do if we think a patient is being coerced into sharing their online record?"},
+    {"title": "Proxy access for children", "message": "How does proxy access work for parents of children under 16?"},
+]
+# The "is thinking…" status while an answer is prepared, and the loading messages Slack rotates under it.
+STATUS_TEXT = "Searching the guidance…"
+LOADING_MESSAGES = ["Searching the guidance…", "Checking the sources…", "Writing the answer…"]
+# "Share in channel" under a /recordsaccess answer.
+SHARE_UNREADABLE = "Sorry, I couldn't read that button. Please ask again."
+SHARE_ALREADY_DONE = "Already shared in <#{channel}>."
+SHARE_ANSWER_GONE = "Sorry, I couldn't find that answer any more. Please ask again."
+SHARE_NOT_IN_CHANNEL = "I couldn't post in this channel. Invite me first (`/invite @gpbot`), or share it yourself."
+SHARE_DONE = "Shared in <#{channel}>."
+# Refusals outside ALLOWED_CHANNEL_IDS, and an empty /recordsaccess.
+REFUSAL_TEXT = (
+    "Sorry, I only answer in the channels my administrators have set up for me. "
+    "You can ask me in a direct message instead."
+)
+EMPTY_QUESTION_TEXT = "Ask me a question about patients' online access to GP records, e.g. `/recordsaccess how do I switch on prospective access in EMIS Web?`"
+# Labels on answers.
+ESCALATE_LABEL = "Ask the support team"
+VERIFIED_LABEL = "✅ Verified by the support team"
+SOURCES_HEADING = "Sources"
+CLOSEST_SOURCES_HEADING = "Closest sources"  # a not-covered answer's nearest passages
+YOU_ASKED = "You asked"  # the /recordsaccess reply restates the question
+SOMEONE_ASKED = "<@{user}> asked"  # … and so does the answer shared in the channel
+SHARE_BUTTON = "Share in channel"
+SHARED = "Shared"
+SOMEONE_SHARED = "<@{user}> shared"
+# The App Home tab (mrkdwn; {placeholders} filled in by bot.slack.blocks.home_view).
+HOME_TITLE = "Online access to GP records: guidance assistant"
+HOME_COVERS = "*What I cover*\n{scope}\nEvery answer cites its sources."
+HOME_DOES_NOT = (
+    "*What I don't do*\n• No clinical advice about a patient, and no decisions about an individual "
+    "patient's record.\n• If the guidance I hold doesn't cover a question, I say so and show the closest "
+    "sources rather than guess.\n• I'm not a substitute for your practice's safeguarding lead, "
+    "Caldicott guardian or data protection officer."
+)
+HOME_PATIENT_DETAILS = (
+    "*Patient details*\nPlease never paste patient details (NHS numbers, names, dates of birth, "
+    "addresses, phone numbers). If you do, I'll warn you privately and answer only the general "
+    "question: the details are removed before anything is stored, and I never repeat them. "
+    "Please delete the message."
+)
+HOME_FRESHNESS_HEADING = "*How fresh the guidance is*\n"
+HOME_FRESHNESS = (
+    "{documents} guidance documents ({chunks} passages). Newest review date: *{newest}*; oldest: *{oldest}*. "
+    "Last refreshed: *{refreshed}*."
+)
+HOME_NOT_LOADED = "The guidance index is not loaded yet, so I can't answer at the moment."
+HOME_HOW_TO_ASK = (
+    "*How to ask*\n• Mention me in a channel: `@gpbot how do I switch on prospective access?` — "
+    "I reply in the thread, and follow-ups in that thread need no mention.\n• Send me a direct "
+    "message, or use the assistant pane.\n• `/recordsaccess your question` answers just for you, "
+    "with a button to share the answer in the channel.\n"
+)
+HOME_REVIEW_ON = "Use 👍/👎 under an answer, or *Ask the support team*, and a person will look at it."
+HOME_REVIEW_OFF = "Use 👍/👎 under an answer, or *Ask the support team*, to flag an answer."

@@ -5,7 +5,6 @@ Knows nothing about Slack. Talks to the index only through `bot.index.Index`.
 
 from __future__ import annotations
 
-import html
 import re
 import time
 from dataclasses import dataclass, field
@@ -24,26 +23,7 @@ Mode = Literal["bm25", "dense", "hybrid"]
 # ------------------------------------------------------------------------------------------
 # Query preparation
 # ------------------------------------------------------------------------------------------
-_USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
-_CHANNEL = re.compile(r"<#C[A-Z0-9]+\|([^>]*)>|<#C[A-Z0-9]+>")
-_SUBTEAM = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
-_SPECIAL = re.compile(r"<!(?:here|channel|everyone)(?:\|[^>]*)?>")
-_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
-_EMOJI = re.compile(r":(?:\+1|-1|100|1234|[a-z0-9_+\-]*[a-z][a-z0-9_+\-]*):(?::skin-tone-\d:)?")
 _SPACES = re.compile(r"\s+")
-
-
-def strip_slack_markup(text: str) -> str:
-    """Turn Slack's wire format into the plain question a person typed."""
-    text = _USER_MENTION.sub(" ", text or "")
-    text = _CHANNEL.sub(lambda m: f"#{m.group(1)}" if m.group(1) else " ", text)
-    text = _SUBTEAM.sub(lambda m: m.group(1) or " ", text)
-    text = _SPECIAL.sub(" ", text)
-    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
-    text = _EMOJI.sub(" ", text)
-    text = html.unescape(text)
-    text = re.sub(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)", " ", text)  # bold/italic/strike/code markers
-    return _SPACES.sub(" ", text).strip()
 
 
 SYSTEM_PATTERNS = {
@@ -120,15 +100,16 @@ _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in guard.PLACEHOLDERS.valu
 
 
 def prepare_query(text_redacted: str, glossary: Glossary, history: Sequence[str] = ()) -> PreparedQuery:
-    """`text_redacted` has been through the identifier guard; its placeholders carry no meaning for
-    retrieval, so they are dropped from what is searched (the recorded question keeps them)."""
-    clean = strip_slack_markup(text_redacted)
+    """`text_redacted` is plain text (a chat surface removes its own markup first) that has been through the
+    identifier guard; its placeholders carry no meaning for retrieval, so they are dropped from what is
+    searched (the recorded question keeps them)."""
+    clean = _SPACES.sub(" ", text_redacted).strip()
     searchable = _SPACES.sub(" ", _PLACEHOLDER.sub(" ", clean)).strip(" ,;:-")
     retrieval_text = searchable
     # in a thread, a short message leans on the one before it even without "that"/"it" (15 words: the dev
     # split's thread questions run to 14; a longer one usually restates its subject)
     if history and (is_follow_up(searchable) or len(searchable.split()) <= 15):
-        retrieval_text = f"{_PLACEHOLDER.sub(' ', strip_slack_markup(history[-1]))} {searchable}"
+        retrieval_text = f"{_SPACES.sub(' ', _PLACEHOLDER.sub(' ', history[-1])).strip()} {searchable}"
     return PreparedQuery(
         raw=text_redacted,
         text=clean,

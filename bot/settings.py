@@ -115,6 +115,22 @@ class Settings(BaseSettings):
     ingest_http_retries: int = Field(2, ge=0, le=10, description="Retries of a guidance URL after a 5xx or a dropped connection.")
     ingest_http_backoff_seconds: float = Field(0.5, ge=0, description="First pause before retrying a guidance URL (doubles).")
 
+    # --- the Slack app's tuning (issue 13, Slack app area) ---
+    slack_listener_workers: int = Field(
+        32, ge=1, le=512, description="Threads running Bolt listeners (answers are ~100 ms of CPU plus Slack round trips).")
+    slack_dispatch_threads: int = Field(
+        64, ge=1, le=1024, description="HTTP mode: threads that check, parse and acknowledge requests (Bolt's dispatch).")
+    slack_max_body_bytes: int = Field(
+        1_000_000, ge=10_000, description="HTTP mode: larger request bodies are refused (413) before they are parsed.")
+    slack_api_timeout_seconds: int = Field(15, ge=1, le=120, description="Seconds one Slack Web API call may take.")
+    slack_status_timeout_seconds: int = Field(
+        5, ge=1, le=60, description="Seconds for the best-effort 'is thinking…' status call (never retried).")
+    slack_dm_history_seconds: float = Field(
+        900.0, ge=0, description="A direct message's earlier questions count as its context for this long.")
+    slack_thread_memory_threads: int = Field(
+        5000, ge=1, description="Threads whose earlier (redacted) questions are remembered in this process.")
+    slack_thread_memory_questions: int = Field(6, ge=1, le=50, description="Earlier questions remembered per thread.")
+
     @field_validator("chroma_host", "database_url", "onnx_model_dir", "embedding_model_path", "llm_model", "llm_base_url",
                      "llm_azure_endpoint", "llm_azure_deployment", "llm_azure_api_version", "review_channel",
                      "reviewer_usergroup", mode="before")

@@ -51,7 +51,7 @@ def _post_cards(settings, watch, report, services, client) -> int:
             from types import SimpleNamespace
 
             from bot.review.service import ReviewService
-            from bot.slack.app import Metrics
+            from bot.slack.metrics import Metrics
 
             review = ReviewService.from_settings(settings)
             services = SimpleNamespace(settings=settings, review=review, metrics=Metrics())

@@ -9,22 +9,8 @@ from bot.retrieval import (
     is_follow_up,
     prepare_query,
     reciprocal_rank_fusion,
-    strip_slack_markup,
 )
 from bot.types import Chunk, ScoredChunk
-
-
-def test_strip_slack_markup():
-    raw = "<@U0BOT123> hi <!here> see <#C0123|records-access> and <https://www.england.nhs.uk/x|the guidance> :thinking_face: &amp; *bold* &lt;tag&gt;"
-    assert strip_slack_markup(raw) == "hi see #records-access and the guidance & bold <tag>"
-
-
-def test_strip_keeps_bare_links_and_mailto():
-    assert strip_slack_markup("read <https://a.b/c> or <mailto:x@y.z|mail us>") == "read https://a.b/c or mail us"
-
-
-def test_strip_handles_user_mentions_with_labels_and_skin_tones():
-    assert strip_slack_markup("<@U12|sam> :+1::skin-tone-3: thanks") == "thanks"
 
 
 def test_glossary_expands_acronyms_whole_words_only():

@@ -53,8 +53,8 @@ SHARE_ACTION = "share_answer"
 ANSWER_LIMIT = 9000  # the whole answer body; keeps the message far from the ~13k cumulative limit
 FALLBACK_LIMIT = 3000
 MAX_SOURCES = 10
-ESCALATE_LABEL = "Ask the support team"
-VERIFIED_LABEL = "✅ Verified by the support team"
+ESCALATE_LABEL = prompts.ESCALATE_LABEL  # kept as names here: the review workflow's blocks use them
+VERIFIED_LABEL = prompts.VERIFIED_LABEL
 
 
 # ------------------------------------------------------------------ pieces
@@ -126,7 +126,7 @@ def _fallback(answer: Answer, prefix: str = "") -> str:
     sources = answer.citations or answer.closest
     lines = [prefix + to_plain(answer.text or "")]
     if sources:
-        heading = "Sources" if answer.citations else "Closest sources"
+        heading = prompts.SOURCES_HEADING if answer.citations else prompts.CLOSEST_SOURCES_HEADING
         lines.append(f"{heading}: " + "; ".join(f"[{c.number}] {escape(c.title)}" for c in sources[:MAX_SOURCES]))
     return truncate("\n\n".join(lines), FALLBACK_LIMIT)
 
@@ -147,9 +147,9 @@ def answer_blocks(
         blocks.append(ContextBlock(block_id="verified", elements=[MarkdownTextObject(text=label)]))
     blocks.extend(_body_sections(answer))
     if answer.citations:
-        src = sources_block(answer.citations, "Sources")
+        src = sources_block(answer.citations, prompts.SOURCES_HEADING)
     else:
-        src = sources_block(answer.closest, "Closest sources")
+        src = sources_block(answer.closest, prompts.CLOSEST_SOURCES_HEADING)
     if src is not None:
         blocks.append(src)
     if answer_id:
@@ -166,13 +166,13 @@ def answer_message(
 ) -> tuple[str, list[dict]]:
     """(fallback text, blocks as dicts) for the threaded answer."""
     blocks = answer_blocks(answer, answer_id=answer_id, channel=channel, thread_ts=thread_ts)
-    prefix = "✅ Verified by the support team: " if verified_label(answer) else ""
+    prefix = f"{prompts.VERIFIED_LABEL}: " if verified_label(answer) else ""
     return _fallback(answer, prefix), to_dicts(blocks)
 
 
 def question_block(question: str, who: str | None = None) -> SectionBlock:
     q = truncate(" ".join((question or "").split()), 500)
-    lead = f"<@{who}> asked" if who else "You asked"
+    lead = prompts.SOMEONE_ASKED.format(user=who) if who else prompts.YOU_ASKED
     return SectionBlock(block_id="question", text=MarkdownTextObject(text=f"{lead}: _{escape(q)}_"))
 
 
@@ -184,7 +184,7 @@ def share_value(answer_id: str | None, channel: str, question: str) -> str:
 def command_message(answer: Answer, *, answer_id: str | None, channel: str) -> tuple[str, list[dict]]:
     """The ephemeral reply to /recordsaccess: the question restated, the answer, and "Share in channel"."""
     share = ButtonElement(
-        text="Share in channel",
+        text=prompts.SHARE_BUTTON,
         action_id=SHARE_ACTION,
         value=share_value(answer_id, channel, answer.question),
         style="primary",
@@ -197,7 +197,7 @@ def command_message(answer: Answer, *, answer_id: str | None, channel: str) -> t
         preamble=[question_block(answer.question)],
         extra_actions=[share],
     )
-    text = _fallback(answer, prefix=f"You asked: {escape(truncate(answer.question, 300))}\n\n")
+    text = _fallback(answer, prefix=f"{prompts.YOU_ASKED}: {escape(truncate(answer.question, 300))}\n\n")
     return text, to_dicts(blocks)
 
 
@@ -206,7 +206,7 @@ def shared_message(answer: Answer, *, answer_id: str | None, channel: str, user:
     blocks = answer_blocks(
         answer, answer_id=answer_id, channel=channel, thread_ts=None, preamble=[question_block(answer.question, user)]
     )
-    who = f"<@{user}> shared" if user else "Shared"
+    who = prompts.SOMEONE_SHARED.format(user=user) if user else prompts.SHARED
     return _fallback(answer, prefix=f"{who}: {escape(truncate(answer.question, 300))}\n\n"), to_dicts(blocks)
 
 
@@ -231,13 +231,6 @@ def pii_warning_text(answer_or_kinds: Answer | Sequence[str], template: str = pr
     return ":warning: " + template.format(kinds=kinds_text(kinds))
 
 
-REFUSAL_TEXT = (
-    "Sorry, I only answer in the channels my administrators have set up for me. "
-    "You can ask me in a direct message instead."
-)
-EMPTY_QUESTION_TEXT = "Ask me a question about patients' online access to GP records, e.g. `/recordsaccess how do I switch on prospective access in EMIS Web?`"
-
-
 # ------------------------------------------------------------------ App Home
 def home_view(info, *, review_enabled: bool = False) -> View:
     """The App Home tab: what the bot covers and doesn't, how it treats patient details, and freshness."""
@@ -246,41 +239,19 @@ def home_view(info, *, review_enabled: bool = False) -> View:
         return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT)))
 
     if info is not None and getattr(info, "chunks", 0):
-        freshness = (
-            f"{info.documents} guidance documents ({info.chunks} passages). "
-            f"Newest review date: *{escape(info.newest_reviewed or 'unknown')}*; oldest: "
-            f"*{escape(info.oldest_reviewed or 'unknown')}*. Last refreshed: *{escape(_short_time(info.last_ingest))}*."
-        )
+        freshness = prompts.HOME_FRESHNESS.format(
+            documents=info.documents, chunks=info.chunks, newest=escape(info.newest_reviewed or "unknown"),
+            oldest=escape(info.oldest_reviewed or "unknown"), refreshed=escape(_short_time(info.last_ingest)))
     else:
-        freshness = "The guidance index is not loaded yet, so I can't answer at the moment."
-    review = (
-        "Use 👍/👎 under an answer, or *Ask the support team*, and a person will look at it."
-        if review_enabled
-        else "Use 👍/👎 under an answer, or *Ask the support team*, to flag an answer."
-    )
+        freshness = prompts.HOME_NOT_LOADED
     blocks: list[Block] = [
-        HeaderBlock(text=PlainTextObject(text="Online access to GP records: guidance assistant")),
-        section("*What I cover*\n" + escape(prompts.SCOPE_SUMMARY) + "\nEvery answer cites its sources."),
-        section(
-            "*What I don't do*\n• No clinical advice about a patient, and no decisions about an individual "
-            "patient's record.\n• If the guidance I hold doesn't cover a question, I say so and show the closest "
-            "sources rather than guess.\n• I'm not a substitute for your practice's safeguarding lead, "
-            "Caldicott guardian or data protection officer."
-        ),
-        section(
-            "*Patient details*\nPlease never paste patient details (NHS numbers, names, dates of birth, "
-            "addresses, phone numbers). If you do, I'll warn you privately and answer only the general "
-            "question: the details are removed before anything is stored, and I never repeat them. "
-            "Please delete the message."
-        ),
-        section("*How fresh the guidance is*\n" + freshness),
+        HeaderBlock(text=PlainTextObject(text=prompts.HOME_TITLE)),
+        section(prompts.HOME_COVERS.format(scope=escape(prompts.SCOPE_SUMMARY))),
+        section(prompts.HOME_DOES_NOT),
+        section(prompts.HOME_PATIENT_DETAILS),
+        section(prompts.HOME_FRESHNESS_HEADING + freshness),
         DividerBlock(),
-        section(
-            "*How to ask*\n• Mention me in a channel: `@gpbot how do I switch on prospective access?` — "
-            "I reply in the thread, and follow-ups in that thread need no mention.\n• Send me a direct "
-            "message, or use the assistant pane.\n• `/recordsaccess your question` answers just for you, "
-            "with a button to share the answer in the channel.\n" + review
-        ),
+        section(prompts.HOME_HOW_TO_ASK + (prompts.HOME_REVIEW_ON if review_enabled else prompts.HOME_REVIEW_OFF)),
     ]
     return View(type="home", blocks=blocks)
 

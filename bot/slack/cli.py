@@ -78,7 +78,8 @@ def serve_command(
 
     with ThreadPoolExecutor(1, thread_name_prefix="warm-up") as pool:
         warming = pool.submit(warm_assistant, settings)
-        from bot.slack.app import build_app, install_log_scrubbing
+        from bot.slack.app import build_app
+        from bot.slack.log_scrubbing import install_log_scrubbing
         from bot.slack.server import BotHttpServer
 
         install_log_scrubbing(settings)
@@ -133,7 +134,7 @@ def warm_assistant(settings):
 
 def build_services(settings, assistant=None):
     """The real services: the answering core (warmed up) and the review store (None if it will not open)."""
-    from bot.slack.app import BotServices
+    from bot.slack.services import BotServices
 
     assistant = assistant or warm_assistant(settings)
     review = None

@@ -1,4 +1,6 @@
-"""Markdown → Slack mrkdwn and plain text: the one place the Slack layer converts the core's text.
+"""Markdown → Slack mrkdwn and plain text: the one place the Slack layer converts the core's text; and the
+way back, `strip_slack_markup`: a message's wire format (mentions, links, emoji, entities) → the plain text
+the core reads.
 
 Also the mrkdwn pieces both message builders (`blocks`, `review_blocks`) use: `split_sections` (long
 mrkdwn into section-sized pieces without breaking a link or an entity), `source_line` (one citation) and
@@ -7,6 +9,7 @@ mrkdwn into section-sized pieces without breaking a link or an entity), `source_
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any, Mapping
 
@@ -143,3 +146,27 @@ def source_line(c: Citation) -> str:
     date = c.published or (f"reviewed {c.last_reviewed}" if c.last_reviewed else "")
     extras = [escape(x) for x in (c.publisher, date) if x]
     return " · ".join([f"[{c.number}] {label}", *extras])
+
+
+# ------------------------------------------------------------------ Slack's wire format → plain text
+_USER_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#C[A-Z0-9]+\|([^>]*)>|<#C[A-Z0-9]+>")
+_SUBTEAM = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
+_SPECIAL = re.compile(r"<!(?:here|channel|everyone)(?:\|[^>]*)?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+_EMOJI = re.compile(r":(?:\+1|-1|100|1234|[a-z0-9_+\-]*[a-z][a-z0-9_+\-]*):(?::skin-tone-\d:)?")
+_SPACES = re.compile(r"\s+")
+
+
+def strip_slack_markup(text: str) -> str:
+    """Slack's wire format → the plain question a person typed. Identifiers are found in the raw text first
+    (`BotServices.redact`): run this on the redacted text."""
+    text = _USER_MENTION.sub(" ", text or "")
+    text = _CHANNEL.sub(lambda m: f"#{m.group(1)}" if m.group(1) else " ", text)
+    text = _SUBTEAM.sub(lambda m: m.group(1) or " ", text)
+    text = _SPECIAL.sub(" ", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _EMOJI.sub(" ", text)
+    text = html.unescape(text)
+    text = re.sub(r"(?<!\w)[*_~`]+|[*_~`]+(?!\w)", " ", text)  # bold/italic/strike/code markers
+    return _SPACES.sub(" ", text).strip()

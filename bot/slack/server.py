@@ -1,9 +1,13 @@
 """HTTP mode: Events API and interactivity at `POST /slack/events`, plus `GET /healthz`, `GET /readyz`
 (the guidance index is loaded) and `GET /metrics` (Prometheus text).
 
-Starlette under uvicorn. The event loop never blocks: Bolt's sync `App.dispatch` (signature check,
-dedupe claim, ack) runs in a worker thread (`anyio.to_thread`), and the answering itself runs on
-Bolt's listener pool after the ack, so a slow answer never holds up another request.
+Starlette under uvicorn. In front of Bolt, on the raw request: the streaming body limit (413), the timestamp
+and signature check (401) and the payload's shape (400); identifiers are found later in the raw text, before
+any markup is removed (`bot.slack.answering`). Bolt's own Starlette adapter converts the request and the
+response (`slack_bolt.adapter.starlette.handler`); its `SlackRequestHandler.handle` is not used because it
+calls the sync `App.dispatch` on the event loop: here dispatch (dedupe claim, ack) runs in a worker thread
+(`anyio.to_thread`), and the answering itself runs on Bolt's listener pool after the ack, so a slow answer
+never holds up another request.
 
     server = BotHttpServer(services, app, host="127.0.0.1", port=0)
     port = server.start()      # in a background thread (tests)
@@ -21,19 +25,17 @@ import anyio
 import uvicorn
 from anyio import to_thread
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from slack_bolt import App, BoltRequest
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.slack.app import BotServices
 from bot.slack.payloads import shape_error
+from bot.slack.services import BotServices
 
 log = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 1_000_000  # Slack's payloads are far smaller; refuse anything bigger before parsing
-DISPATCH_THREADS = 64
 
 
 def readiness(services: BotServices) -> tuple[bool, dict]:
@@ -89,12 +91,13 @@ def make_signature_check(services: BotServices):
 
 def create_web_app(services: BotServices, bolt_app: App | None, *, is_connected=None) -> Starlette:
     """The ASGI app. `bolt_app=None` serves only the health and metrics routes (Socket Mode's sidecar)."""
-    limiter = anyio.CapacityLimiter(DISPATCH_THREADS)
+    limiter = anyio.CapacityLimiter(services.settings.slack_dispatch_threads)
+    max_body_bytes = services.settings.slack_max_body_bytes
 
     signature_valid = make_signature_check(services)
 
     async def slack_events(request: Request) -> Response:
-        body = await read_limited(request, MAX_BODY_BYTES)
+        body = await read_limited(request, max_body_bytes)
         if body is None:
             return JSONResponse({"error": "payload too large"}, status_code=413, headers={"Connection": "close"})
         text = body.decode("utf-8", errors="replace")
@@ -102,9 +105,8 @@ def create_web_app(services: BotServices, bolt_app: App | None, *, is_connected=
         if not signature_valid(text, request.headers):
             return JSONResponse({"error": "invalid signature"}, status_code=401)
         # 2. parsing and the payload's shape
-        headers = {k: [v] for k, v in request.headers.items()}
         try:
-            bolt_req = BoltRequest(body=text, query=request.url.query, headers=headers)
+            bolt_req = to_bolt_request(request, body)
             problem = shape_error(bolt_req.body)
         except Exception:
             problem = "unreadable body"
@@ -119,8 +121,7 @@ def create_web_app(services: BotServices, bolt_app: App | None, *, is_connected=
         if bolt_resp.status >= 500:  # a listener failed before acknowledging: Slack must not retry it
             log.error("a listener failed before acknowledging (Bolt answered %s)", bolt_resp.status)
             return JSONResponse({"error": "bad request"}, status_code=400)
-        return Response(status_code=bolt_resp.status, content=bolt_resp.body,
-                        headers=bolt_resp.first_headers_without_set_cookie())
+        return to_starlette_response(bolt_resp)
 
     async def healthz(request: Request) -> Response:
         if is_connected is not None:

@@ -131,7 +131,7 @@ def _click_checked(settings, api, doc_name: str) -> None:
     from slack_sdk import WebClient
 
     from bot.review.service import ReviewService
-    from bot.slack.app import Metrics
+    from bot.slack.metrics import Metrics
     from bot.slack.listeners.review.resolution import handle_review_action
     from bot.slack.review_blocks import item_value
 

@@ -59,8 +59,8 @@ def artifacts(rel_root) -> Artifacts:
 def captured_log(rel_root, artifacts):
     """The test process's own log records, to a file the leak scan reads: from the first reliability test to
     the end of the session. The handler carries the same scrubbing filter `gpbot serve` installs on every
-    root handler (bot.slack.app.install_log_scrubbing), so the file holds what production would write."""
-    from bot.slack.app import ScrubFilter
+    root handler (bot.slack.log_scrubbing.install_log_scrubbing), so the file holds what production would write."""
+    from bot.slack.log_scrubbing import ScrubFilter
 
     path = rel_root / "test-process.log"
     handler = logging.FileHandler(path, encoding="utf-8")

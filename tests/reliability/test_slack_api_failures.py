@@ -122,7 +122,9 @@ def test_a_timed_out_post_is_not_retried_into_a_duplicate(tmp_path, shared_index
     from bot.pipeline import build_assistant
     from bot.review.service import ReviewService
     from bot.settings import Settings
-    from bot.slack.app import BotServices, build_app, make_client
+    from bot.slack.app import build_app
+    from bot.slack.client import make_client
+    from bot.slack.services import BotServices
     from bot.slack.server import BotHttpServer
 
     api = slack_cluster_api

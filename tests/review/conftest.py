@@ -88,7 +88,7 @@ def slack_env(review_env, monkeypatch):
     """(services, review, index, client, api): listeners are called with `client`; `api` saw every call."""
     from slack_sdk import WebClient
 
-    from bot.slack.app import BotServices
+    from bot.slack.services import BotServices
 
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)  # nothing may leave 127.0.0.1

@@ -38,7 +38,8 @@ def loop(tmp_path, shared_embedder, monkeypatch):
     from bot.index import Index
     from bot.pipeline import build_assistant
     from bot.review.service import ReviewService
-    from bot.slack.app import BotServices, build_app
+    from bot.slack.app import build_app
+    from bot.slack.services import BotServices
     from bot.slack.server import BotHttpServer
     from ingest.pipeline import run_ingest
 

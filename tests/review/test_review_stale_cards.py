@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from bot.review.service import ReviewService
-from bot.slack.app import BotServices
+from bot.slack.services import BotServices
 from bot.slack.listeners.review.resolution import handle_correction_submit
 from bot.slack.listeners.review.stale import StaleCardSchedule
 from bot.slack.review_cards import post_due_stale_cards

@@ -155,7 +155,9 @@ def make_slack_bot(slack_api, tmp_path):
         from slack_sdk import WebClient
 
         from bot.settings import Settings
-        from bot.slack.app import BotServices, build_app, make_client
+        from bot.slack.app import build_app
+        from bot.slack.client import make_client
+        from bot.slack.services import BotServices
         from bot.slack.server import BotHttpServer
 
         emulator = api or slack_api

@@ -50,7 +50,9 @@ def test_socket_mode_acks_and_replies_once(slack_api, tmp_path, real_assistant):
     from pydantic import SecretStr
 
     from bot.settings import Settings
-    from bot.slack.app import BotServices, build_app, make_client
+    from bot.slack.app import build_app
+    from bot.slack.client import make_client
+    from bot.slack.services import BotServices
     from bot.slack.socket_mode import connect, is_connected
 
     ts = user_ts()

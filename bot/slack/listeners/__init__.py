@@ -1,0 +1,5 @@
+"""Bolt listeners, one module per surface; each module's `register(app, services)` adds its listeners.
+
+A listener module may import the Slack layer's helpers (`answering`, `calls`, `matchers`, `middleware`,
+`blocks`…) but never another listener module: what two surfaces share lives in a helper module.
+"""

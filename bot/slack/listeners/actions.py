@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
+from bot import prompts
 from bot.slack import blocks
 from bot.slack.calls import api_call
 from bot.slack.review_blocks import parse_value
@@ -58,26 +59,24 @@ def register(app, services) -> None:
         channel = value.get("c") or (body.get("channel") or {}).get("id")
         answer_id = value.get("a")
         if not value:
-            respond(text="Sorry, I couldn't read that button. Please ask again.", response_type="ephemeral",
-                    replace_original=False)
+            respond(text=prompts.SHARE_UNREADABLE, response_type="ephemeral", replace_original=False)
             return
         # once per answer, channel and user: a double click or a replayed request shares nothing twice
         claim = f"share:{answer_id or hashlib.sha256(str(value.get('q')).encode()).hexdigest()[:16]}:{channel}:{user}"
         if not services.claim(claim):
-            respond(text=f"Already shared in <#{channel}>.", response_type="ephemeral", replace_original=False)
+            respond(text=prompts.SHARE_ALREADY_DONE.format(channel=channel), response_type="ephemeral",
+                    replace_original=False)
             return
         answer = _load_answer(services, answer_id, services.redact(value.get("q") or "").text)
         if answer is None or not channel:
             services.release(claim)
-            respond(text="Sorry, I couldn't find that answer any more. Please ask again.",
-                    response_type="ephemeral", replace_original=False)
+            respond(text=prompts.SHARE_ANSWER_GONE, response_type="ephemeral", replace_original=False)
             return
         text, blocks_ = blocks.shared_message(answer, answer_id=answer_id, channel=channel, user=user)
         resp = api_call(services, client, "chat_postMessage", channel=channel, text=text, blocks=blocks_,
                         unfurl_links=False, unfurl_media=False)
         if resp is None:  # nothing was shared: a retry after inviting the bot must work
             services.release(claim)
-            respond(text="I couldn't post in this channel. Invite me first (`/invite @gpbot`), or share it yourself.",
-                    response_type="ephemeral", replace_original=False)
+            respond(text=prompts.SHARE_NOT_IN_CHANNEL, response_type="ephemeral", replace_original=False)
             return
-        respond(text=f"Shared in <#{channel}>.", response_type="ephemeral", replace_original=True)
+        respond(text=prompts.SHARE_DONE.format(channel=channel), response_type="ephemeral", replace_original=True)

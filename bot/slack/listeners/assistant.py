@@ -1,37 +1,52 @@
-"""The assistant / agent pane: suggested prompts when a thread starts (its messages arrive as `message.im`,
-answered in `events`), and a quiet acknowledgement of context changes."""
+"""The assistant pane, on Bolt's `Assistant` middleware: a greeting and suggested prompts when a thread starts;
+each message in a pane thread answered in that thread; context changes acknowledged and not stored.
+
+Bolt's `Assistant` acknowledges and drops edits in pane threads; ours pass them on, because an edit that adds
+patient details must get the same warning as anywhere else (`listeners.edits`).
+"""
 
 from __future__ import annotations
 
 import logging
 
-from bot.slack.calls import api_call
+from slack_bolt import Assistant
+
+from bot import prompts
+from bot.slack.answering import Where, handle_question
+from bot.slack.calls import call
+from bot.slack.matchers import asked_by_a_person, in_a_pane_thread
+from bot.slack.middleware import ClaimEvent
+from bot.slack.payloads import message_text
 
 log = logging.getLogger(__name__)
 
-GREETING = (
-    "Hi! Ask me about patients' online access to their GP records. I answer from published guidance and "
-    "cite my sources. Please don't include patient details."
-)
-SUGGESTED_PROMPTS = [
-    {"title": "Switch on prospective access", "message": "How do I switch on prospective record access in EMIS Web?"},
-    {"title": "Hold back a patient for review", "message": "Which SNOMED code stops a patient's online access switching on until it's reviewed?"},
-    {"title": "Coerced access", "message": "What should we do if we think a patient is being coerced into sharing their online record?"},
-    {"title": "Proxy access for children", "message": "How does proxy access work for parents of children under 16?"},
-]
+
+class PaneAssistant(Assistant):
+    """Bolt's Assistant, except that message edits go on to the App's listeners."""
+
+    def process(self, *, req, resp, next):  # noqa: A002 - Bolt's argument name
+        event = req.body.get("event") or {}
+        if event.get("type") == "message" and event.get("subtype") == "message_changed":
+            return next()
+        return super().process(req=req, resp=resp, next=next)
 
 
 def register(app, services) -> None:
-    @app.event("assistant_thread_started")
-    def on_thread_started(event: dict, client) -> None:
-        thread = event.get("assistant_thread") or {}
-        channel, thread_ts = thread.get("channel_id"), thread.get("thread_ts")
-        if not channel or not thread_ts:
-            return
-        api_call(services, client, "chat_postMessage", channel=channel, thread_ts=thread_ts, text=GREETING)
-        api_call(services, client, "assistant_threads_setSuggestedPrompts", channel_id=channel,
-                 thread_ts=thread_ts, title="Try asking", prompts=SUGGESTED_PROMPTS)
+    assistant = PaneAssistant(logger=app.logger)
 
-    @app.event("assistant_thread_context_changed")
+    @assistant.thread_started(matchers=[in_a_pane_thread], middleware=[ClaimEvent(services)])
+    def on_thread_started(say, set_suggested_prompts) -> None:
+        call(services, "chat.postMessage", say, text=prompts.GREETING)
+        call(services, "assistant.threads.setSuggestedPrompts", set_suggested_prompts,
+             prompts=prompts.SUGGESTED_PROMPTS, title=prompts.SUGGESTED_PROMPTS_TITLE)
+
+    @assistant.user_message(matchers=[asked_by_a_person], middleware=[ClaimEvent(services)])
+    def on_user_message(event: dict, body: dict, client, context) -> None:
+        where = Where.of_message(event, body, context, surface="assistant", reply_thread_ts=event["thread_ts"])
+        handle_question(services, client, where, message_text(event))
+
+    @assistant.thread_context_changed(matchers=[in_a_pane_thread])
     def on_context_changed() -> None:
-        return None  # we do not use the channel context: nothing to store
+        return None  # Bolt's default writes the context into the thread's first reply; we do not use it
+
+    app.use(assistant)

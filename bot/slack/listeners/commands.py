@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.slack import blocks
-from bot.slack.listeners.events import Where, answer_and_post
+from bot import prompts
+from bot.slack.answering import Where, answer_and_post
 
 log = logging.getLogger(__name__)
 
@@ -19,12 +19,12 @@ def register(app, services) -> None:
         ack()  # an empty 200 within Slack's 3 seconds; the answer follows through response_url
         text = (command.get("text") or "").strip()
         if not text:
-            respond(text=blocks.EMPTY_QUESTION_TEXT, response_type="ephemeral")
+            respond(text=prompts.EMPTY_QUESTION_TEXT, response_type="ephemeral")
             return
         channel = command.get("channel_id") or ""
         channel_type = "im" if (command.get("channel_name") == "directmessage" or channel.startswith("D")) else None
         if not services.channel_allowed(channel, channel_type):
-            respond(text=blocks.REFUSAL_TEXT, response_type="ephemeral")
+            respond(text=prompts.REFUSAL_TEXT, response_type="ephemeral")
             return
         # slash commands have no message ts: the trigger id is unique per invocation
         where = Where(

@@ -1,0 +1,37 @@
+"""Slack markup is the Slack layer's: identifiers are found in the raw text, then the markup is removed, and the
+answering core (and the thread history it gets) sees plain text."""
+
+from __future__ import annotations
+
+import pytest
+
+from slack_emulator import BOT_ID, BOT_USER_ID, user_ts
+from bot.slack.mrkdwn import strip_slack_markup
+
+
+def test_strip_slack_markup():
+    raw = "<@U0BOT123> hi <!here> see <#C0123|records-access> and <https://www.england.nhs.uk/x|the guidance> :thinking_face: &amp; *bold* &lt;tag&gt;"
+    assert strip_slack_markup(raw) == "hi see #records-access and the guidance & bold <tag>"
+
+
+def test_strip_keeps_bare_links_and_mailto():
+    assert strip_slack_markup("read <https://a.b/c> or <mailto:x@y.z|mail us>") == "read https://a.b/c or mail us"
+
+
+def test_strip_handles_user_mentions_with_labels_and_skin_tones():
+    assert strip_slack_markup("<@U12|sam> :+1::skin-tone-3: thanks") == "thanks"
+
+
+@pytest.mark.slow
+def test_the_core_gets_plain_redacted_text_and_plain_history(slack_api, make_slack_bot, fake_assistant):
+    bot = make_slack_bot(fake_assistant)
+    root = user_ts()
+    slack_api.add_message("C0GENERAL", root, "*How* do I switch on access &amp; proxy? <mailto:jo@example.com|jo@example.com>")
+    slack_api.add_message("C0GENERAL", "1700000001.000001", "Earlier answer", user=BOT_USER_ID, thread_ts=root,
+                          bot_id=BOT_ID)
+    bot.message("and for <#C0123|records-access> under-16s :thinking_face:", thread_ts=root)
+    slack_api.wait_for("chat.postMessage")
+    question, history = fake_assistant.questions[-1]
+    assert question == "and for #records-access under-16s"
+    assert len(history) == 1 and "<" not in history[0] and "&amp;" not in history[0] and "*" not in history[0]
+    assert "jo@example.com" not in history[0] and "How do I switch on access & proxy?" in history[0]
