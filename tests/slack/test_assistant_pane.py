@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from slack_emulator import event_callback, user_ts
+from slack_requests import event_callback, user_ts
 from bot import prompts
 
 pytestmark = pytest.mark.slow

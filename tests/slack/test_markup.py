@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from slack_emulator import BOT_ID, BOT_USER_ID, user_ts
+from slack_emulator import BOT_ID, BOT_USER_ID
+from slack_requests import user_ts
 from bot.slack.mrkdwn import strip_slack_markup
 
 
