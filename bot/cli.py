@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Optional
@@ -44,7 +45,22 @@ def assistant_or_exit(settings: Settings):
     if assistant.index.count() == 0:
         err.print("The index is empty: run `gpbot ingest` first.")
         raise typer.Exit(1)
+    attach_verified_answers(settings, assistant)
     return assistant
+
+
+def attach_verified_answers(settings: Settings, assistant) -> None:
+    """Let the assistant give verified answers: the index finds them, the review store holds their text. The
+    store is opened only when the index holds any (a fresh checkout gets no database from `gpbot ask`)."""
+    try:
+        if not assistant.index.verified_statuses():
+            return
+        from bot.review.service import ReviewService
+
+        assistant.verified_lookup = ReviewService.from_settings(settings, index=assistant.index).get_verified
+    except Exception as exc:  # answers still come from the guidance
+        logging.getLogger(__name__).warning("verified answers are off: the review store did not open (%s)",
+                                            type(exc).__name__)
 
 
 # --- ingest ---

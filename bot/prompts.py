@@ -92,3 +92,12 @@ ANSWER_FAILED = (
 def format_passages(passages: list[tuple[int, str, str]]) -> str:
     """passages: (number, heading, text) -> the block the grounding prompt shows the model."""
     return "\n\n".join(f"[{n}] ({heading})\n{text}" for n, heading, text in passages)
+
+
+# --- the review store (bot/review: s2-review); shown by `gpbot review` when an action cannot be done ---
+REVIEW_NO_ANSWER = "no answer {answer_id}"
+REVIEW_NO_ITEM = "no review item {item_id}"
+REVIEW_ALREADY_RESOLVED = "review item {item_id} is already {status}"
+REVIEW_NO_VERIFIED = "no verified answer {verified_id}"
+REVIEW_VERIFIED_NEEDS_TEXT = "a verified answer needs a question and an answer"
+REVIEW_NO_INDEX = "no index attached"

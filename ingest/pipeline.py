@@ -34,7 +34,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from pydantic import BaseModel, Field
 
@@ -309,7 +309,8 @@ def _save_memo(settings: Settings, memo: dict[str, dict]) -> None:
         log.warning("could not save the chunk memo: %s", exc)
 
 
-def _reembed_stored(index, fresh_ids: set[str], bar: _Progress, batch_size: int) -> None:
+def _reembed_stored(index, fresh_ids: set[str], bar: _Progress, batch_size: int,
+                    restore_verified: Callable[[], int] | None) -> None:
     """Embed again, with the configured embedder, every stored chunk this run did not just embed and every
     verified question, so the index never mixes vectors of two embedders. The version stamp (written after
     this by `mark_changed`) records the new embedder; a run killed before then starts over next time."""
@@ -325,8 +326,24 @@ def _reembed_stored(index, fresh_ids: set[str], bar: _Progress, batch_size: int)
                 parts.append(index.embed_chunks(group[sub : sub + EMBED_STEP]))
                 advance(len(parts[-1]))
             index.upsert_chunks(group, np.concatenate(parts))
-    for verified in index.list_verified():
-        index.upsert_verified(verified)
+    _reembed_verified(index, restore_verified)
+
+
+def _reembed_verified(index, restore_verified: Callable[[], int] | None) -> None:
+    """The verified questions live in the review store: `restore_verified` embeds them again. Without it (or
+    when it fails) the old embedder's vectors are dropped; `gpbot review verified reindex` brings them back."""
+    stored = index.verified_statuses()
+    if not stored:
+        return
+    if restore_verified is not None:
+        try:
+            restore_verified()
+            return
+        except Exception as exc:
+            log.error("could not embed the verified questions again (%s)", exc)
+    for verified_id in stored:
+        index.delete_verified(verified_id)
+    log.warning("%d verified answer(s) are not given until `gpbot review verified reindex` runs", len(stored))
 
 
 def run_ingest(
@@ -341,9 +358,11 @@ def run_ingest(
     http_backoff: float = 0.5,
     batch_size: int = EMBED_BATCH,
     today: dt.date | None = None,
+    restore_verified: Callable[[], int] | None = None,
 ) -> IngestSummary:
     """Ingest `targets` (paths and http(s) URLs; default: the knowledge dir and the URLs of its
-    sources.yaml) into the index. See the module docstring for the guarantees."""
+    sources.yaml) into the index. See the module docstring for the guarantees. `restore_verified` embeds the
+    verified questions into the index again when the embedder changed (ingest.cli passes the review store's)."""
     started = time.perf_counter()
     if index is None:
         from bot.index import Index
@@ -537,7 +556,7 @@ def run_ingest(
         if to_delete:
             index.delete_chunks(to_delete)
         if reembed:
-            _reembed_stored(index, {c.chunk_id for c in to_embed}, bar, batch_size)
+            _reembed_stored(index, {c.chunk_id for c in to_embed}, bar, batch_size, restore_verified)
 
     summary.chunks = index.count()
     changed = bool(to_embed or to_update or to_delete or reembed)

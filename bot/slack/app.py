@@ -35,6 +35,7 @@ from bot.slack import signed_values, workspaces
 from bot.slack.listeners import actions, assistant, commands, edits, events, home, review
 from bot.slack.listeners.events import ANSWERABLE_SUBTYPES, mentions_bot
 from bot.slack.payloads import message_text, shape_error
+from bot.slack.reviewers import Reviewers
 
 log = logging.getLogger(__name__)
 
@@ -346,6 +347,7 @@ class BotServices:
     review: Any = None  # bot.review.service.ReviewService, or None (then no record, local dedupe only)
     metrics: Metrics = field(default_factory=Metrics)
     threads: ThreadMemory = field(default_factory=ThreadMemory)
+    reviewers: Reviewers = field(default_factory=Reviewers)  # who may act on review cards
     status_executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="gpbot-status")
     )

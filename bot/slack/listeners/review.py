@@ -329,7 +329,7 @@ def handle_review_action(client, services, body: dict, action: dict | None = Non
     item_id = rb.parse_value(act.get("value")).get("i")
     if review is None or not item_id or not user:
         return
-    if not review.is_reviewer(user, client):
+    if not services.reviewers.is_reviewer(services.settings, user, client):
         post_ephemeral(services, client, channel, user, REFUSAL)
         return
     item = review.get_review(item_id)
@@ -428,7 +428,7 @@ def handle_correction_submit(ack: Callable, client, services, body: dict, view: 
     if review is None or not item_id:
         ack()
         return
-    if not review.is_reviewer(user, client):
+    if not services.reviewers.is_reviewer(services.settings, user, client):
         ack(response_action="errors", errors={rb.ANSWER_BLOCK: REFUSAL})
         return
     if not text:
