@@ -73,3 +73,9 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
             return value
         time.sleep(interval)
     return predicate()
+
+
+def record(review, question="Can a parent see a 12 year old's record?", **kw) -> str:
+    """Record an answer as the Slack layer would; returns its id."""
+    return review.record_answer(make_answer(question, **kw), team_id="T1", channel_id="C1", thread_ts="100.1",
+                                user_id="UASK", latency_ms=250.0)
