@@ -46,16 +46,9 @@ def item_to_dict(item: ReviewItem, answer: AnswerRecord | None = None, verified:
 
 
 class ReviewItems(StoreBase):
-    def open_review(
-        self,
-        answer_id: str | None,
-        reason: str,
-        card_channel: str | None = None,
-        card_ts: str | None = None,
-        *,
-        opened_by: str | None = None,
-        verified_id: str | None = None,
-    ) -> ReviewItem:
+    def open_review(self, answer_id: str | None, reason: str, card_channel: str | None = None,
+                    card_ts: str | None = None, *, opened_by: str | None = None,
+                    verified_id: str | None = None) -> ReviewItem:
         """Open a review item, or return the open one this answer already has (one card per answer)."""
         if reason not in REVIEW_REASONS:
             raise ValueError(f"unknown review reason {reason!r}")
