@@ -140,3 +140,23 @@ def test_reindex_needs_an_index(review_env):
             bare.reindex_verified()
     finally:
         bare.close()
+
+
+def test_a_new_embedder_re_embeds_the_questions_from_the_store_or_drops_them(review_env):
+    """Ingest after a change of embedder: the questions come from SQL; when the store fails, the old embedder's
+    vectors go rather than mix with the new ones (`gpbot review verified reindex` brings them back)."""
+    from ingest.pipeline import _reembed_verified
+
+    review, index = review_env.review, review_env.index
+    v = review.create_verified("What is a proxy?", "Someone acting for a patient.", [citation("doc-b")], "UREV1")
+    index.upsert_verified(v.verified_id, index.embedder.embed_query("a vector from another embedder"), "active")
+    _reembed_verified(index, review.reindex_verified)
+    got = index.verified.get(ids=[v.verified_id], include=["embeddings"])
+    np.testing.assert_allclose(got["embeddings"][0], index.embedder.embed_query(v.question), atol=1e-6)
+
+    def store_down() -> int:
+        raise RuntimeError("database unavailable")
+
+    _reembed_verified(index, store_down)
+    assert index.verified_statuses() == {}
+    assert review.reindex_verified() == 1 and index.verified_statuses() == {v.verified_id: "active"}
