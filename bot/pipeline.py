@@ -171,8 +171,8 @@ class Assistant:
             for verified_id, similarity in self.index.search_verified(query_vector, k=3):
                 if similarity < self.config.verified_min_similarity:
                     continue
-                verified = self.verified_lookup(verified_id)
-                if verified is not None and verified.status == "active" and same_specifics(query.text, verified.question):
+                verified = self.verified_lookup(verified_id)  # the store's status counts, whatever the index says
+                if verified and verified.status == "active" and same_specifics(query.text, verified.question):
                     return verified
         except Exception as exc:
             log.warning("verified-answer lookup failed: %s", type(exc).__name__)
