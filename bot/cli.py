@@ -28,6 +28,7 @@ from bot.settings import Settings
 from bot.startup import settings_or_exit
 
 app = typer.Typer(help="Answers GP practice staff's questions about online access to GP records, from cited guidance.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+log = logging.getLogger(__name__)
 err = Console(stderr=True)
 out = Console(soft_wrap=True)  # URLs stay whole, for copying
 
@@ -59,8 +60,7 @@ def attach_verified_answers(settings: Settings, assistant) -> None:
 
         assistant.verified_lookup = ReviewService.from_settings(settings, index=assistant.index).get_verified
     except Exception as exc:  # answers still come from the guidance
-        logging.getLogger(__name__).warning("verified answers are off: the review store did not open (%s)",
-                                            type(exc).__name__)
+        log.warning("verified answers are off: the review store did not open (%s)", type(exc).__name__)
 
 
 # --- ingest ---
