@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Optional
@@ -27,6 +28,7 @@ from bot.settings import Settings
 from bot.startup import settings_or_exit
 
 app = typer.Typer(help="Answers GP practice staff's questions about online access to GP records, from cited guidance.", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+log = logging.getLogger(__name__)
 err = Console(stderr=True)
 out = Console(soft_wrap=True)  # URLs stay whole, for copying
 
@@ -44,7 +46,21 @@ def assistant_or_exit(settings: Settings):
     if assistant.index.count() == 0:
         err.print("The index is empty: run `gpbot ingest` first.")
         raise typer.Exit(1)
+    attach_verified_answers(settings, assistant)
     return assistant
+
+
+def attach_verified_answers(settings: Settings, assistant) -> None:
+    """Let the assistant give verified answers: the index finds them, the review store holds their text. The
+    store is opened only when the index holds any (a fresh checkout gets no database from `gpbot ask`)."""
+    try:
+        if not assistant.index.verified_statuses():
+            return
+        from bot.review.service import ReviewService
+
+        assistant.verified_lookup = ReviewService.from_settings(settings, index=assistant.index).get_verified
+    except Exception as exc:  # answers still come from the guidance
+        log.warning("verified answers are off: the review store did not open (%s)", type(exc).__name__)
 
 
 # --- ingest ---

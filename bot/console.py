@@ -74,6 +74,8 @@ def run_console(settings: Settings, *, stdin=None, console: Console | None = Non
     console.print(f"Answers: {describe(assistant.answerer)}.", highlight=False)
     console.print(HELP, style="dim", highlight=False)
     review = _review_service(settings, assistant)
+    if review is not None:
+        assistant.verified_lookup = review.get_verified
     history: list[str] = []
     last_answer_id: str | None = None
     while True:

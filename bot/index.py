@@ -4,8 +4,8 @@ It owns
 - the chunk metadata schema (`chunk_to_metadata` / `chunk_from_record`), used by ingest and the bot;
 - which embedder made the stored vectors: its fingerprint (bot/embedder.py) is kept with the version stamp,
   and `embedder_changed()` tells ingest to re-embed everything when the configured embedder differs;
-- the Chroma collections: guidance chunks (cosine), verified answers (cosine, keyed by question), and a
-  small meta collection holding the index version stamp;
+- the Chroma collections: guidance chunks (cosine), verified answers (id, question vector and status only:
+  their text lives in the review store), and a small meta collection holding the index version stamp;
 - the BM25 keyword index, rebuilt from Chroma whenever the version stamp moves, so both always hold
   exactly the same chunk ids.
 
@@ -34,7 +34,7 @@ from bot import identifiers
 from bot.embedder import EMBEDDING_DIM, Embedder, load_embedder
 from bot.settings import Settings
 from bot.sentence_store import SentenceStore
-from bot.types import Chunk, ScoredChunk, VerifiedAnswer
+from bot.types import Chunk, ScoredChunk
 from bot.units import split_units, unit_key
 
 log = logging.getLogger(__name__)
@@ -532,58 +532,6 @@ class Index:
             if chunk_id in chunks
         ]
 
-    # --- verified answers ---
-    def upsert_verified(self, verified: VerifiedAnswer, question_vector: np.ndarray | None = None) -> None:
-        if question_vector is None:
-            question_vector = self.embedder.embed_query(verified.question)
-        self.verified.upsert(
-            ids=[verified.verified_id],
-            embeddings=[list(map(float, question_vector))],
-            documents=[verified.question],
-            metadatas=[
-                {
-                    "status": verified.status,
-                    "cited_doc_ids": _join(verified.cited_doc_ids),
-                    "record": verified.model_dump_json(),
-                }
-            ],
-        )
-
-    def set_verified_status(self, verified_id: str, status: str) -> VerifiedAnswer | None:
-        found = self.get_verified(verified_id)
-        if found is None:
-            return None
-        found.status = status
-        got = self.verified.get(ids=[verified_id], include=["embeddings"])
-        vector = np.asarray(got["embeddings"][0], dtype=np.float32)
-        self.upsert_verified(found, vector)
-        return found
-
-    def get_verified(self, verified_id: str) -> VerifiedAnswer | None:
-        got = self.verified.get(ids=[verified_id], include=["metadatas"])
-        if not got["ids"]:
-            return None
-        return VerifiedAnswer.model_validate_json(got["metadatas"][0]["record"])
-
-    def list_verified(self) -> list[VerifiedAnswer]:
-        got = self.verified.get(include=["metadatas"])
-        return [VerifiedAnswer.model_validate_json(m["record"]) for m in got["metadatas"]]
-
-    def search_verified(self, query_vector: np.ndarray, k: int = 3) -> list[tuple[VerifiedAnswer, float]]:
-        active = self.verified.count()
-        if active == 0:
-            return []
-        got = self.verified.query(
-            query_embeddings=[list(map(float, query_vector))],
-            n_results=min(k, active),
-            where={"status": "active"},
-            include=["metadatas", "distances"],
-        )
-        return [
-            (VerifiedAnswer.model_validate_json(meta["record"]), 1.0 - float(distance))
-            for meta, distance in zip(got["metadatas"][0], got["distances"][0])
-        ]
-
     # --- what the index holds ---
     def info(self) -> IndexInfo:
         self.ensure_fresh()
@@ -603,3 +551,34 @@ class Index:
             version=version.get("version", ""),
             verified_active=active,
         )
+
+    # --- verified answers: id, question vector and status only (their text lives in the review store) ---
+    def upsert_verified(self, verified_id: str, question_vector: np.ndarray, status: str) -> None:
+        """Written whole (Chroma's upsert would keep an older record's other fields: releases before 2026-12
+        kept the answer here too; `gpbot review verified reindex` rewrites those)."""
+        self.verified.delete(ids=[verified_id])
+        self.verified.add(ids=[verified_id], embeddings=[list(map(float, question_vector))],
+                          metadatas=[{"status": status}])
+
+    def set_verified_status(self, verified_id: str, status: str) -> None:
+        """KeyError when the index does not hold this verified answer (then upsert it)."""
+        if not self.verified.get(ids=[verified_id], include=[])["ids"]:
+            raise KeyError(verified_id)
+        self.verified.update(ids=[verified_id], metadatas=[{"status": status}])
+
+    def delete_verified(self, verified_id: str) -> None:
+        self.verified.delete(ids=[verified_id])
+
+    def verified_statuses(self) -> dict[str, str]:
+        """verified id -> status, for every verified answer the index holds."""
+        got = self.verified.get(include=["metadatas"])
+        return {vid: (meta or {}).get("status", "") for vid, meta in zip(got["ids"], got["metadatas"])}
+
+    def search_verified(self, query_vector: np.ndarray, k: int = 3) -> list[tuple[str, float]]:
+        """The active verified answers whose questions are nearest the query: (verified id, cosine similarity)."""
+        stored = self.verified.count()
+        if stored == 0:
+            return []
+        got = self.verified.query(query_embeddings=[list(map(float, query_vector))], n_results=min(k, stored),
+                                  where={"status": "active"}, include=["distances"])
+        return [(vid, 1.0 - float(distance)) for vid, distance in zip(got["ids"][0], got["distances"][0])]

@@ -11,7 +11,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 # Calibrated on tests/fixtures/verified_pairs.yaml (tests/test_verified_matching.py).
 VERIFIED_MIN_SIMILARITY = 0.70
 
+# Reads a verified answer by id (the review store's `get_verified`): the index finds ids, this gives the text.
+VerifiedLookup = Callable[[str], "VerifiedAnswer | None"]
+
 
 @dataclass
 class AssistantConfig:
@@ -41,8 +44,10 @@ class Assistant:
     """Thread-safe. `answer()` is CPU-bound (~100 ms on 2 cores with the shipped corpus)."""
 
     def __init__(self, settings: Settings, index: Index | None = None, *, glossary: Glossary | None = None,
-                 chat_model=None, config: AssistantConfig | None = None, decline_model: DeclineModel | None = None):
+                 chat_model=None, config: AssistantConfig | None = None, decline_model: DeclineModel | None = None,
+                 verified_lookup: VerifiedLookup | None = None):
         self.settings = settings
+        self.verified_lookup = verified_lookup  # None: no review store, verified answers are not given
         self.index = index or Index(settings)
         self.glossary = glossary or Glossary.load(settings.knowledge_dir / "glossary.yaml")
         self.config = config or AssistantConfig()
@@ -159,14 +164,18 @@ class Assistant:
 
     # --- verified answers ---
     def match_verified(self, query: PreparedQuery, query_vector: np.ndarray) -> VerifiedAnswer | None:
+        """The active verified answer to the same question, if any: found by the index, read by `verified_lookup`."""
+        if self.verified_lookup is None:
+            return None
         try:
-            candidates = self.index.search_verified(query_vector, k=3)
+            for verified_id, similarity in self.index.search_verified(query_vector, k=3):
+                if similarity < self.config.verified_min_similarity:
+                    continue
+                verified = self.verified_lookup(verified_id)  # the store's status counts, whatever the index says
+                if verified and verified.status == "active" and same_specifics(query.text, verified.question):
+                    return verified
         except Exception as exc:
             log.warning("verified-answer lookup failed: %s", type(exc).__name__)
-            return None
-        for verified, similarity in candidates:
-            if similarity >= self.config.verified_min_similarity and same_specifics(query.text, verified.question):
-                return verified
         return None
 
     def _verified_answer(self, verified: VerifiedAnswer, base: dict, safeguarding: bool) -> Answer:
@@ -230,5 +239,6 @@ def same_specifics(a: str, b: str) -> bool:
     )
 
 
-def build_assistant(settings: Settings, *, index: Index | None = None, chat_model=None) -> Assistant:
-    return Assistant(settings, index=index, chat_model=chat_model)
+def build_assistant(settings: Settings, *, index: Index | None = None, chat_model=None,
+                    verified_lookup: VerifiedLookup | None = None) -> Assistant:
+    return Assistant(settings, index=index, chat_model=chat_model, verified_lookup=verified_lookup)

@@ -240,3 +240,31 @@ HOME_HOW_TO_ASK = (
 )
 HOME_REVIEW_ON = "Use 👍/👎 under an answer, or *Ask the support team*, and a person will look at it."
 HOME_REVIEW_OFF = "Use 👍/👎 under an answer, or *Ask the support team*, to flag an answer."
+
+# --- the review store (bot/review: s2-review); shown by `gpbot review` when an action cannot be done ---
+REVIEW_NO_ANSWER = "no answer {answer_id}"
+REVIEW_NO_ITEM = "no review item {item_id}"
+REVIEW_ALREADY_RESOLVED = "review item {item_id} is already {status}"
+REVIEW_NO_VERIFIED = "no verified answer {verified_id}"
+REVIEW_VERIFIED_NEEDS_TEXT = "a verified answer needs a question and an answer"
+REVIEW_NO_INDEX = "no index attached"
+
+# `gpbot review …` (bot/review/cli.py)
+REVIEW_CLI_BAD_SINCE = "--since: expected a date like 2025-01-31, got {value!r}"
+REVIEW_CLI_NO_ITEMS = "No review items."
+REVIEW_CLI_NO_ITEMS_WITH_STATUS = "No review items with status {status}."
+REVIEW_CLI_ITEMS_TITLE = "Review items ({count})"
+REVIEW_CLI_NO_VERIFIED = "No verified answers."
+REVIEW_CLI_VERIFIED_TITLE = "Verified answers ({count})"
+REVIEW_CLI_REINDEXED = "Wrote {count} verified answer(s) into the index."
+REVIEW_CLI_ID_NEEDED = "verified {action}: give the verified answer's ID"
+REVIEW_CLI_RETIRED = "Retired {verified_id}: it will no longer be given."
+REVIEW_CLI_REINSTATED = "Reinstated {verified_id}: active again."
+REVIEW_CLI_NO_GAPS = "No gaps: no not-covered or 👎 questions on record."
+REVIEW_CLI_GAPS_TITLE = "Gaps: questions the guidance did not serve (largest groups first)"
+REVIEW_CLI_STATS_TITLE = "Answers by week"
+REVIEW_CLI_STATS_FOOTER = "Open review items: {open} · active verified answers: {active}"
+REVIEW_CLI_PURGED = (
+    "Purged records older than {days} days: {answers} answers, {feedback} votes, {review_items} review items, "
+    "{dedupe_keys} dedupe keys."
+)

@@ -103,6 +103,16 @@ class Settings(BaseSettings):
     # per process is cheap, and a stale verified answer is already withheld from askers while its card waits.
     stale_check_seconds: float = Field(
         60.0, ge=0, description="Seconds between two checks (per bot process) for stale verified-answer cards to post."
+
+    # --- the review store and reviewers (s2-review) ---
+    dedupe_ttl_hours: float = Field(
+        24.0, gt=0, description="Hours a Slack event's dedupe key is kept (Slack retries within minutes)."
+    )
+    dedupe_purge_interval_seconds: float = Field(
+        3600.0, ge=0, description="Seconds between two purges of expired dedupe keys, per process."
+    )
+    reviewer_group_cache_seconds: float = Field(
+        300.0, ge=0, description="Seconds the members of REVIEWER_USERGROUP are cached before Slack is asked again."
     )
 
     # --- operation ---

@@ -43,9 +43,21 @@ def ingest_and_flag(settings, targets: list[str] | None = None, *, index=None, d
     from ingest.pipeline import run_ingest
 
     index = index or Index(settings)
-    summary = run_ingest(settings, targets, dry_run=dry_run, index=index, progress=progress)
+    summary = run_ingest(settings, targets, dry_run=dry_run, index=index, progress=progress,
+                         restore_verified=lambda: reindex_verified_answers(settings, index))
     flagged = 0 if dry_run else flag_verified_answers(settings, index, summary.changed_doc_ids)
     return summary, flagged
+
+
+def reindex_verified_answers(settings, index) -> int:
+    """Embed every verified question from the review store into the index again (the embedder changed)."""
+    from bot.review.service import ReviewService
+
+    service = ReviewService.from_settings(settings, index=index)
+    try:
+        return service.reindex_verified()
+    finally:
+        service.close()
 
 
 def print_summary(summary, console, flagged: int = 0, max_failures: int | None = None) -> None:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
+from typing import Callable
 
 from bot.settings import Settings
 from ingest.diff import compare_with_index
@@ -54,10 +55,12 @@ def run_ingest(
     http_backoff: float | None = None,
     batch_size: int | None = None,
     today: dt.date | None = None,
+    restore_verified: Callable[[], int] | None = None,
 ) -> IngestSummary:
     """Ingest `targets` (paths and http(s) URLs; default: the knowledge dir and the URLs of its
     sources.yaml) into the index. See the module docstring for the guarantees. The HTTP and batch
-    values default to the INGEST_* settings."""
+    values default to the INGEST_* settings. `restore_verified` embeds the verified questions into the index
+    again when the embedder changed (ingest.cli passes the review store's)."""
     started = time.perf_counter()
     if index is None:
         from bot.index import Index
@@ -89,7 +92,7 @@ def run_ingest(
             summary.chunks = len(changes.final_ids)
             summary.seconds = time.perf_counter() - started
             return summary
-        write_changes(index, changes, bar, batch_size)
+        write_changes(index, changes, bar, batch_size, restore_verified)
 
     finish(index, changes, summary)
     if plan.default_urls is not None and not targets:

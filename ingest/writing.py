@@ -7,6 +7,7 @@ embedder changed) every stored chunk is embedded again; the caller's `finish` bu
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 from bot import prompts
 from bot.types import Chunk
@@ -35,7 +36,8 @@ def embed_and_upsert(index, chunks: list[Chunk], bar: ProgressBars, label: str, 
             index.upsert_chunks(group, np.concatenate(parts) if len(parts) > 1 else parts[0])
 
 
-def write_changes(index, changes: ChangeSet, bar: ProgressBars, batch_size: int) -> None:
+def write_changes(index, changes: ChangeSet, bar: ProgressBars, batch_size: int,
+                  restore_verified: Callable[[], int] | None = None) -> None:
     embed_and_upsert(index, changes.to_embed, bar, prompts.INGEST_PROGRESS_EMBEDDING, batch_size)
     if changes.to_update:
         index.update_chunk_metadata(changes.to_update)
@@ -43,17 +45,33 @@ def write_changes(index, changes: ChangeSet, bar: ProgressBars, batch_size: int)
         index.delete_chunks(changes.to_delete)
     if changes.reembed:
         _reembed_stored(index, {c.chunk_id for c in changes.to_embed}, bar, batch_size)
+        _reembed_verified(index, restore_verified)
 
 
 def _reembed_stored(index, fresh_ids: set[str], bar: ProgressBars, batch_size: int) -> None:
-    """Embed again, with the configured embedder, every stored chunk this run did not just embed and every
-    verified question, so the index never mixes vectors of two embedders. The version stamp (written after
+    """Embed again, with the configured embedder, every stored chunk this run did not just embed (then
+    `_reembed_verified` does the verified questions), so the index never mixes vectors of two embedders. The version stamp (written after
     this by `mark_changed`) records the new embedder; a run killed before then starts over next time."""
     stored = [c for c in index.all_chunks() if c.chunk_id not in fresh_ids]
     log.info("the embedder changed to %s: embedding %d stored chunks again", index.embedder_fingerprint, len(stored))
     embed_and_upsert(index, stored, bar, prompts.INGEST_PROGRESS_REEMBEDDING, batch_size)
-    for verified in index.list_verified():
-        index.upsert_verified(verified)
+
+
+def _reembed_verified(index, restore_verified: Callable[[], int] | None) -> None:
+    """The verified questions live in the review store: `restore_verified` embeds them again. Without it (or
+    when it fails) the old embedder's vectors are dropped; `gpbot review verified reindex` brings them back."""
+    stored = index.verified_statuses()
+    if not stored:
+        return
+    if restore_verified is not None:
+        try:
+            restore_verified()
+            return
+        except Exception as exc:
+            log.error("could not embed the verified questions again (%s)", exc)
+    for verified_id in stored:
+        index.delete_verified(verified_id)
+    log.warning("%d verified answer(s) are not given until `gpbot review verified reindex` runs", len(stored))
 
 
 def finish(index, changes: ChangeSet, summary: IngestSummary) -> None:

@@ -57,3 +57,20 @@ def test_ask_prints_a_readable_answer(env):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Visible to patient (via Online Services)" in result.stdout
     assert "Sources:" in result.stdout and "[1] Hiding letters when filing in Docman" in result.stdout
+
+
+def test_ask_gives_a_verified_answer_kept_in_the_review_store(env, shared_embedder):
+    """The index finds the verified answer's id; `gpbot ask` reads its text from the review store."""
+    from bot.index import Index
+    from bot.review.service import ReviewService
+    from tests.conftest import make_settings
+
+    question = "How do we switch off online access for a patient who asks us to?"
+    settings = make_settings(Path(env["GPBOT_DATA_DIR"]))
+    store = ReviewService.from_settings(settings, index=Index(settings, embedder=shared_embedder))
+    store.create_verified(question, "Switch it off in the clinical system, then tell the patient. [1]", [], "UREV1")
+    store.close()
+    result = run(["ask", "--jsonl"], env, json.dumps({"id": "v1", "question": question}) + "\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    [record] = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert record["kind"] == "verified" and record["text"].startswith("Switch it off in the clinical system")

@@ -4,7 +4,6 @@ embedder re-embeds what is stored; `gpbot --help` loads none of the heavy librar
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import logging
@@ -142,10 +141,10 @@ def test_embedder_setting_chooses_torch_and_fingerprints_differ(export_dir, tmp_
 
 def test_a_change_of_embedder_re_embeds_every_stored_vector(export_dir, torch_embedder, fixture_corpus_dir, tmp_path):
     from bot.index import Index
-    from bot.types import VerifiedAnswer
+    from bot.review.service import ReviewService
     from rich.console import Console
 
-    from ingest.cli import print_summary
+    from ingest.cli import ingest_and_flag, print_summary
     from ingest.pipeline import run_ingest
 
     settings = settings_for(tmp_path, onnx_model_dir=export_dir)
@@ -153,8 +152,9 @@ def test_a_change_of_embedder_re_embeds_every_stored_vector(export_dir, torch_em
     first = Index(settings, embedder=onnx)
     built = run_ingest(settings, [str(fixture_corpus_dir)], index=first, progress=False)
     assert built.chunks > 0 and built.chunks_reembedded == 0
-    first.upsert_verified(VerifiedAnswer(verified_id="v1", question="can a parent see a child's record",
-                                         answer="See the guidance.", author="U1", created=dt.datetime.now()))
+    store = ReviewService.from_settings(settings, index=first)
+    store.create_verified("can a parent see a child's record", "See the guidance.", [], "U1")
+    store.close()
     assert first.current_version()["embedder"] == onnx.fingerprint
     assert not first.embedder_changed()
 
@@ -162,7 +162,7 @@ def test_a_change_of_embedder_re_embeds_every_stored_vector(export_dir, torch_em
     assert switched.embedder_changed()
     assert run_ingest(settings, [str(fixture_corpus_dir)], index=switched, dry_run=True,
                       progress=False).chunks_reembedded == built.chunks
-    again = run_ingest(settings, [str(fixture_corpus_dir)], index=switched, progress=False)
+    again, _ = ingest_and_flag(settings, [str(fixture_corpus_dir)], index=switched, progress=False)
     assert again.chunks_reembedded == built.chunks and not again.added and not again.updated
     assert switched.current_version()["embedder"] == torch_embedder.fingerprint
     shown = io.StringIO()

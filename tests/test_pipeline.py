@@ -136,21 +136,28 @@ def test_follow_up_uses_the_threads_earlier_question(assistant):
 
 
 def test_verified_answer_preferred_for_the_same_question_only(index_settings, shared_embedder):
+    """The index finds the verified answer's id; `verified_lookup` (the review store's, here a dict) gives it."""
     index = Index(index_settings, embedder=shared_embedder)
-    assistant = build_assistant(index_settings, index=index)
     verified = VerifiedAnswer(
         verified_id="v-104", question="we put the 104 code on a patient by mistake, how do we remove it?",
         answer="Add the 106 code to cancel it, then check the patient's online account settings. [1]",
         author="U0REVIEWER", created=dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc), cited_doc_ids=["x"],
     )
-    index.upsert_verified(verified)
-    same = assistant.answer("if we added the 104 code to someone by mistake how do we take it off again?")
+    store = {verified.verified_id: verified}
+    assistant = build_assistant(index_settings, index=index, verified_lookup=store.get)
+    index.upsert_verified(verified.verified_id, shared_embedder.embed_query(verified.question), "active")
+    asked = "if we added the 104 code to someone by mistake how do we take it off again?"
+    same = assistant.answer(asked)
     assert same.kind is AnswerKind.verified and same.verified.author == "U0REVIEWER"
     assert same.text.startswith("Add the 106 code")
     related = assistant.answer("what's the code to stop someone seeing their record?")
     assert related.kind is not AnswerKind.verified
+    assert build_assistant(index_settings, index=index).answer(asked).kind is not AnswerKind.verified  # no store
+    store[verified.verified_id] = verified.model_copy(update={"status": "needs_review"})
+    assert assistant.answer(asked).kind is not AnswerKind.verified  # the store's status counts, whatever the index says
+    store[verified.verified_id] = verified
     index.set_verified_status("v-104", "needs_review")
-    stale = assistant.answer("if we added the 104 code to someone by mistake how do we take it off again?")
+    stale = assistant.answer(asked)
     assert stale.kind is not AnswerKind.verified  # a verified answer under review is no longer preferred
 
 

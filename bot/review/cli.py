@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot import prompts
 from bot.settings import Settings
 from bot.startup import settings_or_exit
 
@@ -54,7 +55,7 @@ def _since(value: Optional[str]) -> Optional[dt.date]:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        typer.echo(f"--since: expected a date like 2025-01-31, got {value!r}", err=True)
+        typer.echo(prompts.REVIEW_CLI_BAD_SINCE.format(value=value), err=True)
         raise typer.Exit(2)
 
 
@@ -77,9 +78,10 @@ def list_items(
         typer.echo(json.dumps(items, indent=2))
         return
     if not items:
-        console.print("No review items" + (f" with status {status}" if status else "") + ".")
+        none = prompts.REVIEW_CLI_NO_ITEMS_WITH_STATUS.format(status=status) if status else prompts.REVIEW_CLI_NO_ITEMS
+        console.print(none)
         return
-    table = Table(title=f"Review items ({len(items)})")
+    table = Table(title=prompts.REVIEW_CLI_ITEMS_TITLE.format(count=len(items)))
     for col in ("id", "created", "reason", "status", "question", "reviewer"):
         table.add_column(col, overflow="fold")
     for item in items:
@@ -110,9 +112,9 @@ def verified(
             typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
             return
         if not rows:
-            console.print("No verified answers.")
+            console.print(prompts.REVIEW_CLI_NO_VERIFIED)
             return
-        table = Table(title=f"Verified answers ({len(rows)})")
+        table = Table(title=prompts.REVIEW_CLI_VERIFIED_TITLE.format(count=len(rows)))
         for col in ("id", "status", "created", "author", "question", "cites"):
             table.add_column(col, overflow="fold")
         for r in rows:
@@ -126,17 +128,17 @@ def verified(
     try:
         if action is VerifiedAction.reindex:
             n = service.reindex_verified()
-            console.print(f"Wrote {n} verified answer(s) into the index.")
+            console.print(prompts.REVIEW_CLI_REINDEXED.format(count=n))
             return
         if not verified_id:
-            typer.echo(f"verified {action.value}: give the verified answer's ID", err=True)
+            typer.echo(prompts.REVIEW_CLI_ID_NEEDED.format(action=action.value), err=True)
             raise typer.Exit(2)
         if action is VerifiedAction.retire:
             done = service.retire_verified(verified_id)
-            console.print(f"Retired {done.verified_id}: it will no longer be given.")
+            console.print(prompts.REVIEW_CLI_RETIRED.format(verified_id=done.verified_id))
         else:
             done = service.reinstate_verified(verified_id)
-            console.print(f"Reinstated {done.verified_id}: active again.")
+            console.print(prompts.REVIEW_CLI_REINSTATED.format(verified_id=done.verified_id))
     except ReviewError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1)
@@ -254,9 +256,9 @@ def gaps(
         typer.echo(json.dumps(groups, indent=2))
         return
     if not groups:
-        console.print("No gaps: no not-covered or 👎 questions on record.")
+        console.print(prompts.REVIEW_CLI_NO_GAPS)
         return
-    table = Table(title="Gaps: questions the guidance did not serve (largest groups first)")
+    table = Table(title=prompts.REVIEW_CLI_GAPS_TITLE)
     for col in ("#", "asked", "question (most typical)", "why", "examples"):
         table.add_column(col, overflow="fold")
     for n, g in enumerate(groups, 1):
@@ -286,7 +288,7 @@ def stats(
         typer.echo(json.dumps(data, indent=2))
         return
     total = data["total"]
-    table = Table(title="Answers by week")
+    table = Table(title=prompts.REVIEW_CLI_STATS_TITLE)
     for col in ("week", "questions", "answered", "verified", "not covered", "out of scope", "👍", "👎", "👍 rate", "median ms"):
         table.add_column(col, justify="right")
 
@@ -298,7 +300,7 @@ def stats(
         table.add_row(*row(week["week"], week))
     table.add_row(*row("total", total), style="bold")
     console.print(table)
-    console.print(f"Open review items: {total['open_reviews']} · active verified answers: {total['verified_active']}")
+    console.print(prompts.REVIEW_CLI_STATS_FOOTER.format(open=total["open_reviews"], active=total["verified_active"]))
 
 
 # ------------------------------------------------------------------ purge
@@ -309,8 +311,5 @@ def purge(
     """Delete answers, feedback and review items older than RETENTION_DAYS (verified answers are kept)."""
     service = _service()
     result = service.purge(retention_days=days)
-    keep = days or service.settings.retention_days
-    console.print(
-        f"Purged records older than {keep} days: {result['answers']} answers, {result['feedback']} votes, "
-        f"{result['review_items']} review items, {result['dedupe_keys']} dedupe keys."
-    )
+    keep = days or service.setting("retention_days")
+    console.print(prompts.REVIEW_CLI_PURGED.format(days=keep, **result))

@@ -142,6 +142,7 @@ def build_services(settings, assistant=None):
         from bot.review.service import ReviewService
 
         review = ReviewService.from_settings(settings, index=assistant.index)
+        assistant.verified_lookup = review.get_verified
     except Exception as exc:
         log.error("the review store could not be opened (%s): answers are not recorded", type(exc).__name__)
     return BotServices(settings=settings, assistant=assistant, review=review)

@@ -20,6 +20,7 @@ from bot.slack import workspaces
 from bot.slack.client import make_status_client
 from bot.slack.local_claims import LocalClaims
 from bot.slack.metrics import Metrics
+from bot.slack.reviewers import Reviewers
 from bot.slack.thread_memory import ThreadMemory
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ class BotServices:
     assistant: Any  # bot.pipeline.Assistant: .answer(question, history=...), .index
     review: Any = None  # bot.review.service.ReviewService, or None (then no record, local dedupe only)
     metrics: Metrics = field(default_factory=Metrics)
+    reviewers: Reviewers = field(default_factory=Reviewers)  # who may act on review cards
     threads: ThreadMemory = field(default=None)  # type: ignore[assignment]  # sized from the settings
     status_executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="gpbot-status")

@@ -134,10 +134,11 @@ def _click_checked(settings, api, doc_name: str) -> None:
     from bot.slack.metrics import Metrics
     from bot.slack.listeners.review.resolution import handle_review_action
     from bot.slack.review_blocks import item_value
+    from bot.slack.reviewers import Reviewers
 
     review = ReviewService.from_settings(settings)
     try:
-        services = SimpleNamespace(settings=settings, review=review, metrics=Metrics())
+        services = SimpleNamespace(settings=settings, review=review, metrics=Metrics(), reviewers=Reviewers())
         item = next(i for i in review.list_reviews(status="open", reason="source_changed")
                     if json.loads(i["note"])["doc_id"].endswith(doc_name))
         button = {"action_id": "review_approve", "value": item_value(item["id"])}  # signed, as on the card

@@ -135,3 +135,9 @@ def click_card(env, action_id, item_id, user="UREV1"):
     body, action = action_body(action_id, rb.item_value(item_id), user=user, channel="CREVIEW", ts=card.card_ts,
                                thread_ts=None)
     handle_review_action(env.client, env.services, body, action)
+
+
+def record(review, question="Can a parent see a 12 year old's record?", **kw) -> str:
+    """Record an answer as the Slack layer would; returns its id."""
+    return review.record_answer(make_answer(question, **kw), team_id="T1", channel_id="C1", thread_ts="100.1",
+                                user_id="UASK", latency_ms=250.0)

@@ -102,7 +102,7 @@ def test_correct_flow(slack_env):
     verified = env.review.get_verified(item.verified_id)
     assert verified.answer == corrected and verified.status == "active" and verified.cited_doc_ids == ["doc-a"]
     hits = env.index.search_verified(env.index.embedder.embed_query("can a parent see a 12 year old's record"))
-    assert hits[0][0].verified_id == verified.verified_id
+    assert hits[0][0] == verified.verified_id
 
     # a second submit (double click, another reviewer) changes nothing
     posts = len(sent(env, "chat.postMessage"))

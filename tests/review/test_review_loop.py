@@ -57,7 +57,8 @@ def loop(tmp_path, shared_embedder, monkeypatch):
     summary = run_ingest(settings, [str(corpus)], index=index, progress=False)
     assert not summary.failed
     review = ReviewService.from_settings(settings, index=index)
-    services = BotServices(settings, build_assistant(settings, index=index), review)
+    assistant = build_assistant(settings, index=index, verified_lookup=review.get_verified)
+    services = BotServices(settings, assistant, review)
     app = build_app(services, client=WebClient(token=BOT_TOKEN, base_url=api.base_url))
     server = BotHttpServer(services, app, host="127.0.0.1", port=0)
     port = server.start()

@@ -56,8 +56,7 @@ def test_stale_reinstate_and_retire(slack_env):
     click_card(env, "review_dismiss", stale_item_id(env.review, v2.verified_id))
     assert env.review.get_verified(v1.verified_id).status == "active"
     assert env.review.get_verified(v2.verified_id).status == "retired"
-    assert env.index.get_verified(v1.verified_id).status == "active"
-    assert env.index.get_verified(v2.verified_id).status == "retired"
+    assert env.index.verified_statuses() == {v1.verified_id: "active", v2.verified_id: "retired"}
     texts = [card_text(p) for p in sent(env, "chat.update")]
     assert any("Reinstated" in t for t in texts) and any("Retired" in t for t in texts)
 

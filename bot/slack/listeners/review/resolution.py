@@ -55,7 +55,7 @@ def handle_review_action(client, services, body: dict, action: dict | None = Non
     item_id = rb.parse_value(act.get("value")).get("i")
     if review is None or not item_id or not user:
         return
-    if not review.is_reviewer(user, client):
+    if not services.reviewers.is_reviewer(services.settings, user, client):
         post_ephemeral(services, client, channel, user, prompts.REVIEW_REFUSAL)
         return
     item = review.get_review(item_id)
@@ -150,7 +150,7 @@ def handle_correction_submit(ack: Callable, client, services, body: dict, view: 
     if review is None or not item_id:
         ack()
         return
-    if not review.is_reviewer(user, client):
+    if not services.reviewers.is_reviewer(services.settings, user, client):
         return _refuse(ack, prompts.REVIEW_REFUSAL)
     if not text:
         return _refuse(ack, prompts.CORRECTION_EMPTY)

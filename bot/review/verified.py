@@ -1,0 +1,219 @@
+"""Verified answers: a reviewer's approved or corrected answer, given again for the same question.
+
+SQL holds each verified answer (the one copy of its text, citations and status); the guidance index holds
+only what search needs: its id, the question's vector and its status (`Index.upsert_verified` and friends).
+A new one is searchable at once; retiring, reinstating and ingest's `flag_stale_verified` change the status
+in both. `reindex_verified` embeds every question again into the index (after a rebuild or a new embedder).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bot import prompts
+from bot.review.models import VerifiedRecord, new_id, utcnow
+from bot.review.store import ReviewError, StoreBase
+from bot.types import Citation, VerifiedAnswer
+
+log = logging.getLogger(__name__)
+
+VERIFIED_STATUSES = ("active", "needs_review", "retired")
+MIN_PREFIX = 4  # a verified id may be given by a unique prefix this long (CLI convenience)
+
+
+def verified_from_record(rec: VerifiedRecord) -> VerifiedAnswer:
+    return VerifiedAnswer(
+        verified_id=rec.id,
+        question=rec.question,
+        answer=rec.answer,
+        author=rec.author,
+        created=rec.created_at,
+        citations=[Citation.model_validate(c) for c in rec.citations or []],
+        cited_doc_ids=list(rec.cited_doc_ids or []),
+        cited_doc_hashes=dict(rec.cited_doc_hashes or {}),
+        status=rec.status,
+    )
+
+
+class VerifiedAnswers(StoreBase):
+    """Needs `open_review` (bot.review.reviews.ReviewItems) beside it: `ReviewService` has both."""
+
+    def create_verified(
+        self,
+        question: str,
+        answer_text: str,
+        citations: Iterable[Citation | dict],
+        author: str,
+        source_answer_id: str | None = None,
+        *,
+        replaces: str | None = None,
+    ) -> VerifiedAnswer:
+        """Store a verified answer and make it searchable at once (no restart). `replaces` retires an older one."""
+        cites = [c if isinstance(c, Citation) else Citation.model_validate(c) for c in citations]
+        doc_ids = list(dict.fromkeys(c.doc_id for c in cites if c.doc_id))
+        hashes = self._doc_hashes(cites)
+        now = utcnow()
+        rec = VerifiedRecord(
+            id=new_id(), question=self._redact(question.strip()) or "", answer=self._redact(answer_text.strip()) or "",
+            citations=[c.model_dump() for c in cites], cited_doc_ids=doc_ids,
+            cited_doc_hashes={d: hashes[d] for d in doc_ids if d in hashes}, author=author, created_at=now,
+            updated_at=now, status="active", source_answer_id=source_answer_id, stale_doc_ids=[], stale_card_due=False,
+        )
+        if not rec.question or not rec.answer:
+            raise ReviewError(prompts.REVIEW_VERIFIED_NEEDS_TEXT)
+        vector = self.index.embedder.embed_query(rec.question) if self.index is not None else None
+        with self.session() as s:
+            s.add(rec)
+        if vector is None:
+            log.warning("verified answer %s stored but not searchable (no index attached)", rec.id)
+        else:
+            try:
+                self.index.upsert_verified(rec.id, vector, rec.status)
+            except Exception:
+                with self.session() as s:  # a reviewer's action fails whole: nothing half-made to retry around
+                    s.execute(delete(VerifiedRecord).where(VerifiedRecord.id == rec.id))
+                raise
+        if replaces:
+            self.retire_verified(replaces)
+        return verified_from_record(rec)
+
+    def get_verified(self, verified_id: str) -> VerifiedAnswer | None:
+        with self.session() as s:
+            try:
+                return verified_from_record(self._get_verified_record(s, verified_id))
+            except ReviewError:
+                return None
+
+    def list_verified(self, status: str | None = None) -> list[VerifiedAnswer]:
+        with self.session() as s:
+            query = select(VerifiedRecord).order_by(VerifiedRecord.created_at)
+            if status:
+                query = query.where(VerifiedRecord.status == status)
+            return [verified_from_record(r) for r in s.scalars(query)]
+
+    # ---------------------------------------------------------------- status
+    def retire_verified(self, verified_id: str) -> VerifiedAnswer:
+        return self._set_verified_status(verified_id, "retired", stale_card_due=False)
+
+    def reinstate_verified(self, verified_id: str) -> VerifiedAnswer:
+        """Active again, re-approved against the documents as they are now (hashes refreshed)."""
+        with self.session() as s:
+            rec = self._get_verified_record(s, verified_id)
+            cites = [Citation.model_validate(c) for c in rec.citations or []]
+        hashes = self._doc_hashes(cites)
+        extra: dict[str, Any] = {"stale_doc_ids": [], "stale_since": None, "stale_card_due": False}
+        if hashes:
+            extra["cited_doc_hashes"] = {d: hashes[d] for d in rec.cited_doc_ids or [] if d in hashes}
+        return self._set_verified_status(rec.id, "active", **extra)
+
+    def flag_stale_verified(self, changed_doc_ids: Iterable[str]) -> list[VerifiedAnswer]:
+        """Ingest calls this with the doc ids it changed or removed. Active verified answers citing any of
+        them become needs_review (SQL and index: no longer given), a review item is opened for each,
+        and a stale card is marked due (posted by the running bot: `bot.slack.listeners.review`)."""
+        changed = set(changed_doc_ids)
+        if not changed:
+            return []
+        flagged: list[VerifiedAnswer] = []
+        with self.session() as s:
+            for rec in s.scalars(select(VerifiedRecord).where(VerifiedRecord.status == "active")):
+                hit = sorted(changed.intersection(rec.cited_doc_ids or []))
+                if not hit:
+                    continue
+                rec.status, rec.stale_doc_ids, rec.stale_card_due = "needs_review", hit, True
+                rec.stale_since = rec.updated_at = utcnow()
+                flagged.append(verified_from_record(rec))
+        for verified in flagged:
+            try:
+                self._index_status(verified)
+            except Exception as exc:  # the pipeline checks the SQL status too; `verified reindex` repairs
+                log.error("could not mark verified answer %s needs_review in the index: %s", verified.verified_id, exc)
+            self.open_review(None, "stale_verified", verified_id=verified.verified_id)
+        if flagged:
+            log.info("%d verified answer(s) now need review: their sources changed", len(flagged))
+        return flagged
+
+    # ---------------------------------------------------------------- stale cards
+    def due_stale_cards(self) -> list[tuple[VerifiedAnswer, list[str]]]:
+        """Verified answers whose stale card has not been posted yet (cheap: an indexed boolean)."""
+        with self.session() as s:
+            recs = list(s.scalars(select(VerifiedRecord).where(VerifiedRecord.stale_card_due.is_(True))))
+            return [(verified_from_record(r), list(r.stale_doc_ids or [])) for r in recs]
+
+    def claim_stale_card(self, verified_id: str) -> bool:
+        """True for exactly one caller (across replicas): that one posts the card."""
+        with self.session() as s:
+            claimed = s.execute(
+                update(VerifiedRecord)
+                .where(VerifiedRecord.id == verified_id, VerifiedRecord.stale_card_due.is_(True))
+                .values(stale_card_due=False)
+            )
+            return claimed.rowcount == 1
+
+    def stale_doc_ids(self, verified_id: str) -> list[str]:
+        """The cited documents whose change made this verified answer need review ([] when none, or unknown)."""
+        with self.session() as s:
+            rec = s.get(VerifiedRecord, verified_id)
+            return list(rec.stale_doc_ids or []) if rec is not None else []
+
+    # ---------------------------------------------------------------- the index
+    def reindex_verified(self) -> int:
+        """Embed every verified question into the index again, with its status (after the index was rebuilt
+        or the embedder changed), and drop index entries SQL no longer has. Returns how many were written."""
+        if self.index is None:
+            raise ReviewError(prompts.REVIEW_NO_INDEX)
+        records = self.list_verified()
+        for verified in records:
+            self.index.upsert_verified(verified.verified_id, self.index.embedder.embed_query(verified.question),
+                                       verified.status)
+        for orphan in set(self.index.verified_statuses()) - {v.verified_id for v in records}:
+            self.index.delete_verified(orphan)
+        return len(records)
+
+    def _index_status(self, verified: VerifiedAnswer) -> None:
+        """Carry the SQL status into the index; a question the index lost is embedded again."""
+        if self.index is None:
+            return
+        try:
+            self.index.set_verified_status(verified.verified_id, verified.status)
+        except KeyError:
+            self.index.upsert_verified(verified.verified_id, self.index.embedder.embed_query(verified.question),
+                                       verified.status)
+
+    def _doc_hashes(self, citations: Sequence[Citation]) -> dict[str, str]:
+        hashes: dict[str, str] = {}
+        if self.index is None or not citations:
+            return hashes
+        try:
+            for chunk in self.index.get_chunks([c.chunk_id for c in citations if c.chunk_id]):
+                if chunk.content_hash:
+                    hashes[chunk.doc_id] = chunk.content_hash
+        except Exception as exc:
+            log.warning("could not read content hashes for a verified answer: %s", exc)
+        return hashes
+
+    def _set_verified_status(self, verified_id: str, status: str, **extra) -> VerifiedAnswer:
+        with self.session() as s:
+            rec = self._get_verified_record(s, verified_id)
+            rec.status = status
+            rec.updated_at = utcnow()
+            for name, value in extra.items():
+                setattr(rec, name, value)
+            s.flush()
+        verified = verified_from_record(rec)
+        self._index_status(verified)
+        return verified
+
+    @staticmethod
+    def _get_verified_record(s: Session, verified_id: str) -> VerifiedRecord:
+        rec = s.get(VerifiedRecord, verified_id)
+        if rec is None:  # allow a unique prefix (CLI convenience)
+            matches = list(s.scalars(select(VerifiedRecord).where(VerifiedRecord.id.startswith(verified_id)).limit(2)))
+            if len(matches) == 1 and len(verified_id) >= MIN_PREFIX:
+                rec = matches[0]
+        if rec is None:
+            raise ReviewError(prompts.REVIEW_NO_VERIFIED.format(verified_id=verified_id))
+        return rec
