@@ -103,6 +103,7 @@ class Settings(BaseSettings):
     # per process is cheap, and a stale verified answer is already withheld from askers while its card waits.
     stale_check_seconds: float = Field(
         60.0, ge=0, description="Seconds between two checks (per bot process) for stale verified-answer cards to post."
+    )
 
     # --- the review store and reviewers (s2-review) ---
     dedupe_ttl_hours: float = Field(
