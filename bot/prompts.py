@@ -244,7 +244,7 @@ HOME_REVIEW_OFF = "Use 👍/👎 under an answer, or *Ask the support team*, to 
 # --- the review store (bot/review: s2-review); shown by `gpbot review` when an action cannot be done ---
 REVIEW_NO_ANSWER = "no answer {answer_id}"
 REVIEW_NO_ITEM = "no review item {item_id}"
-REVIEW_ALREADY_RESOLVED = "review item {item_id} is already {status}"
+REVIEW_STORE_ALREADY_RESOLVED = "review item {item_id} is already {status}"
 REVIEW_NO_VERIFIED = "no verified answer {verified_id}"
 REVIEW_VERIFIED_NEEDS_TEXT = "a verified answer needs a question and an answer"
 REVIEW_NO_INDEX = "no index attached"

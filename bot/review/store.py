@@ -27,7 +27,7 @@ class ReviewError(Exception):
 
 class AlreadyResolved(ReviewError):
     def __init__(self, item):
-        super().__init__(prompts.REVIEW_ALREADY_RESOLVED.format(item_id=item.id, status=item.status))
+        super().__init__(prompts.REVIEW_STORE_ALREADY_RESOLVED.format(item_id=item.id, status=item.status))
         self.item = item
 
 
