@@ -145,7 +145,7 @@ def test_reindex_needs_an_index(review_env):
 def test_a_new_embedder_re_embeds_the_questions_from_the_store_or_drops_them(review_env):
     """Ingest after a change of embedder: the questions come from SQL; when the store fails, the old embedder's
     vectors go rather than mix with the new ones (`gpbot review verified reindex` brings them back)."""
-    from ingest.pipeline import _reembed_verified
+    from ingest.writing import _reembed_verified
 
     review, index = review_env.review, review_env.index
     v = review.create_verified("What is a proxy?", "Someone acting for a patient.", [citation("doc-b")], "UREV1")
