@@ -16,7 +16,8 @@ from typing import Sequence
 import numpy as np
 
 from bot import guard, prompts
-from bot.answer import CitationBook, Draft, ExtractiveAnswerer
+from bot.answer import Draft, ExtractiveAnswerer
+from bot.citations import CitationBook
 from bot.decline_model import DeclineModel, decision_features
 from bot.index import Index, analyze
 from bot.llm import answerer_for
@@ -207,7 +208,7 @@ class Assistant:
         if step is None:
             return f"{draft.text}\n\n{prompts.SAFEGUARDING_ASK_PERSON}", list(draft.citations)
         book = draft.book or CitationBook.of(draft.citations)
-        numbers = book.number_sources(step.chunk, step.chunk.sources_of(step.text)[:3])
+        numbers = book.number_line(step.chunk, step.text, 2)  # as an answer line cites (bot.citations)
         marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
         return f"{draft.text}\n\n{prompts.SAFEGUARDING_PREFIX} {step.text} {marks}", book.citations
 
