@@ -8,7 +8,7 @@ date from references.yaml) and the choice, per line, of the recorded page(s) tha
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from bot.types import Chunk, Citation
 
@@ -108,9 +108,17 @@ def publisher_names(publisher: str) -> tuple[str, str]:
     return main, (now.group(1).strip() if now else "")
 
 
-def names(text: str, name: str) -> bool:
-    """Whether `text` names `name` (as written: publishers are proper names, "Pulse" is not "pulse")."""
-    return bool(name) and re.search(r"(?<![\w.])" + re.escape(name) + r"(?![\w])", text.replace("&", "and")) is not None
+def named(text: str, candidates: Iterable[str]) -> set[str]:
+    """The names among `candidates` that `text` uses, as written (publishers are proper names: "Pulse" is
+    not "pulse"); a name inside a longer one the text uses does not count ("NHS" in "NHS England")."""
+    text = text.replace("&", "and")
+    found: set[str] = set()
+    for name in sorted({c for c in candidates if c}, key=len, reverse=True):
+        pattern = re.compile(r"(?<![\w.])" + re.escape(name) + r"(?![\w])")
+        if pattern.search(text):
+            found.add(name)
+            text = pattern.sub(" ", text)
+    return found
 
 
 def _date_forms(date: str) -> list[str]:
@@ -122,24 +130,18 @@ def _date_forms(date: str) -> list[str]:
     return ([f"{int(parts[2])} {month_year}"] if len(parts) == 3 and month_year else []) + ([month_year] if month_year else [])
 
 
-def attribution(line: str, reference: dict) -> float:
-    """How plainly a line points at one page: it names the page's publisher (2; a former name 1) and gives
-    the page's date (1 for the day, 0.5 for the month only)."""
+def attribution(line: str, reference: dict, mentioned: set[str]) -> float:
+    """How plainly a line points at one page: it names the page's publisher (2; a former name 1; `mentioned`:
+    the publisher names the line uses, from `named`) and gives the page's date (1 for the day, 0.5 for the
+    month only)."""
     main, former = publisher_names(reference.get("publisher", ""))
-    score = 2.0 if names(line, main) else 1.0 if names(line, former) else 0.0
+    score = 2.0 if main in mentioned else 1.0 if former and former in mentioned else 0.0
     forms = _date_forms(reference.get("date", ""))
     if forms and forms[0] in line:
         score += 1.0 if len(forms) == 2 else 0.5
     elif len(forms) == 2 and forms[1] in line:
         score += 0.5
     return score
-
-
-def title_overlap(line: str, reference: dict) -> float:
-    """The share of a page's title words (four letters or more, so "the", "of", "and" do not count) that
-    a line uses."""
-    title = {w for w in _WORD.findall(reference.get("title", "").lower()) if len(w) >= 4}
-    return len(title & set(_WORD.findall(line.lower()))) / len(title) if title else 0.0
 
 
 def choose_sources(line: str, urls: Sequence[str], references: dict[str, dict], limit: int,
@@ -150,7 +152,9 @@ def choose_sources(line: str, urls: Sequence[str], references: dict[str, dict], 
     not all repeat the first), then the corpus's own order (its sources comment lists the main page first)."""
     if len(urls) <= 1:
         return list(urls)
-    scores = {url: attribution(line, references.get(url) or {}) for url in urls}
+    pages = [references.get(url) or {} for url in urls]
+    mentioned = named(line, (n for page in pages for n in publisher_names(page.get("publisher", ""))))
+    scores = {url: attribution(line, page, mentioned) for url, page in zip(urls, pages)}
     ranked = sorted(range(len(urls)), key=lambda i: (-scores[urls[i]], urls[i] in cited, i))
-    named = [i for i in ranked if scores[urls[i]] > 0][:limit]
-    return [urls[i] for i in sorted(named or ranked[:1])]
+    attributed = [i for i in ranked if scores[urls[i]] > 0][:limit]
+    return [urls[i] for i in sorted(attributed or ranked[:1])]

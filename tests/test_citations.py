@@ -1,6 +1,6 @@
 """Per-line source choice (bot.citations): a line cites the page(s) it names, else one page it supports."""
 
-from bot.citations import CitationBook, attribution, choose_sources, publisher_names
+from bot.citations import CitationBook, attribution, choose_sources, named, publisher_names
 from bot.types import Chunk
 
 TOOLKIT = "https://elearning.example.org/toolkit"
@@ -23,9 +23,11 @@ def test_publisher_names_read_the_main_and_the_former_name():
 
 
 def test_a_line_naming_a_publisher_or_date_points_at_that_page():
-    assert attribution("Practices were told to hold off (Pulse, 4 November 2022).", REFERENCES[NEWS]) == 3.0
-    assert attribution("The pulse of the practice.", REFERENCES[NEWS]) == 0.0  # a name, not a word
-    assert attribution("NHS England says so.", REFERENCES[FAQ]) == 1.0  # the former publisher's new name
+    line = "Practices were told to hold off (Pulse, 4 November 2022)."
+    assert attribution(line, REFERENCES[NEWS], named(line, ["Pulse"])) == 3.0
+    assert named("The pulse of the practice.", ["Pulse"]) == set()  # a name, not a word
+    assert named("NHS England says so.", ["NHS", "NHS England", "NHS Digital"]) == {"NHS England"}
+    assert attribution("NHS England says so.", REFERENCES[FAQ], {"NHS England"}) == 1.0  # the former publisher's new name
 
 
 def test_the_named_page_is_cited_not_the_first_listed():
