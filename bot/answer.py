@@ -37,6 +37,8 @@ _SPECIFIC = re.compile(r"\b\d[\d/.\-]*\b|\b(?:January|February|March|April|May|J
 
 
 def _specifics(text: str) -> set[str]:
+    """The codes, numbers and dates a text carries; a list item's own number ("2.") is none of them."""
+    text = "\n".join(_LIST_ITEM.sub("", line) for line in text.splitlines())
     return {m.group(0).lower().rstrip(".") for m in _SPECIFIC.finditer(text)}
 
 
