@@ -155,9 +155,11 @@ class ExtractiveAnswerer:
             best_cover += 0.25 * (union_cover - best_cover)
         return best_cover, best_extra
 
-    def choose(self, units: list[Unit], results: Sequence[ScoredChunk]) -> list[Unit]:
-        """The best units, best first, within the length budget; a unit repeating a kept one is dropped
-        unless it carries a code, number or date the kept ones lack."""
+    def choose(self, units: list[Unit], results: Sequence[ScoredChunk], said: Sequence[str] = ()) -> list[Unit]:
+        """The best units, best first, within the length budget; a unit repeating a kept one (or a line in
+        `said`, which will stand beside the answer) is dropped unless it carries a code, number or date the
+        kept ones lack."""
+        prior = [Unit(text, -1, 0) for text in said]
         ranked = sorted(units, key=lambda u: u.score, reverse=True)
         best = ranked[0].score
         chosen: list[Unit] = []
@@ -177,16 +179,16 @@ class ExtractiveAnswerer:
                 continue
             if chosen and doc not in docs and unit.score < self.other_document_cutoff * best:
                 continue
-            if any(_same_text(unit.text, c.text) for c in chosen):
+            if any(_same_text(unit.text, c.text) for c in chosen + prior):
                 continue
             if not unit.is_list and unit.text.rstrip().endswith(":"):
                 continue  # a lead-in without the list it introduces
-            kept_specifics = set().union(*(_specifics(c.text) for c in chosen)) if chosen else set()
-            if (not unit.is_list and any(_overlap(unit.text, c.text) > 0.7 for c in chosen)
+            kept_specifics = set().union(*(_specifics(c.text) for c in chosen + prior))
+            if (not unit.is_list and any(_overlap(unit.text, c.text) > 0.7 for c in chosen + prior)
                     and _specifics(unit.text) <= kept_specifics):
                 continue
-            if unit.is_list and chosen:  # judged item by item
-                unit = _without_repeated_items(unit, chosen)
+            if unit.is_list and chosen + prior:  # judged item by item
+                unit = _without_repeated_items(unit, chosen + prior)
                 if unit is None:
                     continue
             chosen.append(unit)
@@ -195,13 +197,15 @@ class ExtractiveAnswerer:
             covered |= set(unit.covers)
         return chosen
 
-    def answer(self, query: PreparedQuery, results: Sequence[ScoredChunk], *, max_chars: int | None = None) -> Draft:
-        """`max_chars`: the answer's length limit when something will be added to it (default max_answer_chars)."""
+    def answer(self, query: PreparedQuery, results: Sequence[ScoredChunk], *, max_chars: int | None = None,
+               said: Sequence[str] = ()) -> Draft:
+        """`max_chars`: the answer's length limit when something will be added to it (default max_answer_chars);
+        `said`: lines that will be added to it, which the answer therefore does not repeat."""
         limit = self.max_answer_chars if max_chars is None else max_chars
         units = self.score_units(query, results)
         if not units:
             return Draft(text="", citations=[], answerer=self.name)
-        chosen = self.choose(units, results)
+        chosen = self.choose(units, results, said) or self.choose(units, results)  # saying it twice beats nothing
         while True:
             text, book = self._render(chosen, results)
             if len(text) <= limit or len(chosen) == 1:
@@ -256,6 +260,14 @@ def _reading_order(chosen: list[Unit]) -> list[Unit]:
         passage_order.setdefault(unit.chunk_rank, len(passage_order))
     rest = sorted((u for u in chosen if u is not opener), key=lambda u: (passage_order[u.chunk_rank], u.position))
     return [opener, *rest]
+
+
+def repeats_answer(line: str, answer_text: str) -> bool:
+    """Whether an answer already says `line` (the test the answerer uses between its own lines: most of the
+    words again and no code, number or date the answer lacks); for a line added after the answer is written."""
+    kept = [k for k in re.split(r"(?:\[\d+\])+|\n", answer_text) if k.strip()]  # one sentence or item each
+    kept_specifics = set().union(*(_specifics(k) for k in kept)) if kept else set()
+    return _specifics(line) <= kept_specifics and any(_overlap(line, k) > 0.7 for k in kept)
 
 
 def _same_text(a: str, b: str) -> bool:

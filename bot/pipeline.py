@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from bot import guard, prompts
-from bot.answer import Draft, ExtractiveAnswerer
+from bot.answer import Draft, ExtractiveAnswerer, repeats_answer
 from bot.citations import CitationBook
 from bot.decline_model import DeclineModel, decision_features
 from bot.index import Index, analyze
@@ -197,9 +197,10 @@ class Assistant:
         line is added after the answer is written)."""
         line = len(prompts.SAFEGUARDING_PREFIX) + (len(step.text) + 16 if step else len(prompts.SAFEGUARDING_ASK_PERSON))
         limit = self.extractive.max_answer_chars
-        if draft.answerer != self.extractive.name or len(draft.text) + line + 2 <= limit:
+        repeated = step is not None and repeats_answer(step.text, draft.text)  # the line says it: the answer need not
+        if draft.answerer != self.extractive.name or (len(draft.text) + line + 2 <= limit and not repeated):
             return draft
-        return self.extractive.answer(query, context, max_chars=limit - line - 2)
+        return self.extractive.answer(query, context, max_chars=limit - line - 2, said=[step.text] if step else [])
 
     @staticmethod
     def _add_safeguarding_line(draft: Draft, step) -> tuple[str, list[Citation]]:
