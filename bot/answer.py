@@ -78,9 +78,6 @@ class ExtractiveAnswerer:
     # A second document must earn its place: its sentences join only when nearly as good as the best
     # (0.5 measured one dev question better, not enough to let stray timelines back in).
     other_document_cutoff: float = 0.65
-    # ... unless the answer so far is shorter than this: then any unit above relative_cutoff may join (dev
-    # must-contain 113 -> 114 of 140 with 500; 300: 113, 800: 114 with longer answers)
-    short_answer_chars: int = 500
     # 8 passages from up to 3 documents: chosen on the dev split (5 / 2 before; must-contain 104 -> 110 of
     # 140, citation precision 0.81 -> 0.87: the page a fact comes from is often the second or third document)
     passages: int = 8
@@ -180,8 +177,7 @@ class ExtractiveAnswerer:
             doc = results[unit.chunk_rank].chunk.doc_id
             if len(docs) >= self.max_documents and doc not in docs:
                 continue
-            cutoff = self.other_document_cutoff if chars >= self.short_answer_chars else self.relative_cutoff
-            if chosen and doc not in docs and unit.score < cutoff * best:
+            if chosen and doc not in docs and unit.score < self.other_document_cutoff * best:
                 continue
             if any(_same_text(unit.text, c.text) for c in chosen + prior):
                 continue
