@@ -90,9 +90,7 @@ class ExtractiveAnswerer:
     # idf-weighted share of them). Off (0): on the dev split 0.3, 0.6 and 1.0 each lost one question (112 -> 111);
     # what the answers miss is mostly a word the question does not use.
     w_novel: float = 0.0
-    # pages cited for one line at most: those the line names (publisher or date), else one (bot.citations).
-    # Dev citation precision: the first 3 the corpus lists 124/141; chosen this way, at most 2: 125/141
-    # (the same with 1; 2 keeps both pages of a line that names two, "(NHS England FAQ; Pulse)").
+    # pages one line cites at most (Settings.answer_max_sources_per_line; bot.citations chooses them)
     max_sources: int = 2
 
     name = "extractive"
@@ -220,13 +218,13 @@ class ExtractiveAnswerer:
 
     def _render(self, chosen: list[Unit], results: Sequence[ScoredChunk]) -> tuple[str, CitationBook]:
         chosen = _reading_order(chosen)
-        book = CitationBook()
+        book = CitationBook(self.max_sources)
         lines = []
         for unit in chosen:
             chunk = results[unit.chunk_rank].chunk
             text = _list_display(unit.text) if unit.is_list else unit.text
             # each line (a sentence, or each item of a list) cites the pages recorded for it
-            lines.append("\n".join(cite_numbers(line, book.number_line(chunk, line, self.max_sources))
+            lines.append("\n".join(cite_numbers(line, book.number_line(chunk, line))
                                     for line in text.splitlines()))
         return _join_units(lines, chosen), book
 

@@ -46,13 +46,14 @@ class CitationBook:
     """Numbers sources in order of first use: [1], [2], … A source is a page the corpus names for the
     passage (annotated corpus) or, failing that, the passage's own document."""
 
-    def __init__(self):
+    def __init__(self, max_sources: int = 2):
         self.by_key: dict[str, Citation] = {}
+        self.max_sources = max_sources  # pages one line cites at most (Settings.answer_max_sources_per_line)
 
     @classmethod
-    def of(cls, citations: Sequence[Citation]) -> "CitationBook":
+    def of(cls, citations: Sequence[Citation], max_sources: int = 2) -> "CitationBook":
         """A book that numbers on from `citations` (a page already cited keeps its number)."""
-        book = cls()
+        book = cls(max_sources)
         for citation in sorted(citations, key=lambda c: c.number):
             book.by_key["url:" + citation.url if citation.url else f"cited:{citation.number}"] = citation
         return book
@@ -73,11 +74,13 @@ class CitationBook:
             return [self.number(chunk)]
         return [self._add("url:" + page_url(chunk, url), lambda n, url=url: citation_for(chunk, n, url)) for url in urls]
 
-    def number_line(self, chunk: Chunk, line: str, limit: int) -> list[int]:
-        """The numbers of the (at most `limit`) recorded pages that best support one answer line."""
+    def number_line(self, chunk: Chunk, line: str) -> list[int]:
+        """The numbers of the recorded pages (at most `max_sources`) that best support one answer line."""
+        urls = chunk.sources_of(line)
         cited = {key[4:] for key in self.by_key if key.startswith("url:")}
-        return self.number_sources(chunk, choose_sources(line, chunk.sources_of(line), chunk.references, limit,
-                                                         cited={u for u in chunk.sources_of(line) if page_url(chunk, u) in cited}))
+        chosen = choose_sources(line, urls, chunk.references, self.max_sources,
+                                cited={u for u in urls if page_url(chunk, u) in cited})
+        return self.number_sources(chunk, chosen)
 
     @property
     def citations(self) -> list[Citation]:

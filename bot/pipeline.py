@@ -48,7 +48,8 @@ class Assistant:
         self.glossary = glossary or Glossary.load(settings.knowledge_dir / "glossary.yaml")
         self.config = config or AssistantConfig()
         self.retriever = Retriever(self.index, use_questions=settings.question_vectors)
-        self.extractive = ExtractiveAnswerer(idf=self.index.idf, unit_vectors=self.index.unit_vectors)
+        self.extractive = ExtractiveAnswerer(idf=self.index.idf, unit_vectors=self.index.unit_vectors,
+                                             max_sources=settings.answer_max_sources_per_line)
         # the LLM answerer over the extractive one when a model is configured (ConfigError if it cannot be used)
         self.answerer = answerer_for(settings, self.extractive, embed=self.index.embedder.embed, chat_model=chat_model)
         # whether to answer, and the safeguarding line: fitted on the dev split (eval/fit_decline_model.py)
@@ -209,7 +210,7 @@ class Assistant:
         if step is None:
             return f"{draft.text}\n\n{prompts.SAFEGUARDING_ASK_PERSON}", list(draft.citations)
         book = draft.book or CitationBook.of(draft.citations)
-        numbers = book.number_line(step.chunk, step.text, 2)  # as an answer line cites (bot.citations)
+        numbers = book.number_line(step.chunk, step.text)  # as an answer line cites (bot.citations)
         marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
         return f"{draft.text}\n\n{prompts.SAFEGUARDING_PREFIX} {step.text} {marks}", book.citations
 

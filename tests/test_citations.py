@@ -49,9 +49,9 @@ def _chunk(text: str, urls: list[str]) -> Chunk:
 
 
 def test_the_book_numbers_the_chosen_pages_and_links_mirrors_to_the_page_itself():
-    book = CitationBook()
+    book = CitationBook(max_sources=2)
     chunk = _chunk("One line of guidance.\nAnother line.", [MIRROR, NEWS])
-    assert book.number_line(chunk, "One line of guidance.", 2) == [1]
-    assert book.number_line(chunk, "Another line.", 2) == [2]  # the page not yet cited
+    assert book.number_line(chunk, "One line of guidance.") == [1]
+    assert book.number_line(chunk, "Another line.") == [2]  # the page not yet cited
     assert [c.url for c in book.citations] == ["https://digital.example.uk/services/page", NEWS]
     assert book.citations[1].publisher == "Pulse" and book.citations[1].published == "2022-11-04"
