@@ -14,86 +14,11 @@ from typing import Callable, Sequence
 
 from bot.index import analyze
 from bot.retrieval import PreparedQuery
-from bot.types import Chunk, Citation, ScoredChunk
+from bot.citations import CitationBook, cite_numbers
+from bot.types import Citation, ScoredChunk
 from bot.units import _CROSS_REFERENCE, _LIST_ITEM, Unit, split_units, unit_key
 
 log = logging.getLogger(__name__)
-
-
-# ------------------------------------------------------------------------------------------
-# Citations
-# ------------------------------------------------------------------------------------------
-def page_url(chunk: Chunk, url: str) -> str:
-    """The address a citation of `url` links to: the page itself when the corpus read a mirror copy of it."""
-    return (chunk.references.get(url) or {}).get("canonical") or url
-
-
-def citation_for(chunk: Chunk, number: int, url: str = "") -> Citation:
-    """A citation of a chunk's document, or, given one of the URLs the corpus records for the passage, of
-    that source page itself: its own title, publisher and date (from references.yaml) when known."""
-    section = " > ".join(chunk.heading_path[1:]) if len(chunk.heading_path) > 1 else ""
-    reference = chunk.references.get(url) if url else None
-    if url and reference:
-        return Citation(number=number, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id,
-                        title=reference.get("title") or chunk.title, section=section,
-                        url=page_url(chunk, url),
-                        publisher=reference.get("publisher", ""), published=reference.get("date", ""),
-                        last_reviewed=chunk.last_reviewed)
-    return Citation(
-        number=number,
-        chunk_id=chunk.chunk_id,
-        doc_id=chunk.doc_id,
-        title=chunk.title,
-        section=section,
-        url=url or chunk.url,
-        publisher=", ".join(chunk.publisher),
-        published=chunk.published,
-        last_reviewed=chunk.last_reviewed,
-    )
-
-
-class CitationBook:
-    """Numbers sources in order of first use: [1], [2], … A source is a page the corpus names for the
-    passage (annotated corpus) or, failing that, the passage's own document."""
-
-    def __init__(self):
-        self.by_key: dict[str, Citation] = {}
-
-    @classmethod
-    def of(cls, citations: Sequence[Citation]) -> "CitationBook":
-        """A book that numbers on from `citations` (a page already cited keeps its number)."""
-        book = cls()
-        for citation in sorted(citations, key=lambda c: c.number):
-            book.by_key["url:" + citation.url if citation.url else f"cited:{citation.number}"] = citation
-        return book
-
-    def _add(self, key: str, make) -> int:
-        found = self.by_key.get(key)
-        if found is None:
-            found = make(len(self.by_key) + 1)
-            self.by_key[key] = found
-        return found.number
-
-    def number(self, chunk: Chunk) -> int:
-        return self._add("doc:" + chunk.doc_id, lambda n: citation_for(chunk, n))
-
-    def number_sources(self, chunk: Chunk, urls: Sequence[str]) -> list[int]:
-        """The numbers of the pages supporting a passage; the document itself when none is recorded."""
-        if not urls:
-            return [self.number(chunk)]
-        return [self._add("url:" + page_url(chunk, url), lambda n, url=url: citation_for(chunk, n, url)) for url in urls]
-
-    @property
-    def citations(self) -> list[Citation]:
-        return sorted(self.by_key.values(), key=lambda c: c.number)
-
-
-def cite_numbers(text: str, numbers: Sequence[int]) -> str:
-    """Append [n][m] to a sentence, or to every item of a list."""
-    marks = "".join(f"[{n}]" for n in numbers)
-    if "\n" in text:
-        return "\n".join(f"{line.rstrip()} {marks}" for line in text.splitlines())
-    return f"{text.rstrip()} {marks}"
 
 
 @dataclass
@@ -112,6 +37,8 @@ _SPECIFIC = re.compile(r"\b\d[\d/.\-]*\b|\b(?:January|February|March|April|May|J
 
 
 def _specifics(text: str) -> set[str]:
+    """The codes, numbers and dates a text carries; a list item's own number ("2.") is none of them."""
+    text = "\n".join(_LIST_ITEM.sub("", line) for line in text.splitlines())
     return {m.group(0).lower().rstrip(".") for m in _SPECIFIC.finditer(text)}
 
 
@@ -163,9 +90,8 @@ class ExtractiveAnswerer:
     # idf-weighted share of them). Off (0): on the dev split 0.3, 0.6 and 1.0 each lost one question (112 -> 111);
     # what the answers miss is mostly a word the question does not use.
     w_novel: float = 0.0
-    # pages cited for one line at most, the first the corpus lists for it (dev citation precision with 1, 2, 3,
-    # 5: 0.81, 0.84, 0.88, 0.89; 3 keeps a line readable)
-    max_sources: int = 3
+    # pages one line cites at most (Settings.answer_max_sources_per_line; bot.citations chooses them)
+    max_sources: int = 2
 
     name = "extractive"
 
@@ -227,9 +153,11 @@ class ExtractiveAnswerer:
             best_cover += 0.25 * (union_cover - best_cover)
         return best_cover, best_extra
 
-    def choose(self, units: list[Unit], results: Sequence[ScoredChunk]) -> list[Unit]:
-        """The best units, best first, within the length budget; a unit repeating a kept one is dropped
-        unless it carries a code, number or date the kept ones lack."""
+    def choose(self, units: list[Unit], results: Sequence[ScoredChunk], said: Sequence[str] = ()) -> list[Unit]:
+        """The best units, best first, within the length budget; a unit repeating a kept one (or a line in
+        `said`, which will stand beside the answer) is dropped unless it carries a code, number or date the
+        kept ones lack."""
+        prior = [Unit(text, -1, 0) for text in said]
         ranked = sorted(units, key=lambda u: u.score, reverse=True)
         best = ranked[0].score
         chosen: list[Unit] = []
@@ -249,16 +177,16 @@ class ExtractiveAnswerer:
                 continue
             if chosen and doc not in docs and unit.score < self.other_document_cutoff * best:
                 continue
-            if any(_same_text(unit.text, c.text) for c in chosen):
+            if any(_same_text(unit.text, c.text) for c in chosen + prior):
                 continue
             if not unit.is_list and unit.text.rstrip().endswith(":"):
                 continue  # a lead-in without the list it introduces
-            kept_specifics = set().union(*(_specifics(c.text) for c in chosen)) if chosen else set()
-            if (not unit.is_list and any(_overlap(unit.text, c.text) > 0.7 for c in chosen)
+            kept_specifics = set().union(*(_specifics(c.text) for c in chosen + prior))
+            if (not unit.is_list and any(_overlap(unit.text, c.text) > 0.7 for c in chosen + prior)
                     and _specifics(unit.text) <= kept_specifics):
                 continue
-            if unit.is_list and chosen:  # judged item by item
-                unit = _without_repeated_items(unit, chosen)
+            if unit.is_list and chosen + prior:  # judged item by item
+                unit = _without_repeated_items(unit, chosen + prior)
                 if unit is None:
                     continue
             chosen.append(unit)
@@ -267,13 +195,15 @@ class ExtractiveAnswerer:
             covered |= set(unit.covers)
         return chosen
 
-    def answer(self, query: PreparedQuery, results: Sequence[ScoredChunk], *, max_chars: int | None = None) -> Draft:
-        """`max_chars`: the answer's length limit when something will be added to it (default max_answer_chars)."""
+    def answer(self, query: PreparedQuery, results: Sequence[ScoredChunk], *, max_chars: int | None = None,
+               said: Sequence[str] = ()) -> Draft:
+        """`max_chars`: the answer's length limit when something will be added to it (default max_answer_chars);
+        `said`: lines that will be added to it, which the answer therefore does not repeat."""
         limit = self.max_answer_chars if max_chars is None else max_chars
         units = self.score_units(query, results)
         if not units:
             return Draft(text="", citations=[], answerer=self.name)
-        chosen = self.choose(units, results)
+        chosen = self.choose(units, results, said) or self.choose(units, results)  # saying it twice beats nothing
         while True:
             text, book = self._render(chosen, results)
             if len(text) <= limit or len(chosen) == 1:
@@ -288,15 +218,14 @@ class ExtractiveAnswerer:
 
     def _render(self, chosen: list[Unit], results: Sequence[ScoredChunk]) -> tuple[str, CitationBook]:
         chosen = _reading_order(chosen)
-        book = CitationBook()
+        book = CitationBook(self.max_sources)
         lines = []
         for unit in chosen:
             chunk = results[unit.chunk_rank].chunk
             text = _list_display(unit.text) if unit.is_list else unit.text
             # each line (a sentence, or each item of a list) cites the pages recorded for it
-            lines.append("\n".join(
-                cite_numbers(line, book.number_sources(chunk, chunk.sources_of(line)[: self.max_sources]))
-                for line in text.splitlines()))
+            lines.append("\n".join(cite_numbers(line, book.number_line(chunk, line))
+                                    for line in text.splitlines()))
         return _join_units(lines, chosen), book
 
 
@@ -329,6 +258,14 @@ def _reading_order(chosen: list[Unit]) -> list[Unit]:
         passage_order.setdefault(unit.chunk_rank, len(passage_order))
     rest = sorted((u for u in chosen if u is not opener), key=lambda u: (passage_order[u.chunk_rank], u.position))
     return [opener, *rest]
+
+
+def repeats_answer(line: str, answer_text: str) -> bool:
+    """Whether an answer already says `line` (the test the answerer uses between its own lines: most of the
+    words again and no code, number or date the answer lacks); for a line added after the answer is written."""
+    kept = [k for k in re.split(r"(?:\[\d+\])+|\n", answer_text) if k.strip()]  # one sentence or item each
+    kept_specifics = set().union(*(_specifics(k) for k in kept)) if kept else set()
+    return _specifics(line) <= kept_specifics and any(_overlap(line, k) > 0.7 for k in kept)
 
 
 def _same_text(a: str, b: str) -> bool:

@@ -20,7 +20,8 @@ from collections import Counter
 from typing import Any, Callable, Sequence
 
 from bot import prompts
-from bot.answer import CitationBook, Draft
+from bot.answer import Draft
+from bot.citations import CitationBook
 from bot.claims import CITATION, ClaimVerifier, SentenceVectors, claim_lines, rebuild
 from bot.llm_provider import connect_chat_model
 from bot.retrieval import PreparedQuery

@@ -16,7 +16,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from bot import guard, prompts
-from bot.answer import CitationBook, Draft, ExtractiveAnswerer
+from bot.answer import Draft, ExtractiveAnswerer, repeats_answer
+from bot.citations import CitationBook
 from bot.decline_model import DeclineModel, decision_features
 from bot.index import Index, analyze
 from bot.llm import answerer_for
@@ -52,7 +53,8 @@ class Assistant:
         self.glossary = glossary or Glossary.load(settings.knowledge_dir / "glossary.yaml")
         self.config = config or AssistantConfig()
         self.retriever = Retriever(self.index, use_questions=settings.question_vectors)
-        self.extractive = ExtractiveAnswerer(idf=self.index.idf, unit_vectors=self.index.unit_vectors)
+        self.extractive = ExtractiveAnswerer(idf=self.index.idf, unit_vectors=self.index.unit_vectors,
+                                             max_sources=settings.answer_max_sources_per_line)
         # the LLM answerer over the extractive one when a model is configured (ConfigError if it cannot be used)
         self.answerer = answerer_for(settings, self.extractive, embed=self.index.embedder.embed, chat_model=chat_model)
         # whether to answer, and the safeguarding line: fitted on the dev split (eval/fit_decline_model.py)
@@ -205,9 +207,10 @@ class Assistant:
         line is added after the answer is written)."""
         line = len(prompts.SAFEGUARDING_PREFIX) + (len(step.text) + 16 if step else len(prompts.SAFEGUARDING_ASK_PERSON))
         limit = self.extractive.max_answer_chars
-        if draft.answerer != self.extractive.name or len(draft.text) + line + 2 <= limit:
+        repeated = step is not None and repeats_answer(step.text, draft.text)  # the line says it: the answer need not
+        if draft.answerer != self.extractive.name or (len(draft.text) + line + 2 <= limit and not repeated):
             return draft
-        return self.extractive.answer(query, context, max_chars=limit - line - 2)
+        return self.extractive.answer(query, context, max_chars=limit - line - 2, said=[step.text] if step else [])
 
     @staticmethod
     def _add_safeguarding_line(draft: Draft, step) -> tuple[str, list[Citation]]:
@@ -216,7 +219,7 @@ class Assistant:
         if step is None:
             return f"{draft.text}\n\n{prompts.SAFEGUARDING_ASK_PERSON}", list(draft.citations)
         book = draft.book or CitationBook.of(draft.citations)
-        numbers = book.number_sources(step.chunk, step.chunk.sources_of(step.text)[:3])
+        numbers = book.number_line(step.chunk, step.text)  # as an answer line cites (bot.citations)
         marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
         return f"{draft.text}\n\n{prompts.SAFEGUARDING_PREFIX} {step.text} {marks}", book.citations
 

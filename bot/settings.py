@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         300.0, ge=0, description="Seconds the members of REVIEWER_USERGROUP are cached before Slack is asked again."
     )
 
+    # --- answer citations (issue 10, s2-answers) ---
+    # Pages one answer line cites at most: those it names (publisher or date), else one (bot.citations).
+    # Dev citation precision: the first 3 the corpus listed 124/141; chosen per line, at most 2: 125/141.
+    answer_max_sources_per_line: int = Field(
+        2, ge=1, le=5, description="Pages one answer line cites at most: those the line names, else one.")
+
     # --- operation ---
     log_level: str = Field("INFO")
 

@@ -168,3 +168,43 @@ def test_a_list_item_repeating_the_answer_is_left_out_and_the_list_loses_its_num
     draft = ExtractiveAnswerer(idf=_idf, other_document_cutoff=0.0).answer(query, _results(steps, timeline))
     assert draft.text.count("wrote to their supplier before the cut-off") == 1
     assert "- The national switch-on was halted" in draft.text  # what is new stays, as a bullet
+
+
+
+def test_a_step_repeating_the_answer_is_left_out_whatever_its_number():
+    advice = Chunk(
+        chunk_id="a-1", doc_id="a.md", title="Stopping access", heading_path=["Stopping access"],
+        source_urls=["https://example.org/a"],
+        text="If speaking to the patient is not possible, consider switching off the patient's online access.",
+    )
+    steps = Chunk(
+        chunk_id="b-1", doc_id="b.md", title="Steps", heading_path=["Steps"], source_urls=["https://example.org/b"],
+        text=("1. Talk to the safeguarding lead first.\n"
+              "2. Where possible speak to the patient first; if that is not possible, consider switching off access.\n"
+              "3. Record the decision in the notes."),
+    )
+    query = prepare_query("when should we consider switching off the patient's online access", Glossary({}))
+    text = ExtractiveAnswerer(idf=_idf, other_document_cutoff=0.0).answer(query, _results(advice, steps)).text
+    assert text.count("consider switching off") == 1  # step "2." carries no number the answer lacks
+    assert "- Talk to the safeguarding lead first." in text and "- Record the decision" in text
+
+
+def test_a_line_to_be_added_after_the_answer_is_not_said_in_it_too():
+    from bot.answer import repeats_answer
+
+    chunk = Chunk(
+        chunk_id="c-1", doc_id="c.md", title="Coercion", heading_path=["Coercion"], source_urls=["https://example.org/c"],
+        text=("Staff who suspect coercion should involve the practice safeguarding lead. "
+              "If speaking to the patient is not possible, consider switching off the patient's online access."),
+    )
+    line = "Where possible speak to the patient first; if that is not possible, consider switching off online access."
+    query = prepare_query("partner forcing her to show the app: tell the safeguarding lead, or switch off online access?",
+                          Glossary({}))
+    answerer = ExtractiveAnswerer(idf=_idf)
+    assert repeats_answer(line, answerer.answer(query, _results(chunk)).text)
+    text = answerer.answer(query, _results(chunk), said=[line]).text
+    assert "consider switching off" not in text and "safeguarding lead" in text
+    assert not repeats_answer(line, text)
+    only = Chunk(chunk_id="o-1", doc_id="o.md", title="Off", heading_path=["Off"], source_urls=["https://example.org/o"],
+                 text="If speaking to the patient is not possible, consider switching off the patient's online access.")
+    assert "consider switching off" in answerer.answer(query, _results(only), said=[line]).text  # never empty
