@@ -104,6 +104,10 @@ class Assistant:
             # the evidence for the safeguarding line: the passages nearest the question
             hits = self.index.dense_search(query_vector, EVIDENCE_PASSAGES)
             answer = self._verified_answer(verified, base, self._safeguarding(query, hits, trace))
+            if answer.safeguarding:  # the protective step the index gives, cited as on the normal path
+                step = self.safeguarding.protective_sentence(query_vector, answer.text)
+                answer.text, answer.citations = self._add_safeguarding_line(
+                    Draft(answer.text, list(answer.citations), "verified"), step)
             return finish(answer)
 
         retrieval = self.retriever.retrieve(query, k=self.config.context_chunks, mode=mode, query_vector=query_vector)
@@ -112,7 +116,9 @@ class Assistant:
 
         t = time.perf_counter()
         context = retrieval.results  # in order of relevance; a lead paragraph only when it matched itself
-        draft = self.answerer.answer(query, context) if context else None
+        # coverage is decided on the extractive draft, before any language model is asked: a declined question
+        # never reaches the provider
+        draft = self.extractive.answer(query, context) if context else None
         timings["answer"] = (time.perf_counter() - t) * 1000
 
         confidence = self.confidence(retrieval, draft)
@@ -120,6 +126,10 @@ class Assistant:
         decision = self.decline_model.decide(features)
         if trace is not None:
             trace.update(features=features, p_answerable=decision.p_answerable, p_in_scope=decision.p_in_scope)
+        if decision.answer and draft is not None and draft.text and self.answerer is not self.extractive:
+            t = time.perf_counter()
+            draft = self.answerer.answer(query, context, fallback=draft)  # may still find the passages silent
+            timings["llm"] = (time.perf_counter() - t) * 1000
         if not decision.answer or draft is None or not draft.text:
             if safeguarding:  # a story of coercion or risk is a records question even when the guidance found is weak:
                 # say it is not covered, but give the protective step the index holds (cited) or offer a person

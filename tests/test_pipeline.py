@@ -154,6 +154,31 @@ def test_verified_answer_preferred_for_the_same_question_only(index_settings, sh
     assert stale.kind is not AnswerKind.verified  # a verified answer under review is no longer preferred
 
 
+def test_a_verified_answer_to_a_safeguarding_story_gets_the_cited_protective_line(index_settings, shared_embedder):
+    from bot.types import Citation
+
+    index = Index(index_settings, embedder=shared_embedder)
+    assistant = build_assistant(index_settings, index=index)
+    cited = Citation(number=1, chunk_id="c-1", doc_id="coercion", title="Coercion and online access",
+                     url="https://example.org/coercion")
+    story = "her husband insists on reading her gp notes in the nhs app before she is allowed to look at them"
+    index.upsert_verified(VerifiedAnswer(
+        verified_id="v-story", question=story, answer="Talk to the patient alone and agree what she wants. [1]",
+        author="U0REVIEWER", created=dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc), citations=[cited],
+        cited_doc_ids=["coercion"]))
+    answer = assistant.answer(story)
+    assert answer.kind is AnswerKind.verified and answer.safeguarding
+    assert answer.text.startswith("Talk to the patient alone")
+    [line] = _safeguarding_line(answer)
+    number = int(re.findall(r"\[(\d+)\]", line)[-1])
+    assert number > 1  # numbered on from the verified answer's own citation, which is kept
+    assert answer.citations[0] == cited
+    [step_citation] = [c for c in answer.citations if c.number == number]
+    sentence = line[len(prompts.SAFEGUARDING_PREFIX):].rsplit("[", 1)[0].strip()
+    passages = [c.text for c in index.all_chunks() if c.doc_id == step_citation.doc_id]
+    assert any(sentence in text for text in passages)
+
+
 def test_answer_comes_from_the_matching_section_not_the_lead_paragraph(assistant):
     """The context is the retrieved passages in order of relevance: no lead paragraph is forced in, and the
     section that matched is what the answer quotes."""
