@@ -216,5 +216,5 @@ def answerer_for(settings: Settings, extractive, *, embed: Callable[[Sequence[st
 def describe(answerer) -> str:
     """Which answerer is in use, for /readyz and the console's banner."""
     if isinstance(answerer, LLMAnswerer):
-        return f"language model {answerer.label} (sentences checked against the guidance; extractive when it fails)"
-    return "extractive (sentences quoted from the guidance; no language model)"
+        return prompts.ANSWERER_LLM.format(label=answerer.label)
+    return prompts.ANSWERER_EXTRACTIVE

@@ -1,7 +1,8 @@
 """The answering core: a question in, an `Answer` out. Knows nothing about Slack.
 
-    guard (redact identifiers) → prepare query → verified answers → hybrid retrieval → safeguarding situation?
-    (the question and its passages) → answerer → decline model (answer, not covered or out of scope) →
+    guard (redact identifiers) → prepare query → verified answers (+ safeguarding line) → hybrid retrieval →
+    safeguarding situation? (the question and its passages) → extractive draft → decline model (answer, not
+    covered or out of scope) → language model, when configured, only for a question that is answered →
     safeguarding line
 """
 
@@ -21,7 +22,7 @@ from bot.decline_model import DeclineModel, decision_features
 from bot.index import Index, analyze
 from bot.llm import answerer_for
 from bot.retrieval import Glossary, Mode, PreparedQuery, Retrieval, Retriever, detect_systems, prepare_query
-from bot.safeguarding import EVIDENCE_PASSAGES, SITUATIONS_FILE, Safeguarding
+from bot.safeguarding import SITUATIONS_FILE, Safeguarding
 from bot.settings import Settings
 from bot.types import Answer, AnswerKind, Citation, ScoredChunk, VerifiedAnswer
 
@@ -102,7 +103,7 @@ class Assistant:
         verified = self.match_verified(query, query_vector)
         if verified is not None:
             # the evidence for the safeguarding line: the passages nearest the question
-            hits = self.index.dense_search(query_vector, EVIDENCE_PASSAGES)
+            hits = self.index.dense_search(query_vector, self.settings.safeguarding_evidence_passages)
             answer = self._verified_answer(verified, base, self._safeguarding(query, hits, trace))
             if answer.safeguarding:  # the protective step the index gives, cited as on the normal path
                 step = self.safeguarding.protective_sentence(query_vector, answer.text)
@@ -196,6 +197,7 @@ class Assistant:
         """Whether the question tells a safeguarding situation, judged with the passages it retrieved."""
         if trace is not None:
             trace["safeguarding_similarity"] = self.safeguarding.similarity(query.vector)
+            trace["safeguarding_routine"] = self.safeguarding.routine_similarity(query.vector)
             trace["safeguarding_evidence"] = self.safeguarding.evidence(hits)
             trace["safeguarding_keyword"] = guard.safeguarding_signal(query.retrieval_text)
         return self.safeguarding.detect(query.retrieval_text, query.vector, hits)

@@ -98,6 +98,16 @@ class Settings(BaseSettings):
         1.0, ge=0, description="Seconds between two requests of `gpbot sources check` (a polite rate)."
     )
 
+    # --- declines and the safeguarding line (issue 10, s2-declines) ---
+    decline_centroid_sample: int = Field(
+        2000, ge=1, description="Indexed passages (evenly spaced) averaged for the corpus centroid the decline model weighs.")
+    safeguarding_evidence_passages: int = Field(
+        5, ge=1, description="Retrieved passages whose closeness to the safeguarding situations counts as evidence.")
+    safeguarding_baseline_sample: int = Field(
+        2000, ge=1, description="Indexed passages whose mean closeness to the situations is the evidence's zero.")
+    safeguarding_passages_per_step: int = Field(
+        6, ge=1, description="Passages searched per protective step for sentences that state it.")
+
     # --- operation ---
     log_level: str = Field("INFO")
 
