@@ -11,11 +11,7 @@ retrieval found for the question are to the described situations (mean over the 
 each passage's cosine to its nearest situation, minus the same mean over the whole index, so a corpus that
 is all about safeguarding, or so small that every question retrieves all of it, gives no evidence either way).
 A question about test results retrieves test-result passages, far from every situation; a story retrieves
-the safeguarding passages. The file's `routine` descriptions are the everyday requests that sit next to the
-situations (a parent asking for proxy access, the age a child gets access, a letter to redact): a question is
-a story of risk by how much closer it is to a situation than to the nearest routine request, so a plain proxy
-request stops counting as "a parent could see a child's safeguarding record". The score is
-`similarity − routine_weight × routine + evidence_weight × evidence`; both weights and the threshold are
+the safeguarding passages. The evidence weight and the threshold on `similarity + weight × evidence` are
 calibrated on the question bank's dev split by `eval/fit_decline_model.py` and shipped in
 `bot/decline_model.json`.
 
@@ -56,13 +52,14 @@ class StepSentence:
     vector: np.ndarray
 
 
-def load_situations(path: Path) -> tuple[list[str], list[str], list[str]]:
-    """(situations, protective steps, routine requests) from the YAML file; empty lists when it is missing."""
+def load_situations(path: Path) -> tuple[list[str], list[str]]:
+    """(situations, protective steps) from the YAML file; ([], []) when it is missing."""
     if not path.is_file():
-        return [], [], []
+        return [], []
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return tuple([str(s).strip() for s in data.get(key) or [] if str(s).strip()]  # type: ignore[return-value]
-                 for key in ("situations", "protective_steps", "routine"))
+    situations = [str(s).strip() for s in data.get("situations") or [] if str(s).strip()]
+    steps = [str(s).strip() for s in data.get("protective_steps") or [] if str(s).strip()]
+    return situations, steps
 
 
 def sentences_of(chunk: Chunk) -> list[str]:
@@ -84,7 +81,7 @@ class Safeguarding:
                  evidence_weight: float | None = None, step_min_similarity: float | None = None,
                  model_path: Path = MODEL_PATH):
         self.index = index
-        self.situations, self.steps, self.routine = load_situations(
+        self.situations, self.steps = load_situations(
             situations_path if situations_path.is_file() else DEFAULT_SITUATIONS)
         calibrated = {}
         if model_path.is_file():
@@ -94,11 +91,9 @@ class Safeguarding:
                                 else float(calibrated.get("evidence_weight", 0.0)))
         self.step_min_similarity = (step_min_similarity if step_min_similarity is not None
                                     else float(calibrated.get("step_min_similarity", 0.6)))
-        self.routine_weight = float(calibrated.get("routine_weight", 0.0))
         self._lock = threading.Lock()
         self._situation_vectors: np.ndarray | None = None
         self._step_vectors: np.ndarray | None = None
-        self._routine_vectors: np.ndarray | None = None
         self._sentences: tuple[str, list[StepSentence]] | None = None
         # index version, chunk id -> closeness to the nearest situation, the index's mean closeness
         self._closeness: tuple[str, dict[str, float], float] = ("", {}, 0.0)
@@ -108,14 +103,7 @@ class Safeguarding:
             if self._situation_vectors is None:
                 self._situation_vectors = self.index.embedder.embed(self.situations)
                 self._step_vectors = self.index.embedder.embed(self.steps)
-                self._routine_vectors = self.index.embedder.embed(self.routine) if self.routine else np.zeros((0, 1))
             return self._situation_vectors, self._step_vectors
-
-    def routine_similarity(self, query_vector: np.ndarray) -> float:
-        """How closely the question matches the nearest routine request (cosine; 0 with none described)."""
-        self._vectors()
-        routine = self._routine_vectors
-        return float((routine @ query_vector).max()) if routine is not None and len(routine) else 0.0
 
     def similarity(self, query_vector: np.ndarray) -> float:
         """How closely the question matches the nearest described situation (cosine, -1..1)."""
@@ -153,11 +141,10 @@ class Safeguarding:
             self._closeness_cache(situations)
 
     def score(self, query_vector: np.ndarray, hits: list[ScoredChunk]) -> float:
-        """similarity − routine_weight × routine similarity + evidence_weight × evidence: what the calibrated
-        threshold is compared with. Evidence can raise a close story, never veto it: a small index all about
-        safeguarding has a high average, so its evidence runs negative for every question."""
-        return (self.similarity(query_vector) - self.routine_weight * self.routine_similarity(query_vector)
-                + self.evidence_weight * max(0.0, self.evidence(hits)))
+        """similarity + evidence_weight × evidence: what the calibrated threshold is compared with. Evidence
+        can raise a close story, never veto it: a small index all about safeguarding has a high average, so its
+        evidence runs negative for every question."""
+        return self.similarity(query_vector) + self.evidence_weight * max(0.0, self.evidence(hits))
 
     def detect(self, text: str, query_vector: np.ndarray | None, hits: list[ScoredChunk] = ()) -> bool:
         """The question and the passages it retrieves are close to a described situation, or the question

@@ -60,10 +60,6 @@ C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)  # inverse regularisation strengths tried; 
 # ignore it); beta 2 still chooses the highest recall the score reaches short of firing on most questions.
 SAFEGUARDING_BETA = 2.0
 SAFEGUARDING_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)  # evidence weights tried (0 = similarity alone)
-# weights tried for the closeness to the nearest routine request (knowledge/safeguarding-situations.yaml,
-# `routine`), subtracted: 0 = no contrast. On dev the contrast cut the other questions flagged at the same
-# recall (15/17) from 25 to 20; a weight above 1 would let a close routine request veto a plain story.
-ROUTINE_WEIGHTS = (0.0, 0.5, 1.0)
 SAFEGUARDING_MARGIN = 0.02
 # A sentence states a protective step when its cosine to one of the described steps reaches this: read off
 # the shipped corpus, where sentences giving a step score 0.6 and more and unrelated sentences of the same
@@ -90,34 +86,32 @@ def collect(assistant, items: list[dict]) -> list[dict]:
         if "features" not in trace:  # verified answer or empty question: the model is not consulted
             continue
         rows.append({"item": item, "x": [trace["features"][f] for f in FEATURES],
-                     "safeguarding": trace["safeguarding_similarity"], "routine": trace["safeguarding_routine"],
+                     "safeguarding": trace["safeguarding_similarity"],
                      "evidence": trace["safeguarding_evidence"], "keyword": trace["safeguarding_keyword"]})
     return rows
 
 
-def safeguarding_score(rows: list[dict], routine_weight: float, evidence_weight: float) -> np.ndarray:
+def safeguarding_score(rows: list[dict], evidence_weight: float) -> np.ndarray:
     """What bot.safeguarding compares with its threshold."""
-    return np.array([r["safeguarding"] - routine_weight * r["routine"] + evidence_weight * max(0.0, r["evidence"])
-                     for r in rows])
+    return np.array([r["safeguarding"] + evidence_weight * max(0.0, r["evidence"]) for r in rows])
 
 
-def safeguarding_threshold(rows: list[dict]) -> tuple[float, float, float]:
-    """(routine weight, evidence weight, threshold) with the best F-beta (SAFEGUARDING_BETA) on dev, the keyword
-    signal counting as well; ties go to the lower weights, then the lower threshold."""
+def safeguarding_threshold(rows: list[dict]) -> tuple[float, float]:
+    """(evidence weight, threshold) with the best F-beta (SAFEGUARDING_BETA) on dev, the keyword signal
+    counting as well; ties go to the lower weight, then the lower threshold."""
     positive = np.array([r["item"].get("category") == "safeguarding" for r in rows])
     keyword = np.array([bool(r["keyword"]) for r in rows])
-    best, best_f = (0.0, 0.0, 1.0), -1.0
+    best, best_f = (0.0, 1.0), -1.0
     b2 = SAFEGUARDING_BETA ** 2
-    for routine_weight in ROUTINE_WEIGHTS:
-        for weight in SAFEGUARDING_WEIGHTS:
-            score = safeguarding_score(rows, routine_weight, weight)
-            for t in sorted(set(score[positive].tolist())):
-                fired = keyword | (score >= t)
-                tp, fp, fn = (fired & positive).sum(), (fired & ~positive).sum(), (~fired & positive).sum()
-                f = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
-                if f > best_f + 1e-9:
-                    best, best_f = (routine_weight, weight, t - SAFEGUARDING_MARGIN / 2), f
-    return float(best[0]), float(best[1]), float(best[2])
+    for weight in SAFEGUARDING_WEIGHTS:
+        score = safeguarding_score(rows, weight)
+        for t in sorted(set(score[positive].tolist())):
+            fired = keyword | (score >= t)
+            tp, fp, fn = (fired & positive).sum(), (fired & ~positive).sum(), (~fired & positive).sum()
+            f = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
+            if f > best_f + 1e-9:
+                best, best_f = (weight, t - SAFEGUARDING_MARGIN / 2), f
+    return float(best[0]), float(best[1])
 
 
 def make_model(c: float):
@@ -222,14 +216,14 @@ def main() -> int:
     topic = [FEATURES.index(f) for f in IN_SCOPE_FEATURES]
     in_scope = fit_logistic(x[:, topic], y_scope, c)
 
-    sg_routine, sg_weight, sg_threshold = safeguarding_threshold([r for r in train if r["item"].get("split") == "dev"])
+    sg_weight, sg_threshold = safeguarding_threshold([r for r in train if r["item"].get("split") == "dev"])
 
     data = {
         "features": list(FEATURES),
         "off_topic": list(OFF_TOPIC),
         "answerable": {**as_dict(answerable, threshold), "C": c},
         "in_scope": widen(as_dict(in_scope, 0.5), topic, len(FEATURES)),
-        "safeguarding": {"threshold": round(sg_threshold, 6), "evidence_weight": sg_weight, "routine_weight": sg_routine,
+        "safeguarding": {"threshold": round(sg_threshold, 6), "evidence_weight": sg_weight,
                          "step_min_similarity": STEP_MIN_SIMILARITY},
         "fitted_on": {"dev_questions": int(sum(r["item"].get("split") == "dev" for r in train)),
                       "training_negatives": int(sum(r["item"].get("split") == "train" for r in train)),
@@ -261,9 +255,9 @@ def main() -> int:
                 print(f"   {r['item']['id']}: p={d.p_answerable:.3f} {'answered' if d.answer else 'declined'}")
     for name, rows in (("dev", [r for r in train if r["item"].get("split") == "dev"]), ("validation (quoted)", held_out)):
         fired = [bool(r["keyword"]) or s >= sg_threshold
-                 for r, s in zip(rows, safeguarding_score(rows, sg_routine, sg_weight))]
+                 for r, s in zip(rows, safeguarding_score(rows, sg_weight))]
         positive = [r["item"].get("category") == "safeguarding" for r in rows]
-        print(f"safeguarding {name}: routine weight {sg_routine}, evidence weight {sg_weight}, threshold {sg_threshold:.3f}; "
+        print(f"safeguarding {name}: evidence weight {sg_weight}, threshold {sg_threshold:.3f}; "
               f"safeguarding questions flagged "
               f"{sum(f and p for f, p in zip(fired, positive))}/{sum(positive)}, other questions flagged "
               f"{sum(f and not p for f, p in zip(fired, positive))}/{len(rows) - sum(positive)}")

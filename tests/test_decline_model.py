@@ -8,7 +8,6 @@ import pytest
 
 from bot.decline_model import MODEL_PATH, OFF_TOPIC, DeclineModel
 from bot.index import Index
-from bot.pipeline import build_assistant
 from bot.types import AnswerKind
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,5 +43,35 @@ def test_in_scope_weighs_the_topic_not_the_coverage():
 
 
 @pytest.fixture(scope="module")
-def assistant(shared_index_settings, shared_embedder):
-    return build_assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder))
+def always_declining(shared_index_settings, shared_embedder):
+    """The shipped model with a threshold no evidence reaches: every question is declined, so what is tested is
+    only how the decline is worded."""
+    from bot.pipeline import Assistant
+
+    data = json.loads(MODEL_PATH.read_text())
+    data["answerable"]["threshold"] = 1.01
+    return Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder),
+                     decline_model=DeclineModel(data))
+
+
+@pytest.mark.parametrize("question", [
+    "by what date did the GP contract require practices to give patients prospective access?",
+    "can patients see their test results in the app before the doctor has reviewed them?",
+    "how do we deal with a request for the patient's old records from before access was switched on?",
+    "what should we tell patients in a leaflet about seeing their record online?",
+])
+def test_an_on_topic_question_the_small_corpus_lacks_is_not_covered(always_declining, question):
+    """The fixture corpus (six documents) holds none of these; they are still about records access."""
+    answer = always_declining.answer(question)
+    assert answer.kind is AnswerKind.not_covered, answer.text
+    assert answer.closest
+
+
+@pytest.mark.parametrize("question", [
+    "which antibiotic is first line for a chest infection in an adult", "how do I reset my smartcard PIN?",
+    "write me a leaving speech for our practice nurse", "what's the weather like in Leeds tomorrow",
+])
+def test_an_off_topic_question_is_out_of_scope_on_the_small_corpus(always_declining, question):
+    answer = always_declining.answer(question)
+    assert answer.kind is AnswerKind.out_of_scope, answer.text
+    assert not answer.citations
