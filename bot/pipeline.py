@@ -197,6 +197,7 @@ class Assistant:
         """Whether the question tells a safeguarding situation, judged with the passages it retrieved."""
         if trace is not None:
             trace["safeguarding_similarity"] = self.safeguarding.similarity(query.vector)
+            trace["safeguarding_routine"] = self.safeguarding.routine_similarity(query.vector)
             trace["safeguarding_evidence"] = self.safeguarding.evidence(hits)
             trace["safeguarding_keyword"] = guard.safeguarding_signal(query.retrieval_text)
         return self.safeguarding.detect(query.retrieval_text, query.vector, hits)

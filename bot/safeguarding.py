@@ -15,6 +15,13 @@ the safeguarding passages. The evidence weight and the threshold on `similarity 
 calibrated on the question bank's dev split by `eval/fit_decline_model.py` and shipped in
 `bot/decline_model.json`.
 
+A story must also be about someone at risk, not only about the situation's setting: the file's `routine`
+requests (a parent asking for proxy access, the age a child gets access, a letter to redact, …) sit next to the
+situations without anyone at risk, and the question must be at least `routine_margin` closer to its nearest
+situation than to its nearest routine request (the margin is calibrated with the threshold). A plain proxy
+request then no longer counts as "a parent could see a child's safeguarding record". A question that names
+abuse, coercion or risk outright needs no margin.
+
 The safeguarding line always quotes and cites a sentence in the index: among the sentences of the passages
 retrieval finds for the file's `protective_steps` (switching off or restricting access, the 104 code,
 redaction, hiding information from a parent, the safeguarding lead), those close enough to a step qualify,
@@ -52,14 +59,14 @@ class StepSentence:
     vector: np.ndarray
 
 
-def load_situations(path: Path) -> tuple[list[str], list[str]]:
-    """(situations, protective steps) from the YAML file; ([], []) when it is missing."""
+def load_situations(path: Path) -> tuple[list[str], list[str], list[str]]:
+    """(situations, protective steps, routine requests) from the YAML file; empty lists when it is missing."""
     if not path.is_file():
-        return [], []
+        return [], [], []
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    situations = [str(s).strip() for s in data.get("situations") or [] if str(s).strip()]
-    steps = [str(s).strip() for s in data.get("protective_steps") or [] if str(s).strip()]
-    return situations, steps
+    situations, steps, routine = ([str(s).strip() for s in data.get(key) or [] if str(s).strip()]
+                                  for key in ("situations", "protective_steps", "routine"))
+    return situations, steps, routine
 
 
 def sentences_of(chunk: Chunk) -> list[str]:
@@ -81,7 +88,7 @@ class Safeguarding:
                  evidence_weight: float | None = None, step_min_similarity: float | None = None,
                  model_path: Path = MODEL_PATH):
         self.index = index
-        self.situations, self.steps = load_situations(
+        self.situations, self.steps, self.routine = load_situations(
             situations_path if situations_path.is_file() else DEFAULT_SITUATIONS)
         calibrated = {}
         if model_path.is_file():
@@ -91,9 +98,12 @@ class Safeguarding:
                                 else float(calibrated.get("evidence_weight", 0.0)))
         self.step_min_similarity = (step_min_similarity if step_min_similarity is not None
                                     else float(calibrated.get("step_min_similarity", 0.6)))
+        margin = calibrated.get("routine_margin")  # None: no margin required (fitted that way, or not fitted)
+        self.routine_margin = None if margin is None else float(margin)
         self._lock = threading.Lock()
         self._situation_vectors: np.ndarray | None = None
         self._step_vectors: np.ndarray | None = None
+        self._routine_vectors: np.ndarray | None = None
         self._sentences: tuple[str, list[StepSentence]] | None = None
         # index version, chunk id -> closeness to the nearest situation, the index's mean closeness
         self._closeness: tuple[str, dict[str, float], float] = ("", {}, 0.0)
@@ -103,7 +113,14 @@ class Safeguarding:
             if self._situation_vectors is None:
                 self._situation_vectors = self.index.embedder.embed(self.situations)
                 self._step_vectors = self.index.embedder.embed(self.steps)
+                self._routine_vectors = self.index.embedder.embed(self.routine) if self.routine else None
             return self._situation_vectors, self._step_vectors
+
+    def routine_similarity(self, query_vector: np.ndarray) -> float:
+        """How closely the question matches the nearest routine request (cosine; -1 with none described)."""
+        self._vectors()
+        routine = self._routine_vectors
+        return float((routine @ query_vector).max()) if routine is not None else -1.0
 
     def similarity(self, query_vector: np.ndarray) -> float:
         """How closely the question matches the nearest described situation (cosine, -1..1)."""
@@ -147,10 +164,14 @@ class Safeguarding:
         return self.similarity(query_vector) + self.evidence_weight * max(0.0, self.evidence(hits))
 
     def detect(self, text: str, query_vector: np.ndarray | None, hits: list[ScoredChunk] = ()) -> bool:
-        """The question and the passages it retrieves are close to a described situation, or the question
-        names abuse, coercion or risk outright."""
-        return guard.safeguarding_signal(text) or (
-            query_vector is not None and self.score(query_vector, list(hits)) >= self.threshold)
+        """The question names abuse, coercion or risk outright, or it and the passages it retrieves are close
+        to a described situation and the question is closer to that than to a routine request."""
+        if guard.safeguarding_signal(text):
+            return True
+        if query_vector is None or self.score(query_vector, list(hits)) < self.threshold:
+            return False
+        return self.routine_margin is None or (
+            self.similarity(query_vector) - self.routine_similarity(query_vector) >= self.routine_margin)
 
     def step_sentences(self) -> list[StepSentence]:
         """Indexed sentences that state a protective step (cached per index version)."""

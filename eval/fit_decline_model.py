@@ -61,6 +61,9 @@ C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)  # inverse regularisation strengths tried; 
 SAFEGUARDING_BETA = 2.0
 SAFEGUARDING_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)  # evidence weights tried (0 = similarity alone)
 SAFEGUARDING_MARGIN = 0.02
+# How much closer to a situation than to the nearest routine request a story must be (None: no such check).
+# A small grid around 0: cosines of one question to two descriptions differ by a few hundredths when both fit.
+ROUTINE_MARGINS = (None, -0.05, -0.02, 0.0, 0.02)
 # A sentence states a protective step when its cosine to one of the described steps reaches this: read off
 # the shipped corpus, where sentences giving a step score 0.6 and more and unrelated sentences of the same
 # passages mostly under 0.5 (`--show-steps` prints them).
@@ -86,7 +89,7 @@ def collect(assistant, items: list[dict]) -> list[dict]:
         if "features" not in trace:  # verified answer or empty question: the model is not consulted
             continue
         rows.append({"item": item, "x": [trace["features"][f] for f in FEATURES],
-                     "safeguarding": trace["safeguarding_similarity"],
+                     "safeguarding": trace["safeguarding_similarity"], "routine": trace["safeguarding_routine"],
                      "evidence": trace["safeguarding_evidence"], "keyword": trace["safeguarding_keyword"]})
     return rows
 
@@ -96,22 +99,29 @@ def safeguarding_score(rows: list[dict], evidence_weight: float) -> np.ndarray:
     return np.array([r["safeguarding"] + evidence_weight * max(0.0, r["evidence"]) for r in rows])
 
 
-def safeguarding_threshold(rows: list[dict]) -> tuple[float, float]:
-    """(evidence weight, threshold) with the best F-beta (SAFEGUARDING_BETA) on dev, the keyword signal
-    counting as well; ties go to the lower weight, then the lower threshold."""
-    positive = np.array([r["item"].get("category") == "safeguarding" for r in rows])
+def safeguarding_fired(rows: list[dict], weight: float, threshold: float, margin: float | None) -> np.ndarray:
+    """What bot.safeguarding.Safeguarding.detect decides for each row."""
     keyword = np.array([bool(r["keyword"]) for r in rows])
-    best, best_f = (0.0, 1.0), -1.0
+    gate = np.array([margin is None or r["safeguarding"] - r["routine"] >= margin for r in rows])
+    return keyword | ((safeguarding_score(rows, weight) >= threshold) & gate)
+
+
+def safeguarding_threshold(rows: list[dict]) -> tuple[float, float, float | None]:
+    """(evidence weight, threshold, routine margin) with the best F-beta (SAFEGUARDING_BETA) on dev, the keyword
+    signal counting as well; ties go to the lower weight, then no margin, then the lower threshold."""
+    positive = np.array([r["item"].get("category") == "safeguarding" for r in rows])
+    best, best_f = (0.0, 1.0, None), -1.0
     b2 = SAFEGUARDING_BETA ** 2
     for weight in SAFEGUARDING_WEIGHTS:
         score = safeguarding_score(rows, weight)
-        for t in sorted(set(score[positive].tolist())):
-            fired = keyword | (score >= t)
-            tp, fp, fn = (fired & positive).sum(), (fired & ~positive).sum(), (~fired & positive).sum()
-            f = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
-            if f > best_f + 1e-9:
-                best, best_f = (weight, t - SAFEGUARDING_MARGIN / 2), f
-    return float(best[0]), float(best[1])
+        for margin in ROUTINE_MARGINS:
+            for t in sorted(set(score[positive].tolist())):
+                fired = safeguarding_fired(rows, weight, t, margin)
+                tp, fp, fn = (fired & positive).sum(), (fired & ~positive).sum(), (~fired & positive).sum()
+                f = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
+                if f > best_f + 1e-9:
+                    best, best_f = (weight, t - SAFEGUARDING_MARGIN / 2, margin), f
+    return float(best[0]), float(best[1]), best[2]
 
 
 def make_model(c: float):
@@ -216,14 +226,14 @@ def main() -> int:
     topic = [FEATURES.index(f) for f in IN_SCOPE_FEATURES]
     in_scope = fit_logistic(x[:, topic], y_scope, c)
 
-    sg_weight, sg_threshold = safeguarding_threshold([r for r in train if r["item"].get("split") == "dev"])
+    sg_weight, sg_threshold, sg_margin = safeguarding_threshold([r for r in train if r["item"].get("split") == "dev"])
 
     data = {
         "features": list(FEATURES),
         "off_topic": list(OFF_TOPIC),
         "answerable": {**as_dict(answerable, threshold), "C": c},
         "in_scope": widen(as_dict(in_scope, 0.5), topic, len(FEATURES)),
-        "safeguarding": {"threshold": round(sg_threshold, 6), "evidence_weight": sg_weight,
+        "safeguarding": {"threshold": round(sg_threshold, 6), "evidence_weight": sg_weight, "routine_margin": sg_margin,
                          "step_min_similarity": STEP_MIN_SIMILARITY},
         "fitted_on": {"dev_questions": int(sum(r["item"].get("split") == "dev" for r in train)),
                       "training_negatives": int(sum(r["item"].get("split") == "train" for r in train)),
@@ -254,10 +264,10 @@ def main() -> int:
             if d.answer == bool(r["item"].get("expect_refusal")) and name.startswith("dev"):
                 print(f"   {r['item']['id']}: p={d.p_answerable:.3f} {'answered' if d.answer else 'declined'}")
     for name, rows in (("dev", [r for r in train if r["item"].get("split") == "dev"]), ("validation (quoted)", held_out)):
-        fired = [bool(r["keyword"]) or s >= sg_threshold
-                 for r, s in zip(rows, safeguarding_score(rows, sg_weight))]
+        fired = safeguarding_fired(rows, sg_weight, sg_threshold, sg_margin).tolist()
         positive = [r["item"].get("category") == "safeguarding" for r in rows]
-        print(f"safeguarding {name}: evidence weight {sg_weight}, threshold {sg_threshold:.3f}; "
+        print(f"safeguarding {name}: evidence weight {sg_weight}, threshold {sg_threshold:.3f}, routine margin "
+              f"{sg_margin}; "
               f"safeguarding questions flagged "
               f"{sum(f and p for f, p in zip(fired, positive))}/{sum(positive)}, other questions flagged "
               f"{sum(f and not p for f, p in zip(fired, positive))}/{len(rows) - sum(positive)}")

@@ -120,6 +120,18 @@ def test_an_ordinary_question_gets_no_safeguarding_line(assistant):
     assert not answer.safeguarding and not _safeguarding_line(answer)
 
 
+def test_a_routine_proxy_request_is_not_a_story_of_risk(assistant):
+    """Close to "a parent could see a child's safeguarding record" by topic, but nobody is at risk: the question
+    is nearer a routine request than a situation, so no line."""
+    sg = assistant.safeguarding
+    assert sg.routine_margin is not None  # the shipped calibration uses the routine requests
+    question = "mum wants proxy access for her 8 year old, what do we check?"
+    vector = assistant.index.embedder.embed_query(question)
+    assert sg.similarity(vector) - sg.routine_similarity(vector) < sg.routine_margin
+    answer = assistant.answer(question)
+    assert not answer.safeguarding and not _safeguarding_line(answer)
+
+
 def test_without_a_protective_passage_the_line_offers_a_person(shared_index_settings, shared_embedder):
     strict = Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder))
     strict.safeguarding.step_min_similarity = 1.01  # no indexed sentence states a protective step
@@ -255,7 +267,7 @@ def test_search_command_lists_passages_with_sources(shared_index_settings, monke
 
 
 def test_the_safeguarding_line_fits_inside_the_length_limit(annotated_assistant):
-    question = "how do we restrict one patient's online access to their record?"
+    question = "a patient living with domestic abuse: how do we restrict her online access to her record?"
     full = annotated_assistant.answer(question)
     assert full.safeguarding and _safeguarding_line(full)
     limit = len(full.text) - 50  # the answer as first written no longer fits with its line
