@@ -4,7 +4,9 @@ Two logistic regressions share one feature vector:
 - `answerable`: does the guidance found hold an answer? Below its threshold the bot declines.
 - `in_scope`: is the question about records access at all? It only words the decline: `not_covered`
   (a records-access question the guidance does not cover: offer a person and the closest sources) or
-  `out_of_scope` (not about records access).
+  `out_of_scope` (not about records access). It weighs only what the question is about (its closeness to the
+  corpus centroid and to OFF_TOPIC, and the clinical signal), never how well the passages answer it, so an
+  on-topic question a small corpus lacks is "not covered".
 
 The coefficients are fitted on the question bank's dev split plus `eval/out-of-scope-questions.jsonl` by
 `eval/fit_decline_model.py` (scikit-learn, a dev dependency) and shipped in `bot/decline_model.json`.
@@ -28,7 +30,9 @@ MODEL_PATH = Path(__file__).with_name("decline_model.json")
 FEATURES = (
     "top_score",  # the reranker's score of the best passage (cosine + lexical + title), from its own text
     "top_dense",  # cosine similarity of the question to the closest passage's own text
-    "dense_spread",  # closest passage's cosine minus the mean of the first five: a clear winner or a flat field
+    # closest passage's cosine minus the mean of the first five: a clear winner or a flat field. On an index of a
+    # few passages the first five include unrelated ones, so it runs high there (the one size-dependent feature)
+    "dense_spread",
     "coverage",  # idf-weighted share of the question's terms the best answer sentence holds
     "top_lexical",  # share of the question's terms in the best passage (text and headings)
     "known_terms",  # share of the question's terms that occur anywhere in the index

@@ -27,7 +27,9 @@ What it does, on the question bank's `dev` split only (validation figures are pr
    passages it retrieved are to them). The weight (from SAFEGUARDING_WEIGHTS) and the threshold are the pair
    with the best F-beta on dev (SAFEGUARDING_BETA = 2: recall counts four times as much as precision),
    positives the safeguarding-category questions, the keyword signal counted in; the threshold is placed
-   SAFEGUARDING_MARGIN/2 below the chosen question's score. `step_min_similarity` (which sentences state a
+   SAFEGUARDING_MARGIN/2 below the chosen question's score. The same search picks the routine margin (from
+   ROUTINE_MARGINS, None = no check): how much closer to a situation than to the nearest routine request
+   (knowledge/safeguarding-situations.yaml) a question must be to count as a story. `step_min_similarity` (which sentences state a
    protective step) is fixed at STEP_MIN_SIMILARITY, see below.
 scikit-learn is a dev dependency: the bot scores the JSON with numpy.
 """
