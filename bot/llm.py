@@ -145,10 +145,12 @@ class LLMAnswerer:
             fallback.text += "\n\n" + prompts.LLM_NOT_USED_NOTE.format(reason=prompts.LLM_NOT_USED_REASONS[outcome])
         return fallback
 
-    def answer(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> Draft:
-        """`query.text` is the redacted question: the only words of the user's that reach the provider."""
+    def answer(self, query: PreparedQuery, results: Sequence[ScoredChunk], *, fallback: Draft | None = None) -> Draft:
+        """`query.text` is the redacted question: the only words of the user's that reach the provider.
+        `fallback`: the extractive draft when the caller already wrote it (the pipeline does, to decide coverage
+        before any model call)."""
         chunks = [r.chunk for r in results[: self.passages]]
-        fallback = self.fallback.answer(query, results)
+        fallback = fallback if fallback is not None else self.fallback.answer(query, results)
         if not chunks:
             return fallback
         deadline = time.monotonic() + self.timeout
@@ -215,5 +217,5 @@ def answerer_for(settings: Settings, extractive, *, embed: Callable[[Sequence[st
 def describe(answerer) -> str:
     """Which answerer is in use, for /readyz and the console's banner."""
     if isinstance(answerer, LLMAnswerer):
-        return f"language model {answerer.label} (sentences checked against the guidance; extractive when it fails)"
-    return "extractive (sentences quoted from the guidance; no language model)"
+        return prompts.ANSWERER_LLM.format(label=answerer.label)
+    return prompts.ANSWERER_EXTRACTIVE

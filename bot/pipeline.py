@@ -1,7 +1,8 @@
 """The answering core: a question in, an `Answer` out. Knows nothing about Slack.
 
-    guard (redact identifiers) → prepare query → verified answers → hybrid retrieval → safeguarding situation?
-    (the question and its passages) → answerer → decline model (answer, not covered or out of scope) →
+    guard (redact identifiers) → prepare query → verified answers (+ safeguarding line) → hybrid retrieval →
+    safeguarding situation? (the question and its passages) → extractive draft → decline model (answer, not
+    covered or out of scope) → language model, when configured, only for a question that is answered →
     safeguarding line
 """
 
@@ -22,7 +23,7 @@ from bot.decline_model import DeclineModel, decision_features
 from bot.index import Index, analyze
 from bot.llm import answerer_for
 from bot.retrieval import Glossary, Mode, PreparedQuery, Retrieval, Retriever, detect_systems, prepare_query
-from bot.safeguarding import EVIDENCE_PASSAGES, SITUATIONS_FILE, Safeguarding
+from bot.safeguarding import SITUATIONS_FILE, Safeguarding
 from bot.settings import Settings
 from bot.types import Answer, AnswerKind, Citation, ScoredChunk, VerifiedAnswer
 
@@ -109,8 +110,12 @@ class Assistant:
         verified = self.match_verified(query, query_vector)
         if verified is not None:
             # the evidence for the safeguarding line: the passages nearest the question
-            hits = self.index.dense_search(query_vector, EVIDENCE_PASSAGES)
+            hits = self.index.dense_search(query_vector, self.settings.safeguarding_evidence_passages)
             answer = self._verified_answer(verified, base, self._safeguarding(query, hits, trace))
+            if answer.safeguarding:  # the protective step the index gives, cited as on the normal path
+                step = self.safeguarding.protective_sentence(query_vector, answer.text)
+                answer.text, answer.citations = self._add_safeguarding_line(
+                    Draft(answer.text, list(answer.citations), "verified"), step)
             return finish(answer)
 
         retrieval = self.retriever.retrieve(query, k=self.config.context_chunks, mode=mode, query_vector=query_vector)
@@ -119,7 +124,9 @@ class Assistant:
 
         t = time.perf_counter()
         context = retrieval.results  # in order of relevance; a lead paragraph only when it matched itself
-        draft = self.answerer.answer(query, context) if context else None
+        # coverage is decided on the extractive draft, before any language model is asked: a declined question
+        # never reaches the provider
+        draft = self.extractive.answer(query, context) if context else None
         timings["answer"] = (time.perf_counter() - t) * 1000
 
         confidence = self.confidence(retrieval, draft)
@@ -127,6 +134,10 @@ class Assistant:
         decision = self.decline_model.decide(features)
         if trace is not None:
             trace.update(features=features, p_answerable=decision.p_answerable, p_in_scope=decision.p_in_scope)
+        if decision.answer and draft is not None and draft.text and self.answerer is not self.extractive:
+            t = time.perf_counter()
+            draft = self.answerer.answer(query, context, fallback=draft)  # may still find the passages silent
+            timings["llm"] = (time.perf_counter() - t) * 1000
         if not decision.answer or draft is None or not draft.text:
             if safeguarding:  # a story of coercion or risk is a records question even when the guidance found is weak:
                 # say it is not covered, but give the protective step the index holds (cited) or offer a person
@@ -197,6 +208,7 @@ class Assistant:
         """Whether the question tells a safeguarding situation, judged with the passages it retrieved."""
         if trace is not None:
             trace["safeguarding_similarity"] = self.safeguarding.similarity(query.vector)
+            trace["safeguarding_routine"] = self.safeguarding.routine_similarity(query.vector)
             trace["safeguarding_evidence"] = self.safeguarding.evidence(hits)
             trace["safeguarding_keyword"] = guard.safeguarding_signal(query.retrieval_text)
         return self.safeguarding.detect(query.retrieval_text, query.vector, hits)

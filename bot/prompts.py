@@ -89,6 +89,11 @@ ANSWER_FAILED = (
 )
 
 
+# --- the LLM path (issue 10, s2-declines): which answerer is in use, for /readyz and the console's banner ---
+ANSWERER_LLM = "language model {label} (sentences checked against the guidance; extractive when it fails)"
+ANSWERER_EXTRACTIVE = "extractive (sentences quoted from the guidance; no language model)"
+
+
 def format_passages(passages: list[tuple[int, str, str]]) -> str:
     """passages: (number, heading, text) -> the block the grounding prompt shows the model."""
     return "\n\n".join(f"[{n}] ({heading})\n{text}" for n, heading, text in passages)

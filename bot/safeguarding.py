@@ -7,13 +7,20 @@ record, a child at risk, a proxy misusing access, …), so a story told without 
 question that names abuse, coercion or risk outright (`guard.safeguarding_signal`) counts too. The
 question's similarity alone fires on many ordinary questions (every question about the app is somewhat
 close to "a partner reads her app"), so it is weighed with evidence from retrieval: how close the passages
-retrieval found for the question are to the described situations (mean over the first EVIDENCE_PASSAGES of
+retrieval found for the question are to the described situations (mean over the first few (a setting) of
 each passage's cosine to its nearest situation, minus the same mean over the whole index, so a corpus that
 is all about safeguarding, or so small that every question retrieves all of it, gives no evidence either way).
 A question about test results retrieves test-result passages, far from every situation; a story retrieves
 the safeguarding passages. The evidence weight and the threshold on `similarity + weight × evidence` are
 calibrated on the question bank's dev split by `eval/fit_decline_model.py` and shipped in
 `bot/decline_model.json`.
+
+A story must also be about someone at risk, not only about the situation's setting: the file's `routine`
+requests (a parent asking for proxy access, the age a child gets access, a letter to redact, …) sit next to the
+situations without anyone at risk, and the question must be at least `routine_margin` closer to its nearest
+situation than to its nearest routine request (the margin is calibrated with the threshold). A plain proxy
+request then no longer counts as "a parent could see a child's safeguarding record". A question that names
+abuse, coercion or risk outright needs no margin.
 
 The safeguarding line always quotes and cites a sentence in the index: among the sentences of the passages
 retrieval finds for the file's `protective_steps` (switching off or restricting access, the 104 code,
@@ -41,11 +48,6 @@ from bot.types import Chunk, ScoredChunk
 SITUATIONS_FILE = "safeguarding-situations.yaml"
 # The shipped descriptions: used when the knowledge dir in use (another corpus) has none of its own.
 DEFAULT_SITUATIONS = Path(__file__).resolve().parents[1] / "knowledge" / SITUATIONS_FILE
-PASSAGES_PER_STEP = 6
-# Retrieved passages whose closeness to the situations counts as evidence: the first five of the context, read
-# off the dev split among 3, 5 and 8 (eval/fit_decline_model.py fits the weight and threshold for it).
-EVIDENCE_PASSAGES = 5
-BASELINE_SAMPLE = 2000  # indexed passages whose mean closeness to the situations is the zero of the evidence
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
@@ -57,14 +59,14 @@ class StepSentence:
     vector: np.ndarray
 
 
-def load_situations(path: Path) -> tuple[list[str], list[str]]:
-    """(situations, protective steps) from the YAML file; ([], []) when it is missing."""
+def load_situations(path: Path) -> tuple[list[str], list[str], list[str]]:
+    """(situations, protective steps, routine requests) from the YAML file; empty lists when it is missing."""
     if not path.is_file():
-        return [], []
+        return [], [], []
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    situations = [str(s).strip() for s in data.get("situations") or [] if str(s).strip()]
-    steps = [str(s).strip() for s in data.get("protective_steps") or [] if str(s).strip()]
-    return situations, steps
+    situations, steps, routine = ([str(s).strip() for s in data.get(key) or [] if str(s).strip()]
+                                  for key in ("situations", "protective_steps", "routine"))
+    return situations, steps, routine
 
 
 def sentences_of(chunk: Chunk) -> list[str]:
@@ -86,7 +88,7 @@ class Safeguarding:
                  evidence_weight: float | None = None, step_min_similarity: float | None = None,
                  model_path: Path = MODEL_PATH):
         self.index = index
-        self.situations, self.steps = load_situations(
+        self.situations, self.steps, self.routine = load_situations(
             situations_path if situations_path.is_file() else DEFAULT_SITUATIONS)
         calibrated = {}
         if model_path.is_file():
@@ -96,9 +98,12 @@ class Safeguarding:
                                 else float(calibrated.get("evidence_weight", 0.0)))
         self.step_min_similarity = (step_min_similarity if step_min_similarity is not None
                                     else float(calibrated.get("step_min_similarity", 0.6)))
+        margin = calibrated.get("routine_margin")  # None: no margin required (fitted that way, or not fitted)
+        self.routine_margin = None if margin is None else float(margin)
         self._lock = threading.Lock()
         self._situation_vectors: np.ndarray | None = None
         self._step_vectors: np.ndarray | None = None
+        self._routine_vectors: np.ndarray | None = None
         self._sentences: tuple[str, list[StepSentence]] | None = None
         # index version, chunk id -> closeness to the nearest situation, the index's mean closeness
         self._closeness: tuple[str, dict[str, float], float] = ("", {}, 0.0)
@@ -108,7 +113,14 @@ class Safeguarding:
             if self._situation_vectors is None:
                 self._situation_vectors = self.index.embedder.embed(self.situations)
                 self._step_vectors = self.index.embedder.embed(self.steps)
+                self._routine_vectors = self.index.embedder.embed(self.routine) if self.routine else None
             return self._situation_vectors, self._step_vectors
+
+    def routine_similarity(self, query_vector: np.ndarray) -> float:
+        """How closely the question matches the nearest routine request (cosine; -1 with none described)."""
+        self._vectors()
+        routine = self._routine_vectors
+        return float((routine @ query_vector).max()) if routine is not None else -1.0
 
     def similarity(self, query_vector: np.ndarray) -> float:
         """How closely the question matches the nearest described situation (cosine, -1..1)."""
@@ -117,9 +129,9 @@ class Safeguarding:
 
     def evidence(self, hits: list[ScoredChunk]) -> float:
         """How much closer the passages retrieval found are to the described situations than the index's
-        passages on average: the mean, over the first EVIDENCE_PASSAGES, of each passage's cosine to its
+        passages on average: the mean, over the first SAFEGUARDING_EVIDENCE_PASSAGES, of each passage's cosine to its
         nearest situation, minus that mean over the index (0 with no passages)."""
-        hits = hits[:EVIDENCE_PASSAGES]
+        hits = hits[:self.index.settings.safeguarding_evidence_passages]
         situations, _ = self._vectors()
         if not hits or not len(situations):
             return 0.0
@@ -134,7 +146,7 @@ class Safeguarding:
         version = self.index.version
         with self._lock:
             if self._closeness[0] != version:
-                sample = self.index.sample_vectors(BASELINE_SAMPLE)
+                sample = self.index.sample_vectors(self.index.settings.safeguarding_baseline_sample)
                 baseline = float((sample @ situations.T).max(axis=1).mean()) if len(sample) else 0.0
                 self._closeness = (version, {}, baseline)
             return self._closeness[1], self._closeness[2]
@@ -152,10 +164,14 @@ class Safeguarding:
         return self.similarity(query_vector) + self.evidence_weight * max(0.0, self.evidence(hits))
 
     def detect(self, text: str, query_vector: np.ndarray | None, hits: list[ScoredChunk] = ()) -> bool:
-        """The question and the passages it retrieves are close to a described situation, or the question
-        names abuse, coercion or risk outright."""
-        return guard.safeguarding_signal(text) or (
-            query_vector is not None and self.score(query_vector, list(hits)) >= self.threshold)
+        """The question names abuse, coercion or risk outright, or it and the passages it retrieves are close
+        to a described situation and the question is closer to that than to a routine request."""
+        if guard.safeguarding_signal(text):
+            return True
+        if query_vector is None or self.score(query_vector, list(hits)) < self.threshold:
+            return False
+        return self.routine_margin is None or (
+            self.similarity(query_vector) - self.routine_similarity(query_vector) >= self.routine_margin)
 
     def step_sentences(self) -> list[StepSentence]:
         """Indexed sentences that state a protective step (cached per index version)."""
@@ -165,7 +181,7 @@ class Safeguarding:
         _, steps = self._vectors()
         chunks: dict[str, Chunk] = {}
         for step_vector in steps:
-            for hit in self.index.dense_search(step_vector, PASSAGES_PER_STEP):
+            for hit in self.index.dense_search(step_vector, self.index.settings.safeguarding_passages_per_step):
                 chunks.setdefault(hit.chunk.chunk_id, hit.chunk)
         pairs = [(sentence, chunk) for chunk in chunks.values() for sentence in sentences_of(chunk)]
         found: list[StepSentence] = []

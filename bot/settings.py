@@ -122,6 +122,16 @@ class Settings(BaseSettings):
     answer_max_sources_per_line: int = Field(
         2, ge=1, le=5, description="Pages one answer line cites at most: those the line names, else one.")
 
+    # --- declines and the safeguarding line (issue 10, s2-declines) ---
+    decline_centroid_sample: int = Field(
+        2000, ge=1, description="Indexed passages (evenly spaced) averaged for the corpus centroid the decline model weighs.")
+    safeguarding_evidence_passages: int = Field(
+        5, ge=1, description="Retrieved passages whose closeness to the safeguarding situations counts as evidence.")
+    safeguarding_baseline_sample: int = Field(
+        2000, ge=1, description="Indexed passages whose mean closeness to the situations is the evidence's zero.")
+    safeguarding_passages_per_step: int = Field(
+        6, ge=1, description="Passages searched per protective step for sentences that state it.")
+
     # --- operation ---
     log_level: str = Field("INFO")
 

@@ -11,18 +11,25 @@ What it does, on the question bank's `dev` split only (validation figures are pr
    negatives written for this, split "train") in hybrid mode, recording the features of
    `bot.decline_model.decision_features` and the question's similarity to the safeguarding situations.
 2. `answerable`: logistic regression (scikit-learn, standardised features, balanced classes), positives the
-   answerable dev questions, negatives the questions that must be declined. Threshold: from 5-fold
-   cross-validated probabilities on dev, the highest threshold at which at most MAX_WRONG_DECLINES of the
-   answerable dev questions would be declined (half the issue's 2% target, a margin for unseen questions);
-   the regularisation C is the one of C_GRID that declines the most must-decline questions at that budget.
-3. `in_scope`: the same features, positives every records-access question (answerable, or a near-miss the
-   corpus does not cover), negatives the rest; threshold 0.5. It only words a decline.
+   answerable dev questions, negatives the questions that must be declined. Threshold: a normal distribution
+   fitted to the log-odds of the answerable questions' 5-fold cross-validated probabilities; the threshold is
+   its MAX_WRONG_DECLINES quantile (half the issue's 2% target, a margin for unseen questions). A fitted tail
+   instead of the empirical one: with ~140 answerable questions, 1% is the single lowest one, and in nested
+   cross-validation (threshold chosen on inner folds, wrong declines counted on outer folds, 3 seeds) the
+   empirical choice declined 1.3–3 answerable questions of 143 where the fitted tail declined 0. The
+   regularisation C is the one of C_GRID that declines the most must-decline questions at that threshold.
+3. `in_scope`: positives every records-access question (answerable, or a near-miss the corpus does not
+   cover), negatives the rest; threshold 0.5 (balanced classes: even odds). It only words a decline, so it
+   weighs what the question is about (IN_SCOPE_FEATURES), not how well the passages answer it: a question the
+   corpus does not cover is still on topic, and on a small corpus every question's coverage is low.
 4. `safeguarding`: the line fires when similarity + evidence_weight × evidence reaches `threshold`
    (`bot.safeguarding`: similarity of the question to the described situations; evidence, how close the
    passages it retrieved are to them). The weight (from SAFEGUARDING_WEIGHTS) and the threshold are the pair
    with the best F-beta on dev (SAFEGUARDING_BETA = 2: recall counts four times as much as precision),
    positives the safeguarding-category questions, the keyword signal counted in; the threshold is placed
-   SAFEGUARDING_MARGIN/2 below the chosen question's score. `step_min_similarity` (which sentences state a
+   SAFEGUARDING_MARGIN/2 below the chosen question's score. The same search picks the routine margin (from
+   ROUTINE_MARGINS, None = no check): how much closer to a situation than to the nearest routine request
+   (knowledge/safeguarding-situations.yaml) a question must be to count as a story. `step_min_similarity` (which sentences state a
    protective step) is fixed at STEP_MIN_SIMILARITY, see below.
 scikit-learn is a dev dependency: the bot scores the JSON with numpy.
 """
@@ -39,16 +46,26 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.decline_model import FEATURES, MODEL_PATH, Decision, DeclineModel  # noqa: E402
+from bot.decline_model import FEATURES, MODEL_PATH, OFF_TOPIC, Decision, DeclineModel  # noqa: E402
+
+# the features that say what a question is about (the topic), for `in_scope`; the rest get coefficient 0. Only
+# directions in the embedding space and the clinical signal: the share of known terms grows with the corpus's
+# vocabulary and the passages' scores with its coverage, so on a small corpus they called on-topic questions it
+# lacks "out of scope". On the shipped corpus, 5-fold cross-validated, these three word 94.8% of the must-decline
+# questions right against 95.7% for all features.
+IN_SCOPE_FEATURES = ("centroid", "clinical", "off_topic")
 
 MAX_WRONG_DECLINES = 0.01
-C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)  # inverse regularisation strengths tried; cross-validation picks one
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)  # inverse regularisation strengths tried; cross-validation picks one
 # F-beta for the safeguarding threshold: recall weighs beta² = 4 times precision. With beta 3 (similarity
 # alone) the line fired on 57 of 139 other dev questions (a test-result answer got it and users learn to
 # ignore it); beta 2 still chooses the highest recall the score reaches short of firing on most questions.
 SAFEGUARDING_BETA = 2.0
 SAFEGUARDING_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)  # evidence weights tried (0 = similarity alone)
 SAFEGUARDING_MARGIN = 0.02
+# How much closer to a situation than to the nearest routine request a story must be (None: no such check).
+# A small grid around 0: cosines of one question to two descriptions differ by a few hundredths when both fit.
+ROUTINE_MARGINS = (None, -0.05, -0.02, 0.0, 0.02)
 # A sentence states a protective step when its cosine to one of the described steps reaches this: read off
 # the shipped corpus, where sentences giving a step score 0.6 and more and unrelated sentences of the same
 # passages mostly under 0.5 (`--show-steps` prints them).
@@ -74,29 +91,39 @@ def collect(assistant, items: list[dict]) -> list[dict]:
         if "features" not in trace:  # verified answer or empty question: the model is not consulted
             continue
         rows.append({"item": item, "x": [trace["features"][f] for f in FEATURES],
-                     "safeguarding": trace["safeguarding_similarity"],
+                     "safeguarding": trace["safeguarding_similarity"], "routine": trace["safeguarding_routine"],
                      "evidence": trace["safeguarding_evidence"], "keyword": trace["safeguarding_keyword"]})
     return rows
 
 
-def safeguarding_threshold(rows: list[dict]) -> tuple[float, float]:
-    """(evidence weight, threshold) with the best F-beta (SAFEGUARDING_BETA) on dev, the keyword signal
-    counting as well; ties go to the lower weight, then the lower threshold."""
-    positive = np.array([r["item"].get("category") == "safeguarding" for r in rows])
+def safeguarding_score(rows: list[dict], evidence_weight: float) -> np.ndarray:
+    """What bot.safeguarding compares with its threshold."""
+    return np.array([r["safeguarding"] + evidence_weight * max(0.0, r["evidence"]) for r in rows])
+
+
+def safeguarding_fired(rows: list[dict], weight: float, threshold: float, margin: float | None) -> np.ndarray:
+    """What bot.safeguarding.Safeguarding.detect decides for each row."""
     keyword = np.array([bool(r["keyword"]) for r in rows])
-    similarity = np.array([r["safeguarding"] for r in rows])
-    evidence = np.clip(np.array([r["evidence"] for r in rows]), 0.0, None)  # as bot.safeguarding scores it
-    best, best_f = (0.0, 1.0), -1.0
+    gate = np.array([margin is None or r["safeguarding"] - r["routine"] >= margin for r in rows])
+    return keyword | ((safeguarding_score(rows, weight) >= threshold) & gate)
+
+
+def safeguarding_threshold(rows: list[dict]) -> tuple[float, float, float | None]:
+    """(evidence weight, threshold, routine margin) with the best F-beta (SAFEGUARDING_BETA) on dev, the keyword
+    signal counting as well; ties go to the lower weight, then no margin, then the lower threshold."""
+    positive = np.array([r["item"].get("category") == "safeguarding" for r in rows])
+    best, best_f = (0.0, 1.0, None), -1.0
     b2 = SAFEGUARDING_BETA ** 2
     for weight in SAFEGUARDING_WEIGHTS:
-        score = similarity + weight * evidence
-        for t in sorted(set(score[positive].tolist())):
-            fired = keyword | (score >= t)
-            tp, fp, fn = (fired & positive).sum(), (fired & ~positive).sum(), (~fired & positive).sum()
-            f = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
-            if f > best_f + 1e-9:
-                best, best_f = (weight, t - SAFEGUARDING_MARGIN / 2), f
-    return float(best[0]), float(best[1])
+        score = safeguarding_score(rows, weight)
+        for margin in ROUTINE_MARGINS:
+            for t in sorted(set(score[positive].tolist())):
+                fired = safeguarding_fired(rows, weight, t, margin)
+                tp, fp, fn = (fired & positive).sum(), (fired & ~positive).sum(), (~fired & positive).sum()
+                f = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
+                if f > best_f + 1e-9:
+                    best, best_f = (weight, t - SAFEGUARDING_MARGIN / 2, margin), f
+    return float(best[0]), float(best[1]), best[2]
 
 
 def make_model(c: float):
@@ -118,6 +145,15 @@ def as_dict(model, threshold: float) -> dict:
             "threshold": round(float(threshold), 6)}
 
 
+def widen(model: dict, columns: list[int], width: int) -> dict:
+    """A model fitted on some columns as one over all features: coefficient 0 (mean 0, scale 1) elsewhere."""
+    out = {**model, "mean": [0.0] * width, "scale": [1.0] * width, "coef": [0.0] * width}
+    for i, column in enumerate(columns):
+        for key in ("mean", "scale", "coef"):
+            out[key][column] = model[key][i]
+    return out
+
+
 def cross_validated(x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -125,13 +161,15 @@ def cross_validated(x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
     return cross_val_predict(make_model(c), x, y, cv=cv, method="predict_proba")[:, 1]
 
 
-def threshold_for(p: np.ndarray, y: np.ndarray) -> float:
-    """Decline below it: at most MAX_WRONG_DECLINES of the answerable questions fall under it."""
-    positives = np.sort(p[y == 1])
-    allowed = int(MAX_WRONG_DECLINES * len(positives))
-    upper = positives[allowed]  # the first answerable question that must stay answered
-    lower = positives[allowed - 1] if allowed else max([q for q in p[y == 0] if q < upper], default=upper / 2)
-    return float((upper + lower) / 2)
+def threshold_for(p: np.ndarray, y: np.ndarray, budget: float = MAX_WRONG_DECLINES) -> float:
+    """Decline below it: the `budget` quantile of a normal distribution fitted to the answerable questions'
+    log-odds (a fitted tail, steadier than the lowest one or two questions)."""
+    from scipy.stats import norm
+
+    q = np.clip(p[y == 1], 1e-6, 1 - 1e-6)
+    logits = np.log(q / (1 - q))
+    z = logits.mean() + norm.ppf(budget) * logits.std()
+    return float(1 / (1 + np.exp(-z)))
 
 
 def choose_model(x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
@@ -187,15 +225,17 @@ def main() -> int:
                         else 0 for r in train])
     c, threshold, cv_p = choose_model(x, y)
     answerable = fit_logistic(x, y, c)
-    in_scope = fit_logistic(x, y_scope, c)
+    topic = [FEATURES.index(f) for f in IN_SCOPE_FEATURES]
+    in_scope = fit_logistic(x[:, topic], y_scope, c)
 
-    sg_weight, sg_threshold = safeguarding_threshold([r for r in train if r["item"].get("split") == "dev"])
+    sg_weight, sg_threshold, sg_margin = safeguarding_threshold([r for r in train if r["item"].get("split") == "dev"])
 
     data = {
         "features": list(FEATURES),
+        "off_topic": list(OFF_TOPIC),
         "answerable": {**as_dict(answerable, threshold), "C": c},
-        "in_scope": as_dict(in_scope, 0.5),
-        "safeguarding": {"threshold": round(sg_threshold, 6), "evidence_weight": sg_weight,
+        "in_scope": widen(as_dict(in_scope, 0.5), topic, len(FEATURES)),
+        "safeguarding": {"threshold": round(sg_threshold, 6), "evidence_weight": sg_weight, "routine_margin": sg_margin,
                          "step_min_similarity": STEP_MIN_SIMILARITY},
         "fitted_on": {"dev_questions": int(sum(r["item"].get("split") == "dev" for r in train)),
                       "training_negatives": int(sum(r["item"].get("split") == "train" for r in train)),
@@ -206,8 +246,8 @@ def main() -> int:
     model = DeclineModel(data)
     positives, negatives_p = np.sort(cv_p[y == 1]), cv_p[y == 0]
     for budget in (0.01, 0.02, 0.03, 0.05):
-        t = positives[int(budget * len(positives))]
-        print(f"   trade-off (cross-validated): declining {int(budget * len(positives))} answerable would decline "
+        t = threshold_for(cv_p, y, budget)
+        print(f"   trade-off (cross-validated): a {budget:.0%} tail declines {int((positives < t).sum())} answerable and "
               f"{int((negatives_p < t).sum())}/{len(negatives_p)} must-decline")
     cv_declined = cv_p < threshold
     print(f"answerable: threshold {threshold:.3f}; cross-validated on dev+train: answerable declined "
@@ -226,9 +266,11 @@ def main() -> int:
             if d.answer == bool(r["item"].get("expect_refusal")) and name.startswith("dev"):
                 print(f"   {r['item']['id']}: p={d.p_answerable:.3f} {'answered' if d.answer else 'declined'}")
     for name, rows in (("dev", [r for r in train if r["item"].get("split") == "dev"]), ("validation (quoted)", held_out)):
-        fired = [r["keyword"] or r["safeguarding"] + sg_weight * max(0.0, r["evidence"]) >= sg_threshold for r in rows]
+        fired = safeguarding_fired(rows, sg_weight, sg_threshold, sg_margin).tolist()
         positive = [r["item"].get("category") == "safeguarding" for r in rows]
-        print(f"safeguarding {name}: evidence weight {sg_weight}, threshold {sg_threshold:.3f}; safeguarding questions flagged "
+        print(f"safeguarding {name}: evidence weight {sg_weight}, threshold {sg_threshold:.3f}, routine margin "
+              f"{sg_margin}; "
+              f"safeguarding questions flagged "
               f"{sum(f and p for f, p in zip(fired, positive))}/{sum(positive)}, other questions flagged "
               f"{sum(f and not p for f, p in zip(fired, positive))}/{len(rows) - sum(positive)}")
     if args.show_steps:

@@ -82,10 +82,14 @@ def test_only_the_redacted_question_and_passages_reach_the_provider(llm_assistan
     assert answer.text.count(prompts.LLM_WRITTEN_NOTE) == 1
 
 
-def test_the_not_covered_decision_still_applies(llm_assistant):
+def test_a_declined_question_never_reaches_the_model(llm_assistant, llm_server):
+    before = len(llm_server.requests)
     answer = llm_assistant.answer("what is the wifi password for the surgery guest network?")
     assert answer.kind.value in ("not_covered", "out_of_scope")
     assert prompts.LLM_WRITTEN_NOTE not in answer.text
+    assert len(llm_server.requests) == before  # coverage is decided first: no request for a declined question
+    answered = llm_assistant.answer("how do we undo a 104 code?")
+    assert answered.kind.value == "answered" and len(llm_server.requests) == before + 1
 
 
 # ------------------------------------------------------------------ the console

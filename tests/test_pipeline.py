@@ -66,9 +66,10 @@ def test_not_covered_offers_closest_sources_and_a_person(shared_index_settings, 
 def test_the_decline_model_weighs_evidence():
     model = DeclineModel.load()
     strong = {"top_score": 1.1, "top_dense": 0.7, "dense_spread": 0.1, "coverage": 0.8, "top_lexical": 0.8,
-              "known_terms": 1.0, "unknown_weight": 0.0, "centroid": 0.5, "question_terms": 2.0, "clinical": 0.0}
+              "known_terms": 1.0, "unknown_weight": 0.0, "centroid": 0.5, "question_terms": 2.0, "clinical": 0.0,
+              "off_topic": 0.15}
     weak = dict(strong, top_score=0.2, top_dense=0.1, coverage=0.0, top_lexical=0.1, known_terms=0.4, question_terms=1.0,
-                unknown_weight=0.6, centroid=0.05)
+                unknown_weight=0.6, centroid=0.05, off_topic=0.5)
     assert model.decide(strong).answer and model.decide(strong).kind == "answered"
     declined = model.decide(weak)
     assert not declined.answer and declined.kind in {"not_covered", "out_of_scope"}
@@ -119,6 +120,18 @@ def test_an_ordinary_question_gets_no_safeguarding_line(assistant):
     assert not answer.safeguarding and not _safeguarding_line(answer)
 
 
+def test_a_routine_proxy_request_is_not_a_story_of_risk(assistant):
+    """Close to "a parent could see a child's safeguarding record" by topic, but nobody is at risk: the question
+    is nearer a routine request than a situation, so no line."""
+    sg = assistant.safeguarding
+    assert sg.routine_margin is not None  # the shipped calibration uses the routine requests
+    question = "mum wants proxy access for her 8 year old, what do we check?"
+    vector = assistant.index.embedder.embed_query(question)
+    assert sg.similarity(vector) - sg.routine_similarity(vector) < sg.routine_margin
+    answer = assistant.answer(question)
+    assert not answer.safeguarding and not _safeguarding_line(answer)
+
+
 def test_without_a_protective_passage_the_line_offers_a_person(shared_index_settings, shared_embedder):
     strict = Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder))
     strict.safeguarding.step_min_similarity = 1.01  # no indexed sentence states a protective step
@@ -159,6 +172,31 @@ def test_verified_answer_preferred_for_the_same_question_only(index_settings, sh
     index.set_verified_status("v-104", "needs_review")
     stale = assistant.answer(asked)
     assert stale.kind is not AnswerKind.verified  # a verified answer under review is no longer preferred
+
+
+def test_a_verified_answer_to_a_safeguarding_story_gets_the_cited_protective_line(index_settings, shared_embedder):
+    from bot.types import Citation
+
+    index = Index(index_settings, embedder=shared_embedder)
+    assistant = build_assistant(index_settings, index=index)
+    cited = Citation(number=1, chunk_id="c-1", doc_id="coercion", title="Coercion and online access",
+                     url="https://example.org/coercion")
+    story = "her husband insists on reading her gp notes in the nhs app before she is allowed to look at them"
+    index.upsert_verified(VerifiedAnswer(
+        verified_id="v-story", question=story, answer="Talk to the patient alone and agree what she wants. [1]",
+        author="U0REVIEWER", created=dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc), citations=[cited],
+        cited_doc_ids=["coercion"]))
+    answer = assistant.answer(story)
+    assert answer.kind is AnswerKind.verified and answer.safeguarding
+    assert answer.text.startswith("Talk to the patient alone")
+    [line] = _safeguarding_line(answer)
+    number = int(re.findall(r"\[(\d+)\]", line)[-1])
+    assert number > 1  # numbered on from the verified answer's own citation, which is kept
+    assert answer.citations[0] == cited
+    [step_citation] = [c for c in answer.citations if c.number == number]
+    sentence = line[len(prompts.SAFEGUARDING_PREFIX):].rsplit("[", 1)[0].strip()
+    passages = [c.text for c in index.all_chunks() if c.doc_id == step_citation.doc_id]
+    assert any(sentence in text for text in passages)
 
 
 def test_answer_comes_from_the_matching_section_not_the_lead_paragraph(assistant):
@@ -236,7 +274,7 @@ def test_search_command_lists_passages_with_sources(shared_index_settings, monke
 
 
 def test_the_safeguarding_line_fits_inside_the_length_limit(annotated_assistant):
-    question = "how do we restrict one patient's online access to their record?"
+    question = "a patient living with domestic abuse: how do we restrict her online access to her record?"
     full = annotated_assistant.answer(question)
     assert full.safeguarding and _safeguarding_line(full)
     limit = len(full.text) - 50  # the answer as first written no longer fits with its line

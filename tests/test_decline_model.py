@@ -1,0 +1,77 @@
+"""The decline model: its training negatives, its shipped coefficients, and how it words a decline on the
+small fixture corpus (answered, not covered: on topic but missing, out of scope: not about records access)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.decline_model import MODEL_PATH, OFF_TOPIC, DeclineModel
+from bot.index import Index
+from bot.types import AnswerKind
+
+REPO = Path(__file__).resolve().parents[1]
+NEGATIVES = REPO / "eval" / "out-of-scope-questions.jsonl"
+
+
+def test_training_negatives_share_no_five_word_run_with_the_bank():
+    from test_corpus_questions import BANK_HASHES, five_gram_hashes
+
+    bank = set(BANK_HASHES.read_text().split())
+    items = [json.loads(line) for line in NEGATIVES.read_text().splitlines() if line.strip()]
+    assert len(items) >= 120 and len({i["id"] for i in items}) == len(items)
+    assert {i["expected_kind"] for i in items} == {"out_of_scope", "not_covered"}
+    assert [i["id"] for i in items if five_gram_hashes(i["question"]) & bank] == []
+
+
+def test_a_model_fitted_with_other_off_topic_descriptions_is_refused():
+    data = json.loads(MODEL_PATH.read_text())
+    assert data["off_topic"] == list(OFF_TOPIC)
+    data["off_topic"] = data["off_topic"][:-1]
+    with pytest.raises(ValueError, match="fit_decline_model"):
+        DeclineModel(data)
+
+
+def test_in_scope_weighs_the_topic_not_the_coverage():
+    """Whether a decline says "not covered" or "out of scope" must not depend on how well the passages answer:
+    the fitted in-scope model gives coverage features no weight."""
+    model = DeclineModel.load()
+    coef = dict(zip(model.data["features"], model.in_scope.coef))
+    assert all(coef[name] == 0 for name in ("top_score", "coverage", "top_lexical", "dense_spread", "unknown_weight",
+                                            "known_terms", "top_dense"))
+    assert coef["off_topic"] < 0 < coef["centroid"]
+
+
+@pytest.fixture(scope="module")
+def always_declining(shared_index_settings, shared_embedder):
+    """The shipped model with a threshold no evidence reaches: every question is declined, so what is tested is
+    only how the decline is worded."""
+    from bot.pipeline import Assistant
+
+    data = json.loads(MODEL_PATH.read_text())
+    data["answerable"]["threshold"] = 1.01
+    return Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder),
+                     decline_model=DeclineModel(data))
+
+
+@pytest.mark.parametrize("question", [
+    "by what date did the GP contract require practices to give patients prospective access?",
+    "can patients see their test results in the app before the doctor has reviewed them?",
+    "how do we deal with a request for the patient's old records from before access was switched on?",
+    "what should we tell patients in a leaflet about seeing their record online?",
+])
+def test_an_on_topic_question_the_small_corpus_lacks_is_not_covered(always_declining, question):
+    """The fixture corpus (six documents) holds none of these; they are still about records access."""
+    answer = always_declining.answer(question)
+    assert answer.kind is AnswerKind.not_covered, answer.text
+    assert answer.closest
+
+
+@pytest.mark.parametrize("question", [
+    "which antibiotic is first line for a chest infection in an adult", "how do I reset my smartcard PIN?",
+    "write me a leaving speech for our practice nurse", "what's the weather like in Leeds tomorrow",
+])
+def test_an_off_topic_question_is_out_of_scope_on_the_small_corpus(always_declining, question):
+    answer = always_declining.answer(question)
+    assert answer.kind is AnswerKind.out_of_scope, answer.text
+    assert not answer.citations
