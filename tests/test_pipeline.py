@@ -178,14 +178,15 @@ def test_a_verified_answer_to_a_safeguarding_story_gets_the_cited_protective_lin
     from bot.types import Citation
 
     index = Index(index_settings, embedder=shared_embedder)
-    assistant = build_assistant(index_settings, index=index)
     cited = Citation(number=1, chunk_id="c-1", doc_id="coercion", title="Coercion and online access",
                      url="https://example.org/coercion")
     story = "her husband insists on reading her gp notes in the nhs app before she is allowed to look at them"
-    index.upsert_verified(VerifiedAnswer(
+    verified = VerifiedAnswer(
         verified_id="v-story", question=story, answer="Talk to the patient alone and agree what she wants. [1]",
         author="U0REVIEWER", created=dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc), citations=[cited],
-        cited_doc_ids=["coercion"]))
+        cited_doc_ids=["coercion"])
+    index.upsert_verified(verified.verified_id, shared_embedder.embed_query(story), "active")
+    assistant = build_assistant(index_settings, index=index, verified_lookup={verified.verified_id: verified}.get)
     answer = assistant.answer(story)
     assert answer.kind is AnswerKind.verified and answer.safeguarding
     assert answer.text.startswith("Talk to the patient alone")
