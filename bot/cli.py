@@ -235,7 +235,7 @@ def embedder_export(force: bool = typer.Option(False, "--force", help="Export ag
     from bot.embedder_export import export_onnx
 
     settings = settings_or_exit()
-    source = settings.embedding_model_path or packaged_model_path()
+    source = settings.index.embedding_model_path or packaged_model_path()
     directory, exported = export_onnx(source, onnx_dir(settings), force=force)
     err.print(f"{'Exported' if exported else 'Up to date:'} the ONNX embedding model in {directory}", highlight=False,
               soft_wrap=True)
@@ -267,9 +267,9 @@ def run() -> None:
         err.print("Nothing is indexed, so there is nothing to answer from.", style="red")
         raise typer.Exit(1)
     if settings.slack_configured:
-        serve_command(http=settings.slack_app_token is None, port=3000, refresh_every=None)
+        serve_command(http=settings.slack.slack_app_token is None, port=3000, refresh_every=None)
         return
-    if settings.slack_bot_token is None:
+    if settings.slack.slack_bot_token is None:
         err.print("No Slack tokens configured: opening the local console (same pipeline).", highlight=False)
     raise typer.Exit(run_console(settings))
 

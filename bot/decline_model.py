@@ -85,7 +85,7 @@ def corpus_centroid(index: Index) -> np.ndarray | None:
     """The normalised mean vector of (a sample of) the indexed passages, cached per index version."""
     key = (id(index), index.version)
     if key not in _centroids:
-        sample = index.sample_vectors(index.settings.decline_centroid_sample)
+        sample = index.sample_vectors(index.settings.answering.decline_centroid_sample)
         if not len(sample):
             return None
         mean = np.mean(sample, axis=0)

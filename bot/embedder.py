@@ -51,7 +51,7 @@ def default_onnx_dir() -> Path:
 
 
 def onnx_dir(settings: Settings) -> Path:
-    return settings.onnx_model_dir or default_onnx_dir()
+    return settings.index.onnx_model_dir or default_onnx_dir()
 
 
 def file_sha256(path: Path) -> str:
@@ -202,8 +202,8 @@ class TorchEmbedder(Embedder):
 def load_embedder(settings: Settings) -> Embedder:
     """The configured embedder. ONNX when its export is present and intact; otherwise torch, with a warning
     naming the command that makes the export (answers stay right: both give the same vectors to ~1e-6)."""
-    if settings.embedder == "torch":
-        return TorchEmbedder(settings.embedding_model_path)
+    if settings.index.embedder == "torch":
+        return TorchEmbedder(settings.index.embedding_model_path)
     directory = onnx_dir(settings)
     manifest = read_manifest(directory)
     if manifest is None:
@@ -212,8 +212,8 @@ def load_embedder(settings: Settings) -> Embedder:
             "Run `gpbot embedder export` (make install does) to create it.",
             directory,
         )
-        return TorchEmbedder(settings.embedding_model_path)
-    wanted = settings.embedding_model_path
+        return TorchEmbedder(settings.index.embedding_model_path)
+    wanted = settings.index.embedding_model_path
     if wanted is not None and manifest.get("source") != str(Path(wanted).resolve()):
         log.warning(
             "The ONNX model in %s was exported from %s, not EMBEDDING_MODEL_PATH: using the torch embedder. "
@@ -222,4 +222,4 @@ def load_embedder(settings: Settings) -> Embedder:
             manifest.get("source"),
         )
         return TorchEmbedder(wanted)
-    return OnnxEmbedder(directory, manifest, threads=settings.embedder_threads)
+    return OnnxEmbedder(directory, manifest, threads=settings.index.embedder_threads)

@@ -215,9 +215,9 @@ class Index:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        if self.settings.chroma_host:
+        if self.settings.index.chroma_host:
             return chromadb.HttpClient(
-                host=self.settings.chroma_host, port=self.settings.chroma_port, settings=chroma_settings
+                host=self.settings.index.chroma_host, port=self.settings.index.chroma_port, settings=chroma_settings
             )
         self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(self.settings.chroma_path), settings=chroma_settings)

@@ -209,9 +209,9 @@ def answerer_for(settings: Settings, extractive, *, embed: Callable[[Sequence[st
     label = getattr(chat_model, "model_name", None) or "test model"
     if chat_model is None:
         chat_model, label = connect_chat_model(settings)
-    verifier = ClaimVerifier(SentenceVectors(embed), settings.llm_claim_min_similarity)
-    return LLMAnswerer(chat_model, label, extractive, verifier, timeout=settings.llm_timeout_seconds,
-                       max_retries=settings.llm_max_retries, min_supported_share=settings.llm_min_supported_share)
+    verifier = ClaimVerifier(SentenceVectors(embed), settings.llm.llm_claim_min_similarity)
+    return LLMAnswerer(chat_model, label, extractive, verifier, timeout=settings.llm.llm_timeout_seconds,
+                       max_retries=settings.llm.llm_max_retries, min_supported_share=settings.llm.llm_min_supported_share)
 
 
 def describe(answerer) -> str:

@@ -42,29 +42,29 @@ def _openai_client(settings: Settings):
     """A bare OpenAI / Azure OpenAI client for the start-up probe (None for other providers)."""
     import openai
 
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    options: dict[str, Any] = dict(timeout=min(PROBE_SECONDS, settings.llm_timeout_seconds), max_retries=0)
+    key = settings.llm.llm_api_key.get_secret_value() if settings.llm.llm_api_key else None
+    options: dict[str, Any] = dict(timeout=min(PROBE_SECONDS, settings.llm.llm_timeout_seconds), max_retries=0)
     if _is_azure(settings):
-        return openai.AzureOpenAI(azure_endpoint=settings.llm_azure_endpoint, api_version=settings.llm_azure_api_version,
+        return openai.AzureOpenAI(azure_endpoint=settings.llm.llm_azure_endpoint, api_version=settings.llm.llm_azure_api_version,
                                   api_key=key, **options)
-    if settings.llm_base_url:
-        return openai.OpenAI(base_url=settings.llm_base_url, api_key=key or NO_KEY, **options)
+    if settings.llm.llm_base_url:
+        return openai.OpenAI(base_url=settings.llm.llm_base_url, api_key=key or NO_KEY, **options)
     return openai.OpenAI(api_key=key, **options)
 
 
 def _is_azure(settings: Settings) -> bool:
-    return bool(settings.llm_azure_endpoint) or (settings.llm_model or "").startswith("azure_openai:")
+    return bool(settings.llm.llm_azure_endpoint) or (settings.llm.llm_model or "").startswith("azure_openai:")
 
 
 def _provider(settings: Settings) -> str:
     if _is_azure(settings):
         return "azure_openai"
-    head, sep, _ = (settings.llm_model or "").partition(":")
+    head, sep, _ = (settings.llm.llm_model or "").partition(":")
     if sep and head in _known_providers():
         return head
-    if settings.llm_base_url or not settings.llm_model:
+    if settings.llm.llm_base_url or not settings.llm.llm_model:
         return "openai"
-    return "openai" if (settings.llm_model or "").lower().startswith(("gpt-", "o1", "o3", "o4", "chatgpt")) else ""
+    return "openai" if (settings.llm.llm_model or "").lower().startswith(("gpt-", "o1", "o3", "o4", "chatgpt")) else ""
 
 
 def probe(settings: Settings) -> list[str]:
@@ -72,7 +72,7 @@ def probe(settings: Settings) -> list[str]:
     key or cannot be reached. Returns the model ids ([] when the provider does not list them)."""
     import openai
 
-    where = "LLM_AZURE_ENDPOINT" if _is_azure(settings) else "LLM_BASE_URL" if settings.llm_base_url else "LLM_MODEL"
+    where = "LLM_AZURE_ENDPOINT" if _is_azure(settings) else "LLM_BASE_URL" if settings.llm.llm_base_url else "LLM_MODEL"
     try:
         client = _openai_client(settings)
         return [m.id for m in client.models.list()]
@@ -81,7 +81,7 @@ def probe(settings: Settings) -> list[str]:
     except openai.NotFoundError:
         return []  # no model list at this address; the first answer will tell
     except (openai.APIConnectionError, openai.APITimeoutError) as exc:
-        address = settings.llm_azure_endpoint or settings.llm_base_url or "the provider"
+        address = settings.llm.llm_azure_endpoint or settings.llm.llm_base_url or "the provider"
         raise ConfigError(f"Configuration error: {where}: no answer from {address} ({type(exc).__name__})") from None
     except openai.APIStatusError as exc:
         log.warning("the language model provider answered HTTP %s to the start-up check", exc.status_code)
@@ -98,9 +98,9 @@ _connected_lock = threading.Lock()
 def connect_chat_model(settings: Settings) -> tuple[Any, str]:
     """Build the configured chat model and check it answers; (model, label) or ConfigError naming the setting.
     Built once per configuration: the start-up check and the assistant share it."""
-    key = (settings.llm_model, settings.llm_base_url, settings.llm_api_key.get_secret_value() if settings.llm_api_key else None,
-           settings.llm_azure_endpoint, settings.llm_azure_deployment, settings.llm_azure_api_version,
-           settings.llm_timeout_seconds)
+    key = (settings.llm.llm_model, settings.llm.llm_base_url, settings.llm.llm_api_key.get_secret_value() if settings.llm.llm_api_key else None,
+           settings.llm.llm_azure_endpoint, settings.llm.llm_azure_deployment, settings.llm.llm_azure_api_version,
+           settings.llm.llm_timeout_seconds)
     with _connected_lock:
         found = _connected.get(key)
     if found is None:
@@ -112,9 +112,9 @@ def connect_chat_model(settings: Settings) -> tuple[Any, str]:
 
 def _connect(settings: Settings) -> tuple[Any, str]:
     provider = _provider(settings)
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    common: dict[str, Any] = dict(temperature=0, max_retries=0, timeout=settings.llm_timeout_seconds)
-    name = settings.llm_model or ""
+    key = settings.llm.llm_api_key.get_secret_value() if settings.llm.llm_api_key else None
+    common: dict[str, Any] = dict(temperature=0, max_retries=0, timeout=settings.llm.llm_timeout_seconds)
+    name = settings.llm.llm_model or ""
     if provider in ("openai", "azure_openai"):
         try:
             import langchain_openai
@@ -122,14 +122,14 @@ def _connect(settings: Settings) -> tuple[Any, str]:
             raise ConfigError("Configuration error: LLM_MODEL: needs the langchain-openai package "
                               "(pip install -r requirements.txt)") from None
         if provider == "azure_openai":
-            deployment = settings.llm_azure_deployment or name.partition(":")[2]
-            for setting, value in (("LLM_AZURE_ENDPOINT", settings.llm_azure_endpoint),
-                                   ("LLM_AZURE_DEPLOYMENT", deployment), ("LLM_AZURE_API_VERSION", settings.llm_azure_api_version)):
+            deployment = settings.llm.llm_azure_deployment or name.partition(":")[2]
+            for setting, value in (("LLM_AZURE_ENDPOINT", settings.llm.llm_azure_endpoint),
+                                   ("LLM_AZURE_DEPLOYMENT", deployment), ("LLM_AZURE_API_VERSION", settings.llm.llm_azure_api_version)):
                 if not value:
                     raise ConfigError(f"Configuration error: {setting}: required for Azure OpenAI")
             probe(settings)  # deployments are not in the model list: this checks the endpoint and the key
-            model = langchain_openai.AzureChatOpenAI(azure_endpoint=settings.llm_azure_endpoint, azure_deployment=deployment,
-                                                     api_version=settings.llm_azure_api_version, api_key=key, **common)
+            model = langchain_openai.AzureChatOpenAI(azure_endpoint=settings.llm.llm_azure_endpoint, azure_deployment=deployment,
+                                                     api_version=settings.llm.llm_azure_api_version, api_key=key, **common)
             return model, f"azure_openai:{deployment}"
         offered = probe(settings)
         name = name.removeprefix("openai:")
@@ -141,22 +141,22 @@ def _connect(settings: Settings) -> tuple[Any, str]:
         elif offered and name not in offered:
             shown = ", ".join(offered[:8]) + ("…" if len(offered) > 8 else "")
             raise ConfigError(f"Configuration error: LLM_MODEL: the provider does not serve {name!r} (it offers {shown})")
-        if settings.llm_base_url:
-            model = langchain_openai.ChatOpenAI(model=name, base_url=settings.llm_base_url, api_key=key or NO_KEY,
+        if settings.llm.llm_base_url:
+            model = langchain_openai.ChatOpenAI(model=name, base_url=settings.llm.llm_base_url, api_key=key or NO_KEY,
                                                 use_responses_api=False, **common)
             return model, f"openai-compatible:{name}"
         return langchain_openai.ChatOpenAI(model=name, api_key=key, **common), f"openai:{name}"
     try:
         from langchain.chat_models import init_chat_model
 
-        extra = {"base_url": settings.llm_base_url} if settings.llm_base_url else {}
+        extra = {"base_url": settings.llm.llm_base_url} if settings.llm.llm_base_url else {}
         if key:
             extra["api_key"] = key
-        return init_chat_model(settings.llm_model, **common, **extra), settings.llm_model
+        return init_chat_model(settings.llm.llm_model, **common, **extra), settings.llm.llm_model
     except ImportError as exc:
         package = re.search(r"requires the (\S+) package", str(exc))
         needed = package.group(1) if package else "its langchain integration"
-        raise ConfigError(f"Configuration error: LLM_MODEL: {settings.llm_model!r} needs the {needed} package "
+        raise ConfigError(f"Configuration error: LLM_MODEL: {settings.llm.llm_model!r} needs the {needed} package "
                           f"(pip install {needed})") from None
     except Exception as exc:  # unknown provider, unparseable id, missing credentials
-        raise ConfigError(f"Configuration error: LLM_MODEL: {settings.llm_model!r} cannot be used: {_one_line(exc)}") from None
+        raise ConfigError(f"Configuration error: LLM_MODEL: {settings.llm.llm_model!r} cannot be used: {_one_line(exc)}") from None

@@ -53,9 +53,9 @@ class Assistant:
         self.index = index or Index(settings)
         self.glossary = glossary or Glossary.load(settings.knowledge_dir / "glossary.yaml")
         self.config = config or AssistantConfig()
-        self.retriever = Retriever(self.index, use_questions=settings.question_vectors)
+        self.retriever = Retriever(self.index, use_questions=settings.index.question_vectors)
         self.extractive = ExtractiveAnswerer(idf=self.index.idf, unit_vectors=self.index.unit_vectors,
-                                             max_sources=settings.answer_max_sources_per_line)
+                                             max_sources=settings.answering.answer_max_sources_per_line)
         # the LLM answerer over the extractive one when a model is configured (ConfigError if it cannot be used)
         self.answerer = answerer_for(settings, self.extractive, embed=self.index.embedder.embed, chat_model=chat_model)
         # whether to answer, and the safeguarding line: fitted on the dev split (eval/fit_decline_model.py)
@@ -110,7 +110,7 @@ class Assistant:
         verified = self.match_verified(query, query_vector)
         if verified is not None:
             # the evidence for the safeguarding line: the passages nearest the question
-            hits = self.index.dense_search(query_vector, self.settings.safeguarding_evidence_passages)
+            hits = self.index.dense_search(query_vector, self.settings.answering.safeguarding_evidence_passages)
             answer = self._verified_answer(verified, base, self._safeguarding(query, hits, trace))
             if answer.safeguarding:  # the protective step the index gives, cited as on the normal path
                 step = self.safeguarding.protective_sentence(query_vector, answer.text)

@@ -131,7 +131,7 @@ class Safeguarding:
         """How much closer the passages retrieval found are to the described situations than the index's
         passages on average: the mean, over the first SAFEGUARDING_EVIDENCE_PASSAGES, of each passage's cosine to its
         nearest situation, minus that mean over the index (0 with no passages)."""
-        hits = hits[:self.index.settings.safeguarding_evidence_passages]
+        hits = hits[:self.index.settings.answering.safeguarding_evidence_passages]
         situations, _ = self._vectors()
         if not hits or not len(situations):
             return 0.0
@@ -146,7 +146,7 @@ class Safeguarding:
         version = self.index.version
         with self._lock:
             if self._closeness[0] != version:
-                sample = self.index.sample_vectors(self.index.settings.safeguarding_baseline_sample)
+                sample = self.index.sample_vectors(self.index.settings.answering.safeguarding_baseline_sample)
                 baseline = float((sample @ situations.T).max(axis=1).mean()) if len(sample) else 0.0
                 self._closeness = (version, {}, baseline)
             return self._closeness[1], self._closeness[2]
@@ -181,7 +181,7 @@ class Safeguarding:
         _, steps = self._vectors()
         chunks: dict[str, Chunk] = {}
         for step_vector in steps:
-            for hit in self.index.dense_search(step_vector, self.index.settings.safeguarding_passages_per_step):
+            for hit in self.index.dense_search(step_vector, self.index.settings.answering.safeguarding_passages_per_step):
                 chunks.setdefault(hit.chunk.chunk_id, hit.chunk)
         pairs = [(sentence, chunk) for chunk in chunks.values() for sentence in sentences_of(chunk)]
         found: list[StepSentence] = []

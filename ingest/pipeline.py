@@ -78,11 +78,11 @@ def run_ingest(
         plan,
         summary,
         persist=not dry_run,
-        http_timeout=settings.ingest_http_timeout_seconds if http_timeout is None else http_timeout,
-        http_retries=settings.ingest_http_retries if http_retries is None else http_retries,
-        http_backoff=settings.ingest_http_backoff_seconds if http_backoff is None else http_backoff,
+        http_timeout=settings.ingest.ingest_http_timeout_seconds if http_timeout is None else http_timeout,
+        http_retries=settings.ingest.ingest_http_retries if http_retries is None else http_retries,
+        http_backoff=settings.ingest.ingest_http_backoff_seconds if http_backoff is None else http_backoff,
     )
-    batch_size = settings.ingest_embed_batch if batch_size is None else batch_size
+    batch_size = settings.ingest.ingest_embed_batch if batch_size is None else batch_size
 
     with ProgressBars(progress) as bar:
         reader.read_all(sources, bar)

@@ -33,10 +33,10 @@ def run_sources_check(settings, roots: list[Path] | None = None, *, services=Non
     from ingest.watch import STATE_FILE, SourceWatch, corpus_documents
 
     documents, failed = corpus_documents(roots or [settings.knowledge_dir])
-    watch = SourceWatch(settings.data_dir / "ingest" / STATE_FILE, interval=settings.sources_check_interval_seconds,
+    watch = SourceWatch(settings.data_dir / "ingest" / STATE_FILE, interval=settings.sources.sources_check_interval_seconds,
                         transport=transport)
     report = watch.check(documents)
-    if report.needing_review and settings.review_channel:
+    if report.needing_review and settings.slack.review_channel:
         report.cards_posted = _post_cards(settings, watch, report, services, client)
     watch.save()
     return report, failed
@@ -56,12 +56,12 @@ def _post_cards(settings, watch, report, services, client) -> int:
             review = ReviewService.from_settings(settings)
             services = SimpleNamespace(settings=settings, review=review, metrics=Metrics())
         if client is None:
-            if settings.slack_bot_token is None:
+            if settings.slack.slack_bot_token is None:
                 log.warning("REVIEW_CHANNEL is set but SLACK_BOT_TOKEN is not: no review cards posted")
                 return 0
             from slack_sdk import WebClient
 
-            client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url)
+            client = WebClient(token=settings.slack.slack_bot_token.get_secret_value(), base_url=settings.slack.slack_api_url)
         return post_source_change_cards(client, services, watch, report)
     except Exception as exc:  # the check's result stands without the cards
         log.warning("posting source-change review cards failed: %s", exc)

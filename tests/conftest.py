@@ -90,5 +90,5 @@ def llm_assistant(shared_index_settings, shared_embedder, llm_server):
     from bot.index import Index
     from bot.pipeline import build_assistant
 
-    settings = shared_index_settings.model_copy(update={"llm_base_url": llm_server.base_url, "llm_timeout_seconds": 5.0})
+    settings = shared_index_settings.replace(llm_base_url=llm_server.base_url, llm_timeout_seconds=5.0)
     return build_assistant(settings, index=Index(settings, embedder=shared_embedder))

@@ -68,7 +68,7 @@ def documented_settings(text: str) -> set[str]:
 
 
 def settings_fields() -> set[str]:
-    from bot.settings import Settings
+    from bot.settings import flat_field_names
 
-    return {name.upper() for name in Settings.model_fields}
+    return {name.upper() for name in flat_field_names()}
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError, Settings, load_settings
+from bot.settings import ConfigError, Settings, flat_field_names, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -14,7 +14,7 @@ def test_defaults_are_local_and_offline(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     settings = load_settings()
     assert settings.data_dir == Path("data")
-    assert settings.chroma_host is None
+    assert settings.index.chroma_host is None
     assert settings.sqlalchemy_url.startswith("sqlite:///") and settings.sqlalchemy_url.endswith("data/gpbot.db")
     assert not settings.slack_configured
 
@@ -27,17 +27,17 @@ def test_reads_environment_and_splits_id_lists(monkeypatch, tmp_path):
     monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
     settings = load_settings()
     assert settings.data_dir == tmp_path / "d"
-    assert settings.reviewer_ids == ["U1", "U2", "U3"]
-    assert settings.allowed_channels == []
-    assert settings.chroma_host == "127.0.0.1"
+    assert settings.slack.reviewer_ids == ["U1", "U2", "U3"]
+    assert settings.slack.allowed_channels == []
+    assert settings.index.chroma_host == "127.0.0.1"
 
 
 def test_reads_dotenv_file(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("REVIEW_CHANNEL=C0REVIEW\nLLM_MODEL=\n")
     settings = load_settings()
-    assert settings.review_channel == "C0REVIEW"
-    assert settings.llm_model is None
+    assert settings.slack.review_channel == "C0REVIEW"
+    assert settings.llm.llm_model is None
 
 
 @pytest.mark.parametrize(
@@ -68,7 +68,21 @@ def test_cli_reports_bad_setting_and_exits_2(monkeypatch, tmp_path):
     assert "CHROMA_PORT" in result.output
 
 
-def test_env_example_documents_every_setting():
+def test_env_example_is_written_from_the_settings_classes():
+    from bot.settings.example import render
+
     documented = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
-    fields = {name.upper() for name in Settings.model_fields}
-    assert documented == fields
+    assert documented == {name.upper() for name in flat_field_names()}
+    assert (ROOT / ".env.example").read_text() == render(), "run: python -m bot.settings.example"
+
+
+def test_flat_values_reach_their_section_and_replace_keeps_the_rest(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CHROMA_PORT", "9001")
+    settings = Settings(gpbot_data_dir=tmp_path / "d", review_channel="C0REVIEW")
+    assert settings.paths.gpbot_data_dir == tmp_path / "d" and settings.slack.review_channel == "C0REVIEW"
+    assert settings.index.chroma_port == 9001  # the environment still fills what was not given
+    changed = settings.replace(review_channel=None, embedder="torch")
+    assert changed.slack.review_channel is None and changed.index.embedder == "torch"
+    assert changed.paths.gpbot_data_dir == tmp_path / "d" and changed.index.chroma_port == 9001
+    assert settings.slack.review_channel == "C0REVIEW"  # the original is untouched

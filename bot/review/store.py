@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import prompts
 from bot.review.db import migrate
 from bot.review.redaction import redact
-from bot.settings import Settings
+from bot.settings import ReviewSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,10 @@ class StoreBase:
                 yield session
 
     def setting(self, name: str) -> Any:
-        """A Settings field, or its default when the store was opened without settings."""
-        return getattr(self.settings, name) if self.settings is not None else Settings.model_fields[name].default
+        """A review-store setting (`Settings.review`), or its default when the store was opened without settings."""
+        if self.settings is not None:
+            return getattr(self.settings.review, name)
+        return ReviewSettings.model_fields[name].default
 
     def _public_numbers(self) -> frozenset[str]:
         """The help-line numbers the guidance quotes (the index's allow-list); none without an index."""

@@ -79,7 +79,7 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
     posted = False
     try:
         if history is None:
-            max_age = services.settings.slack_dm_history_seconds if where.reply_thread_ts is None else None
+            max_age = services.settings.slack.slack_dm_history_seconds if where.reply_thread_ts is None else None
             history = services.threads.history(where.channel, where.memory_key, max_age=max_age)
         try:
             answer = services.assistant.answer(text, history=list(history))
@@ -123,7 +123,7 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
                 services.review.set_answer_message_ts(answer_id, message_ts)
             except Exception as exc:
                 log.warning("could not store the answer's message ts: %s", type(exc).__name__)
-        if answer.kind is AnswerKind.not_covered and answer_id and services.settings.review_channel \
+        if answer.kind is AnswerKind.not_covered and answer_id and services.settings.slack.review_channel \
                 and services.post_review_card is not None:
             try:
                 services.post_review_card(client, services, answer_id, reason="not_covered")

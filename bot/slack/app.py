@@ -35,17 +35,17 @@ def build_app(services: BotServices, *, client: WebClient | None = None, socket_
     """HTTP mode needs SLACK_SIGNING_SECRET and always verifies signatures (5-minute replay window);
     Socket Mode does not use it. `client` defaults to `make_client(settings)`."""
     settings = services.settings
-    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    secret = settings.slack.slack_signing_secret.get_secret_value() if settings.slack.slack_signing_secret else None
     if not socket_mode and not secret:
         raise ConfigError("Configuration error: SLACK_SIGNING_SECRET: required for HTTP mode")
-    signed_values.configure(secret or (settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None))
+    signed_values.configure(secret or (settings.slack.slack_bot_token.get_secret_value() if settings.slack.slack_bot_token else None))
     app = App(
         client=client or make_client(settings, services.metrics),
         signing_secret=secret or "",
         request_verification_enabled=not socket_mode or bool(secret),
         logger=bolt_logger(settings),
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=settings.slack_listener_workers, thread_name_prefix="gpbot-listener"),
+        listener_executor=ThreadPoolExecutor(max_workers=settings.slack.slack_listener_workers, thread_name_prefix="gpbot-listener"),
     )
     app.middleware(refuse_bad_shapes)
     app.middleware(skip_revoked_workspaces(services))

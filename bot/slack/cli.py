@@ -54,15 +54,15 @@ def serve_command(
         host = "0.0.0.0"
 
     settings = settings_or_exit(answering=True)
-    if settings.slack_bot_token is None and settings.slack_app_token is None and settings.slack_signing_secret is None:
+    if settings.slack.slack_bot_token is None and settings.slack.slack_app_token is None and settings.slack.slack_signing_secret is None:
         from bot.console import run_console
 
         typer.echo("No Slack tokens configured (SLACK_BOT_TOKEN etc.): opening the local console instead.", err=True)
         raise typer.Exit(run_console(settings))
-    if settings.slack_bot_token is None:
+    if settings.slack.slack_bot_token is None:
         _fail("Configuration error: SLACK_BOT_TOKEN: required to connect to Slack")
-    use_http = http or settings.slack_app_token is None
-    if use_http and settings.slack_signing_secret is None:
+    use_http = http or settings.slack.slack_app_token is None
+    if use_http and settings.slack.slack_signing_secret is None:
         _fail("Configuration error: SLACK_SIGNING_SECRET: required for HTTP mode"
               + ("" if http else " (or set SLACK_APP_TOKEN for Socket Mode)"))
     interval = None
@@ -99,7 +99,7 @@ def serve_command(
 
     from bot.slack.socket_mode import connect, is_connected
 
-    handler = connect(app, settings.slack_app_token.get_secret_value())
+    handler = connect(app, settings.slack.slack_app_token.get_secret_value())
     health = BotHttpServer(services, None, host="127.0.0.1", port=port, is_connected=lambda: is_connected(handler))
     try:
         health.start()

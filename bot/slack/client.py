@@ -36,17 +36,17 @@ def make_client(settings: Settings, metrics: Metrics | None = None, *, token: st
     """A WebClient on SLACK_API_URL that waits out 429s (Retry-After) and retries connection errors and 5xx;
     `timeout` defaults to SLACK_API_TIMEOUT_SECONDS."""
     if token is None:
-        if settings.slack_bot_token is None:
+        if settings.slack.slack_bot_token is None:
             raise ConfigError("Configuration error: SLACK_BOT_TOKEN: required to connect to Slack")
-        token = settings.slack_bot_token.get_secret_value()
-    base_url = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
+        token = settings.slack.slack_bot_token.get_secret_value()
+    base_url = settings.slack.slack_api_url if settings.slack.slack_api_url.endswith("/") else settings.slack.slack_api_url + "/"
     handlers: list[RetryHandler] = [CountingRetryHandler(metrics)] if metrics is not None else []
     handlers += [
         ConnectionErrorRetryHandler(max_retry_count=2),
         RateLimitErrorRetryHandler(max_retry_count=3),
         ServerErrorRetryHandler(max_retry_count=2),
     ]
-    return WebClient(token=token, base_url=base_url, timeout=timeout or settings.slack_api_timeout_seconds,
+    return WebClient(token=token, base_url=base_url, timeout=timeout or settings.slack.slack_api_timeout_seconds,
                      retry_handlers=handlers)
 
 

@@ -58,8 +58,8 @@ class ScrubFilter(logging.Filter):
 def _secrets(settings: Settings) -> tuple[str, ...]:
     """The secrets (Slack's and the language model's key) that must never reach a log line."""
     return tuple(
-        s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret,
-                                       settings.llm_api_key) if s
+        s.get_secret_value() for s in (settings.slack.slack_bot_token, settings.slack.slack_app_token, settings.slack.slack_signing_secret,
+                                       settings.llm.llm_api_key) if s
     )
 
 

@@ -104,7 +104,7 @@ def refresh_card(client, services, item_id: str) -> None:
 def post_card(client, services, item_id: str) -> str | None:
     """Post the item's card unless it has one (then refresh it). Returns the card ts."""
     review = services.review
-    channel = services.settings.review_channel
+    channel = services.settings.slack.review_channel
     if not channel:
         return None
     if not review.claim_review_card(item_id):
@@ -134,7 +134,7 @@ def post_review_card(client, services, answer_id: str, reason: str = "not_covere
     """Open a review item for an answer and put its card in REVIEW_CHANNEL. Returns the item id
     (None while review is off). One open item (and card) per answer: later reasons refresh it."""
     review = services.review
-    if review is None or not services.settings.review_channel:
+    if review is None or not services.settings.slack.review_channel:
         return None
     try:
         item = review.open_review(answer_id, reason, opened_by=opened_by)
@@ -150,7 +150,7 @@ def post_due_stale_cards(client, services) -> int:
     `claim_stale_card` makes sure one replica posts each card once. How often this runs is the caller's
     choice (`listeners.review.stale.StaleCardSchedule`, `gpbot serve`'s refresh loop after an ingest)."""
     review = services.review
-    if review is None or not services.settings.review_channel:
+    if review is None or not services.settings.slack.review_channel:
         return 0
     posted = 0
     for verified, _docs in review.due_stale_cards():
@@ -166,7 +166,7 @@ def post_source_change_cards(client, services, watch, report) -> int:
     """One review card per corpus document whose upstream page changed, moved or disappeared (once per
     change: `watch` remembers what was carded). Returns how many were posted or refreshed."""
     review = services.review
-    if review is None or not services.settings.review_channel:
+    if review is None or not services.settings.slack.review_channel:
         return 0
     posted = 0
     for check in report.needing_review:

@@ -26,12 +26,12 @@ class Reviewers:
         """True for a listed reviewer, or a member of the reviewer group (looked up only with a `client`)."""
         if not user_id:
             return False
-        if user_id in settings.reviewer_ids:
+        if user_id in settings.slack.reviewer_ids:
             return True
-        group = settings.reviewer_usergroup
+        group = settings.slack.reviewer_usergroup
         if not group or client is None:
             return False
-        return user_id in self.group_members(group, client, settings.reviewer_group_cache_seconds)
+        return user_id in self.group_members(group, client, settings.slack.reviewer_group_cache_seconds)
 
     def group_members(self, group: str, client, max_age: float) -> frozenset[str]:
         with self._lock:

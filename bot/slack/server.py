@@ -74,7 +74,7 @@ def make_signature_check(services: BotServices):
     """Slack's v0 signature over the raw body, with the 5-minute replay window (as Bolt checks it)."""
     from slack_sdk.signature import SignatureVerifier
 
-    secret = services.settings.slack_signing_secret
+    secret = services.settings.slack.slack_signing_secret
     verifier = SignatureVerifier(secret.get_secret_value()) if secret is not None else None
 
     def valid(body: str, headers) -> bool:
@@ -91,8 +91,8 @@ def make_signature_check(services: BotServices):
 
 def create_web_app(services: BotServices, bolt_app: App | None, *, is_connected=None) -> Starlette:
     """The ASGI app. `bolt_app=None` serves only the health and metrics routes (Socket Mode's sidecar)."""
-    limiter = anyio.CapacityLimiter(services.settings.slack_dispatch_threads)
-    max_body_bytes = services.settings.slack_max_body_bytes
+    limiter = anyio.CapacityLimiter(services.settings.slack.slack_dispatch_threads)
+    max_body_bytes = services.settings.slack.slack_max_body_bytes
 
     signature_valid = make_signature_check(services)
 

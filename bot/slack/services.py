@@ -50,10 +50,10 @@ class BotServices:
             self.metrics.attach_index(index)
         self.metrics.llm_stats = getattr(getattr(self.assistant, "answerer", None), "stats", None)
         if self.threads is None:
-            self.threads = ThreadMemory(max_threads=self.settings.slack_thread_memory_threads,
-                                        per_thread=self.settings.slack_thread_memory_questions)
+            self.threads = ThreadMemory(max_threads=self.settings.slack.slack_thread_memory_threads,
+                                        per_thread=self.settings.slack.slack_thread_memory_questions)
         if self.workspaces is None:
-            token = self.settings.slack_bot_token
+            token = self.settings.slack.slack_bot_token
             self.workspaces = workspaces.Workspaces(self.review, token=token.get_secret_value() if token else None)
 
     def redact(self, text) -> identifiers.Redaction:
@@ -91,12 +91,12 @@ class BotServices:
         key = (client.token, client.base_url)
         with self._status_client_lock:
             if self._status_client is None or self._status_client[0] != key:
-                self._status_client = (key, make_status_client(client, self.settings.slack_status_timeout_seconds))
+                self._status_client = (key, make_status_client(client, self.settings.slack.slack_status_timeout_seconds))
             return self._status_client[1]
 
     def channel_allowed(self, channel: str | None, channel_type: str | None = None) -> bool:
         """ALLOWED_CHANNEL_IDS restricts channels; direct messages (and the assistant pane) are always allowed."""
-        allowed = self.settings.allowed_channels
+        allowed = self.settings.slack.allowed_channels
         if not allowed or not channel:
             return True
         if channel_type in ("im",) or channel.startswith("D"):

@@ -54,7 +54,7 @@ def test_non_reviewer_changes_nothing(slack_env):
 
 def test_usergroup_member_can_review(slack_env):
     env = slack_env
-    env.services.settings = env.services.settings.model_copy(update={"reviewer_usergroup": "SREV"})
+    env.services.settings = env.services.settings.replace(reviewer_usergroup="SREV")
     env.review.settings = env.services.settings
     env.api.usergroup_users = ["UGROUPIE"]
     _answer_id, item_id = _thumbs_down(env)

@@ -58,7 +58,7 @@ def test_the_dedupe_ttl_is_a_setting(review_env):
     with review.session() as s:
         s.execute(text("UPDATE review_dedupe_keys SET created_at = :t"), {"t": two_hours_ago})
     assert review.purge_dedupe_keys() == 0 and review.holds_key("recent-key")
-    review.settings = review.settings.model_copy(update={"dedupe_ttl_hours": 1.0})
+    review.settings = review.settings.replace(dedupe_ttl_hours=1.0)
     assert review.purge_dedupe_keys() == 1 and not review.holds_key("recent-key")
 
 

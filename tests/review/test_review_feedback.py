@@ -74,7 +74,7 @@ def test_thumbs_down_card_modal_and_comment(slack_env):
 
 def test_review_off_without_review_channel(slack_env):
     env = slack_env
-    env.services.settings = env.services.settings.model_copy(update={"review_channel": None})
+    env.services.settings = env.services.settings.replace(review_channel=None)
     answer_id = asked(env)
     _vote(env, answer_id, "down")
     assert env.review.feedback_counts(answer_id)["down"] == 1  # still on record

@@ -120,7 +120,7 @@ def test_reindex_restores_a_lost_index(review_env, tmp_path, fake_embedder):
     old = review.create_verified("Can a parent see a 12 year old's record?", "Not by default.", [citation("doc-a")],
                                  "UREV1")
     review.retire_verified(old.verified_id)
-    fresh_settings = review_env.settings.model_copy(update={"gpbot_data_dir": tmp_path / "fresh"})
+    fresh_settings = review_env.settings.replace(gpbot_data_dir=tmp_path / "fresh")
     fresh = Index(fresh_settings, embedder=fake_embedder)
     fresh.upsert_verified("orphan", fake_embedder.embed_query("an answer SQL no longer has"), "active")
     review.index = fresh

@@ -35,7 +35,7 @@ def llm_bot(make_slack_bot, shared_index_settings, shared_embedder, llm_server):
     from bot.index import Index
     from bot.pipeline import build_assistant
 
-    settings = shared_index_settings.model_copy(update={"llm_base_url": llm_server.base_url, "llm_timeout_seconds": 3.0})
+    settings = shared_index_settings.replace(llm_base_url=llm_server.base_url, llm_timeout_seconds=3.0)
     assistant = build_assistant(settings, index=Index(settings, embedder=shared_embedder))
     return make_slack_bot(assistant)
 

@@ -20,5 +20,5 @@ def register(app, services) -> None:
         if not user:
             return
         info = services.metrics.index_info(max_age=60.0)
-        view = blocks.home_view(info, review_enabled=bool(services.settings.review_channel))
+        view = blocks.home_view(info, review_enabled=bool(services.settings.slack.review_channel))
         api_call(services, client, "views_publish", user_id=user, view=view.to_dict())

@@ -8,8 +8,8 @@ and the stale verified-answer check.
 
 `register(app, services)` adds them all to a Bolt App. Cards themselves are rendered and posted by
 `bot.slack.review_cards` (also used by the event listener and the CLI). These modules import that, the
-review store's errors, `bot.slack` helpers and `bot.prompts`; never another listener module outside this
-package, never the index or the answering core.
+review store's errors, `bot.slack` helpers and `bot.prompts`. They must not import another listener module
+outside this package, the index or the answering core.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ def handle_feedback(client, services, body: dict, action: dict | None = None) ->
     if vote == "up":
         post_ephemeral(services, client, channel, user, prompts.FEEDBACK_THANKS_UP, thread_ts)
         return
-    if not services.settings.review_channel:
+    if not services.settings.slack.review_channel:
         post_ephemeral(services, client, channel, user, prompts.FEEDBACK_THANKS_DOWN_NO_REVIEW, thread_ts)
         return
     item = review.open_review(answer_id, "thumbs_down", opened_by=user)
@@ -87,7 +87,7 @@ def handle_escalate(client, services, body: dict, action: dict | None = None) ->
     answer_id = value.get("a")
     channel = value.get("c") or channel
     thread_ts = value.get("t") or thread_ts
-    if review is None or not services.settings.review_channel:
+    if review is None or not services.settings.slack.review_channel:
         post_ephemeral(services, client, channel, user, prompts.ESCALATE_NO_REVIEW_CHANNEL, thread_ts)
         return
     # once per answer (or thread) and user: a double click or a replayed request escalates once

