@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 from bot.index import analyze
 from bot.retrieval import PreparedQuery
 from bot.citations import CitationBook, cite_numbers
+from bot.settings import AnsweringSettings, default_of
 from bot.types import Citation, ScoredChunk
 from bot.units import _CROSS_REFERENCE, _LIST_ITEM, Unit, split_units, unit_key
 
@@ -58,6 +59,16 @@ def _list_display(text: str) -> str:
 # ------------------------------------------------------------------------------------------
 # The extractive answerer
 # ------------------------------------------------------------------------------------------
+# The answerer's attribute -> the setting it comes from
+SETTING_OF = {
+    "max_units": "answer_max_units", "max_chars": "answer_max_chars", "max_answer_chars": "answer_max_total_chars",
+    "relative_cutoff": "answer_relative_cutoff", "other_document_cutoff": "answer_other_document_cutoff",
+    "passages": "answer_passages", "max_documents": "answer_max_documents", "w_semantic": "answer_semantic_weight",
+    "w_lexical": "answer_lexical_weight", "w_prior": "answer_prior_weight", "w_question": "answer_question_weight",
+    "w_novel": "answer_novel_weight", "max_sources": "answer_max_sources_per_line",
+}
+
+
 @dataclass
 class ExtractiveAnswerer:
     """Scores every unit (sentence, bullet, whole numbered list) of the top passages by how well it answers
@@ -66,34 +77,29 @@ class ExtractiveAnswerer:
 
     idf: Callable[[str], float]
     unit_vectors: Callable[[list[str]], dict] | None = None  # chunk ids -> {unit key -> vector}
-    # 8 units / 1600 characters: chosen on the dev split (4 / 800 before: answers stopped short of the
-    # second fact a question needs; must-contain 94 -> 101 of 140). 6 -> 8 units: the unit holding what a
-    # question needed was often 7th or 8th, at 0.7-0.8 of the best unit's score, while the character budget had
-    # room (a list counts as one unit); must-contain 111 -> 113 of 140 with the safeguarding line inside the
-    # length limit (10 units: 114, longer answers for one question).
-    max_units: int = 8
-    max_chars: int = 1600
-    max_answer_chars: int = 2200  # with citation marks: under the 2,500 a chat answer should stay within
-    relative_cutoff: float = 0.4
-    # A second document must earn its place: its sentences join only when nearly as good as the best
-    # (0.5 measured one dev question better, not enough to let stray timelines back in).
-    other_document_cutoff: float = 0.65
-    # 8 passages from up to 3 documents: chosen on the dev split (5 / 2 before; must-contain 104 -> 110 of
-    # 140, citation precision 0.81 -> 0.87: the page a fact comes from is often the second or third document)
-    passages: int = 8
-    max_documents: int = 3
-    w_semantic: float = 0.6
-    w_lexical: float = 1.0
-    w_prior: float = 0.3
-    w_question: float = 1.0  # dev split: must-contain 111 -> 112 of 140 (0.5-4 all within one question)
-    # After the first unit, a unit also counts for the question's terms the answer does not hold yet (its
-    # idf-weighted share of them). Off (0): on the dev split 0.3, 0.6 and 1.0 each lost one question (112 -> 111);
-    # what the answers miss is mostly a word the question does not use.
-    w_novel: float = 0.0
-    # pages one line cites at most (Settings.answer_max_sources_per_line; bot.citations chooses them)
-    max_sources: int = 2
+    # the tuning values: each is a setting (bot/settings/answering.py says what it does and how it was chosen)
+    max_units: int = default_of("answer_max_units")
+    max_chars: int = default_of("answer_max_chars")
+    max_answer_chars: int = default_of("answer_max_total_chars")
+    relative_cutoff: float = default_of("answer_relative_cutoff")
+    other_document_cutoff: float = default_of("answer_other_document_cutoff")
+    passages: int = default_of("answer_passages")
+    max_documents: int = default_of("answer_max_documents")
+    w_semantic: float = default_of("answer_semantic_weight")
+    w_lexical: float = default_of("answer_lexical_weight")
+    w_prior: float = default_of("answer_prior_weight")
+    w_question: float = default_of("answer_question_weight")
+    w_novel: float = default_of("answer_novel_weight")
+    max_sources: int = default_of("answer_max_sources_per_line")  # bot.citations chooses them
 
     name = "extractive"
+
+    @classmethod
+    def from_settings(cls, settings: AnsweringSettings, idf: Callable[[str], float],
+                      unit_vectors: Callable[[list[str]], dict] | None = None) -> "ExtractiveAnswerer":
+        """The answerer with the tuning values of the answering settings."""
+        return cls(idf=idf, unit_vectors=unit_vectors,
+                   **{attribute: getattr(settings, name) for attribute, name in SETTING_OF.items()})
 
     def score_units(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> list[Unit]:
         core = set(analyze(query.retrieval_text))

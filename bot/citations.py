@@ -2,7 +2,7 @@
 
 Owns `CitationBook` (numbers pages in order of first use), `citation_for` (a page's own title, publisher and
 date from references.yaml) and the choice, per line, of the recorded page(s) that support it. Imports only
-`bot.types`; it must not import the answerers, retrieval or the index.
+`bot.types` and `bot.settings`; it must not import the answerers, retrieval or the index.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
+from bot.settings import default_of
 from bot.types import Chunk, Citation
 
 
@@ -46,12 +47,13 @@ class CitationBook:
     """Numbers sources in order of first use: [1], [2], … A source is a page the corpus names for the
     passage (annotated corpus) or, failing that, the passage's own document."""
 
-    def __init__(self, max_sources: int = 2):
+    def __init__(self, max_sources: int = default_of("answer_max_sources_per_line")):
         self.by_key: dict[str, Citation] = {}
         self.max_sources = max_sources  # pages one line cites at most (Settings.answer_max_sources_per_line)
 
     @classmethod
-    def of(cls, citations: Sequence[Citation], max_sources: int = 2) -> "CitationBook":
+    def of(cls, citations: Sequence[Citation],
+           max_sources: int = default_of("answer_max_sources_per_line")) -> "CitationBook":
         """A book that numbers on from `citations` (a page already cited keeps its number)."""
         book = cls(max_sources)
         for citation in sorted(citations, key=lambda c: c.number):

@@ -25,7 +25,7 @@ from bot.citations import CitationBook
 from bot.claims import CITATION, ClaimVerifier, SentenceVectors, claim_lines, rebuild
 from bot.llm_provider import connect_chat_model
 from bot.retrieval import PreparedQuery
-from bot.settings import Settings
+from bot.settings import Settings, default_of
 from bot.types import ScoredChunk
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,10 @@ def _transient(exc: BaseException) -> bool:
 class LLMAnswerer:
     """Writes the answer with a chat model; keeps only checked sentences; else the extractive answer, saying so."""
 
-    def __init__(self, chat_model, label: str, fallback, verifier: ClaimVerifier, *, timeout: float = 20.0,
-                 max_retries: int = 2, min_supported_share: float = 0.5, passages: int = 5):
+    def __init__(self, chat_model, label: str, fallback, verifier: ClaimVerifier, *, timeout: float = default_of("llm_timeout_seconds"),
+                 max_retries: int = default_of("llm_max_retries"),
+                 min_supported_share: float = default_of("llm_min_supported_share"),
+                 passages: int = default_of("llm_context_passages")):
         self.chat_model = chat_model
         self.label = label[:120]  # recorded with each answer (the review store's answerer column holds 128)
         self.fallback = fallback
@@ -211,7 +213,8 @@ def answerer_for(settings: Settings, extractive, *, embed: Callable[[Sequence[st
         chat_model, label = connect_chat_model(settings)
     verifier = ClaimVerifier(SentenceVectors(embed), settings.llm.llm_claim_min_similarity)
     return LLMAnswerer(chat_model, label, extractive, verifier, timeout=settings.llm.llm_timeout_seconds,
-                       max_retries=settings.llm.llm_max_retries, min_supported_share=settings.llm.llm_min_supported_share)
+                       max_retries=settings.llm.llm_max_retries, min_supported_share=settings.llm.llm_min_supported_share,
+                       passages=settings.llm.llm_context_passages)
 
 
 def describe(answerer) -> str:

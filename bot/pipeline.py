@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
@@ -22,40 +21,32 @@ from bot.citations import CitationBook
 from bot.decline_model import DeclineModel, decision_features
 from bot.index import Index, analyze
 from bot.llm import answerer_for
-from bot.retrieval import Glossary, Mode, PreparedQuery, Retrieval, Retriever, detect_systems, prepare_query
+from bot.retrieval import (FeatureReranker, Glossary, Mode, PreparedQuery, Retrieval, Retriever, detect_systems,
+                           prepare_query)
 from bot.safeguarding import SITUATIONS_FILE, Safeguarding
 from bot.settings import Settings
 from bot.types import Answer, AnswerKind, Citation, ScoredChunk, VerifiedAnswer
 
 log = logging.getLogger(__name__)
 
-# Calibrated on tests/fixtures/verified_pairs.yaml (tests/test_verified_matching.py).
-VERIFIED_MIN_SIMILARITY = 0.70
-
 # Reads a verified answer by id (the review store's `get_verified`): the index finds ids, this gives the text.
 VerifiedLookup = Callable[[str], "VerifiedAnswer | None"]
-
-
-@dataclass
-class AssistantConfig:
-    verified_min_similarity: float = VERIFIED_MIN_SIMILARITY
-    context_chunks: int = 8  # passages the answerer reads (chosen on the dev split with the answerer's `passages`)
 
 
 class Assistant:
     """Thread-safe. `answer()` is CPU-bound (~100 ms on 2 cores with the shipped corpus)."""
 
     def __init__(self, settings: Settings, index: Index | None = None, *, glossary: Glossary | None = None,
-                 chat_model=None, config: AssistantConfig | None = None, decline_model: DeclineModel | None = None,
+                 chat_model=None, decline_model: DeclineModel | None = None,
                  verified_lookup: VerifiedLookup | None = None):
         self.settings = settings
         self.verified_lookup = verified_lookup  # None: no review store, verified answers are not given
         self.index = index or Index(settings)
         self.glossary = glossary or Glossary.load(settings.knowledge_dir / "glossary.yaml")
-        self.config = config or AssistantConfig()
-        self.retriever = Retriever(self.index, use_questions=settings.index.question_vectors)
-        self.extractive = ExtractiveAnswerer(idf=self.index.idf, unit_vectors=self.index.unit_vectors,
-                                             max_sources=settings.answering.answer_max_sources_per_line)
+        # the tuning values come from the settings (bot/settings/answering.py), here and nowhere else
+        self.retriever = Retriever(self.index, reranker=FeatureReranker.from_settings(settings.retrieval),
+                                   use_questions=settings.index.question_vectors, tuning=settings.retrieval)
+        self.extractive = ExtractiveAnswerer.from_settings(settings.answering, self.index.idf, self.index.unit_vectors)
         # the LLM answerer over the extractive one when a model is configured (ConfigError if it cannot be used)
         self.answerer = answerer_for(settings, self.extractive, embed=self.index.embedder.embed, chat_model=chat_model)
         # whether to answer, and the safeguarding line: fitted on the dev split (eval/fit_decline_model.py)
@@ -78,7 +69,7 @@ class Assistant:
         """Clean the text, redact identifiers (help lines allowed), strip markup, expand, notice systems."""
         redaction = guard.redact(clean_text(question), public_numbers=self.public_numbers)
         history = [guard.redact(clean_text(h), public_numbers=self.public_numbers).text for h in history]
-        return redaction, prepare_query(redaction.text, self.glossary, history)
+        return redaction, prepare_query(redaction.text, self.glossary, history, self.settings.retrieval)
 
     def answer(self, question: str, *, history: Sequence[str] = (), mode: Mode = "hybrid",
                trace: dict | None = None) -> Answer:
@@ -118,7 +109,7 @@ class Assistant:
                     Draft(answer.text, list(answer.citations), "verified"), step)
             return finish(answer)
 
-        retrieval = self.retriever.retrieve(query, k=self.config.context_chunks, mode=mode, query_vector=query_vector)
+        retrieval = self.retriever.retrieve(query, k=self.settings.retrieval.retrieval_context_passages, mode=mode, query_vector=query_vector)
         timings.update({f"retrieve_{k}": v for k, v in retrieval.timings_ms.items() if k != "embed"})
         safeguarding = self._safeguarding(query, retrieval.results, trace)
 
@@ -182,7 +173,7 @@ class Assistant:
             return None
         try:
             for verified_id, similarity in self.index.search_verified(query_vector, k=3):
-                if similarity < self.config.verified_min_similarity:
+                if similarity < self.settings.answering.verified_min_similarity:
                     continue
                 verified = self.verified_lookup(verified_id)  # the store's status counts, whatever the index says
                 if verified and verified.status == "active" and same_specifics(query.text, verified.question):

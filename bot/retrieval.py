@@ -16,6 +16,7 @@ import yaml
 
 from bot import guard
 from bot.index import Index, analyze
+from bot.settings import RetrievalSettings, default_of
 from bot.types import ScoredChunk
 
 Mode = Literal["bm25", "dense", "hybrid"]
@@ -90,25 +91,27 @@ _FOLLOW_UP = re.compile(
 )
 
 
-def is_follow_up(text: str) -> bool:
+def is_follow_up(text: str, max_words: int = default_of("query_follow_up_max_words")) -> bool:
     """A short question that leans on the previous one ("and for under-16s?")."""
     words = text.split()
-    return len(words) <= 8 and bool(_FOLLOW_UP.search(text))
+    return len(words) <= max_words and bool(_FOLLOW_UP.search(text))
 
 
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in guard.PLACEHOLDERS.values()))
 
 
-def prepare_query(text_redacted: str, glossary: Glossary, history: Sequence[str] = ()) -> PreparedQuery:
+def prepare_query(text_redacted: str, glossary: Glossary, history: Sequence[str] = (),
+                  tuning: RetrievalSettings | None = None) -> PreparedQuery:
     """`text_redacted` is plain text (a chat surface removes its own markup first) that has been through the
     identifier guard; its placeholders carry no meaning for retrieval, so they are dropped from what is
-    searched (the recorded question keeps them)."""
+    searched (the recorded question keeps them). `tuning`: the follow-up word limits (default: the defaults)."""
+    tuning = tuning or RetrievalSettings.model_construct()
     clean = _SPACES.sub(" ", text_redacted).strip()
     searchable = _SPACES.sub(" ", _PLACEHOLDER.sub(" ", clean)).strip(" ,;:-")
     retrieval_text = searchable
-    # in a thread, a short message leans on the one before it even without "that"/"it" (15 words: the dev
-    # split's thread questions run to 14; a longer one usually restates its subject)
-    if history and (is_follow_up(searchable) or len(searchable.split()) <= 15):
+    # in a thread, a short message leans on the one before it even without "that"/"it"
+    if history and (is_follow_up(searchable, tuning.query_follow_up_max_words)
+                    or len(searchable.split()) <= tuning.query_thread_max_words):
         retrieval_text = f"{_SPACES.sub(' ', _PLACEHOLDER.sub(' ', history[-1])).strip()} {searchable}"
     return PreparedQuery(
         raw=text_redacted,
@@ -123,7 +126,7 @@ def prepare_query(text_redacted: str, glossary: Glossary, history: Sequence[str]
 # ------------------------------------------------------------------------------------------
 # Fusion and reranking
 # ------------------------------------------------------------------------------------------
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None) -> dict[str, float]:
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = default_of("retrieval_rrf_k"), weights: Sequence[float] | None = None) -> dict[str, float]:
     """RRF: sum over rankings of weight / (k + rank). Ranks start at 1."""
     fused: dict[str, float] = {}
     weights = weights or [1.0] * len(rankings)
@@ -144,16 +147,21 @@ class Reranker(Protocol):
 class FeatureReranker:
     """Score = cosine(query, chunk) + lexical coverage of the query's terms + system match.
 
-    Weights were tuned on the dev questions with `gpbot eval` (MRR), see README."""
+    Weights were tuned on the dev questions with `gpbot eval` (MRR): settings RERANK_* (bot/settings/answering.py)."""
 
-    w_dense: float = 1.0
-    w_lexical: float = 0.45
-    w_title: float = 0.15
-    system_bonus: float = 0.06
-    other_system_penalty: float = 0.08
-    # how much closer a question-to-question match must be than a question-to-passage match to count the
-    # same (they run higher); chosen on the dev split with score.py (see Settings.question_vectors)
-    question_margin: float = 0.0
+    w_dense: float = default_of("rerank_dense_weight")
+    w_lexical: float = default_of("rerank_lexical_weight")
+    w_title: float = default_of("rerank_title_weight")
+    system_bonus: float = default_of("rerank_system_bonus")
+    other_system_penalty: float = default_of("rerank_other_system_penalty")
+    question_margin: float = default_of("rerank_question_margin")
+
+    @classmethod
+    def from_settings(cls, settings: RetrievalSettings) -> "FeatureReranker":
+        return cls(w_dense=settings.rerank_dense_weight, w_lexical=settings.rerank_lexical_weight,
+                   w_title=settings.rerank_title_weight, system_bonus=settings.rerank_system_bonus,
+                   other_system_penalty=settings.rerank_other_system_penalty,
+                   question_margin=settings.rerank_question_margin)
 
     def rerank(self, query, query_vector, candidates, vectors):
         terms = set(analyze(query.expanded))
@@ -186,7 +194,9 @@ class FeatureReranker:
         return out
 
 
-def collapse(candidates: list[ScoredChunk], vectors: dict[str, np.ndarray], *, per_doc: int = 2, near_duplicate: float = 0.95) -> list[ScoredChunk]:
+def collapse(candidates: list[ScoredChunk], vectors: dict[str, np.ndarray], *,
+             per_doc: int = default_of("retrieval_per_document"),
+             near_duplicate: float = default_of("retrieval_near_duplicate")) -> list[ScoredChunk]:
     """Drop near-duplicate chunks (cosine ≥ threshold) and keep at most `per_doc` chunks per document."""
     kept: list[ScoredChunk] = []
     per_doc_count: dict[str, int] = {}
@@ -221,13 +231,17 @@ class Retrieval:
 
 
 class Retriever:
-    def __init__(self, index: Index, *, reranker: Reranker | None = None, pool: int = 30, rrf_k: int = 60,
-                 use_questions: bool = True):
+    def __init__(self, index: Index, *, reranker: Reranker | None = None, use_questions: bool = True,
+                 tuning: RetrievalSettings | None = None):
+        """`tuning`: pool, fusion and collapse values (default: the settings' defaults)."""
+        tuning = tuning or RetrievalSettings.model_construct()
         self.index = index
         self.use_questions = use_questions
-        self.reranker = reranker or FeatureReranker()
-        self.pool = min(pool, 30)
-        self.rrf_k = rrf_k
+        self.reranker = reranker or FeatureReranker.from_settings(tuning)
+        self.pool = tuning.retrieval_pool
+        self.rrf_k = tuning.retrieval_rrf_k
+        self.per_doc = tuning.retrieval_per_document
+        self.near_duplicate = tuning.retrieval_near_duplicate
 
     def retrieve(self, query: PreparedQuery, *, k: int = 6, mode: Mode = "hybrid", query_vector: np.ndarray | None = None) -> Retrieval:
         timings: dict[str, float] = {}
@@ -275,7 +289,7 @@ class Retriever:
                 sorted(candidates, key=lambda c: max(c.dense or 0.0, c.question or 0.0), reverse=True)
                 if mode == "dense" else candidates)}
             ranked = sorted(reranked, key=lambda c: order[c.chunk.chunk_id])
-        results = collapse(ranked, vectors)[:k]
+        results = collapse(ranked, vectors, per_doc=self.per_doc, near_duplicate=self.near_duplicate)[:k]
         timings["rerank"] = (time.perf_counter() - t3) * 1000
         return Retrieval(query=query, query_vector=query_vector, results=results, candidates=len(candidates), timings_ms=timings)
 

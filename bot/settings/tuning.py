@@ -1,4 +1,5 @@
-"""Settings sections for how gpbot behaves: the optional language model, answering, ingest, watching sources."""
+"""Settings sections for how gpbot behaves: the optional language model, ingest, watching sources (retrieval and
+answering are in `bot.settings.answering`)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,10 @@ class LLMSettings(BaseSettings):
         0.80, ge=0, le=1, description="Cosine similarity (0-1) a model's sentence needs to the best sentence of the "
                                       "passage it cites; chosen by eval/calibrate_claims.py on pairs built from the "
                                       "corpus (highest balanced accuracy). Default: 0.8")
+    llm_context_passages: int = Field(
+        5, ge=1, description="Retrieved passages the language model is given to write from (the extractive "
+                             "answerer reads ANSWER_PASSAGES): set when the model answerer was first built, not "
+                             "tuned on the question bank (no model is reachable offline). Default: 5")
     llm_min_supported_share: float = Field(
         0.5, ge=0, le=1, description="Share of the model's sentences that must pass the check for its answer to be "
                                      "used (else the extractive answer is). Default: 0.5")
@@ -77,27 +82,6 @@ class LLMSettings(BaseSettings):
     def configured(self) -> bool:
         """A language model writes the answers (checked at start by bot.llm)."""
         return bool(self.llm_model or self.llm_base_url or self.llm_azure_endpoint)
-
-
-class AnsweringSettings(BaseSettings):
-    """answering: tuning values
-
-    How answers are put together, declines decided and the safeguarding line found. Each value was chosen on
-    the question bank's dev split (see the comment where it is used); eval/fit_decline_model.py re-fits the
-    decline and safeguarding models after a change that moves retrieval scores.
-    """
-
-    model_config = ENV
-    answer_max_sources_per_line: int = Field(
-        2, ge=1, le=5,description="Pages one line of an answer cites at most: the pages the line itself names (publisher or date), else the one page that supports it. Default: 2")
-    decline_centroid_sample: int = Field(
-        2000, ge=1,description="Indexed passages (evenly spaced) averaged for the corpus centroid, one of the decline model's features: enough for a stable mean, cheap at 100k chunks. Default: 2000")
-    safeguarding_evidence_passages: int = Field(
-        5, ge=1,description="Retrieved passages whose closeness to the safeguarding situations counts as evidence for the safeguarding line: read off the dev split among 3, 5 and 8 (eval/fit_decline_model.py fits the weights and threshold for it; re-fit after a change). Default: 5")
-    safeguarding_baseline_sample: int = Field(
-        2000, ge=1,description="Indexed passages whose mean closeness to the situations is the zero of that evidence. Default: 2000")
-    safeguarding_passages_per_step: int = Field(
-        6, ge=1,description="Passages searched per protective step for the sentences that state it (the safeguarding line quotes one). Default: 6")
 
 
 class IngestSettings(BaseSettings):
