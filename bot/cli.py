@@ -24,6 +24,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot import prompts
 from bot.settings import Settings
 from bot.startup import settings_or_exit
 
@@ -44,7 +45,7 @@ def assistant_or_exit(settings: Settings):
         err.print(str(exc), highlight=False, markup=False)
         raise typer.Exit(2)
     if assistant.index.count() == 0:
-        err.print("The index is empty: run `gpbot ingest` first.")
+        err.print(prompts.CLI_INDEX_EMPTY)
         raise typer.Exit(1)
     attach_verified_answers(settings, assistant)
     return assistant
@@ -88,8 +89,9 @@ def search(
         chunk = hit.chunk
         out.print(f"[bold]{rank}. {hit.score:.3f}[/bold]  {chunk.title}", highlight=False)
         if len(chunk.heading_path) > 1:
-            out.print(f"   section: {' > '.join(chunk.heading_path[1:])}", highlight=False)
-        out.print(f"   {chunk.url or chunk.source}   (reviewed {chunk.last_reviewed or '?'})", highlight=False)
+            out.print(prompts.CLI_SEARCH_SECTION.format(section=" > ".join(chunk.heading_path[1:])), highlight=False)
+        out.print(prompts.CLI_SEARCH_SOURCE.format(source=chunk.url or chunk.source, reviewed=chunk.last_reviewed or "?"),
+                  highlight=False)
         snippet = " ".join(chunk.text.split())
         out.print(f"   {snippet[:240]}{'…' if len(snippet) > 240 else ''}", style="dim", highlight=False)
 
@@ -106,7 +108,7 @@ def ask(
 
     settings = settings_or_exit(answering=True)
     if not jsonl and not question:
-        err.print("Give a question, or use --jsonl and send questions on stdin.")
+        err.print(prompts.CLI_ASK_NOTHING)
         raise typer.Exit(2)
     assistant = assistant_or_exit(settings)
     assistant.warm_up()
@@ -126,7 +128,7 @@ def ask(
                 raise ValueError("'history' must be a list of the thread's earlier questions")
         except (json.JSONDecodeError, ValueError) as exc:
             failed += 1
-            err.print(f"line {number}: skipped: {exc}", highlight=False)
+            err.print(prompts.CLI_ASK_LINE_SKIPPED.format(number=number, error=exc), highlight=False)
             print(json.dumps({"id": None, "line": number, "error": str(exc)}), flush=True)
             continue
         answer = assistant.answer(item["question"], history=history)
@@ -169,15 +171,15 @@ def eval_command(
 ) -> None:
     """Score a question file per mode and split (dev/validation): recall@5, MRR, must-contain, citation
     precision, declines, the safeguarding line, identifier warnings, latency; then must-contain per category."""
-    from bot.evaluation import LLM_ROWS, ROWS, as_json, category_cell, column_name, evaluate, load_questions
+    from bot.evaluation import as_json, category_cell, column_name, evaluate, load_questions
 
     settings = settings_or_exit(answering=True)
     modes = ["bm25", "dense", "hybrid"] if mode == "all" else [mode]
     if any(m not in {"bm25", "dense", "hybrid", "llm"} for m in modes):
-        err.print(f"Unknown mode {mode!r}: use bm25, dense, hybrid, all or llm.")
+        err.print(prompts.CLI_EVAL_UNKNOWN_MODE.format(mode=mode))
         raise typer.Exit(2)
     if mode == "llm" and not settings.llm_configured:
-        err.print("--mode llm needs a language model: set LLM_MODEL or LLM_BASE_URL (see .env.example).")
+        err.print(prompts.CLI_EVAL_NEEDS_LLM)
         raise typer.Exit(2)
     try:
         questions = load_questions(file)
@@ -190,15 +192,15 @@ def eval_command(
     if json_output:
         print(json.dumps(as_json(reports)))
         return
-    table = Table(title=f"{file.name}: {len(questions)} questions")
-    table.add_column("metric")
+    table = Table(title=prompts.EVAL_TABLE_TITLE.format(file=file.name, count=len(questions)))
+    table.add_column(prompts.EVAL_METRIC_COLUMN)
     for report in reports:
         table.add_column(column_name(report), justify="right")
-    for label, attr in ROWS + (LLM_ROWS if mode == "llm" else []):
+    for label, attr in prompts.EVAL_ROWS + (prompts.EVAL_LLM_ROWS if mode == "llm" else []):
         table.add_row(label, *[str(getattr(r, attr)) for r in reports])
     out.print(table)
-    by_category = Table(title="must-contain per category")
-    by_category.add_column("category")
+    by_category = Table(title=prompts.EVAL_CATEGORY_TITLE)
+    by_category.add_column(prompts.EVAL_CATEGORY_COLUMN)
     for report in reports:
         by_category.add_column(column_name(report), justify="right")
     for category in sorted({c for r in reports for c in r.categories}):
@@ -237,8 +239,8 @@ def embedder_export(force: bool = typer.Option(False, "--force", help="Export ag
     settings = settings_or_exit()
     source = settings.index.embedding_model_path or packaged_model_path()
     directory, exported = export_onnx(source, onnx_dir(settings), force=force)
-    err.print(f"{'Exported' if exported else 'Up to date:'} the ONNX embedding model in {directory}", highlight=False,
-              soft_wrap=True)
+    done = prompts.CLI_EMBEDDER_EXPORTED if exported else prompts.CLI_EMBEDDER_UP_TO_DATE
+    err.print(done.format(directory=directory), highlight=False, soft_wrap=True)
 
 
 @embedder_app.command("info")
@@ -258,19 +260,19 @@ def run() -> None:
     from ingest.cli import ingest_and_flag, print_summary
 
     settings = settings_or_exit(answering=True)
-    err.print("Checking the guidance index against its sources…", highlight=False)
+    err.print(prompts.CLI_RUN_CHECKING, highlight=False)
     summary, flagged = ingest_and_flag(settings, None, progress=None)
     print_summary(summary, err, flagged, max_failures=3)
     if summary.failed:
-        err.print("Carrying on with what is indexed: the sources above keep their previous version.", highlight=False)
+        err.print(prompts.CLI_RUN_CARRYING_ON, highlight=False)
     if summary.chunks == 0:
-        err.print("Nothing is indexed, so there is nothing to answer from.", style="red")
+        err.print(prompts.CLI_RUN_NOTHING_INDEXED, style="red")
         raise typer.Exit(1)
     if settings.slack_configured:
         serve_command(http=settings.slack.slack_app_token is None, port=3000, refresh_every=None)
         return
     if settings.slack.slack_bot_token is None:
-        err.print("No Slack tokens configured: opening the local console (same pipeline).", highlight=False)
+        err.print(prompts.CLI_RUN_CONSOLE, highlight=False)
     raise typer.Exit(run_console(settings))
 
 

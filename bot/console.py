@@ -16,9 +16,6 @@ from bot import prompts
 from bot.settings import Settings
 from bot.types import Answer, AnswerKind
 
-HELP = "Type a question. /good or /bad rates the last answer, /human asks the support team, /quit leaves."
-
-
 def source_line(citation) -> str:
     parts = [f"[{citation.number}] {citation.title}"]
     if citation.section:
@@ -28,7 +25,7 @@ def source_line(citation) -> str:
     if citation.published:
         parts.append(citation.published)
     elif citation.last_reviewed:
-        parts.append(f"reviewed {citation.last_reviewed}")
+        parts.append(prompts.RENDERED_REVIEWED.format(date=citation.last_reviewed))
     line = " · ".join(parts)
     return f"{line}\n    {citation.url}" if citation.url else line
 
@@ -38,16 +35,17 @@ def render_answer(answer: Answer) -> str:
     lines = []
     if answer.pii_warning:
         kinds = ", ".join(k.replace("_", " ") for k in answer.pii_kinds)
-        lines += [f"⚠ (only you see this) {prompts.PII_WARNING.format(kinds=kinds)}", ""]
+        lines += [prompts.RENDERED_PII_WARNING.format(warning=prompts.PII_WARNING.format(kinds=kinds)), ""]
     if answer.kind is AnswerKind.verified and answer.verified is not None:
-        lines += [f"✔ Verified by the support team ({answer.verified.author}, {answer.verified.created:%d %b %Y})", ""]
+        lines += [prompts.RENDERED_VERIFIED.format(author=answer.verified.author,
+                                                   date=f"{answer.verified.created:%d %b %Y}"), ""]
     lines.append(answer.text)
     sources = answer.citations or answer.closest
     if sources:
-        lines += ["", "Sources:" if answer.citations else "Closest sources:"]
+        lines += ["", f"{prompts.SOURCES_HEADING if answer.citations else prompts.CLOSEST_SOURCES_HEADING}:"]
         lines += [source_line(c) for c in sources]
     if answer.kind in (AnswerKind.answered, AnswerKind.verified, AnswerKind.not_covered):
-        lines += ["", "[👍 Helpful] [👎 Not helpful] [Ask the support team]"]
+        lines += ["", prompts.RENDERED_BUTTONS]
     return "\n".join(lines)
 
 
@@ -56,30 +54,28 @@ def run_console(settings: Settings, *, stdin=None, console: Console | None = Non
 
     console = console or Console()
     stdin = stdin or sys.stdin
-    console.print("[bold]gpbot[/bold] — local console (no Slack tokens configured).", highlight=False)
-    with console.status("Loading the guidance index…"):
+    console.print(prompts.CONSOLE_BANNER, highlight=False)
+    with console.status(prompts.CONSOLE_LOADING):
         assistant = build_assistant(settings)
         assistant.warm_up()
         info = assistant.index.info()
     if info.chunks == 0:
-        console.print("[red]The index is empty.[/red] Run `gpbot ingest` first.")
+        console.print(prompts.CONSOLE_INDEX_EMPTY)
         return 1
-    console.print(
-        f"{info.documents} documents, {info.chunks} passages; guidance reviewed {info.oldest_reviewed} – "
-        f"{info.newest_reviewed}; last ingest {info.last_ingest or 'unknown'}.",
-        highlight=False,
-    )
+    console.print(prompts.CONSOLE_INDEX_INFO.format(
+        documents=info.documents, chunks=info.chunks, oldest=info.oldest_reviewed, newest=info.newest_reviewed,
+        last_ingest=info.last_ingest or prompts.CONSOLE_LAST_INGEST_UNKNOWN), highlight=False)
     from bot.llm import describe
 
-    console.print(f"Answers: {describe(assistant.answerer)}.", highlight=False)
-    console.print(HELP, style="dim", highlight=False)
+    console.print(prompts.CONSOLE_ANSWERER.format(answerer=describe(assistant.answerer)), highlight=False)
+    console.print(prompts.CONSOLE_HELP, style="dim", highlight=False)
     review = _review_service(settings, assistant)
     if review is not None:
         assistant.verified_lookup = review.get_verified
     history: list[str] = []
     last_answer_id: str | None = None
     while True:
-        console.print("\n[bold cyan]You>[/bold cyan] ", end="")
+        console.print(prompts.CONSOLE_PROMPT, end="")
         line = stdin.readline()
         if not line:
             return 0
@@ -90,17 +86,18 @@ def run_console(settings: Settings, *, stdin=None, console: Console | None = Non
             return 0
         if question in {"/good", "/bad", "/human"}:
             if last_answer_id is None or review is None:
-                console.print("Nothing to rate yet." if last_answer_id is None else "The review store is not available.")
+                console.print(prompts.CONSOLE_NOTHING_TO_RATE if last_answer_id is None
+                              else prompts.CONSOLE_NO_REVIEW_STORE)
                 continue
             if question == "/human":
                 review.open_review(last_answer_id, reason="escalated")
-                console.print("The support team has been asked; they will follow up.")
+                console.print(prompts.CONSOLE_ESCALATED)
             else:
                 vote = "up" if question == "/good" else "down"
                 review.record_feedback(last_answer_id, "console", vote)
                 if vote == "down":
                     review.open_review(last_answer_id, reason="thumbs_down")
-                console.print("Thanks for the feedback.")
+                console.print(prompts.CONSOLE_THANKS)
             continue
         answer = assistant.answer(question, history=history)
         history.append(answer.question)

@@ -220,8 +220,7 @@ def error_message(channel: str | None, thread_ts: str | None) -> tuple[str, list
 
 
 def kinds_text(kinds: Sequence[str]) -> str:
-    names = {"nhs_number": "NHS number", "date_of_birth": "date of birth"}
-    words = [names.get(k, k.replace("_", " ")) for k in kinds] or ["patient details"]
+    words = [prompts.PII_KIND_NAMES.get(k, k.replace("_", " ")) for k in kinds] or [prompts.PII_KINDS_UNKNOWN]
     return ", ".join(words)
 
 

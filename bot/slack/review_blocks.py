@@ -98,7 +98,7 @@ def slack_date(when: dt.datetime) -> str:
 def sources_text(citations: Sequence[Citation | dict]) -> str:
     """One `source_line` per citation (stored dicts or models), or "_no sources_"."""
     lines = [source_line(as_citation(c, n)) for n, c in enumerate(citations[:CARD_SOURCES], start=1)]
-    return "\n".join(lines) if lines else "_no sources_"
+    return "\n".join(lines) if lines else prompts.REVIEW_CARD["no_sources"]
 
 
 # ------------------------------------------------------------------ the review card
@@ -122,40 +122,44 @@ def review_card(
     """(fallback text, blocks) for a review card in its current state (open, or resolved: who, when)."""
     reason = item["reason"]
     stale = reason == "stale_verified"
-    title = prompts.REVIEW_REASON_TITLES.get(reason, "Review")
+    card = prompts.REVIEW_CARD
+    title = prompts.REVIEW_REASON_TITLES.get(reason, prompts.REVIEW_CARD["title"])
     blocks: list = [HeaderBlock(text=PlainTextObject(text=truncate(title, 150)))]
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"*Question*\n{quote(escape(question))}", SECTION_LIMIT))))
-    label = "Verified answer" if stale else "Bot's answer"
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"*{label}*\n{quote(to_mrkdwn(answer_text))}", SECTION_LIMIT))))
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"*Sources*\n{sources_text(citations)}", SECTION_LIMIT))))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(card["question"].format(
+        question=quote(escape(question))), SECTION_LIMIT))))
+    label = card["verified_answer"] if stale else card["answer"]
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(label.format(
+        answer=quote(to_mrkdwn(answer_text))), SECTION_LIMIT))))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(card["sources"].format(
+        sources=sources_text(citations)), SECTION_LIMIT))))
 
     facts = []
     if stale:
         if stale_doc_ids:
-            facts.append("Changed or removed: " + ", ".join(f"`{escape(d)}`" for d in stale_doc_ids[:10]))
+            facts.append(card["changed_docs"].format(docs=", ".join(f"`{escape(d)}`" for d in stale_doc_ids[:10])))
         if verified_author:
             who = f"<@{verified_author}>" if is_user_id(verified_author) else escape(verified_author)
-            facts.append(f"Verified by {who}")
+            facts.append(card["verified_by"].format(who=who))
         facts.append(prompts.STALE_CARD_NOTE)
     else:
         if kind:
-            facts.append(f"Kind: *{kind}*")
+            facts.append(card["kind"].format(kind=kind))
         if confidence is not None:
-            facts.append(f"Confidence: *{confidence:.2f}*")
+            facts.append(card["confidence"].format(confidence=confidence))
         if answerer:
-            facts.append(f"Answerer: {escape(answerer)}")
+            facts.append(card["answerer"].format(answerer=escape(answerer)))
         if asker:
-            facts.append(f"Asked by <@{asker}>" + (f" in <#{channel}>" if channel else ""))
+            facts.append(card["asked_by"].format(asker=asker) + (card["asked_in"].format(channel=channel) if channel else ""))
         if permalink:
-            facts.append(f"<{permalink}|View the thread>")
+            facts.append(card["thread"].format(permalink=permalink))
         if votes and (votes.get("up") or votes.get("down")):
-            facts.append(f"👍 {votes.get('up', 0)} · 👎 {votes.get('down', 0)}")
+            facts.append(card["votes"].format(up=votes.get("up", 0), down=votes.get("down", 0)))
     if facts:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(" · ".join(facts), 2900))]))
 
     if comments:
         lines = "\n".join(f"<@{user}>: {escape(text)}" for user, text in comments[-5:])
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"*What was wrong*\n{lines}", SECTION_LIMIT))))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(card["comments"].format(lines=lines), SECTION_LIMIT))))
 
     blocks.append(DividerBlock())
     status = item.get("status", "open")
@@ -175,17 +179,17 @@ def review_card(
     else:
         word = STATUS_WORDS.get(status, status)
         if stale and status == "approved":
-            word = "✅ Reinstated"
+            word = card["reinstated"]
         elif stale and status == "dismissed":
-            word = "🗑️ Retired"
+            word = card["retired"]
         when = item.get("resolved_at")
         when_text = ""
         if when:
             when_dt = dt.datetime.fromisoformat(when) if isinstance(when, str) else when
-            when_text = f" on {slack_date(when_dt)}"
-        line = f"*{word}* by <@{item.get('reviewer')}>{when_text}"
+            when_text = card["resolved_on"].format(date=slack_date(when_dt))
+        line = card["resolved_by"].format(word=word, reviewer=item.get("reviewer")) + when_text
         if item.get("verified_id") and status in ("approved", "corrected") and not (stale and status == "approved"):
-            line += " · now a verified answer"
+            line += card["now_verified"]
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=line)]))
 
     fallback = f"{title}: {truncate(question, 200)}"
@@ -208,8 +212,10 @@ def correction_modal(
         close=prompts.CORRECTION_MODAL["close"],
         private_metadata=metadata,
         blocks=[
-            SectionBlock(text=MarkdownTextObject(text=truncate(f"*Question*\n{quote(escape(question))}", SECTION_LIMIT))),
-            ContextBlock(elements=[MarkdownTextObject(text=truncate(f"*Sources*\n{sources_text(citations)}", 2900))]),
+            SectionBlock(text=MarkdownTextObject(text=truncate(prompts.REVIEW_CARD["question"].format(
+                question=quote(escape(question))), SECTION_LIMIT))),
+            ContextBlock(elements=[MarkdownTextObject(text=truncate(prompts.REVIEW_CARD["sources"].format(
+                sources=sources_text(citations)), 2900))]),
             InputBlock(
                 block_id=ANSWER_BLOCK,
                 label=prompts.CORRECTION_MODAL["label"],
@@ -255,7 +261,8 @@ def corrected_reply(answer_text: str, citations: Sequence[Citation | dict], revi
     if citations:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(sources_text(citations), 2900))]))
     if reviewer:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Reviewed by <@{reviewer}>")]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(
+            text=prompts.REVIEW_CARD["reviewed_by"].format(reviewer=reviewer))]))
     return f"{prompts.CORRECTED_LABEL}: {truncate(answer_text, 3500)}", blocks
 
 
@@ -272,7 +279,8 @@ def source_change_card(*, item: dict, change: dict) -> tuple[str, list]:
     """(fallback text, blocks) for a `source_changed` item: the corpus document, each upstream URL that
     changed, moved or disappeared, and buttons to mark it checked (the corpus still says the right thing)
     or dismiss it."""
-    title = change.get("title") or change.get("doc_id") or "a corpus document"
+    card = prompts.REVIEW_CARD
+    title = change.get("title") or change.get("doc_id") or card["document"]
     lines = []
     for url in change.get("urls", []):
         status = url.get("status", "")
@@ -282,14 +290,16 @@ def source_change_card(*, item: dict, change: dict) -> tuple[str, list]:
         if url.get("new_url"):
             line += f" → <{url['new_url']}|{escape(truncate(url['new_url'], 120))}>"
         if url.get("changed_on"):
-            line += f" (since {escape(url['changed_on'])})"
+            line += card["since"].format(date=escape(url["changed_on"]))
         lines.append(line)
-    reviewed = change.get("last_reviewed") or "never"
+    reviewed = change.get("last_reviewed") or card["never_reviewed"]
     blocks: list = [
         HeaderBlock(text=PlainTextObject(text=SOURCE_CHANGED_TITLE)),
         SectionBlock(text=MarkdownTextObject(text=truncate(
-            f"*{escape(title)}*  `{escape(change.get('doc_id', ''))}`\nLast reviewed: {escape(reviewed)}", SECTION_LIMIT))),
-        SectionBlock(text=MarkdownTextObject(text=truncate("*Upstream*\n" + ("\n".join(lines) or "_nothing_"), SECTION_LIMIT))),
+            card["last_reviewed"].format(title=escape(title), doc_id=escape(change.get("doc_id", "")),
+                                         reviewed=escape(reviewed)), SECTION_LIMIT))),
+        SectionBlock(text=MarkdownTextObject(text=truncate(card["upstream"].format(
+            lines="\n".join(lines) or card["no_upstream"]), SECTION_LIMIT))),
         ContextBlock(elements=[MarkdownTextObject(text=prompts.SOURCE_CHANGE_STEPS)]),
         DividerBlock(),
     ]
@@ -301,6 +311,7 @@ def source_change_card(*, item: dict, change: dict) -> tuple[str, list]:
             ButtonElement(text=prompts.SOURCE_CHANGE_BUTTONS[1], action_id=DISMISS_ACTION, value=value),
         ]))
     else:
-        word = "✅ Checked" if status == "approved" else STATUS_WORDS.get(status, status)
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"*{word}* by <@{item.get('reviewer')}>")]))
+        word = card["checked"] if status == "approved" else STATUS_WORDS.get(status, status)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(
+            text=card["resolved_by"].format(word=word, reviewer=item.get("reviewer")))]))
     return f"{SOURCE_CHANGED_TITLE}: {truncate(title, 200)}", blocks

@@ -1,6 +1,14 @@
-"""Every prompt and every fixed sentence the bot says, in one place."""
+"""Every prompt and every fixed sentence or label gpbot shows a person, in one place: `prompts.NAME`.
+
+Owns the language model's prompts, the fixed replies, the Slack surfaces' texts (answers, review cards,
+App Home) here, and, in `bot.prompts.terminal`, what the console, the `gpbot` commands and `gpbot eval`'s report
+say (imported below, so `prompts.NAME` reaches them too). Log messages are not here: they are for operators.
+This package holds text only: it must not import anything of the product (everything else imports it).
+"""
 
 from __future__ import annotations
+
+from bot.prompts.terminal import *  # noqa: F401,F403  (the terminal's texts, as prompts.NAME)
 
 GROUNDED_ANSWER_SYSTEM = """\
 You answer questions from staff at GP practices in England about patients' online access to their GP
@@ -64,6 +72,10 @@ SAFEGUARDING_ASK_PERSON = (
     "*Safeguarding:* this may put a patient at risk, and the guidance I hold gives no step for it: "
     "use *Ask the support team* to talk it through with a person."
 )
+
+# What a warning about pasted patient details calls each kind of identifier (others: the kind's own words)
+PII_KIND_NAMES = {"nhs_number": "NHS number", "date_of_birth": "date of birth"}
+PII_KINDS_UNKNOWN = "patient details"
 
 PII_WARNING = (
     "Your message contained personal or identifiable details ({kinds}). I removed them before doing anything "
@@ -146,6 +158,19 @@ COMMENT_MODAL = {"title": "What was wrong?", "submit": "Send", "close": "Skip", 
 SOURCE_CHANGE_BUTTONS = ("Checked: still correct", "Dismiss")  # approve, dismiss
 SOURCE_CHANGED_TITLE = "🔗 A page behind the guidance changed"
 SOURCE_STATUS_WORDS = {"changed": "changed", "moved": "moved", "missing": "gone (404/410)"}
+# A review card's (and the source-change card's) headings and short fields, in Slack mrkdwn
+REVIEW_CARD = {
+    "title": "Review", "question": "*Question*\n{question}", "answer": "*Bot's answer*\n{answer}",
+    "verified_answer": "*Verified answer*\n{answer}", "sources": "*Sources*\n{sources}", "no_sources": "_no sources_",
+    "changed_docs": "Changed or removed: {docs}", "verified_by": "Verified by {who}", "kind": "Kind: *{kind}*",
+    "confidence": "Confidence: *{confidence:.2f}*", "answerer": "Answerer: {answerer}", "asked_by": "Asked by <@{asker}>",
+    "asked_in": " in <#{channel}>", "thread": "<{permalink}|View the thread>", "votes": "👍 {up} · 👎 {down}",
+    "comments": "*What was wrong*\n{lines}", "reinstated": "✅ Reinstated", "retired": "🗑️ Retired",
+    "resolved_by": "*{word}* by <@{reviewer}>", "resolved_on": " on {date}", "now_verified": " · now a verified answer",
+    "reviewed_by": "Reviewed by <@{reviewer}>", "checked": "✅ Checked", "document": "a corpus document",
+    "since": " (since {date})", "last_reviewed": "*{title}*  `{doc_id}`\nLast reviewed: {reviewed}",
+    "never_reviewed": "never", "upstream": "*Upstream*\n{lines}", "no_upstream": "_nothing_",
+}
 FEEDBACK_THANKS_UP = "Thanks for the feedback 👍"
 FEEDBACK_THANKS_DOWN = "Thanks for telling us. The support team will look at this answer."
 FEEDBACK_THANKS_DOWN_NO_REVIEW = "Thanks for telling us. Your feedback has been recorded."

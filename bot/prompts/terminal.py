@@ -1,0 +1,81 @@
+"""What gpbot says in a terminal: the local console (`gpbot chat`), `gpbot ask`/`search`/`run`/`embedder`
+messages, and the labels of `gpbot eval`'s report. Imported into `bot.prompts`; use it as `prompts.NAME`.
+Rich markup ([bold], [red]) is part of a text where the console prints it so."""
+
+from __future__ import annotations
+
+# --- the local console (bot/console.py) ---
+CONSOLE_BANNER = "[bold]gpbot[/bold] — local console (no Slack tokens configured)."
+CONSOLE_LOADING = "Loading the guidance index…"
+CONSOLE_INDEX_EMPTY = "[red]The index is empty.[/red] Run `gpbot ingest` first."
+CONSOLE_INDEX_INFO = ("{documents} documents, {chunks} passages; guidance reviewed {oldest} – {newest}; "
+                      "last ingest {last_ingest}.")
+CONSOLE_LAST_INGEST_UNKNOWN = "unknown"
+CONSOLE_ANSWERER = "Answers: {answerer}."
+CONSOLE_HELP = "Type a question. /good or /bad rates the last answer, /human asks the support team, /quit leaves."
+CONSOLE_PROMPT = "\n[bold cyan]You>[/bold cyan] "
+CONSOLE_NOTHING_TO_RATE = "Nothing to rate yet."
+CONSOLE_NO_REVIEW_STORE = "The review store is not available."
+CONSOLE_ESCALATED = "The support team has been asked; they will follow up."
+CONSOLE_THANKS = "Thanks for the feedback."
+# An answer as plain text (the console and `gpbot ask`), the way the Slack message reads
+RENDERED_PII_WARNING = "⚠ (only you see this) {warning}"
+RENDERED_VERIFIED = "✔ Verified by the support team ({author}, {date})"
+RENDERED_BUTTONS = "[👍 Helpful] [👎 Not helpful] [Ask the support team]"
+RENDERED_REVIEWED = "reviewed {date}"  # a source without a publication date: when the corpus last checked it
+
+# --- `gpbot` commands (bot/cli.py) ---
+CLI_INDEX_EMPTY = "The index is empty: run `gpbot ingest` first."
+CLI_ASK_NOTHING = "Give a question, or use --jsonl and send questions on stdin."
+CLI_ASK_LINE_SKIPPED = "line {number}: skipped: {error}"
+CLI_SEARCH_SECTION = "   section: {section}"
+CLI_SEARCH_SOURCE = "   {source}   (reviewed {reviewed})"
+CLI_EVAL_UNKNOWN_MODE = "Unknown mode {mode!r}: use bm25, dense, hybrid, all or llm."
+CLI_EVAL_NEEDS_LLM = "--mode llm needs a language model: set LLM_MODEL or LLM_BASE_URL (see .env.example)."
+CLI_EMBEDDER_EXPORTED = "Exported the ONNX embedding model in {directory}"
+CLI_EMBEDDER_UP_TO_DATE = "Up to date: the ONNX embedding model in {directory}"
+CLI_RUN_CHECKING = "Checking the guidance index against its sources…"
+CLI_RUN_CARRYING_ON = "Carrying on with what is indexed: the sources above keep their previous version."
+CLI_RUN_NOTHING_INDEXED = "Nothing is indexed, so there is nothing to answer from."
+CLI_RUN_CONSOLE = "No Slack tokens configured: opening the local console (same pipeline)."
+
+# --- `gpbot eval`'s report (bot/evaluation.py) ---
+# (row label, ModeReport attribute), in the table's order
+EVAL_ROWS = [
+    ("questions", "questions"),
+    ("recall@5", "recall_at_5"),
+    ("MRR", "mrr"),
+    ("must-contain", "must_contain"),
+    ("citation precision", "citation_precision"),
+    ("decline accuracy", "decline_accuracy"),
+    ("decline precision", "decline_precision"),
+    ("decline recall", "decline_recall"),
+    ("refusals declined", "refusals_declined"),
+    ("answerable declined", "answerable_declined"),
+    ("safeguarding line", "safeguarding_line"),
+    ("identifiers warned", "pii_warned"),
+    ("identifier false alarms", "pii_false_alarms"),
+    ("identifier leaks", "identifier_leaks"),
+    ("latency p50 ms", "latency_p50_ms"),
+    ("latency p95 ms", "latency_p95_ms"),
+]
+EVAL_LLM_ROWS = [
+    ("LLM answers used / fallbacks", "llm_outcomes"),
+    ("LLM sentences dropped", "llm_sentences_dropped"),
+]
+EVAL_TABLE_TITLE = "{file}: {count} questions"
+EVAL_METRIC_COLUMN = "metric"
+EVAL_CATEGORY_TITLE = "must-contain per category"
+EVAL_CATEGORY_COLUMN = "category"
+EVAL_CELL_DECLINED = " ({count} declined)"  # answerable questions of the category that were declined
+EVAL_CELL_REFUSALS = "declined {refusals}"  # a category of questions that should be declined
+EVAL_CELL_COUNT = "{cell} n={count}"
+# What `gpbot eval --failures` lists for a question that missed
+EVAL_PROBLEM_SHOULD_DECLINE = "answered ({kind}) but should decline"
+EVAL_PROBLEM_DECLINED = "declined ({kind})"
+EVAL_PROBLEM_MISSING = "missing {missing}"
+EVAL_PROBLEM_NO_SOURCE = "cites none of its sources"
+EVAL_PROBLEM_NO_SAFEGUARDING_LINE = "no safeguarding line"
+EVAL_PROBLEM_NOT_WARNED = "identifier not warned"
+EVAL_PROBLEM_FALSE_ALARM = "false identifier alarm {kinds}"
+EVAL_PROBLEM_REPEATED = "identifier repeated"
