@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 from bot.index import analyze
 from bot.retrieval import PreparedQuery
 from bot.citations import CitationBook, cite_numbers
-from bot.settings import AnsweringSettings, default_of
+from bot.settings import AnsweringSettings
 from bot.types import Citation, ScoredChunk
 from bot.units import _CROSS_REFERENCE, _LIST_ITEM, Unit, split_units, unit_key
 
@@ -59,16 +59,6 @@ def _list_display(text: str) -> str:
 # ------------------------------------------------------------------------------------------
 # The extractive answerer
 # ------------------------------------------------------------------------------------------
-# The answerer's attribute -> the setting it comes from
-SETTING_OF = {
-    "max_units": "answer_max_units", "max_chars": "answer_max_chars", "max_answer_chars": "answer_max_total_chars",
-    "relative_cutoff": "answer_relative_cutoff", "other_document_cutoff": "answer_other_document_cutoff",
-    "passages": "answer_passages", "max_documents": "answer_max_documents", "w_semantic": "answer_semantic_weight",
-    "w_lexical": "answer_lexical_weight", "w_prior": "answer_prior_weight", "w_question": "answer_question_weight",
-    "w_novel": "answer_novel_weight", "max_sources": "answer_max_sources_per_line",
-}
-
-
 @dataclass
 class ExtractiveAnswerer:
     """Scores every unit (sentence, bullet, whole numbered list) of the top passages by how well it answers
@@ -77,45 +67,26 @@ class ExtractiveAnswerer:
 
     idf: Callable[[str], float]
     unit_vectors: Callable[[list[str]], dict] | None = None  # chunk ids -> {unit key -> vector}
-    # the tuning values: each is a setting (bot/settings/answering.py says what it does and how it was chosen)
-    max_units: int = default_of("answer_max_units")
-    max_chars: int = default_of("answer_max_chars")
-    max_answer_chars: int = default_of("answer_max_total_chars")
-    relative_cutoff: float = default_of("answer_relative_cutoff")
-    other_document_cutoff: float = default_of("answer_other_document_cutoff")
-    passages: int = default_of("answer_passages")
-    max_documents: int = default_of("answer_max_documents")
-    w_semantic: float = default_of("answer_semantic_weight")
-    w_lexical: float = default_of("answer_lexical_weight")
-    w_prior: float = default_of("answer_prior_weight")
-    w_question: float = default_of("answer_question_weight")
-    w_novel: float = default_of("answer_novel_weight")
-    max_sources: int = default_of("answer_max_sources_per_line")  # bot.citations chooses them
+    # the tuning values (bot/settings/answering.py says what each does and how it was chosen)
+    tuning: AnsweringSettings = field(default_factory=AnsweringSettings.model_construct)
 
     name = "extractive"
-
-    @classmethod
-    def from_settings(cls, settings: AnsweringSettings, idf: Callable[[str], float],
-                      unit_vectors: Callable[[list[str]], dict] | None = None) -> "ExtractiveAnswerer":
-        """The answerer with the tuning values of the answering settings."""
-        return cls(idf=idf, unit_vectors=unit_vectors,
-                   **{attribute: getattr(settings, name) for attribute, name in SETTING_OF.items()})
 
     def score_units(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> list[Unit]:
         core = set(analyze(query.retrieval_text))
         expansion = set(analyze(query.expanded)) - core
         core_weight = sum(self.idf(t) for t in core) or 1.0
         units: list[Unit] = []
-        top = max((r.score for r in results[: self.passages]), default=0.0)
+        top = max((r.score for r in results[: self.tuning.answer_passages]), default=0.0)
         vector = getattr(query, "vector", None)
         stored = {}
         if vector is not None and self.unit_vectors is not None:
-            stored = self.unit_vectors([r.chunk.chunk_id for r in results[: self.passages]])
-        for rank, result in enumerate(results[: self.passages]):
+            stored = self.unit_vectors([r.chunk.chunk_id for r in results[: self.tuning.answer_passages]])
+        for rank, result in enumerate(results[: self.tuning.answer_passages]):
             # passages that retrieval scored about as well as the best are about as likely to answer
             prior = 0.2 / (rank + 1) + max(0.0, result.score - (top - 0.25))
             if result.question is not None:  # one of the section's own questions is worded like this one
-                prior += self.w_question * max(0.0, result.question - 0.5)
+                prior += self.tuning.answer_question_weight * max(0.0, result.question - 0.5)
             chunk = result.chunk
             heading_terms = set(analyze(" ".join(chunk.heading_path)))
             heading_cover = sum(self.idf(t) for t in core & heading_terms) / core_weight
@@ -126,11 +97,11 @@ class ExtractiveAnswerer:
                 unit_vector = vectors.get(unit_key(unit.text))
                 semantic = float(unit_vector @ vector) if unit_vector is not None else 0.5 * cover
                 unit.score = (
-                    self.w_lexical * cover
+                    self.tuning.answer_lexical_weight * cover
                     + 0.1 * extra
-                    + self.w_semantic * semantic
+                    + self.tuning.answer_semantic_weight * semantic
                     + 0.25 * heading_cover
-                    + self.w_prior * prior
+                    + self.tuning.answer_prior_weight * prior
                     - (0.05 * unit.position / 10)
                 )
                 if unit.is_list:
@@ -170,18 +141,18 @@ class ExtractiveAnswerer:
         chars = 0
         docs: set[str] = set()
         covered: set[str] = set()
-        remaining = [u for u in ranked if u.score >= self.relative_cutoff * best]
-        while remaining and len(chosen) < self.max_units:
+        remaining = [u for u in ranked if u.score >= self.tuning.answer_relative_cutoff * best]
+        while remaining and len(chosen) < self.tuning.answer_max_units:
             # the best unit, counting what it adds to the question's terms the answer already holds
-            unit = max(remaining, key=lambda u: u.score + self.w_novel * sum(
+            unit = max(remaining, key=lambda u: u.score + self.tuning.answer_novel_weight * sum(
                 w for t, w in u.covers.items() if t not in covered) if chosen else u.score)
             remaining.remove(unit)
-            if chosen and chars + len(unit.text) > self.max_chars and not unit.is_list:
+            if chosen and chars + len(unit.text) > self.tuning.answer_max_chars and not unit.is_list:
                 continue
             doc = results[unit.chunk_rank].chunk.doc_id
-            if len(docs) >= self.max_documents and doc not in docs:
+            if len(docs) >= self.tuning.answer_max_documents and doc not in docs:
                 continue
-            if chosen and doc not in docs and unit.score < self.other_document_cutoff * best:
+            if chosen and doc not in docs and unit.score < self.tuning.answer_other_document_cutoff * best:
                 continue
             if any(_same_text(unit.text, c.text) for c in chosen + prior):
                 continue
@@ -203,9 +174,10 @@ class ExtractiveAnswerer:
 
     def answer(self, query: PreparedQuery, results: Sequence[ScoredChunk], *, max_chars: int | None = None,
                said: Sequence[str] = ()) -> Draft:
-        """`max_chars`: the answer's length limit when something will be added to it (default max_answer_chars);
+        """`max_chars`: the answer's length limit when something will be added to it (default
+        ANSWER_MAX_TOTAL_CHARS);
         `said`: lines that will be added to it, which the answer therefore does not repeat."""
-        limit = self.max_answer_chars if max_chars is None else max_chars
+        limit = self.tuning.answer_max_total_chars if max_chars is None else max_chars
         units = self.score_units(query, results)
         if not units:
             return Draft(text="", citations=[], answerer=self.name)
@@ -224,7 +196,7 @@ class ExtractiveAnswerer:
 
     def _render(self, chosen: list[Unit], results: Sequence[ScoredChunk]) -> tuple[str, CitationBook]:
         chosen = _reading_order(chosen)
-        book = CitationBook(self.max_sources)
+        book = CitationBook(self.tuning.answer_max_sources_per_line)
         lines = []
         for unit in chosen:
             chunk = results[unit.chunk_rank].chunk

@@ -21,8 +21,7 @@ from bot.citations import CitationBook
 from bot.decline_model import DeclineModel, decision_features
 from bot.index import Index, analyze
 from bot.llm import answerer_for
-from bot.retrieval import (FeatureReranker, Glossary, Mode, PreparedQuery, Retrieval, Retriever, detect_systems,
-                           prepare_query)
+from bot.retrieval import Glossary, Mode, PreparedQuery, Retrieval, Retriever, detect_systems, prepare_query
 from bot.safeguarding import SITUATIONS_FILE, Safeguarding
 from bot.settings import Settings
 from bot.types import Answer, AnswerKind, Citation, ScoredChunk, VerifiedAnswer
@@ -44,9 +43,9 @@ class Assistant:
         self.index = index or Index(settings)
         self.glossary = glossary or Glossary.load(settings.knowledge_dir / "glossary.yaml")
         # the tuning values come from the settings (bot/settings/answering.py), here and nowhere else
-        self.retriever = Retriever(self.index, reranker=FeatureReranker.from_settings(settings.retrieval),
-                                   use_questions=settings.index.question_vectors, tuning=settings.retrieval)
-        self.extractive = ExtractiveAnswerer.from_settings(settings.answering, self.index.idf, self.index.unit_vectors)
+        self.retriever = Retriever(self.index, use_questions=settings.index.question_vectors, tuning=settings.retrieval)
+        self.extractive = ExtractiveAnswerer(idf=self.index.idf, unit_vectors=self.index.unit_vectors,
+                                             tuning=settings.answering)
         # the LLM answerer over the extractive one when a model is configured (ConfigError if it cannot be used)
         self.answerer = answerer_for(settings, self.extractive, embed=self.index.embedder.embed, chat_model=chat_model)
         # whether to answer, and the safeguarding line: fitted on the dev split (eval/fit_decline_model.py)
@@ -209,7 +208,7 @@ class Assistant:
         """An extractive answer shortened so that it stays within its length limit with the line added (the
         line is added after the answer is written)."""
         line = len(prompts.SAFEGUARDING_PREFIX) + (len(step.text) + 16 if step else len(prompts.SAFEGUARDING_ASK_PERSON))
-        limit = self.extractive.max_answer_chars
+        limit = self.extractive.tuning.answer_max_total_chars
         repeated = step is not None and repeats_answer(step.text, draft.text)  # the line says it: the answer need not
         if draft.answerer != self.extractive.name or (len(draft.text) + line + 2 <= limit and not repeated):
             return draft

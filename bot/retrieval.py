@@ -149,21 +149,15 @@ class FeatureReranker:
 
     Weights were tuned on the dev questions with `gpbot eval` (MRR): settings RERANK_* (bot/settings/answering.py)."""
 
-    w_dense: float = default_of("rerank_dense_weight")
-    w_lexical: float = default_of("rerank_lexical_weight")
-    w_title: float = default_of("rerank_title_weight")
-    system_bonus: float = default_of("rerank_system_bonus")
-    other_system_penalty: float = default_of("rerank_other_system_penalty")
-    question_margin: float = default_of("rerank_question_margin")
+    tuning: RetrievalSettings = field(default_factory=RetrievalSettings.model_construct)
 
-    @classmethod
-    def from_settings(cls, settings: RetrievalSettings) -> "FeatureReranker":
-        return cls(w_dense=settings.rerank_dense_weight, w_lexical=settings.rerank_lexical_weight,
-                   w_title=settings.rerank_title_weight, system_bonus=settings.rerank_system_bonus,
-                   other_system_penalty=settings.rerank_other_system_penalty,
-                   question_margin=settings.rerank_question_margin)
+    @property
+    def question_margin(self) -> float:
+        return self.tuning.rerank_question_margin
 
     def rerank(self, query, query_vector, candidates, vectors):
+        w_dense, w_lexical, w_title = (self.tuning.rerank_dense_weight, self.tuning.rerank_lexical_weight,
+                                       self.tuning.rerank_title_weight)
         terms = set(analyze(query.expanded))
         core = set(analyze(query.retrieval_text))
         out = []
@@ -180,15 +174,15 @@ class FeatureReranker:
             expansion = terms - core
             expanded_hit = len(expansion & (body | head)) / max(1, len(expansion)) if expansion else 0.0
             title = len(core & head) / max(1, len(core)) + 0.5 * (len(expansion & head) / max(1, len(expansion)) if expansion else 0.0)
-            score = self.w_dense * cosine + self.w_lexical * (0.8 * lexical + 0.2 * expanded_hit) + self.w_title * title
+            score = w_dense * cosine + w_lexical * (0.8 * lexical + 0.2 * expanded_hit) + w_title * title
             systems = set(chunk.clinical_systems)
             if query.systems:
                 if systems & set(query.systems):
-                    score += self.system_bonus
+                    score += self.tuning.rerank_system_bonus
                 elif systems and "any" not in systems:
-                    score -= self.other_system_penalty
+                    score -= self.tuning.rerank_other_system_penalty
             out.append(cand.model_copy(update={"score": score, "dense": cosine,
-                                               "passage_score": score - self.w_dense * (cosine - passage_cosine),
+                                               "passage_score": score - w_dense * (cosine - passage_cosine),
                                                "passage_dense": passage_cosine}))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
@@ -237,7 +231,7 @@ class Retriever:
         tuning = tuning or RetrievalSettings.model_construct()
         self.index = index
         self.use_questions = use_questions
-        self.reranker = reranker or FeatureReranker.from_settings(tuning)
+        self.reranker = reranker or FeatureReranker(tuning)
         self.pool = tuning.retrieval_pool
         self.rrf_k = tuning.retrieval_rrf_k
         self.per_doc = tuning.retrieval_per_document

@@ -4,6 +4,7 @@ import pytest
 
 from bot.answer import ExtractiveAnswerer, split_units
 from bot.retrieval import Glossary, prepare_query
+from bot.settings import AnsweringSettings
 from bot.types import Chunk, ScoredChunk
 
 CODES = Chunk(
@@ -146,9 +147,9 @@ def test_sentence_vectors_from_ingest_let_a_paraphrase_win():
     query = prepare_query("husband keeps making her show him the app", Glossary({}))
     query.vector = answering
     with_vectors = ExtractiveAnswerer(idf=_idf, unit_vectors=lambda ids: {i: stored[i] for i in ids if i in stored},
-                                      max_units=1)
+                                      tuning=AnsweringSettings.model_construct(answer_max_units=1))
     assert with_vectors.answer(query, _results(chunk)).text.startswith("A partner who pressures")
-    lexical_only = ExtractiveAnswerer(idf=_idf, max_units=1)
+    lexical_only = ExtractiveAnswerer(idf=_idf, tuning=AnsweringSettings.model_construct(answer_max_units=1))
     assert lexical_only.answer(query, _results(chunk)).text.startswith("Patients see their record")
 
 
@@ -165,7 +166,7 @@ def test_a_list_item_repeating_the_answer_is_left_out_and_the_list_loses_its_num
               "2. The national switch-on was halted for practices that asked their supplier not to proceed."),
     )
     query = prepare_query("which practices had their switch-on delayed or halted by their supplier?", Glossary({}))
-    draft = ExtractiveAnswerer(idf=_idf, other_document_cutoff=0.0).answer(query, _results(steps, timeline))
+    draft = ExtractiveAnswerer(idf=_idf, tuning=AnsweringSettings.model_construct(answer_other_document_cutoff=0.0)).answer(query, _results(steps, timeline))
     assert draft.text.count("wrote to their supplier before the cut-off") == 1
     assert "- The national switch-on was halted" in draft.text  # what is new stays, as a bullet
 
@@ -184,7 +185,7 @@ def test_a_step_repeating_the_answer_is_left_out_whatever_its_number():
               "3. Record the decision in the notes."),
     )
     query = prepare_query("when should we consider switching off the patient's online access", Glossary({}))
-    text = ExtractiveAnswerer(idf=_idf, other_document_cutoff=0.0).answer(query, _results(advice, steps)).text
+    text = ExtractiveAnswerer(idf=_idf, tuning=AnsweringSettings.model_construct(answer_other_document_cutoff=0.0)).answer(query, _results(advice, steps)).text
     assert text.count("consider switching off") == 1  # step "2." carries no number the answer lacks
     assert "- Talk to the safeguarding lead first." in text and "- Record the decision" in text
 

@@ -279,11 +279,11 @@ def test_the_safeguarding_line_fits_inside_the_length_limit(annotated_assistant)
     full = annotated_assistant.answer(question)
     assert full.safeguarding and _safeguarding_line(full)
     limit = len(full.text) - 50  # the answer as first written no longer fits with its line
-    original = annotated_assistant.extractive.max_answer_chars
-    annotated_assistant.extractive.max_answer_chars = limit
+    original = annotated_assistant.extractive.tuning.answer_max_total_chars
+    annotated_assistant.extractive.tuning.answer_max_total_chars = limit
     try:
         short = annotated_assistant.answer(question)
     finally:
-        annotated_assistant.extractive.max_answer_chars = original
+        annotated_assistant.extractive.tuning.answer_max_total_chars = original
     assert short.safeguarding and _safeguarding_line(short)
     assert len(short.text) <= limit
