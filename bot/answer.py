@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 from bot.index import analyze
 from bot.retrieval import PreparedQuery
 from bot.citations import CitationBook, cite_numbers
-from bot.settings import AnsweringSettings
+from bot.settings import AnsweringSettings, default_of
 from bot.types import Citation, ScoredChunk
 from bot.units import _CROSS_REFERENCE, _LIST_ITEM, Unit, split_units, unit_key
 
@@ -73,6 +73,7 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def score_units(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> list[Unit]:
+        tuning = self.tuning
         core = set(analyze(query.retrieval_text))
         expansion = set(analyze(query.expanded)) - core
         core_weight = sum(self.idf(t) for t in core) or 1.0
@@ -97,19 +98,19 @@ class ExtractiveAnswerer:
                 unit_vector = vectors.get(unit_key(unit.text))
                 semantic = float(unit_vector @ vector) if unit_vector is not None else 0.5 * cover
                 unit.score = (
-                    self.tuning.answer_lexical_weight * cover
-                    + 0.1 * extra
-                    + self.tuning.answer_semantic_weight * semantic
-                    + 0.25 * heading_cover
-                    + self.tuning.answer_prior_weight * prior
+                    tuning.answer_lexical_weight * cover
+                    + tuning.answer_expansion_weight * extra
+                    + tuning.answer_semantic_weight * semantic
+                    + tuning.answer_heading_weight * heading_cover
+                    + tuning.answer_prior_weight * prior
                     - (0.05 * unit.position / 10)
                 )
                 if unit.is_list:
-                    unit.score += 0.05  # steps answer "how do I" questions
+                    unit.score += tuning.answer_list_bonus
                 if unit.text.rstrip().endswith(":"):
-                    unit.score -= 0.15  # a lead-in says little without what follows
+                    unit.score -= tuning.answer_lead_in_penalty
                 if _CROSS_REFERENCE.search(unit.text):
-                    unit.score -= 0.3  # points elsewhere; the passage it points to answers better
+                    unit.score -= tuning.answer_cross_reference_penalty
                 units.append(unit)
         return units
 
@@ -135,6 +136,7 @@ class ExtractiveAnswerer:
         `said`, which will stand beside the answer) is dropped unless it carries a code, number or date the
         kept ones lack."""
         prior = [Unit(text, -1, 0) for text in said]
+        same = self.tuning.answer_repeat_overlap  # word overlap at which two lines say the same
         ranked = sorted(units, key=lambda u: u.score, reverse=True)
         best = ranked[0].score
         chosen: list[Unit] = []
@@ -159,11 +161,11 @@ class ExtractiveAnswerer:
             if not unit.is_list and unit.text.rstrip().endswith(":"):
                 continue  # a lead-in without the list it introduces
             kept_specifics = set().union(*(_specifics(c.text) for c in chosen + prior))
-            if (not unit.is_list and any(_overlap(unit.text, c.text) > 0.7 for c in chosen + prior)
+            if (not unit.is_list and any(_overlap(unit.text, c.text) > same for c in chosen + prior)
                     and _specifics(unit.text) <= kept_specifics):
                 continue
             if unit.is_list and chosen + prior:  # judged item by item
-                unit = _without_repeated_items(unit, chosen + prior)
+                unit = _without_repeated_items(unit, chosen + prior, same)
                 if unit is None:
                     continue
             chosen.append(unit)
@@ -207,14 +209,14 @@ class ExtractiveAnswerer:
         return _join_units(lines, chosen), book
 
 
-def _without_repeated_items(unit: Unit, chosen: list[Unit]) -> Unit | None:
+def _without_repeated_items(unit: Unit, chosen: list[Unit], same: float) -> Unit | None:
     """A list with the items that repeat what the answer already says (and add no code, number or date)
     taken out; None when nothing new is left. A numbered list that loses an item loses its numbers."""
     kept_lines = [line for c in chosen for line in c.text.splitlines()]
     kept_specifics = set().union(*(_specifics(line) for line in kept_lines))
     lines = unit.text.splitlines()
     fresh = [line for line in lines
-             if not (any(_overlap(line, k) > 0.7 for k in kept_lines) and _specifics(line) <= kept_specifics)]
+             if not (any(_overlap(line, k) > same for k in kept_lines) and _specifics(line) <= kept_specifics)]
     if len(fresh) == len(lines):
         return unit
     items = [line for line in fresh if _LIST_ITEM.match(line)]
@@ -238,12 +240,12 @@ def _reading_order(chosen: list[Unit]) -> list[Unit]:
     return [opener, *rest]
 
 
-def repeats_answer(line: str, answer_text: str) -> bool:
+def repeats_answer(line: str, answer_text: str, same: float = default_of("answer_repeat_overlap")) -> bool:
     """Whether an answer already says `line` (the test the answerer uses between its own lines: most of the
     words again and no code, number or date the answer lacks); for a line added after the answer is written."""
     kept = [k for k in re.split(r"(?:\[\d+\])+|\n", answer_text) if k.strip()]  # one sentence or item each
     kept_specifics = set().union(*(_specifics(k) for k in kept)) if kept else set()
-    return _specifics(line) <= kept_specifics and any(_overlap(line, k) > 0.7 for k in kept)
+    return _specifics(line) <= kept_specifics and any(_overlap(line, k) > same for k in kept)
 
 
 def _same_text(a: str, b: str) -> bool:

@@ -161,7 +161,7 @@ class Assistant:
 
     def _closest(self, retrieval: Retrieval) -> list[Citation]:
         book = CitationBook()
-        for result in retrieval.results[:3]:
+        for result in retrieval.results[:self.settings.answering.answer_closest_sources]:
             book.number(result.chunk)
         return book.citations
 
@@ -209,7 +209,7 @@ class Assistant:
         line is added after the answer is written)."""
         line = len(prompts.SAFEGUARDING_PREFIX) + (len(step.text) + 16 if step else len(prompts.SAFEGUARDING_ASK_PERSON))
         limit = self.extractive.tuning.answer_max_total_chars
-        repeated = step is not None and repeats_answer(step.text, draft.text)  # the line says it: the answer need not
+        repeated = step is not None and repeats_answer(step.text, draft.text, self.settings.answering.answer_repeat_overlap)  # the line says it: the answer need not
         if draft.answerer != self.extractive.name or (len(draft.text) + line + 2 <= limit and not repeated):
             return draft
         return self.extractive.answer(query, context, max_chars=limit - line - 2, said=[step.text] if step else [])

@@ -118,6 +118,29 @@ class AnsweringSettings(BaseSettings):
         0.0, ge=0, description="Unit score after the first unit: weight of the question's terms the unit adds to "
                                "the answer. Off: 0.3, 0.6 and 1.0 each lost one dev question (112 -> 111); what "
                                "answers miss is mostly a word the question does not use. Default: 0")
+    answer_expansion_weight: float = Field(
+        0.1, ge=0, description="Unit score: weight of the question's glossary expansions the unit holds. Set by "
+                               "hand when the answerer was written; no measurement recorded. Default: 0.1")
+    answer_heading_weight: float = Field(
+        0.25, ge=0, description="Unit score: weight of the question's terms in its passage's headings. Set by "
+                                "hand when the answerer was written; no measurement recorded. Default: 0.25")
+    answer_list_bonus: float = Field(
+        0.05, ge=0, description="Unit score: added for a whole list (steps answer \"how do I\" questions). Set by "
+                                "hand when the answerer was written; no measurement recorded. Default: 0.05")
+    answer_lead_in_penalty: float = Field(
+        0.15, ge=0, description="Unit score: taken off a sentence ending in ':' (a lead-in says little without "
+                                "what follows). Set by hand when the answerer was written; no measurement "
+                                "recorded. Default: 0.15")
+    answer_cross_reference_penalty: float = Field(
+        0.3, ge=0, description="Unit score: taken off a sentence that points elsewhere (\"see the section "
+                               "below\"); the passage it points to answers better. Set by hand when the penalty "
+                               "was added with the staff question set; no measurement recorded. Default: 0.3")
+    answer_repeat_overlap: float = Field(
+        0.7, ge=0, le=1, description="Share of a sentence's words (of the shorter one's) another sentence of the "
+                                     "answer may hold before it counts as saying the same, unless it adds a code, "
+                                     "number or date. Set by hand when the answerer was written. Default: 0.7")
+    answer_closest_sources: int = Field(
+        3, ge=0, description="Pages listed as the closest sources under a not-covered reply. Default: 3")
     answer_max_sources_per_line: int = Field(
         2, ge=1, le=5, description="Pages one line of an answer cites at most: the pages the line itself names "
                                    "(publisher or date), else the one page that supports it. Default: 2")
