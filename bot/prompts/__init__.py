@@ -170,6 +170,7 @@ REVIEW_CARD = {
     "reviewed_by": "Reviewed by <@{reviewer}>", "checked": "✅ Checked", "document": "a corpus document",
     "since": " (since {date})", "last_reviewed": "*{title}*  `{doc_id}`\nLast reviewed: {reviewed}",
     "never_reviewed": "never", "upstream": "*Upstream*\n{lines}", "no_upstream": "_nothing_",
+    "no_question": "(no question on record)",  # a card whose answer record is gone
 }
 FEEDBACK_THANKS_UP = "Thanks for the feedback 👍"
 FEEDBACK_THANKS_DOWN = "Thanks for telling us. The support team will look at this answer."
@@ -233,6 +234,8 @@ REFUSAL_TEXT = (
 EMPTY_QUESTION_TEXT = "Ask me a question about patients' online access to GP records, e.g. `/recordsaccess how do I switch on prospective access in EMIS Web?`"
 # Labels on answers.
 ESCALATE_LABEL = "Ask the support team"
+FEEDBACK_UP_LABEL = "This answer helped"  # the 👍 / 👎 buttons' accessibility labels (read out by screen readers)
+FEEDBACK_DOWN_LABEL = "This answer was wrong or unhelpful"
 VERIFIED_LABEL = "✅ Verified by the support team"
 SOURCES_HEADING = "Sources"
 CLOSEST_SOURCES_HEADING = "Closest sources"  # a not-covered answer's nearest passages
@@ -261,6 +264,7 @@ HOME_FRESHNESS = (
     "{documents} guidance documents ({chunks} passages). Newest review date: *{newest}*; oldest: *{oldest}*. "
     "Last refreshed: *{refreshed}*."
 )
+HOME_UNKNOWN = "unknown"  # a freshness figure the index does not have
 HOME_NOT_LOADED = "The guidance index is not loaded yet, so I can't answer at the moment."
 HOME_HOW_TO_ASK = (
     "*How to ask*\n• Mention me in a channel: `@gpbot how do I switch on prospective access?` — "

@@ -92,11 +92,11 @@ def feedback_block(answer_id: str) -> ContextActionsBlock:
             FeedbackButtonsElement(
                 action_id=FEEDBACK_ACTION,
                 positive_button=FeedbackButtonObject(
-                    text="👍", accessibility_label="This answer helped", value=feedback_value(answer_id, "up")
+                    text="👍", accessibility_label=prompts.FEEDBACK_UP_LABEL, value=feedback_value(answer_id, "up")
                 ),
                 negative_button=FeedbackButtonObject(
                     text="👎",
-                    accessibility_label="This answer was wrong or unhelpful",
+                    accessibility_label=prompts.FEEDBACK_DOWN_LABEL,
                     value=feedback_value(answer_id, "down"),
                 ),
             )
@@ -239,8 +239,8 @@ def home_view(info, *, review_enabled: bool = False) -> View:
 
     if info is not None and getattr(info, "chunks", 0):
         freshness = prompts.HOME_FRESHNESS.format(
-            documents=info.documents, chunks=info.chunks, newest=escape(info.newest_reviewed or "unknown"),
-            oldest=escape(info.oldest_reviewed or "unknown"), refreshed=escape(_short_time(info.last_ingest)))
+            documents=info.documents, chunks=info.chunks, newest=escape(info.newest_reviewed or prompts.HOME_UNKNOWN),
+            oldest=escape(info.oldest_reviewed or prompts.HOME_UNKNOWN), refreshed=escape(_short_time(info.last_ingest)))
     else:
         freshness = prompts.HOME_NOT_LOADED
     blocks: list[Block] = [
@@ -257,7 +257,7 @@ def home_view(info, *, review_enabled: bool = False) -> View:
 
 def _short_time(value: str) -> str:
     if not value:
-        return "unknown"
+        return prompts.HOME_UNKNOWN
     return value.replace("T", " ")[:16] + (" UTC" if "T" in value else "")
 
 

@@ -15,15 +15,13 @@ from __future__ import annotations
 import json
 import logging
 
+from bot import prompts
 from bot.review.service import ReviewError
 from bot.slack import review_blocks as rb
 from bot.slack.blocks import to_dicts
 from bot.slack.calls import api_call
 
 log = logging.getLogger(__name__)
-
-NO_QUESTION_ON_RECORD = "(no question on record)"
-
 
 def _permalink(client, services, channel: str | None, ts: str | None) -> str | None:
     if not channel or not ts:
@@ -85,7 +83,7 @@ def render_card(client, services, item_id: str) -> tuple[str, list] | None:
             stale_doc_ids=review.stale_doc_ids(verified.verified_id),
             verified_author=verified.author,
         )
-    return rb.review_card(item=item_dict, question=NO_QUESTION_ON_RECORD, answer_text="", citations=[])
+    return rb.review_card(item=item_dict, question=prompts.REVIEW_CARD["no_question"], answer_text="", citations=[])
 
 
 def refresh_card(client, services, item_id: str) -> None:
