@@ -16,6 +16,7 @@ import re
 import threading
 from typing import Any
 
+from bot import prompts
 from bot.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
@@ -77,18 +78,19 @@ def probe(settings: Settings) -> list[str]:
         client = _openai_client(settings)
         return [m.id for m in client.models.list()]
     except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-        raise ConfigError(f"Configuration error: LLM_API_KEY: the provider refused it (HTTP {exc.status_code})") from None
+        raise ConfigError(prompts.CONFIG_KEY_REFUSED.format(status=exc.status_code)) from None
     except openai.NotFoundError:
         return []  # no model list at this address; the first answer will tell
     except (openai.APIConnectionError, openai.APITimeoutError) as exc:
-        address = settings.llm.llm_azure_endpoint or settings.llm.llm_base_url or "the provider"
-        raise ConfigError(f"Configuration error: {where}: no answer from {address} ({type(exc).__name__})") from None
+        address = settings.llm.llm_azure_endpoint or settings.llm.llm_base_url or prompts.CONFIG_NO_ANSWER_ADDRESS
+        raise ConfigError(prompts.CONFIG_NO_ANSWER.format(setting=where, address=address,
+                                                          error=type(exc).__name__)) from None
     except openai.APIStatusError as exc:
         log.warning("the language model provider answered HTTP %s to the start-up check", exc.status_code)
         return []
     except openai.OpenAIError as exc:  # no key anywhere
-        raise ConfigError(f"Configuration error: LLM_API_KEY: required for {_provider(settings) or 'this provider'} "
-                          f"({_one_line(exc)[:80]})") from None
+        raise ConfigError(prompts.CONFIG_KEY_REQUIRED.format(provider=_provider(settings) or prompts.CONFIG_KEY_PROVIDER,
+                                                             detail=_one_line(exc)[:80])) from None
 
 
 _connected: dict[tuple, tuple[Any, str]] = {}
@@ -119,14 +121,13 @@ def _connect(settings: Settings) -> tuple[Any, str]:
         try:
             import langchain_openai
         except ImportError:
-            raise ConfigError("Configuration error: LLM_MODEL: needs the langchain-openai package "
-                              "(pip install -r requirements.txt)") from None
+            raise ConfigError(prompts.CONFIG_OPENAI_MISSING) from None
         if provider == "azure_openai":
             deployment = settings.llm.llm_azure_deployment or name.partition(":")[2]
             for setting, value in (("LLM_AZURE_ENDPOINT", settings.llm.llm_azure_endpoint),
                                    ("LLM_AZURE_DEPLOYMENT", deployment), ("LLM_AZURE_API_VERSION", settings.llm.llm_azure_api_version)):
                 if not value:
-                    raise ConfigError(f"Configuration error: {setting}: required for Azure OpenAI")
+                    raise ConfigError(prompts.CONFIG_AZURE_REQUIRED.format(setting=setting))
             probe(settings)  # deployments are not in the model list: this checks the endpoint and the key
             model = langchain_openai.AzureChatOpenAI(azure_endpoint=settings.llm.llm_azure_endpoint, azure_deployment=deployment,
                                                      api_version=settings.llm.llm_azure_api_version, api_key=key, **common)
@@ -135,12 +136,12 @@ def _connect(settings: Settings) -> tuple[Any, str]:
         name = name.removeprefix("openai:")
         if not name:
             if len(offered) != 1:
-                raise ConfigError("Configuration error: LLM_MODEL: required (the server at LLM_BASE_URL offers "
-                                  f"{', '.join(offered[:8]) or 'no model list'})")
+                raise ConfigError(prompts.CONFIG_MODEL_REQUIRED.format(
+                    offered=", ".join(offered[:8]) or prompts.CONFIG_NO_MODEL_LIST))
             name = offered[0]
         elif offered and name not in offered:
             shown = ", ".join(offered[:8]) + ("…" if len(offered) > 8 else "")
-            raise ConfigError(f"Configuration error: LLM_MODEL: the provider does not serve {name!r} (it offers {shown})")
+            raise ConfigError(prompts.CONFIG_MODEL_NOT_SERVED.format(name=name, offered=shown))
         if settings.llm.llm_base_url:
             model = langchain_openai.ChatOpenAI(model=name, base_url=settings.llm.llm_base_url, api_key=key or NO_KEY,
                                                 use_responses_api=False, **common)
@@ -155,8 +156,7 @@ def _connect(settings: Settings) -> tuple[Any, str]:
         return init_chat_model(settings.llm.llm_model, **common, **extra), settings.llm.llm_model
     except ImportError as exc:
         package = re.search(r"requires the (\S+) package", str(exc))
-        needed = package.group(1) if package else "its langchain integration"
-        raise ConfigError(f"Configuration error: LLM_MODEL: {settings.llm.llm_model!r} needs the {needed} package "
-                          f"(pip install {needed})") from None
+        needed = package.group(1) if package else prompts.CONFIG_PACKAGE_UNKNOWN
+        raise ConfigError(prompts.CONFIG_PACKAGE_NEEDED.format(model=settings.llm.llm_model, package=needed)) from None
     except Exception as exc:  # unknown provider, unparseable id, missing credentials
-        raise ConfigError(f"Configuration error: LLM_MODEL: {settings.llm.llm_model!r} cannot be used: {_one_line(exc)}") from None
+        raise ConfigError(prompts.CONFIG_MODEL_UNUSABLE.format(model=settings.llm.llm_model, error=_one_line(exc))) from None

@@ -39,6 +39,22 @@ CLI_RUN_CARRYING_ON = "Carrying on with what is indexed: the sources above keep 
 CLI_RUN_NOTHING_INDEXED = "Nothing is indexed, so there is nothing to answer from."
 CLI_RUN_CONSOLE = "No Slack tokens configured: opening the local console (same pipeline)."
 
+# --- a language model that cannot be used stops start-up with one line naming the setting (bot/llm_provider.py) ---
+CONFIG_KEY_REFUSED = "Configuration error: LLM_API_KEY: the provider refused it (HTTP {status})"
+CONFIG_NO_ANSWER = "Configuration error: {setting}: no answer from {address} ({error})"
+CONFIG_NO_ANSWER_ADDRESS = "the provider"
+CONFIG_KEY_REQUIRED = "Configuration error: LLM_API_KEY: required for {provider} ({detail})"
+CONFIG_KEY_PROVIDER = "this provider"
+CONFIG_OPENAI_MISSING = ("Configuration error: LLM_MODEL: needs the langchain-openai package "
+                         "(pip install -r requirements.txt)")
+CONFIG_AZURE_REQUIRED = "Configuration error: {setting}: required for Azure OpenAI"
+CONFIG_MODEL_REQUIRED = "Configuration error: LLM_MODEL: required (the server at LLM_BASE_URL offers {offered})"
+CONFIG_NO_MODEL_LIST = "no model list"
+CONFIG_MODEL_NOT_SERVED = "Configuration error: LLM_MODEL: the provider does not serve {name!r} (it offers {offered})"
+CONFIG_PACKAGE_NEEDED = "Configuration error: LLM_MODEL: {model!r} needs the {package} package (pip install {package})"
+CONFIG_PACKAGE_UNKNOWN = "its langchain integration"
+CONFIG_MODEL_UNUSABLE = "Configuration error: LLM_MODEL: {model!r} cannot be used: {error}"
+
 # --- `gpbot eval`'s report (bot/evaluation.py) ---
 # (row label, ModeReport attribute), in the table's order
 EVAL_ROWS = [
