@@ -287,3 +287,17 @@ def test_the_safeguarding_line_fits_inside_the_length_limit(annotated_assistant)
         annotated_assistant.extractive.tuning.answer_max_total_chars = original
     assert short.safeguarding and _safeguarding_line(short)
     assert len(short.text) <= limit
+
+
+def test_the_tuning_settings_reach_retrieval_and_the_answerer(assistant):
+    """The values of the retrieval and answering sections are the ones the assistant uses (one source of truth)."""
+    question = "we coded someone 104 by mistake, how do we undo it?"
+    default = assistant.answer(question)
+    tuned = build_assistant(assistant.settings.replace(retrieval_pool=5, answer_max_units=1, rerank_question_margin=0.25),
+                            index=assistant.index)
+    assert tuned.retriever.reranker.question_margin == 0.25
+    answer = tuned.answer(question)
+    assert answer.kind is AnswerKind.answered
+    assert len(answer.text) < len(default.text) and "\n\n" not in answer.text  # one unit, not several
+    _, query = tuned.prepare(question)
+    assert tuned.retriever.retrieve(query).candidates <= 5 < assistant.retriever.retrieve(query).candidates

@@ -86,3 +86,22 @@ def test_flat_values_reach_their_section_and_replace_keeps_the_rest(monkeypatch,
     assert changed.slack.review_channel is None and changed.index.embedder == "torch"
     assert changed.paths.gpbot_data_dir == tmp_path / "d" and changed.index.chroma_port == 9001
     assert settings.slack.review_channel == "C0REVIEW"  # the original is untouched
+
+
+def test_tuning_values_are_settings_read_from_the_environment(monkeypatch, tmp_path):
+    from bot.answer import ExtractiveAnswerer
+    from bot.retrieval import FeatureReranker
+    from bot.settings import AnsweringSettings, RetrievalSettings, default_of
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ANSWER_MAX_UNITS", "3")
+    monkeypatch.setenv("RETRIEVAL_POOL", "12")
+    settings = load_settings()
+    assert settings.answering.answer_max_units == 3 and settings.retrieval.retrieval_pool == 12
+    monkeypatch.setenv("RETRIEVAL_POOL", "31")  # above the pool's bound
+    with pytest.raises(ConfigError, match="^Configuration error: RETRIEVAL_POOL:"):
+        load_settings()
+    # a class built alone starts from the settings' defaults, not from a value of its own
+    assert ExtractiveAnswerer(idf=len).tuning == AnsweringSettings.model_construct()
+    assert FeatureReranker().tuning == RetrievalSettings.model_construct()
+    assert default_of("answer_max_units") == AnsweringSettings.model_fields["answer_max_units"].default
