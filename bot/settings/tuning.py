@@ -89,15 +89,31 @@ class AnsweringSettings(BaseSettings):
 
     model_config = ENV
     answer_max_sources_per_line: int = Field(
-        2, ge=1, le=5,description="Pages one line of an answer cites at most: the pages the line itself names (publisher or date), else the one page that supports it. Default: 2")
+        2, ge=1, le=5, description=(
+            "Pages one line of an answer cites at most: the pages the line itself names (publisher or "
+            "date), else the one page that supports it. Default: 2"
+        ))
     decline_centroid_sample: int = Field(
-        2000, ge=1,description="Indexed passages (evenly spaced) averaged for the corpus centroid, one of the decline model's features: enough for a stable mean, cheap at 100k chunks. Default: 2000")
+        2000, ge=1, description=(
+            "Indexed passages (evenly spaced) averaged for the corpus centroid, one of the decline "
+            "model's features: enough for a stable mean, cheap at 100k chunks. Default: 2000"
+        ))
     safeguarding_evidence_passages: int = Field(
-        5, ge=1,description="Retrieved passages whose closeness to the safeguarding situations counts as evidence for the safeguarding line: read off the dev split among 3, 5 and 8 (eval/fit_decline_model.py fits the weights and threshold for it; re-fit after a change). Default: 5")
+        5, ge=1, description=(
+            "Retrieved passages whose closeness to the safeguarding situations counts as evidence for the"
+            " safeguarding line: read off the dev split among 3, 5 and 8 (eval/fit_decline_model.py fits "
+            "the weights and threshold for it; re-fit after a change). Default: 5"
+        ))
     safeguarding_baseline_sample: int = Field(
-        2000, ge=1,description="Indexed passages whose mean closeness to the situations is the zero of that evidence. Default: 2000")
+        2000, ge=1, description=(
+            "Indexed passages whose mean closeness to the situations is the zero of that evidence. "
+            "Default: 2000"
+        ))
     safeguarding_passages_per_step: int = Field(
-        6, ge=1,description="Passages searched per protective step for the sentences that state it (the safeguarding line quotes one). Default: 6")
+        6, ge=1, description=(
+            "Passages searched per protective step for the sentences that state it (the safeguarding line"
+            " quotes one). Default: 6"
+        ))
 
 
 class IngestSettings(BaseSettings):
@@ -105,13 +121,23 @@ class IngestSettings(BaseSettings):
 
     model_config = ENV
     ingest_embed_batch: int = Field(
-        4096, ge=1,description="Chunks embedded per Chroma upsert in `gpbot ingest`: Chroma indexes in background threads after an upsert, which competes with the model on a small machine, so upserts are few and large. Default: 4096")
+        4096, ge=1, description=(
+            "Chunks embedded per Chroma upsert in `gpbot ingest`: Chroma indexes in background threads "
+            "after an upsert, which competes with the model on a small machine, so upserts are few and "
+            "large. Default: 4096"
+        ))
     ingest_http_timeout_seconds: float = Field(
-        20.0, gt=0,description="Seconds to wait for one guidance URL (`gpbot ingest URL`, the URLs of knowledge/sources.yaml). Default: 20")
+        20.0, gt=0, description=(
+            "Seconds to wait for one guidance URL (`gpbot ingest URL`, the URLs of "
+            "knowledge/sources.yaml). Default: 20"
+        ))
     ingest_http_retries: int = Field(
-        2, ge=0, le=10,description="Retries of a guidance URL after a 5xx, a 429 or a dropped connection. Default: 2")
+        2, ge=0, le=10, description="Retries of a guidance URL after a 5xx, a 429 or a dropped connection. Default: 2")
     ingest_http_backoff_seconds: float = Field(
-        0.5, ge=0,description="Seconds before the first retry of a guidance URL; each further retry waits twice as long. Default: 0.5")
+        0.5, ge=0, description=(
+            "Seconds before the first retry of a guidance URL; each further retry waits twice as long. "
+            "Default: 0.5"
+        ))
 
 
 class SourcesSettings(BaseSettings):
