@@ -1,0 +1,90 @@
+"""The keyword index: text analysis (`analyze`) and BM25 (bm25s) over the analysed chunk texts.
+
+`analyze` is also the answering code's notion of a term (coverage, idf weights, the decline model), so the
+keyword index and the answerer always agree on what a word is.
+
+The analysis is a short stop-word list and a light suffix stemmer, digits kept (codes). bm25s's own
+tokenizer with PyStemmer's English stemmer was measured against it on the question bank's dev split
+(issue 13) and not kept: more covered questions answered, but one more question that should be declined
+was answered and hybrid must@1 without section questions fell (0.63 -> 0.61).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+# Names the analysis in the derived-data cache key: change it whenever `analyze` changes.
+ANALYZER = "stoplist-suffix-1"
+
+_STOPWORDS = frozenset(
+    """a an and are as at be been but by can could did do does doing for from had has have having he her
+    hers him his how i if in into is it its just me my no nor not of on or our ours she should so some such
+    than that the their them then there these they this those to too up us very was we were what when where
+    which while who whom why will with would you your yours""".split()
+)
+_TOKEN = re.compile(r"[a-z0-9]+")
+# (suffix, replacement), first match wins; a stem keeps at least three letters, short words and numbers
+# are left alone
+_SUFFIXES = (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", ""))
+
+
+def _stem(token: str) -> str:
+    if token.isdigit() or len(token) <= 3:
+        return token
+    for suffix, repl in _SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            return token[: -len(suffix)] + repl
+    return token
+
+
+def analyze(text: str) -> list[str]:
+    """Lower-case word tokens with stop words dropped and a light suffix stemmer; digits kept (codes)."""
+    return [_stem(t) for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]
+
+
+class KeywordIndex:
+    """BM25 over chunk texts, with the non-zero top-k selection (fast at 100k chunks)."""
+
+    def __init__(self, ids: list[str], token_lists: list[list[str]]):
+        import bm25s
+
+        self.ids = ids
+        self._retriever = None
+        document_frequency: dict[str, int] = {}
+        for tokens in token_lists:
+            for token in set(tokens):
+                document_frequency[token] = document_frequency.get(token, 0) + 1
+        self._df = document_frequency
+        if ids:
+            retriever = bm25s.BM25()
+            retriever.index([tokens or ["_empty_"] for tokens in token_lists], show_progress=False)
+            self._retriever = retriever
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str]) -> "KeywordIndex":
+        return cls(ids, [analyze(t) for t in texts])
+
+    def document_frequency(self, term: str) -> int:
+        """How many chunks hold this analysed term (0: the corpus never mentions it)."""
+        return self._df.get(term, 0)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of an analysed term (BM25's smoothed form)."""
+        n = max(1, len(self.ids))
+        df = self._df.get(term, 0)
+        return float(np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        if self._retriever is None:
+            return []
+        tokens = [t for t in analyze(query) if t in self._retriever.vocab_dict]
+        if not tokens:
+            return []
+        scores = self._retriever.get_scores(tokens)
+        nonzero = np.flatnonzero(scores)
+        if len(nonzero) > k:
+            nonzero = nonzero[np.argpartition(-scores[nonzero], k)[:k]]
+        top = nonzero[np.argsort(-scores[nonzero], kind="stable")]
+        return [(self.ids[i], float(scores[i])) for i in top]
