@@ -2,14 +2,18 @@
 
 `DerivedData` holds the keyword index, the identifier allow-list the corpus quotes, the review dates and the
 number of documents. It is rebuilt from the store after each ingest (or when the cache is missing, torn or
-from another version) and pickled beside the index, keyed by the version stamp, the chunk count and the
-cache format (which names the text analysis, so a new analysis never reuses an old keyword index).
+from another version) and saved beside the index (JSON and bm25s's own files, no pickle), keyed by the
+version stamp, the chunk count and the cache format (which names the text analysis, so a new analysis never
+reuses an old keyword index).
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import pickle
+import shutil
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -22,6 +26,11 @@ from bot.types import Chunk
 log = logging.getLogger(__name__)
 
 CACHE_FORMAT = f"derived-2/{ANALYZER}"
+DERIVED_FILE = "derived.json"  # written last: a folder without it is incomplete
+KEYWORD_DIR = "keyword"
+TMP_PREFIX = ".tmp-"
+TMP_MAX_AGE = 3600  # seconds before a temporary folder counts as left by a killed process
+LEGACY_PICKLE = "keyword_index.pkl"  # the cache's earlier form, removed when the new one is written
 
 
 @dataclass(frozen=True)
@@ -48,31 +57,55 @@ class DerivedData:
 
 
 class DerivedCache:
-    """One pickle file in the data dir (written by this process, never taken from elsewhere)."""
+    """A folder in the data dir with one subfolder per version stamp: the keyword index (JSON and bm25s's own
+    files) and `derived.json`, written into a temporary folder and renamed into place whole. No pickle."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, root: Path):
+        self.root = root
+
+    def _folder(self, version: str) -> Path:
+        return self.root / f"v-{version or 'unstamped'}"
 
     def load(self, version: str, count: int) -> DerivedData | None:
         """The cached data if it was built at this version with this many chunks, else None."""
-        if not self.path.exists():
-            return None
+        folder = self._folder(version)
         try:
-            with self.path.open("rb") as fh:
-                cache_format, data = pickle.load(fh)
-        except Exception:  # a torn or old cache is rebuilt
+            meta = json.loads((folder / DERIVED_FILE).read_text(encoding="utf-8"))
+            if (meta.get("format"), meta.get("version"), meta.get("count")) != (CACHE_FORMAT, version, count):
+                return None
+            keyword = KeywordIndex.load(folder / KEYWORD_DIR)
+        except Exception:  # missing, torn or from an older layout: rebuilt
             return None
-        if cache_format == CACHE_FORMAT and isinstance(data, DerivedData) and data.version == version \
-                and data.count == count:
-            return data
-        return None
+        if len(keyword.ids) != count:
+            return None
+        return DerivedData(version=version, keyword=keyword, public_numbers=frozenset(meta["public_numbers"]),
+                           reviewed=tuple(meta["reviewed"]), documents=meta["documents"])
 
     def save(self, data: DerivedData) -> None:
+        target = self._folder(data.version)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump((CACHE_FORMAT, data), fh)
-            tmp.replace(self.path)
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=self.root))
+            tmp.chmod(0o755)  # as readable as the files in it (mkdtemp makes it owner-only)
+            data.keyword.save(tmp / KEYWORD_DIR)
+            meta = {"format": CACHE_FORMAT, "version": data.version, "count": data.count,
+                    "public_numbers": sorted(data.public_numbers), "reviewed": list(data.reviewed),
+                    "documents": data.documents}
+            (tmp / DERIVED_FILE).write_text(json.dumps(meta), encoding="utf-8")
+            if target.exists():  # another process saved this version first: the same data
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                tmp.rename(target)
         except OSError as exc:  # a read-only data dir still answers
             log.warning("could not cache the keyword index: %s", exc)
+            return
+        self._prune(keep=target)
+
+    def _prune(self, keep: Path) -> None:
+        """Remove other versions' folders, and temporary folders a killed process left (old enough that no
+        process is still writing them)."""
+        (self.root.parent / LEGACY_PICKLE).unlink(missing_ok=True)
+        for folder in self.root.iterdir():
+            stale_tmp = folder.name.startswith(TMP_PREFIX) and time.time() - folder.stat().st_mtime > TMP_MAX_AGE
+            if folder != keep and (folder.name.startswith("v-") or stale_tmp):
+                shutil.rmtree(folder, ignore_errors=True)

@@ -52,7 +52,7 @@ class Index(VerifiedAnswers):
         self.store = ChromaStore(settings)
         self.sentences = SentenceStore(settings.data_dir / "sentence_vectors.sqlite")
         self.writer = GuidanceWriter(self.store, self.sentences, self.embedder)
-        self._cache = DerivedCache(settings.data_dir / "keyword_index.pkl")
+        self._cache = DerivedCache(settings.data_dir / "keyword_index")
         self._lock = threading.RLock()
         self._derived: DerivedData | None = None
         self._chunk_cache: dict[str, Chunk] = {}

@@ -11,12 +11,16 @@ was answered and hybrid must@1 without section questions fell (0.63 -> 0.61).
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import numpy as np
 
 # Names the analysis in the derived-data cache key: change it whenever `analyze` changes.
 ANALYZER = "stoplist-suffix-1"
+TERMS_FILE = "terms.json"  # in a saved keyword index's folder: chunk ids and document frequencies
+BM25_DIR = "bm25"  # bm25s's own files
 
 _STOPWORDS = frozenset(
     """a an and are as at be been but by can could did do does doing for from had has have having he her
@@ -47,24 +51,42 @@ def analyze(text: str) -> list[str]:
 class KeywordIndex:
     """BM25 over chunk texts, with the non-zero top-k selection (fast at 100k chunks)."""
 
-    def __init__(self, ids: list[str], token_lists: list[list[str]]):
+    def __init__(self, ids: list[str], document_frequency: dict[str, int], retriever=None):
+        self.ids = ids
+        self._df = document_frequency
+        self._retriever = retriever  # a bm25s.BM25, None for an empty index
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str]) -> "KeywordIndex":
         import bm25s
 
-        self.ids = ids
-        self._retriever = None
+        token_lists = [analyze(t) for t in texts]
         document_frequency: dict[str, int] = {}
         for tokens in token_lists:
             for token in set(tokens):
                 document_frequency[token] = document_frequency.get(token, 0) + 1
-        self._df = document_frequency
+        retriever = None
         if ids:
             retriever = bm25s.BM25()
             retriever.index([tokens or ["_empty_"] for tokens in token_lists], show_progress=False)
-            self._retriever = retriever
+        return cls(ids, document_frequency, retriever)
+
+    def save(self, directory: Path) -> None:
+        """Chunk ids and document frequencies as JSON, the BM25 matrices in bm25s's own format (no pickle)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / TERMS_FILE).write_text(json.dumps({"ids": self.ids, "df": self._df}), encoding="utf-8")
+        if self._retriever is not None:
+            self._retriever.save(str(directory / BM25_DIR), show_progress=False)
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str]) -> "KeywordIndex":
-        return cls(ids, [analyze(t) for t in texts])
+    def load(cls, directory: Path) -> "KeywordIndex":
+        import bm25s
+
+        terms = json.loads((directory / TERMS_FILE).read_text(encoding="utf-8"))
+        retriever = None
+        if terms["ids"]:
+            retriever = bm25s.BM25.load(str(directory / BM25_DIR), show_progress=False)
+        return cls(terms["ids"], terms["df"], retriever)
 
     def document_frequency(self, term: str) -> int:
         """How many chunks hold this analysed term (0: the corpus never mentions it)."""

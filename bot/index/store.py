@@ -34,6 +34,7 @@ class ChromaStore:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        self._collections: dict[str, object] = {}  # opened on first use
 
     @cached_property
     def client(self):
@@ -49,25 +50,16 @@ class ChromaStore:
         return chromadb.PersistentClient(path=str(self.settings.chroma_path), settings=chroma_settings)
 
     def _collection(self, name: str):
-        return self.client.get_or_create_collection(
-            name=name, embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
+        if name not in self._collections:
+            self._collections[name] = self.client.get_or_create_collection(
+                name=name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+        return self._collections[name]
 
-    @cached_property
-    def chunks(self):
-        return self._collection(schema.CHUNKS_COLLECTION)
-
-    @cached_property
-    def verified(self):
-        return self._collection(schema.VERIFIED_COLLECTION)
-
-    @cached_property
-    def meta(self):
-        return self._collection(schema.META_COLLECTION)
-
-    @cached_property
-    def questions(self):
-        return self._collection(schema.QUESTIONS_COLLECTION)
+    chunks = property(lambda self: self._collection(schema.CHUNKS_COLLECTION))
+    verified = property(lambda self: self._collection(schema.VERIFIED_COLLECTION))
+    meta = property(lambda self: self._collection(schema.META_COLLECTION))
+    questions = property(lambda self: self._collection(schema.QUESTIONS_COLLECTION))
 
     # --- guidance chunks ---
     def upsert_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
