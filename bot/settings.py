@@ -142,6 +142,11 @@ class Settings(BaseSettings):
         5000, ge=1, description="Threads whose earlier (redacted) questions are remembered in this process.")
     slack_thread_memory_questions: int = Field(6, ge=1, le=50, description="Earlier questions remembered per thread.")
 
+    # --- the index (issue 13, s2-index) ---
+    index_version_check_seconds: float = Field(
+        5.0, ge=0, description="At most how often a running bot asks whether an ingest moved the index's version stamp."
+    )
+
     @field_validator("chroma_host", "database_url", "onnx_model_dir", "embedding_model_path", "llm_model", "llm_base_url",
                      "llm_azure_endpoint", "llm_azure_deployment", "llm_azure_api_version", "review_channel",
                      "reviewer_usergroup", mode="before")

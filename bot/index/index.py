@@ -29,7 +29,6 @@ from bot.types import Chunk, ScoredChunk
 
 log = logging.getLogger(__name__)
 
-VERSION_CHECK_SECONDS = 5.0  # how often a running bot asks the store whether an ingest moved the stamp
 
 
 @dataclass
@@ -57,7 +56,7 @@ class Index(VerifiedAnswers):
         self._derived: DerivedData | None = None
         self._chunk_cache: dict[str, Chunk] = {}
         self._last_version_check = 0.0
-        self.version_check_seconds = VERSION_CHECK_SECONDS
+        self.version_check_seconds = settings.index_version_check_seconds
 
     @property
     def verified(self):
