@@ -1,10 +1,10 @@
 """`Index`: what the bot and ingest use to write and search the guidance.
 
-It ties together the Chroma store (`store`), the writer ingest uses (`writer`), the embedder that made the stored vectors (its fingerprint is
-kept with the version stamp, and `embedder_changed()` tells ingest to re-embed everything when the
-configured embedder differs), the answer units' vectors (`sentence_store`) and the data derived from every
-chunk (`derived`: the keyword index and the identifier allow-list), rebuilt whenever the version stamp
-moves so the keyword and vector indexes always hold exactly the same chunk ids.
+It ties together the Chroma store (`store`), the writer ingest uses (`writer`), the embedder that made the
+stored vectors (its fingerprint is kept with the version stamp, and `embedder_changed()` tells ingest to
+re-embed everything when the configured embedder differs), the answer units' vectors (`sentence_store`) and
+the data derived from every chunk (`derived`: the keyword index and the identifier allow-list), rebuilt
+whenever the version stamp moves so the keyword and vector indexes always hold exactly the same chunk ids.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from bot.settings import Settings
 from bot.types import Chunk, ScoredChunk
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass
