@@ -21,8 +21,7 @@ from bot.embedder import EMBEDDING_DIM, Embedder, load_embedder
 from bot.index import schema
 from bot.index.derived import DerivedCache, DerivedData
 from bot.index.sentence_store import SentenceStore
-from bot.index.store import ChromaStore
-from bot.index.verified import VerifiedAnswers
+from bot.index.store import ChromaStore, VerifiedVectors
 from bot.index.writer import GuidanceWriter
 from bot.settings import Settings
 from bot.types import Chunk, ScoredChunk
@@ -41,7 +40,7 @@ class IndexInfo:
     verified_active: int
 
 
-class Index(VerifiedAnswers):
+class Index(VerifiedVectors):
     """The Chroma store + embedder + derived keyword data. Safe to share between threads."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):

@@ -1,4 +1,4 @@
-"""The Chroma store: the only module that imports chromadb and opens its collections.
+"""The Chroma store: the only module that imports chromadb, opens its collections and calls them.
 
 Chroma's default embedding function downloads a model, so every collection is opened with
 `embedding_function=None` and every add and query passes our own vectors. Records are mapped to chunks by
@@ -29,8 +29,8 @@ def as_floats(vector: np.ndarray) -> list[float]:
 
 
 class ChromaStore:
-    """The guidance chunks (cosine), the verified answers (cosine, keyed by question), the section questions
-    and a small meta collection holding the index version stamp."""
+    """The guidance chunks (cosine), the verified answers (id, question vector and status), the section
+    questions and a small meta collection holding the index version stamp."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -159,3 +159,39 @@ class ChromaStore:
 
     def active_verified_count(self) -> int:
         return len(self.verified.get(where={"status": "active"}, include=[])["ids"])
+
+
+class VerifiedVectors:
+    """The index's part of verified answers, a mixin of `Index`: it expects `self.verified` (the collection
+    `ChromaStore.verified`). The answers themselves live in the review store."""
+
+    # --- verified answers: id, question vector and status only (their text lives in the review store) ---
+    def upsert_verified(self, verified_id: str, question_vector: np.ndarray, status: str) -> None:
+        """Written whole (Chroma's upsert would keep an older record's other fields: releases before 2026-12
+        kept the answer here too; `gpbot review verified reindex` rewrites those)."""
+        self.verified.delete(ids=[verified_id])
+        self.verified.add(ids=[verified_id], embeddings=[list(map(float, question_vector))],
+                          metadatas=[{"status": status}])
+
+    def set_verified_status(self, verified_id: str, status: str) -> None:
+        """KeyError when the index does not hold this verified answer (then upsert it)."""
+        if not self.verified.get(ids=[verified_id], include=[])["ids"]:
+            raise KeyError(verified_id)
+        self.verified.update(ids=[verified_id], metadatas=[{"status": status}])
+
+    def delete_verified(self, verified_id: str) -> None:
+        self.verified.delete(ids=[verified_id])
+
+    def verified_statuses(self) -> dict[str, str]:
+        """verified id -> status, for every verified answer the index holds."""
+        got = self.verified.get(include=["metadatas"])
+        return {vid: (meta or {}).get("status", "") for vid, meta in zip(got["ids"], got["metadatas"])}
+
+    def search_verified(self, query_vector: np.ndarray, k: int = 3) -> list[tuple[str, float]]:
+        """The active verified answers whose questions are nearest the query: (verified id, cosine similarity)."""
+        stored = self.verified.count()
+        if stored == 0:
+            return []
+        got = self.verified.query(query_embeddings=[list(map(float, query_vector))], n_results=min(k, stored),
+                                  where={"status": "active"}, include=["distances"])
+        return [(vid, 1.0 - float(distance)) for vid, distance in zip(got["ids"][0], got["distances"][0])]
