@@ -57,6 +57,9 @@ class IndexSettings(BaseSettings):
         True, description="Also match questions against the staff questions written for each corpus section "
                           "(knowledge/questions.yaml, indexed at ingest as extra vectors pointing at the section). "
                           "false = passages only. Default: true")
+    index_version_check_seconds: float = Field(
+        5.0, ge=0, description="At most how often, in seconds, a running bot asks whether an ingest moved the index's "
+                               "version stamp (then it reloads the keyword index). Default: 5")
 
     @field_validator("chroma_host", "onnx_model_dir", "embedding_model_path", mode="before")
     @classmethod
