@@ -211,7 +211,8 @@ class ExtractiveAnswerer:
 
 def _without_repeated_items(unit: Unit, chosen: list[Unit], same: float) -> Unit | None:
     """A list with the items that repeat what the answer already says (and add no code, number or date)
-    taken out; None when nothing new is left. A numbered list that loses an item loses its numbers."""
+    taken out; None when nothing new is left. A numbered list that loses an item loses its numbers; the
+    sentence introducing the list is kept whenever any of its items is."""
     kept_lines = [line for c in chosen for line in c.text.splitlines()]
     kept_specifics = set().union(*(_specifics(line) for line in kept_lines))
     lines = unit.text.splitlines()
@@ -222,6 +223,8 @@ def _without_repeated_items(unit: Unit, chosen: list[Unit], same: float) -> Unit
     items = [line for line in fresh if _LIST_ITEM.match(line)]
     if not items:
         return None
+    if lines and not _LIST_ITEM.match(lines[0]) and fresh[0] != lines[0]:
+        fresh.insert(0, lines[0])  # the sentence that introduces the list stays with its items
     text = "\n".join(_NUMBERED.sub(r"\1- ", line) for line in fresh)
     return replace(unit, text=text)
 

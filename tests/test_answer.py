@@ -172,6 +172,20 @@ def test_a_list_item_repeating_the_answer_is_left_out_and_the_list_loses_its_num
 
 
 
+def test_a_list_keeps_its_introducing_sentence_even_when_the_answer_says_much_the_same():
+    from bot.answer import _without_repeated_items
+    from bot.units import Unit
+
+    said = Unit("The guidance says an abuser may force a patient to share information from the record.", 0, 1.0)
+    listed = Unit("The guidance says an abuser may force a patient to share information from the record, including:\n"
+                  "- sexual health information;\n- details of appointments.", 1, 0.9, is_list=True)
+    kept = _without_repeated_items(listed, [said])
+    assert kept is not None and kept.text.splitlines() == listed.text.splitlines()  # items never lose their lead-in
+    repeated = Unit("The guidance says an abuser may force a patient to share information from the record, including:\n"
+                    "- share information from the record.", 1, 0.9, is_list=True)
+    assert _without_repeated_items(repeated, [said]) is None  # nothing new: the whole list goes
+
+
 def test_a_step_repeating_the_answer_is_left_out_whatever_its_number():
     advice = Chunk(
         chunk_id="a-1", doc_id="a.md", title="Stopping access", heading_path=["Stopping access"],

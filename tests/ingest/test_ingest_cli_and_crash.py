@@ -47,7 +47,7 @@ def test_cli_json_last_line_dry_run_and_exit_codes(tmp_path, monkeypatch, ingest
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GPBOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("GPBOT_KNOWLEDGE_DIR", str(knowledge))
-    monkeypatch.setattr("bot.index.load_embedder", lambda *a, **k: ingest_embedder)
+    monkeypatch.setattr("bot.index.index.load_embedder", lambda *a, **k: ingest_embedder)
     runner = CliRunner()
 
     result = runner.invoke(_app(), ["--json", "--dry-run"])

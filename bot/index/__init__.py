@@ -1,0 +1,34 @@
+"""The index package: everything that stores and searches the guidance.
+
+It owns
+- the schema (`schema`): collection names, the chunk <-> metadata mapping, `embedding_text`, the section
+  question records and the version stamp's format;
+- the Chroma store (`store`): the only module that imports chromadb; it also holds the index's part of
+  verified answers (id, question vector and status; their text lives in the review store);
+- the keyword index (`keyword`): the text analysis `analyze` (also the answerer's notion of a term) and BM25;
+- the data derived from every chunk when the version stamp moves (`derived`): the keyword index, the
+  identifier allow-list (`public_numbers`), review dates; cached on disk keyed by version;
+- the answer units' vectors computed at ingest (`sentence_store`);
+- writing guidance (`writer`) and `Index` (`index`), the one object the bot, ingest and the review store use.
+The embedder (`bot.embedder`) is used, not owned, until it moves into this package.
+
+It must not import the Slack layer (`bot.slack`), the review store (`bot.review`), the answering pipeline
+(`bot.pipeline`, `bot.answer`, `bot.retrieval`) or ingest; they import it.
+"""
+
+from bot.embedder import Embedder, load_embedder
+from bot.index.index import Index, IndexInfo
+from bot.index.keyword import KeywordIndex, analyze
+from bot.index.schema import chunk_from_record, chunk_to_metadata, embedding_text
+
+__all__ = [
+    "Embedder",
+    "Index",
+    "IndexInfo",
+    "KeywordIndex",
+    "analyze",
+    "chunk_from_record",
+    "chunk_to_metadata",
+    "embedding_text",
+    "load_embedder",
+]

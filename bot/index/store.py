@@ -1,0 +1,197 @@
+"""The Chroma store: the only module that imports chromadb, opens its collections and calls them.
+
+Chroma's default embedding function downloads a model, so every collection is opened with
+`embedding_function=None` and every add and query passes our own vectors. Records are mapped to chunks by
+`bot.index.schema`; this module knows how to batch, query and count, not what a chunk means.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from bot.embedder import EMBEDDING_DIM
+from bot.index import schema
+from bot.settings import Settings
+from bot.types import Chunk
+
+WRITE_BATCH = 500  # ids per update/delete call
+QUESTION_BATCH = 2000  # section questions per upsert call
+READ_BATCH = 5000  # records per paged read of the whole collection
+# The version stamp is a record like any other, so it needs a vector: a fixed unit vector.
+STAMP_VECTOR = [0.0] * (EMBEDDING_DIM - 1) + [1.0]
+
+
+def as_floats(vector: np.ndarray) -> list[float]:
+    return list(map(float, vector))
+
+
+class ChromaStore:
+    """The guidance chunks (cosine), the verified answers (id, question vector and status), the section
+    questions and a small meta collection holding the index version stamp."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._collections: dict[str, object] = {}  # opened on first use
+
+    @cached_property
+    def client(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if self.settings.index.chroma_host:
+            return chromadb.HttpClient(
+                host=self.settings.index.chroma_host, port=self.settings.index.chroma_port, settings=chroma_settings
+            )
+        self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(self.settings.chroma_path), settings=chroma_settings)
+
+    def _collection(self, name: str):
+        if name not in self._collections:
+            self._collections[name] = self.client.get_or_create_collection(
+                name=name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+        return self._collections[name]
+
+    chunks = property(lambda self: self._collection(schema.CHUNKS_COLLECTION))
+    verified = property(lambda self: self._collection(schema.VERIFIED_COLLECTION))
+    meta = property(lambda self: self._collection(schema.META_COLLECTION))
+    questions = property(lambda self: self._collection(schema.QUESTIONS_COLLECTION))
+
+    # --- guidance chunks ---
+    def upsert_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        self.chunks.upsert(
+            ids=[c.chunk_id for c in chunks],
+            embeddings=[as_floats(v) for v in embeddings],
+            documents=[c.text for c in chunks],
+            metadatas=[schema.chunk_to_metadata(c) for c in chunks],
+        )
+
+    def update_chunk_metadata(self, chunks: Sequence[Chunk]) -> None:
+        """Rewrite metadata only, in one call (callers batch by WRITE_BATCH). Passing `documents=` here would
+        make Chroma run its default embedding function."""
+        self.chunks.update(ids=[c.chunk_id for c in chunks], metadatas=[schema.chunk_to_metadata(c) for c in chunks])
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        for start in range(0, len(chunk_ids), WRITE_BATCH):
+            self.chunks.delete(ids=list(chunk_ids[start : start + WRITE_BATCH]))
+
+    def count(self) -> int:
+        return self.chunks.count()
+
+    def _pages(self, include: list[str]) -> Iterable[dict]:
+        total = self.chunks.count()
+        for offset in range(0, total, READ_BATCH):
+            yield self.chunks.get(include=include, limit=READ_BATCH, offset=offset)
+
+    def chunk_refs(self) -> dict[str, dict]:
+        return {chunk_id: schema.chunk_ref(meta)
+                for got in self._pages(["metadatas"]) for chunk_id, meta in zip(got["ids"], got["metadatas"])}
+
+    def all_chunks(self) -> list[Chunk]:
+        return [schema.chunk_from_record(text, meta) for got in self._pages(["documents", "metadatas"])
+                for text, meta in zip(got["documents"], got["metadatas"])]
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
+        got = self.chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        return {chunk_id: schema.chunk_from_record(text, meta)
+                for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"])}
+
+    def vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        if not chunk_ids:
+            return {}
+        got = self.chunks.get(ids=list(chunk_ids), include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
+
+    def dense_search(self, query_vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
+        """The k nearest chunks with their cosine similarity to the query."""
+        total = self.count()
+        if total == 0:
+            return []
+        got = self.chunks.query(query_embeddings=[as_floats(query_vector)], n_results=min(k, total),
+                                include=["documents", "metadatas", "distances"])
+        return [(schema.chunk_from_record(text, meta), 1.0 - float(distance))
+                for text, meta, distance in zip(got["documents"][0], got["metadatas"][0], got["distances"][0])]
+
+    # --- section questions ---
+    def put_questions(self, records: Sequence[tuple[str, str, dict]], vectors: np.ndarray) -> None:
+        for start in range(0, len(records), QUESTION_BATCH):
+            part = records[start : start + QUESTION_BATCH]
+            self.questions.upsert(
+                ids=[i for i, _, _ in part],
+                embeddings=[as_floats(v) for v in vectors[start : start + len(part)]],
+                documents=[q for _, q, _ in part],
+                metadatas=[meta for _, _, meta in part],
+            )
+
+    def delete_questions(self, chunk_ids: Sequence[str]) -> None:
+        if not chunk_ids or self.questions.count() == 0:
+            return
+        for start in range(0, len(chunk_ids), WRITE_BATCH):
+            self.questions.delete(where={"chunk_id": {"$in": list(chunk_ids[start : start + WRITE_BATCH])}})
+
+    def question_search(self, query_vector: np.ndarray, k: int) -> dict[str, float]:
+        """chunk id -> best cosine between the query and that chunk's section questions."""
+        total = self.questions.count()
+        if total == 0:
+            return {}
+        got = self.questions.query(query_embeddings=[as_floats(query_vector)], n_results=min(k, total),
+                                   include=["metadatas", "distances"])
+        best: dict[str, float] = {}
+        for meta, distance in zip(got["metadatas"][0], got["distances"][0]):
+            chunk_id = meta.get("chunk_id", "")
+            best[chunk_id] = max(best.get(chunk_id, -1.0), 1.0 - float(distance))
+        return best
+
+    # --- version stamp and counts ---
+    def read_stamp(self) -> dict:
+        got = self.meta.get(ids=[schema.VERSION_RECORD], include=["metadatas"])
+        return dict(got["metadatas"][0]) if got["ids"] else dict(schema.EMPTY_VERSION)
+
+    def write_stamp(self, stamp: dict) -> None:
+        self.meta.upsert(ids=[schema.VERSION_RECORD], embeddings=[STAMP_VECTOR], metadatas=[stamp])
+
+    def verified_count(self) -> int:
+        return self.verified.count()
+
+    def active_verified_count(self) -> int:
+        return len(self.verified.get(where={"status": "active"}, include=[])["ids"])
+
+
+class VerifiedVectors:
+    """The index's part of verified answers, a mixin of `Index`: it expects `self.verified` (the collection
+    `ChromaStore.verified`). The answers themselves live in the review store."""
+
+    # --- verified answers: id, question vector and status only (their text lives in the review store) ---
+    def upsert_verified(self, verified_id: str, question_vector: np.ndarray, status: str) -> None:
+        """Written whole (Chroma's upsert would keep an older record's other fields: releases before 2026-12
+        kept the answer here too; `gpbot review verified reindex` rewrites those)."""
+        self.verified.delete(ids=[verified_id])
+        self.verified.add(ids=[verified_id], embeddings=[list(map(float, question_vector))],
+                          metadatas=[{"status": status}])
+
+    def set_verified_status(self, verified_id: str, status: str) -> None:
+        """KeyError when the index does not hold this verified answer (then upsert it)."""
+        if not self.verified.get(ids=[verified_id], include=[])["ids"]:
+            raise KeyError(verified_id)
+        self.verified.update(ids=[verified_id], metadatas=[{"status": status}])
+
+    def delete_verified(self, verified_id: str) -> None:
+        self.verified.delete(ids=[verified_id])
+
+    def verified_statuses(self) -> dict[str, str]:
+        """verified id -> status, for every verified answer the index holds."""
+        got = self.verified.get(include=["metadatas"])
+        return {vid: (meta or {}).get("status", "") for vid, meta in zip(got["ids"], got["metadatas"])}
+
+    def search_verified(self, query_vector: np.ndarray, k: int = 3) -> list[tuple[str, float]]:
+        """The active verified answers whose questions are nearest the query: (verified id, cosine similarity)."""
+        stored = self.verified.count()
+        if stored == 0:
+            return []
+        got = self.verified.query(query_embeddings=[list(map(float, query_vector))], n_results=min(k, stored),
+                                  where={"status": "active"}, include=["distances"])
+        return [(vid, 1.0 - float(distance)) for vid, distance in zip(got["ids"][0], got["distances"][0])]
