@@ -209,7 +209,8 @@ class ExtractiveAnswerer:
         return _join_units(lines, chosen), book
 
 
-def _without_repeated_items(unit: Unit, chosen: list[Unit], same: float) -> Unit | None:
+def _without_repeated_items(unit: Unit, chosen: list[Unit],
+                            same: float = default_of("answer_repeat_overlap")) -> Unit | None:
     """A list with the items that repeat what the answer already says (and add no code, number or date)
     taken out; None when nothing new is left. A numbered list that loses an item loses its numbers; the
     sentence introducing the list is kept whenever any of its items is."""
