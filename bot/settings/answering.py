@@ -27,15 +27,16 @@ class RetrievalSettings(BaseSettings):
     query_follow_up_max_words: int = Field(
         8, ge=0, description="A message of at most this many words that leans on the one before (\"and for "
                              "under-16s?\", \"what about that\") is searched together with the thread's previous "
-                             "question. Default: 8")
+                             "question. Set by hand when follow-ups were first handled; no measurement "
+                             "recorded. Default: 8")
     query_thread_max_words: int = Field(
         15, ge=0, description="In a thread, a message of at most this many words is searched with the previous "
                               "question even without \"that\" or \"it\": the dev split's thread questions run to 14 "
                               "words; a longer one usually restates its subject. Default: 15")
     retrieval_pool: int = Field(
         30, ge=1, le=30, description="Candidates the keyword and the dense search each return, and the fused pool "
-                                     "the reranker scores (at most 30, which keeps reranking within a few ms). "
-                                     "Default: 30")
+                                     "the reranker scores: the retriever has always capped it at 30 (reranking "
+                                     "30 takes about 2 ms); not tuned on the question bank. Default: 30")
     retrieval_rrf_k: int = Field(
         60, ge=1, description="k of reciprocal rank fusion (score = sum of 1 / (k + rank)): the usual value from the "
                               "RRF paper (Cormack et al. 2009), not tuned here. Default: 60")
@@ -44,10 +45,11 @@ class RetrievalSettings(BaseSettings):
                              "ANSWER_PASSAGES (5 before: must-contain 104 -> 110 of 140). Default: 8")
     retrieval_per_document: int = Field(
         2, ge=1, description="Passages of one document kept among those handed on, so that a long document does "
-                             "not crowd out the others. Default: 2")
+                             "not crowd out the others. Set by hand when the retriever was written; no "
+                             "measurement recorded. Default: 2")
     retrieval_near_duplicate: float = Field(
         0.95, ge=0, le=1, description="Cosine at or above which a passage counts as a copy of one already kept "
-                                      "and is dropped. Default: 0.95")
+                                      "and is dropped. Set by hand when the retriever was written. Default: 0.95")
     rerank_dense_weight: float = Field(
         1.0, ge=0, description="Reranker: weight of the cosine between question and passage (or the passage's "
                                "nearest section question). Default: 1")
