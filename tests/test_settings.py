@@ -86,3 +86,12 @@ def test_flat_values_reach_their_section_and_replace_keeps_the_rest(monkeypatch,
     assert changed.slack.review_channel is None and changed.index.embedder == "torch"
     assert changed.paths.gpbot_data_dir == tmp_path / "d" and changed.index.chroma_port == 9001
     assert settings.slack.review_channel == "C0REVIEW"  # the original is untouched
+
+
+def test_a_variable_named_like_a_section_is_nobodys_setting(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INGEST", "not json")
+    monkeypatch.setenv("PATHS", "{}")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    settings = load_settings()
+    assert settings.operation.log_level == "DEBUG" and settings.ingest.ingest_http_retries == 2
