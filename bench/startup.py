@@ -165,7 +165,7 @@ def main() -> None:
     parser.add_argument("--throughput-only", action="store_true", help="only the embedding throughput comparison")
     args = parser.parse_args()
 
-    from bot.embedder import TorchEmbedder, load_embedder
+    from bot.index.embedder import TorchEmbedder, load_embedder
     from bot.settings import Settings
     from slack_emulator import SlackEmulator
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.embedder import (
+from bot.index.embedder import (
     MANIFEST_FILE,
     ONNX_FILE,
     TOKENIZER_FILE,
@@ -43,8 +43,8 @@ TEXTS = [
 def export_dir(tmp_path_factory) -> Path:
     """An intact export of the current recipe: the one `make install` wrote into the venv, else a fresh one
     (imports torch)."""
-    from bot.embedder import packaged_model_path
-    from bot.embedder_export import RECIPE, export_onnx
+    from bot.index.embedder import packaged_model_path
+    from bot.index.embedder_export import RECIPE, export_onnx
 
     installed = read_manifest(default_onnx_dir())
     if installed is not None and installed.get("recipe") == RECIPE:
@@ -84,8 +84,8 @@ def test_mean_pooling_ignores_padding_and_normalises():
 
 
 def test_export_is_skipped_when_intact_and_redone_when_damaged(export_dir, tmp_path):
-    from bot.embedder import packaged_model_path
-    from bot.embedder_export import export_onnx
+    from bot.index.embedder import packaged_model_path
+    from bot.index.embedder_export import export_onnx
 
     copy = tmp_path / "onnx"
     shutil.copytree(export_dir, copy)
@@ -99,8 +99,8 @@ def test_export_is_skipped_when_intact_and_redone_when_damaged(export_dir, tmp_p
 
 
 def test_start_up_trusts_an_untouched_file_and_hashes_a_changed_one(export_dir, tmp_path):
-    from bot.embedder_export import export_onnx
-    from bot.embedder import packaged_model_path
+    from bot.index.embedder_export import export_onnx
+    from bot.index.embedder import packaged_model_path
 
     copy = tmp_path / "onnx"
     shutil.copytree(export_dir, copy)
@@ -118,7 +118,7 @@ def test_start_up_trusts_an_untouched_file_and_hashes_a_changed_one(export_dir, 
 
 
 def test_missing_export_falls_back_to_torch_with_a_warning_naming_the_command(tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="bot.embedder"):
+    with caplog.at_level(logging.WARNING, logger="bot.index.embedder"):
         embedder = load_embedder(settings_for(tmp_path, onnx_model_dir=tmp_path / "nowhere"))
     assert isinstance(embedder, TorchEmbedder)
     assert "gpbot embedder export" in caplog.text
@@ -128,7 +128,7 @@ def test_damaged_export_falls_back_to_torch(export_dir, tmp_path, caplog):
     copy = tmp_path / "onnx"
     shutil.copytree(export_dir, copy)
     (copy / ONNX_FILE).write_bytes(b"not a model")
-    with caplog.at_level(logging.WARNING, logger="bot.embedder"):
+    with caplog.at_level(logging.WARNING, logger="bot.index.embedder"):
         embedder = load_embedder(settings_for(tmp_path, onnx_model_dir=copy))
     assert isinstance(embedder, TorchEmbedder)
     assert "does not match" in caplog.text
@@ -205,7 +205,7 @@ def test_gpbot_help_and_review_help_import_no_heavy_library(tmp_path):
 def test_the_export_is_the_fused_graph_and_was_checked_against_sentence_transformers(export_dir):
     import onnx
 
-    from bot.embedder_export import MIN_COSINE, RECIPE
+    from bot.index.embedder_export import MIN_COSINE, RECIPE
 
     manifest = read_manifest(export_dir, full=True)
     assert manifest["recipe"] == RECIPE and manifest["check_cosine"] >= MIN_COSINE
@@ -220,8 +220,8 @@ def test_an_export_whose_vectors_differ_is_refused_and_nothing_is_written(export
     import onnx
     from onnx import numpy_helper
 
-    from bot.embedder import packaged_model_path
-    from bot.embedder_export import MIN_COSINE, _check_vectors
+    from bot.index.embedder import packaged_model_path
+    from bot.index.embedder_export import MIN_COSINE, _check_vectors
 
     model = onnx.load(str(export_dir / ONNX_FILE))
     ffn = next(i for i in model.graph.initializer if "intermediate.dense.bias" in i.name)
@@ -235,8 +235,8 @@ def test_an_export_whose_vectors_differ_is_refused_and_nothing_is_written(export
 
 
 def test_an_export_of_an_older_recipe_is_redone_and_changes_the_fingerprint(export_dir, tmp_path):
-    from bot.embedder import packaged_model_path
-    from bot.embedder_export import RECIPE, export_onnx
+    from bot.index.embedder import packaged_model_path
+    from bot.index.embedder_export import RECIPE, export_onnx
 
     copy = tmp_path / "onnx"
     shutil.copytree(export_dir, copy)

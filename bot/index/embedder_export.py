@@ -1,7 +1,7 @@
 """`gpbot embedder export`: turn the sentence-transformers model into the ONNX file `OnnxEmbedder` runs.
 
 Run once at set-up (`make install`, the image build), never while answering: it imports torch. It writes
-`model.onnx` (the transformer, up to its token vectors; pooling and normalisation stay in bot/embedder.py),
+`model.onnx` (the transformer, up to its token vectors; pooling and normalisation stay in bot/index/embedder.py),
 traced with eager attention and then rewritten by onnxruntime's transformer optimizer into its fused BERT
 kernels (Attention, EmbedLayerNormalization, SkipLayerNormalization, BiasGelu: same arithmetic, fewer
 passes over memory), a copy of `tokenizer.json`, and `manifest.json` recording the source weights' hash, the export recipe and
@@ -21,7 +21,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from bot.embedder import MANIFEST_FILE, ONNX_FILE, TOKENIZER_FILE, file_sha256, file_stamp, read_manifest
+from bot.index.embedder import MANIFEST_FILE, ONNX_FILE, TOKENIZER_FILE, file_sha256, file_stamp, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def _optimise(traced: Path, target: Path, model_path: Path) -> None:
 
 def _check_vectors(model_path: Path, work: Path, max_seq_length: int) -> float:
     """The lowest cosine between sentence-transformers' vectors and the exported model's on CHECK_TEXTS."""
-    from bot.embedder import OnnxEmbedder, TorchEmbedder
+    from bot.index.embedder import OnnxEmbedder, TorchEmbedder
 
     manifest = {"onnx_sha256": "", "tokenizer_sha256": "", "max_seq_length": max_seq_length}
     exported = OnnxEmbedder(work, manifest).embed(CHECK_TEXTS)

