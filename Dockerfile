@@ -109,7 +109,7 @@ USER 10001:10001
 
 # The embedding model must load with no network: the ONNX export (checked against its recorded hashes) and
 # the torch fallback, giving the same vector. Proven here, at build time.
-RUN --network=none python -c "from bot.embedder import OnnxEmbedder, TorchEmbedder, load_embedder; from bot.settings import Settings; e = load_embedder(Settings()); assert isinstance(e, OnnxEmbedder), e; v = e.embed_query('online access to GP records'); assert v.shape == (384,), v.shape; t = TorchEmbedder().embed_query('online access to GP records'); assert float(v @ t) > 0.999, float(v @ t); print('embedding model OK (offline):', e.fingerprint)"
+RUN --network=none python -c "from bot.index.embedder import OnnxEmbedder, TorchEmbedder, load_embedder; from bot.settings import Settings; e = load_embedder(Settings()); assert isinstance(e, OnnxEmbedder), e; v = e.embed_query('online access to GP records'); assert v.shape == (384,), v.shape; t = TorchEmbedder().embed_query('online access to GP records'); assert float(v @ t) > 0.999, float(v @ t); print('embedding model OK (offline):', e.fingerprint)"
 
 VOLUME ["/data"]
 EXPOSE 3000

@@ -129,7 +129,7 @@ def main() -> None:
         serve_only(args.serve, questions)
         return
 
-    from bot.embedder import load_embedder
+    from bot.index.embedder import load_embedder
 
     embedder = load_embedder(Settings(_env_file=None))
     embedder.embed_query("warm up")

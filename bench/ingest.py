@@ -21,7 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.embedder import Embedder, load_embedder  # noqa: E402
+from bot.index.embedder import Embedder, load_embedder  # noqa: E402
 from bot.index import Index, embedding_text  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from ingest.chunking import chunk_document  # noqa: E402

@@ -233,8 +233,8 @@ app.add_typer(embedder_app, name="embedder")
 @embedder_app.command("export")
 def embedder_export(force: bool = typer.Option(False, "--force", help="Export again even when the export is intact.")) -> None:
     """Export the sentence-transformers model to ONNX (run by `make install` and the image build; imports torch)."""
-    from bot.embedder import onnx_dir, packaged_model_path
-    from bot.embedder_export import export_onnx
+    from bot.index.embedder import onnx_dir, packaged_model_path
+    from bot.index.embedder_export import export_onnx
 
     settings = settings_or_exit()
     source = settings.index.embedding_model_path or packaged_model_path()
@@ -246,7 +246,7 @@ def embedder_export(force: bool = typer.Option(False, "--force", help="Export ag
 @embedder_app.command("info")
 def embedder_info() -> None:
     """The embedder this configuration loads, and its fingerprint (stored with the index's vectors)."""
-    from bot.embedder import load_embedder
+    from bot.index.embedder import load_embedder
 
     embedder = load_embedder(settings_or_exit())
     out.print(f"{type(embedder).__name__} {embedder.fingerprint}", highlight=False)

@@ -39,7 +39,7 @@ def settings_or_exit(*, answering: bool = False) -> Settings:
     stops start-up with one line naming the setting, not an error per question."""
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.operation.log_level)
         if answering and settings.llm_configured:
             from bot.llm_provider import connect_chat_model
 

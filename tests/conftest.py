@@ -33,7 +33,7 @@ def fixture_corpus_dir() -> Path:
 def shared_embedder():
     """One embedding model for the whole session: the configured default (ONNX when `make install` exported
     it, else torch with a warning)."""
-    from bot.embedder import load_embedder
+    from bot.index.embedder import load_embedder
     from bot.settings import Settings
 
     return load_embedder(Settings(_env_file=None))

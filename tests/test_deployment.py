@@ -149,7 +149,7 @@ def test_the_build_time_model_check_runs_the_real_embedder_offline(dockerfile):
     code = re.search(r'python -c "(.*)"\s*$', check[0]).group(1)
     compile(code, "<model-check>", "exec")
     assert "isinstance(e, OnnxEmbedder)" in code, "the check must prove the ONNX export is used, not the fallback"
-    from bot.embedder import OnnxEmbedder, TorchEmbedder, load_embedder  # noqa: F401  (the names the check imports)
+    from bot.index.embedder import OnnxEmbedder, TorchEmbedder, load_embedder  # noqa: F401  (the names the check imports)
 
     assert "HF_HUB_OFFLINE" in env_names(" ".join(a for w, a, _ in runtime if w == "ENV"))
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.embedder import (
+from bot.index.embedder import (
     MANIFEST_FILE,
     ONNX_FILE,
     TOKENIZER_FILE,
@@ -41,11 +41,14 @@ TEXTS = [
 
 @pytest.fixture(scope="session")
 def export_dir(tmp_path_factory) -> Path:
-    """An intact export: the one `make install` wrote into the venv, else a fresh one (imports torch)."""
-    if read_manifest(default_onnx_dir()) is not None:
+    """An intact export of the current recipe: the one `make install` wrote into the venv, else a fresh one
+    (imports torch)."""
+    from bot.index.embedder import packaged_model_path
+    from bot.index.embedder_export import RECIPE, export_onnx
+
+    installed = read_manifest(default_onnx_dir())
+    if installed is not None and installed.get("recipe") == RECIPE:
         return default_onnx_dir()
-    from bot.embedder import packaged_model_path
-    from bot.embedder_export import export_onnx
 
     directory, exported = export_onnx(packaged_model_path(), tmp_path_factory.mktemp("onnx"))
     assert exported
@@ -81,8 +84,8 @@ def test_mean_pooling_ignores_padding_and_normalises():
 
 
 def test_export_is_skipped_when_intact_and_redone_when_damaged(export_dir, tmp_path):
-    from bot.embedder import packaged_model_path
-    from bot.embedder_export import export_onnx
+    from bot.index.embedder import packaged_model_path
+    from bot.index.embedder_export import export_onnx
 
     copy = tmp_path / "onnx"
     shutil.copytree(export_dir, copy)
@@ -96,8 +99,8 @@ def test_export_is_skipped_when_intact_and_redone_when_damaged(export_dir, tmp_p
 
 
 def test_start_up_trusts_an_untouched_file_and_hashes_a_changed_one(export_dir, tmp_path):
-    from bot.embedder_export import export_onnx
-    from bot.embedder import packaged_model_path
+    from bot.index.embedder_export import export_onnx
+    from bot.index.embedder import packaged_model_path
 
     copy = tmp_path / "onnx"
     shutil.copytree(export_dir, copy)
@@ -115,7 +118,7 @@ def test_start_up_trusts_an_untouched_file_and_hashes_a_changed_one(export_dir, 
 
 
 def test_missing_export_falls_back_to_torch_with_a_warning_naming_the_command(tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="bot.embedder"):
+    with caplog.at_level(logging.WARNING, logger="bot.index.embedder"):
         embedder = load_embedder(settings_for(tmp_path, onnx_model_dir=tmp_path / "nowhere"))
     assert isinstance(embedder, TorchEmbedder)
     assert "gpbot embedder export" in caplog.text
@@ -125,7 +128,7 @@ def test_damaged_export_falls_back_to_torch(export_dir, tmp_path, caplog):
     copy = tmp_path / "onnx"
     shutil.copytree(export_dir, copy)
     (copy / ONNX_FILE).write_bytes(b"not a model")
-    with caplog.at_level(logging.WARNING, logger="bot.embedder"):
+    with caplog.at_level(logging.WARNING, logger="bot.index.embedder"):
         embedder = load_embedder(settings_for(tmp_path, onnx_model_dir=copy))
     assert isinstance(embedder, TorchEmbedder)
     assert "does not match" in caplog.text
@@ -197,3 +200,62 @@ def test_gpbot_help_and_review_help_import_no_heavy_library(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Usage" in result.stdout
     assert result.stdout.strip().splitlines()[-1] == "LOADED []"
+
+
+def test_the_export_is_the_fused_graph_and_was_checked_against_sentence_transformers(export_dir):
+    import onnx
+
+    from bot.index.embedder_export import MIN_COSINE, RECIPE
+
+    manifest = read_manifest(export_dir, full=True)
+    assert manifest["recipe"] == RECIPE and manifest["check_cosine"] >= MIN_COSINE
+    graph = onnx.load(str(export_dir / ONNX_FILE), load_external_data=False).graph
+    kinds = [node.op_type for node in graph.node]
+    assert kinds.count("Attention") == 6 and kinds.count("SkipLayerNormalization") == 12  # six layers, fused
+    assert "Softmax" not in kinds and "Erf" not in kinds  # nothing of the unfused attention or GELU is left
+    assert [i.name for i in graph.input] == ["input_ids", "attention_mask", "token_type_ids"]
+
+
+def test_an_export_whose_vectors_differ_is_refused_and_nothing_is_written(export_dir, tmp_path):
+    import onnx
+    from onnx import numpy_helper
+
+    from bot.index.embedder import packaged_model_path
+    from bot.index.embedder_export import MIN_COSINE, _check_vectors
+
+    model = onnx.load(str(export_dir / ONNX_FILE))
+    ffn = next(i for i in model.graph.initializer if "intermediate.dense.bias" in i.name)
+    ffn.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(ffn) + 2.0, ffn.name))  # a wrong rewrite
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    onnx.save(model, str(damaged / ONNX_FILE))
+    shutil.copyfile(export_dir / TOKENIZER_FILE, damaged / TOKENIZER_FILE)
+    assert _check_vectors(packaged_model_path(), export_dir, 256) >= MIN_COSINE
+    assert _check_vectors(packaged_model_path(), damaged, 256) < MIN_COSINE
+
+
+def test_an_export_of_an_older_recipe_is_redone_and_changes_the_fingerprint(export_dir, tmp_path):
+    from bot.index.embedder import packaged_model_path
+    from bot.index.embedder_export import RECIPE, export_onnx
+
+    copy = tmp_path / "onnx"
+    shutil.copytree(export_dir, copy)
+    manifest = json.loads((copy / MANIFEST_FILE).read_text())
+    old = OnnxEmbedder(copy, {**manifest, "onnx_sha256": "0" * 64})  # what an index made by the old file records
+    (copy / MANIFEST_FILE).write_text(json.dumps({**manifest, "recipe": "1:opset17:last_hidden_state:fp32"}))
+    assert export_onnx(packaged_model_path(), copy) == (copy, True)
+    redone = read_manifest(copy, full=True)
+    assert redone["recipe"] == RECIPE
+    assert OnnxEmbedder(copy, redone).fingerprint != old.fingerprint
+
+
+def test_many_batches_run_on_single_threaded_sessions_side_by_side_with_the_same_vectors(export_dir):
+    embedder = OnnxEmbedder(export_dir, read_manifest(export_dir), threads=2)
+    query = embedder.embed_query(TEXTS[1])
+    assert "_batch_sessions" not in embedder.__dict__  # a process that only answers holds one session
+    texts = [f"{t} ({n})" for n in range(3) for t in TEXTS]
+    many = embedder.embed(texts, batch_size=2)  # six batches, three per session
+    assert len(embedder.__dict__["_batch_sessions"]) == 2
+    one_by_one = np.stack([embedder.embed_query(t) for t in texts])
+    np.testing.assert_allclose(many, one_by_one, atol=2e-5)
+    np.testing.assert_allclose(embedder.embed(TEXTS, batch_size=1)[1], query, atol=2e-5)

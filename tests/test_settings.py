@@ -88,6 +88,15 @@ def test_flat_values_reach_their_section_and_replace_keeps_the_rest(monkeypatch,
     assert settings.slack.review_channel == "C0REVIEW"  # the original is untouched
 
 
+def test_a_variable_named_like_a_section_is_nobodys_setting(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INGEST", "not json")
+    monkeypatch.setenv("PATHS", "{}")
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    settings = load_settings()
+    assert settings.operation.log_level == "DEBUG" and settings.ingest.ingest_http_retries == 2
+
+
 def test_tuning_values_are_settings_read_from_the_environment(monkeypatch, tmp_path):
     from bot.answer import ExtractiveAnswerer
     from bot.retrieval import FeatureReranker

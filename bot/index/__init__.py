@@ -9,14 +9,15 @@ It owns
 - the data derived from every chunk when the version stamp moves (`derived`): the keyword index, the
   identifier allow-list (`public_numbers`), review dates; cached on disk keyed by version;
 - the answer units' vectors computed at ingest (`sentence_store`);
+- the embedder (`embedder`: onnxruntime over the model exported at set-up, or sentence-transformers as the
+  fallback; `embedder_export` writes and checks the export);
 - writing guidance (`writer`) and `Index` (`index`), the one object the bot, ingest and the review store use.
-The embedder (`bot.embedder`) is used, not owned, until it moves into this package.
 
 It must not import the Slack layer (`bot.slack`), the review store (`bot.review`), the answering pipeline
 (`bot.pipeline`, `bot.answer`, `bot.retrieval`) or ingest; they import it.
 """
 
-from bot.embedder import Embedder, load_embedder
+from bot.index.embedder import Embedder, load_embedder
 from bot.index.index import Index, IndexInfo
 from bot.index.keyword import KeywordIndex, analyze
 from bot.index.schema import chunk_from_record, chunk_to_metadata, embedding_text

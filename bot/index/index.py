@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from bot.embedder import EMBEDDING_DIM, Embedder, load_embedder
+from bot.index.embedder import EMBEDDING_DIM, Embedder, load_embedder
 from bot.index import schema
 from bot.index.derived import DerivedCache, DerivedData
 from bot.index.sentence_store import SentenceStore

@@ -12,7 +12,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from bot.embedder import EMBEDDING_DIM
+from bot.index.embedder import EMBEDDING_DIM
 from bot.index import schema
 from bot.settings import Settings
 from bot.types import Chunk

@@ -7,7 +7,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from bot.embedder import Embedder
+from bot.index.embedder import Embedder
 from bot.index import schema
 from bot.index.sentence_store import SentenceStore
 from bot.index.store import WRITE_BATCH, ChromaStore

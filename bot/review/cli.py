@@ -184,7 +184,7 @@ def export(
 
 # ------------------------------------------------------------------ gaps
 def _embedder(settings: Settings):
-    from bot.embedder import load_embedder
+    from bot.index.embedder import load_embedder
 
     return load_embedder(settings)
 

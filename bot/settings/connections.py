@@ -52,7 +52,10 @@ class IndexSettings(BaseSettings):
         None, description="Folder of the ONNX export (model.onnx, tokenizer.json, manifest.json). Default: inside "
                           "the virtualenv (<venv>/share/gpbot/all-MiniLM-L6-v2-onnx), where `make install` and the "
                           "image build put it.")
-    embedder_threads: int = Field(2, ge=1, le=64, description="CPU threads one ONNX embedding run uses. Default: 2")
+    embedder_threads: int = Field(
+        2, ge=1, le=64, description="CPU threads of the ONNX embedder: one batch (a query) runs on all of them; many "
+                                    "batches (ingest) run on this many single-threaded sessions side by side, each "
+                                    "holding its own copy of the model. Default: 2")
     question_vectors: bool = Field(
         True, description="Also match questions against the staff questions written for each corpus section "
                           "(knowledge/questions.yaml, indexed at ingest as extra vectors pointing at the section). "

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from bot.settings import SECTIONS, Settings
+from bot.settings import SECTIONS
 
 HEADER = """\
 # gpbot configuration. Copy to .env and fill in what you need; every variable is optional unless noted.
@@ -57,8 +57,6 @@ def render() -> str:
     for section in SECTIONS.values():
         title, _, intro = inspect.cleandoc(section.__doc__ or "").partition("\n")
         lines += _section(title.strip(), intro.strip("\n"), section.model_fields)
-    top = {name: field for name, field in Settings.model_fields.items() if name not in SECTIONS}
-    lines += _section("operation", "", top)
     return "\n".join(lines) + "\n"
 
 

@@ -1,4 +1,4 @@
-"""Settings sections for how gpbot behaves: the optional language model, ingest, watching sources (retrieval and
+"""Settings sections for how gpbot behaves: the optional language model, ingest, watching sources, operation (retrieval and
 answering are in `bot.settings.answering`)."""
 
 from __future__ import annotations
@@ -116,3 +116,18 @@ class SourcesSettings(BaseSettings):
         1.0, ge=0, description="Seconds between two requests when `gpbot sources check` (and serve --refresh-every) "
                                "re-reads the pages the corpus cites: a polite rate for the publishers' sites. "
                                "Default: 1")
+
+
+class OperationSettings(BaseSettings):
+    """operation"""
+
+    model_config = ENV
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR. Default: INFO")
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return value

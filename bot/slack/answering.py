@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from bot import prompts
 from bot.slack import blocks
 from bot.slack.calls import api_call, post_ephemeral
-from bot.slack.mrkdwn import strip_slack_markup
 from bot.slack.status import Status
 from bot.types import AnswerKind
 
@@ -73,8 +72,8 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
     if not services.claim(f"msg:{where.channel}:{where.message_ts}"):
         services.metrics.duplicates.inc()
         return None
-    redaction = services.redact(text)  # the raw message never goes further than this line
-    text = strip_slack_markup(redaction.text)  # identifiers found in the raw text, then the markup removed
+    redaction = services.plain_text(text)  # the raw message never goes further than this line
+    text = redaction.text  # identifiers found in the raw text, the markup removed, then looked for again
     status = Status(services, client, where.channel, where.reply_thread_ts if respond is None else None).start()
     posted = False
     try:

@@ -176,9 +176,18 @@ def question_block(question: str, who: str | None = None) -> SectionBlock:
     return SectionBlock(block_id="question", text=MarkdownTextObject(text=f"{lead}: _{escape(q)}_"))
 
 
+BUTTON_VALUE_LIMIT = 2000  # Slack's limit on a button's value, counted after JSON escaping
+
+
 def share_value(answer_id: str | None, channel: str, question: str) -> str:
-    """Signed (`signed_values`); `question` is the redacted question of the answer."""
-    return signed_json({"a": answer_id, "c": channel, "q": truncate(question, 1200)})
+    """Signed (`signed_values`); `question` is the redacted question of the answer, shortened until the value
+    fits a button (characters outside ASCII take up to six characters each once escaped)."""
+    q = truncate(question, 1200)
+    while True:
+        value = signed_json({"a": answer_id, "c": channel, "q": q})
+        if len(value) <= BUTTON_VALUE_LIMIT or not q:
+            return value
+        q = truncate(q, max(1, len(q) - (len(value) - BUTTON_VALUE_LIMIT) // 2 - 1))
 
 
 def command_message(answer: Answer, *, answer_id: str | None, channel: str) -> tuple[str, list[dict]]:

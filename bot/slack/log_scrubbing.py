@@ -66,7 +66,7 @@ def _secrets(settings: Settings) -> tuple[str, ...]:
 def bolt_logger(settings: Settings) -> logging.Logger:
     """Bolt's base logger: WARNING at most chatty (Bolt logs a rejected request's body at INFO), scrubbed."""
     logger = logging.getLogger("gpbot.bolt")
-    logger.setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
+    logger.setLevel(max(logging.WARNING, logging.getLevelName(settings.operation.log_level)))
     if not any(isinstance(f, ScrubFilter) for f in logger.filters):
         logger.addFilter(ScrubFilter(_secrets(settings)))
     return logger

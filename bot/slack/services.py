@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from slack_sdk import WebClient
@@ -20,6 +20,7 @@ from bot.slack import workspaces
 from bot.slack.client import make_status_client
 from bot.slack.local_claims import LocalClaims
 from bot.slack.metrics import Metrics
+from bot.slack.mrkdwn import strip_slack_markup
 from bot.slack.reviewers import Reviewers
 from bot.slack.thread_memory import ThreadMemory
 
@@ -66,6 +67,15 @@ class BotServices:
             log.warning("public numbers unavailable (%s)", type(exc).__name__)
             public = ()
         return identifiers.redact(text if isinstance(text, str) else "", public_numbers=public)
+
+    def plain_text(self, text) -> identifiers.Redaction:
+        """A Slack message as the core reads it: identifiers redacted in the raw text, Slack's markup removed,
+        then redacted again (formatting can split an identifier, as in `Mrs *Smith*`). `kinds` and
+        `has_identifiers` cover both passes; the offsets of the second pass's findings are into the plain text."""
+        raw = self.redact(text)
+        plain = strip_slack_markup(raw.text)
+        again = self.redact(plain)
+        return replace(raw, text=again.text, findings=raw.findings + again.findings)
 
     def claim(self, key: str) -> bool:
         """True the first time `key` is seen (across replicas when the review store is shared)."""

@@ -13,7 +13,7 @@ def ingest_embedder(request):
     try:
         return request.getfixturevalue("shared_embedder")
     except pytest.FixtureLookupError:
-        from bot.embedder import load_embedder
+        from bot.index.embedder import load_embedder
         from bot.settings import Settings
 
         return load_embedder(Settings(_env_file=None))

@@ -113,3 +113,17 @@ def test_home_view():
     dumped = json.dumps(view)
     assert view["type"] == "home" and "2026-11-23" in dumped and "2025-01-02" in dumped and "2026-12-01 09:30" in dumped
     assert "not loaded" in json.dumps(blocks.home_view(None).to_dict())
+
+
+def test_a_share_value_fits_a_button_whatever_the_question_is_written_in():
+    from bot.slack.blocks import BUTTON_VALUE_LIMIT, command_message, share_value
+    from bot.slack.signed_values import parse_signed
+
+    for question in ("é" * 1500, "😀" * 1500, "plain words " * 200):
+        value = share_value("a1", "C1", question)
+        assert len(value) <= BUTTON_VALUE_LIMIT
+        fields = parse_signed(value)
+        assert fields["a"] == "a1" and question.startswith(fields["q"].rstrip("…"))
+        assert json.loads(value)["q"] == fields["q"]
+    answer = Answer(question="é" * 1500, text="An answer.", kind=AnswerKind.answered, confidence=0.5)
+    command_message(answer, answer_id="a1", channel="C1")  # builds: no value over Slack's limit

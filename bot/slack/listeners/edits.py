@@ -24,10 +24,10 @@ def handle_edit(services, client, event: dict) -> None:
     channel = event.get("channel")
     if not channel or not _is_editable_by_a_person(message):
         return
-    now = services.redact(message_text(message))
+    now = services.plain_text(message_text(message))
     if not now.has_identifiers:
         return
-    before = services.redact(message_text(previous)) if previous else None
+    before = services.plain_text(message_text(previous)) if previous else None
     if before is not None and not Counter(f.kind for f in now.findings) - Counter(f.kind for f in before.findings):
         return  # nothing new: the poster was warned when the details first went in
     if not services.claim(f"edit:{channel}:{message.get('ts')}:{(message.get('edited') or {}).get('ts') or event.get('ts')}"):

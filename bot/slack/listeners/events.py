@@ -20,7 +20,6 @@ from bot.slack.answering import Where, handle_question
 from bot.slack.calls import api_call
 from bot.slack.matchers import asked_by_a_person, in_a_channel, in_a_dm, mentions_the_bot, replies_in_a_thread
 from bot.slack.middleware import ClaimEvent
-from bot.slack.mrkdwn import strip_slack_markup
 from bot.slack.payloads import message_text
 
 log = logging.getLogger(__name__)
@@ -74,7 +73,7 @@ def thread_history(services, client, context, channel: str, thread_ts: str, curr
         memory.mark_not_ours(channel, thread_ts)
         return None
     questions = [
-        strip_slack_markup(services.redact(message_text(m)).text)  # redacted raw, then plain text for the core
+        services.plain_text(message_text(m)).text  # redacted raw, plain text, redacted again
         for m in messages
         if isinstance(m, dict) and not m.get("bot_id") and m.get("subtype") is None and _ts(m.get("ts")) < _ts(current_ts)
     ][-memory.per_thread:]
