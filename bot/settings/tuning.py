@@ -1,5 +1,5 @@
-"""Settings sections for how gpbot behaves: the optional language model, ingest, watching sources, operation (retrieval and
-answering are in `bot.settings.answering`)."""
+"""Settings sections for how gpbot behaves: the optional language model, ingest, watching sources, operation
+(retrieval and answering are in `bot.settings.answering`)."""
 
 from __future__ import annotations
 
