@@ -191,7 +191,10 @@ class LLMAnswerer:
 
     def _draft(self, text: str, kept: set[str], chunks, fallback: Draft, verdicts) -> Draft:
         text = rebuild(text, lambda claim: claim in kept)
-        book = CitationBook()  # passage numbers become per-document source numbers, in order of first use
+        # passage numbers become per-document source numbers, in order of first use; a line cites as many
+        # pages as the extractive answer's lines may (ANSWER_MAX_SOURCES_PER_LINE)
+        tuning = getattr(self.fallback, "tuning", None)
+        book = CitationBook(tuning.answer_max_sources_per_line) if tuning is not None else CitationBook()
         mapping = {}
         for match in CITATION.finditer(text):
             n = int(match.group(1))

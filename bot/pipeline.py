@@ -214,13 +214,12 @@ class Assistant:
             return draft
         return self.extractive.answer(query, context, max_chars=limit - line - 2, said=[step.text] if step else [])
 
-    @staticmethod
-    def _add_safeguarding_line(draft: Draft, step) -> tuple[str, list[Citation]]:
+    def _add_safeguarding_line(self, draft: Draft, step) -> tuple[str, list[Citation]]:
         """The protective step the index gives, quoted and cited with the pages recorded for that line (numbered
         on from the draft's own sources); with no such passage, an offer of a person."""
         if step is None:
             return f"{draft.text}\n\n{prompts.SAFEGUARDING_ASK_PERSON}", list(draft.citations)
-        book = draft.book or CitationBook.of(draft.citations)
+        book = draft.book or CitationBook.of(draft.citations, self.extractive.tuning.answer_max_sources_per_line)
         numbers = book.number_line(step.chunk, step.text)  # as an answer line cites (bot.citations)
         marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
         return f"{draft.text}\n\n{prompts.SAFEGUARDING_PREFIX} {step.text} {marks}", book.citations
