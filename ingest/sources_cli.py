@@ -79,17 +79,21 @@ def print_report(report, failed, console) -> None:
     console.print(prompts.SOURCES_CHECKED.format(documents=len(report.documents), needing=len(needing), cards=cards),
                   highlight=False, markup=False)
     for check in needing:
-        console.print(f"  {check.title}  ({check.doc_id}, last reviewed {check.last_reviewed or 'never'})",
-                      highlight=False, markup=False)
+        console.print(prompts.SOURCES_DOCUMENT_LINE.format(
+            title=check.title, doc_id=check.doc_id, last_reviewed=check.last_reviewed or prompts.SOURCES_NEVER_REVIEWED),
+            highlight=False, markup=False)
         for url in check.urls:
             if url.status in ("changed", "moved", "missing"):
-                extra = f" -> {url.new_url}" if url.new_url else (f" since {url.changed_on}" if url.changed_on else "")
-                console.print(f"    {url.status}: {url.url}{extra}", highlight=False, markup=False)
+                extra = (prompts.SOURCES_MOVED_TO.format(url=url.new_url) if url.new_url else
+                         prompts.SOURCES_CHANGED_SINCE.format(date=url.changed_on) if url.changed_on else "")
+                console.print(prompts.SOURCES_URL_LINE.format(status=url.status, url=url.url, extra=extra),
+                              highlight=False, markup=False)
     errors = list({u.url: u for d in report.documents for u in d.urls if u.status == "error"}.values())
     if errors:
         console.print(prompts.SOURCES_UNREACHABLE_HEAD.format(count=len(errors)), style="yellow", highlight=False)
     for url in errors[:MAX_LISTED]:
-        console.print(f"  {url.url}: {url.detail}", highlight=False, markup=False)
+        console.print(prompts.SOURCES_UNREACHABLE_LINE.format(url=url.url, detail=url.detail), highlight=False,
+                      markup=False)
     if len(errors) > MAX_LISTED:
         console.print(prompts.SOURCES_UNREACHABLE_MORE.format(count=len(errors) - MAX_LISTED), highlight=False,
                       markup=False)

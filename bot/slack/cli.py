@@ -18,6 +18,8 @@ import time
 
 import typer
 
+from bot import prompts
+
 log = logging.getLogger(__name__)
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -27,10 +29,10 @@ def parse_interval(value: str) -> float:
     """'24h', '30m', '1d', '3600s' or '3600' → seconds (at least one minute)."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", value or "", re.I)
     if not match:
-        raise ValueError(f"not an interval: {value!r} (use e.g. 24h, 30m, 1d)")
+        raise ValueError(prompts.SERVE_BAD_INTERVAL.format(value=value))
     seconds = float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()]
     if seconds < 60:
-        raise ValueError("the refresh interval must be at least one minute")
+        raise ValueError(prompts.SERVE_INTERVAL_TOO_SHORT)
     return seconds
 
 
@@ -57,7 +59,7 @@ def serve_command(
     if settings.slack.slack_bot_token is None and settings.slack.slack_app_token is None and settings.slack.slack_signing_secret is None:
         from bot.console import run_console
 
-        typer.echo("No Slack tokens configured (SLACK_BOT_TOKEN etc.): opening the local console instead.", err=True)
+        typer.echo(prompts.SERVE_NO_TOKENS, err=True)
         raise typer.Exit(run_console(settings))
     if settings.slack.slack_bot_token is None:
         _fail("Configuration error: SLACK_BOT_TOKEN: required to connect to Slack")
@@ -92,7 +94,7 @@ def serve_command(
 
     if use_http:
         server = BotHttpServer(services, app, host=host, port=port)
-        typer.echo(f"gpbot: HTTP mode on {host}:{port} (POST /slack/events, GET /healthz /readyz /metrics)", err=True)
+        typer.echo(prompts.SERVE_HTTP_MODE.format(host=host, port=port), err=True)
         server.run()  # uvicorn handles SIGINT/SIGTERM
         stop.set()
         return
@@ -104,9 +106,9 @@ def serve_command(
     try:
         health.start()
     except Exception as exc:  # the port is taken: the bot still runs
-        typer.echo(f"gpbot: health endpoint not started on 127.0.0.1:{port} ({type(exc).__name__})", err=True)
+        typer.echo(prompts.SERVE_HEALTH_NOT_STARTED.format(port=port, error=type(exc).__name__), err=True)
         health = None
-    typer.echo(f"gpbot: Socket Mode connected; health on 127.0.0.1:{port}/healthz", err=True)
+    typer.echo(prompts.SERVE_SOCKET_MODE.format(port=port), err=True)
 
     def _stop(*_):
         stop.set()
