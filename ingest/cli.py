@@ -17,16 +17,20 @@ log = logging.getLogger(__name__)
 
 
 def flag_verified_answers(settings, index, changed_doc_ids: list[str]) -> int:
-    """Mark verified answers citing a changed or removed document as needs-review. Returns how many were
-    flagged. A review-store problem is logged, never fails the ingest: the index is already right."""
-    if not changed_doc_ids:
-        return 0
+    """Mark verified answers citing a changed or removed document as needs-review: the documents this run
+    changed, and any cited document whose content no longer matches what was verified (a change an earlier
+    run could not flag). Returns how many were flagged. A review-store problem is logged, never fails the
+    ingest: the index is already right."""
+    if not changed_doc_ids and not index.verified_statuses():
+        return 0  # no verified answers: no review store to open
     from bot.review.service import ReviewService
 
     service = None
     try:
         service = ReviewService.from_settings(settings, index=index)
-        return len(service.flag_stale_verified(changed_doc_ids) or [])
+        current = {ref["doc_id"]: ref.get("content_hash") for ref in index.chunk_refs().values()}
+        changed = set(changed_doc_ids) | service.drifted_doc_ids(current)
+        return len(service.flag_stale_verified(sorted(changed)) or []) if changed else 0
     except Exception as exc:
         log.warning("could not flag verified answers citing changed documents: %s", exc)
         return 0

@@ -136,6 +136,17 @@ class VerifiedAnswers(StoreBase):
             log.info("%d verified answer(s) now need review: their sources changed", len(flagged))
         return flagged
 
+    def drifted_doc_ids(self, current_hashes: dict[str, str]) -> set[str]:
+        """Documents cited by an active verified answer whose content hash (recorded when it was verified)
+        differs from `current_hashes` (doc id -> hash, the index now), or that the index no longer holds.
+        Ingest flags these too, so a change it missed (store down, a crash before flagging) is caught later."""
+        drifted: set[str] = set()
+        with self.session() as s:
+            for rec in s.scalars(select(VerifiedRecord).where(VerifiedRecord.status == "active")):
+                drifted |= {doc for doc, recorded in (rec.cited_doc_hashes or {}).items()
+                            if current_hashes.get(doc) != recorded}
+        return drifted
+
     # ---------------------------------------------------------------- stale cards
     def due_stale_cards(self) -> list[tuple[VerifiedAnswer, list[str]]]:
         """Verified answers whose stale card has not been posted yet (cheap: an indexed boolean)."""

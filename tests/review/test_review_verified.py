@@ -160,3 +160,21 @@ def test_a_new_embedder_re_embeds_the_questions_from_the_store_or_drops_them(rev
     _reembed_verified(index, store_down)
     assert index.verified_statuses() == {}
     assert review.reindex_verified() == 1 and index.verified_statuses() == {v.verified_id: "active"}
+
+
+def test_a_cited_document_that_changed_unflagged_is_caught_by_its_hash(review_env):
+    """A change an earlier ingest could not flag (store down, a crash before flagging) is found by comparing
+    the content hashes recorded when the answer was verified with the index's."""
+    review = review_env.review
+    verified = review.create_verified("Can a parent see a 12 year old's record?", "Usually not [1].",
+                                      [citation("doc-a")], "UREV1")
+    assert review.drifted_doc_ids({"doc-a": "hash-a1", "doc-b": "hash-b1"}) == set()
+    assert review.drifted_doc_ids({"doc-a": "hash-a2"}) == {"doc-a"}
+    assert review.drifted_doc_ids({}) == {"doc-a"}  # gone from the index
+
+    from ingest.cli import flag_verified_answers
+
+    seed_chunks(review_env.index, {"doc-a": "hash-a2"})  # the index moved on; this run changed nothing
+    assert flag_verified_answers(review_env.settings, review_env.index, []) == 1
+    assert review.get_verified(verified.verified_id).status == "needs_review"
+    assert flag_verified_answers(review_env.settings, review_env.index, []) == 0  # flagged once
