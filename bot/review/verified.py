@@ -164,6 +164,14 @@ class VerifiedAnswers(StoreBase):
             )
             return claimed.rowcount == 1
 
+    def release_stale_card(self, verified_id: str) -> None:
+        """Undo `claim_stale_card` after the card could not be posted: due again at the next check (while the
+        answer still needs review)."""
+        with self.session() as s:
+            s.execute(update(VerifiedRecord)
+                      .where(VerifiedRecord.id == verified_id, VerifiedRecord.status == "needs_review")
+                      .values(stale_card_due=True))
+
     def stale_doc_ids(self, verified_id: str) -> list[str]:
         """The cited documents whose change made this verified answer need review ([] when none, or unknown)."""
         with self.session() as s:

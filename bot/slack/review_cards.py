@@ -157,6 +157,8 @@ def post_due_stale_cards(client, services) -> int:
         item = review.open_review(None, "stale_verified", verified_id=verified.verified_id)
         if post_card(client, services, item.id):
             posted += 1
+        else:
+            review.release_stale_card(verified.verified_id)  # not posted: due again at the next check
     return posted
 
 

@@ -75,6 +75,18 @@ def test_two_replicas_post_each_stale_card_once(slack_env):
         other_store.close()
 
 
+def test_a_stale_card_that_could_not_be_posted_is_due_again(slack_env):
+    env = slack_env
+    env.review.create_verified("What is a proxy?", "Someone acting for a patient.", [citation("doc-a")], "UREV1")
+    env.review.flag_stale_verified(["doc-a"])
+    env.api.fail("chat.postMessage", status=500, times=10)
+    assert post_due_stale_cards(env.client, env.services) == 0
+    assert len(env.review.due_stale_cards()) == 1  # not lost: the next check tries again
+    env.api.reset()
+    assert post_due_stale_cards(env.client, env.services) == 1
+    assert len(_review_cards(env)) == 1 and env.review.due_stale_cards() == []
+
+
 def test_the_schedule_allows_one_check_per_interval():
     now = [100.0]
     schedule = StaleCardSchedule(60.0, clock=lambda: now[0])
