@@ -7,8 +7,9 @@ in the data dir by default, PostgreSQL through DATABASE_URL) and brings its sche
 - `bot.review.dedupe`: `claim`, `release`, `holds_key`, `purge_dedupe_keys` (Slack event deduplication);
 - `bot.review.answers`: the answer record and its feedback;
 - `bot.review.reviews`: review items and their cards;
-- `bot.review.verified`: verified answers (SQL; the index holds only id, question vector and status), stale
-  cards, `reindex_verified`;
+- `bot.review.verified`: verified answers (SQL; the index holds only id, question vector and status),
+  `reindex_verified`;
+- `bot.review.stale`: verified answers whose cited guidance changed (needs-review flags) and their stale cards;
 - `bot.review.reports`: export, gap questions, statistics, purge.
 
 Everything written is redacted again (`bot.review.redaction.redact`), whatever the caller did.
@@ -21,6 +22,7 @@ from bot.review.db import alembic_config, make_engine, migrate
 from bot.review.dedupe import DedupeKeys
 from bot.review.reports import Reports
 from bot.review.reviews import ReviewItems
+from bot.review.stale import StaleVerified
 from bot.review.store import AlreadyResolved, ReviewError
 from bot.review.verified import VerifiedAnswers
 from bot.settings import Settings
@@ -28,7 +30,7 @@ from bot.settings import Settings
 __all__ = ["AlreadyResolved", "ReviewError", "ReviewService", "alembic_config", "make_engine", "migrate"]
 
 
-class ReviewService(DedupeKeys, AnswerLog, ReviewItems, VerifiedAnswers, Reports):
+class ReviewService(DedupeKeys, AnswerLog, ReviewItems, VerifiedAnswers, StaleVerified, Reports):
     """The review store. Thread-safe: every method uses its own short session."""
 
     @classmethod

@@ -66,8 +66,15 @@ class VerifiedAnswers(StoreBase):
         if not rec.question or not rec.answer:
             raise ReviewError(prompts.REVIEW_VERIFIED_NEEDS_TEXT)
         vector = self.index.embedder.embed_query(rec.question) if self.index is not None else None
-        with self.session() as s:
+        retired, was = None, None
+        with self.session() as s:  # the new answer and the retirement of the one it replaces: one transaction
             s.add(rec)
+            if replaces:
+                old = self._get_verified_record(s, replaces)
+                was = old.status
+                old.status, old.updated_at, old.stale_card_due = "retired", now, False
+                s.flush()
+                retired = verified_from_record(old)
         if vector is None:
             log.warning("verified answer %s stored but not searchable (no index attached)", rec.id)
         else:
@@ -76,9 +83,14 @@ class VerifiedAnswers(StoreBase):
             except Exception:
                 with self.session() as s:  # a reviewer's action fails whole: nothing half-made to retry around
                     s.execute(delete(VerifiedRecord).where(VerifiedRecord.id == rec.id))
+                    if replaces:
+                        s.execute(update(VerifiedRecord).where(VerifiedRecord.id == replaces).values(status=was))
                 raise
-        if replaces:
-            self.retire_verified(replaces)
+        if retired is not None:
+            try:
+                self._index_status(retired)
+            except Exception as exc:  # SQL says retired, and the pipeline reads SQL; `verified reindex` repairs
+                log.error("could not mark verified answer %s retired in the index: %s", replaces, exc)
         return verified_from_record(rec)
 
     def get_verified(self, verified_id: str) -> VerifiedAnswer | None:
@@ -109,74 +121,6 @@ class VerifiedAnswers(StoreBase):
         if hashes:
             extra["cited_doc_hashes"] = {d: hashes[d] for d in rec.cited_doc_ids or [] if d in hashes}
         return self._set_verified_status(rec.id, "active", **extra)
-
-    def flag_stale_verified(self, changed_doc_ids: Iterable[str]) -> list[VerifiedAnswer]:
-        """Ingest calls this with the doc ids it changed or removed. Active verified answers citing any of
-        them become needs_review (SQL and index: no longer given), a review item is opened for each,
-        and a stale card is marked due (posted by the running bot: `bot.slack.listeners.review`)."""
-        changed = set(changed_doc_ids)
-        if not changed:
-            return []
-        flagged: list[VerifiedAnswer] = []
-        with self.session() as s:
-            for rec in s.scalars(select(VerifiedRecord).where(VerifiedRecord.status == "active")):
-                hit = sorted(changed.intersection(rec.cited_doc_ids or []))
-                if not hit:
-                    continue
-                rec.status, rec.stale_doc_ids, rec.stale_card_due = "needs_review", hit, True
-                rec.stale_since = rec.updated_at = utcnow()
-                flagged.append(verified_from_record(rec))
-        for verified in flagged:
-            try:
-                self._index_status(verified)
-            except Exception as exc:  # the pipeline checks the SQL status too; `verified reindex` repairs
-                log.error("could not mark verified answer %s needs_review in the index: %s", verified.verified_id, exc)
-            self.open_review(None, "stale_verified", verified_id=verified.verified_id)
-        if flagged:
-            log.info("%d verified answer(s) now need review: their sources changed", len(flagged))
-        return flagged
-
-    def drifted_doc_ids(self, current_hashes: dict[str, str]) -> set[str]:
-        """Documents cited by an active verified answer whose content hash (recorded when it was verified)
-        differs from `current_hashes` (doc id -> hash, the index now), or that the index no longer holds.
-        Ingest flags these too, so a change it missed (store down, a crash before flagging) is caught later."""
-        drifted: set[str] = set()
-        with self.session() as s:
-            for rec in s.scalars(select(VerifiedRecord).where(VerifiedRecord.status == "active")):
-                drifted |= {doc for doc, recorded in (rec.cited_doc_hashes or {}).items()
-                            if current_hashes.get(doc) != recorded}
-        return drifted
-
-    # ---------------------------------------------------------------- stale cards
-    def due_stale_cards(self) -> list[tuple[VerifiedAnswer, list[str]]]:
-        """Verified answers whose stale card has not been posted yet (cheap: an indexed boolean)."""
-        with self.session() as s:
-            recs = list(s.scalars(select(VerifiedRecord).where(VerifiedRecord.stale_card_due.is_(True))))
-            return [(verified_from_record(r), list(r.stale_doc_ids or [])) for r in recs]
-
-    def claim_stale_card(self, verified_id: str) -> bool:
-        """True for exactly one caller (across replicas): that one posts the card."""
-        with self.session() as s:
-            claimed = s.execute(
-                update(VerifiedRecord)
-                .where(VerifiedRecord.id == verified_id, VerifiedRecord.stale_card_due.is_(True))
-                .values(stale_card_due=False)
-            )
-            return claimed.rowcount == 1
-
-    def release_stale_card(self, verified_id: str) -> None:
-        """Undo `claim_stale_card` after the card could not be posted: due again at the next check (while the
-        answer still needs review)."""
-        with self.session() as s:
-            s.execute(update(VerifiedRecord)
-                      .where(VerifiedRecord.id == verified_id, VerifiedRecord.status == "needs_review")
-                      .values(stale_card_due=True))
-
-    def stale_doc_ids(self, verified_id: str) -> list[str]:
-        """The cited documents whose change made this verified answer need review ([] when none, or unknown)."""
-        with self.session() as s:
-            rec = s.get(VerifiedRecord, verified_id)
-            return list(rec.stale_doc_ids or []) if rec is not None else []
 
     # ---------------------------------------------------------------- the index
     def reindex_verified(self) -> int:

@@ -178,3 +178,23 @@ def test_a_cited_document_that_changed_unflagged_is_caught_by_its_hash(review_en
     assert flag_verified_answers(review_env.settings, review_env.index, []) == 1
     assert review.get_verified(verified.verified_id).status == "needs_review"
     assert flag_verified_answers(review_env.settings, review_env.index, []) == 0  # flagged once
+
+
+def test_a_correction_is_one_step_whatever_the_index_does(review_env, monkeypatch):
+    review, index = review_env.review, review_env.index
+    old = review.create_verified("What is a proxy?", "Someone else.", [citation("doc-a")], "UREV1")
+    # the new answer cannot be indexed: nothing changes, the old one stays active
+    monkeypatch.setattr(index, "upsert_verified", lambda *a, **k: (_ for _ in ()).throw(OSError("down")))
+    with pytest.raises(OSError):
+        review.create_verified("What is a proxy?", "Someone acting for a patient.", [citation("doc-a")], "UREV2",
+                               replaces=old.verified_id)
+    assert [v.verified_id for v in review.list_verified(status="active")] == [old.verified_id]
+    monkeypatch.undo()
+    # the new answer is indexed but the old one's status cannot be: the correction still stands, once
+    monkeypatch.setattr(index, "set_verified_status", lambda *a, **k: (_ for _ in ()).throw(OSError("down")))
+    monkeypatch.setattr(index, "upsert_verified", lambda *a, **k: None if a[0] != old.verified_id else
+                        (_ for _ in ()).throw(OSError("down")))
+    new = review.create_verified("What is a proxy?", "Someone acting for a patient.", [citation("doc-a")], "UREV2",
+                                 replaces=old.verified_id)
+    assert [v.verified_id for v in review.list_verified(status="active")] == [new.verified_id]
+    assert review.get_verified(old.verified_id).status == "retired"
