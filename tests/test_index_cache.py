@@ -54,3 +54,15 @@ def test_a_new_version_replaces_the_old_folder_and_an_empty_index_round_trips(tm
     assert not (tmp_path / "keyword_index.pkl").exists()
     empty = cache.load("v2", 0)
     assert empty is not None and empty.keyword.search("proxy", 3) == [] and empty.public_numbers == frozenset()
+
+
+def test_the_same_version_at_another_count_is_replaced_not_rebuilt_forever(tmp_path):
+    """After an interrupted ingest the stamp stays while the chunk count moves: the next save replaces the
+    folder, so later processes load it instead of rebuilding the keyword index at every start."""
+    root = tmp_path / "keyword_index"
+    cache = DerivedCache(root)
+    cache.save(DerivedData.build("v1", CHUNKS[:1]))
+    assert cache.load("v1", len(CHUNKS)) is None
+    cache.save(DerivedData.build("v1", CHUNKS))
+    assert cache.load("v1", len(CHUNKS)) is not None
+    assert [p.name for p in root.iterdir()] == ["v-v1"]

@@ -92,14 +92,29 @@ class DerivedCache:
                     "public_numbers": sorted(data.public_numbers), "reviewed": list(data.reviewed),
                     "documents": data.documents}
             (tmp / DERIVED_FILE).write_text(json.dumps(meta), encoding="utf-8")
-            if target.exists():  # another process saved this version first: the same data
+            if self._holds(target, data):  # another process saved this version first: the same data
                 shutil.rmtree(tmp, ignore_errors=True)
             else:
+                replaced = None
+                if target.exists():  # this version at another chunk count (an interrupted ingest): replaced
+                    replaced = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=self.root))
+                    target.rename(replaced / "old")
                 tmp.rename(target)
+                if replaced is not None:
+                    shutil.rmtree(replaced, ignore_errors=True)
         except OSError as exc:  # a read-only data dir still answers
             log.warning("could not cache the keyword index: %s", exc)
             return
         self._prune(keep=target)
+
+    @staticmethod
+    def _holds(folder: Path, data: DerivedData) -> bool:
+        """The folder holds this version's data at this chunk count (its metadata says so)."""
+        try:
+            meta = json.loads((folder / DERIVED_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return (meta.get("format"), meta.get("version"), meta.get("count")) == (CACHE_FORMAT, data.version, data.count)
 
     def _prune(self, keep: Path) -> None:
         """Remove other versions' folders, and temporary folders a killed process left (old enough that no
