@@ -129,8 +129,10 @@ class Assistant:
             draft = self.answerer.answer(query, context, fallback=draft)  # may still find the passages silent
             timings["llm"] = (time.perf_counter() - t) * 1000
         if not decision.answer or draft is None or not draft.text:
-            if safeguarding:  # a story of coercion or risk is a records question even when the guidance found is weak:
-                # say it is not covered, but give the protective step the index holds (cited) or offer a person
+            if safeguarding and not features["clinical"]:  # a story of coercion or risk is a records question even
+                # when the guidance found is weak: say it is not covered, but give the protective step the index
+                # holds (cited) or offer a person. A request for clinical advice stays one (a dose for a child is
+                # not a safeguarding story).
                 step = self.safeguarding.protective_sentence(query_vector)
                 text, citations = self._add_safeguarding_line(Draft(prompts.NOT_COVERED, [], "none"), step)
                 return finish(Answer(text=text, kind=AnswerKind.not_covered, citations=citations,

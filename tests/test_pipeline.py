@@ -301,3 +301,11 @@ def test_the_tuning_settings_reach_retrieval_and_the_answerer(assistant):
     assert len(answer.text) < len(default.text) and "\n\n" not in answer.text  # one unit, not several
     _, query = tuned.prepare(question)
     assert tuned.retriever.retrieve(query).candidates <= 5 < assistant.retriever.retrieve(query).candidates
+
+
+def test_a_request_for_clinical_advice_about_a_child_is_out_of_scope_with_no_safeguarding_line(assistant, monkeypatch):
+    # even when the situation detector hears a child at risk (it did on the shipped corpus)
+    monkeypatch.setattr(assistant, "_safeguarding", lambda *args, **kwargs: True)
+    answer = assistant.answer("can you recommend a good dose of amoxicillin for a child")
+    assert answer.kind is AnswerKind.out_of_scope and answer.text.startswith(prompts.OUT_OF_SCOPE_CLINICAL[:40])
+    assert not _safeguarding_line(answer) and not answer.citations
