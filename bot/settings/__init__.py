@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsError
 
-from bot.settings.connections import ENV, IndexSettings, PathSettings, ReviewSettings, SlackSettings
+from bot.settings.connections import ENV, IndexSettings, Section, PathSettings, ReviewSettings, SlackSettings
 from bot.settings.answering import AnsweringSettings, RetrievalSettings
 from bot.settings.tuning import IngestSettings, LLMSettings, OperationSettings, SourcesSettings
 
@@ -43,7 +43,7 @@ class ConfigError(Exception):
     """A setting is missing or malformed. str() is one line naming the setting."""
 
 
-SECTIONS: dict[str, type[BaseSettings]] = {
+SECTIONS: dict[str, type[Section]] = {
     "paths": PathSettings,
     "index": IndexSettings,
     "review": ReviewSettings,

@@ -10,12 +10,11 @@ from here with `default_of`, never from a second literal.
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings
 
-from bot.settings.connections import ENV
+from bot.settings.connections import Section
 
 
-class RetrievalSettings(BaseSettings):
+class RetrievalSettings(Section):
     """retrieval: tuning values
 
     How a question is searched: joined to the thread's previous question, keyword (BM25) and dense searches
@@ -23,7 +22,6 @@ class RetrievalSettings(BaseSettings):
     questions with `gpbot eval` (MRR) when the retriever was first built; the rest as each description says.
     """
 
-    model_config = ENV
     query_follow_up_max_words: int = Field(
         8, ge=0, description="A message of at most this many words that leans on the one before (\"and for "
                              "under-16s?\", \"what about that\") is searched together with the thread's previous "
@@ -71,7 +69,7 @@ class RetrievalSettings(BaseSettings):
                          "score.py: no margin did best. Default: 0")
 
 
-class AnsweringSettings(BaseSettings):
+class AnsweringSettings(Section):
     """answering: tuning values
 
     How answers are put together, declines decided and the safeguarding line found. Each value was chosen on
@@ -79,7 +77,6 @@ class AnsweringSettings(BaseSettings):
     re-fits the decline and safeguarding models after a change that moves retrieval scores.
     """
 
-    model_config = ENV
     answer_max_units: int = Field(
         8, ge=1, description="Sentences, bullets or whole lists an extractive answer holds at most. 4 before: "
                              "answers stopped short of the second fact a question needs (must-contain 94 -> 101 of "

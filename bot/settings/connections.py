@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from types import NoneType
+from typing import Any, Literal, get_args
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -17,24 +18,33 @@ def split_ids(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def blank_is_none(value):
-    return None if isinstance(value, str) and not value.strip() else value
-
-
-class PathSettings(BaseSettings):
-    """where things live"""
+class Section(BaseSettings):
+    """A settings section: it reads the environment and `.env` itself, and a blank value of a setting that may
+    be unset (`CHROMA_HOST=` in `.env.example`) means unset."""
 
     model_config = ENV
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {name: None if name in cls.model_fields and NoneType in get_args(cls.model_fields[name].annotation)
+                and isinstance(value, str) and not value.strip() else value for name, value in data.items()}
+
+
+class PathSettings(Section):
+    """where things live"""
+
     gpbot_data_dir: Path = Field(
         Path("data"), description="The index (Chroma), the ingest records and the SQLite database. Default: ./data")
     gpbot_knowledge_dir: Path = Field(
         Path("knowledge"), description="The corpus `gpbot ingest` reads by default. Default: ./knowledge")
 
 
-class IndexSettings(BaseSettings):
+class IndexSettings(Section):
     """the index"""
 
-    model_config = ENV
     chroma_host: str | None = Field(
         None, description=(
             "A Chroma server (`chroma run`). Unset = an embedded PersistentClient under GPBOT_DATA_DIR."
@@ -64,21 +74,15 @@ class IndexSettings(BaseSettings):
         5.0, ge=0, description="At most how often, in seconds, a running bot asks whether an ingest moved the index's "
                                "version stamp (then it reloads the keyword index). Default: 5")
 
-    @field_validator("chroma_host", "onnx_model_dir", "embedding_model_path", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value):
-        return blank_is_none(value)
-
     @field_validator("embedder", mode="before")
     @classmethod
     def _embedder_name(cls, value):
         return value.strip().lower() if isinstance(value, str) else value
 
 
-class ReviewSettings(BaseSettings):
+class ReviewSettings(Section):
     """the review store"""
 
-    model_config = ENV
     database_url: str | None = Field(
         None, description="SQLAlchemy URL, e.g. postgresql+psycopg://gpbot:secret@db:5432/gpbot. Unset = SQLite in "
                           "GPBOT_DATA_DIR.")
@@ -96,16 +100,14 @@ class ReviewSettings(BaseSettings):
             "Default: 3600"
         ))
 
-    @field_validator("database_url", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value):
-        return blank_is_none(value)
 
 
-class SlackSettings(BaseSettings):
+_TOKEN_KINDS = {"slack_bot_token": ("a bot token", "xoxb-"), "slack_app_token": ("an app-level token", "xapp-")}
+
+
+class SlackSettings(Section):
     """Slack"""
 
-    model_config = ENV
     slack_bot_token: SecretStr | None = Field(
         None, description="Bot token (xoxb-…). Without it, `make run` opens the local console instead of "
                           "connecting to Slack.")
@@ -172,28 +174,13 @@ class SlackSettings(BaseSettings):
     slack_thread_memory_questions: int = Field(
         6, ge=1, le=50, description="Earlier questions remembered per thread. Default: 6")
 
-    @field_validator("review_channel", "reviewer_usergroup", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value):
-        return blank_is_none(value)
 
-    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret", mode="before")
+    @field_validator("slack_bot_token", "slack_app_token")
     @classmethod
-    def _blank_secret_is_unset(cls, value):
-        return blank_is_none(value)
-
-    @field_validator("slack_bot_token")
-    @classmethod
-    def _bot_token_shape(cls, value: SecretStr | None):
-        if value is not None and not value.get_secret_value().startswith("xoxb-"):
-            raise ValueError("must be a bot token starting with xoxb-")
-        return value
-
-    @field_validator("slack_app_token")
-    @classmethod
-    def _app_token_shape(cls, value: SecretStr | None):
-        if value is not None and not value.get_secret_value().startswith("xapp-"):
-            raise ValueError("must be an app-level token starting with xapp-")
+    def _token_shape(cls, value: SecretStr | None, info: ValidationInfo):
+        kind, prefix = _TOKEN_KINDS[info.field_name]
+        if value is not None and not value.get_secret_value().startswith(prefix):
+            raise ValueError(f"must be {kind} starting with {prefix}")
         return value
 
     @cached_property

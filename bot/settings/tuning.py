@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings
 
-from bot.settings.connections import ENV, blank_is_none
+from bot.settings.connections import Section
 
 
-class LLMSettings(BaseSettings):
+class LLMSettings(Section):
     """answering with a language model (optional)
 
     Optional: a language model writes the answer from the same passages; every sentence it writes is checked
@@ -26,7 +25,6 @@ class LLMSettings(BaseSettings):
       pip install langchain-ollama      then LLM_MODEL=ollama:llama3.1 (or use Ollama's OpenAI API below)
     """
 
-    model_config = ENV
     llm_model: str | None = Field(
         None, description="langchain init_chat_model id, e.g. openai:gpt-4o-mini; with LLM_BASE_URL the server's "
                           "model name.")
@@ -65,11 +63,6 @@ class LLMSettings(BaseSettings):
         0.5, ge=0, le=1, description="Share of the model's sentences that must pass the check for its answer to be "
                                      "used (else the extractive answer is). Default: 0.5")
 
-    @field_validator("llm_model", "llm_base_url", "llm_azure_endpoint", "llm_azure_deployment",
-                     "llm_azure_api_version", "llm_api_key", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value):
-        return blank_is_none(value)
 
     @field_validator("llm_base_url", "llm_azure_endpoint")
     @classmethod
@@ -84,10 +77,9 @@ class LLMSettings(BaseSettings):
         return bool(self.llm_model or self.llm_base_url or self.llm_azure_endpoint)
 
 
-class IngestSettings(BaseSettings):
+class IngestSettings(Section):
     """ingest"""
 
-    model_config = ENV
     ingest_embed_batch: int = Field(
         4096, ge=1, description=(
             "Chunks embedded per Chroma upsert in `gpbot ingest`: Chroma indexes in background threads "
@@ -108,20 +100,18 @@ class IngestSettings(BaseSettings):
         ))
 
 
-class SourcesSettings(BaseSettings):
+class SourcesSettings(Section):
     """watching the corpus's sources"""
 
-    model_config = ENV
     sources_check_interval_seconds: float = Field(
         1.0, ge=0, description="Seconds between two requests when `gpbot sources check` (and serve --refresh-every) "
                                "re-reads the pages the corpus cites: a polite rate for the publishers' sites. "
                                "Default: 1")
 
 
-class OperationSettings(BaseSettings):
+class OperationSettings(Section):
     """operation"""
 
-    model_config = ENV
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR. Default: INFO")
 
     @field_validator("log_level")
