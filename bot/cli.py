@@ -178,7 +178,7 @@ def eval_command(
     if any(m not in {"bm25", "dense", "hybrid", "llm"} for m in modes):
         err.print(prompts.CLI_EVAL_UNKNOWN_MODE.format(mode=mode))
         raise typer.Exit(2)
-    if mode == "llm" and not settings.llm_configured:
+    if mode == "llm" and not settings.llm.configured:
         err.print(prompts.CLI_EVAL_NEEDS_LLM)
         raise typer.Exit(2)
     try:
@@ -268,7 +268,7 @@ def run() -> None:
     if summary.chunks == 0:
         err.print(prompts.CLI_RUN_NOTHING_INDEXED, style="red")
         raise typer.Exit(1)
-    if settings.slack_configured:
+    if settings.slack.configured:
         serve_command(http=settings.slack.slack_app_token is None, port=3000, refresh_every=None)
         return
     if settings.slack.slack_bot_token is None:

@@ -209,7 +209,7 @@ class LLMAnswerer:
 
 def answerer_for(settings: Settings, extractive, *, embed: Callable[[Sequence[str]], Any], chat_model=None):
     """The extractive answerer, or the LLM answerer over it when a model is configured (or given, in tests)."""
-    if chat_model is None and not settings.llm_configured:
+    if chat_model is None and not settings.llm.configured:
         return extractive
     label = getattr(chat_model, "model_name", None) or "test model"
     if chat_model is None:

@@ -40,7 +40,7 @@ def settings_or_exit(*, answering: bool = False) -> Settings:
     try:
         settings = load_settings()
         configure_logging(settings.operation.log_level)
-        if answering and settings.llm_configured:
+        if answering and settings.llm.configured:
             from bot.llm_provider import connect_chat_model
 
             connect_chat_model(settings)

@@ -16,7 +16,7 @@ def test_defaults_are_local_and_offline(monkeypatch, tmp_path):
     assert settings.data_dir == Path("data")
     assert settings.index.chroma_host is None
     assert settings.sqlalchemy_url.startswith("sqlite:///") and settings.sqlalchemy_url.endswith("data/gpbot.db")
-    assert not settings.slack_configured
+    assert not settings.slack.configured
 
 
 def test_reads_environment_and_splits_id_lists(monkeypatch, tmp_path):

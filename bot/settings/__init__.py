@@ -58,7 +58,7 @@ SECTIONS: dict[str, type[Section]] = {
 
 
 def section_of(field: str) -> str | None:
-    """The section holding a flat field name (`llm_timeout_seconds` → `llm`), or None for a top-level one."""
+    """The section holding a flat field name (`llm_timeout_seconds` → `llm`), or None for an unknown name."""
     return next((name for name, cls in SECTIONS.items() if field in cls.model_fields), None)
 
 
@@ -110,15 +110,9 @@ class Settings(BaseSettings):
         return data
 
     def replace(self, **flat: Any) -> "Settings":
-        """A copy with some values changed, by flat name: `settings.replace(review_channel=None)`."""
-        values = {name: getattr(self, name).model_dump() for name in SECTIONS}
-        for key, value in flat.items():
-            section = section_of(key)
-            if section is None:
-                values[key] = value
-            else:
-                values[section][key] = value
-        return Settings(**values)
+        """A copy with some values changed, by flat name: `settings.replace(review_channel=None)` (routed to
+        their sections as any flat value is)."""
+        return Settings(**{name: getattr(self, name).model_dump() for name in SECTIONS}, **flat)
 
     # --- derived values ---
     @property
@@ -138,14 +132,6 @@ class Settings(BaseSettings):
         if self.review.database_url:
             return self.review.database_url
         return f"sqlite:///{(self.paths.gpbot_data_dir / 'gpbot.db').resolve()}"
-
-    @property
-    def llm_configured(self) -> bool:
-        return self.llm.configured
-
-    @property
-    def slack_configured(self) -> bool:
-        return self.slack.configured
 
 
 def flat_field_names() -> list[str]:
