@@ -16,6 +16,7 @@ import json
 import logging
 
 from bot import prompts
+from bot.review.reviews import CARD_BEING_POSTED, item_to_dict
 from bot.review.service import ReviewError
 from bot.slack import review_blocks as rb
 from bot.slack.blocks import to_dicts
@@ -55,14 +56,10 @@ def _answer_card(client, services, item_dict: dict, answer_id: str) -> tuple[str
     )
 
 
-def render_card(client, services, item_id: str) -> tuple[str, list] | None:
-    """(fallback text, blocks) of the item's card in its current state; None when its record is gone."""
+def render_card(client, services, item) -> tuple[str, list] | None:
+    """(fallback text, blocks) of a review item's card in its current state; None when its record is gone."""
     review = services.review
-    item = review.get_review(item_id)
-    if item is None:
-        return None
-    item_dict = {"id": item.id, "reason": item.reason, "status": item.status, "reviewer": item.reviewer,
-                 "resolved_at": item.resolved_at, "verified_id": item.verified_id}
+    item_dict = item_to_dict(item)
     if item.reason == "source_changed":
         try:
             change = json.loads(item.note or "{}")
@@ -86,17 +83,17 @@ def render_card(client, services, item_id: str) -> tuple[str, list] | None:
     return rb.review_card(item=item_dict, question=prompts.REVIEW_CARD["no_question"], answer_text="", citations=[])
 
 
-def refresh_card(client, services, item_id: str) -> None:
-    """Re-render a posted card from the database (chat.update)."""
+def refresh_card(client, services, item_id: str):
+    """Re-render a posted card from the database (chat.update). Returns the item as read (None if gone)."""
     item = services.review.get_review(item_id)
-    if item is None or not item.card_ts or not item.card_channel or item.card_channel == "(posting)":
-        return
-    rendered = render_card(client, services, item_id)
-    if rendered is None:
-        return
-    text, blocks = rendered
-    api_call(services, client, "chat_update", channel=item.card_channel, ts=item.card_ts, text=text,
-             blocks=to_dicts(blocks))
+    if item is None or not item.card_ts or not item.card_channel or item.card_channel == CARD_BEING_POSTED:
+        return item
+    rendered = render_card(client, services, item)
+    if rendered is not None:
+        text, blocks = rendered
+        api_call(services, client, "chat_update", channel=item.card_channel, ts=item.card_ts, text=text,
+                 blocks=to_dicts(blocks))
+    return item
 
 
 def post_card(client, services, item_id: str) -> str | None:
@@ -106,11 +103,11 @@ def post_card(client, services, item_id: str) -> str | None:
     if not channel:
         return None
     if not review.claim_review_card(item_id):
-        refresh_card(client, services, item_id)
-        item = review.get_review(item_id)
+        item = refresh_card(client, services, item_id)
         return item.card_ts if item else None
     try:
-        rendered = render_card(client, services, item_id)
+        item = review.get_review(item_id)
+        rendered = render_card(client, services, item) if item is not None else None
         if rendered is None:
             raise ReviewError(f"nothing to show for review item {item_id}")
         text, blocks = rendered
@@ -173,10 +170,8 @@ def post_source_change_cards(client, services, watch, report) -> int:
         if not watch.needs_card(check):
             continue
         item = review.open_source_review(check.doc_id, check.to_json())
-        if post_card(client, services, item.id) is None and item.card_ts is None:
+        if post_card(client, services, item.id) is None:  # posted, or (a card already there) refreshed
             continue  # posting failed: try again at the next check
-        if item.card_ts:
-            refresh_card(client, services, item.id)
         watch.mark_carded(check)
         posted += 1
     return posted
