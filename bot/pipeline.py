@@ -129,10 +129,8 @@ class Assistant:
             draft = self.answerer.answer(query, context, fallback=draft)  # may still find the passages silent
             timings["llm"] = (time.perf_counter() - t) * 1000
         if not decision.answer or draft is None or not draft.text:
-            if safeguarding and not features["clinical"]:  # a story of coercion or risk is a records question even
-                # when the guidance found is weak: say it is not covered, but give the protective step the index
-                # holds (cited) or offer a person. A request for clinical advice stays one (a dose for a child is
-                # not a safeguarding story).
+            if safeguarding:  # a story of coercion or risk is a records question even when the guidance found is weak:
+                # say it is not covered, but give the protective step the index holds (cited) or offer a person
                 step = self.safeguarding.protective_sentence(query_vector)
                 text, citations = self._add_safeguarding_line(Draft(prompts.NOT_COVERED, [], "none"), step)
                 return finish(Answer(text=text, kind=AnswerKind.not_covered, citations=citations,
@@ -203,7 +201,9 @@ class Assistant:
             trace["safeguarding_routine"] = self.safeguarding.routine_similarity(query.vector)
             trace["safeguarding_evidence"] = self.safeguarding.evidence(hits)
             trace["safeguarding_keyword"] = guard.safeguarding_signal(query.retrieval_text)
-        return self.safeguarding.detect(query.retrieval_text, query.vector, hits)
+            trace["clinical"] = guard.clinical_advice_signal(query.text)
+        return self.safeguarding.detect(query.retrieval_text, query.vector, hits,
+                                        clinical=guard.clinical_advice_signal(query.text))
 
     def _room_for_safeguarding_line(self, draft: Draft, query: PreparedQuery, context: list[ScoredChunk],
                                     step) -> Draft:

@@ -163,12 +163,14 @@ class Safeguarding:
         evidence runs negative for every question."""
         return self.similarity(query_vector) + self.evidence_weight * max(0.0, self.evidence(hits))
 
-    def detect(self, text: str, query_vector: np.ndarray | None, hits: list[ScoredChunk] = ()) -> bool:
+    def detect(self, text: str, query_vector: np.ndarray | None, hits: list[ScoredChunk] = (), *,
+               clinical: bool = False) -> bool:
         """The question names abuse, coercion or risk outright, or it and the passages it retrieves are close
-        to a described situation and the question is closer to that than to a routine request."""
+        to a described situation and the question is closer to that than to a routine request. A request for
+        clinical advice (`clinical`: a dose for a child) is not heard as a story: only its words count."""
         if guard.safeguarding_signal(text):
             return True
-        if query_vector is None or self.score(query_vector, list(hits)) < self.threshold:
+        if clinical or query_vector is None or self.score(query_vector, list(hits)) < self.threshold:
             return False
         return self.routine_margin is None or (
             self.similarity(query_vector) - self.routine_similarity(query_vector) >= self.routine_margin)

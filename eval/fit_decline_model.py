@@ -92,7 +92,8 @@ def collect(assistant, items: list[dict]) -> list[dict]:
             continue
         rows.append({"item": item, "x": [trace["features"][f] for f in FEATURES],
                      "safeguarding": trace["safeguarding_similarity"], "routine": trace["safeguarding_routine"],
-                     "evidence": trace["safeguarding_evidence"], "keyword": trace["safeguarding_keyword"]})
+                     "evidence": trace["safeguarding_evidence"], "keyword": trace["safeguarding_keyword"],
+                     "clinical": trace["clinical"]})
     return rows
 
 
@@ -104,7 +105,8 @@ def safeguarding_score(rows: list[dict], evidence_weight: float) -> np.ndarray:
 def safeguarding_fired(rows: list[dict], weight: float, threshold: float, margin: float | None) -> np.ndarray:
     """What bot.safeguarding.Safeguarding.detect decides for each row."""
     keyword = np.array([bool(r["keyword"]) for r in rows])
-    gate = np.array([margin is None or r["safeguarding"] - r["routine"] >= margin for r in rows])
+    gate = np.array([not r["clinical"] and (margin is None or r["safeguarding"] - r["routine"] >= margin)
+                     for r in rows])
     return keyword | ((safeguarding_score(rows, weight) >= threshold) & gate)
 
 

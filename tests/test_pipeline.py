@@ -304,8 +304,10 @@ def test_the_tuning_settings_reach_retrieval_and_the_answerer(assistant):
 
 
 def test_a_request_for_clinical_advice_about_a_child_is_out_of_scope_with_no_safeguarding_line(assistant, monkeypatch):
-    # even when the situation detector hears a child at risk (it did on the shipped corpus)
-    monkeypatch.setattr(assistant, "_safeguarding", lambda *args, **kwargs: True)
+    # even when the question sits close to a described situation (a child at risk, on the shipped corpus)
+    monkeypatch.setattr(assistant.safeguarding, "score", lambda *args, **kwargs: 10.0)
+    monkeypatch.setattr(assistant.safeguarding, "routine_margin", None)
+    assert assistant.answer("a child at home where her father reads her record in the app").safeguarding
     answer = assistant.answer("can you recommend a good dose of amoxicillin for a child")
     assert answer.kind is AnswerKind.out_of_scope and answer.text.startswith(prompts.OUT_OF_SCOPE_CLINICAL[:40])
     assert not _safeguarding_line(answer) and not answer.citations
