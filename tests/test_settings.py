@@ -114,3 +114,11 @@ def test_tuning_values_are_settings_read_from_the_environment(monkeypatch, tmp_p
     assert ExtractiveAnswerer(idf=len).tuning == AnsweringSettings.model_construct()
     assert FeatureReranker().tuning == RetrievalSettings.model_construct()
     assert default_of("answer_max_units") == AnsweringSettings.model_fields["answer_max_units"].default
+
+
+def test_no_dotenv_means_none_for_every_section(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("REVIEW_CHANNEL=C0FROMFILE\nLLM_MODEL=openai:gpt-4o-mini\n")
+    assert Settings().slack.review_channel == "C0FROMFILE"
+    isolated = Settings(_env_file=None)
+    assert isolated.slack.review_channel is None and not isolated.llm.configured

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsError
+from pydantic_settings.sources import ENV_FILE_SENTINEL
 
 from bot.settings.connections import ENV, IndexSettings, Section, PathSettings, ReviewSettings, SlackSettings
 from bot.settings.answering import AnsweringSettings, RetrievalSettings
@@ -43,20 +44,6 @@ class ConfigError(Exception):
     """A setting is missing or malformed. str() is one line naming the setting."""
 
 
-SECTIONS: dict[str, type[Section]] = {
-    "paths": PathSettings,
-    "index": IndexSettings,
-    "review": ReviewSettings,
-    "slack": SlackSettings,
-    "llm": LLMSettings,
-    "retrieval": RetrievalSettings,
-    "answering": AnsweringSettings,
-    "ingest": IngestSettings,
-    "sources": SourcesSettings,
-    "operation": OperationSettings,
-}
-
-
 def section_of(field: str) -> str | None:
     """The section holding a flat field name (`llm_timeout_seconds` → `llm`), or None for an unknown name."""
     return next((name for name, cls in SECTIONS.items() if field in cls.model_fields), None)
@@ -69,6 +56,9 @@ def default_of(field: str) -> Any:
     if section is None:
         raise KeyError(field)
     return SECTIONS[section].model_fields[field].default
+
+
+_SECTIONS_ENV_FILE = "_sections_env_file"
 
 
 class Settings(BaseSettings):
@@ -89,6 +79,12 @@ class Settings(BaseSettings):
     sources: SourcesSettings
     operation: OperationSettings
 
+    def __init__(self, _env_file: Any = ENV_FILE_SENTINEL, **values: Any):
+        # `_env_file` (None: no .env, as tests ask) is for the sections, which read the environment themselves
+        if _env_file is not ENV_FILE_SENTINEL:
+            values[_SECTIONS_ENV_FILE] = _env_file
+        super().__init__(**values)
+
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings):
@@ -100,13 +96,14 @@ class Settings(BaseSettings):
         if not isinstance(data, dict):
             return data
         data = dict(data)
+        env_file = {"_env_file": data.pop(_SECTIONS_ENV_FILE)} if _SECTIONS_ENV_FILE in data else {}
         for name, section in SECTIONS.items():
             given = data.pop(name, None)
             if isinstance(given, section):
                 given = given.model_dump()
             values = dict(given or {})
             values.update({key: data.pop(key) for key in list(data) if key in section.model_fields})
-            data[name] = section(**values)  # reads the environment for everything not given
+            data[name] = section(**env_file, **values)  # reads the environment for everything not given
         return data
 
     def replace(self, **flat: Any) -> "Settings":
@@ -132,6 +129,10 @@ class Settings(BaseSettings):
         if self.review.database_url:
             return self.review.database_url
         return f"sqlite:///{(self.paths.gpbot_data_dir / 'gpbot.db').resolve()}"
+
+
+# The sections, in `.env.example` order: read off `Settings`' fields, so the two cannot disagree.
+SECTIONS: dict[str, type[Section]] = {name: field.annotation for name, field in Settings.model_fields.items()}
 
 
 def flat_field_names() -> list[str]:

@@ -8,20 +8,19 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
 
 from bot.settings import SECTIONS
 
 HEADER = """\
 # gpbot configuration. Copy to .env and fill in what you need; every variable is optional unless noted.
 # A missing or malformed setting stops start-up with one line naming it.
-# Written by `python -m bot.settings.example` from bot/settings.py: edit the descriptions there.
+# Written by `python -m bot.settings.example` from bot/settings/: edit the descriptions there.
 """
 WIDTH = 112
 
 
 def _value(default: Any) -> str:
-    if default is None or isinstance(default, SecretStr):
+    if default is None:
         return ""
     if isinstance(default, bool):
         return str(default).lower()
