@@ -116,7 +116,7 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
         services.metrics.questions.labels(kind=answer.kind.value, surface=where.surface).inc()
         services.metrics.latency.observe(elapsed)
         log.info("answered %s kind=%s answer_id=%s latency_ms=%.0f pii=%s", where.surface, answer.kind.value,
-                 answer_id, elapsed * 1000, redaction.has_identifiers or answer.pii_warning)
+                 answer_id, elapsed * 1000, answer.pii_warning)
         if answer_id and isinstance(message_ts, str) and services.review is not None:
             try:
                 services.review.set_answer_message_ts(answer_id, message_ts)

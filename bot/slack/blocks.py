@@ -233,9 +233,8 @@ def kinds_text(kinds: Sequence[str]) -> str:
     return ", ".join(words)
 
 
-def pii_warning_text(answer_or_kinds: Answer | Sequence[str], template: str = prompts.PII_WARNING) -> str:
+def pii_warning_text(kinds: Sequence[str], template: str = prompts.PII_WARNING) -> str:
     """The ephemeral warning to whoever posted identifiers (kinds only, never the details)."""
-    kinds = answer_or_kinds.pii_kinds if isinstance(answer_or_kinds, Answer) else answer_or_kinds
     return ":warning: " + template.format(kinds=kinds_text(kinds))
 
 

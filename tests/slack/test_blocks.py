@@ -99,7 +99,7 @@ def test_error_message_and_command_message():
 
 def test_pii_warning_names_kinds_but_never_values():
     ans = _answer(question="patient [NHS number] access?", pii_warning=True, pii_kinds=["nhs_number", "date_of_birth"])
-    warning = blocks.pii_warning_text(ans)
+    warning = blocks.pii_warning_text(ans.pii_kinds)
     assert "NHS number, date of birth" in warning and "delete" in warning.lower()
     text, bl = blocks.command_message(ans, answer_id="a1", channel="C1")
     assert "[NHS number]" in text

@@ -12,7 +12,7 @@ import logging
 from bot import prompts
 from bot.slack import blocks
 from bot.slack.calls import api_call
-from bot.slack.review_blocks import parse_value
+from bot.slack.signed_values import parse_signed
 from bot.types import Answer, AnswerKind, Citation
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def register(app, services) -> None:
     @app.action(blocks.SHARE_ACTION)
     def on_share(ack, body: dict, action: dict, client, respond) -> None:
         ack()
-        value = parse_value(action.get("value"))  # signed by this app, or {}
+        value = parse_signed(action.get("value"))  # signed by this app, or {}
         user = (body.get("user") or {}).get("id")
         channel = value.get("c") or (body.get("channel") or {}).get("id")
         answer_id = value.get("a")

@@ -72,11 +72,9 @@ def thread_history(services, client, context, channel: str, thread_ts: str, curr
     if not ours:
         memory.mark_not_ours(channel, thread_ts)
         return None
-    questions = [
-        services.plain_text(message_text(m)).text  # redacted raw, plain text, redacted again
-        for m in messages
-        if isinstance(m, dict) and not m.get("bot_id") and m.get("subtype") is None and _ts(m.get("ts")) < _ts(current_ts)
-    ][-memory.per_thread:]
+    earlier = [m for m in messages if isinstance(m, dict) and not m.get("bot_id") and m.get("subtype") is None
+               and _ts(m.get("ts")) < _ts(current_ts)][-memory.per_thread:]  # only what is kept is redacted
+    questions = [services.plain_text(message_text(m)).text for m in earlier]  # raw, plain text, then again
     memory.remember(channel, thread_ts)
     for question in questions:
         memory.remember(channel, thread_ts, question)
