@@ -55,7 +55,7 @@ def attach_verified_answers(settings: Settings, assistant) -> None:
     """Let the assistant give verified answers: the index finds them, the review store holds their text. The
     store is opened only when the index holds any (a fresh checkout gets no database from `gpbot ask`)."""
     try:
-        if not assistant.index.verified_statuses():
+        if assistant.index.verified_count() == 0:
             return
         from bot.review.service import ReviewService
 

@@ -21,7 +21,7 @@ def flag_verified_answers(settings, index, changed_doc_ids: list[str]) -> int:
     changed, and any cited document whose content no longer matches what was verified (a change an earlier
     run could not flag). Returns how many were flagged. A review-store problem is logged, never fails the
     ingest: the index is already right."""
-    if not changed_doc_ids and not index.verified_statuses():
+    if not changed_doc_ids and index.verified_count() == 0:
         return 0  # no verified answers: no review store to open
     from bot.review.service import ReviewService
 

@@ -69,10 +69,10 @@ class DerivedCache:
     def load(self, version: str, count: int) -> DerivedData | None:
         """The cached data if it was built at this version with this many chunks, else None."""
         folder = self._folder(version)
+        meta = self._meta(folder, version, count)
+        if meta is None:
+            return None
         try:
-            meta = json.loads((folder / DERIVED_FILE).read_text(encoding="utf-8"))
-            if (meta.get("format"), meta.get("version"), meta.get("count")) != (CACHE_FORMAT, version, count):
-                return None
             keyword = KeywordIndex.load(folder / KEYWORD_DIR)
         except Exception:  # missing, torn or from an older layout: rebuilt
             return None
@@ -83,6 +83,9 @@ class DerivedCache:
 
     def save(self, data: DerivedData) -> None:
         target = self._folder(data.version)
+        if self._meta(target, data.version, data.count) is not None:  # already saved (another process)
+            self._prune(keep=target)
+            return
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=self.root))
@@ -92,7 +95,7 @@ class DerivedCache:
                     "public_numbers": sorted(data.public_numbers), "reviewed": list(data.reviewed),
                     "documents": data.documents}
             (tmp / DERIVED_FILE).write_text(json.dumps(meta), encoding="utf-8")
-            if self._holds(target, data):  # another process saved this version first: the same data
+            if self._meta(target, data.version, data.count) is not None:  # saved meanwhile: the same data
                 shutil.rmtree(tmp, ignore_errors=True)
             else:
                 replaced = None
@@ -108,13 +111,16 @@ class DerivedCache:
         self._prune(keep=target)
 
     @staticmethod
-    def _holds(folder: Path, data: DerivedData) -> bool:
-        """The folder holds this version's data at this chunk count (its metadata says so)."""
+    def _meta(folder: Path, version: str, count: int) -> dict | None:
+        """The folder's metadata when it holds this version's data at this chunk count, else None."""
         try:
             meta = json.loads((folder / DERIVED_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return False
-        return (meta.get("format"), meta.get("version"), meta.get("count")) == (CACHE_FORMAT, data.version, data.count)
+            return None
+        if not isinstance(meta, dict) or (meta.get("format"), meta.get("version"), meta.get("count")) != (
+                CACHE_FORMAT, version, count):
+            return None
+        return meta
 
     def _prune(self, keep: Path) -> None:
         """Remove other versions' folders, and temporary folders a killed process left (old enough that no

@@ -66,6 +66,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def source_sha256(model_path: Path) -> str:
+    """The hash of the sentence-transformers weights (the first *.safetensors, else *.bin) the export comes from."""
+    weights = sorted(model_path.glob("*.safetensors")) or sorted(model_path.glob("*.bin"))
+    if not weights:
+        raise FileNotFoundError(f"no model weights (*.safetensors or *.bin) in {model_path}")
+    return file_sha256(weights[0])
+
+
 def file_stamp(path: Path) -> list[int]:
     """Size and modification time: a cheap stand-in for the hash while the file is untouched."""
     stat = path.stat()
@@ -211,8 +219,10 @@ class TorchEmbedder(Embedder):
 
     @cached_property
     def fingerprint(self) -> str:
-        weights = sorted(self.model_path.glob("*.safetensors")) or sorted(self.model_path.glob("*.bin"))
-        digest = file_sha256(weights[0]) if weights else "unknown"
+        try:
+            digest = source_sha256(self.model_path)
+        except FileNotFoundError:
+            digest = "unknown"
         return f"torch:{digest[:16]}"
 
     @cached_property

@@ -21,7 +21,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from bot.index.embedder import MANIFEST_FILE, ONNX_FILE, TOKENIZER_FILE, file_sha256, file_stamp, read_manifest
+from bot.index.embedder import (MANIFEST_FILE, ONNX_FILE, TOKENIZER_FILE, file_sha256, file_stamp, read_manifest,
+                                 source_sha256)
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +37,6 @@ CHECK_TEXTS = (
     "x",
     "A practice can redact a third party's details from a letter before it is shown in the app. " * 12,
 )
-
-
-def _source_sha256(model_path: Path) -> str:
-    weights = sorted(model_path.glob("*.safetensors")) or sorted(model_path.glob("*.bin"))
-    if not weights:
-        raise FileNotFoundError(f"no model weights (*.safetensors or *.bin) in {model_path}")
-    return file_sha256(weights[0])
 
 
 def _max_seq_length(model_path: Path) -> int:
@@ -133,7 +127,7 @@ def export_onnx(model_path: Path, directory: Path, *, force: bool = False) -> tu
     """Export `model_path` into `directory` unless an intact export of the same source is there.
     Returns (directory, whether it exported)."""
     model_path = Path(model_path).resolve()
-    source_sha = _source_sha256(model_path)
+    source_sha = source_sha256(model_path)
     current = read_manifest(directory, full=True)
     if (
         not force

@@ -129,7 +129,7 @@ class Index(VerifiedVectors):
     def embedder_changed(self) -> bool:
         """True when the index holds vectors from another embedder than the configured one (or from before
         fingerprints were recorded): ingest then re-embeds every chunk and verified question."""
-        if self.count() == 0 and self.store.verified_count() == 0:
+        if self.count() == 0 and self.verified_count() == 0:
             return False
         return self.current_version().get("embedder", "") != self.embedder_fingerprint
 

@@ -154,9 +154,6 @@ class ChromaStore:
     def write_stamp(self, stamp: dict) -> None:
         self.meta.upsert(ids=[schema.VERSION_RECORD], embeddings=[STAMP_VECTOR], metadatas=[stamp])
 
-    def verified_count(self) -> int:
-        return self.verified.count()
-
     def active_verified_count(self) -> int:
         return len(self.verified.get(where={"status": "active"}, include=[])["ids"])
 
@@ -182,6 +179,10 @@ class VerifiedVectors:
     def delete_verified(self, verified_id: str) -> None:
         self.verified.delete(ids=[verified_id])
 
+    def verified_count(self) -> int:
+        """How many verified answers the index holds (any status): cheaper than reading their statuses."""
+        return self.verified.count()
+
     def verified_statuses(self) -> dict[str, str]:
         """verified id -> status, for every verified answer the index holds."""
         got = self.verified.get(include=["metadatas"])
@@ -189,7 +190,7 @@ class VerifiedVectors:
 
     def search_verified(self, query_vector: np.ndarray, k: int = 3) -> list[tuple[str, float]]:
         """The active verified answers whose questions are nearest the query: (verified id, cosine similarity)."""
-        stored = self.verified.count()
+        stored = self.verified_count()
         if stored == 0:
             return []
         got = self.verified.query(query_embeddings=[list(map(float, query_vector))], n_results=min(k, stored),
