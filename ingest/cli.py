@@ -16,10 +16,12 @@ import typer
 log = logging.getLogger(__name__)
 
 
-def flag_verified_answers(settings, index, changed_doc_ids: list[str]) -> int:
+def flag_verified_answers(settings, index, changed_doc_ids: list[str],
+                          current_hashes: dict[str, str] | None = None) -> int:
     """Mark verified answers citing a changed or removed document as needs-review: the documents this run
     changed, and any cited document whose content no longer matches what was verified (a change an earlier
-    run could not flag). Returns how many were flagged. A review-store problem is logged, never fails the
+    run could not flag; `current_hashes`, doc id -> content hash, is read from the index when not given).
+    Returns how many were flagged. A review-store problem is logged, never fails the
     ingest: the index is already right."""
     if not changed_doc_ids and index.verified_count() == 0:
         return 0  # no verified answers: no review store to open
@@ -28,8 +30,9 @@ def flag_verified_answers(settings, index, changed_doc_ids: list[str]) -> int:
     service = None
     try:
         service = ReviewService.from_settings(settings, index=index)
-        current = {ref["doc_id"]: ref.get("content_hash") for ref in index.chunk_refs().values()}
-        changed = set(changed_doc_ids) | service.drifted_doc_ids(current)
+        if current_hashes is None:
+            current_hashes = {ref["doc_id"]: ref.get("content_hash") for ref in index.chunk_refs().values()}
+        changed = set(changed_doc_ids) | service.drifted_doc_ids(current_hashes)
         return len(service.flag_stale_verified(sorted(changed)) or []) if changed else 0
     except Exception as exc:
         log.warning("could not flag verified answers citing changed documents: %s", exc)
@@ -49,7 +52,7 @@ def ingest_and_flag(settings, targets: list[str] | None = None, *, index=None, d
     index = index or Index(settings)
     summary = run_ingest(settings, targets, dry_run=dry_run, index=index, progress=progress,
                          restore_verified=lambda: reindex_verified_answers(settings, index))
-    flagged = 0 if dry_run else flag_verified_answers(settings, index, summary.changed_doc_ids)
+    flagged = 0 if dry_run else flag_verified_answers(settings, index, summary.changed_doc_ids, summary.doc_hashes)
     return summary, flagged
 
 

@@ -34,6 +34,14 @@ class ChangeSet:
     def writes(self) -> bool:
         return bool(self.to_embed or self.to_update or self.to_delete or self.reembed)
 
+    def doc_hashes(self) -> dict[str, str]:
+        """document id -> content hash of what the index holds once these writes are made (what was there,
+        less what is deleted, with what is written), without reading the index again."""
+        gone = set(self.to_delete)
+        hashes = {ref["doc_id"]: ref.get("content_hash") for chunk_id, ref in self.refs.items() if chunk_id not in gone}
+        hashes.update((chunk.doc_id, chunk.content_hash) for chunk in (*self.to_embed, *self.to_update))
+        return hashes
+
     def count_into(self, summary: IngestSummary) -> None:
         summary.chunks_embedded = len(self.to_embed)
         summary.chunks_metadata_updated = len(self.to_update)

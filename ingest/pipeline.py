@@ -93,6 +93,7 @@ def run_ingest(
             summary.seconds = time.perf_counter() - started
             return summary
         write_changes(index, changes, bar, batch_size, restore_verified)
+        summary.doc_hashes = changes.doc_hashes()
 
     finish(index, changes, summary)
     if plan.default_urls is not None and not targets:

@@ -44,6 +44,8 @@ class IngestSummary(BaseModel):
     not_modified: list[str] = Field(default_factory=list)  # URLs answered 304 (counted in `unchanged`)
     index_marked_changed: bool = False
     seconds: float = 0.0
+    # document id -> content hash the index holds afterwards (for the verified answers' drift check; not output)
+    doc_hashes: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     @property
     def changed_doc_ids(self) -> list[str]:
