@@ -160,9 +160,7 @@ class ExtractiveAnswerer:
                 continue
             if not unit.is_list and unit.text.rstrip().endswith(":"):
                 continue  # a lead-in without the list it introduces
-            kept_specifics = set().union(*(_specifics(c.text) for c in chosen + prior))
-            if (not unit.is_list and any(_overlap(unit.text, c.text) > same for c in chosen + prior)
-                    and _specifics(unit.text) <= kept_specifics):
+            if not unit.is_list and _says_again(unit.text, [c.text for c in chosen + prior], same):
                 continue
             if unit.is_list and chosen + prior:  # judged item by item
                 unit = _without_repeated_items(unit, chosen + prior, same)
@@ -215,10 +213,8 @@ def _without_repeated_items(unit: Unit, chosen: list[Unit],
     taken out; None when nothing new is left. A numbered list that loses an item loses its numbers; the
     sentence introducing the list is kept whenever any of its items is."""
     kept_lines = [line for c in chosen for line in c.text.splitlines()]
-    kept_specifics = set().union(*(_specifics(line) for line in kept_lines))
     lines = unit.text.splitlines()
-    fresh = [line for line in lines
-             if not (any(_overlap(line, k) > same for k in kept_lines) and _specifics(line) <= kept_specifics)]
+    fresh = [line for line in lines if not _says_again(line, kept_lines, same)]
     if len(fresh) == len(lines):
         return unit
     items = [line for line in fresh if _LIST_ITEM.match(line)]
@@ -248,8 +244,14 @@ def repeats_answer(line: str, answer_text: str, same: float = default_of("answer
     """Whether an answer already says `line` (the test the answerer uses between its own lines: most of the
     words again and no code, number or date the answer lacks); for a line added after the answer is written."""
     kept = [k for k in re.split(r"(?:\[\d+\])+|\n", answer_text) if k.strip()]  # one sentence or item each
-    kept_specifics = set().union(*(_specifics(k) for k in kept)) if kept else set()
-    return _specifics(line) <= kept_specifics and any(_overlap(line, k) > same for k in kept)
+    return _says_again(line, kept, same)
+
+
+def _says_again(text: str, kept: list[str], same: float) -> bool:
+    """Most of `text`'s words are in one of the `kept` texts, and it carries no code, number or date they lack:
+    the one test of repetition, between units, list items, and a line added after the answer."""
+    return (any(_overlap(text, k) > same for k in kept)
+            and _specifics(text) <= set().union(*(_specifics(k) for k in kept)))
 
 
 def _same_text(a: str, b: str) -> bool:
