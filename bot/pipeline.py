@@ -18,7 +18,7 @@ import numpy as np
 from bot import guard, prompts
 from bot.answer import Draft, ExtractiveAnswerer, repeats_answer
 from bot.citations import CitationBook
-from bot.decline_model import DeclineModel, decision_features
+from bot.decline_model import DeclineModel, corpus_centroid, decision_features, off_topic_vectors
 from bot.index import Index, analyze
 from bot.llm import answerer_for
 from bot.retrieval import Glossary, Mode, PreparedQuery, Retrieval, Retriever, detect_systems, prepare_query
@@ -50,13 +50,19 @@ class Assistant:
         self.answerer = answerer_for(settings, self.extractive, embed=self.index.embedder.embed, chat_model=chat_model)
         # whether to answer, and the safeguarding line: fitted on the dev split (eval/fit_decline_model.py)
         self.decline_model = decline_model or DeclineModel.load()
-        self.safeguarding = Safeguarding(self.index, settings.knowledge_dir / SITUATIONS_FILE)
+        self.safeguarding = Safeguarding(self.index, settings.knowledge_dir / SITUATIONS_FILE,
+                                         calibrated=self.decline_model.data.get("safeguarding", {}))
 
     # --- warm-up: load the model and the keyword index before the first question ---
     def warm_up(self) -> None:
+        """What every first question would otherwise pay for: the keyword index, the model, the situation and
+        off-topic vectors and the corpus centroid. (The protective-step sentences, about a second, are left to
+        the first safeguarding question: most processes, a one-off `gpbot ask` above all, never need them.)"""
         self.index.ensure_fresh(force=True)
         self.index.embedder.embed_query("warm up")
         self.safeguarding.warm_up()
+        off_topic_vectors(self.index.embedder)
+        corpus_centroid(self.index)
 
     @property
     def public_numbers(self) -> set[str]:

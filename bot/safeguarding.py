@@ -86,13 +86,15 @@ class Safeguarding:
 
     def __init__(self, index: Index, situations_path: Path, *, threshold: float | None = None,
                  evidence_weight: float | None = None, step_min_similarity: float | None = None,
-                 model_path: Path = MODEL_PATH):
+                 calibrated: dict | None = None):
+        """`calibrated`: the fitted values (the decline model's "safeguarding" part); read from the shipped
+        model file when not given."""
         self.index = index
         self.situations, self.steps, self.routine = load_situations(
             situations_path if situations_path.is_file() else DEFAULT_SITUATIONS)
-        calibrated = {}
-        if model_path.is_file():
-            calibrated = json.loads(model_path.read_text(encoding="utf-8")).get("safeguarding", {})
+        if calibrated is None:
+            calibrated = (json.loads(MODEL_PATH.read_text(encoding="utf-8")).get("safeguarding", {})
+                          if MODEL_PATH.is_file() else {})
         self.threshold = threshold if threshold is not None else float(calibrated.get("threshold", 0.5))
         self.evidence_weight = (evidence_weight if evidence_weight is not None
                                 else float(calibrated.get("evidence_weight", 0.0)))
