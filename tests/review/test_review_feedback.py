@@ -109,6 +109,28 @@ def test_escalate_without_a_recorded_answer(slack_env):
     assert told["channel"] == "CASK" and told["thread_ts"] == "100.1"
 
 
+def test_an_escalation_that_failed_can_be_tried_again(slack_env, monkeypatch):
+    from bot.review.service import ReviewError
+
+    env = slack_env
+    answer_id = asked(env)
+    body, action = action_body("escalate", rb.escalate_value(answer_id, "CASK", "100.1"))
+    real_open = env.review.open_review
+
+    def store_down(*args, **kwargs):
+        raise ReviewError("the store is down")
+
+    monkeypatch.setattr(env.review, "open_review", store_down)
+    handle_escalate(env.client, env.services, body, action)
+    from bot import prompts
+
+    assert sent(env, "chat.postEphemeral")[-1]["text"] == prompts.ESCALATE_FAILED
+    monkeypatch.setattr(env.review, "open_review", real_open)
+    handle_escalate(env.client, env.services, body, action)  # not "already escalated": the first one failed
+    [item] = env.review.list_reviews(status="open")
+    assert item["reason"] == "escalated"
+
+
 def test_not_covered_card(slack_env):
     env = slack_env
     answer_id = asked(env, question="Can I see my cat's vaccination record?", kind="not_covered")

@@ -91,7 +91,8 @@ def handle_escalate(client, services, body: dict, action: dict | None = None) ->
         post_ephemeral(services, client, channel, user, prompts.ESCALATE_NO_REVIEW_CHANNEL, thread_ts)
         return
     # once per answer (or thread) and user: a double click or a replayed request escalates once
-    if not services.claim(f"escalate:{answer_id or f'{channel}:{thread_ts}'}:{user}"):
+    claim = f"escalate:{answer_id or f'{channel}:{thread_ts}'}:{user}"
+    if not services.claim(claim):
         post_ephemeral(services, client, channel, user, prompts.ESCALATE_ALREADY, thread_ts)
         return
     if answer_id and review.get_answer(answer_id) is not None:
@@ -101,6 +102,7 @@ def handle_escalate(client, services, body: dict, action: dict | None = None) ->
         item_id = item.id
         post_card(client, services, item.id)
     if item_id is None:
+        services.release(claim)  # nothing was escalated: the user may try again
         post_ephemeral(services, client, channel, user, prompts.ESCALATE_FAILED, thread_ts)
         return
     if channel and thread_ts:
