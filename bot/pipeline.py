@@ -215,7 +215,8 @@ class Assistant:
                                     step) -> Draft:
         """An extractive answer shortened so that it stays within its length limit with the line added (the
         line is added after the answer is written)."""
-        line = len(prompts.SAFEGUARDING_PREFIX) + (len(step.text) + 16 if step else len(prompts.SAFEGUARDING_ASK_PERSON))
+        # the line as _add_safeguarding_line writes it (16: room for its citation marks)
+        line = len(prompts.SAFEGUARDING_PREFIX) + len(step.text) + 16 if step else len(prompts.SAFEGUARDING_ASK_PERSON)
         limit = self.extractive.tuning.answer_max_total_chars
         repeated = step is not None and repeats_answer(step.text, draft.text, self.settings.answering.answer_repeat_overlap)  # the line says it: the answer need not
         if draft.answerer != self.extractive.name or (len(draft.text) + line + 2 <= limit and not repeated):

@@ -69,7 +69,7 @@ SAFEGUARDING_PREFIX = "*Safeguarding:*"
 
 # When the index holds no passage giving a protective step: no uncited advice, an offer of a person.
 SAFEGUARDING_ASK_PERSON = (
-    "*Safeguarding:* this may put a patient at risk, and the guidance I hold gives no step for it: "
+    f"{SAFEGUARDING_PREFIX} this may put a patient at risk, and the guidance I hold gives no step for it: "
     "use *Ask the support team* to talk it through with a person."
 )
 
