@@ -40,6 +40,9 @@ CLI_RUN_NOTHING_INDEXED = "Nothing is indexed, so there is nothing to answer fro
 CLI_RUN_CONSOLE = "No Slack tokens configured: opening the local console (same pipeline)."
 
 # --- a language model that cannot be used stops start-up with one line naming the setting (bot/llm_provider.py) ---
+CONFIG_SLACK_TOKEN_REQUIRED = "Configuration error: SLACK_BOT_TOKEN: required to connect to Slack"
+CONFIG_SIGNING_SECRET_REQUIRED = "Configuration error: SLACK_SIGNING_SECRET: required for HTTP mode"
+CONFIG_OR_SOCKET_MODE = " (or set SLACK_APP_TOKEN for Socket Mode)"
 CONFIG_KEY_REFUSED = "Configuration error: LLM_API_KEY: the provider refused it (HTTP {status})"
 CONFIG_NO_ANSWER = "Configuration error: {setting}: no answer from {address} ({error})"
 CONFIG_NO_ANSWER_ADDRESS = "the provider"

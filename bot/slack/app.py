@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import prompts
 from bot.settings import ConfigError
 from bot.slack import review_cards, signed_values, workspaces
 from bot.slack.client import make_client
@@ -37,7 +38,7 @@ def build_app(services: BotServices, *, client: WebClient | None = None, socket_
     settings = services.settings
     secret = settings.slack.slack_signing_secret.get_secret_value() if settings.slack.slack_signing_secret else None
     if not socket_mode and not secret:
-        raise ConfigError("Configuration error: SLACK_SIGNING_SECRET: required for HTTP mode")
+        raise ConfigError(prompts.CONFIG_SIGNING_SECRET_REQUIRED)
     signed_values.configure(secret or (settings.slack.slack_bot_token.get_secret_value() if settings.slack.slack_bot_token else None))
     app = App(
         client=client or make_client(settings, services.metrics),

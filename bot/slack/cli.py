@@ -62,11 +62,10 @@ def serve_command(
         typer.echo(prompts.SERVE_NO_TOKENS, err=True)
         raise typer.Exit(run_console(settings))
     if settings.slack.slack_bot_token is None:
-        _fail("Configuration error: SLACK_BOT_TOKEN: required to connect to Slack")
+        _fail(prompts.CONFIG_SLACK_TOKEN_REQUIRED)
     use_http = http or settings.slack.slack_app_token is None
     if use_http and settings.slack.slack_signing_secret is None:
-        _fail("Configuration error: SLACK_SIGNING_SECRET: required for HTTP mode"
-              + ("" if http else " (or set SLACK_APP_TOKEN for Socket Mode)"))
+        _fail(prompts.CONFIG_SIGNING_SECRET_REQUIRED + ("" if http else prompts.CONFIG_OR_SOCKET_MODE))
     interval = None
     if refresh_every:
         try:

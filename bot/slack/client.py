@@ -11,6 +11,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import RetryHandler
 
+from bot import prompts
 from bot.settings import ConfigError, Settings
 from bot.slack.metrics import Metrics
 
@@ -37,7 +38,7 @@ def make_client(settings: Settings, metrics: Metrics | None = None, *, token: st
     `timeout` defaults to SLACK_API_TIMEOUT_SECONDS."""
     if token is None:
         if settings.slack.slack_bot_token is None:
-            raise ConfigError("Configuration error: SLACK_BOT_TOKEN: required to connect to Slack")
+            raise ConfigError(prompts.CONFIG_SLACK_TOKEN_REQUIRED)
         token = settings.slack.slack_bot_token.get_secret_value()
     base_url = settings.slack.slack_api_url if settings.slack.slack_api_url.endswith("/") else settings.slack.slack_api_url + "/"
     handlers: list[RetryHandler] = [CountingRetryHandler(metrics)] if metrics is not None else []
