@@ -4,6 +4,7 @@ with a real slack_sdk WebClient on the local Slack Web API emulator; assertions 
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
@@ -156,3 +157,50 @@ def test_correct_on_a_purged_record_says_so(slack_env, monkeypatch, record):
     told = sent(env, "chat.postEphemeral")[-1]
     assert told["user"] == "UREV1" and told["text"] == prompts.CORRECTION_NO_QUESTION
     assert env.review.get_review(item_id).status == "open"
+
+
+def _open_item(env, kind: str) -> str:
+    """An open review item of `kind`: a thumbs-down answer, a stale verified answer, or a changed source page."""
+    if kind == "thumbs_down":
+        return _thumbs_down(env)[1]
+    if kind == "stale_verified":
+        verified = env.review.create_verified("What is a proxy?", "Someone acting for a patient [1].",
+                                              [citation("doc-a")], "UREV1")
+        env.review.flag_stale_verified(["doc-a"])
+        assert post_due_stale_cards(env.client, env.services) == 1
+        return stale_item_id(env.review, verified.verified_id)
+    return env.review.open_source_review("doc-a", {"change": "changed"}).id
+
+
+@pytest.mark.parametrize("kind, first, second", [
+    ("thumbs_down", "review_approve", "review_dismiss"),
+    ("thumbs_down", "review_dismiss", "review_approve"),
+    ("stale_verified", "review_approve", "review_approve"),
+    ("source_changed", "review_approve", "review_approve"),
+])
+def test_two_reviewers_at_once_the_loser_is_told(slack_env, monkeypatch, kind, first, second):
+    """Both reviewers see the item open and resolve it at the same moment: the store lets one win, and the
+    other is told privately who resolved it (whichever button either pressed)."""
+    env = slack_env
+    item_id = _open_item(env, kind)
+    both_checked = threading.Barrier(2, timeout=10)
+    resolve = env.review.resolve_review
+
+    def resolve_together(*args, **kwargs):  # neither resolves before both have read the item as open
+        both_checked.wait()
+        return resolve(*args, **kwargs)
+
+    monkeypatch.setattr(env.review, "resolve_review", resolve_together)
+    before = len(sent(env, "chat.postEphemeral"))
+    clicks = [threading.Thread(target=click_card, args=(env, action_id, item_id), kwargs={"user": user})
+              for action_id, user in ((first, "UREV1"), (second, "UREV2"))]
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join(timeout=30)
+    item = env.review.get_review(item_id)
+    assert item.status in ("approved", "dismissed") and item.reviewer in ("UREV1", "UREV2")
+    loser = "UREV2" if item.reviewer == "UREV1" else "UREV1"
+    told = sent(env, "chat.postEphemeral")[before:]
+    assert told == [{"channel": "CREVIEW", "user": loser,
+                     "text": prompts.REVIEW_ALREADY_RESOLVED.format(status=item.status, reviewer=item.reviewer)}]

@@ -28,8 +28,21 @@ from bot.slack.review_cards import refresh_card
 log = logging.getLogger(__name__)
 
 
-def _already(item) -> str:
-    return prompts.REVIEW_ALREADY_RESOLVED.format(status=item.status, reviewer=item.reviewer)
+def _tell_already_resolved(client, services, channel: str | None, user: str, item) -> None:
+    """Tell `user` privately that `item` was already resolved, and by whom."""
+    text = prompts.REVIEW_ALREADY_RESOLVED.format(status=item.status, reviewer=item.reviewer)
+    post_ephemeral(services, client, channel, user, text)
+
+
+def _resolve(client, services, item, status: str, user: str, channel: str | None) -> bool:
+    """Resolve `item` as `status` by `user`. The store lets exactly one reviewer win; a reviewer who lost the
+    race (two clicks at once on the same card) is told privately who resolved it, and False is returned."""
+    try:
+        services.review.resolve_review(item.id, status, user)
+    except AlreadyResolved as exc:
+        _tell_already_resolved(client, services, channel, user, exc.item)
+        return False
+    return True
 
 
 def _save_verified(client, services, item, user: str, channel: str | None, failed: str, create: Callable):
@@ -63,7 +76,7 @@ def handle_review_action(client, services, body: dict, action: dict | None = Non
         post_ephemeral(services, client, channel, user, prompts.REVIEW_ITEM_GONE)
         return
     if item.status != "open":
-        post_ephemeral(services, client, channel, user, _already(item))
+        _tell_already_resolved(client, services, channel, user, item)
         refresh_card(client, services, item_id)
         return
 
@@ -72,10 +85,7 @@ def handle_review_action(client, services, body: dict, action: dict | None = Non
     elif action_id == rb.APPROVE_ACTION:
         _approve(client, services, item, user, channel)
     elif action_id == rb.DISMISS_ACTION:
-        try:
-            review.resolve_review(item.id, "dismissed", user)
-        except AlreadyResolved as exc:
-            post_ephemeral(services, client, channel, user, _already(exc.item))
+        if not _resolve(client, services, item, "dismissed", user, channel):
             return
         if item.reason == "stale_verified" and item.verified_id:
             review.retire_verified(item.verified_id)
@@ -110,9 +120,7 @@ def _approve(client, services, item, user: str, channel: str | None) -> None:
     if item.reason == "source_changed" or stale:
         # a changed source: the corpus document was checked against the new page;
         # a stale verified answer: still correct, so it is given again
-        try:
-            review.resolve_review(item.id, "approved", user)
-        except AlreadyResolved:
+        if not _resolve(client, services, item, "approved", user, channel):
             return
         if stale:
             review.reinstate_verified(item.verified_id)
@@ -122,10 +130,7 @@ def _approve(client, services, item, user: str, channel: str | None) -> None:
     if answer is None or answer.kind not in ("answered", "verified"):
         post_ephemeral(services, client, channel, user, prompts.REVIEW_NOTHING_TO_APPROVE)
         return
-    try:
-        review.resolve_review(item.id, "approved", user)
-    except AlreadyResolved as exc:
-        post_ephemeral(services, client, channel, user, _already(exc.item))
+    if not _resolve(client, services, item, "approved", user, channel):
         return
     if answer.kind == "answered":  # promote the bot's answer to a verified answer
         promote = partial(review.create_verified, answer.question, answer.answer_text, answer.citations or [], user,
