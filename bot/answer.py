@@ -16,6 +16,7 @@ from bot.index import analyze
 from bot.retrieval import PreparedQuery
 from bot.citations import CitationBook, cite_numbers
 from bot.settings import AnsweringSettings, default_of
+from bot.specifics import specifics
 from bot.types import Citation, ScoredChunk
 from bot.units import _CROSS_REFERENCE, _LIST_ITEM, Unit, split_units, unit_key
 
@@ -32,15 +33,12 @@ class Draft:
     book: "CitationBook | None" = None  # the numbering behind `citations`, for a line added afterwards
 
 
-# Codes, numbers and dates: a sentence carrying one its neighbours lack is never redundant
-_SPECIFIC = re.compile(r"\b\d[\d/.\-]*\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
-                       r"November|December)\b", re.I)
-
-
-def _specifics(text: str) -> set[str]:
-    """The codes, numbers and dates a text carries; a list item's own number ("2.") is none of them."""
+def _specifics(text: str) -> frozenset[str]:
+    """The numbers, codes and dates a text carries (`bot.specifics`): a sentence carrying one its neighbours
+    lack is never redundant. A list item's own number ("2.") is none of them. Quoted labels are not compared
+    here (only `bot.claims` checks them): counting them would change which sentences an answer keeps."""
     text = "\n".join(_LIST_ITEM.sub("", line) for line in text.splitlines())
-    return {m.group(0).lower().rstrip(".") for m in _SPECIFIC.finditer(text)}
+    return specifics(text).facts()
 
 
 _NUMBERED = re.compile(r"^(\s*)(\d+)[.)]\s+")

@@ -2,7 +2,7 @@
 
 Owns `CitationBook` (numbers pages in order of first use), `citation_for` (a page's own title, publisher and
 date from references.yaml) and the choice, per line, of the recorded page(s) that support it. Imports only
-`bot.types` and `bot.settings`; it must not import the answerers, retrieval or the index.
+`bot.types`, `bot.settings` and `bot.specifics` (month names); it must not import the answerers, retrieval or the index.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import re
 from typing import Iterable, Sequence
 
 from bot.settings import default_of
+from bot.specifics import MONTH_NAMES
 from bot.types import Chunk, Citation
 
 
@@ -100,7 +101,6 @@ def cite_numbers(text: str, numbers: Sequence[int]) -> str:
 # ------------------------------------------------------------------------------------------
 # Choosing, for one line, the recorded page(s) that support it
 # ------------------------------------------------------------------------------------------
-_MONTHS = ("January February March April May June July August September October November December").split()
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -131,7 +131,7 @@ def _date_forms(date: str) -> list[str]:
     parts = date.split("-")
     if len(parts) < 2 or not all(p.isdigit() for p in parts):
         return []
-    month_year = f"{_MONTHS[int(parts[1]) - 1]} {parts[0]}" if 1 <= int(parts[1]) <= 12 else ""
+    month_year = f"{MONTH_NAMES[int(parts[1]) - 1]} {parts[0]}" if 1 <= int(parts[1]) <= 12 else ""
     return ([f"{int(parts[2])} {month_year}"] if len(parts) == 3 and month_year else []) + ([month_year] if month_year else [])
 
 

@@ -21,25 +21,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-CITATION = re.compile(r"\[(\d+)\]")
+from bot.specifics import CITATION, QUOTED, bare_numbers, normal_label, specifics
+
 _LIST_MARKER = re.compile(r"^\s*(?:\d+[.)]|[-*+•])\s+")
 # a sentence ends at . ! or ? (and any closing quote and citations that follow) before a capital or the end
 _SENTENCE_END = re.compile(
     r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bno)[.!?][\"”’')]*(?:\s*\[\d+\])*(?=\s+[A-Z0-9\"“‘(`*_\[]|\s*$)"
 )
-
-_MONTHS = {m[:3].lower(): i for i, m in enumerate(
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-     "November", "December"], start=1)}
-_MONTH = r"(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
-_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\.?,?\s+(\d{{4}})\b", re.I)
-_MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
-_MONTH_YEAR = re.compile(rf"\b{_MONTH}\.?\s+(\d{{4}})\b", re.I)
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
-_SLASH_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")  # UK order: day/month/year
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:st|nd|rd|th|s)?(?![\w])")
-_CODE = re.compile(r"\b(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{2,}\b")  # letters and digits: 2FA, GP2GP
-_QUOTED = re.compile(r"\"([^\"\n]{2,120})\"|“([^”\n]{2,120})”|‘([^’\n]{2,120})’|`([^`\n]{1,120})`")
 
 
 # ------------------------------------------------------------------ splitting
@@ -115,7 +103,7 @@ def plain(text: str) -> str:
 def meaning(text: str) -> str:
     """What the semantic check embeds: the claim's words without its quoted labels and code literals, which the
     specifics check compares exactly (so a long code description does not swamp a short, faithful sentence)."""
-    words = plain(_QUOTED.sub(" ", CITATION.sub("", _LIST_MARKER.sub("", text))))
+    words = plain(QUOTED.sub(" ", CITATION.sub("", _LIST_MARKER.sub("", text))))
     return words if len(words.split()) >= 3 else plain(text)
 
 
@@ -126,46 +114,6 @@ def passage_sentences(text: str) -> list[str]:
 
 
 # ------------------------------------------------------------------ specifics
-@dataclass(frozen=True)
-class Specifics:
-    dates: frozenset[tuple[int, ...]]  # (year, month) or (year, month, day)
-    numbers: frozenset[str]
-    codes: frozenset[str]  # tokens mixing letters and digits, lower-cased
-    labels: frozenset[str]  # quoted text, normalised
-
-    def all(self) -> list[str]:
-        dates = ["-".join(f"{p:02d}" for p in d) for d in sorted(self.dates)]
-        return dates + sorted(self.numbers) + sorted(self.codes) + [f'"{q}"' for q in sorted(self.labels)]
-
-
-def _month(name: str) -> int:
-    return _MONTHS[name[:3].lower()]
-
-
-def _normal_label(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s/&+-]", " ", text.lower()).split())
-
-
-def specifics(text: str) -> Specifics:
-    text = CITATION.sub(" ", text)
-    dates: set[tuple[int, ...]] = set()
-
-    def take(match: re.Match, value: tuple[int, ...]) -> str:
-        if 1 <= value[1] <= 12:
-            dates.add(value)
-        return " " * (match.end() - match.start())
-
-    text = _DAY_MONTH_YEAR.sub(lambda m: take(m, (int(m.group(3)), _month(m.group(2)), int(m.group(1)))), text)
-    text = _MONTH_DAY_YEAR.sub(lambda m: take(m, (int(m.group(3)), _month(m.group(1)), int(m.group(2)))), text)
-    text = _MONTH_YEAR.sub(lambda m: take(m, (int(m.group(2)), _month(m.group(1)))), text)
-    text = _ISO_DATE.sub(lambda m: take(m, tuple(int(g) for g in m.groups() if g)), text)
-    text = _SLASH_DATE.sub(lambda m: take(m, (int(m.group(3)), int(m.group(2)), int(m.group(1)))), text)
-    labels = {_normal_label(next(g for g in m.groups() if g)) for m in _QUOTED.finditer(text)}
-    numbers = {re.sub(r"(st|nd|rd|th|s)$", "", n).replace(",", "") for n in _NUMBER.findall(text)}
-    codes = {c.lower() for c in _CODE.findall(text) if not re.fullmatch(r"\d+(st|nd|rd|th|s)", c)}
-    return Specifics(frozenset(dates), frozenset(numbers), frozenset(codes), frozenset(l for l in labels if l))
-
-
 def unsupported_specifics(claim: str, sources: Sequence[str]) -> list[str]:
     """The specifics of `claim` that none of `sources` (the cited passages' texts) contains."""
     found = specifics(claim)
@@ -173,10 +121,9 @@ def unsupported_specifics(claim: str, sources: Sequence[str]) -> list[str]:
         return []
     joined = "\n".join(sources)
     have = specifics(joined)
-    # a number is supported wherever it appears in the passage, dates included ("2023" in "1 November 2023")
-    raw_numbers = {re.sub(r"(st|nd|rd|th|s)$", "", n).replace(",", "") for n in _NUMBER.findall(CITATION.sub(" ", joined))}
+    raw_numbers = bare_numbers(joined)  # a number is supported wherever the passage has it, dates included
     have_months = {d[:2] for d in have.dates}
-    normal_source = _normal_label(joined)
+    normal_source = normal_label(joined)
     missing = []
     for date in found.dates:
         if date not in have.dates and not (len(date) == 2 and date in have_months):

@@ -37,7 +37,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.claims import meaning, passage_sentences, specifics, unsupported_specifics  # noqa: E402
+from bot.claims import meaning, passage_sentences, unsupported_specifics  # noqa: E402
+from bot.specifics import specifics  # noqa: E402
 from bot.index import Embedder  # noqa: E402
 from ingest.chunking import chunk_document  # noqa: E402
 from ingest.loaders import discover, load_file  # noqa: E402

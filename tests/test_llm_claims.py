@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.claims import claim_lines, meaning, rebuild, split_claims, specifics, unsupported_specifics
+from bot.claims import claim_lines, meaning, rebuild, split_claims, unsupported_specifics
+from bot.specifics import specifics
 
 PASSAGE = ('From 1 November 2023 practices give access to new entries. The 104 code is `1364731000000104` '
            '"Enhanced review indicated before granting access to own health record (situation)". '

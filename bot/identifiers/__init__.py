@@ -13,8 +13,9 @@ offsets stay valid), then looks for each kind (`numbers`, `dates`, `names`).
 cannot leak an identifier. Use `Finding.text_in(source)` when the text is really needed.
 
 Owns: detecting and redacting patient identifiers in a piece of text (pure functions over strings).
-Must not import: the rest of `bot` (settings, the index, the answering core), the Slack layer (`bot.slack`),
-the review store (`bot.review`) or `ingest`; callers pass text in and take findings or redacted text out.
+Must not import: the rest of `bot` (settings, the index, the answering core) save `bot.specifics` (standard
+library only: the month names), the Slack layer (`bot.slack`), the review store (`bot.review`) or `ingest`;
+callers pass text in and take findings or redacted text out.
 Only the standard library and small data/validation libraries (python-stdnum, Faker's name lists, bm25s's
 stop-word list). It writes nothing, logs no text and keeps no state beyond cached word lists.
 """

@@ -15,14 +15,11 @@ import datetime as dt
 import re
 
 from bot.identifiers.types import Finding
+from bot.specifics import MONTH_PATTERN
 
 GUIDANCE_ERA_STARTS = 2000  # full dates before this year are birth dates (no guidance date in knowledge/ is older)
 SENTINEL_YEAR = 1900  # "01-Jan-1900" is the clinical systems' "from the start" date, not a birthday
 
-_MONTHS = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
 _UNITS = "one two three four five six seven eight nine".split()
 _TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
@@ -49,9 +46,9 @@ _SPACED_DATE_RE = re.compile(r"(?<![\d/.\-])(\d{1,2}) (\d{1,2}) (\d{4})(?!\d|[/.
 _ISO_DATE_RE = re.compile(r"(?<![\d/.\-])(\d{4})([/.\-])(\d{1,2})\2(\d{1,2})(?!\d|[/.\-]\d)")
 _EIGHT_DIGITS_RE = re.compile(r"(?<![\d/.\-])(\d{2})(\d{2})(\d{4})(?![\d]|[/.\-]\d)")
 _TEXT_DATE_RE = re.compile(
-    rf"(?<![\dA-Za-z])(?:(?:the {{1,3}})?(?P<d1>{_DAY_NUM}|{_DAY_WORD}){_OF}[ \-]{{0,3}}{_MONTHS}\b\.?,?[ \-]{{0,3}}"
+    rf"(?<![\dA-Za-z])(?:(?:the {{1,3}})?(?P<d1>{_DAY_NUM}|{_DAY_WORD}){_OF}[ \-]{{0,3}}{MONTH_PATTERN}\b\.?,?[ \-]{{0,3}}"
     rf"(?P<y1>{_YEAR_NUM}|{_YEAR_WORD})"
-    rf"|{_MONTHS}\b\.?[ \-]{{1,3}}(?:the {{1,3}})?(?P<d2>{_DAY_NUM}|{_DAY_WORD}),? {{1,3}}(?P<y2>\d{{4}}|{_YEAR_WORD}))"
+    rf"|{MONTH_PATTERN}\b\.?[ \-]{{1,3}}(?:the {{1,3}})?(?P<d2>{_DAY_NUM}|{_DAY_WORD}),? {{1,3}}(?P<y2>\d{{4}}|{_YEAR_WORD}))"
     rf"(?![\dA-Za-z])",
     re.IGNORECASE,
 )

@@ -7,7 +7,8 @@ Owns: turning one file's bytes (Markdown, text, HTML, PDF, Word) into a document
 source URL and review date, and saying which files are not documents (`skip_reason`).
 Must not import: anything that does I/O beyond the bytes given (no network, no files), the index
 (`bot.index`, Chroma, the embedder), the rest of `ingest` (chunking, the pipeline), the Slack layer
-(`bot.slack`) or the review store (`bot.review`). Only `bot.types`, `bot.prompts` and format libraries."""
+(`bot.slack`) or the review store (`bot.review`). Only `bot.types`, `bot.prompts`, `bot.specifics` (month names)
+and format libraries."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from bot import prompts
+from bot.specifics import MONTH_PATTERN, month_number
 from bot.types import SourceDocument
 
 _SOURCE_LINE = re.compile(r"^\s*(?:<!--\s*)?SOURCE:\s*(\S+?)\s*(?:-->)?\s*$", re.IGNORECASE)
@@ -151,10 +152,7 @@ def split_site_suffix(title: str, site_name: str = "") -> tuple[str, str]:
 # --------------------------------------------------------------------------------------------
 # Dates from labelled lines: "Published 12 May 2023", "Version 1.1, 12 May 2023", "Page last reviewed: ..."
 # --------------------------------------------------------------------------------------------
-_MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"], start=1)}
-_MONTH_RE = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_MONTH_RE = rf"{MONTH_PATTERN}[a-z]*\.?"
 _DATE = re.compile(
     rf"(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{_MONTH_RE})\s*,?\s+(?P<y>(?:19|20)\d\d)"
     rf"|(?P<m2>{_MONTH_RE})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d)"
@@ -176,13 +174,12 @@ def parse_date(text: str) -> str:
                 return dt.date(int(g["iy"]), int(g["im"]), int(g["id"])).isoformat()
             if g["ny"]:  # UK order: day/month/year
                 return dt.date(int(g["ny"]), int(g["nm"]), int(g["nd"])).isoformat()
-            month_word = (g["m"] or g["m2"] or g["m3"]).lower().rstrip(".")
-            month = next(n for name, n in _MONTHS.items() if name.startswith(month_word[:3]))
+            month = month_number(g["m"] or g["m2"] or g["m3"])
             if g["m3"]:
                 return f"{int(g['y3']):04d}-{month:02d}"
             day, year = (g["d"], g["y"]) if g["m"] else (g["d2"], g["y2"])
             return dt.date(int(year), month, int(day)).isoformat()
-        except (ValueError, StopIteration):
+        except ValueError:
             continue
     return ""
 
