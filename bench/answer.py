@@ -32,7 +32,7 @@ from bot.index import Index  # noqa: E402
 from bot.pipeline import build_assistant  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.types import Chunk  # noqa: E402
-from bot.units import split_units  # noqa: E402
+from bot.units import stored_texts  # noqa: E402
 
 
 
@@ -104,10 +104,10 @@ def build_synthetic(tmp: Path, embedder, n_chunks: int, seed: int = 7) -> Settin
         ]
         vectors = vectors_rng.normal(size=(size, 384)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        # sentence vectors as ingest stores them (one per answer unit), random like the chunk vectors
+        # sentence vectors as ingest stores them (one per stored text), random like the chunk vectors
         unit_vectors = []
         for chunk in chunks:
-            n = len(split_units(chunk, 0))
+            n = len(stored_texts(chunk))
             units = vectors_rng.normal(size=(n, 384)).astype(np.float32)
             unit_vectors.append(units / np.linalg.norm(units, axis=1, keepdims=True))
         index.upsert_chunks(chunks, vectors, unit_vectors=unit_vectors)

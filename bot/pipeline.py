@@ -1,7 +1,7 @@
 """The answering core: a question in, an `Answer` out. Knows nothing about Slack.
 
-    guard (redact identifiers) → prepare query → verified answers (+ safeguarding line) → hybrid retrieval →
-    safeguarding situation? (the question and its passages) → extractive draft → decline model (answer, not
+    guard (redact identifiers) → prepare query → hybrid retrieval → safeguarding situation? (the question and
+    its passages) → a verified answer (+ safeguarding line), or: extractive draft → decline model (answer, not
     covered or out of scope) → language model, when configured, only for a question that is answered →
     safeguarding line
 """
@@ -104,19 +104,17 @@ class Assistant:
         timings["embed"] = (time.perf_counter() - t) * 1000
 
         verified = self.match_verified(query, query_vector)
+        retrieval = self.retriever.retrieve(query, k=self.settings.retrieval.retrieval_context_passages, mode=mode, query_vector=query_vector)
+        timings.update({f"retrieve_{k}": v for k, v in retrieval.timings_ms.items() if k != "embed"})
+        # a safeguarding story is judged on the passages retrieval found, whether or not a verified answer is given
+        safeguarding = self._safeguarding(query, retrieval.results, trace)
         if verified is not None:
-            # the evidence for the safeguarding line: the passages nearest the question
-            hits = self.index.dense_search(query_vector, self.settings.answering.safeguarding_evidence_passages)
-            answer = self._verified_answer(verified, base, self._safeguarding(query, hits, trace))
+            answer = self._verified_answer(verified, base, safeguarding)
             if answer.safeguarding:  # the protective step the index gives, cited as on the normal path
                 step = self.safeguarding.protective_sentence(query_vector, answer.text)
                 answer.text, answer.citations = self._add_safeguarding_line(
                     Draft(answer.text, list(answer.citations), "verified"), step)
             return finish(answer)
-
-        retrieval = self.retriever.retrieve(query, k=self.settings.retrieval.retrieval_context_passages, mode=mode, query_vector=query_vector)
-        timings.update({f"retrieve_{k}": v for k, v in retrieval.timings_ms.items() if k != "embed"})
-        safeguarding = self._safeguarding(query, retrieval.results, trace)
 
         t = time.perf_counter()
         context = retrieval.results  # in order of relevance; a lead paragraph only when it matched itself

@@ -26,13 +26,13 @@ The safeguarding line always quotes and cites a sentence in the index: among the
 retrieval finds for the file's `protective_steps` (switching off or restricting access, the 104 code,
 redaction, hiding information from a parent, the safeguarding lead), those close enough to a step qualify,
 and the one closest to the question is used. An index with no such sentence gets no line (the answer then
-offers a person instead).
+offers a person instead). The sentences' vectors were stored at ingest (`bot.units.stored_texts`); only an
+index built before that has some embedded here.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,12 +44,11 @@ from bot import guard
 from bot.decline_model import MODEL_PATH
 from bot.index import Index
 from bot.types import Chunk, ScoredChunk
+from bot.units import sentences_of, unit_key
 
 SITUATIONS_FILE = "safeguarding-situations.yaml"
 # The shipped descriptions: used when the knowledge dir in use (another corpus) has none of its own.
 DEFAULT_SITUATIONS = Path(__file__).resolve().parents[1] / "knowledge" / SITUATIONS_FILE
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-_LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
 @dataclass
@@ -69,20 +68,9 @@ def load_situations(path: Path) -> tuple[list[str], list[str], list[str]]:
     return situations, steps, routine
 
 
-def sentences_of(chunk: Chunk) -> list[str]:
-    """A passage's sentences and list items, without list markers; lead-ins ending in ':' left out."""
-    out = []
-    for line in chunk.text.splitlines():
-        line = _LIST_MARK.sub("", line).strip()
-        for sentence in _SENTENCE.split(line):
-            sentence = sentence.strip()
-            if 30 <= len(sentence) <= 400 and not sentence.endswith(":") and not sentence.startswith("#"):
-                out.append(sentence)
-    return out
-
-
 class Safeguarding:
-    """Thread-safe. Situation vectors are embedded once; step sentences once per index version."""
+    """Thread-safe. Situation vectors are embedded once; step sentences are found once per index version
+    (their vectors stored at ingest)."""
 
     def __init__(self, index: Index, situations_path: Path, *, threshold: float | None = None,
                  evidence_weight: float | None = None, step_min_similarity: float | None = None,
@@ -190,7 +178,7 @@ class Safeguarding:
         pairs = [(sentence, chunk) for chunk in chunks.values() for sentence in sentences_of(chunk)]
         found: list[StepSentence] = []
         if pairs:
-            vectors = self.index.embedder.embed([s for s, _ in pairs])
+            vectors = self._sentence_vectors(pairs)
             closeness = (vectors @ steps.T).max(axis=1) if len(steps) else np.zeros(len(pairs))
             seen: set[str] = set()
             for (sentence, chunk), vector, close in zip(pairs, vectors, closeness):
@@ -200,6 +188,17 @@ class Safeguarding:
         with self._lock:
             self._sentences = (version, found)
         return found
+
+    def _sentence_vectors(self, pairs: list[tuple[str, Chunk]]) -> np.ndarray:
+        """The vectors of (sentence, its chunk) pairs: those ingest stored (`bot.units.stored_texts`), and the
+        rest (an index built before sentences were stored) embedded now."""
+        stored = self.index.unit_vectors(list(dict.fromkeys(chunk.chunk_id for _, chunk in pairs)))
+        vectors = [stored.get(chunk.chunk_id, {}).get(unit_key(sentence)) for sentence, chunk in pairs]
+        missing = [i for i, vector in enumerate(vectors) if vector is None]
+        if missing:
+            for i, vector in zip(missing, self.index.embedder.embed([pairs[i][0] for i in missing])):
+                vectors[i] = vector
+        return np.asarray(vectors, dtype=np.float32)
 
     def protective_sentence(self, query_vector: np.ndarray, answer_text: str = "") -> StepSentence | None:
         """The step sentence closest to the question that the answer does not already say; None when the

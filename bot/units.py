@@ -1,7 +1,9 @@
-"""Answer units: a passage split into sentences, bullets and whole numbered lists (steps stay steps).
+"""Answer units: a passage split into sentences, bullets and whole numbered lists (steps stay steps); and
+its sentences one by one, list items included (what a protective step is quoted from).
 
-Shared by ingest (each unit's vector is computed once, at ingest, and stored beside the chunk) and the
-extractive answerer (which scores the same units at query time), so both split a chunk the same way.
+Shared by ingest (each unit's and each sentence's vector is computed once, at ingest, and stored beside the
+chunk: `stored_texts`) and the readers at query time (the extractive answerer scores the units, safeguarding
+quotes a sentence), so all split a chunk the same way.
 """
 
 from __future__ import annotations
@@ -132,6 +134,28 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
         flush_steps()
     flush_bullets()
     return units
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def sentences_of(chunk: Chunk) -> list[str]:
+    """A passage's sentences and list items, one each, without list markers; lead-ins ending in ':' left out."""
+    out = []
+    for line in chunk.text.splitlines():
+        line = _LIST_ITEM.sub("", line).strip()
+        for sentence in _SENTENCE.split(line):
+            sentence = sentence.strip()
+            if 30 <= len(sentence) <= 400 and not sentence.endswith(":") and not sentence.startswith("#"):
+                out.append(sentence)
+    return out
+
+
+def stored_texts(chunk: Chunk) -> list[str]:
+    """The texts of a chunk whose vectors ingest stores: its answer units, then its sentences not among them."""
+    texts = [u.text for u in split_units(chunk, 0)]
+    have = set(texts)
+    return texts + [t for t in dict.fromkeys(sentences_of(chunk)) if t not in have]
 
 
 def unit_key(text: str) -> str:

@@ -1,5 +1,6 @@
-"""Writing guidance into the index (ingest's side): each chunk with its vector, its answer units' vectors
-(the sentence store) and its section questions' vectors (pointing back at the chunk)."""
+"""Writing guidance into the index (ingest's side): each chunk with its vector, its answer units' and
+sentences' vectors (the sentence store, `bot.units.stored_texts`) and its section questions' vectors
+(pointing back at the chunk)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from bot.index import schema
 from bot.index.sentence_store import SentenceStore
 from bot.index.store import WRITE_BATCH, ChromaStore
 from bot.types import Chunk
-from bot.units import split_units, unit_key
+from bot.units import stored_texts, unit_key
 
 EMBED_BATCH = 64  # answer units and section questions per embedder call
 
@@ -28,22 +29,27 @@ class GuidanceWriter:
 
     def upsert_chunks(self, chunks: Sequence[Chunk], embeddings: np.ndarray | None = None,
                       unit_vectors: Sequence[np.ndarray] | None = None) -> None:
-        """Store chunks with their vectors, their answer units' vectors (embedded here unless given, one
-        array per chunk) and their section questions' vectors."""
+        """Store chunks with their vectors, their answer units' and sentences' vectors (embedded here unless
+        given: one array per chunk, for its `stored_texts` in order) and their section questions' vectors."""
         if not chunks:
             return
         self.store.upsert_chunks(chunks, self.embed_chunks(chunks) if embeddings is None else embeddings)
         self.sentences.put(self._unit_rows(chunks, unit_vectors))
         self._replace_questions(chunks)
 
-    def _unit_rows(self, chunks: Sequence[Chunk], unit_vectors: Sequence[np.ndarray] | None):
-        units = [[u.text for u in split_units(c, 0)] for c in chunks]
+    def _unit_rows(self, chunks: Sequence[Chunk], unit_vectors: Sequence[np.ndarray] | None,
+                   have: dict[str, dict[str, np.ndarray]] | None = None):
+        """A sentence-store row per chunk: the vectors of its `stored_texts`, given (one array per chunk, in
+        that order) or taken from `have` (chunk id -> unit key -> vector) and embedded where missing."""
+        texts = [stored_texts(c) for c in chunks]
         if unit_vectors is None:
-            flat = self.embedder.embed([t for texts in units for t in texts], batch_size=EMBED_BATCH)
-            offsets = np.cumsum([0, *map(len, units)])
-            unit_vectors = [flat[offsets[i] : offsets[i + 1]] for i in range(len(chunks))]
-        return [(c.chunk_id, [unit_key(t) for t in texts], vectors[: len(texts)])
-                for c, texts, vectors in zip(chunks, units, unit_vectors)]
+            have = have or {}
+            missing = [t for c, ts in zip(chunks, texts) for t in ts if unit_key(t) not in have.get(c.chunk_id, {})]
+            fresh = dict(zip(missing, self.embedder.embed(missing, batch_size=EMBED_BATCH))) if missing else {}
+            unit_vectors = [np.asarray([have.get(c.chunk_id, {}).get(unit_key(t), fresh.get(t)) for t in ts])
+                            for c, ts in zip(chunks, texts)]
+        return [(c.chunk_id, [unit_key(t) for t in ts][: len(vectors)], vectors[: len(ts)])
+                for c, ts, vectors in zip(chunks, texts, unit_vectors)]
 
     def _replace_questions(self, chunks: Sequence[Chunk]) -> None:
         """Each chunk's section questions as vectors pointing at it (replaced whole)."""
@@ -60,9 +66,11 @@ class GuidanceWriter:
         for start in range(0, len(chunks), WRITE_BATCH):
             part = chunks[start : start + WRITE_BATCH]
             self.store.update_chunk_metadata(part)
-            # an index built before sentence vectors existed gets them now (its chunks' texts are unchanged)
+            # an index built before sentence vectors existed (or before they covered every sentence) gets the
+            # missing ones now (its chunks' texts are unchanged)
             have = self.sentences.get([c.chunk_id for c in part])
-            self.sentences.put(self._unit_rows([c for c in part if c.chunk_id not in have], None))
+            lacking = [c for c in part if not {unit_key(t) for t in stored_texts(c)} <= set(have.get(c.chunk_id, {}))]
+            self.sentences.put(self._unit_rows(lacking, None, have))
         self._replace_questions(chunks)
 
     def delete_chunks(self, chunk_ids: Iterable[str]) -> None:

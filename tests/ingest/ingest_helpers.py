@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.settings import Settings
-from bot.units import split_units
+from bot.units import stored_texts
 
 
 def ingest_settings(data_dir: Path, knowledge_dir: Path | None = None, **overrides) -> Settings:
@@ -39,11 +39,11 @@ class CountingEmbedder:
 
 
 def embeds_for(index, chunk_ids) -> int:
-    """How many texts indexing these chunks embeds: each passage, each of its answer units (sentence
-    vectors are computed at ingest) and each of its section questions."""
+    """How many texts indexing these chunks embeds: each passage, each of its answer units and sentences (their
+    vectors are computed at ingest: `bot.units.stored_texts`) and each of its section questions."""
     chunks = index.get_chunks(sorted(chunk_ids))
     assert len(chunks) == len(set(chunk_ids))
-    return sum(1 + len(split_units(c, 0)) + len(c.questions) for c in chunks)
+    return sum(1 + len(stored_texts(c)) + len(c.questions) for c in chunks)
 
 
 def doc_text(title: str, sections: dict[str, str], *, reviewed: str = "2099-01-01") -> str:
