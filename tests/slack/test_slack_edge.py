@@ -231,6 +231,28 @@ def test_an_edit_that_adds_an_nhs_number_is_warned(slack_api, make_slack_bot, fa
     assert NHS_NUMBER[6:] not in json.dumps([c.params for c in slack_api.calls])
 
 
+def test_an_edit_outside_the_allowed_channels_gets_no_warning(slack_api, make_slack_bot, fake_assistant):
+    """The bot stays silent in a channel it is not allowed in, even for an edit that adds an NHS number; in an
+    allowed channel the same edit is warned."""
+    bot = make_slack_bot(fake_assistant, allowed_channel_ids="C0ALLOWED")
+
+    def edit(channel: str) -> dict:
+        ts = user_ts()
+        return {"type": "message", "subtype": "message_changed", "channel": channel, "channel_type": "channel",
+                "ts": user_ts(), "hidden": True,
+                "message": {"type": "message", "user": "U0USER", "text": f"can pt {NHS_NUMBER} see results?",
+                            "ts": ts, "edited": {"user": "U0USER", "ts": user_ts()}},
+                "previous_message": {"type": "message", "user": "U0USER", "text": "can pt see results?", "ts": ts}}
+
+    assert bot.send(event_callback(edit("C0ELSEWHERE")))[0] == 200
+    slack_api.settle(quiet=0.5)
+    assert [c.method for c in slack_api.calls if c.method != "auth.test"] == [] and fake_assistant.questions == []
+    assert bot.send(event_callback(edit("C0ALLOWED")))[0] == 200
+    warning = slack_api.wait_for("chat.postEphemeral")[0]
+    assert warning.params["channel"] == "C0ALLOWED" and "NHS number" in warning.params["text"]
+    assert NHS_NUMBER[6:] not in json.dumps([c.params for c in slack_api.calls])
+
+
 def test_correction_with_identifiers_is_redacted_before_posting_and_the_reviewer_is_told(
         slack_api, make_slack_bot, fake_assistant):
     bot = make_slack_bot(fake_assistant, review_channel="C0REVIEW", reviewer_user_ids="U0REV")

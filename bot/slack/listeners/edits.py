@@ -1,5 +1,6 @@
 """Message edits (`message` events with subtype `message_changed`): an edit that adds patient identifiers
-gets the same ephemeral warning as a new message. Edits are never answered, stored or logged."""
+gets the same ephemeral warning as a new message. Outside ALLOWED_CHANNEL_IDS the bot stays silent (it is not
+meant to be there). Edits are never answered, stored or logged, and the identifiers are never echoed."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def handle_edit(services, client, event: dict) -> None:
     previous = event.get("previous_message") or {}
     channel = event.get("channel")
     if not channel or not _is_editable_by_a_person(message):
+        return
+    if not services.channel_allowed(channel, event.get("channel_type")):
         return
     now = services.plain_text(message_text(message))
     if not now.has_identifiers:
