@@ -3,10 +3,12 @@
 Global (every request, before any listener): `refuse_bad_shapes` (Socket Mode's copy of the shape check the
 HTTP server makes before Bolt) and `skip_revoked_workspaces`.
 
-Per route: `ClaimEvent(services)` on each listener that can answer. Slack redelivers events
-(X-Slack-Retry-Num, Socket Mode's retry_attempt): the route's listener claims the event id once, and a
-duplicate gets a 200 so Slack stops retrying. Events no answering route takes (channel chatter, edits, other
-bots) are never claimed, so they cost no database write.
+Per route: `ClaimEvent(services)` on a listener that posts without a message to claim (the assistant pane's
+thread start). Slack redelivers events (X-Slack-Retry-Num, Socket Mode's retry_attempt): the listener claims
+the event id once, and a duplicate gets a 200 so Slack stops retrying. Questions are claimed by their message
+instead (`msg:channel:ts`, in `bot.slack.answering`: one claim a message, which also covers a redelivery and
+the mention Slack sends as two events). Events no route takes (channel chatter, edits, other bots) are never
+claimed, so they cost no database write.
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ def skip_revoked_workspaces(services):
 
 
 class ClaimEvent(Middleware):
-    """Listener middleware for a route that can answer: the event is handled once across redeliveries. A
-    `Middleware` object rather than a function, because Bolt's `Assistant` takes only those."""
+    """Listener middleware for a route that posts without a message of its own: the event is handled once
+    across redeliveries. A `Middleware` object rather than a function, because Bolt's `Assistant` takes only
+    those."""
 
     def __init__(self, services):
         self.services = services

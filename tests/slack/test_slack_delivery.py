@@ -42,6 +42,10 @@ def test_bad_signature_and_stale_timestamp_are_rejected_without_logging_the_body
 
 
 def test_a_redelivered_event_is_answered_exactly_once(slack_api, make_slack_bot, spy):
+    from sqlalchemy import select
+
+    from bot.review.models import DedupeKey
+
     bot = make_slack_bot(spy)
     ts = user_ts()
     envelope = event_callback({"type": "app_mention", "user": "U0USER", "text": f"<@{BOT_USER_ID}> {QUESTION}",
@@ -54,6 +58,10 @@ def test_a_redelivered_event_is_answered_exactly_once(slack_api, make_slack_bot,
     slack_api.settle(quiet=1.0)
     assert len(slack_api.calls_to("chat.postMessage")) == 1
     assert len(spy.calls) == 1
+    # one claim for the message (it also stops the `message` event Slack sends for the same mention), none per event
+    with bot.services.review.session() as s:
+        assert s.scalars(select(DedupeKey.key)).all() == [f"msg:C0GENERAL:{ts}"]
+    assert bot.services.metrics.registry.get_sample_value("gpbot_duplicate_events_total") == 3
 
 
 def _burst(bot, slack_api, label: str, delay: float) -> tuple[list[float], float]:

@@ -34,13 +34,14 @@ class PaneAssistant(Assistant):
 def register(app, services) -> None:
     assistant = PaneAssistant(logger=app.logger)
 
+    # a thread start carries no message of its own to claim: its event id is claimed (the greeting once)
     @assistant.thread_started(matchers=[in_a_pane_thread], middleware=[ClaimEvent(services)])
     def on_thread_started(say, set_suggested_prompts) -> None:
         call(services, "chat.postMessage", say, text=prompts.GREETING)
         call(services, "assistant.threads.setSuggestedPrompts", set_suggested_prompts,
              prompts=prompts.SUGGESTED_PROMPTS, title=prompts.SUGGESTED_PROMPTS_TITLE)
 
-    @assistant.user_message(matchers=[asked_by_a_person], middleware=[ClaimEvent(services)])
+    @assistant.user_message(matchers=[asked_by_a_person])  # answered once: `answering` claims the message
     def on_user_message(event: dict, body: dict, client, context) -> None:
         where = Where.of_message(event, body, context, surface="assistant", reply_thread_ts=event["thread_ts"])
         handle_question(services, client, where, message_text(event))

@@ -1,11 +1,12 @@
-"""Questions in messages, one listener per route (Bolt matchers pick the route; each route's listener claims
-the event once, see `bot.slack.middleware.ClaimEvent`):
+"""Questions in messages, one listener per route (Bolt matchers pick the route). A message is answered once:
+`bot.slack.answering` claims `msg:channel:ts`, which covers Slack's redeliveries of an event and the two
+events (`app_mention` and `message`) Slack sends for one mention; no event id is claimed besides.
 
 - `app_mention` → the answer in the thread (`thread_ts` = the event's thread_ts or ts).
 - `message` in a DM → every message from a person; in a thread (the assistant pane's threads are taken by
   `listeners.assistant` first) the reply goes in the thread.
 - `message` in a channel or private channel that mentions the bot → answered like `app_mention` (Slack
-  delivers both: `channel:ts` is claimed once in `answering`, so it is answered once).
+  delivers both: whichever arrives first answers).
 - `message` replying in a thread the bot has answered (thread memory, else `conversations.replies`) → the
   answer in the thread, with the thread's earlier questions.
 - Anything else (own messages, other bots, edits and other subtypes, group DMs without a mention, chatter)
@@ -19,7 +20,6 @@ import logging
 from bot.slack.answering import Where, handle_question
 from bot.slack.calls import api_call
 from bot.slack.matchers import asked_by_a_person, in_a_channel, in_a_dm, mentions_the_bot, replies_in_a_thread
-from bot.slack.middleware import ClaimEvent
 from bot.slack.payloads import message_text
 
 log = logging.getLogger(__name__)
@@ -32,21 +32,19 @@ def register(app, services) -> None:
                                  reply_thread_ts=event.get("thread_ts") or event["ts"])
         handle_question(services, client, where, message_text(event))
 
-    app.event("app_mention", matchers=[asked_by_a_person], middleware=[ClaimEvent(services)])(on_mention)
+    app.event("app_mention", matchers=[asked_by_a_person])(on_mention)
 
-    @app.event("message", matchers=[asked_by_a_person, in_a_dm], middleware=[ClaimEvent(services)])
+    @app.event("message", matchers=[asked_by_a_person, in_a_dm])
     def on_direct_message(event: dict, body: dict, client, context) -> None:
         thread_ts = event.get("thread_ts")
         where = Where.of_message(event, body, context, surface="assistant" if thread_ts else "dm",
                                  reply_thread_ts=thread_ts)
         handle_question(services, client, where, message_text(event))
 
-    # also delivered as app_mention: whichever arrives first answers (`channel:ts` is claimed once)
-    app.event("message", matchers=[asked_by_a_person, in_a_channel, mentions_the_bot],
-              middleware=[ClaimEvent(services)])(on_mention)
+    # also delivered as app_mention: whichever arrives first answers (`msg:channel:ts` is claimed once)
+    app.event("message", matchers=[asked_by_a_person, in_a_channel, mentions_the_bot])(on_mention)
 
-    @app.event("message", matchers=[asked_by_a_person, in_a_channel, replies_in_a_thread],
-               middleware=[ClaimEvent(services)])
+    @app.event("message", matchers=[asked_by_a_person, in_a_channel, replies_in_a_thread])
     def on_thread_reply(event: dict, body: dict, client, context) -> None:
         history = thread_history(services, client, context, event["channel"], event["thread_ts"], event["ts"])
         if history is None:
