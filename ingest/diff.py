@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bot.index import chunk_to_metadata
+from bot.index.schema import chunk_ref
 from bot.types import Chunk
 from ingest.reading import SourceReader
 from ingest.roots import RunPlan
@@ -22,6 +24,7 @@ class ChangeSet:
 
     refs: dict[str, dict]  # what Chroma held before the run: chunk id -> metadata
     reembed: bool  # another embedder made the stored vectors: redo every one
+    stored: list[Chunk] = field(default_factory=list)  # with `reembed`: the chunks Chroma held (read once)
     to_embed: list[Chunk] = field(default_factory=list)
     to_update: list[Chunk] = field(default_factory=list)  # kept ids whose document hash is stale
     to_delete: list[str] = field(default_factory=list)
@@ -55,10 +58,19 @@ def _same(have: dict[str, dict], ids, doc_hash: str) -> bool:
     return set(have) == set(ids) and all(r["content_hash"] == doc_hash for r in have.values())
 
 
+def _stored(index) -> ChangeSet:
+    """An empty ChangeSet holding what Chroma holds: the chunks' refs, and when every stored chunk is to be
+    embedded again, the chunks themselves (one read of the collection either way)."""
+    if not index.embedder_changed():
+        return ChangeSet(refs=index.chunk_refs(), reembed=False)
+    stored = index.all_chunks()
+    return ChangeSet(refs={c.chunk_id: chunk_ref(chunk_to_metadata(c)) for c in stored}, reembed=True, stored=stored)
+
+
 def compare_with_index(reader: SourceReader, index, plan: RunPlan, summary: IngestSummary,
                        today: dt.date) -> ChangeSet:
     """Fill the summary's added/updated/unchanged/deleted/stale lists and return the writes they need."""
-    changes = ChangeSet(refs=index.chunk_refs(), reembed=index.embedder_changed())
+    changes = _stored(index)
     indexed: dict[str, dict[str, dict]] = {}
     for cid, ref in changes.refs.items():
         indexed.setdefault(ref["doc_id"], {})[cid] = ref

@@ -14,19 +14,7 @@ from pathlib import Path
 
 from bot import prompts
 from bot.types import SourceDocument
-from ingest.fetch import Fetched, UrlFetcher, iter_unique, load_targets_file  # noqa: F401 (re-exported)
-from ingest.readers import READERS, LoadError, reader_for, skip_reason  # noqa: F401 (re-exported)
-from ingest.readers.common import (  # noqa: F401 (re-exported)
-    first_heading,
-    make_document,
-    pop_source_line,
-    split_front_matter,
-    title_from_name,
-)
-from ingest.readers.html import read_html  # noqa: F401 (re-exported)
-from ingest.readers.markdown import read_markdown  # noqa: F401 (re-exported)
-from ingest.readers.pdf import read_pdf  # noqa: F401 (re-exported)
-from ingest.readers.text import read_text  # noqa: F401 (re-exported)
+from ingest.readers import READERS, LoadError, reader_for, skip_reason
 
 DOCUMENT_SUFFIXES = set(READERS)
 SKIPPED_NAMES = {"readme.md": "the folder's README, not guidance"}

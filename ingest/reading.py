@@ -16,7 +16,8 @@ from bot.types import Chunk, SourceDocument
 from ingest.annotations import CorpusAnnotations
 from ingest.chunking import chunk_document
 from ingest.fetch import UrlFetcher
-from ingest.loaders import LoadError, abspath, doc_id_for_path, load_bytes, read_file_bytes
+from ingest.loaders import abspath, doc_id_for_path, load_bytes, read_file_bytes
+from ingest.readers import LoadError
 from ingest.memo import ChunkMemo
 from ingest.progress import ProgressBars
 from ingest.roots import RunPlan

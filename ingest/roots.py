@@ -16,7 +16,8 @@ from pathlib import Path
 from bot import prompts
 from bot.settings import Settings
 from ingest.fetch import load_targets_file
-from ingest.loaders import LoadError, abspath, discover_with_skips, doc_id_for_path, is_url
+from ingest.loaders import abspath, discover_with_skips, doc_id_for_path, is_url
+from ingest.readers import LoadError
 from ingest.summary import Failure, SkippedFile
 
 log = logging.getLogger(__name__)

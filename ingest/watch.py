@@ -29,8 +29,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ingest.loaders import LoadError, discover, load_file
-from ingest.readers import reader_for_download
+from bot.types import SourceDocument
+from ingest.loaders import discover, load_file
+from ingest.readers import LoadError, reader_for_download
 
 log = logging.getLogger(__name__)
 
@@ -89,23 +90,25 @@ class CheckReport:
         }
 
 
-def fingerprint(url: str, content_type: str, body: bytes) -> str:
-    """Hash of the page's main text, whitespace and case folded (boilerplate is not part of it)."""
+def read_page(url: str, content_type: str, body: bytes) -> SourceDocument | None:
+    """The page as its format's reader reads it (main text, its own date); None when the reader cannot."""
     try:
-        text = reader_for_download(url, content_type, body)(body, url, url).text
+        return reader_for_download(url, content_type, body)(body, url, url)
     except LoadError:
-        text = body.decode("utf-8", "replace")
+        return None
+
+
+def fingerprint(page: SourceDocument | None, body: bytes) -> str:
+    """Hash of the page's main text (`read_page`), whitespace and case folded (boilerplate is not part of it);
+    of the raw body when the page could not be read."""
+    text = page.text if page is not None else body.decode("utf-8", "replace")
     return hashlib.sha256(re.sub(r"\s+", " ", text).strip().lower().encode()).hexdigest()
 
 
-def _page_date(url: str, content_type: str, body: bytes, last_modified: str | None) -> str:
+def _page_date(page: SourceDocument | None, last_modified: str | None) -> str:
     """The newest date the page gives itself (its text's labelled date, else Last-Modified), or ""."""
-    try:
-        document = reader_for_download(url, content_type, body)(body, url, url)
-        if document.last_reviewed:
-            return document.last_reviewed
-    except LoadError:
-        pass
+    if page is not None and page.last_reviewed:
+        return page.last_reviewed
     if last_modified:
         try:
             return email.utils.parsedate_to_datetime(last_modified).date().isoformat()
@@ -170,7 +173,8 @@ class SourceWatch:
             return UrlCheck(url, "error", http_status=status, detail=f"HTTP {status}")
         content_type = response.headers.get("content-type", "")
         body = response.content
-        new_print = fingerprint(url, content_type, body)
+        page = read_page(url, content_type, body)  # read once: its text is fingerprinted, its date trusted
+        new_print = fingerprint(page, body)
         record = {
             "fingerprint": new_print,
             "etag": response.headers.get("etag"),
@@ -181,7 +185,7 @@ class SourceWatch:
         if seen.get("fingerprint") and seen["fingerprint"] != new_print:
             record["changed_on"] = self.today  # a change seen now
         elif not seen.get("fingerprint"):  # first check: trust the page's own date
-            record["changed_on"] = _page_date(url, content_type, body, record["last_modified"])
+            record["changed_on"] = _page_date(page, record["last_modified"])
         self.state["urls"][url] = record
         return self._verdict(url, record, last_reviewed, moved_to, status)
 

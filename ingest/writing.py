@@ -44,15 +44,18 @@ def write_changes(index, changes: ChangeSet, bar: ProgressBars, batch_size: int,
     if changes.to_delete:
         index.delete_chunks(changes.to_delete)
     if changes.reembed:
-        _reembed_stored(index, {c.chunk_id for c in changes.to_embed}, bar, batch_size)
+        _reembed_stored(index, changes, bar, batch_size)
         _reembed_verified(index, restore_verified)
 
 
-def _reembed_stored(index, fresh_ids: set[str], bar: ProgressBars, batch_size: int) -> None:
-    """Embed again, with the configured embedder, every stored chunk this run did not just embed (then
-    `_reembed_verified` does the verified questions), so the index never mixes vectors of two embedders. The version stamp (written after
-    this by `mark_changed`) records the new embedder; a run killed before then starts over next time."""
-    stored = [c for c in index.all_chunks() if c.chunk_id not in fresh_ids]
+def _reembed_stored(index, changes: ChangeSet, bar: ProgressBars, batch_size: int) -> None:
+    """Embed again, with the configured embedder, every stored chunk this run did not just embed or delete
+    (those it updated with their new metadata; the chunks were read once, by `diff`), then `_reembed_verified`
+    does the verified questions, so the index never mixes vectors of two embedders. The version stamp (written
+    after this by `mark_changed`) records the new embedder; a run killed before then starts over next time."""
+    skip = {c.chunk_id for c in changes.to_embed} | set(changes.to_delete)
+    updated = {c.chunk_id: c for c in changes.to_update}
+    stored = [updated.get(c.chunk_id, c) for c in changes.stored if c.chunk_id not in skip]
     log.info("the embedder changed to %s: embedding %d stored chunks again", index.embedder_fingerprint, len(stored))
     embed_and_upsert(index, stored, bar, prompts.INGEST_PROGRESS_REEMBEDDING, batch_size)
 

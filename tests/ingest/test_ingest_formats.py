@@ -11,7 +11,8 @@ import pytest
 
 from format_files import HEADER, PRINT_STAMP, docx_page, html_page, pages_from_outline, pdf_page, text_page
 from ingest.chunking import chunk_document
-from ingest.loaders import LoadError, load_file
+from ingest.loaders import load_file
+from ingest.readers import LoadError
 
 (PAGE,) = pages_from_outline((Path(__file__).parent / "format_page.md").read_text(encoding="utf-8"))
 BOILERPLATE = [HEADER, PRINT_STAMP, "Cookies on the", "analytics cookies", "Health A to Z", "Live Well",

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from ingest.chunking import CHUNK_SIZE, chunk_document, chunk_id
-from ingest.loaders import LoadError, discover, discover_with_skips, doc_id_for_path, load_file, load_targets_file
+from ingest.fetch import load_targets_file
+from ingest.loaders import discover, discover_with_skips, doc_id_for_path, load_file
+from ingest.readers import LoadError
 
 
 def _write(path: Path, text: str) -> Path:

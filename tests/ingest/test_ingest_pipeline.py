@@ -216,3 +216,31 @@ def test_index_damaged_behind_our_back_is_repaired(tmp_path, corpus, counting):
     assert sorted(s.updated) == sorted([str(a), str(b)]) and counting.reset() == embeds_for(index, a_ids[:1])
     assert state(index) == (want, want)
     assert (settings.data_dir / "ingest" / "chunk_memo.json").exists()
+
+
+def test_an_embedder_change_reads_the_stored_chunks_once(tmp_path, corpus, counting, monkeypatch):
+    """Every stored chunk is embedded again with the new embedder, an updated one with its new metadata; the
+    stored chunks are read from the index once for that, not once to compare and again to embed."""
+    from ingest_helpers import CountingEmbedder
+
+    class Another(CountingEmbedder):
+        fingerprint = "another-embedder"
+
+    root, a, b, c = corpus
+    settings = ingest_settings(tmp_path / "data", root)
+    assert not run_ingest(settings, [str(root)], index=Index(settings, embedder=counting), progress=False).failed
+    a.write_text(a.read_text().replace("last_reviewed: 2099-01-01", "last_reviewed: 2098-01-01"))  # metadata only
+    index = Index(settings, embedder=Another(counting.inner))
+    calls: list[str] = []
+    for name in ("chunk_refs", "all_chunks", "upsert_chunks"):
+        method = getattr(index, name)
+        monkeypatch.setattr(index, name, lambda *a, method=method, name=name: (calls.append(name), method(*a))[1])
+    s = run_ingest(settings, [str(root)], index=index, progress=False)
+    # one read before writing; the keyword index is rebuilt from the written index at the end, as in every run
+    assert calls[: calls.index("upsert_chunks")] == ["all_chunks"] and calls[-1] == "all_chunks"
+    assert "chunk_refs" not in calls
+    assert s.updated == [str(a)] and s.chunks_reembedded == s.chunks and not s.added
+    assert not index.embedder_changed()
+    monkeypatch.undo()
+    assert {c.last_reviewed for c in index.all_chunks() if c.doc_id == str(a)} == {"2098-01-01"}
+    assert len(index.embedder.texts) == embeds_for(index, set(index.chunk_refs()))  # each stored text once

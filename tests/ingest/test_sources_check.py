@@ -173,3 +173,22 @@ def test_reviewing_the_document_clears_it_and_cli_json(tmp_path, httpserver, cor
     listed = {Path(d["doc_id"]).stem: [u["status"] for u in d["urls"]] for d in out["changed"]}
     assert listed == {"old-place": ["moved"], "gone": ["missing"], "dated": ["changed"]}
     assert out["documents"] == 5 and out["urls"] == 5 and out["errors"] == []
+
+
+def test_a_first_check_reads_each_page_once(tmp_path, httpserver, corpus, monkeypatch):
+    """The page's text (fingerprinted) and its own date (trusted on a first check) come from one reading."""
+    import ingest.watch as watch
+
+    Site(httpserver)
+    reads: list[str] = []
+    read = watch.reader_for_download
+
+    def counted(url, content_type, body):
+        reads.append(url)
+        return read(url, content_type, body)
+
+    monkeypatch.setattr(watch, "reader_for_download", counted)
+    report, _ = run_sources_check(ingest_settings(tmp_path / "data", corpus, sources_check_interval_seconds=0.0))
+    assert _by_doc(report)["dated"] == ["changed"]  # the page's own date was read
+    served = ("/steady", "/changing", "/old-place", "/dated")  # served with a 200 (old-place after its redirect)
+    assert sorted(reads) == sorted(httpserver.url_for(p) for p in served)
