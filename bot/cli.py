@@ -35,33 +35,37 @@ out = Console(soft_wrap=True)  # URLs stay whole, for copying
 
 
 def assistant_or_exit(settings: Settings):
-    """The answering pipeline over the configured index; exit 1 with a clear line when nothing is indexed."""
+    """The answering pipeline over the configured index, with its verified answers; exit 1 with a clear line
+    when nothing is indexed."""
+    from bot.index import Index
     from bot.pipeline import build_assistant
     from bot.settings import ConfigError
 
     try:
-        assistant = build_assistant(settings)
+        index = Index(settings)
+        assistant = build_assistant(settings, index=index, verified_lookup=verified_lookup(settings, index))
     except ConfigError as exc:  # a language model that cannot be used
         err.print(str(exc), highlight=False, markup=False)
         raise typer.Exit(2)
     if assistant.index.count() == 0:
         err.print(prompts.CLI_INDEX_EMPTY)
         raise typer.Exit(1)
-    attach_verified_answers(settings, assistant)
     return assistant
 
 
-def attach_verified_answers(settings: Settings, assistant) -> None:
-    """Let the assistant give verified answers: the index finds them, the review store holds their text. The
-    store is opened only when the index holds any (a fresh checkout gets no database from `gpbot ask`)."""
+def verified_lookup(settings: Settings, index):
+    """What gives the assistant verified answers: the index finds them, the review store holds their text. The
+    store is opened only when the index holds any (a fresh checkout gets no database from `gpbot ask`); None
+    without any, or when the store does not open."""
     try:
-        if assistant.index.verified_count() == 0:
-            return
+        if index.verified_count() == 0:
+            return None
         from bot.review.service import ReviewService
 
-        assistant.verified_lookup = ReviewService.from_settings(settings, index=assistant.index).get_verified
+        return ReviewService.from_settings(settings, index=index).get_verified
     except Exception as exc:  # answers still come from the guidance
         log.warning("verified answers are off: the review store did not open (%s)", type(exc).__name__)
+        return None
 
 
 # --- ingest ---

@@ -50,15 +50,19 @@ def render_answer(answer: Answer) -> str:
 
 
 def run_console(settings: Settings, *, stdin=None, console: Console | None = None) -> int:
+    from bot.index import Index
     from bot.pipeline import build_assistant
 
     console = console or Console()
     stdin = stdin or sys.stdin
     console.print(prompts.CONSOLE_BANNER, highlight=False)
     with console.status(prompts.CONSOLE_LOADING):
-        assistant = build_assistant(settings)
+        index = Index(settings)
+        info = index.info()
+        review = _review_service(settings, index) if info.chunks else None  # records answers, gives verified ones
+        assistant = build_assistant(settings, index=index,
+                                    verified_lookup=review.get_verified if review is not None else None)
         assistant.warm_up()
-        info = assistant.index.info()
     if info.chunks == 0:
         console.print(prompts.CONSOLE_INDEX_EMPTY)
         return 1
@@ -69,9 +73,6 @@ def run_console(settings: Settings, *, stdin=None, console: Console | None = Non
 
     console.print(prompts.CONSOLE_ANSWERER.format(answerer=describe(assistant.answerer)), highlight=False)
     console.print(prompts.CONSOLE_HELP, style="dim", highlight=False)
-    review = _review_service(settings, assistant)
-    if review is not None:
-        assistant.verified_lookup = review.get_verified
     history: list[str] = []
     last_answer_id: str | None = None
     while True:
@@ -117,10 +118,10 @@ def _markdown(text: str) -> str:
     return re.sub(r"\n(?=\S)", "  \n", text)
 
 
-def _review_service(settings: Settings, assistant):
+def _review_service(settings: Settings, index):
     try:
         from bot.review.service import ReviewService
 
-        return ReviewService.from_settings(settings, index=assistant.index)
+        return ReviewService.from_settings(settings, index=index)
     except Exception:  # the console still answers without a review store
         return None

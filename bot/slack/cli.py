@@ -84,8 +84,8 @@ def serve_command(
         from bot.slack.server import BotHttpServer
 
         install_log_scrubbing(settings)
-        assistant = warming.result()
-    services = build_services(settings, assistant)
+        warmed = warming.result()
+    services = build_services(settings, warmed)
     app = build_app(services, socket_mode=not use_http)
     stop = threading.Event()
     if interval:
@@ -122,30 +122,33 @@ def serve_command(
 
 
 def warm_assistant(settings):
-    """The answering core, warmed up (index opened, embedding model loaded)."""
+    """(the answering core, warmed up: index opened, embedding model loaded; the review store, None if it will
+    not open). The store is opened first: the core is built with its verified answers."""
+    from bot.index import Index
     from bot.pipeline import build_assistant
 
-    assistant = build_assistant(settings)
-    try:
-        assistant.warm_up()
-    except Exception as exc:
-        log.warning("warm-up failed (%s); the first question will be slower", type(exc).__name__)
-    return assistant
-
-
-def build_services(settings, assistant=None):
-    """The real services: the answering core (warmed up) and the review store (None if it will not open)."""
-    from bot.slack.services import BotServices
-
-    assistant = assistant or warm_assistant(settings)
+    index = Index(settings)
     review = None
     try:
         from bot.review.service import ReviewService
 
-        review = ReviewService.from_settings(settings, index=assistant.index)
-        assistant.verified_lookup = review.get_verified
+        review = ReviewService.from_settings(settings, index=index)
     except Exception as exc:
         log.error("the review store could not be opened (%s): answers are not recorded", type(exc).__name__)
+    assistant = build_assistant(settings, index=index, verified_lookup=review.get_verified if review is not None else None)
+    try:
+        assistant.warm_up()
+    except Exception as exc:
+        log.warning("warm-up failed (%s); the first question will be slower", type(exc).__name__)
+    return assistant, review
+
+
+def build_services(settings, warmed=None):
+    """The real services: the answering core (warmed up) and the review store (None if it will not open);
+    `warmed`: what `warm_assistant` returned, when it already ran."""
+    from bot.slack.services import BotServices
+
+    assistant, review = warmed or warm_assistant(settings)
     return BotServices(settings=settings, assistant=assistant, review=review)
 
 

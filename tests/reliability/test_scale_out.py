@@ -87,11 +87,12 @@ def test_two_replicas_answer_every_event_exactly_once_despite_redeliveries_to_th
     assert all(n > 0 for n in answered.values()), answered
     assert dropped == len(redelivered)
 
-    # the shared database holds one dedupe key per event and one answer record per question
+    # the shared database holds one dedupe key per message (none per event) and one answer record per question
     with cluster.pg.connect(cluster.database) as conn:
-        keys = conn.execute("SELECT count(*) FROM review_dedupe_keys WHERE key LIKE 'event:EvSCALE%'").fetchone()[0]
+        keys = conn.execute("SELECT count(*) FROM review_dedupe_keys WHERE key LIKE 'msg:C0SCALE%'").fetchone()[0]
+        event_keys = conn.execute("SELECT count(*) FROM review_dedupe_keys WHERE key LIKE 'event:EvSCALE%'").fetchone()[0]
         records = conn.execute("SELECT count(*) FROM review_answers WHERE channel_id LIKE 'C0SCALE%'").fetchone()[0]
-    assert keys == EVENTS
+    assert keys == EVENTS and event_keys == 0
     assert records == EVENTS
     print(f"\nscale-out: {EVENTS} events + {len(redelivered)} redeliveries over 2 replicas answered in "
           f"{elapsed:.1f}s; answered per replica {answered}; slowest ack {max(t for _, t in acks) * 1000:.0f} ms")
