@@ -40,3 +40,14 @@ def test_http_mode_needs_the_signing_secret(monkeypatch, capsys, tmp_path):
     with pytest.raises(typer.Exit) as exc:
         cli.serve_command(http=True, port=3000, refresh_every=None)
     assert exc.value.exit_code == 2 and "SLACK_SIGNING_SECRET" in capsys.readouterr().err
+
+
+def test_the_served_assistant_is_built_with_the_review_stores_verified_answers(index_settings):
+    assistant, review = cli.warm_assistant(index_settings)
+    assert review is not None and assistant.verified_lookup == review.get_verified
+    services = cli.build_services(index_settings, (assistant, review))
+    try:
+        assert services.assistant is assistant and services.review is review
+    finally:
+        services.close()
+        review.close()
