@@ -38,13 +38,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.claims import meaning, passage_sentences, unsupported_specifics  # noqa: E402
-from bot.specifics import specifics  # noqa: E402
+from bot.specifics import MONTH_NAMES, specifics  # noqa: E402
 from bot.index import Embedder  # noqa: E402
 from ingest.chunking import chunk_document  # noqa: E402
 from ingest.loaders import discover, load_file  # noqa: E402
 
 _STOP = set("a an the of to in on for and or is are be by with at as it that this from can may not".split())
-_MONTHS = "January February March April May June July August September October November December".split()
 
 
 def shortened(sentence: str) -> str | None:
@@ -62,9 +61,9 @@ def dropout(sentence: str, rng: random.Random) -> str | None:
 
 
 def altered(sentence: str) -> str | None:
-    for month in _MONTHS:
+    for month in MONTH_NAMES:
         if re.search(rf"\b{month}\b", sentence):
-            return re.sub(rf"\b{month}\b", _MONTHS[(_MONTHS.index(month) + 1) % 12], sentence, count=1)
+            return re.sub(rf"\b{month}\b", MONTH_NAMES[(MONTH_NAMES.index(month) + 1) % 12], sentence, count=1)
     match = re.search(r"\d+", sentence)
     if not match:
         return None
