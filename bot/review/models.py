@@ -141,4 +141,3 @@ class VerifiedRecord(Base):
     source_answer_id: Mapped[str | None] = mapped_column(String(32))
     stale_doc_ids: Mapped[list[Any]] = mapped_column(default=list)
     stale_since: Mapped[dt.datetime | None] = mapped_column()
-    stale_card_due: Mapped[bool] = mapped_column(Boolean, default=False, index=True)

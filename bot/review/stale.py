@@ -1,15 +1,16 @@
 """Verified answers whose cited guidance changed: flagged needs-review by ingest (the documents it changed,
-and any whose content no longer matches what was verified), and the stale cards the running bot posts for
-them, once each across replicas."""
+and any whose content no longer matches what was verified), each with an open `stale_verified` review item;
+the running bot posts that item's card (claimed like any card: `ReviewItems.claim_review_card`) while the
+answer still needs review."""
 
 from __future__ import annotations
 
 import logging
 from typing import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from bot.review.models import VerifiedRecord, utcnow
+from bot.review.models import ReviewItem, VerifiedRecord, utcnow
 from bot.review.store import StoreBase
 from bot.review.verified import verified_from_record
 from bot.types import VerifiedAnswer
@@ -18,13 +19,13 @@ log = logging.getLogger(__name__)
 
 
 class StaleVerified(StoreBase):
-    """Needs-review flags and stale cards (a part of `ReviewService`; uses `VerifiedAnswers._index_status` and
-    `ReviewItems.open_review`)."""
+    """Needs-review flags and the stale cards due (a part of `ReviewService`; uses `VerifiedAnswers._index_status`
+    and `ReviewItems.open_review`)."""
 
     def flag_stale_verified(self, changed_doc_ids: Iterable[str]) -> list[VerifiedAnswer]:
         """Ingest calls this with the doc ids it changed or removed. Active verified answers citing any of
-        them become needs_review (SQL and index: no longer given), a review item is opened for each,
-        and a stale card is marked due (posted by the running bot: `bot.slack.listeners.review`)."""
+        them become needs_review (SQL and index: no longer given) and a review item is opened for each, whose
+        card is then due (posted by the running bot: `bot.slack.review_cards.post_due_stale_cards`)."""
         changed = set(changed_doc_ids)
         if not changed:
             return []
@@ -34,7 +35,7 @@ class StaleVerified(StoreBase):
                 hit = sorted(changed.intersection(rec.cited_doc_ids or []))
                 if not hit:
                     continue
-                rec.status, rec.stale_doc_ids, rec.stale_card_due = "needs_review", hit, True
+                rec.status, rec.stale_doc_ids = "needs_review", hit
                 rec.stale_since = rec.updated_at = utcnow()
                 flagged.append(verified_from_record(rec))
         for verified in flagged:
@@ -58,29 +59,18 @@ class StaleVerified(StoreBase):
                             if current_hashes.get(doc) != recorded}
         return drifted
 
-    def due_stale_cards(self) -> list[tuple[VerifiedAnswer, list[str]]]:
-        """Verified answers whose stale card has not been posted yet (cheap: an indexed boolean)."""
+    def due_stale_cards(self) -> list[str]:
+        """The open `stale_verified` review items with no card yet, whose verified answer still needs review
+        (oldest first): their cards are due."""
         with self.session() as s:
-            recs = list(s.scalars(select(VerifiedRecord).where(VerifiedRecord.stale_card_due.is_(True))))
-            return [(verified_from_record(r), list(r.stale_doc_ids or [])) for r in recs]
-
-    def claim_stale_card(self, verified_id: str) -> bool:
-        """True for exactly one caller (across replicas): that one posts the card."""
-        with self.session() as s:
-            claimed = s.execute(
-                update(VerifiedRecord)
-                .where(VerifiedRecord.id == verified_id, VerifiedRecord.stale_card_due.is_(True))
-                .values(stale_card_due=False)
-            )
-            return claimed.rowcount == 1
-
-    def release_stale_card(self, verified_id: str) -> None:
-        """Undo `claim_stale_card` after the card could not be posted: due again at the next check (while the
-        answer still needs review)."""
-        with self.session() as s:
-            s.execute(update(VerifiedRecord)
-                      .where(VerifiedRecord.id == verified_id, VerifiedRecord.status == "needs_review")
-                      .values(stale_card_due=True))
+            return list(s.scalars(
+                select(ReviewItem.id)
+                .join(VerifiedRecord, VerifiedRecord.id == ReviewItem.verified_id)
+                .where(ReviewItem.reason == "stale_verified", ReviewItem.status == "open",
+                       ReviewItem.card_channel.is_(None), ReviewItem.card_ts.is_(None),
+                       VerifiedRecord.status == "needs_review")
+                .order_by(ReviewItem.created_at)
+            ))
 
     def stale_doc_ids(self, verified_id: str) -> list[str]:
         """The cited documents whose change made this verified answer need review ([] when none, or unknown)."""

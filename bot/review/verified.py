@@ -61,7 +61,7 @@ class VerifiedAnswers(StoreBase):
             id=new_id(), question=self._redact(question.strip()) or "", answer=self._redact(answer_text.strip()) or "",
             citations=[c.model_dump() for c in cites], cited_doc_ids=doc_ids,
             cited_doc_hashes={d: hashes[d] for d in doc_ids if d in hashes}, author=author, created_at=now,
-            updated_at=now, status="active", source_answer_id=source_answer_id, stale_doc_ids=[], stale_card_due=False,
+            updated_at=now, status="active", source_answer_id=source_answer_id, stale_doc_ids=[],
         )
         if not rec.question or not rec.answer:
             raise ReviewError(prompts.REVIEW_VERIFIED_NEEDS_TEXT)
@@ -72,7 +72,7 @@ class VerifiedAnswers(StoreBase):
             if replaces:
                 old = self._get_verified_record(s, replaces)
                 was = old.status
-                old.status, old.updated_at, old.stale_card_due = "retired", now, False
+                old.status, old.updated_at = "retired", now
                 s.flush()
                 retired = verified_from_record(old)
         if vector is None:
@@ -109,7 +109,7 @@ class VerifiedAnswers(StoreBase):
 
     # ---------------------------------------------------------------- status
     def retire_verified(self, verified_id: str) -> VerifiedAnswer:
-        return self._set_verified_status(verified_id, "retired", stale_card_due=False)
+        return self._set_verified_status(verified_id, "retired")
 
     def reinstate_verified(self, verified_id: str) -> VerifiedAnswer:
         """Active again, re-approved against the documents as they are now (hashes refreshed)."""
@@ -117,7 +117,7 @@ class VerifiedAnswers(StoreBase):
             rec = self._get_verified_record(s, verified_id)
             cites = [Citation.model_validate(c) for c in rec.citations or []]
         hashes = self._doc_hashes(cites)
-        extra: dict[str, Any] = {"stale_doc_ids": [], "stale_since": None, "stale_card_due": False}
+        extra: dict[str, Any] = {"stale_doc_ids": [], "stale_since": None}
         if hashes:
             extra["cited_doc_hashes"] = {d: hashes[d] for d in rec.cited_doc_ids or [] if d in hashes}
         return self._set_verified_status(rec.id, "active", **extra)

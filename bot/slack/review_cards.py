@@ -98,13 +98,19 @@ def refresh_card(client, services, item_id: str):
 
 def post_card(client, services, item_id: str) -> str | None:
     """Post the item's card unless it has one (then refresh it). Returns the card ts."""
-    review = services.review
-    channel = services.settings.slack.review_channel
-    if not channel:
+    if not services.settings.slack.review_channel:
         return None
-    if not review.claim_review_card(item_id):
+    if not services.review.claim_review_card(item_id):
         item = refresh_card(client, services, item_id)
         return item.card_ts if item else None
+    return _post_claimed_card(client, services, item_id)
+
+
+def _post_claimed_card(client, services, item_id: str) -> str | None:
+    """Post the card this caller claimed (`claim_review_card`); on failure the claim is released, so a later
+    event or check posts it. Returns the card ts."""
+    review = services.review
+    channel = services.settings.slack.review_channel
     try:
         item = review.get_review(item_id)
         rendered = render_card(client, services, item) if item is not None else None
@@ -141,22 +147,15 @@ def post_review_card(client, services, answer_id: str, reason: str = "not_covere
 
 
 def post_due_stale_cards(client, services) -> int:
-    """Post a card for each verified answer an ingest marked needs-review; returns how many were posted.
-    `claim_stale_card` makes sure one replica posts each card once. How often this runs is the caller's
+    """Post the card of each verified answer an ingest marked needs-review (its open review item has none
+    yet); returns how many this caller posted. The card claim makes sure one replica posts each card once,
+    and a card that could not be posted is due again at the next check. How often this runs is the caller's
     choice (`listeners.review.stale.StaleCardSchedule`, `gpbot serve`'s refresh loop after an ingest)."""
     review = services.review
     if review is None or not services.settings.slack.review_channel:
         return 0
-    posted = 0
-    for verified, _docs in review.due_stale_cards():
-        if not review.claim_stale_card(verified.verified_id):
-            continue
-        item = review.open_review(None, "stale_verified", verified_id=verified.verified_id)
-        if post_card(client, services, item.id):
-            posted += 1
-        else:
-            review.release_stale_card(verified.verified_id)  # not posted: due again at the next check
-    return posted
+    return sum(1 for item_id in review.due_stale_cards()
+               if review.claim_review_card(item_id) and _post_claimed_card(client, services, item_id))
 
 
 def post_source_change_cards(client, services, watch, report) -> int:

@@ -7,6 +7,8 @@ from sqlalchemy import inspect, text
 from bot.review.db import make_engine, migrate
 from bot.review.models import Base
 
+HEAD = "0002_stale_card_from_item"
+
 
 def test_migration_creates_exactly_the_models(review_env):
     """The Alembic head and the ORM models agree (no pending autogenerate diff)."""
@@ -18,7 +20,7 @@ def test_migration_creates_exactly_the_models(review_env):
         ctx = MigrationContext.configure(conn, opts={"version_table": "review_alembic_version", "compare_type": False})
         diff = [d for d in compare_metadata(ctx, Base.metadata) if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == "review_alembic_version")]
         assert diff == []
-        assert conn.execute(text("SELECT version_num FROM review_alembic_version")).scalars().all() == ["0001_initial"]
+        assert conn.execute(text("SELECT version_num FROM review_alembic_version")).scalars().all() == [HEAD]
     assert set(inspect(engine).get_table_names()) >= {
         "review_answers", "review_feedback", "review_items", "review_verified", "review_dedupe_keys"
     }

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from bot.review.redaction import redact_nhs_numbers
 
 ROOT = Path(__file__).resolve().parents[2]
+HEAD = "0002_stale_card_from_item"
 
 STARTER = textwrap.dedent(
     """
@@ -60,11 +61,11 @@ def _start_together(url: str, n: int = 3) -> list[dict]:
 
 
 def _check(url: str, results: list[dict]) -> None:
-    applied = [line for r in results for line in r["applied"]]
-    assert len(applied) == 1, applied  # exactly one process applied 0001; the others found head
+    applied = [r["applied"] for r in results if r["applied"]]
+    assert len(applied) == 1 and len(applied[0]) == 2, applied  # one process applied 0001 and 0002; the others found head
     engine = create_engine(url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM review_alembic_version")).scalars().all() == ["0001_initial"]
+        assert conn.execute(text("SELECT version_num FROM review_alembic_version")).scalars().all() == [HEAD]
         assert conn.execute(text("SELECT count(*) FROM review_dedupe_keys")).scalar() == 1
     engine.dispose()
 
@@ -79,6 +80,48 @@ def test_sqlite_replicas_migrate_once(tmp_path):
 @pytest.mark.postgres
 def test_postgres_replicas_migrate_once(postgres_url):
     _check(postgres_url, _start_together(postgres_url))
+
+
+def test_a_database_from_before_0002_keeps_its_due_stale_cards(db_url):
+    """0002 drops the verified answers' `stale_card_due` flag: a flagged answer's card is still due (through a
+    review item, opened when it had none), a carded one is not; downgrading sets the flag again."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+    from alembic import command
+
+    from bot.review.db import alembic_config, make_engine, migrate
+    from bot.review.service import ReviewService
+
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        command.upgrade(alembic_config(conn), "0001_initial")
+        conn.commit()
+    now = dt.datetime(2026, 11, 1)
+    verified = sa.table("review_verified", *(sa.column(c) for c in (
+        "id", "question", "answer", "author", "created_at", "updated_at", "status", "stale_card_due")),
+        *(sa.column(c, sa.JSON()) for c in ("citations", "cited_doc_ids", "cited_doc_hashes", "stale_doc_ids")))
+    items = sa.table("review_items", *(sa.column(c) for c in (
+        "id", "verified_id", "reason", "status", "created_at", "card_channel", "card_ts")))
+    with engine.begin() as conn:
+        for vid, status, due in (("v-flagged", "needs_review", True), ("v-carded", "needs_review", False),
+                                 ("v-active", "active", False)):
+            conn.execute(verified.insert().values(
+                id=vid, question="q", answer="a", author="U1", created_at=now, updated_at=now, status=status,
+                stale_card_due=due, citations=[], cited_doc_ids=["doc-a"], cited_doc_hashes={}, stale_doc_ids=[]))
+        conn.execute(items.insert().values(id="i-carded", verified_id="v-carded", reason="stale_verified",
+                                           status="open", created_at=now, card_channel="CREVIEW", card_ts="1.1"))
+    migrate(engine, force=True)
+    review = ReviewService(engine)
+    [due] = review.due_stale_cards()
+    assert review.get_review(due).verified_id == "v-flagged" and review.get_review(due).status == "open"
+    review.close()
+    with engine.connect() as conn:
+        command.downgrade(alembic_config(conn), "0001_initial")
+        conn.commit()
+        flags = dict(conn.execute(sa.text("SELECT id, stale_card_due FROM review_verified")).all())
+    assert {k: bool(v) for k, v in flags.items()} == {"v-flagged": True, "v-carded": False, "v-active": False}
+    engine.dispose()
 
 
 def test_own_nhs_number_check():

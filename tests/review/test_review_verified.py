@@ -40,15 +40,13 @@ def test_verified_lifecycle(review_env):
     hits = index.search_verified(embedder.embed_query(PARENT))
     assert verified.verified_id not in [verified_id for verified_id, _ in hits]
     assert review.flag_stale_verified(["doc-a"]) == []  # already flagged
-    # a stale card is due exactly once, with an open review item
-    due = review.due_stale_cards()
-    assert [(v.verified_id, docs) for v, docs in due] == [(verified.verified_id, ["doc-a"])]
-    assert review.claim_stale_card(verified.verified_id) is True
-    assert review.claim_stale_card(verified.verified_id) is False
-    assert review.due_stale_cards() == []
+    # its open review item's card is due, and claimed exactly once
     [item] = [i for i in review.list_reviews(status="open", reason="stale_verified")
               if i["verified_id"] == verified.verified_id]
-    assert item["reason"] == "stale_verified"
+    assert review.due_stale_cards() == [item["id"]]
+    assert review.claim_review_card(item["id"]) is True
+    assert review.claim_review_card(item["id"]) is False
+    assert review.due_stale_cards() == []
     assert review.stale_doc_ids(verified.verified_id) == ["doc-a"]
 
     # reinstated against the document as it is now: new hash recorded, active again

@@ -1,9 +1,9 @@
 """Cards for verified answers an ingest marked needs-review, posted by the running bot.
 
-The ingest (another process, or `gpbot serve --refresh-every`) only marks a verified answer stale; a bot
-posts its card. Every Slack request passes a middleware that, at most once per STALE_CHECK_SECONDS in this
-process (`StaleCardSchedule`), checks for due cards in a background thread: one indexed query, and
-`claim_stale_card` in the review store makes sure one replica posts each card, once.
+The ingest (another process, or `gpbot serve --refresh-every`) only marks a verified answer stale and opens
+its review item; a bot posts the item's card. Every Slack request passes a middleware that, at most once per
+STALE_CHECK_SECONDS in this process (`StaleCardSchedule`), checks for due cards in a background thread: one
+query, and the review store's card claim (`claim_review_card`) makes sure one replica posts each card, once.
 """
 
 from __future__ import annotations
