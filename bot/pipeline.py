@@ -158,12 +158,14 @@ class Assistant:
                              safeguarding=safeguarding, answerer=draft.answerer, **base))
 
     # --- decisions ---
-    @staticmethod
-    def confidence(retrieval: Retrieval, draft: Draft | None) -> float:
+    def confidence(self, retrieval: Retrieval, draft: Draft | None) -> float:
+        """0-1, recorded and shown with the answer (it decides nothing): settings CONFIDENCE_*."""
         if not retrieval.results or draft is None:
             return 0.0
-        score = 0.6 * min(1.0, max(0.0, (retrieval.top_score - 0.3) / 0.7)) + 0.4 * min(1.0, draft.coverage)
-        return round(score, 3)
+        tuning = self.settings.answering
+        share, floor = tuning.confidence_retrieval_share, tuning.confidence_score_floor
+        retrieved = min(1.0, max(0.0, (retrieval.top_score - floor) / (1 - floor)))
+        return round(share * retrieved + (1 - share) * min(1.0, draft.coverage), 3)
 
     def _closest(self, retrieval: Retrieval) -> list[Citation]:
         book = CitationBook()

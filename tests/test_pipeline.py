@@ -83,6 +83,20 @@ def test_a_model_fitted_on_other_features_is_refused():
         DeclineModel(data)
 
 
+@pytest.mark.parametrize("key", ["threshold", "evidence_weight", "step_min_similarity"])
+def test_a_model_without_a_fitted_safeguarding_value_is_refused_naming_file_and_key(
+        shared_index_settings, shared_embedder, key):
+    """No safeguarding value has a fallback: none was ever measured, so a model file without one stops the
+    assistant from being built, with a message naming the file and the key."""
+    data = json.loads(MODEL_PATH.read_text())
+    assert data["safeguarding"][key] is not None  # the shipped model carries every fitted value
+    del data["safeguarding"][key]
+    with pytest.raises(ValueError, match=rf"^bot/decline_model\.json has no safeguarding\.{key}: re-run "
+                                         r"eval/fit_decline_model\.py$"):
+        Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder),
+                  decline_model=DeclineModel(data))
+
+
 def test_pasted_identifiers_are_warned_and_never_repeated(assistant):
     answer = assistant.answer("Mr Peter Placeholder DOB 22/11/1975 NHS 999 186 0916 coded 104 by mistake, how do we undo it?")
     assert answer.pii_warning and {"nhs_number", "date_of_birth", "name"} <= set(answer.pii_kinds)

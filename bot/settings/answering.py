@@ -20,8 +20,9 @@ class RetrievalSettings(Section):
     """retrieval: tuning values
 
     How a question is searched: joined to the thread's previous question, keyword (BM25) and dense searches
-    fused by reciprocal rank, then reranked by features. The reranker's weights were tuned on the dev
-    questions with `gpbot eval` (MRR) when the retriever was first built; the rest as each description says.
+    fused by reciprocal rank, then reranked by features. The reranker's dense, lexical and title weights were
+    tuned on the dev questions with `gpbot eval` (MRR) when the retriever was first built; the rest as each
+    description says.
     """
 
     query_follow_up_max_words: NonNegativeInt = 8
@@ -52,10 +53,18 @@ class RetrievalSettings(Section):
     """Reranker: weight of the cosine between question and passage (or the passage's nearest section question).
     Default: 1"""
     rerank_lexical_weight: NonNegativeFloat = 0.45
-    """Reranker: weight of the share of the question's terms (and, at a fifth, of its glossary expansions) the
-    passage holds. Default: 0.45"""
+    """Reranker: weight of the share of the question's terms (and, at RERANK_EXPANSION_SHARE, of its glossary
+    expansions) the passage holds. Default: 0.45"""
+    rerank_expansion_share: Share = 0.2
+    """Reranker: the part of that lexical feature given to the share of the question's glossary expansions the
+    passage holds (the question's own terms give the rest). Set by hand when the reranker was written; no
+    measurement recorded. Default: 0.2"""
     rerank_title_weight: NonNegativeFloat = 0.15
     """Reranker: weight of the question's terms found in the passage's title and headings. Default: 0.15"""
+    rerank_title_expansion_weight: NonNegativeFloat = 0.5
+    """Reranker: within that title feature, the weight of the share of the question's glossary expansions found in
+    the title and headings (the share of its own terms counts 1). Set by hand when expansions were added to the
+    heading match; no measurement recorded. Default: 0.5"""
     rerank_system_bonus: NonNegativeFloat = 0.06
     """Reranker: added when the passage is about the clinical system the question names (EMIS, SystmOne).
     Default: 0.06"""
@@ -135,6 +144,14 @@ class AnsweringSettings(Section):
     answer_max_sources_per_line: Annotated[int, Field(ge=1, le=5)] = 2
     """Pages one line of an answer cites at most: the pages the line itself names (publisher or date), else the one
     page that supports it. Default: 2"""
+    confidence_retrieval_share: Share = 0.6
+    """The confidence an answer is recorded with (0-1; shown on review cards and in `gpbot ask --jsonl`, it decides
+    nothing): the part given by the best retrieval score, the rest by how much of the question the answer covers.
+    Set by hand when the assistant was first built; no measurement recorded. Default: 0.6"""
+    confidence_score_floor: Annotated[float, Field(ge=0, lt=1)] = 0.3
+    """Confidence: the best retrieval score at or below which its part counts nothing (it counts fully from a score
+    of 1, in proportion between). Set by hand when the assistant was first built; no measurement recorded.
+    Default: 0.3"""
     verified_min_similarity: Share = 0.70
     """Cosine a question needs to a verified answer's question for that answer to be given (with the same numbers
     and clinical systems): calibrated on tests/fixtures/verified_pairs.yaml, above every plain negative and at or
