@@ -103,8 +103,7 @@ class Safeguarding:
         self.situations, self.steps, self.routine = load_situations(
             situations_path if situations_path.is_file() else DEFAULT_SITUATIONS)
         if calibrated is None:
-            calibrated = (json.loads(MODEL_PATH.read_text(encoding="utf-8")).get("safeguarding", {})
-                          if MODEL_PATH.is_file() else {})
+            calibrated = json.loads(MODEL_PATH.read_text(encoding="utf-8")).get("safeguarding", {})
         self.threshold = threshold if threshold is not None else fitted(calibrated, "threshold")
         self.evidence_weight = evidence_weight if evidence_weight is not None else fitted(calibrated, "evidence_weight")
         self.step_min_similarity = (step_min_similarity if step_min_similarity is not None
