@@ -97,6 +97,23 @@ def test_a_model_without_a_fitted_safeguarding_value_is_refused_naming_file_and_
                   decline_model=DeclineModel(data))
 
 
+def test_confidence_weighs_the_best_retrieval_score_and_the_coverage_as_the_settings_say():
+    from bot.answer import Draft
+    from bot.pipeline import confidence_of
+    from bot.retrieval import Retrieval
+    from bot.settings import AnsweringSettings
+    from bot.types import Chunk, ScoredChunk
+
+    hit = ScoredChunk(chunk=Chunk(chunk_id="c", doc_id="d", text="t", title="T"), score=0.65)
+    retrieval = Retrieval(query=None, query_vector=None, results=[hit], candidates=1)
+    draft = Draft(text="an answer", citations=[], answerer="extractive", coverage=2.0)  # coverage counts at most 1
+    defaults = AnsweringSettings.model_construct()
+    assert confidence_of(retrieval, draft, defaults) == round(0.6 * (0.65 - 0.3) / 0.7 + 0.4, 3)
+    retrieval_only = defaults.model_copy(update={"confidence_retrieval_share": 1.0, "confidence_score_floor": 0.0})
+    assert confidence_of(retrieval, draft, retrieval_only) == 0.65
+    assert confidence_of(retrieval, None, defaults) == 0.0
+
+
 def test_pasted_identifiers_are_warned_and_never_repeated(assistant):
     answer = assistant.answer("Mr Peter Placeholder DOB 22/11/1975 NHS 999 186 0916 coded 104 by mistake, how do we undo it?")
     assert answer.pii_warning and {"nhs_number", "date_of_birth", "name"} <= set(answer.pii_kinds)
