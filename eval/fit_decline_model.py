@@ -73,7 +73,12 @@ STEP_MIN_SIMILARITY = 0.6
 
 
 class _AnswerEverything:
-    """While fitting, the model being fitted must not decide: record features, answer everything."""
+    """While fitting, the model being fitted must not decide: record features, answer everything. Its `data`
+    hands the assistant's safeguarding detector the shipped calibration (what it read before being given one)."""
+
+    def __init__(self):
+        shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8")) if MODEL_PATH.is_file() else {}
+        self.data = {"safeguarding": shipped.get("safeguarding", {})}
 
     def decide(self, features):
         return Decision(True, "answered", 1.0, 1.0)
