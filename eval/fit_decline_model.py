@@ -52,7 +52,7 @@ from eval.decline_cv import (choose_model, cross_validated, describe, fit_logist
 
 # question files written for training (split "train"), never bank questions: must-decline ones (expect_refusal)
 # and answerable ones
-TRAINING_FILES = (ROOT / "eval" / "out-of-scope-questions.jsonl",)
+TRAINING_FILES = (ROOT / "eval" / "out-of-scope-questions.jsonl", ROOT / "eval" / "answerable-train-questions.jsonl")
 
 # the features that say what a question is about (the topic), for `in_scope`; the rest get coefficient 0. Only
 # directions in the embedding space and the clinical signal: the share of known terms grows with the corpus's

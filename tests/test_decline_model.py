@@ -12,16 +12,55 @@ from bot.types import AnswerKind
 
 REPO = Path(__file__).resolve().parents[1]
 NEGATIVES = REPO / "eval" / "out-of-scope-questions.jsonl"
+ANSWERABLE = REPO / "eval" / "answerable-train-questions.jsonl"
 
 
-def test_training_negatives_share_no_five_word_run_with_the_bank():
+QUESTION_FILES = sorted((REPO / "eval").glob("*.jsonl"))
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("path", QUESTION_FILES, ids=lambda p: p.name)
+def test_eval_question_files_share_no_five_word_run_with_the_bank(path):
+    """Every question written for eval or training (and every thread question before it) is our own wording:
+    no normalised five-word run in common with the question bank (by its hashes, as for knowledge/questions.yaml)."""
     from test_corpus_questions import BANK_HASHES, five_gram_hashes
 
     bank = set(BANK_HASHES.read_text().split())
-    items = [json.loads(line) for line in NEGATIVES.read_text().splitlines() if line.strip()]
-    assert len(items) >= 120 and len({i["id"] for i in items}) == len(items)
+    items = load_jsonl(path)
+    assert items and len({i["id"] for i in items}) == len(items)
+    assert [i["id"] for i in items
+            if any(five_gram_hashes(text) & bank for text in [i["question"], *i.get("history", [])])] == []
+
+
+def test_training_negatives_cover_every_kind_and_word_their_decline():
+    items = load_jsonl(NEGATIVES)
+    assert len(items) >= 170
+    assert all(i["expect_refusal"] and i["split"] == "train" for i in items)
     assert {i["expected_kind"] for i in items} == {"out_of_scope", "not_covered"}
-    assert [i["id"] for i in items if five_gram_hashes(i["question"]) & bank] == []
+    near_misses = [i for i in items if i["kind_of_question"] == "near-miss"]
+    assert len(near_misses) >= 80 and all(i["expected_kind"] == "not_covered" for i in near_misses)
+
+
+def test_answerable_training_questions_point_at_the_section_that_answers_them():
+    """Each answerable training question names the corpus section it was written from: every must_contain term
+    is in that section's text and every source is one the document lists."""
+    from test_corpus_questions import KNOWLEDGE, section_texts
+
+    items = load_jsonl(ANSWERABLE)
+    assert len(items) >= 40 and all(not i.get("expect_refusal") and i["split"] == "train" for i in items)
+    problems = []
+    for item in items:
+        doc, _, heading = item["section"].partition("#")
+        path = KNOWLEDGE / doc
+        text = " ".join(section_texts(path).get(heading, "").lower().split()) if path.is_file() else ""
+        missing = [term for term in item["must_contain"] if " ".join(term.lower().split()) not in text]
+        unlisted = [url for url in item["sources"] if url not in path.read_text(encoding="utf-8")] if text else []
+        if not text or not item["must_contain"] or not item["sources"] or missing or unlisted:
+            problems.append((item["id"], missing, unlisted))
+    assert problems == []
 
 
 def test_a_model_fitted_with_other_off_topic_descriptions_is_refused():
