@@ -59,13 +59,14 @@ def threshold_for(p: np.ndarray, y: np.ndarray, budget: float = MAX_WRONG_DECLIN
     return float(1 / (1 + np.exp(-z)))
 
 
-def choose_model(x: np.ndarray, y: np.ndarray, verbose: bool = True) -> tuple[float, float, np.ndarray]:
+def choose_model(x: np.ndarray, y: np.ndarray, verbose: bool = True,
+                 budget: float = MAX_WRONG_DECLINES) -> tuple[float, float, np.ndarray]:
     """(C, threshold, cross-validated probabilities): the C under which the most must-decline questions are
     declined at the wrong-decline budget, judged on 5-fold cross-validated probabilities."""
     best = None
     for c in C_GRID:
         p = cross_validated(x, y, c)
-        t = threshold_for(p, y)
+        t = threshold_for(p, y, budget)
         declined = int((p[y == 0] < t).sum())
         if verbose:
             print(f"   C={c}: cross-validated must-decline declined {declined}/{int((y == 0).sum())}", file=sys.stderr)
@@ -74,7 +75,7 @@ def choose_model(x: np.ndarray, y: np.ndarray, verbose: bool = True) -> tuple[fl
     return best[1], best[2], best[3]
 
 
-def nested_cv(x: np.ndarray, y: np.ndarray, kinds: list[str]) -> dict:
+def nested_cv(x: np.ndarray, y: np.ndarray, kinds: list[str], budget: float = MAX_WRONG_DECLINES) -> dict:
     """Outer-fold declines with C and threshold chosen on the inner folds only (see the module docstring):
     {"answerable": (declined, of), "must_decline": (declined, of), "by_kind": {kind: (declined, of)}},
     counts averaged over SEEDS."""
@@ -84,7 +85,7 @@ def nested_cv(x: np.ndarray, y: np.ndarray, kinds: list[str]) -> dict:
     for seed in SEEDS:
         outer = StratifiedKFold(n_splits=5, shuffle=True, random_state=100 + seed)
         for train, test in outer.split(x, y):
-            c, t, _ = choose_model(x[train], y[train], verbose=False)
+            c, t, _ = choose_model(x[train], y[train], verbose=False, budget=budget)
             p = fit_logistic(x[train], y[train], c).predict_proba(x[test])[:, 1]
             declined = p < t
             wrong += int((declined & (y[test] == 1)).sum())
@@ -112,6 +113,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("features_cache", type=Path, help="written by fit_decline_model.py --features-cache")
     ap.add_argument("--drop", default="", help="comma-separated features to leave out")
+    ap.add_argument("--budget", type=float, default=MAX_WRONG_DECLINES, help="wrong-decline tail to aim at")
     args = ap.parse_args()
     cached = json.loads(args.features_cache.read_text(encoding="utf-8"))
     names = cached.get("features")
@@ -120,7 +122,7 @@ def main() -> int:
     keep = [i for i, name in enumerate(names) if name not in drop] if names else list(range(len(rows[0]["x"])))
     x = np.array([[r["x"][i] for i in keep] for r in rows])
     y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in rows])
-    print(describe(nested_cv(x, y, [kind_of(r["item"]) for r in rows])))
+    print(describe(nested_cv(x, y, [kind_of(r["item"]) for r in rows], args.budget)))
     return 0
 
 

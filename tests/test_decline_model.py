@@ -76,7 +76,7 @@ def test_in_scope_weighs_the_topic_not_the_coverage():
     the fitted in-scope model gives coverage features no weight."""
     model = DeclineModel.load()
     coef = dict(zip(model.data["features"], model.in_scope.coef))
-    assert all(coef[name] == 0 for name in ("top_score", "coverage", "top_lexical", "dense_spread", "unknown_weight",
+    assert all(coef[name] == 0 for name in ("top_score", "coverage", "dense_spread", "unknown_weight",
                                             "known_terms", "top_dense"))
     assert coef["off_topic"] < 0 < coef["centroid"]
 
