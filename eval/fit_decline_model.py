@@ -6,18 +6,24 @@ Re-run after anything that moves retrieval or answer scores (one command, needs 
     export PYTHONPATH=$PWD && .venv/bin/gpbot ingest knowledge --json >/dev/null && \\
         .venv/bin/python eval/fit_decline_model.py   # the bank in the shared folder beside the checkout
 
-What it does, on the question bank's `dev` split only (validation figures are printed, never used):
-1. Answers every dev question and every question of `eval/out-of-scope-questions.jsonl` (training
-   negatives written for this, split "train") in hybrid mode, recording the features of
-   `bot.decline_model.decision_features` and the question's similarity to the safeguarding situations.
+What it does, on the question bank's `dev` split only (validation is answered and printed only with
+--quote-validation, never used):
+1. Answers every dev question and every question of TRAINING_FILES (written for this in our own words, split
+   "train": `eval/out-of-scope-questions.jsonl`, questions to decline — clinical, other practice admin,
+   unrelated, and near-misses about records or the NHS App that the corpus does not cover — and
+   `eval/answerable-train-questions.jsonl`, answerable ones written from corpus sections the bank covers less)
+   in hybrid mode, recording the features of `bot.decline_model.decision_features` and the question's
+   similarity to the safeguarding situations.
 2. `answerable`: logistic regression (scikit-learn, standardised features, balanced classes), positives the
-   answerable dev questions, negatives the questions that must be declined. Threshold: a normal distribution
+   answerable questions, negatives the questions that must be declined. Threshold: a normal distribution
    fitted to the log-odds of the answerable questions' 5-fold cross-validated probabilities; the threshold is
    its MAX_WRONG_DECLINES quantile (half the issue's 2% target, a margin for unseen questions). A fitted tail
    instead of the empirical one: with ~140 answerable questions, 1% is the single lowest one, and in nested
    cross-validation (threshold chosen on inner folds, wrong declines counted on outer folds, 3 seeds) the
    empirical choice declined 1.3–3 answerable questions of 143 where the fitted tail declined 0. The
    regularisation C is the one of C_GRID that declines the most must-decline questions at that threshold.
+   The figure to judge a change by is the nested cross-validation printed at the end (`eval/decline_cv.py`:
+   C and threshold chosen on inner folds only, declines counted on the outer folds, per kind of question).
 3. `in_scope`: positives every records-access question (answerable, or a near-miss the corpus does not
    cover), negatives the rest; threshold 0.5 (balanced classes: even odds). It only words a decline, so it
    weighs what the question is about (IN_SCOPE_FEATURES), not how well the passages answer it: a question the
@@ -31,7 +37,9 @@ What it does, on the question bank's `dev` split only (validation figures are pr
    ROUTINE_MARGINS, None = no check): how much closer to a situation than to the nearest routine request
    (knowledge/safeguarding-situations.yaml) a question must be to count as a story. `step_min_similarity` (which sentences state a
    protective step) is fixed at STEP_MIN_SIMILARITY, see below.
-scikit-learn is a dev dependency: the bot scores the JSON with numpy.
+scikit-learn is a dev dependency: the bot scores the JSON with numpy. The fitting helpers (threshold rule, C
+choice, nested cross-validation) are in `eval/decline_cv.py`, which also compares feature sets on a
+--features-cache file.
 """
 
 from __future__ import annotations
