@@ -1,9 +1,11 @@
 """The decline model: its training negatives, its shipped coefficients, and how it words a decline on the
 small fixture corpus (answered, not covered: on topic but missing, out of scope: not about records access)."""
 
+import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.decline_model import MODEL_PATH, OFF_TOPIC, DeclineModel
@@ -16,6 +18,14 @@ ANSWERABLE = REPO / "eval" / "answerable-train-questions.jsonl"
 
 
 QUESTION_FILES = sorted((REPO / "eval").glob("*.jsonl"))
+
+
+def decline_cv():
+    """eval/decline_cv.py (the fit script's threshold rule and nested cross-validation), loaded from its file."""
+    spec = importlib.util.spec_from_file_location("decline_cv", REPO / "eval" / "decline_cv.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -114,3 +124,28 @@ def test_an_off_topic_question_is_out_of_scope_on_the_small_corpus(always_declin
     answer = always_declining.answer(question)
     assert answer.kind is AnswerKind.out_of_scope, answer.text
     assert not answer.citations
+
+
+def test_the_threshold_is_the_budget_quantile_of_the_answerable_log_odds():
+    threshold_for = decline_cv().threshold_for
+
+    logits = np.random.default_rng(0).normal(1.0, 0.5, 4000)
+    p = 1 / (1 + np.exp(-np.r_[logits, logits - 5]))
+    y = np.r_[np.ones(4000), np.zeros(4000)]
+    t = threshold_for(p, y, budget=0.01)
+    assert abs(np.log(t / (1 - t)) - (1.0 - 2.326 * 0.5)) < 0.05
+    assert 0.005 < (p[y == 1] < t).mean() < 0.015  # about 1% of answerable questions fall below it
+
+
+def test_nested_cross_validation_declines_what_the_features_separate_and_only_that():
+    nested_cv = decline_cv().nested_cv
+
+    rng = np.random.default_rng(1)
+    y = np.r_[np.ones(100, dtype=int), np.zeros(100, dtype=int)]
+    kinds = ["bank dev"] * 100 + ["near-miss"] * 50 + ["clinical"] * 50
+    # one feature separates the clinical questions from the answerable ones; nothing separates the near-misses
+    signal = np.r_[rng.normal(0, 1, 150), rng.normal(-8, 1, 50)]
+    result = nested_cv(np.c_[signal, rng.normal(0, 1, 200)], y, kinds)
+    declined = {kind: d for kind, (d, _) in result["by_kind"].items()}
+    assert result["answerable"][0] <= 2 and result["must_decline"][1] == 100
+    assert declined["clinical"] >= 45 and declined["near-miss"] <= 5
