@@ -1,19 +1,20 @@
 #!/usr/bin/env python3
 """Fit the unit scorer (bot/unit_scorer.py) on the question bank's dev split and measure it honestly.
 
-    export PYTHONPATH=$PWD && .venv/bin/python eval/fit_unit_scorer.py            # CV table only
+    export PYTHONPATH=$PWD && .venv/bin/python eval/fit_unit_scorer.py --passages 8 16 [--pairwise] [--seed N]
     export PYTHONPATH=$PWD && .venv/bin/python eval/fit_unit_scorer.py --write    # and bot/unit_scorer.json
+
+The figures it printed, and why the fitted scorer is not what the bot answers with: eval/unit_scorer.md.
 
 Needs a built index (gpbot ingest knowledge). Uses the `dev` split ONLY; validation is never read here.
 1. Every answerable dev question (history items answered as thread follow-ups, as `gpbot ask --jsonl` does)
    is prepared and retrieved exactly as the pipeline does; every candidate unit of the passages read gets the
    features of `bot.unit_scorer.unit_features`.
-2. Label (see LABEL below): a unit is evidence when it holds one of the question's `must_contain` strings
-   and a line of it would cite one of the question's `sources` (URLs compared by last path segment, as
-   score.py does), or when its stored vector is close to the question's `expected` answer (EXPECTED_MIN) and
-   it would cite one of the sources.
+2. Label (`labels`): a unit is evidence when a line of it would cite one of the question's `sources` (URLs
+   compared by last path segment, as score.py does) AND it holds one of the question's `must_contain` strings
+   or its stored vector is close to the question's `expected` answer (cosine >= EXPECTED_MIN).
 3. Cross-validation grouped by question (FOLDS folds): a logistic regression (scikit-learn, standardised) is
-   fitted on 4/5 of the questions; choose()'s cutoffs are re-chosen on those same training questions (grid
+   fitted on 4/5 of the questions (--pairwise: on within-question pairs, then Platt-scaled); choose()'s cutoffs are re-chosen on those same training questions (grid
    CUTOFFS); the held-out 1/5 are answered by the whole pipeline with that scorer and counted as score.py
    counts them. Summed over folds, beside today's hand weights on the same questions.
 4. --write: the scorer fitted on all dev questions, and the cutoffs chosen on all of them, go to
@@ -45,6 +46,7 @@ BANK = ROOT.parent / "shared" / "eval" / "question-bank.jsonl"
 FOLDS = 5
 SEED = 7
 C = 1.0  # inverse regularisation strength (standardised features, thousands of units: mild)
+PAIRS_PER_QUESTION = 200  # (evidence, other) unit pairs sampled per question for the pairwise fit
 EXPECTED_MIN = 0.6  # cosine to the expected answer at which a cited-right unit counts as evidence too
 # choose()'s cutoffs on the scorer's scale (a probability): relative cutoff, other-document cutoff, novel weight
 CUTOFFS = {"answer_relative_cutoff": (0.0, 0.05, 0.1, 0.2, 0.3),
@@ -174,7 +176,11 @@ def training_data(harness: Harness, items: list[dict]) -> dict[str, tuple[np.nda
     return data
 
 
-def fit(data: dict, ids: list[str]) -> UnitScorer:
+def fit(data: dict, ids: list[str], pairwise: bool = False) -> UnitScorer:
+    """Pointwise: logistic regression of the label on the standardised features. Pairwise: the weights from a
+    logistic regression on within-question differences (an evidence unit minus another unit of the same
+    question, each question weighing the same), then its scale and intercept fitted pointwise (Platt), so the
+    shipped form, sigmoid(coef . z + intercept), is the same."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
@@ -182,10 +188,29 @@ def fit(data: dict, ids: list[str]) -> UnitScorer:
     y = np.concatenate([data[i][1] for i in ids if i in data])
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    model = LogisticRegression(C=C, max_iter=2000).fit((x - scaler.mean_) / scale, y)
+    z = (x - scaler.mean_) / scale
+    model = LogisticRegression(C=C, max_iter=2000).fit(z, y)
+    coef, intercept = model.coef_[0], float(model.intercept_[0])
+    if pairwise:
+        rng = np.random.default_rng(SEED)
+        diffs, weights = [], []
+        for i in ids:
+            if i not in data:
+                continue
+            zi, yi = (data[i][0] - scaler.mean_) / scale, data[i][1]
+            pairs = [(a, b) for a in np.flatnonzero(yi) for b in np.flatnonzero(~yi)]
+            if len(pairs) > PAIRS_PER_QUESTION:
+                pairs = [pairs[j] for j in rng.choice(len(pairs), PAIRS_PER_QUESTION, replace=False)]
+            diffs += [zi[a] - zi[b] for a, b in pairs]
+            weights += [1.0 / max(1, len(pairs))] * len(pairs)
+        d, w = np.array(diffs), np.array(weights)
+        ranker = LogisticRegression(C=C, max_iter=2000, fit_intercept=False).fit(
+            np.vstack([d, -d]), np.r_[np.ones(len(d)), np.zeros(len(d))], sample_weight=np.r_[w, w])
+        platt = LogisticRegression(max_iter=2000).fit((z @ ranker.coef_[0])[:, None], y)
+        coef, intercept = ranker.coef_[0] * platt.coef_[0, 0], float(platt.intercept_[0])
     return UnitScorer({"features": list(UNIT_FEATURES), "mean": scaler.mean_.round(6).tolist(),
-                       "scale": scale.round(6).tolist(), "coef": model.coef_[0].round(6).tolist(),
-                       "intercept": round(float(model.intercept_[0]), 6)})
+                       "scale": scale.round(6).tolist(), "coef": coef.round(6).tolist(),
+                       "intercept": round(intercept, 6)})
 
 
 def merit(t: dict) -> tuple:
@@ -215,6 +240,7 @@ def main() -> int:
     ap.add_argument("--bank", type=Path, default=BANK)
     ap.add_argument("--passages", type=int, nargs="+", default=[8], help="ANSWER_PASSAGES values to compare")
     ap.add_argument("--write", action="store_true", help="write bot/unit_scorer.json (all dev questions)")
+    ap.add_argument("--pairwise", action="store_true", help="fit the weights on within-question pairs")
     ap.add_argument("--seed", type=int, default=SEED, help="how the questions are dealt into folds")
     ap.add_argument("--fixed-cutoffs", action="store_true", help="keep today's cutoffs (no grid inside CV)")
     args = ap.parse_args()
@@ -241,7 +267,7 @@ def main() -> int:
         held_out, chosen = [], []
         for f, fold in enumerate(folds):
             train_ids = [q["id"] for q in trainable if fold_of[q["id"]] != f]
-            scorer = fit(data, train_ids)
+            scorer = fit(data, train_ids, args.pairwise)
             cutoffs = ({} if args.fixed_cutoffs else
                        choose_cutoffs(harness, scorer, passages, [q for q in items if fold_of[q["id"]] != f]))
             chosen.append(cutoffs)
@@ -249,7 +275,7 @@ def main() -> int:
             held_out += [outcome(i, harness.answer(i)) for i in fold]
         rows.append((f"learned, CV, {passages} passages", total(held_out), chosen))
         if args.write and passages == args.passages[0]:
-            scorer = fit(data, [q["id"] for q in trainable])
+            scorer = fit(data, [q["id"] for q in trainable], args.pairwise)
             cutoffs = {} if args.fixed_cutoffs else choose_cutoffs(harness, scorer, passages, items)
             MODEL_PATH.write_text(json.dumps({**scorer.data, "label": LABEL_NOTE, "passages": passages,
                                               "cutoffs": cutoffs}, indent=1) + "\n", encoding="utf-8")
