@@ -23,7 +23,7 @@ from bot.index import Index, analyze
 from bot.llm import answerer_for
 from bot.retrieval import Glossary, Mode, PreparedQuery, Retrieval, Retriever, detect_systems, prepare_query
 from bot.safeguarding import SITUATIONS_FILE, Safeguarding
-from bot.settings import Settings
+from bot.settings import AnsweringSettings, Settings
 from bot.types import Answer, AnswerKind, Citation, ScoredChunk, VerifiedAnswer
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ class Assistant:
         draft = self.extractive.answer(query, context) if context else None
         timings["answer"] = (time.perf_counter() - t) * 1000
 
-        confidence = self.confidence(retrieval, draft)
+        confidence = confidence_of(retrieval, draft, self.settings.answering)
         features = decision_features(query, retrieval, draft, self.index)
         decision = self.decline_model.decide(features)
         if trace is not None:
@@ -156,14 +156,6 @@ class Assistant:
             text, citations = self._add_safeguarding_line(draft, step)
         return finish(Answer(text=text, kind=AnswerKind.answered, citations=citations, confidence=confidence,
                              safeguarding=safeguarding, answerer=draft.answerer, **base))
-
-    # --- decisions ---
-    @staticmethod
-    def confidence(retrieval: Retrieval, draft: Draft | None) -> float:
-        if not retrieval.results or draft is None:
-            return 0.0
-        score = 0.6 * min(1.0, max(0.0, (retrieval.top_score - 0.3) / 0.7)) + 0.4 * min(1.0, draft.coverage)
-        return round(score, 3)
 
     def _closest(self, retrieval: Retrieval) -> list[Citation]:
         book = CitationBook()
@@ -232,6 +224,15 @@ class Assistant:
         numbers = book.number_line(step.chunk, step.text)  # as an answer line cites (bot.citations)
         marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
         return f"{draft.text}\n\n{prompts.SAFEGUARDING_PREFIX} {step.text} {marks}", book.citations
+
+
+def confidence_of(retrieval: Retrieval, draft: Draft | None, tuning: AnsweringSettings) -> float:
+    """0-1, recorded and shown with the answer (it decides nothing): settings CONFIDENCE_*."""
+    if not retrieval.results or draft is None:
+        return 0.0
+    share, floor = tuning.confidence_retrieval_share, tuning.confidence_score_floor
+    retrieved = min(1.0, max(0.0, (retrieval.top_score - floor) / (1 - floor)))
+    return round(share * retrieved + (1 - share) * min(1.0, draft.coverage), 3)
 
 
 def clean_text(value) -> str:

@@ -147,7 +147,7 @@ class Reranker(Protocol):
 class FeatureReranker:
     """Score = cosine(query, chunk) + lexical coverage of the query's terms + system match.
 
-    Weights were tuned on the dev questions with `gpbot eval` (MRR): settings RERANK_* (bot/settings/answering.py)."""
+    Weights: settings RERANK_* (bot/settings/answering.py), each saying how it was chosen."""
 
     tuning: RetrievalSettings = field(default_factory=RetrievalSettings.model_construct)
 
@@ -158,6 +158,7 @@ class FeatureReranker:
     def rerank(self, query, query_vector, candidates, vectors):
         w_dense, w_lexical, w_title = (self.tuning.rerank_dense_weight, self.tuning.rerank_lexical_weight,
                                        self.tuning.rerank_title_weight)
+        expansion_share, w_title_expansion = self.tuning.rerank_expansion_share, self.tuning.rerank_title_expansion_weight
         terms = set(analyze(query.expanded))
         core = set(analyze(query.retrieval_text))
         out = []
@@ -173,8 +174,10 @@ class FeatureReranker:
             lexical = len(core & (body | head)) / max(1, len(core))
             expansion = terms - core
             expanded_hit = len(expansion & (body | head)) / max(1, len(expansion)) if expansion else 0.0
-            title = len(core & head) / max(1, len(core)) + 0.5 * (len(expansion & head) / max(1, len(expansion)) if expansion else 0.0)
-            score = w_dense * cosine + w_lexical * (0.8 * lexical + 0.2 * expanded_hit) + w_title * title
+            expanded_head = len(expansion & head) / max(1, len(expansion)) if expansion else 0.0
+            title = len(core & head) / max(1, len(core)) + w_title_expansion * expanded_head
+            lexical_feature = (1 - expansion_share) * lexical + expansion_share * expanded_hit
+            score = w_dense * cosine + w_lexical * lexical_feature + w_title * title
             systems = set(chunk.clinical_systems)
             if query.systems:
                 if systems & set(query.systems):

@@ -45,6 +45,8 @@ from bot.decline_model import MODEL_PATH
 from bot.index import Index
 from bot.types import Chunk, ScoredChunk
 
+MODEL_FILE = f"bot/{MODEL_PATH.name}"  # as error messages name it
+
 SITUATIONS_FILE = "safeguarding-situations.yaml"
 # The shipped descriptions: used when the knowledge dir in use (another corpus) has none of its own.
 DEFAULT_SITUATIONS = Path(__file__).resolve().parents[1] / "knowledge" / SITUATIONS_FILE
@@ -81,6 +83,14 @@ def sentences_of(chunk: Chunk) -> list[str]:
     return out
 
 
+def fitted(calibrated: dict, key: str) -> float:
+    """A fitted value of the decline model's "safeguarding" part. The model file must carry it: there is no
+    fallback value, since none was ever measured (eval/fit_decline_model.py writes every one)."""
+    if calibrated.get(key) is None:
+        raise ValueError(f"{MODEL_FILE} has no safeguarding.{key}: re-run eval/fit_decline_model.py")
+    return float(calibrated[key])
+
+
 class Safeguarding:
     """Thread-safe. Situation vectors are embedded once; step sentences once per index version."""
 
@@ -93,13 +103,11 @@ class Safeguarding:
         self.situations, self.steps, self.routine = load_situations(
             situations_path if situations_path.is_file() else DEFAULT_SITUATIONS)
         if calibrated is None:
-            calibrated = (json.loads(MODEL_PATH.read_text(encoding="utf-8")).get("safeguarding", {})
-                          if MODEL_PATH.is_file() else {})
-        self.threshold = threshold if threshold is not None else float(calibrated.get("threshold", 0.5))
-        self.evidence_weight = (evidence_weight if evidence_weight is not None
-                                else float(calibrated.get("evidence_weight", 0.0)))
+            calibrated = json.loads(MODEL_PATH.read_text(encoding="utf-8")).get("safeguarding", {})
+        self.threshold = threshold if threshold is not None else fitted(calibrated, "threshold")
+        self.evidence_weight = evidence_weight if evidence_weight is not None else fitted(calibrated, "evidence_weight")
         self.step_min_similarity = (step_min_similarity if step_min_similarity is not None
-                                    else float(calibrated.get("step_min_similarity", 0.6)))
+                                    else fitted(calibrated, "step_min_similarity"))
         margin = calibrated.get("routine_margin")  # None: no margin required (fitted that way, or not fitted)
         self.routine_margin = None if margin is None else float(margin)
         self._lock = threading.Lock()

@@ -6,18 +6,24 @@ Re-run after anything that moves retrieval or answer scores (one command, needs 
     export PYTHONPATH=$PWD && .venv/bin/gpbot ingest knowledge --json >/dev/null && \\
         .venv/bin/python eval/fit_decline_model.py   # the bank in the shared folder beside the checkout
 
-What it does, on the question bank's `dev` split only (validation figures are printed, never used):
-1. Answers every dev question and every question of `eval/out-of-scope-questions.jsonl` (training
-   negatives written for this, split "train") in hybrid mode, recording the features of
-   `bot.decline_model.decision_features` and the question's similarity to the safeguarding situations.
+What it does, on the question bank's `dev` split only (validation is answered and printed only with
+--quote-validation, never used):
+1. Answers every dev question and every question of TRAINING_FILES (written for this in our own words, split
+   "train": `eval/out-of-scope-questions.jsonl`, questions to decline — clinical, other practice admin,
+   unrelated, and near-misses about records or the NHS App that the corpus does not cover — and
+   `eval/answerable-train-questions.jsonl`, answerable ones written from corpus sections the bank covers less)
+   in hybrid mode, recording the features of `bot.decline_model.decision_features` and the question's
+   similarity to the safeguarding situations.
 2. `answerable`: logistic regression (scikit-learn, standardised features, balanced classes), positives the
-   answerable dev questions, negatives the questions that must be declined. Threshold: a normal distribution
+   answerable questions, negatives the questions that must be declined. Threshold: a normal distribution
    fitted to the log-odds of the answerable questions' 5-fold cross-validated probabilities; the threshold is
    its MAX_WRONG_DECLINES quantile (half the issue's 2% target, a margin for unseen questions). A fitted tail
    instead of the empirical one: with ~140 answerable questions, 1% is the single lowest one, and in nested
    cross-validation (threshold chosen on inner folds, wrong declines counted on outer folds, 3 seeds) the
    empirical choice declined 1.3–3 answerable questions of 143 where the fitted tail declined 0. The
    regularisation C is the one of C_GRID that declines the most must-decline questions at that threshold.
+   The figure to judge a change by is the nested cross-validation printed at the end (`eval/decline_cv.py`:
+   C and threshold chosen on inner folds only, declines counted on the outer folds, per kind of question).
 3. `in_scope`: positives every records-access question (answerable, or a near-miss the corpus does not
    cover), negatives the rest; threshold 0.5 (balanced classes: even odds). It only words a decline, so it
    weighs what the question is about (IN_SCOPE_FEATURES), not how well the passages answer it: a question the
@@ -31,7 +37,9 @@ What it does, on the question bank's `dev` split only (validation figures are pr
    ROUTINE_MARGINS, None = no check): how much closer to a situation than to the nearest routine request
    (knowledge/safeguarding-situations.yaml) a question must be to count as a story. `step_min_similarity` (which sentences state a
    protective step) is fixed at STEP_MIN_SIMILARITY, see below.
-scikit-learn is a dev dependency: the bot scores the JSON with numpy.
+scikit-learn is a dev dependency: the bot scores the JSON with numpy. The fitting helpers (threshold rule, C
+choice, nested cross-validation) are in `eval/decline_cv.py`, which also compares feature sets on a
+--features-cache file.
 """
 
 from __future__ import annotations
@@ -47,6 +55,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.decline_model import FEATURES, MODEL_PATH, OFF_TOPIC, Decision, DeclineModel  # noqa: E402
+from eval.decline_cv import (choose_model, cross_validated, describe, fit_logistic, kind_of,  # noqa: E402
+                              nested_cv, threshold_for)
+
+# question files written for training (split "train"), never bank questions: must-decline ones (expect_refusal)
+# and answerable ones
+TRAINING_FILES = (ROOT / "eval" / "out-of-scope-questions.jsonl", ROOT / "eval" / "answerable-train-questions.jsonl")
 
 # the features that say what a question is about (the topic), for `in_scope`; the rest get coefficient 0. Only
 # directions in the embedding space and the clinical signal: the share of known terms grows with the corpus's
@@ -55,8 +69,6 @@ from bot.decline_model import FEATURES, MODEL_PATH, OFF_TOPIC, Decision, Decline
 # questions right against 95.7% for all features.
 IN_SCOPE_FEATURES = ("centroid", "clinical", "off_topic")
 
-MAX_WRONG_DECLINES = 0.01
-C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)  # inverse regularisation strengths tried; cross-validation picks one
 # F-beta for the safeguarding threshold: recall weighs beta² = 4 times precision. With beta 3 (similarity
 # alone) the line fired on 57 of 139 other dev questions (a test-result answer got it and users learn to
 # ignore it); beta 2 still chooses the highest recall the score reaches short of firing on most questions.
@@ -73,7 +85,12 @@ STEP_MIN_SIMILARITY = 0.6
 
 
 class _AnswerEverything:
-    """While fitting, the model being fitted must not decide: record features, answer everything."""
+    """While fitting, the model being fitted must not decide: record features, answer everything. Its `data`
+    hands the assistant's safeguarding detector the shipped calibration (what it read before being given one)."""
+
+    def __init__(self):
+        shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8")) if MODEL_PATH.is_file() else {}
+        self.data = {"safeguarding": shipped.get("safeguarding", {})}
 
     def decide(self, features):
         return Decision(True, "answered", 1.0, 1.0)
@@ -128,16 +145,16 @@ def safeguarding_threshold(rows: list[dict]) -> tuple[float, float, float | None
     return float(best[0]), float(best[1]), best[2]
 
 
-def make_model(c: float):
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+def wording(train: list[dict], y_scope: np.ndarray, topic: list[int], c: float) -> str:
+    """How the cross-validated in-scope model words the declines of the must-decline training and dev
+    questions, per kind: how many it calls "not covered" (the right word for a near-miss only)."""
+    from collections import Counter
 
-    return make_pipeline(StandardScaler(), LogisticRegression(C=c, class_weight="balanced", max_iter=2000))
-
-
-def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = 1.0):
-    return make_model(c).fit(x, y)
+    p = cross_validated(np.array([r["x"] for r in train])[:, topic], y_scope, c)
+    must = [(kind_of(r["item"]), p_i >= 0.5) for r, p_i in zip(train, p) if r["item"].get("expect_refusal")]
+    said, total = Counter(k for k, covered in must if covered), Counter(k for k, _ in must)
+    return "in_scope (cross-validated) words \"not covered\": " + ", ".join(
+        f"{k} {said[k]}/{total[k]}" for k in sorted(total)) + " (right for near-misses only)"
 
 
 def as_dict(model, threshold: float) -> dict:
@@ -156,42 +173,13 @@ def widen(model: dict, columns: list[int], width: int) -> dict:
     return out
 
 
-def cross_validated(x: np.ndarray, y: np.ndarray, c: float) -> np.ndarray:
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
-    cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    return cross_val_predict(make_model(c), x, y, cv=cv, method="predict_proba")[:, 1]
-
-
-def threshold_for(p: np.ndarray, y: np.ndarray, budget: float = MAX_WRONG_DECLINES) -> float:
-    """Decline below it: the `budget` quantile of a normal distribution fitted to the answerable questions'
-    log-odds (a fitted tail, steadier than the lowest one or two questions)."""
-    from scipy.stats import norm
-
-    q = np.clip(p[y == 1], 1e-6, 1 - 1e-6)
-    logits = np.log(q / (1 - q))
-    z = logits.mean() + norm.ppf(budget) * logits.std()
-    return float(1 / (1 + np.exp(-z)))
-
-
-def choose_model(x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
-    """(C, threshold, cross-validated probabilities): the C under which the most must-decline questions are
-    declined at the wrong-decline budget, judged on 5-fold cross-validated probabilities."""
-    best = None
-    for c in C_GRID:
-        p = cross_validated(x, y, c)
-        t = threshold_for(p, y)
-        declined = int((p[y == 0] < t).sum())
-        print(f"   C={c}: cross-validated must-decline declined {declined}/{int((y == 0).sum())}", file=sys.stderr)
-        if best is None or declined > best[0]:
-            best = (declined, c, t, p)
-    return best[1], best[2], best[3]
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bank", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval" / "question-bank.jsonl")
-    ap.add_argument("--negatives", type=Path, default=ROOT / "eval" / "out-of-scope-questions.jsonl")
+    ap.add_argument("--training", type=Path, nargs="+", default=list(TRAINING_FILES),
+                    help="question files written for training (split \"train\"): must-decline ones and answerable ones")
+    ap.add_argument("--quote-validation", action="store_true",
+                    help="also answer the validation split and print its figures (quoted, never used to fit)")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--features-cache", type=Path, default=None,
                     help="save the collected features here, or reuse them when the file exists (faster re-fits "
@@ -205,21 +193,23 @@ def main() -> int:
     bank = load_jsonl(args.bank)
     dev = [q for q in bank if q.get("split") == "dev"]
     validation = [q for q in bank if q.get("split") == "validation"]
-    negatives = load_jsonl(args.negatives)
+    training = [item for path in args.training for item in load_jsonl(path)]
+    validation = validation if args.quote_validation else []
     settings = settings_or_exit()
     assistant = Assistant(settings, decline_model=_AnswerEverything())
     assistant.safeguarding.step_min_similarity = STEP_MIN_SIMILARITY
     assistant.warm_up()
-    print(f"answering {len(dev)} dev + {len(negatives)} training negatives (+ {len(validation)} validation, "
+    print(f"answering {len(dev)} dev + {len(training)} training questions (+ {len(validation)} validation, "
           "quoted only)…", file=sys.stderr)
     if args.features_cache and args.features_cache.is_file():
         cached = json.loads(args.features_cache.read_text(encoding="utf-8"))
         train, held_out = cached["train"], cached["held_out"]
     else:
-        train = collect(assistant, dev + negatives)
+        train = collect(assistant, dev + training)
         held_out = collect(assistant, validation)
         if args.features_cache:
-            args.features_cache.write_text(json.dumps({"train": train, "held_out": held_out}), encoding="utf-8")
+            args.features_cache.write_text(json.dumps({"features": list(FEATURES), "train": train,
+                                                       "held_out": held_out}), encoding="utf-8")
 
     x = np.array([r["x"] for r in train])
     y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in train])
@@ -240,7 +230,10 @@ def main() -> int:
         "safeguarding": {"threshold": round(sg_threshold, 6), "evidence_weight": sg_weight, "routine_margin": sg_margin,
                          "step_min_similarity": STEP_MIN_SIMILARITY},
         "fitted_on": {"dev_questions": int(sum(r["item"].get("split") == "dev" for r in train)),
-                      "training_negatives": int(sum(r["item"].get("split") == "train" for r in train)),
+                      "training_negatives": int(sum(r["item"].get("split") == "train" and y_i == 0
+                                                    for r, y_i in zip(train, y))),
+                      "training_answerable": int(sum(r["item"].get("split") == "train" and y_i == 1
+                                                     for r, y_i in zip(train, y))),
                       "command": "python eval/fit_decline_model.py"},
     }
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
@@ -255,8 +248,12 @@ def main() -> int:
     print(f"answerable: threshold {threshold:.3f}; cross-validated on dev+train: answerable declined "
           f"{int((cv_declined & (y == 1)).sum())}/{int((y == 1).sum())}, must-decline declined "
           f"{int((cv_declined & (y == 0)).sum())}/{int((y == 0).sum())}")
+    print(describe(nested_cv(x, y, [kind_of(r["item"]) for r in train])))
+    print(wording(train, y_scope, topic, c))
     for name, rows in (("dev (fitted on)", [r for r in train if r["item"].get("split") == "dev"]),
                        ("validation (quoted)", held_out)):
+        if not rows:
+            continue
         decided = [(r, model.decide(dict(zip(FEATURES, r["x"])))) for r in rows]
         declined = [r for r, d in decided if not d.answer]
         must = [r for r, _ in decided if r["item"].get("expect_refusal")]
@@ -268,6 +265,8 @@ def main() -> int:
             if d.answer == bool(r["item"].get("expect_refusal")) and name.startswith("dev"):
                 print(f"   {r['item']['id']}: p={d.p_answerable:.3f} {'answered' if d.answer else 'declined'}")
     for name, rows in (("dev", [r for r in train if r["item"].get("split") == "dev"]), ("validation (quoted)", held_out)):
+        if not rows:
+            continue
         fired = safeguarding_fired(rows, sg_weight, sg_threshold, sg_margin).tolist()
         positive = [r["item"].get("category") == "safeguarding" for r in rows]
         print(f"safeguarding {name}: evidence weight {sg_weight}, threshold {sg_threshold:.3f}, routine margin "

@@ -1,9 +1,11 @@
 """The decline model: its training negatives, its shipped coefficients, and how it words a decline on the
 small fixture corpus (answered, not covered: on topic but missing, out of scope: not about records access)."""
 
+import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.decline_model import MODEL_PATH, OFF_TOPIC, DeclineModel
@@ -12,16 +14,63 @@ from bot.types import AnswerKind
 
 REPO = Path(__file__).resolve().parents[1]
 NEGATIVES = REPO / "eval" / "out-of-scope-questions.jsonl"
+ANSWERABLE = REPO / "eval" / "answerable-train-questions.jsonl"
 
 
-def test_training_negatives_share_no_five_word_run_with_the_bank():
+QUESTION_FILES = sorted((REPO / "eval").glob("*.jsonl"))
+
+
+def decline_cv():
+    """eval/decline_cv.py (the fit script's threshold rule and nested cross-validation), loaded from its file."""
+    spec = importlib.util.spec_from_file_location("decline_cv", REPO / "eval" / "decline_cv.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("path", QUESTION_FILES, ids=lambda p: p.name)
+def test_eval_question_files_share_no_five_word_run_with_the_bank(path):
+    """Every question written for eval or training (and every thread question before it) is our own wording:
+    no normalised five-word run in common with the question bank (by its hashes, as for knowledge/questions.yaml)."""
     from test_corpus_questions import BANK_HASHES, five_gram_hashes
 
     bank = set(BANK_HASHES.read_text().split())
-    items = [json.loads(line) for line in NEGATIVES.read_text().splitlines() if line.strip()]
-    assert len(items) >= 120 and len({i["id"] for i in items}) == len(items)
+    items = load_jsonl(path)
+    assert items and len({i["id"] for i in items}) == len(items)
+    assert [i["id"] for i in items
+            if any(five_gram_hashes(text) & bank for text in [i["question"], *i.get("history", [])])] == []
+
+
+def test_training_negatives_cover_every_kind_and_word_their_decline():
+    items = load_jsonl(NEGATIVES)
+    assert len(items) >= 170
+    assert all(i["expect_refusal"] and i["split"] == "train" for i in items)
     assert {i["expected_kind"] for i in items} == {"out_of_scope", "not_covered"}
-    assert [i["id"] for i in items if five_gram_hashes(i["question"]) & bank] == []
+    near_misses = [i for i in items if i["kind_of_question"] == "near-miss"]
+    assert len(near_misses) >= 80 and all(i["expected_kind"] == "not_covered" for i in near_misses)
+
+
+def test_answerable_training_questions_point_at_the_section_that_answers_them():
+    """Each answerable training question names the corpus section it was written from: every must_contain term
+    is in that section's text and every source is one the document lists."""
+    from test_corpus_questions import KNOWLEDGE, section_texts
+
+    items = load_jsonl(ANSWERABLE)
+    assert len(items) >= 40 and all(not i.get("expect_refusal") and i["split"] == "train" for i in items)
+    problems = []
+    for item in items:
+        doc, _, heading = item["section"].partition("#")
+        path = KNOWLEDGE / doc
+        text = " ".join(section_texts(path).get(heading, "").lower().split()) if path.is_file() else ""
+        missing = [term for term in item["must_contain"] if " ".join(term.lower().split()) not in text]
+        unlisted = [url for url in item["sources"] if url not in path.read_text(encoding="utf-8")] if text else []
+        if not text or not item["must_contain"] or not item["sources"] or missing or unlisted:
+            problems.append((item["id"], missing, unlisted))
+    assert problems == []
 
 
 def test_a_model_fitted_with_other_off_topic_descriptions_is_refused():
@@ -37,7 +86,7 @@ def test_in_scope_weighs_the_topic_not_the_coverage():
     the fitted in-scope model gives coverage features no weight."""
     model = DeclineModel.load()
     coef = dict(zip(model.data["features"], model.in_scope.coef))
-    assert all(coef[name] == 0 for name in ("top_score", "coverage", "top_lexical", "dense_spread", "unknown_weight",
+    assert all(coef[name] == 0 for name in ("top_score", "coverage", "dense_spread", "unknown_weight",
                                             "known_terms", "top_dense"))
     assert coef["off_topic"] < 0 < coef["centroid"]
 
@@ -75,3 +124,28 @@ def test_an_off_topic_question_is_out_of_scope_on_the_small_corpus(always_declin
     answer = always_declining.answer(question)
     assert answer.kind is AnswerKind.out_of_scope, answer.text
     assert not answer.citations
+
+
+def test_the_threshold_is_the_budget_quantile_of_the_answerable_log_odds():
+    threshold_for = decline_cv().threshold_for
+
+    logits = np.random.default_rng(0).normal(1.0, 0.5, 4000)
+    p = 1 / (1 + np.exp(-np.r_[logits, logits - 5]))
+    y = np.r_[np.ones(4000), np.zeros(4000)]
+    t = threshold_for(p, y, budget=0.01)
+    assert abs(np.log(t / (1 - t)) - (1.0 - 2.326 * 0.5)) < 0.05
+    assert 0.005 < (p[y == 1] < t).mean() < 0.015  # about 1% of answerable questions fall below it
+
+
+def test_nested_cross_validation_declines_what_the_features_separate_and_only_that():
+    nested_cv = decline_cv().nested_cv
+
+    rng = np.random.default_rng(1)
+    y = np.r_[np.ones(100, dtype=int), np.zeros(100, dtype=int)]
+    kinds = ["bank dev"] * 100 + ["near-miss"] * 50 + ["clinical"] * 50
+    # one feature separates the clinical questions from the answerable ones; nothing separates the near-misses
+    signal = np.r_[rng.normal(0, 1, 150), rng.normal(-8, 1, 50)]
+    result = nested_cv(np.c_[signal, rng.normal(0, 1, 200)], y, kinds)
+    declined = {kind: d for kind, (d, _) in result["by_kind"].items()}
+    assert result["answerable"][0] <= 2 and result["must_decline"][1] == 100
+    assert declined["clinical"] >= 45 and declined["near-miss"] <= 5

@@ -83,6 +83,37 @@ def test_a_model_fitted_on_other_features_is_refused():
         DeclineModel(data)
 
 
+@pytest.mark.parametrize("key", ["threshold", "evidence_weight", "step_min_similarity"])
+def test_a_model_without_a_fitted_safeguarding_value_is_refused_naming_file_and_key(
+        shared_index_settings, shared_embedder, key):
+    """No safeguarding value has a fallback: none was ever measured, so a model file without one stops the
+    assistant from being built, with a message naming the file and the key."""
+    data = json.loads(MODEL_PATH.read_text())
+    assert data["safeguarding"][key] is not None  # the shipped model carries every fitted value
+    del data["safeguarding"][key]
+    with pytest.raises(ValueError, match=rf"^bot/decline_model\.json has no safeguarding\.{key}: re-run "
+                                         r"eval/fit_decline_model\.py$"):
+        Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder),
+                  decline_model=DeclineModel(data))
+
+
+def test_confidence_weighs_the_best_retrieval_score_and_the_coverage_as_the_settings_say():
+    from bot.answer import Draft
+    from bot.pipeline import confidence_of
+    from bot.retrieval import Retrieval
+    from bot.settings import AnsweringSettings
+    from bot.types import Chunk, ScoredChunk
+
+    hit = ScoredChunk(chunk=Chunk(chunk_id="c", doc_id="d", text="t", title="T"), score=0.65)
+    retrieval = Retrieval(query=None, query_vector=None, results=[hit], candidates=1)
+    draft = Draft(text="an answer", citations=[], answerer="extractive", coverage=2.0)  # coverage counts at most 1
+    defaults = AnsweringSettings.model_construct()
+    assert confidence_of(retrieval, draft, defaults) == round(0.6 * (0.65 - 0.3) / 0.7 + 0.4, 3)
+    retrieval_only = defaults.model_copy(update={"confidence_retrieval_share": 1.0, "confidence_score_floor": 0.0})
+    assert confidence_of(retrieval, draft, retrieval_only) == 0.65
+    assert confidence_of(retrieval, None, defaults) == 0.0
+
+
 def test_pasted_identifiers_are_warned_and_never_repeated(assistant):
     answer = assistant.answer("Mr Peter Placeholder DOB 22/11/1975 NHS 999 186 0916 coded 104 by mistake, how do we undo it?")
     assert answer.pii_warning and {"nhs_number", "date_of_birth", "name"} <= set(answer.pii_kinds)

@@ -3,13 +3,16 @@
 import numpy as np
 
 from bot.retrieval import (
+    FeatureReranker,
     Glossary,
+    PreparedQuery,
     collapse,
     detect_systems,
     is_follow_up,
     prepare_query,
     reciprocal_rank_fusion,
 )
+from bot.settings import RetrievalSettings
 from bot.types import Chunk, ScoredChunk
 
 
@@ -74,3 +77,22 @@ def test_collapse_near_duplicates_and_two_per_document():
     }
     kept = [h.chunk.chunk_id for h in collapse(hits, vectors)]
     assert kept == ["a1", "a2", "c1"]  # a3: third from A; b1: near-duplicate of a1
+
+
+def test_reranker_gives_glossary_expansions_the_shares_the_settings_say():
+    """A passage whose title and text hold only the glossary expansion of the question's one term (cosine 0, no
+    clinical system): its lexical feature is RERANK_EXPANSION_SHARE and its title feature
+    RERANK_TITLE_EXPANSION_WEIGHT."""
+    query = PreparedQuery(raw="dpia?", text="dpia?", retrieval_text="dpia", systems=[], glossary_terms=["dpia"],
+                          expanded="dpia data protection impact assessment")
+    chunk = Chunk(chunk_id="c", doc_id="d", title="Data protection impact assessment", text="A data protection impact "
+                  "assessment is written before access is switched on.")
+    candidates, vectors, question = [ScoredChunk(chunk=chunk, score=0.0)], {"c": np.zeros(2)}, np.ones(2)
+
+    def score(tuning):
+        return FeatureReranker(tuning).rerank(query, question, candidates, vectors)[0].score
+
+    defaults = RetrievalSettings.model_construct()
+    assert abs(score(defaults) - (0.45 * 0.2 + 0.15 * 0.5)) < 1e-12
+    changed = defaults.model_copy(update={"rerank_expansion_share": 1.0, "rerank_title_expansion_weight": 0.0})
+    assert abs(score(changed) - 0.45) < 1e-12

@@ -76,6 +76,20 @@ def test_env_example_is_written_from_the_settings_classes():
     assert (ROOT / ".env.example").read_text() == render(), "run: python -m bot.settings.example"
 
 
+def test_every_setting_is_described_by_its_docstring():
+    """A field's attribute docstring is its description: one declared without it would reach .env.example
+    with no comment."""
+    from bot.settings import SECTIONS
+    from bot.settings.example import _prose
+
+    undescribed = [name for section in SECTIONS.values() for name, field in section.model_fields.items()
+                   if not (field.description or "").strip()]
+    assert undescribed == []
+    retrieval_pool = SECTIONS["retrieval"].model_fields["retrieval_pool"]
+    assert _prose(retrieval_pool.description).startswith("Candidates the keyword and the dense search each return, ")
+    assert "\n" not in _prose(retrieval_pool.description)
+
+
 def test_flat_values_reach_their_section_and_replace_keeps_the_rest(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CHROMA_PORT", "9001")

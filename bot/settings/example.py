@@ -1,5 +1,6 @@
-"""`.env.example`, written from the settings classes: a field's description is its comment, a section's
-docstring its heading. `python -m bot.settings.example` rewrites the file; a test checks it is current."""
+"""`.env.example`, written from the settings classes: a field's description (its attribute docstring) is its
+comment, a section's docstring its heading. `python -m bot.settings.example` rewrites the file; a test checks it
+is current."""
 
 from __future__ import annotations
 
@@ -41,12 +42,17 @@ def _comment(text: str) -> list[str]:
     return [f"# {line}".rstrip() for line in lines]
 
 
+def _prose(description: str) -> str:
+    """A field's docstring as the text it says: lines joined, a blank line kept as a paragraph break."""
+    return "\n".join(" ".join(paragraph.split()) for paragraph in description.split("\n\n"))
+
+
 def _section(title: str, intro: str, fields: dict) -> list[str]:
     out = ["", f"# --- {title} ---"]
     if intro:
         out += _comment(intro)
     for name, field in fields.items():
-        out += _comment(field.description or "")
+        out += _comment(_prose(field.description or ""))
         out.append(f"{name.upper()}={_value(field.default)}")
     return out
 

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+from typing import Annotated
 
-from bot.settings.connections import Section
+from pydantic import Field, NonNegativeFloat, PositiveFloat, SecretStr, field_validator
+
+from bot.settings.connections import AtLeastOne, Section, Share
 
 
 class LLMSettings(Section):
@@ -25,43 +27,40 @@ class LLMSettings(Section):
       pip install langchain-ollama      then LLM_MODEL=ollama:llama3.1 (or use Ollama's OpenAI API below)
     """
 
-    llm_model: str | None = Field(
-        None, description="langchain init_chat_model id, e.g. openai:gpt-4o-mini; with LLM_BASE_URL the server's "
-                          "model name.")
-    llm_base_url: str | None = Field(
-        None, description="An OpenAI-compatible server: vLLM (http://HOST:8000/v1), Ollama (http://HOST:11434/v1), "
-                          "LM Studio (http://HOST:1234/v1). This alone is enough when the server serves one model "
-                          "and needs no key.")
-    llm_api_key: SecretStr | None = Field(
-        None, description="The provider's API key (OpenAI, Azure OpenAI, or a server that wants one). Held as a "
-                          "secret, never logged.")
-    llm_azure_endpoint: str | None = Field(
-        None, description="Azure OpenAI: the resource endpoint, https://NAME.openai.azure.com/ (with "
-                          "LLM_AZURE_DEPLOYMENT, LLM_AZURE_API_VERSION and LLM_API_KEY).")
-    llm_azure_deployment: str | None = Field(
-        None, description="Azure OpenAI deployment name (or LLM_MODEL=azure_openai:DEPLOYMENT).")
-    llm_azure_api_version: str | None = Field(None, description="Azure OpenAI API version, e.g. 2024-10-21.")
-    llm_timeout_seconds: float = Field(
-        20.0, gt=0, description="Total seconds for the model's answer to one question, retries included; then the "
-                                "extractive answer is used and the reply says so. Default: 20")
-    llm_max_retries: int = Field(
-        2, ge=0, le=5, description="Retries after a 429 (honouring Retry-After), a 5xx or a dropped connection, "
-                                   "within LLM_TIMEOUT_SECONDS. Default: 2")
+    llm_model: str | None = None
+    """langchain init_chat_model id, e.g. openai:gpt-4o-mini; with LLM_BASE_URL the server's model name."""
+    llm_base_url: str | None = None
+    """An OpenAI-compatible server: vLLM (http://HOST:8000/v1), Ollama (http://HOST:11434/v1), LM Studio
+    (http://HOST:1234/v1). This alone is enough when the server serves one model and needs no key."""
+    llm_api_key: SecretStr | None = None
+    """The provider's API key (OpenAI, Azure OpenAI, or a server that wants one). Held as a secret, never logged."""
+    llm_azure_endpoint: str | None = None
+    """Azure OpenAI: the resource endpoint, https://NAME.openai.azure.com/ (with LLM_AZURE_DEPLOYMENT,
+    LLM_AZURE_API_VERSION and LLM_API_KEY)."""
+    llm_azure_deployment: str | None = None
+    """Azure OpenAI deployment name (or LLM_MODEL=azure_openai:DEPLOYMENT)."""
+    llm_azure_api_version: str | None = None
+    """Azure OpenAI API version, e.g. 2024-10-21."""
+    llm_timeout_seconds: PositiveFloat = 20.0
+    """Total seconds for the model's answer to one question, retries included; then the extractive answer is used
+    and the reply says so. Default: 20"""
+    llm_max_retries: Annotated[int, Field(ge=0, le=5)] = 2
+    """Retries after a 429 (honouring Retry-After), a 5xx or a dropped connection, within LLM_TIMEOUT_SECONDS.
+    Default: 2"""
     # Chosen by eval/calibrate_claims.py on 3,299 pairs built from knowledge/: the threshold with the highest
     # balanced accuracy (0.826): restatements of a passage's sentences kept 88.9%, other documents' sentences
     # rejected 76.2% (random ones 99.8%, the most similar one 52.6%); altered codes, numbers and dates are
     # rejected by the specifics check (98.8%), not by this threshold.
-    llm_claim_min_similarity: float = Field(
-        0.80, ge=0, le=1, description="Cosine similarity (0-1) a model's sentence needs to the best sentence of the "
-                                      "passage it cites; chosen by eval/calibrate_claims.py on pairs built from the "
-                                      "corpus (highest balanced accuracy). Default: 0.8")
-    llm_context_passages: int = Field(
-        5, ge=1, description="Retrieved passages the language model is given to write from (the extractive "
-                             "answerer reads ANSWER_PASSAGES): set when the model answerer was first built, not "
-                             "tuned on the question bank (no model is reachable offline). Default: 5")
-    llm_min_supported_share: float = Field(
-        0.5, ge=0, le=1, description="Share of the model's sentences that must pass the check for its answer to be "
-                                     "used (else the extractive answer is). Default: 0.5")
+    llm_claim_min_similarity: Share = 0.80
+    """Cosine similarity (0-1) a model's sentence needs to the best sentence of the passage it cites; chosen by
+    eval/calibrate_claims.py on pairs built from the corpus (highest balanced accuracy). Default: 0.8"""
+    llm_context_passages: AtLeastOne = 5
+    """Retrieved passages the language model is given to write from (the extractive answerer reads ANSWER_PASSAGES):
+    set when the model answerer was first built, not tuned on the question bank (no model is reachable offline).
+    Default: 5"""
+    llm_min_supported_share: Share = 0.5
+    """Share of the model's sentences that must pass the check for its answer to be used (else the extractive answer
+    is). Default: 0.5"""
 
 
     @field_validator("llm_base_url", "llm_azure_endpoint")
@@ -80,39 +79,30 @@ class LLMSettings(Section):
 class IngestSettings(Section):
     """ingest"""
 
-    ingest_embed_batch: int = Field(
-        4096, ge=1, description=(
-            "Chunks embedded per Chroma upsert in `gpbot ingest`: Chroma indexes in background threads "
-            "after an upsert, which competes with the model on a small machine, so upserts are few and "
-            "large. Default: 4096"
-        ))
-    ingest_http_timeout_seconds: float = Field(
-        20.0, gt=0, description=(
-            "Seconds to wait for one guidance URL (`gpbot ingest URL`, the URLs of "
-            "knowledge/sources.yaml). Default: 20"
-        ))
-    ingest_http_retries: int = Field(
-        2, ge=0, le=10, description="Retries of a guidance URL after a 5xx, a 429 or a dropped connection. Default: 2")
-    ingest_http_backoff_seconds: float = Field(
-        0.5, ge=0, description=(
-            "Seconds before the first retry of a guidance URL; each further retry waits twice as long. "
-            "Default: 0.5"
-        ))
+    ingest_embed_batch: AtLeastOne = 4096
+    """Chunks embedded per Chroma upsert in `gpbot ingest`: Chroma indexes in background threads after an upsert,
+    which competes with the model on a small machine, so upserts are few and large. Default: 4096"""
+    ingest_http_timeout_seconds: PositiveFloat = 20.0
+    """Seconds to wait for one guidance URL (`gpbot ingest URL`, the URLs of knowledge/sources.yaml). Default: 20"""
+    ingest_http_retries: Annotated[int, Field(ge=0, le=10)] = 2
+    """Retries of a guidance URL after a 5xx, a 429 or a dropped connection. Default: 2"""
+    ingest_http_backoff_seconds: NonNegativeFloat = 0.5
+    """Seconds before the first retry of a guidance URL; each further retry waits twice as long. Default: 0.5"""
 
 
 class SourcesSettings(Section):
     """watching the corpus's sources"""
 
-    sources_check_interval_seconds: float = Field(
-        1.0, ge=0, description="Seconds between two requests when `gpbot sources check` (and serve --refresh-every) "
-                               "re-reads the pages the corpus cites: a polite rate for the publishers' sites. "
-                               "Default: 1")
+    sources_check_interval_seconds: NonNegativeFloat = 1.0
+    """Seconds between two requests when `gpbot sources check` (and serve --refresh-every) re-reads the pages the
+    corpus cites: a polite rate for the publishers' sites. Default: 1"""
 
 
 class OperationSettings(Section):
     """operation"""
 
-    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR. Default: INFO")
+    log_level: str = "INFO"
+    """DEBUG, INFO, WARNING or ERROR. Default: INFO"""
 
     @field_validator("log_level")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -9,13 +10,16 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.review.db import alembic_config
 from bot.review.redaction import redact_nhs_numbers
 
 ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
 
 STARTER = textwrap.dedent(
     """
@@ -79,6 +83,28 @@ def test_sqlite_replicas_migrate_once(tmp_path):
 @pytest.mark.postgres
 def test_postgres_replicas_migrate_once(postgres_url):
     _check(postgres_url, _start_together(postgres_url))
+
+
+def _offline_ddl(url: str, revision: str) -> list[str]:
+    """The SQL alembic would run to reach `revision` on an empty database (offline mode: no server)."""
+    from alembic import command
+
+    config = alembic_config()
+    config.cmd_opts = SimpleNamespace(x=[f"url={url}"])
+    config.output_buffer = io.StringIO()
+    command.upgrade(config, revision, sql=True)
+    return [line.rstrip() for line in config.output_buffer.getvalue().splitlines()]
+
+
+@pytest.mark.parametrize("dialect, url", [("sqlite", "sqlite:///never-opened.db"),
+                                          ("postgresql", "postgresql+psycopg://gpbot@127.0.0.1/never-opened")])
+def test_0001_still_emits_the_ddl_existing_databases_ran(dialect, url):
+    """Databases in use have run 0001, so its DDL is frozen: the fixtures were written from 0001 as it stood
+    before its Python was restructured (one helper per nullability instead of a line a column). A schema change
+    is a new revision, never an edit of this one."""
+    recorded = json.loads((FIXTURES / "migration_0001_ddl.json").read_text())[dialect]
+    assert "CREATE TABLE review_verified (" in recorded
+    assert _offline_ddl(url, "0001_initial") == recorded
 
 
 def test_own_nhs_number_check():

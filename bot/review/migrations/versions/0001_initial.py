@@ -18,34 +18,37 @@ branch_labels = None
 depends_on = None
 
 
+def _required(**types: sa.types.TypeEngine) -> list[sa.Column]:
+    """NOT NULL columns, in the order given (the order is part of the schema)."""
+    return [sa.Column(name, type_, nullable=False) for name, type_ in types.items()]
+
+
+def _optional(**types: sa.types.TypeEngine) -> list[sa.Column]:
+    """Nullable columns, in the order given."""
+    return [sa.Column(name, type_) for name, type_ in types.items()]
+
+
 def upgrade() -> None:
+    # Existing databases have run this: the DDL it emits must never change (tests/review/test_review_migrations.py
+    # compares it with tests/fixtures/migration_0001_ddl.json). A change of schema is a new revision.
     op.create_table(
         "review_dedupe_keys",
         sa.Column("key", sa.String(255), primary_key=True),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
+        *_required(created_at=UTCDateTime()),
     )
     op.create_index("ix_review_dedupe_keys_created_at", "review_dedupe_keys", ["created_at"])
 
     op.create_table(
         "review_answers",
         sa.Column("id", sa.String(32), primary_key=True),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("team_id", sa.String(64)),
-        sa.Column("channel_id", sa.String(64)),
-        sa.Column("thread_ts", sa.String(32)),
-        sa.Column("message_ts", sa.String(32)),
-        sa.Column("user_id", sa.String(64)),
-        sa.Column("question", sa.Text(), nullable=False),
-        sa.Column("answer_text", sa.Text(), nullable=False),
-        sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("confidence", sa.Float(), nullable=False),
-        sa.Column("chunk_ids", sa.JSON(), nullable=False),
-        sa.Column("source_urls", sa.JSON(), nullable=False),
-        sa.Column("citations", sa.JSON(), nullable=False),
-        sa.Column("answerer", sa.String(128), nullable=False),
-        sa.Column("latency_ms", sa.Float()),
-        sa.Column("pii_warning", sa.Boolean(), nullable=False),
-        sa.Column("verified_id", sa.String(32)),
+        *_required(created_at=UTCDateTime()),
+        *_optional(team_id=sa.String(64), channel_id=sa.String(64), thread_ts=sa.String(32),
+                   message_ts=sa.String(32), user_id=sa.String(64)),
+        *_required(question=sa.Text(), answer_text=sa.Text(), kind=sa.String(32), confidence=sa.Float(),
+                   chunk_ids=sa.JSON(), source_urls=sa.JSON(), citations=sa.JSON(), answerer=sa.String(128)),
+        *_optional(latency_ms=sa.Float()),
+        *_required(pii_warning=sa.Boolean()),
+        *_optional(verified_id=sa.String(32)),
     )
     op.create_index("ix_review_answers_created_at", "review_answers", ["created_at"])
     op.create_index("ix_review_answers_kind", "review_answers", ["kind"])
@@ -56,11 +59,9 @@ def upgrade() -> None:
         sa.Column(
             "answer_id", sa.String(32), sa.ForeignKey("review_answers.id", ondelete="CASCADE"), nullable=False
         ),
-        sa.Column("user_id", sa.String(64), nullable=False),
-        sa.Column("vote", sa.String(8), nullable=False),
-        sa.Column("comment", sa.Text()),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        *_required(user_id=sa.String(64), vote=sa.String(8)),
+        *_optional(comment=sa.Text()),
+        *_required(created_at=UTCDateTime(), updated_at=UTCDateTime()),
         sa.UniqueConstraint("answer_id", "user_id", name="uq_review_feedback_answer_user"),
     )
     op.create_index("ix_review_feedback_answer_id", "review_feedback", ["answer_id"])
@@ -69,17 +70,10 @@ def upgrade() -> None:
         "review_items",
         sa.Column("id", sa.String(32), primary_key=True),
         sa.Column("answer_id", sa.String(32), sa.ForeignKey("review_answers.id", ondelete="CASCADE")),
-        sa.Column("verified_id", sa.String(32)),
-        sa.Column("reason", sa.String(32), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("opened_by", sa.String(64)),
-        sa.Column("card_channel", sa.String(64)),
-        sa.Column("card_ts", sa.String(32)),
-        sa.Column("reviewer", sa.String(64)),
-        sa.Column("resolved_at", UTCDateTime()),
-        sa.Column("note", sa.Text()),
-        sa.Column("corrected_text", sa.Text()),
+        *_optional(verified_id=sa.String(32)),
+        *_required(reason=sa.String(32), status=sa.String(16), created_at=UTCDateTime()),
+        *_optional(opened_by=sa.String(64), card_channel=sa.String(64), card_ts=sa.String(32),
+                   reviewer=sa.String(64), resolved_at=UTCDateTime(), note=sa.Text(), corrected_text=sa.Text()),
     )
     op.create_index("ix_review_items_answer_id", "review_items", ["answer_id"])
     op.create_index("ix_review_items_status_created", "review_items", ["status", "created_at"])
@@ -87,19 +81,13 @@ def upgrade() -> None:
     op.create_table(
         "review_verified",
         sa.Column("id", sa.String(32), primary_key=True),
-        sa.Column("question", sa.Text(), nullable=False),
-        sa.Column("answer", sa.Text(), nullable=False),
-        sa.Column("citations", sa.JSON(), nullable=False),
-        sa.Column("cited_doc_ids", sa.JSON(), nullable=False),
-        sa.Column("cited_doc_hashes", sa.JSON(), nullable=False),
-        sa.Column("author", sa.String(128), nullable=False),
-        sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("source_answer_id", sa.String(32)),
-        sa.Column("stale_doc_ids", sa.JSON(), nullable=False),
-        sa.Column("stale_since", UTCDateTime()),
-        sa.Column("stale_card_due", sa.Boolean(), nullable=False),
+        *_required(question=sa.Text(), answer=sa.Text(), citations=sa.JSON(), cited_doc_ids=sa.JSON(),
+                   cited_doc_hashes=sa.JSON(), author=sa.String(128), created_at=UTCDateTime(),
+                   updated_at=UTCDateTime(), status=sa.String(16)),
+        *_optional(source_answer_id=sa.String(32)),
+        *_required(stale_doc_ids=sa.JSON()),
+        *_optional(stale_since=UTCDateTime()),
+        *_required(stale_card_due=sa.Boolean()),
     )
     op.create_index("ix_review_verified_status", "review_verified", ["status"])
     op.create_index("ix_review_verified_stale_card_due", "review_verified", ["stale_card_due"])

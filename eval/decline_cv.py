@@ -1,0 +1,130 @@
+"""Fitting and cross-validating the decline model's `answerable` regression (scikit-learn, a dev dependency).
+
+Used by `eval/fit_decline_model.py`; run on its own to compare feature sets on a features cache it wrote:
+
+    .venv/bin/python eval/fit_decline_model.py --features-cache /tmp/features.json --out /tmp/model.json
+    .venv/bin/python eval/decline_cv.py /tmp/features.json [--drop top_lexical,known_terms]
+
+The threshold rule (`threshold_for`) and the regularisation choice (`choose_model`) are what the fit script
+ships. `nested_cv` is the honest figure for both together: for each outer fold (5-fold, stratified, SEEDS
+shuffles) the C and the threshold are chosen by `choose_model` on the other four folds alone (its own inner
+5-fold cross-validation), the model is fitted there and judged on the held-out fold. It reports must-decline
+questions declined (by kind of question) and answerable questions declined, summed over the outer folds and
+averaged over the seeds. The plain 5-fold figure the fit script also prints chooses the threshold on the very
+probabilities it is judged on, so it flatters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+MAX_WRONG_DECLINES = 0.01  # half the issue's 2% target: a margin for unseen questions
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)  # inverse regularisation strengths tried; cross-validation picks one
+SEEDS = (0, 1, 2)  # outer-fold shuffles of the nested cross-validation
+
+
+def make_model(c: float):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=c, class_weight="balanced", max_iter=2000))
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = 1.0):
+    return make_model(c).fit(x, y)
+
+
+def cross_validated(x: np.ndarray, y: np.ndarray, c: float, seed: int = 0) -> np.ndarray:
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+    return cross_val_predict(make_model(c), x, y, cv=cv, method="predict_proba")[:, 1]
+
+
+def threshold_for(p: np.ndarray, y: np.ndarray, budget: float = MAX_WRONG_DECLINES) -> float:
+    """Decline below it: the `budget` quantile of a normal distribution fitted to the answerable questions'
+    log-odds (a fitted tail, steadier than the lowest one or two questions)."""
+    from scipy.stats import norm
+
+    q = np.clip(p[y == 1], 1e-6, 1 - 1e-6)
+    logits = np.log(q / (1 - q))
+    z = logits.mean() + norm.ppf(budget) * logits.std()
+    return float(1 / (1 + np.exp(-z)))
+
+
+def choose_model(x: np.ndarray, y: np.ndarray, verbose: bool = True,
+                 budget: float = MAX_WRONG_DECLINES) -> tuple[float, float, np.ndarray]:
+    """(C, threshold, cross-validated probabilities): the C under which the most must-decline questions are
+    declined at the wrong-decline budget, judged on 5-fold cross-validated probabilities."""
+    best = None
+    for c in C_GRID:
+        p = cross_validated(x, y, c)
+        t = threshold_for(p, y, budget)
+        declined = int((p[y == 0] < t).sum())
+        if verbose:
+            print(f"   C={c}: cross-validated must-decline declined {declined}/{int((y == 0).sum())}", file=sys.stderr)
+        if best is None or declined > best[0]:
+            best = (declined, c, t, p)
+    return best[1], best[2], best[3]
+
+
+def nested_cv(x: np.ndarray, y: np.ndarray, kinds: list[str], budget: float = MAX_WRONG_DECLINES) -> dict:
+    """Outer-fold declines with C and threshold chosen on the inner folds only (see the module docstring):
+    {"answerable": (declined, of), "must_decline": (declined, of), "by_kind": {kind: (declined, of)}},
+    counts averaged over SEEDS."""
+    from sklearn.model_selection import StratifiedKFold
+
+    wrong, right, by_kind = 0, 0, Counter()
+    for seed in SEEDS:
+        outer = StratifiedKFold(n_splits=5, shuffle=True, random_state=100 + seed)
+        for train, test in outer.split(x, y):
+            c, t, _ = choose_model(x[train], y[train], verbose=False, budget=budget)
+            p = fit_logistic(x[train], y[train], c).predict_proba(x[test])[:, 1]
+            declined = p < t
+            wrong += int((declined & (y[test] == 1)).sum())
+            right += int((declined & (y[test] == 0)).sum())
+            by_kind.update(kinds[i] for i, d in zip(test, declined) if d and y[i] == 0)
+    n = len(SEEDS)
+    totals = Counter(k for k, label in zip(kinds, y) if label == 0)
+    return {"answerable": (wrong / n, int((y == 1).sum())), "must_decline": (right / n, int((y == 0).sum())),
+            "by_kind": {k: (by_kind[k] / n, totals[k]) for k in sorted(totals)}}
+
+
+def kind_of(item: dict) -> str:
+    """The kind of a must-decline question, for the per-kind figures (bank questions have none)."""
+    return item.get("kind_of_question") or f"bank {item.get('split', '')}".strip()
+
+
+def describe(result: dict) -> str:
+    (w, nw), (r, nr) = result["answerable"], result["must_decline"]
+    kinds = ", ".join(f"{k} {d:.1f}/{n}" for k, (d, n) in result["by_kind"].items())
+    return (f"nested CV ({len(SEEDS)} seeds, mean): must-decline declined {r:.1f}/{nr} ({kinds}); "
+            f"answerable declined {w:.1f}/{nw}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("features_cache", type=Path, help="written by fit_decline_model.py --features-cache")
+    ap.add_argument("--drop", default="", help="comma-separated features to leave out")
+    ap.add_argument("--budget", type=float, default=MAX_WRONG_DECLINES, help="wrong-decline tail to aim at")
+    args = ap.parse_args()
+    cached = json.loads(args.features_cache.read_text(encoding="utf-8"))
+    names = cached.get("features")
+    rows = cached["train"]
+    drop = {d for d in args.drop.split(",") if d}
+    keep = [i for i, name in enumerate(names) if name not in drop] if names else list(range(len(rows[0]["x"])))
+    x = np.array([[r["x"][i] for i in keep] for r in rows])
+    y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in rows])
+    print(describe(nested_cv(x, y, [kind_of(r["item"]) for r in rows], args.budget)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
