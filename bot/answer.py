@@ -12,13 +12,16 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
+import numpy as np
+
 from bot.index import analyze
 from bot.retrieval import PreparedQuery
 from bot.citations import CitationBook, cite_numbers
 from bot.settings import AnsweringSettings, default_of
 from bot.specifics import specifics
 from bot.types import Citation, ScoredChunk
-from bot.units import _CROSS_REFERENCE, _LIST_ITEM, Unit, split_units, unit_key
+from bot.unit_scorer import UNIT_FEATURES, UnitScorer, unit_features
+from bot.units import _LIST_ITEM, Unit, split_units
 
 log = logging.getLogger(__name__)
 
@@ -67,67 +70,38 @@ class ExtractiveAnswerer:
     unit_vectors: Callable[[list[str]], dict] | None = None  # chunk ids -> {unit key -> vector}
     # the tuning values (bot/settings/answering.py says what each does and how it was chosen)
     tuning: AnsweringSettings = field(default_factory=AnsweringSettings.model_construct)
+    scorer: UnitScorer | None = None  # the fitted unit scorer; None: the hand weights of `tuning`
 
     name = "extractive"
 
-    def score_units(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> list[Unit]:
-        tuning = self.tuning
-        core = set(analyze(query.retrieval_text))
-        expansion = set(analyze(query.expanded)) - core
-        core_weight = sum(self.idf(t) for t in core) or 1.0
-        units: list[Unit] = []
-        top = max((r.score for r in results[: self.tuning.answer_passages]), default=0.0)
-        vector = getattr(query, "vector", None)
+    def candidates(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> tuple[list[Unit], np.ndarray]:
+        """The units of the passages read (ANSWER_PASSAGES) and their features (bot.unit_scorer)."""
+        passages = results[: self.tuning.answer_passages]
         stored = {}
-        if vector is not None and self.unit_vectors is not None:
-            stored = self.unit_vectors([r.chunk.chunk_id for r in results[: self.tuning.answer_passages]])
-        for rank, result in enumerate(results[: self.tuning.answer_passages]):
-            # passages that retrieval scored about as well as the best are about as likely to answer
-            prior = 0.2 / (rank + 1) + max(0.0, result.score - (top - 0.25))
-            if result.question is not None:  # one of the section's own questions is worded like this one
-                prior += self.tuning.answer_question_weight * max(0.0, result.question - 0.5)
-            chunk = result.chunk
-            heading_terms = set(analyze(" ".join(chunk.heading_path)))
-            heading_cover = sum(self.idf(t) for t in core & heading_terms) / core_weight
-            vectors = stored.get(chunk.chunk_id, {})
-            for unit in split_units(chunk, rank):
-                cover, extra = self._coverage(unit, core, expansion, core_weight)
-                unit.covers = {t: self.idf(t) / core_weight for t in core & set(analyze(unit.text))}
-                unit_vector = vectors.get(unit_key(unit.text))
-                semantic = float(unit_vector @ vector) if unit_vector is not None else 0.5 * cover
-                unit.score = (
-                    tuning.answer_lexical_weight * cover
-                    + tuning.answer_expansion_weight * extra
-                    + tuning.answer_semantic_weight * semantic
-                    + tuning.answer_heading_weight * heading_cover
-                    + tuning.answer_prior_weight * prior
-                    - (0.05 * unit.position / 10)
-                )
-                if unit.is_list:
-                    unit.score += tuning.answer_list_bonus
-                if unit.text.rstrip().endswith(":"):
-                    unit.score -= tuning.answer_lead_in_penalty
-                if _CROSS_REFERENCE.search(unit.text):
-                    unit.score -= tuning.answer_cross_reference_penalty
-                units.append(unit)
+        if getattr(query, "vector", None) is not None and self.unit_vectors is not None:
+            stored = self.unit_vectors([r.chunk.chunk_id for r in passages])
+        return unit_features(query, passages, self.idf, stored)
+
+    def score_units(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> list[Unit]:
+        units, x = self.candidates(query, results)
+        scores = self.scorer.probabilities(x) if self.scorer is not None else self._hand_scores(x)
+        for unit, score in zip(units, scores):
+            unit.score = float(score)
         return units
 
-    def _coverage(self, unit: Unit, core: set[str], expansion: set[str], core_weight: float) -> tuple[float, float]:
-        """idf-weighted share of the question's terms a unit holds. A list is judged by its best item
-        (plus a little for the rest), so a long list does not win just by being long."""
-        pieces = unit.text.splitlines() if unit.is_list else [unit.text]
-        scored = []
-        for piece in pieces:
-            terms = set(analyze(piece))
-            scored.append((sum(self.idf(t) for t in core & terms) / core_weight,
-                           sum(self.idf(t) for t in expansion & terms) / core_weight))
-        best_cover = max(c for c, _ in scored)
-        best_extra = max(e for _, e in scored)
-        if len(pieces) > 1:
-            union = set(analyze(unit.text))
-            union_cover = sum(self.idf(t) for t in core & union) / core_weight
-            best_cover += 0.25 * (union_cover - best_cover)
-        return best_cover, best_extra
+    def _hand_scores(self, x: np.ndarray) -> np.ndarray:
+        tuning = self.tuning
+        f = {name: x[:, i] for i, name in enumerate(UNIT_FEATURES)}
+        # a list is judged by its best item, plus a little for the rest
+        cover = f["cover"] + 0.25 * (f["list_cover"] - f["cover"])
+        # passages that retrieval scored about as well as the best are about as likely to answer
+        prior = 0.2 * f["rank_prior"] + np.maximum(0.0, f["score_gap"] + 0.25)
+        prior = prior + tuning.answer_question_weight * f["section_question"]
+        return (tuning.answer_lexical_weight * cover + tuning.answer_expansion_weight * f["expansion"]
+                + tuning.answer_semantic_weight * f["semantic"] + tuning.answer_heading_weight * f["heading_cover"]
+                + tuning.answer_prior_weight * prior - 0.05 * f["position"]
+                + tuning.answer_list_bonus * f["is_list"] - tuning.answer_lead_in_penalty * f["lead_in"]
+                - tuning.answer_cross_reference_penalty * f["cross_reference"])
 
     def choose(self, units: list[Unit], results: Sequence[ScoredChunk], said: Sequence[str] = ()) -> list[Unit]:
         """The best units, best first, within the length budget; a unit repeating a kept one (or a line in
