@@ -21,7 +21,7 @@ from bot.settings import AnsweringSettings, default_of
 from bot.specifics import specifics
 from bot.types import Citation, ScoredChunk
 from bot.unit_scorer import UNIT_FEATURES, UnitScorer, unit_features
-from bot.units import _LIST_ITEM, Unit, split_units
+from bot.units import _LIST_ITEM, Unit
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from typing import Callable, Sequence
 
@@ -24,6 +23,7 @@ from bot.llm import answerer_for
 from bot.retrieval import Glossary, Mode, PreparedQuery, Retrieval, Retriever, detect_systems, prepare_query
 from bot.safeguarding import SITUATIONS_FILE, Safeguarding
 from bot.settings import AnsweringSettings, Settings
+from bot.specifics import specifics
 from bot.types import Answer, AnswerKind, Citation, ScoredChunk, VerifiedAnswer
 
 log = logging.getLogger(__name__)
@@ -241,13 +241,12 @@ def clean_text(value) -> str:
     return value.replace("\x00", " ").encode("utf-8", "replace").decode("utf-8")
 
 
-_SPECIFIC = re.compile(r"\b\d+\b")
 
 
 def same_specifics(a: str, b: str) -> bool:
     """Two questions can share a verified answer only if they name the same numbers (codes, ages)
     and the same clinical systems: "the 104 code" and "the 106 code" are different questions."""
-    return set(_SPECIFIC.findall(a)) == set(_SPECIFIC.findall(b)) and (
+    return specifics(a).facts() == specifics(b).facts() and (
         not detect_systems(a) or not detect_systems(b) or set(detect_systems(a)) == set(detect_systems(b))
     )
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.answer import ExtractiveAnswerer, split_units
+from bot.answer import ExtractiveAnswerer
+from bot.units import split_units
 from bot.retrieval import Glossary, prepare_query
 from bot.settings import AnsweringSettings
 from bot.types import Chunk, ScoredChunk
