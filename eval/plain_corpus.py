@@ -1,0 +1,128 @@
+"""Answer quality without the corpus's annotations (issue 10, item 3: documents ingested from elsewhere).
+
+Our corpus carries what a real published page lacks: per-section `<!-- sources: ... | facts: ... -->` comments,
+`questions.yaml` (staff-worded questions per section, indexed as extra vectors), `references.yaml` (each source
+page's title, publisher and date) and the front-matter tags `topics`, `clinical_systems` and `audience`. This
+script copies the corpus's documents to a temporary folder with all of that removed, keeping the metadata a real
+page carries (title, publisher, source URLs and dates, review date) and every comment stripped from the body,
+ingests the copy into its own data dir, and prints the shared scorer's summary line for it next to the line for
+the annotated corpus's index (GPBOT_DATA_DIR, default ./data).
+
+The shipped glossary and safeguarding situations (read from the knowledge dir at answer time, not indexed)
+stay in use for both: they belong to the product, not to a document.
+
+    PYTHONPATH=$PWD .venv/bin/python eval/plain_corpus.py [--split dev] [--plain-data DIR] [--only plain]
+
+`--plain-data DIR` keeps the plain index in DIR (ingest is incremental, so a second run only re-embeds what
+changed; the copy of the corpus is kept in DIR/plain-knowledge); without it both live in a temporary folder
+and are removed. Reads ../shared (an eval script).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+KNOWLEDGE = REPO / "knowledge"
+SCORER = REPO.parent / "shared" / "eval" / "score.py"
+BANK = REPO.parent / "shared" / "eval" / "question-bank.jsonl"
+# What a published page's own metadata gives: its title, publisher, address(es) and date(s).
+KEPT_FRONT_MATTER = ("title", "publisher", "source_urls", "source_dates", "last_reviewed")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def plain_document(text: str) -> str:
+    """A corpus document as a real page would arrive: page metadata only, no comments in the body."""
+    match = _FRONT_MATTER.match(text)
+    meta, body = ({}, text) if not match else (yaml.load(match.group(1), Loader=yaml.BaseLoader) or {},
+                                               text[match.end():])
+    kept = {k: meta[k] for k in KEPT_FRONT_MATTER if k in meta}
+    body = _COMMENT.sub("", body)
+    body = re.sub(r"\n{3,}", "\n\n", body)  # a comment on its own line leaves a blank run behind
+    head = f"---\n{yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, width=10_000)}---\n" if kept else ""
+    return head + body
+
+
+def write_plain_corpus(target: Path, source: Path = KNOWLEDGE) -> int:
+    """Copy every Markdown document under `source` (not its README or data files) to `target`; the count."""
+    count = 0
+    for path in sorted(source.rglob("*.md")):
+        if path.name.lower() == "readme.md":
+            continue
+        out = target / path.relative_to(source)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(plain_document(path.read_text(encoding="utf-8")), encoding="utf-8")
+        count += 1
+    return count
+
+
+def ingest(corpus: Path, data_dir: Path) -> dict:
+    env = dict(os.environ, GPBOT_DATA_DIR=str(data_dir), HF_HUB_OFFLINE="1")
+    proc = subprocess.run([str(REPO / ".venv" / "bin" / "gpbot"), "ingest", str(corpus), "--json"], cwd=REPO,
+                          env=env, capture_output=True, text=True)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        sys.exit(f"ingest of the plain corpus failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def score(data_dir: Path, split: str, show_misses: bool) -> str:
+    """The scorer's summary line for the index in `data_dir` (its MISS lines printed when asked)."""
+    env = dict(os.environ, GPBOT_DATA_DIR=str(data_dir))
+    proc = subprocess.run([sys.executable, str(SCORER), str(BANK), "--split", split], cwd=REPO, env=env,
+                          capture_output=True, text=True)
+    lines = proc.stdout.splitlines()
+    if show_misses:
+        print("\n".join(line for line in lines if line.startswith(("MISS", "LEAK"))))
+    summary = [line for line in lines if line.startswith("answers")]
+    if not summary:
+        sys.exit(f"the scorer printed no summary:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return summary[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--split", default="dev", help="question-bank split to score (tune on dev only)")
+    parser.add_argument("--plain-data", type=Path, help="keep the plain corpus's index here (default: temporary)")
+    parser.add_argument("--annotated-data", type=Path,
+                        default=Path(os.environ.get("GPBOT_DATA_DIR", REPO / "data")),
+                        help="the annotated corpus's built index (default: GPBOT_DATA_DIR or ./data)")
+    parser.add_argument("--only", choices=("plain", "annotated"), help="score one corpus only")
+    parser.add_argument("--misses", action="store_true", help="print the scorer's MISS lines too")
+    args = parser.parse_args()
+    if not SCORER.exists():
+        sys.exit(f"{SCORER} not found")
+    lines: dict[str, str] = {}
+    if args.only != "annotated":
+        with tempfile.TemporaryDirectory(prefix="gpbot-plain-") as tmp:
+            data_dir = (args.plain_data or Path(tmp) / "data").resolve()
+            # a kept index keeps its copy beside it, at the same path every run, so ingest replaces in place
+            corpus = data_dir / "plain-knowledge"
+            shutil.rmtree(corpus, ignore_errors=True)
+            documents = write_plain_corpus(corpus)
+            summary = ingest(corpus, data_dir)
+            print(f"plain corpus: {documents} documents, {summary.get('chunks')} chunks in {data_dir}", file=sys.stderr)
+            if args.misses:
+                print("# plain corpus")
+            lines["plain"] = score(data_dir, args.split, args.misses)
+    if args.only != "plain":
+        if args.misses:
+            print("# annotated corpus")
+        lines["annotated"] = score(args.annotated_data.resolve(), args.split, args.misses)
+    for name, line in lines.items():
+        print(f"{args.split:<10} {name:<9} {line}")
+
+
+if __name__ == "__main__":
+    main()
