@@ -40,21 +40,25 @@ BANK = REPO.parent / "shared" / "eval" / "question-bank.jsonl"
 KEPT_FRONT_MATTER = ("title", "publisher", "source_urls", "source_dates", "last_reviewed")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
+_SECTION_HEADING = re.compile(r"^#{2,6}[ \t]+", re.M)  # every heading below the title
 
 
-def plain_document(text: str) -> str:
-    """A corpus document as a real page would arrive: page metadata only, no comments in the body."""
+def plain_document(text: str, flat: bool = False) -> str:
+    """A corpus document as a real page would arrive: page metadata only, no comments in the body. `flat`: its
+    section headings also lost their markup (as in text taken from a PDF), their words kept as a line."""
     match = _FRONT_MATTER.match(text)
     meta, body = ({}, text) if not match else (yaml.load(match.group(1), Loader=yaml.BaseLoader) or {},
                                                text[match.end():])
     kept = {k: meta[k] for k in KEPT_FRONT_MATTER if k in meta}
     body = _COMMENT.sub("", body)
+    if flat:
+        body = _SECTION_HEADING.sub("", body)
     body = re.sub(r"\n{3,}", "\n\n", body)  # a comment on its own line leaves a blank run behind
     head = f"---\n{yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, width=10_000)}---\n" if kept else ""
     return head + body
 
 
-def write_plain_corpus(target: Path, source: Path = KNOWLEDGE) -> int:
+def write_plain_corpus(target: Path, source: Path = KNOWLEDGE, flat: bool = False) -> int:
     """Copy every Markdown document under `source` (not its README or data files) to `target`; the count."""
     count = 0
     for path in sorted(source.rglob("*.md")):
@@ -62,7 +66,7 @@ def write_plain_corpus(target: Path, source: Path = KNOWLEDGE) -> int:
             continue
         out = target / path.relative_to(source)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(plain_document(path.read_text(encoding="utf-8")), encoding="utf-8")
+        out.write_text(plain_document(path.read_text(encoding="utf-8"), flat), encoding="utf-8")
         count += 1
     return count
 
@@ -99,6 +103,8 @@ def main() -> None:
                         default=Path(os.environ.get("GPBOT_DATA_DIR", REPO / "data")),
                         help="the annotated corpus's built index (default: GPBOT_DATA_DIR or ./data)")
     parser.add_argument("--only", choices=("plain", "annotated"), help="score one corpus only")
+    parser.add_argument("--flat", action="store_true",
+                        help="also strip the markup of section headings (text as a PDF gives it): a harder plain corpus")
     parser.add_argument("--misses", action="store_true", help="print the scorer's MISS lines too")
     args = parser.parse_args()
     if not SCORER.exists():
@@ -110,7 +116,7 @@ def main() -> None:
             # a kept index keeps its copy beside it, at the same path every run, so ingest replaces in place
             corpus = data_dir / "plain-knowledge"
             shutil.rmtree(corpus, ignore_errors=True)
-            documents = write_plain_corpus(corpus)
+            documents = write_plain_corpus(corpus, flat=args.flat)
             summary = ingest(corpus, data_dir)
             print(f"plain corpus: {documents} documents, {summary.get('chunks')} chunks in {data_dir}", file=sys.stderr)
             if args.misses:
