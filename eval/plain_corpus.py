@@ -39,6 +39,7 @@ BANK = REPO.parent / "shared" / "eval" / "question-bank.jsonl"
 # What a published page's own metadata gives: its title, publisher, address(es) and date(s).
 KEPT_FRONT_MATTER = ("title", "publisher", "source_urls", "source_dates", "last_reviewed")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
+_COMMENT_LINE = re.compile(r"^[ \t]*<!--.*?-->[ \t]*\n", re.S | re.M)  # a comment on lines of its own
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _SECTION_HEADING = re.compile(r"^#{2,6}[ \t]+", re.M)  # every heading below the title
 
@@ -50,10 +51,9 @@ def plain_document(text: str, flat: bool = False) -> str:
     meta, body = ({}, text) if not match else (yaml.load(match.group(1), Loader=yaml.BaseLoader) or {},
                                                text[match.end():])
     kept = {k: meta[k] for k in KEPT_FRONT_MATTER if k in meta}
-    body = _COMMENT.sub("", body)
+    body = _COMMENT.sub("", _COMMENT_LINE.sub("", body))
     if flat:
         body = _SECTION_HEADING.sub("", body)
-    body = re.sub(r"\n{3,}", "\n\n", body)  # a comment on its own line leaves a blank run behind
     head = f"---\n{yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, width=10_000)}---\n" if kept else ""
     return head + body
 
