@@ -15,7 +15,13 @@ stay in use for both: they belong to the product, not to a document.
 
 `--plain-data DIR` keeps the plain index in DIR (ingest is incremental, so a second run only re-embeds what
 changed; the copy of the corpus is kept in DIR/plain-knowledge); without it both live in a temporary folder
-and are removed. Reads ../shared (an eval script).
+and are removed. The chunk memo does not notice a change to the chunking code: after one, remove DIR. `--flat`
+also strips the markup of every heading below the title (text as a PDF without font cues gives it), a harder
+variant. Reads ../shared (an eval script).
+
+Figures (2026-12-06, dev split, this script): plain 111/140 must-contain, declines 12/13, wrong declines 0,
+citation precision 73/142; annotated 113/140, 12/13, 0, 125/142. The plain copy's passages are exactly the
+annotated corpus's (same chunks, same headings): the gap is the section questions and per-line sources.
 """
 
 from __future__ import annotations
