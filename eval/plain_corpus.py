@@ -12,6 +12,7 @@ The shipped glossary and safeguarding situations (read from the knowledge dir at
 stay in use for both: they belong to the product, not to a document.
 
     PYTHONPATH=$PWD .venv/bin/python eval/plain_corpus.py [--split dev] [--plain-data DIR] [--only plain]
+        [--keep questions,sources,references,tags] [--flat] [--misses]
 
 `--plain-data DIR` keeps the plain index in DIR (ingest is incremental, so a second run only re-embeds what
 changed; the copy of the corpus is kept in DIR/plain-knowledge); without it both live in a temporary folder
@@ -21,7 +22,10 @@ variant. Reads ../shared (an eval script).
 
 Figures (2026-12-06, dev split, this script): plain 111/140 must-contain, declines 12/13, wrong declines 0,
 citation precision 73/142; annotated 113/140, 12/13, 0, 125/142. The plain copy's passages are exactly the
-annotated corpus's (same chunks, same headings): the gap is the section questions and per-line sources.
+annotated corpus's (same chunks, same headings). `--keep` tells the annotations apart: questions alone 113/140
+and 74/142; sources and references 111/140 and 123/142; tags 110/140 and 72/142; all four 113/140 and 125/142,
+the annotated index's figures (a check of the copy). So the section questions are worth two dev questions of
+must-contain, the sources comments nearly all of the citation precision.
 """
 
 from __future__ import annotations
@@ -44,35 +48,48 @@ SCORER = REPO.parent / "shared" / "eval" / "score.py"
 BANK = REPO.parent / "shared" / "eval" / "question-bank.jsonl"
 # What a published page's own metadata gives: its title, publisher, address(es) and date(s).
 KEPT_FRONT_MATTER = ("title", "publisher", "source_urls", "source_dates", "last_reviewed")
+TAGS = ("topics", "clinical_systems", "audience")
+# Annotations `--keep` may leave in, to see what each is worth: the corpus files, and the two kinds in a document.
+CORPUS_FILES = {"questions": "questions.yaml", "references": "references.yaml"}
+ANNOTATIONS = (*CORPUS_FILES, "sources", "tags")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
 _COMMENT_LINE = re.compile(r"^[ \t]*<!--.*?-->[ \t]*\n", re.S | re.M)  # a comment on lines of its own
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _SECTION_HEADING = re.compile(r"^#{2,6}[ \t]+", re.M)  # every heading below the title
 
 
-def plain_document(text: str, flat: bool = False) -> str:
+def plain_document(text: str, flat: bool = False, keep: frozenset[str] = frozenset()) -> str:
     """A corpus document as a real page would arrive: page metadata only, no comments in the body. `flat`: its
-    section headings also lost their markup (as in text taken from a PDF), their words kept as a line."""
+    section headings also lost their markup (as in text taken from a PDF), their words kept as a line. `keep`:
+    "sources" leaves the sources comments in, "tags" the topic and system tags."""
     match = _FRONT_MATTER.match(text)
     meta, body = ({}, text) if not match else (yaml.load(match.group(1), Loader=yaml.BaseLoader) or {},
                                                text[match.end():])
-    kept = {k: meta[k] for k in KEPT_FRONT_MATTER if k in meta}
-    body = _COMMENT.sub("", _COMMENT_LINE.sub("", body))
+    fields = KEPT_FRONT_MATTER + (TAGS if "tags" in keep else ())
+    kept = {k: meta[k] for k in fields if k in meta}
+    if "sources" not in keep:
+        body = _COMMENT.sub("", _COMMENT_LINE.sub("", body))
     if flat:
         body = _SECTION_HEADING.sub("", body)
     head = f"---\n{yaml.safe_dump(kept, sort_keys=False, allow_unicode=True, width=10_000)}---\n" if kept else ""
     return head + body
 
 
-def write_plain_corpus(target: Path, source: Path = KNOWLEDGE, flat: bool = False) -> int:
-    """Copy every Markdown document under `source` (not its README or data files) to `target`; the count."""
+def write_plain_corpus(target: Path, source: Path = KNOWLEDGE, flat: bool = False,
+                       keep: frozenset[str] = frozenset()) -> int:
+    """Copy every Markdown document under `source` (not its README or data files, except the corpus files
+    `keep` names) to `target`; the number of documents."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name, file in CORPUS_FILES.items():
+        if name in keep and (source / file).is_file():
+            shutil.copyfile(source / file, target / file)
     count = 0
     for path in sorted(source.rglob("*.md")):
         if path.name.lower() == "readme.md":
             continue
         out = target / path.relative_to(source)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(plain_document(path.read_text(encoding="utf-8"), flat), encoding="utf-8")
+        out.write_text(plain_document(path.read_text(encoding="utf-8"), flat, keep), encoding="utf-8")
         count += 1
     return count
 
@@ -101,6 +118,13 @@ def score(data_dir: Path, split: str, show_misses: bool) -> str:
     return summary[-1]
 
 
+def _annotation_names(value: str) -> frozenset[str]:
+    names = frozenset(n.strip() for n in value.split(",") if n.strip())
+    if names - set(ANNOTATIONS):
+        raise argparse.ArgumentTypeError(f"unknown: {', '.join(sorted(names - set(ANNOTATIONS)))}")
+    return names
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", default="dev", help="question-bank split to score (tune on dev only)")
@@ -111,6 +135,8 @@ def main() -> None:
     parser.add_argument("--only", choices=("plain", "annotated"), help="score one corpus only")
     parser.add_argument("--flat", action="store_true",
                         help="also strip the markup of section headings (text as a PDF gives it): a harder plain corpus")
+    parser.add_argument("--keep", type=_annotation_names, default=frozenset(),
+                        help=f"annotations to leave in, comma-separated, to see what each is worth: {', '.join(ANNOTATIONS)}")
     parser.add_argument("--misses", action="store_true", help="print the scorer's MISS lines too")
     args = parser.parse_args()
     if not SCORER.exists():
@@ -122,7 +148,7 @@ def main() -> None:
             # a kept index keeps its copy beside it, at the same path every run, so ingest replaces in place
             corpus = data_dir / "plain-knowledge"
             shutil.rmtree(corpus, ignore_errors=True)
-            documents = write_plain_corpus(corpus, flat=args.flat)
+            documents = write_plain_corpus(corpus, flat=args.flat, keep=args.keep)
             summary = ingest(corpus, data_dir)
             print(f"plain corpus: {documents} documents, {summary.get('chunks')} chunks in {data_dir}", file=sys.stderr)
             if args.misses:

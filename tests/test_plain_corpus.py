@@ -57,3 +57,13 @@ def test_flat_copy_keeps_heading_words_without_their_markup(tmp_path):
     chunks = chunk_document(load_file(tmp_path / "flat" / GUIDE))
     assert all(len(c.heading_path) == 1 for c in chunks)  # the title only
     assert "Steps to restrict access" in "\n".join(c.text for c in chunks)
+
+
+def test_keeping_every_annotation_gives_the_annotated_chunks(tmp_path):
+    module = _plain_corpus()
+    module.write_plain_corpus(tmp_path / "kept", ANNOTATED, keep=frozenset(module.ANNOTATIONS))
+    path = tmp_path / "kept" / GUIDE
+    chunks = chunk_document(CorpusAnnotations.load(tmp_path / "kept").annotate(load_file(path), path))
+    annotated = _annotated_chunks(ANNOTATED / GUIDE)
+    fields = lambda c: (c.heading_path, c.text, c.questions, c.line_sources, c.references, c.topics)  # noqa: E731
+    assert [fields(c) for c in chunks] == [fields(c) for c in annotated]
