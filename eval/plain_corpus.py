@@ -94,6 +94,33 @@ def write_plain_corpus(target: Path, source: Path = KNOWLEDGE, flat: bool = Fals
     return count
 
 
+def merge_folders(corpus: Path) -> int:
+    """Join each folder's documents into one long page (as a guidance hub publishes a topic): the folder's name
+    is its title, each document's title a `##` section and its headings one level down; the page lists every
+    document's source URLs, publishers and dates. The documents it joined are removed; the number of pages."""
+    pages = 0
+    for folder in sorted({p.parent for p in corpus.rglob("*.md")}):
+        paths = sorted(folder.glob("*.md"))
+        meta: dict[str, list] = {"publisher": [], "source_urls": [], "source_dates": []}
+        parts, reviewed = [], []
+        for path in paths:
+            match = _FRONT_MATTER.match(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            doc_meta = yaml.load(match.group(1), Loader=yaml.BaseLoader) or {} if match else {}
+            body = text[match.end():] if match else text
+            for key in ("publisher", "source_urls"):
+                meta[key] += [v for v in doc_meta.get(key, []) if v not in meta[key]]
+            reviewed.append(str(doc_meta.get("last_reviewed", "")))
+            parts.append(re.sub(r"^(#{1,5})(?=[ \t])", r"#\1", body.strip(), flags=re.M))
+            path.unlink()
+        head = {"title": folder.name.replace("-", " ").capitalize(), "publisher": meta["publisher"],
+                "source_urls": meta["source_urls"], "last_reviewed": max(reviewed)}
+        page = f"---\n{yaml.safe_dump(head, sort_keys=False, width=10_000)}---\n# {head['title']}\n\n" + "\n\n".join(parts)
+        (folder.parent / f"{folder.name}.md").write_text(page + "\n", encoding="utf-8")
+        pages += 1
+    return pages
+
+
 def ingest(corpus: Path, data_dir: Path) -> dict:
     env = dict(os.environ, GPBOT_DATA_DIR=str(data_dir), HF_HUB_OFFLINE="1")
     proc = subprocess.run([str(REPO / ".venv" / "bin" / "gpbot"), "ingest", str(corpus), "--json"], cwd=REPO,
@@ -137,6 +164,8 @@ def main() -> None:
                         help="also strip the markup of section headings (text as a PDF gives it): a harder plain corpus")
     parser.add_argument("--keep", type=_annotation_names, default=frozenset(),
                         help=f"annotations to leave in, comma-separated, to see what each is worth: {', '.join(ANNOTATIONS)}")
+    parser.add_argument("--long-pages", action="store_true",
+                        help="join each folder's documents into one long page (as a guidance hub publishes a topic)")
     parser.add_argument("--misses", action="store_true", help="print the scorer's MISS lines too")
     args = parser.parse_args()
     if not SCORER.exists():
@@ -149,6 +178,8 @@ def main() -> None:
             corpus = data_dir / "plain-knowledge"
             shutil.rmtree(corpus, ignore_errors=True)
             documents = write_plain_corpus(corpus, flat=args.flat, keep=args.keep)
+            if args.long_pages:
+                documents = merge_folders(corpus)
             summary = ingest(corpus, data_dir)
             print(f"plain corpus: {documents} documents, {summary.get('chunks')} chunks in {data_dir}", file=sys.stderr)
             if args.misses:
