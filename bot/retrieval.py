@@ -17,7 +17,7 @@ import yaml
 from bot import guard
 from bot.index import Index, analyze
 from bot.settings import RetrievalSettings, default_of
-from bot.types import ScoredChunk
+from bot.types import Chunk, ScoredChunk
 
 Mode = Literal["bm25", "dense", "hybrid"]
 
@@ -191,14 +191,24 @@ class FeatureReranker:
         return out
 
 
+def topic_of(chunk: Chunk) -> tuple[str, ...]:
+    """What the per-document cap counts a passage against: its document, or, for a passage under a sub-heading
+    (title > section > sub-section), the document's section it sits in. A long page that covers several topics,
+    each with sections of its own (as a guidance hub publishes them), is then capped per topic, while a focused
+    document with one level of sections is capped as a whole."""
+    path = chunk.heading_path
+    return (chunk.doc_id, path[1]) if len(path) >= 3 else (chunk.doc_id,)
+
+
 def collapse(candidates: list[ScoredChunk], vectors: dict[str, np.ndarray], *,
              per_doc: int = default_of("retrieval_per_document"),
              near_duplicate: float = default_of("retrieval_near_duplicate")) -> list[ScoredChunk]:
-    """Drop near-duplicate chunks (cosine ≥ threshold) and keep at most `per_doc` chunks per document."""
+    """Drop near-duplicate chunks (cosine ≥ threshold) and keep at most `per_doc` chunks per document topic
+    (`topic_of`)."""
     kept: list[ScoredChunk] = []
-    per_doc_count: dict[str, int] = {}
+    per_doc_count: dict[tuple[str, ...], int] = {}
     for cand in candidates:
-        doc = cand.chunk.doc_id
+        doc = topic_of(cand.chunk)
         if per_doc_count.get(doc, 0) >= per_doc:
             continue
         vector = vectors.get(cand.chunk.chunk_id)

@@ -79,6 +79,28 @@ def test_collapse_near_duplicates_and_two_per_document():
     assert kept == ["a1", "a2", "c1"]  # a3: third from A; b1: near-duplicate of a1
 
 
+def test_collapse_caps_a_long_page_per_topic_and_a_focused_document_whole():
+    def hit(chunk_id, doc, path, score):
+        return ScoredChunk(chunk=Chunk(chunk_id=chunk_id, doc_id=doc, text=chunk_id, title=path[0], heading_path=path),
+                           score=score)
+
+    hub = ["Online access hub"]  # a long page: topics (##), each with sections of its own (###)
+    focused = ["Hiding a result"]  # a focused document: one level of sections
+    hits = [
+        hit("h1", "H", [*hub, "The 104 code", "What it does"], 0.9),
+        hit("h2", "H", [*hub, "The 104 code", "Who gets it"], 0.85),
+        hit("h3", "H", [*hub, "The 104 code", "Steps"], 0.8),  # third of one topic: dropped
+        hit("h4", "H", [*hub, "Proxy access", "Children"], 0.75),  # another topic of the same page: kept
+        hit("h5", "H", [*hub, "Proxy access"], 0.74),  # a topic's lead paragraph counts with the page
+        hit("f1", "F", [*focused, "In EMIS Web"], 0.7),
+        hit("f2", "F", [*focused, "In SystmOne"], 0.65),
+        hit("f3", "F", [*focused, "Telling the patient"], 0.6),  # third of the document: dropped
+    ]
+    vectors = {h.chunk.chunk_id: np.eye(len(hits))[i] for i, h in enumerate(hits)}  # no two alike
+    kept = [h.chunk.chunk_id for h in collapse(hits, vectors, per_doc=2)]
+    assert kept == ["h1", "h2", "h4", "h5", "f1", "f2"]
+
+
 def test_reranker_gives_glossary_expansions_the_shares_the_settings_say():
     """A passage whose title and text hold only the glossary expansion of the question's one term (cosine 0, no
     clinical system): its lexical feature is RERANK_EXPANSION_SHARE and its title feature

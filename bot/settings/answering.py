@@ -45,7 +45,10 @@ class RetrievalSettings(Section):
     must-contain 104 -> 110 of 140). Default: 8"""
     retrieval_per_document: AtLeastOne = 2
     """Passages of one document kept among those handed on, so that a long document does not crowd out the others.
-    Set by hand when the retriever was written; no measurement recorded. Default: 2"""
+    Set by hand when the retriever was written; no measurement recorded. A page whose sections have sections of
+    their own counts each such section as a document (`bot.retrieval.topic_of`): on the corpus joined into 16
+    long pages (eval/plain_corpus.py --long-pages) dev must-contain 107 -> 113 of 140; the shipped corpus has no
+    such sections. Default: 2"""
     retrieval_near_duplicate: Share = 0.95
     """Cosine at or above which a passage counts as a copy of one already kept and is dropped. Set by hand when the
     retriever was written. Default: 0.95"""
