@@ -24,7 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-MAX_WRONG_DECLINES = 0.01  # half the 2% target: a margin for unseen questions
+MAX_WRONG_DECLINES = 0.01  # half the 2% target: a margin for unseen questions. A 2% tail was tried
+# (2026-12-06): nested CV 98.3/195 declined at 0.3/185 answerable, but on normal log-odds (the test's synthetic
+# data) estimation noise lets a 2% tail decline 4 of 100, twice its budget, so the margin stays.
 C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)  # inverse regularisation strengths tried; cross-validation picks one
 SEEDS = (0, 1, 2)  # outer-fold shuffles of the nested cross-validation
 
