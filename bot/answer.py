@@ -20,7 +20,7 @@ from bot.citations import CitationBook, cite_numbers
 from bot.settings import AnsweringSettings, default_of
 from bot.specifics import specifics
 from bot.types import Citation, ScoredChunk
-from bot.unit_scorer import UNIT_FEATURES, UnitScorer, unit_features
+from bot.unit_scorer import UNIT_FEATURES, unit_features
 from bot.units import _LIST_ITEM, Unit
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,8 @@ class ExtractiveAnswerer:
     unit_vectors: Callable[[list[str]], dict] | None = None  # chunk ids -> {unit key -> vector}
     # the tuning values (bot/settings/answering.py says what each does and how it was chosen)
     tuning: AnsweringSettings = field(default_factory=AnsweringSettings.model_construct)
-    scorer: UnitScorer | None = None  # the fitted unit scorer; None: the hand weights of `tuning`
+    # scores units from their feature rows (eval/fit_unit_scorer.py tries fitted ones); None: the hand weights
+    scorer: Callable[[np.ndarray], np.ndarray] | None = None
 
     name = "extractive"
 
@@ -84,7 +85,7 @@ class ExtractiveAnswerer:
 
     def score_units(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> list[Unit]:
         units, x = self.candidates(query, results)
-        scores = self.scorer.probabilities(x) if self.scorer is not None else self._hand_scores(x)
+        scores = self.scorer(x) if self.scorer is not None else self._hand_scores(x)
         for unit, score in zip(units, scores):
             unit.score = float(score)
         return units

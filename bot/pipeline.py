@@ -241,8 +241,6 @@ def clean_text(value) -> str:
     return value.replace("\x00", " ").encode("utf-8", "replace").decode("utf-8")
 
 
-
-
 def same_specifics(a: str, b: str) -> bool:
     """Two questions can share a verified answer only if they name the same numbers (codes, ages)
     and the same clinical systems: "the 104 code" and "the 106 code" are different questions."""

@@ -204,12 +204,13 @@ def collapse(candidates: list[ScoredChunk], vectors: dict[str, np.ndarray], *,
              per_doc: int = default_of("retrieval_per_document"),
              near_duplicate: float = default_of("retrieval_near_duplicate")) -> list[ScoredChunk]:
     """Drop near-duplicate chunks (cosine ≥ threshold) and keep at most `per_doc` chunks per document topic
-    (`topic_of`)."""
+    (`topic_of`), and at most twice that per document: a page whose sections all have sub-sections is still
+    one page, and must not fill the context on its own."""
     kept: list[ScoredChunk] = []
     per_doc_count: dict[tuple[str, ...], int] = {}
     for cand in candidates:
         doc = topic_of(cand.chunk)
-        if per_doc_count.get(doc, 0) >= per_doc:
+        if per_doc_count.get(doc, 0) >= per_doc or per_doc_count.get((cand.chunk.doc_id, None), 0) >= 2 * per_doc:
             continue
         vector = vectors.get(cand.chunk.chunk_id)
         if vector is not None and any(
@@ -218,6 +219,8 @@ def collapse(candidates: list[ScoredChunk], vectors: dict[str, np.ndarray], *,
             continue
         kept.append(cand)
         per_doc_count[doc] = per_doc_count.get(doc, 0) + 1
+        page = (cand.chunk.doc_id, None)
+        per_doc_count[page] = per_doc_count.get(page, 0) + 1
     return kept
 
 

@@ -1,9 +1,9 @@
 """The unit scorer: how likely an answer unit (sentence, bullet, whole list) of the retrieved passages is
 evidence for the answer, from features of the unit, its passage and the question.
 
-Owns `UNIT_FEATURES`, `unit_features` (one row of numbers per unit) and `UnitScorer`, a logistic regression
-fitted on the question bank's dev split by `eval/fit_unit_scorer.py` (scikit-learn, a dev dependency) and
-shipped as `bot/unit_scorer.json`, scored here with numpy. Every feature is a share, a cosine, a rank or a
+Owns `UNIT_FEATURES` and `unit_features` (one row of numbers per unit). The extractive answerer weighs the
+rows by hand (`bot.answer`); `eval/fit_unit_scorer.py` fits a logistic regression on the same rows and
+measures it (`eval/unit_scorer.md`: it did not beat the hand weights, so the bot does not ship one). Every feature is a share, a cosine, a rank or a
 flag of one question's own candidates, so none grows with the number of documents indexed.
 Imports `bot.units`, `bot.types` and the index's `analyze`; it must not import the answerers, the pipeline,
 retrieval or the Slack layer.
@@ -11,19 +11,15 @@ retrieval or the Slack layer.
 
 from __future__ import annotations
 
-import json
 import math
-import re
-from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
 from bot.index import analyze
+from bot.specifics import specifics
 from bot.types import ScoredChunk
 from bot.units import _CROSS_REFERENCE, Unit, split_units, unit_key
-
-MODEL_PATH = Path(__file__).with_name("unit_scorer.json")
 
 UNIT_FEATURES = (
     "cover",  # idf-weighted share of the question's terms the unit holds (a list: its best item)
@@ -45,11 +41,8 @@ UNIT_FEATURES = (
     "lead_in",  # a sentence ending in ':' (says little without what follows)
     "cross_reference",  # a pointer elsewhere ("see the … document")
     "length",  # log of the unit's characters
-    "numbers",  # share of the question's numbers (codes, ages) the unit holds; 0 when it names none
+    "numbers",  # share of the question's numbers, codes and dates (bot.specifics) the unit holds; 0 when it names none
 )
-
-_NUMBER = re.compile(r"\b\d+\b")
-
 
 def _cover(terms: set[str], wanted: set[str], idf: Callable[[str], float], weight: float) -> float:
     return sum(idf(t) for t in wanted & terms) / weight
@@ -63,7 +56,7 @@ def unit_features(query, results: Sequence[ScoredChunk], idf: Callable[[str], fl
     core = set(analyze(query.retrieval_text))
     expansion = set(analyze(query.expanded)) - core
     weight = sum(idf(t) for t in core) or 1.0
-    numbers = set(_NUMBER.findall(query.retrieval_text))
+    numbers = specifics(query.retrieval_text).facts()
     vector = getattr(query, "vector", None)
     stored = stored or {}
     top = max((r.score for r in results), default=0.0)
@@ -94,7 +87,7 @@ def unit_features(query, results: Sequence[ScoredChunk], idf: Callable[[str], fl
                 result.score - top, dense, question, unit.position / 10,
                 float(unit.lead), float(unit.is_list), float(unit.bullet), float(unit.text.rstrip().endswith(":")),
                 float(bool(_CROSS_REFERENCE.search(unit.text))), math.log(1 + len(unit.text)),
-                len(numbers & set(_NUMBER.findall(unit.text))) / len(numbers) if numbers else 0.0,
+                len(numbers & specifics(unit.text).facts()) / len(numbers) if numbers else 0.0,
             ])
             units.append(unit)
     x = np.asarray(rows, dtype=float).reshape(len(rows), len(UNIT_FEATURES))
@@ -103,24 +96,3 @@ def unit_features(query, results: Sequence[ScoredChunk], idf: Callable[[str], fl
             column = x[:, UNIT_FEATURES.index(of)]
             x[:, UNIT_FEATURES.index(gap)] = column - column.max()
     return units, x
-
-
-class UnitScorer:
-    """p(evidence) = sigmoid(coef . (x - mean) / scale + intercept), over UNIT_FEATURES."""
-
-    def __init__(self, data: dict):
-        if tuple(data.get("features", ())) != UNIT_FEATURES:
-            raise ValueError("unit scorer was fitted on other features: re-run eval/fit_unit_scorer.py")
-        self.data = data
-        self.mean = np.asarray(data["mean"], dtype=float)
-        self.scale = np.asarray(data["scale"], dtype=float)
-        self.coef = np.asarray(data["coef"], dtype=float)
-        self.intercept = float(data["intercept"])
-
-    @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> "UnitScorer":
-        return cls(json.loads(Path(path).read_text(encoding="utf-8")))
-
-    def probabilities(self, x: np.ndarray) -> np.ndarray:
-        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))

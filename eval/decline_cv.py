@@ -3,7 +3,7 @@
 Used by `eval/fit_decline_model.py`; run on its own to compare feature sets on a features cache it wrote:
 
     .venv/bin/python eval/fit_decline_model.py --features-cache /tmp/features.json --out /tmp/model.json
-    .venv/bin/python eval/decline_cv.py /tmp/features.json [--drop top_lexical,known_terms]
+    .venv/bin/python eval/decline_cv.py /tmp/features.json [--drop known_terms,off_topic]
 
 The threshold rule (`threshold_for`) and the regularisation choice (`choose_model`) are what the fit script
 ships. `nested_cv` is the honest figure for both together: for each outer fold (5-fold, stratified, SEEDS
@@ -121,6 +121,8 @@ def main() -> int:
     names = cached.get("features")
     rows = cached["train"]
     drop = {d for d in args.drop.split(",") if d}
+    if names and drop - set(names):
+        ap.error(f"no such feature: {', '.join(sorted(drop - set(names)))} (the cache has: {', '.join(names)})")
     keep = [i for i, name in enumerate(names) if name not in drop] if names else list(range(len(rows[0]["x"])))
     x = np.array([[r["x"][i] for i in keep] for r in rows])
     y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in rows])

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Fit the unit scorer (bot/unit_scorer.py) on the question bank's dev split and measure it honestly.
+"""Fit a unit scorer over bot/unit_scorer.py's features on the question bank's dev split and measure it honestly.
 
     export PYTHONPATH=$PWD && .venv/bin/python eval/fit_unit_scorer.py --passages 8 16 [--pairwise] [--seed N]
-    export PYTHONPATH=$PWD && .venv/bin/python eval/fit_unit_scorer.py --write    # and bot/unit_scorer.json
+    export PYTHONPATH=$PWD && .venv/bin/python eval/fit_unit_scorer.py --write    # and eval/unit_scorer.json
 
 The figures it printed, and why the fitted scorer is not what the bot answers with: eval/unit_scorer.md.
 
@@ -18,7 +18,7 @@ Needs a built index (gpbot ingest knowledge). Uses the `dev` split ONLY; validat
    CUTOFFS); the held-out 1/5 are answered by the whole pipeline with that scorer and counted as score.py
    counts them. Summed over folds, beside today's hand weights on the same questions.
 4. --write: the scorer fitted on all dev questions, and the cutoffs chosen on all of them, go to
-   bot/unit_scorer.json (coefficients and standardisation; scored with numpy at run time).
+   eval/unit_scorer.json (coefficients and standardisation; scored with numpy at run time).
 """
 
 from __future__ import annotations
@@ -40,8 +40,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.citations import CitationBook  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.unit_scorer import MODEL_PATH, UNIT_FEATURES, UnitScorer  # noqa: E402
+from bot.unit_scorer import UNIT_FEATURES  # noqa: E402
 
+MODEL_PATH = Path(__file__).with_name("unit_scorer.json")  # --write only; the bot does not read it
 BANK = ROOT.parent / "shared" / "eval" / "question-bank.jsonl"
 FOLDS = 5
 SEED = 7
@@ -53,6 +54,23 @@ CUTOFFS = {"answer_relative_cutoff": (0.0, 0.05, 0.1, 0.2, 0.3),
            "answer_other_document_cutoff": (0.0, 0.1, 0.25, 0.4, 0.6),
            "answer_novel_weight": (0.0,)}
 
+
+
+class UnitScorer:
+    """p(evidence) = sigmoid(coef . (x - mean) / scale + intercept), over UNIT_FEATURES."""
+
+    def __init__(self, data: dict):
+        if tuple(data.get("features", ())) != UNIT_FEATURES:
+            raise ValueError("unit scorer was fitted on other features: re-run eval/fit_unit_scorer.py")
+        self.data = data
+        self.mean = np.asarray(data["mean"], dtype=float)
+        self.scale = np.asarray(data["scale"], dtype=float)
+        self.coef = np.asarray(data["coef"], dtype=float)
+        self.intercept = float(data["intercept"])
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
 
 def url_tail(u: str) -> str:  # as ../shared/eval/score.py
     path = u.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0].rstrip("/")
@@ -105,7 +123,7 @@ class Harness:
 
     def configure(self, scorer: UnitScorer | None, passages: int, **cutoffs) -> None:
         self.passages = passages
-        self.assistant.extractive.scorer = scorer
+        self.assistant.extractive.scorer = scorer.probabilities if scorer is not None else None
         self.assistant.extractive.tuning = self.base.model_copy(update={"answer_passages": passages, **cutoffs})
 
     def answer(self, item: dict):
@@ -239,7 +257,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bank", type=Path, default=BANK)
     ap.add_argument("--passages", type=int, nargs="+", default=[8], help="ANSWER_PASSAGES values to compare")
-    ap.add_argument("--write", action="store_true", help="write bot/unit_scorer.json (all dev questions)")
+    ap.add_argument("--write", action="store_true", help="write eval/unit_scorer.json (all dev questions)")
     ap.add_argument("--pairwise", action="store_true", help="fit the weights on within-question pairs")
     ap.add_argument("--seed", type=int, default=SEED, help="how the questions are dealt into folds")
     ap.add_argument("--fixed-cutoffs", action="store_true", help="keep today's cutoffs (no grid inside CV)")

@@ -65,10 +65,10 @@ def test_not_covered_offers_closest_sources_and_a_person(shared_index_settings, 
 
 def test_the_decline_model_weighs_evidence():
     model = DeclineModel.load()
-    strong = {"top_score": 1.1, "top_dense": 0.7, "dense_spread": 0.1, "coverage": 0.8, "top_lexical": 0.8,
+    strong = {"top_score": 1.1, "top_dense": 0.7, "dense_spread": 0.1, "coverage": 0.8,
               "known_terms": 1.0, "unknown_weight": 0.0, "centroid": 0.5, "question_terms": 2.0, "clinical": 0.0,
               "off_topic": 0.15}
-    weak = dict(strong, top_score=0.2, top_dense=0.1, coverage=0.0, top_lexical=0.1, known_terms=0.4, question_terms=1.0,
+    weak = dict(strong, top_score=0.2, top_dense=0.1, coverage=0.0, known_terms=0.4, question_terms=1.0,
                 unknown_weight=0.6, centroid=0.05, off_topic=0.5)
     assert model.decide(strong).answer and model.decide(strong).kind == "answered"
     declined = model.decide(weak)

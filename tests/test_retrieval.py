@@ -101,6 +101,19 @@ def test_collapse_caps_a_long_page_per_topic_and_a_focused_document_whole():
     assert kept == ["h1", "h2", "h4", "h5", "f1", "f2"]
 
 
+def test_collapse_holds_a_page_of_many_topics_to_twice_the_cap():
+    """Each topic of a page is capped on its own, but the page as a whole gets at most 2 x per_doc passages,
+    so one imported page with sub-sections everywhere cannot fill the context."""
+    hits = [ScoredChunk(chunk=Chunk(chunk_id=f"p{n}", doc_id="P", text=f"p{n}", title="Page",
+                                    heading_path=["Page", f"Topic {n}", "Detail"]), score=1 - n / 10)
+            for n in range(6)]
+    hits.append(ScoredChunk(chunk=Chunk(chunk_id="other", doc_id="O", text="other", title="Other",
+                                        heading_path=["Other"]), score=0.1))
+    vectors = {h.chunk.chunk_id: np.eye(len(hits))[i] for i, h in enumerate(hits)}
+    kept = [h.chunk.chunk_id for h in collapse(hits, vectors, per_doc=2)]
+    assert kept == ["p0", "p1", "p2", "p3", "other"]
+
+
 def test_reranker_gives_glossary_expansions_the_shares_the_settings_say():
     """A passage whose title and text hold only the glossary expansion of the question's one term (cosine 0, no
     clinical system): its lexical feature is RERANK_EXPANSION_SHARE and its title feature

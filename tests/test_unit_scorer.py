@@ -1,13 +1,18 @@
 """The answer units' features (bot/unit_scorer.py): what each column measures, that they come from the passages
 handed over alone (no corpus-wide count), and that a fitted scorer is read and scored as scikit-learn fits it."""
 
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from bot.retrieval import Glossary, prepare_query
 from bot.types import Chunk, ScoredChunk
-from bot.unit_scorer import UNIT_FEATURES, UnitScorer, unit_features
+from bot.unit_scorer import UNIT_FEATURES, unit_features
 from bot.units import unit_key
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CHUNK = Chunk(
     chunk_id="r-1", doc_id="r.md", title="Redaction", heading_path=["Redaction", "Third-party information"],
@@ -70,8 +75,12 @@ def test_term_weights_enter_only_as_shares_of_the_question():
     assert not np.allclose(small, flat)  # the weights do count
 
 
-def test_the_scorer_reads_its_json_and_scores_as_scikit_learn_does():
+def test_the_fitted_scorer_of_the_eval_script_scores_as_scikit_learn_does():
     sklearn = pytest.importorskip("sklearn.linear_model")
+    spec = importlib.util.spec_from_file_location("fit_unit_scorer", ROOT / "eval" / "fit_unit_scorer.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    UnitScorer = module.UnitScorer
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, len(UNIT_FEATURES))) * 3 + 1
     y = (x[:, 0] - x[:, 4] + rng.normal(size=200)) > 0
