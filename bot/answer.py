@@ -21,7 +21,7 @@ from bot.settings import AnsweringSettings, default_of
 from bot.specifics import specifics
 from bot.types import Citation, ScoredChunk
 from bot.unit_scorer import UNIT_FEATURES, unit_features
-from bot.units import _LIST_ITEM, Unit
+from bot.units import LIST_ITEM, Unit
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def _specifics(text: str) -> frozenset[str]:
     """The numbers, codes and dates a text carries (`bot.specifics`): a sentence carrying one its neighbours
     lack is never redundant. A list item's own number ("2.") is none of them. Quoted labels are not compared
     here (only `bot.claims` checks them): counting them would change which sentences an answer keeps."""
-    text = "\n".join(_LIST_ITEM.sub("", line) for line in text.splitlines())
+    text = "\n".join(LIST_ITEM.sub("", line) for line in text.splitlines())
     return specifics(text).facts()
 
 
@@ -81,7 +81,10 @@ class ExtractiveAnswerer:
         stored = {}
         if getattr(query, "vector", None) is not None and self.unit_vectors is not None:
             stored = self.unit_vectors([r.chunk.chunk_id for r in passages])
-        return unit_features(query, passages, self.idf, stored)
+        tuning = self.tuning
+        return unit_features(query, passages, self.idf, stored, list_rest_share=tuning.answer_list_rest_share,
+                             no_vector_share=tuning.answer_no_vector_share,
+                             question_floor=tuning.answer_question_floor)
 
     def score_units(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> list[Unit]:
         units, x = self.candidates(query, results)
@@ -94,13 +97,13 @@ class ExtractiveAnswerer:
         tuning = self.tuning
         f = {name: x[:, i] for i, name in enumerate(UNIT_FEATURES)}
         # a list is judged by its best item, plus a little for the rest
-        cover = f["cover"] + 0.25 * (f["list_cover"] - f["cover"])
+        cover = f["cover"] + tuning.answer_list_rest_share * (f["list_cover"] - f["cover"])
         # passages that retrieval scored about as well as the best are about as likely to answer
-        prior = 0.2 * f["rank_prior"] + np.maximum(0.0, f["score_gap"] + 0.25)
+        prior = tuning.answer_rank_weight * f["rank_prior"] + np.maximum(0.0, f["score_gap"] + tuning.answer_score_window)
         prior = prior + tuning.answer_question_weight * f["section_question"]
         return (tuning.answer_lexical_weight * cover + tuning.answer_expansion_weight * f["expansion"]
                 + tuning.answer_semantic_weight * f["semantic"] + tuning.answer_heading_weight * f["heading_cover"]
-                + tuning.answer_prior_weight * prior - 0.05 * f["position"]
+                + tuning.answer_prior_weight * prior - tuning.answer_position_penalty * f["position"]
                 + tuning.answer_list_bonus * f["is_list"] - tuning.answer_lead_in_penalty * f["lead_in"]
                 - tuning.answer_cross_reference_penalty * f["cross_reference"])
 
@@ -190,10 +193,10 @@ def _without_repeated_items(unit: Unit, chosen: list[Unit],
     fresh = [line for line in lines if not _says_again(line, kept_lines, same)]
     if len(fresh) == len(lines):
         return unit
-    items = [line for line in fresh if _LIST_ITEM.match(line)]
+    items = [line for line in fresh if LIST_ITEM.match(line)]
     if not items:
         return None
-    if lines and not _LIST_ITEM.match(lines[0]) and fresh[0] != lines[0]:
+    if lines and not LIST_ITEM.match(lines[0]) and fresh[0] != lines[0]:
         fresh.insert(0, lines[0])  # the sentence that introduces the list stays with its items
     text = "\n".join(_NUMBERED.sub(r"\1- ", line) for line in fresh)
     return replace(unit, text=text)

@@ -49,10 +49,6 @@ class Specifics:
     codes: frozenset[str]  # tokens mixing letters and digits, lower-cased
     labels: frozenset[str]  # quoted text, normalised
 
-    def all(self) -> list[str]:
-        dates = ["-".join(f"{p:02d}" for p in d) for d in sorted(self.dates)]
-        return dates + sorted(self.numbers) + sorted(self.codes) + [f'"{q}"' for q in sorted(self.labels)]
-
     def facts(self) -> frozenset[str]:
         """The numbers, codes and dates, a date as each of its leading parts ("2023", "2023-11", "2023-11-01"):
         a text that gives "November 2023" adds nothing to one that gives "1 November 2023"."""
@@ -72,7 +68,9 @@ def bare_numbers(text: str) -> set[str]:
 
 @lru_cache(maxsize=4096)
 def specifics(text: str) -> Specifics:
-    """The dates, numbers (outside dates), codes and quoted labels `text` carries; citation marks are none."""
+    """The dates, numbers (outside dates), codes and quoted labels `text` carries; citation marks are none.
+    Cached (the last 4,096 texts, in memory only): call it on redacted text only, as every caller does (questions
+    reach it after bot.guard; passages and answers hold no patient details)."""
     text = CITATION.sub(" ", text)
     dates: set[tuple[int, ...]] = set()
 

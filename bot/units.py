@@ -17,14 +17,14 @@ from bot.types import Chunk
 # ------------------------------------------------------------------------------------------
 # Splitting passages into answer units: sentences, or whole lists (steps stay steps)
 # ------------------------------------------------------------------------------------------
-_LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*+•])\s+")
+LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*+•])\s+")
 _STEP_ITEM = re.compile(r"^\s*\d+[.)]\s+")
 _BULLET_ITEM = re.compile(r"^\s*[-*+•]\s+")
 _ABBREVIATIONS = r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bDr)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bvs)(?<!\bno)(?<!\bSt)"
 _SENTENCE_END = re.compile(_ABBREVIATIONS + r"(?<=[.!?])[\"”')\]]?\s+(?=[A-Z0-9\"“'(`*])")
 _URL_ONLY = re.compile(r"^\W*(?:https?://\S+\W*)+$")
 # "…is covered in "Other document"", "see the historic-records document": pointers, not answers
-_CROSS_REFERENCE = re.compile(
+CROSS_REFERENCE = re.compile(
     r"\b(?:see|covered in|is in|are in|described in|set out in)\s+(?:the\s+)?(?:\"[^\"]+\"|[\w\-]+\s+(?:document|folder|page))",
     re.I,
 )
@@ -143,7 +143,7 @@ def sentences_of(chunk: Chunk) -> list[str]:
     """A passage's sentences and list items, one each, without list markers; lead-ins ending in ':' left out."""
     out = []
     for line in chunk.text.splitlines():
-        line = _LIST_ITEM.sub("", line).strip()
+        line = LIST_ITEM.sub("", line).strip()
         for sentence in _SENTENCE.split(line):
             sentence = sentence.strip()
             if 30 <= len(sentence) <= 400 and not sentence.endswith(":") and not sentence.startswith("#"):

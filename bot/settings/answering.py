@@ -115,6 +115,28 @@ class AnsweringSettings(Section):
     """Unit score: weight of the idf-weighted share of the question's terms the unit holds. Default: 1"""
     answer_prior_weight: NonNegativeFloat = 0.3
     """Unit score: weight of its passage's retrieval rank and score. Default: 0.3"""
+    answer_list_rest_share: Share = 0.25
+    """Unit score: a list is judged by its best item's share of the question's terms plus this part of what its
+    other items add, so that a long list does not win by its length. Set by hand when the answerer was written;
+    no measurement recorded. Default: 0.25"""
+    answer_rank_weight: NonNegativeFloat = 0.2
+    """Unit score, within the passage prior: this over (1 + the passage's retrieval rank). Set by hand when the
+    answerer was written; no measurement recorded. Default: 0.2"""
+    answer_score_window: NonNegativeFloat = 0.25
+    """Unit score, within the passage prior: a passage whose retrieval score is within this of the best passage's
+    adds the difference (passages scored about as well as the best are about as likely to answer). Set by hand
+    when the answerer was written; no measurement recorded. Default: 0.25"""
+    answer_position_penalty: NonNegativeFloat = 0.05
+    """Unit score: taken off for every ten units between the unit and the start of its passage (guidance tends to
+    say the main point first). Set by hand when the answerer was written; no measurement recorded. Default: 0.05"""
+    answer_no_vector_share: Share = 0.5
+    """Unit score: without a stored unit vector (an index built before they were stored), the unit's cosine to the
+    question is taken as this share of its share of the question's terms. Set by hand when unit vectors were
+    added; no measurement recorded. Default: 0.5"""
+    answer_question_floor: Share = 0.5
+    """Unit score: the section-question feature is how far the cosine between the question and the nearest of the
+    passage's section questions rises above this (0 below it). Set by hand when section questions were added;
+    no measurement recorded. Default: 0.5"""
     answer_question_weight: NonNegativeFloat = 1.0
     """Unit score: weight of a section question worded like the asked one (dev split: must-contain 111 -> 112 of
     140; 0.5 to 4 all within one question). Default: 1"""
