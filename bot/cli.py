@@ -126,10 +126,10 @@ def ask(
         try:
             item = json.loads(line)
             if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-                raise ValueError("each line needs a string 'question'")
+                raise ValueError(prompts.QUESTION_LINE_NEEDS_QUESTION)
             history = item.get("history") or []
             if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
-                raise ValueError("'history' must be a list of the thread's earlier questions")
+                raise ValueError(prompts.QUESTION_LINE_BAD_HISTORY)
         except (json.JSONDecodeError, ValueError) as exc:
             failed += 1
             err.print(prompts.CLI_ASK_LINE_SKIPPED.format(number=number, error=exc), highlight=False)

@@ -47,12 +47,15 @@ def load_questions(path: Path) -> list[dict]:
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-        if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-            raise ValueError(f"{path}:{number}: no 'question' field")
-        history = item.get("history", [])
-        if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
-            raise ValueError(f"{path}:{number}: 'history' must be a list of earlier questions")
+            problem = prompts.QUESTION_LINE_NOT_JSON.format(error=exc.msg)
+            raise ValueError(prompts.QUESTION_FILE_LINE.format(path=path, number=number, problem=problem)) from None
+        history = item.get("history", []) if isinstance(item, dict) else []
+        problem = (prompts.QUESTION_LINE_NEEDS_QUESTION
+                   if not isinstance(item, dict) or not isinstance(item.get("question"), str)
+                   else prompts.QUESTION_LINE_BAD_HISTORY
+                   if not isinstance(history, list) or not all(isinstance(h, str) for h in history) else None)
+        if problem:
+            raise ValueError(prompts.QUESTION_FILE_LINE.format(path=path, number=number, problem=problem))
         questions.append(item)
     return questions
 

@@ -112,3 +112,9 @@ SOURCES_URL_LINE = "    {status}: {url}{extra}"
 SOURCES_MOVED_TO = " -> {url}"
 SOURCES_CHANGED_SINCE = " since {date}"
 SOURCES_UNREACHABLE_LINE = "  {url}: {detail}"
+
+# question files (`gpbot ask --jsonl` lines, `gpbot eval FILE`): what is wrong with a line
+QUESTION_LINE_NEEDS_QUESTION = "each line needs a string 'question'"
+QUESTION_LINE_BAD_HISTORY = "'history' must be a list of the thread's earlier questions"
+QUESTION_LINE_NOT_JSON = "not valid JSON ({error})"
+QUESTION_FILE_LINE = "{path}:{number}: {problem}"
