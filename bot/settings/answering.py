@@ -74,6 +74,9 @@ class RetrievalSettings(Section):
     rerank_other_system_penalty: NonNegativeFloat = 0.08
     """Reranker: taken off when the passage is about another clinical system than the one the question names.
     Default: 0.08"""
+    rerank_heading_mismatch_weight: NonNegativeFloat = 0.0
+    """Reranker: taken off times the idf-weighted share of the passage's title and heading terms that the question
+    (with its glossary expansions) does not hold (`bot.retrieval.heading_mismatch`). Default: 0"""
     rerank_question_margin: float = 0.0
     """How much closer a question-to-section-question match must be than a question-to-passage match to count the
     same (they run higher); chosen on the dev split with score.py: no margin did best. Default: 0"""
