@@ -339,3 +339,4 @@ class Retriever:
 
         ranked = sorted(out.values(), key=closeness, reverse=True)[: self.pool]
         return [h.model_copy(update={"score": closeness(h)}) for h in ranked]
+
