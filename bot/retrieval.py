@@ -339,4 +339,3 @@ class Retriever:
 
         ranked = sorted(out.values(), key=closeness, reverse=True)[: self.pool]
         return [h.model_copy(update={"score": closeness(h)}) for h in ranked]
-
