@@ -70,7 +70,7 @@ class RetrievalSettings(Section):
     rerank_title_expansion_weight: NonNegativeFloat = 0.5
     """Reranker: within that title feature, the weight of the share of the question's glossary expansions found in
     the title and headings (the share of its own terms counts 1). Set by hand when expansions were added to the
-    heading match; no measurement recorded. Default: 0.5"""
+    heading match; no measurement recorded. No effect while RERANK_TITLE_WEIGHT is 0. Default: 0.5"""
     rerank_system_bonus: NonNegativeFloat = 0.06
     """Reranker: added when the passage is about the clinical system the question names (EMIS, SystmOne).
     Default: 0.06"""
