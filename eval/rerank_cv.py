@@ -7,7 +7,8 @@ Each setting in the grid (the product of the values given per RERANK_* setting; 
 defaults) answers every dev question once through `gpbot ask --jsonl` (settings from the environment, as
 ../shared/eval/score.py runs it) and each question is counted as score.py counts it: its must-contain strings in
 the answer, a citation of one of its sources, a decline. Then FOLDS folds by question: on 4/5 of the questions
-the setting with the most must-contain (then citations, then fewest wrong declines, then the defaults) is chosen
+the setting with the most must-contain (then citations, then declines of must-decline questions, then fewest
+wrong declines, then the grid's first setting) is chosen
 and the held-out 1/5 are counted under it; the sums over folds are what a re-tuning would give on questions it
 was not tuned on (the in-sample best is printed too, labelled so). Uses the `dev` split ONLY.
 """
@@ -87,7 +88,7 @@ def main() -> int:
         table.append((label, rows))
         t = sum(rows.values())
         print(f"{label}: must {t[0]}, cite {t[1]}, declines {t[2]}, wrong declines {t[3]}", flush=True)
-    defaults = [all(float(v) == float(settings[0][k]) for k, v in env.items()) for env in settings]
+    defaults = [all(float(v) == float(settings[0][k]) for k, v in env.items()) for env in settings]  # the grid's first
     ids = [q["id"] for q in items]
     rng = np.random.default_rng(SEED)
     order = rng.permutation(len(ids))
