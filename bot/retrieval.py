@@ -9,7 +9,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, Sequence
+from typing import Callable, Literal, Protocol, Sequence
 
 import numpy as np
 import yaml
@@ -145,11 +145,14 @@ class Reranker(Protocol):
 
 @dataclass
 class FeatureReranker:
-    """Score = cosine(query, chunk) + lexical coverage of the query's terms + system match.
+    """Score = cosine(query, chunk) + lexical coverage of the query's terms + system match - the share of the
+    passage's title and headings the question does not name (`heading_mismatch`).
 
-    Weights: settings RERANK_* (bot/settings/answering.py), each saying how it was chosen."""
+    Weights: settings RERANK_* (bot/settings/answering.py), each saying how it was chosen. `idf`: the index's
+    inverse document frequency of an analysed term (None: every term weighs the same)."""
 
     tuning: RetrievalSettings = field(default_factory=RetrievalSettings.model_construct)
+    idf: Callable[[str], float] | None = None
 
     @property
     def question_margin(self) -> float:
@@ -159,8 +162,10 @@ class FeatureReranker:
         w_dense, w_lexical, w_title = (self.tuning.rerank_dense_weight, self.tuning.rerank_lexical_weight,
                                        self.tuning.rerank_title_weight)
         expansion_share, w_title_expansion = self.tuning.rerank_expansion_share, self.tuning.rerank_title_expansion_weight
+        w_mismatch = self.tuning.rerank_heading_mismatch_weight
         terms = set(analyze(query.expanded))
         core = set(analyze(query.retrieval_text))
+        weight = self.idf or (lambda term: 1.0)
         out = []
         for cand in candidates:
             chunk = cand.chunk
@@ -178,6 +183,8 @@ class FeatureReranker:
             title = len(core & head) / max(1, len(core)) + w_title_expansion * expanded_head
             lexical_feature = (1 - expansion_share) * lexical + expansion_share * expanded_hit
             score = w_dense * cosine + w_lexical * lexical_feature + w_title * title
+            if w_mismatch:
+                score -= w_mismatch * heading_mismatch(head, terms, weight)
             systems = set(chunk.clinical_systems)
             if query.systems:
                 if systems & set(query.systems):
@@ -189,6 +196,14 @@ class FeatureReranker:
                                                "passage_dense": passage_cosine}))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
+
+
+def heading_mismatch(head: set[str], question: set[str], idf: Callable[[str], float]) -> float:
+    """The idf-weighted share of a passage's title and heading terms that the question (with its glossary
+    expansions) does not hold: a page on another subject names that subject in its title. 0 when the passage has
+    no heading terms; a share, so it does not grow with the corpus."""
+    total = sum(idf(t) for t in head)
+    return sum(idf(t) for t in head - question) / total if total > 0 else 0.0
 
 
 def topic_of(chunk: Chunk) -> tuple[str, ...]:
@@ -247,7 +262,7 @@ class Retriever:
         tuning = tuning or RetrievalSettings.model_construct()
         self.index = index
         self.use_questions = use_questions
-        self.reranker = reranker or FeatureReranker(tuning)
+        self.reranker = reranker or FeatureReranker(tuning, idf=index.idf)
         self.pool = tuning.retrieval_pool
         self.rrf_k = tuning.retrieval_rrf_k
         self.per_doc = tuning.retrieval_per_document

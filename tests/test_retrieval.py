@@ -8,6 +8,7 @@ from bot.retrieval import (
     PreparedQuery,
     collapse,
     detect_systems,
+    heading_mismatch,
     is_follow_up,
     prepare_query,
     reciprocal_rank_fusion,
@@ -127,7 +128,39 @@ def test_reranker_gives_glossary_expansions_the_shares_the_settings_say():
     def score(tuning):
         return FeatureReranker(tuning).rerank(query, question, candidates, vectors)[0].score
 
-    defaults = RetrievalSettings.model_construct()
-    assert abs(score(defaults) - (0.45 * 0.2 + 0.15 * 0.5)) < 1e-12
-    changed = defaults.model_copy(update={"rerank_expansion_share": 1.0, "rerank_title_expansion_weight": 0.0})
+    tuning = RetrievalSettings.model_construct(rerank_lexical_weight=0.45, rerank_title_weight=0.15)
+    assert abs(score(tuning) - (0.45 * 0.2 + 0.15 * 0.5)) < 1e-12
+    changed = tuning.model_copy(update={"rerank_expansion_share": 1.0, "rerank_title_expansion_weight": 0.0})
     assert abs(score(changed) - 0.45) < 1e-12
+    # every title term is among the question's expansions: no heading mismatch is taken off
+    assert abs(score(tuning.model_copy(update={"rerank_heading_mismatch_weight": 1.0})) - score(tuning)) < 1e-12
+
+
+def test_heading_mismatch_is_the_idf_weighted_share_of_heading_terms_the_question_lacks():
+    idf = {"proxi": 1.0, "child": 3.0, "parent": 4.0}.get
+    assert heading_mismatch({"proxi", "child", "parent"}, {"proxi", "son"}, idf) == 7.0 / 8.0
+    assert heading_mismatch({"proxi"}, {"proxi", "son"}, idf) == 0.0
+    assert heading_mismatch(set(), {"proxi"}, idf) == 0.0  # a passage without headings is not penalised
+    assert heading_mismatch({"proxi", "child"}, {"proxi"}, lambda t: 1.0) == 0.5
+
+
+def test_reranker_puts_the_page_whose_title_names_another_subject_below():
+    """Two passages equally close to the question and sharing its words; one page's title names a subject the
+    question does not (a child's record). With the mismatch weight it goes second; without it, text order stays."""
+    query = PreparedQuery(raw="", text="", retrieval_text="son applies for proxy access to his father's record",
+                          expanded="son applies for proxy access to his father's record", systems=[], glossary_terms=[])
+    text = "Check the applicant's identity before granting proxy access to the record."
+    child = Chunk(chunk_id="child", doc_id="c", title="Parental responsibility for a child's record", text=text)
+    adult = Chunk(chunk_id="adult", doc_id="a", title="Proxy access to an adult's record", text=text)
+    candidates = [ScoredChunk(chunk=child, score=0.0), ScoredChunk(chunk=adult, score=0.0)]
+    vectors, question = {"child": np.ones(2) / 2, "adult": np.ones(2) / 2}, np.ones(2)
+    idf = {"child": 3.0, "parent": 3.0, "respons": 2.0, "adult": 2.0}
+    base = RetrievalSettings.model_construct(rerank_title_weight=0.0)
+
+    def order(weight):
+        reranker = FeatureReranker(base.model_copy(update={"rerank_heading_mismatch_weight": weight}),
+                                   idf=lambda t: idf.get(t, 1.0))
+        return [c.chunk.chunk_id for c in reranker.rerank(query, question, candidates, vectors)]
+
+    assert order(0.0) == ["child", "adult"]  # a tie: the fused order stands
+    assert order(0.1) == ["adult", "child"]

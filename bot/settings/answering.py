@@ -62,18 +62,27 @@ class RetrievalSettings(Section):
     """Reranker: the part of that lexical feature given to the share of the question's glossary expansions the
     passage holds (the question's own terms give the rest). Set by hand when the reranker was written; no
     measurement recorded. Default: 0.2"""
-    rerank_title_weight: NonNegativeFloat = 0.15
-    """Reranker: weight of the question's terms found in the passage's title and headings. Default: 0.15"""
+    rerank_title_weight: NonNegativeFloat = 0.0
+    """Reranker: weight of the question's terms found in the passage's title and headings. 0.15 until the heading
+    mismatch feature came; re-tuned with it by 5-fold cross-validation on the dev split grouped by question
+    (eval/rerank_cv.py, eval/reranker_trials.md): every fold chose 0, since rewarding a heading that shares a word
+    with the question (a system's name, "proxy") put neighbouring subjects first. Default: 0"""
     rerank_title_expansion_weight: NonNegativeFloat = 0.5
     """Reranker: within that title feature, the weight of the share of the question's glossary expansions found in
     the title and headings (the share of its own terms counts 1). Set by hand when expansions were added to the
-    heading match; no measurement recorded. Default: 0.5"""
+    heading match; no measurement recorded. No effect while RERANK_TITLE_WEIGHT is 0. Default: 0.5"""
     rerank_system_bonus: NonNegativeFloat = 0.06
     """Reranker: added when the passage is about the clinical system the question names (EMIS, SystmOne).
     Default: 0.06"""
     rerank_other_system_penalty: NonNegativeFloat = 0.08
     """Reranker: taken off when the passage is about another clinical system than the one the question names.
     Default: 0.08"""
+    rerank_heading_mismatch_weight: NonNegativeFloat = 0.1
+    """Reranker: taken off times the idf-weighted share of the passage's title and heading terms that the question
+    (with its glossary expansions) does not hold (`bot.retrieval.heading_mismatch`): a page on another subject
+    names it in its title. Chosen jointly with RERANK_TITLE_WEIGHT and RERANK_LEXICAL_WEIGHT by 5-fold
+    cross-validation on the dev split grouped by question (eval/rerank_cv.py; grid 0-0.2): every fold chose 0.1;
+    held out, dev must-contain 113 -> 118 of 140, citations 125 of 142 either way. Default: 0.1"""
     rerank_question_margin: float = 0.0
     """How much closer a question-to-section-question match must be than a question-to-passage match to count the
     same (they run higher); chosen on the dev split with score.py: no margin did best. Default: 0"""
