@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Reranker weights re-tuned by cross-validation on the question bank's dev split (grouped by question).
+"""Tuning values (any setting: RERANK_*, ANSWER_*, ...) re-chosen by cross-validation on the question bank's dev
+split, grouped by question.
 
-    export PYTHONPATH=$PWD && .venv/bin/python eval/rerank_cv.py [--grid NAME=v1,v2 ...] [--folds 5]
+    export PYTHONPATH=$PWD && .venv/bin/python eval/rerank_cv.py [--grid NAME=v1,v2 ...] [--alone] [--folds 5]
 
-Each setting in the grid (the product of the values given per RERANK_* setting; the others stay at their
-defaults) answers every dev question once through `gpbot ask --jsonl` (settings from the environment, as
+Each setting in the grid (the product of the values given per setting, or with --alone each value of each
+setting with the others at the grid's first values; settings not named stay at their defaults) answers every dev question once through `gpbot ask --jsonl` (settings from the environment, as
 ../shared/eval/score.py runs it) and each question is counted as score.py counts it: its must-contain strings in
 the answer, a citation of one of its sources, a decline. Then FOLDS folds by question: on 4/5 of the questions
 the setting with the most must-contain (then citations, then declines of must-decline questions, then fewest
@@ -24,6 +25,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
+from bot.settings import section_of
 
 ROOT = Path(__file__).resolve().parents[1]
 BANK = ROOT.parent / "shared" / "eval" / "question-bank.jsonl"
@@ -69,6 +72,8 @@ def key(totals: np.ndarray, is_default: bool) -> tuple:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--grid", nargs="+", default=["RERANK_HEADING_MISMATCH_WEIGHT=0,0.05,0.1,0.15,0.2,0.3"])
+    parser.add_argument("--alone", action="store_true",
+                        help="vary one setting at a time from the grid's first values instead of the product")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/rerank_cv_cache.json"),
                         help="outcomes per setting, reused while the index and code are unchanged")
@@ -76,7 +81,14 @@ def main() -> int:
     items = [json.loads(l) for l in BANK.read_text().splitlines() if l.strip()]
     items = [q for q in items if q.get("split") == "dev"]
     names, values = zip(*[(g.split("=", 1)[0], g.split("=", 1)[1].split(",")) for g in args.grid])
-    settings = [dict(zip(names, combo)) for combo in itertools.product(*values)]
+    unknown = [n for n in names if section_of(n.lower()) is None]
+    if unknown:
+        parser.error(f"not a setting: {', '.join(unknown)} (names as in .env.example)")
+    if args.alone:
+        first = {n: v[0] for n, v in zip(names, values)}
+        settings = [first] + [dict(first, **{n: x}) for n, vs in zip(names, values) for x in vs[1:]]
+    else:
+        settings = [dict(zip(names, combo)) for combo in itertools.product(*values)]
     cache = json.loads(args.cache.read_text()) if args.cache.exists() else {}
     table = []
     for env in settings:
