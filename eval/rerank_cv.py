@@ -2,16 +2,20 @@
 """Tuning values (any setting: RERANK_*, ANSWER_*, ...) re-chosen by cross-validation on the question bank's dev
 split, grouped by question.
 
-    export PYTHONPATH=$PWD && .venv/bin/python eval/rerank_cv.py [--grid NAME=v1,v2 ...] [--alone] [--folds 5] [--seeds 7 ...]
+    export PYTHONPATH=$PWD && .venv/bin/python eval/rerank_cv.py [--grid NAME=v1,v2 ...] [--alone] \
+        [--folds 5] [--seeds 7 ...]
 
-Each setting in the grid (the product of the values given per setting, or with --alone each value of each
-setting with the others at the grid's first values; settings not named stay at their defaults) answers every dev question once through `gpbot ask --jsonl` (settings from the environment, as
-../shared/eval/score.py runs it) and each question is counted as score.py counts it: its must-contain strings in
-the answer, a citation of one of its sources, a decline. Then FOLDS folds by question: on 4/5 of the questions
-the setting with the most must-contain (then citations, then declines of must-decline questions, then fewest
-wrong declines, then the grid's first setting) is chosen
-and the held-out 1/5 are counted under it; the sums over folds are what a re-tuning would give on questions it
-was not tuned on (the in-sample best is printed too, labelled so). Uses the `dev` split ONLY.
+Each setting in the grid (the product of the values given per setting, or with --alone each value of each setting
+with the others at the grid's first values; settings not named stay at their defaults) answers every dev question
+once through `gpbot ask --jsonl` (settings from the environment, as ../shared/eval/score.py runs it) and each
+question is counted as score.py counts it: its must-contain strings in the answer, a citation of one of its
+sources, a decline. Then FOLDS folds by question: on 4/5 of the questions the setting with the most must-contain
+(then citations, then declines of must-decline questions, then fewest wrong declines, then the grid's first
+setting) is chosen and the held-out 1/5 are counted under it; the sums over folds are what a re-tuning would give
+on questions it was not tuned on (the in-sample best is printed too, labelled so). With several --seeds the
+folds are drawn again for each and the mean is printed too: one fold assignment moves the figure by 1-2
+questions. A grid chosen after looking at in-sample figures makes even the held-out figure optimistic. Uses the
+`dev` split ONLY.
 """
 
 from __future__ import annotations
