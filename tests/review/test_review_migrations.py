@@ -120,11 +120,18 @@ def test_a_database_from_before_0002_keeps_its_due_stale_cards(db_url):
     [due] = review.due_stale_cards()
     assert review.get_review(due).verified_id == "v-flagged" and review.get_review(due).status == "open"
     review.close()
+    with engine.begin() as conn:  # a card whose post was claimed but never finished (channel set, no ts)
+        conn.execute(verified.insert().values(
+            id="v-mid-post", question="q", answer="a", author="U1", created_at=now, updated_at=now,
+            status="needs_review", citations=[], cited_doc_ids=["doc-a"], cited_doc_hashes={}, stale_doc_ids=[]))
+        conn.execute(items.insert().values(id="i-mid-post", verified_id="v-mid-post", reason="stale_verified",
+                                           status="open", created_at=now, card_channel="(posting)"))
     with engine.connect() as conn:
         command.downgrade(alembic_config(conn), "0001_initial")
         conn.commit()
         flags = dict(conn.execute(sa.text("SELECT id, stale_card_due FROM review_verified")).all())
-    assert {k: bool(v) for k, v in flags.items()} == {"v-flagged": True, "v-carded": False, "v-active": False}
+    assert {k: bool(v) for k, v in flags.items()} == {"v-flagged": True, "v-carded": False, "v-active": False,
+                                                       "v-mid-post": True}
     engine.dispose()
 
 

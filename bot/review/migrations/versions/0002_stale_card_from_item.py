@@ -3,7 +3,7 @@ which repeated the review item's own card claim, is dropped.
 
 Existing rows keep working: a verified answer whose flag was set gets an open `stale_verified` review item if
 it had none (the running bot posts that item's card, as it would have posted the flagged one). Downgrading
-sets the flag again for every needs-review answer whose open item has no card. Both run offline too.
+sets the flag again for every needs-review answer whose open item has no posted card. Both run offline too.
 
 Revision ID: 0002_stale_card_from_item
 Revises: 0001_initial
@@ -55,7 +55,9 @@ def downgrade() -> None:
     op.add_column("review_verified", sa.Column("stale_card_due", sa.Boolean(), nullable=False,
                                                server_default=sa.false()))
     op.create_index("ix_review_verified_stale_card_due", "review_verified", ["stale_card_due"])
-    uncarded = _open_stale_items().where(_items.c.card_channel.is_(None), _items.c.card_ts.is_(None))
+    # no card posted: never claimed, or claimed by a post that has not finished (its channel set, no ts yet); a
+    # card posted twice after a downgrade is better than one never posted
+    uncarded = _open_stale_items().where(_items.c.card_ts.is_(None))
     op.execute(_verified.update()
                .where(_verified.c.status == "needs_review", _verified.c.id.in_(uncarded))
                .values(stale_card_due=True))
