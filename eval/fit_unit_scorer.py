@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.citations import CitationBook  # noqa: E402
+from bot.evaluation import normalised as norm, url_tail  # noqa: E402  (score.py's rules)
 from bot.settings import Settings  # noqa: E402
 from bot.unit_scorer import UNIT_FEATURES  # noqa: E402
 
@@ -72,13 +73,8 @@ class UnitScorer:
         z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
 
-def url_tail(u: str) -> str:  # as ../shared/eval/score.py
-    path = u.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    return path.rsplit("/", 1)[-1].lower() if "/" in path else path.lower()
 
 
-def norm(s) -> str:
-    return " ".join(str(s).lower().split())
 
 
 class Harness:

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bot.evaluation import normalised as norm  # noqa: E402
 from bot.index import Embedder
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,8 +36,6 @@ COMMENT = re.compile(r"<!--.*?-->", re.S)
 KS = (1, 3, 5)
 
 
-def norm(text: str) -> str:
-    return " ".join(str(text).lower().split())
 
 
 def sections() -> list[dict]:

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.evaluation import normalised as norm, url_tail  # noqa: E402  (score.py's rules)
 from bot.settings import section_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,13 +38,8 @@ BANK = ROOT.parent / "shared" / "eval" / "question-bank.jsonl"
 SEED = 7  # the fold assignment every figure in eval/reranker_trials.md was first measured with
 
 
-def url_tail(u: str) -> str:  # as ../shared/eval/score.py
-    path = u.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    return path.rsplit("/", 1)[-1].lower() if "/" in path else path.lower()
 
 
-def norm(s) -> str:
-    return " ".join(str(s).lower().split())
 
 
 def outcomes(items: list[dict], env: dict[str, str]) -> dict[str, np.ndarray]:

@@ -16,17 +16,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.evaluation import normalised as norm, url_tail  # noqa: E402
 from bot.pipeline import build_assistant  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 
-def url_tail(url: str) -> str:
-    path = url.split("://", 1)[-1].split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    return path.rsplit("/", 1)[-1].lower() if "/" in path else path.lower()
 
 
-def norm(text: str) -> str:
-    return " ".join(str(text).lower().split())
 
 
 def main() -> None:
