@@ -163,11 +163,9 @@ class ExtractiveAnswerer:
             if len(text) <= limit or len(chosen) == 1:
                 break
             chosen = sorted(chosen, key=lambda u: u.score, reverse=True)[:-1]  # the weakest unit goes
-        core = set(analyze(query.retrieval_text))
-        core_weight = sum(self.idf(t) for t in core) or 1.0
-        best_cover = max(
-            (sum(self.idf(t) for t in core & set(analyze(u.text))) / core_weight for u in units), default=0.0
-        )
+        # how much of the question the best unit covers: its terms were found when it was scored (`covers`)
+        core_weight = sum(self.idf(t) for t in set(analyze(query.retrieval_text))) or 1.0
+        best_cover = max((sum(self.idf(t) for t in u.covers) / core_weight for u in units), default=0.0)
         return Draft(text=text, citations=book.citations, answerer=self.name, coverage=best_cover, book=book)
 
     def _render(self, chosen: list[Unit], results: Sequence[ScoredChunk]) -> tuple[str, CitationBook]:
