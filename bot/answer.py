@@ -34,6 +34,7 @@ class Draft:
     coverage: float = 0.0  # how much of the question the best sentence covers (0..1+)
     notes: list[str] = field(default_factory=list)
     book: "CitationBook | None" = None  # the numbering behind `citations`, for a line added afterwards
+    units: list[Unit] = field(default_factory=list)  # the scored units it was chosen from, to write it again shorter
 
 
 def _specifics(text: str) -> frozenset[str]:
@@ -149,12 +150,13 @@ class ExtractiveAnswerer:
         return chosen
 
     def answer(self, query: PreparedQuery, results: Sequence[ScoredChunk], *, max_chars: int | None = None,
-               said: Sequence[str] = ()) -> Draft:
+               said: Sequence[str] = (), units: list[Unit] | None = None) -> Draft:
         """`max_chars`: the answer's length limit when something will be added to it (default
         ANSWER_MAX_TOTAL_CHARS);
-        `said`: lines that will be added to it, which the answer therefore does not repeat."""
+        `said`: lines that will be added to it, which the answer therefore does not repeat;
+        `units`: the units of `results` as an earlier draft scored them (`Draft.units`), not scored again."""
         limit = self.tuning.answer_max_total_chars if max_chars is None else max_chars
-        units = self.score_units(query, results)
+        units = self.score_units(query, results) if units is None else units
         if not units:
             return Draft(text="", citations=[], answerer=self.name)
         chosen = self.choose(units, results, said) or self.choose(units, results)  # saying it twice beats nothing
@@ -166,7 +168,8 @@ class ExtractiveAnswerer:
         # how much of the question the best unit covers: its terms were found when it was scored (`covers`)
         core_weight = sum(self.idf(t) for t in set(analyze(query.retrieval_text))) or 1.0
         best_cover = max((sum(self.idf(t) for t in u.covers) / core_weight for u in units), default=0.0)
-        return Draft(text=text, citations=book.citations, answerer=self.name, coverage=best_cover, book=book)
+        return Draft(text=text, citations=book.citations, answerer=self.name, coverage=best_cover, book=book,
+                     units=units)
 
     def _render(self, chosen: list[Unit], results: Sequence[ScoredChunk]) -> tuple[str, CitationBook]:
         chosen = _reading_order(chosen)

@@ -212,7 +212,8 @@ class Assistant:
         repeated = step is not None and repeats_answer(step.text, draft.text, self.settings.answering.answer_repeat_overlap)  # the line says it: the answer need not
         if draft.answerer != self.extractive.name or (len(draft.text) + line + 2 <= limit and not repeated):
             return draft
-        return self.extractive.answer(query, context, max_chars=limit - line - 2, said=[step.text] if step else [])
+        return self.extractive.answer(query, context, max_chars=limit - line - 2, said=[step.text] if step else [],
+                                      units=draft.units)
 
     def _add_safeguarding_line(self, draft: Draft, step) -> tuple[str, list[Citation]]:
         """The protective step the index gives, quoted and cited with the pages recorded for that line (numbered
