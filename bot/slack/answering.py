@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bot import prompts
 from bot.slack import blocks
 from bot.slack.calls import api_call, post_ephemeral
+from bot.slack.review_cards import post_review_card
 from bot.slack.status import Status
 from bot.types import AnswerKind
 
@@ -43,6 +44,11 @@ class Where:
                    channel_type=event.get("channel_type"))
 
     @property
+    def claim_key(self) -> str:
+        """The one claim a message gets, whichever route reaches it first (answer or refusal): `msg:channel:ts`."""
+        return f"msg:{self.channel}:{self.message_ts}"
+
+    @property
     def memory_key(self) -> str:
         """The thread-memory key: the reply thread, or the whole DM for top-level direct messages."""
         return self.reply_thread_ts or f"dm:{self.channel}"
@@ -69,7 +75,7 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
     With `respond` (slash command) the reply is ephemeral through response_url; otherwise one
     chat.postMessage in `where.reply_thread_ts`. Any failure ends in a visible apology."""
     started = time.perf_counter()
-    if not services.claim(f"msg:{where.channel}:{where.message_ts}"):
+    if not services.claim(where.claim_key):
         services.metrics.duplicates.inc()
         return None
     redaction = services.plain_text(text)  # the raw message never goes further than this line
@@ -122,10 +128,9 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
                 services.review.set_answer_message_ts(answer_id, message_ts)
             except Exception as exc:
                 log.warning("could not store the answer's message ts: %s", type(exc).__name__)
-        if answer.kind is AnswerKind.not_covered and answer_id and services.settings.slack.review_channel \
-                and services.post_review_card is not None:
+        if answer.kind is AnswerKind.not_covered and answer_id and services.settings.slack.review_channel:
             try:
-                services.post_review_card(client, services, answer_id, reason="not_covered")
+                post_review_card(client, services, answer_id, reason="not_covered")
             except Exception as exc:
                 log.warning("posting the not-covered review card failed: %s", type(exc).__name__)
         return answer_id
@@ -195,6 +200,6 @@ def _warn_pii(services, client, where: Where, kinds, respond) -> None:
 
 def refuse(services, client, where: Where) -> None:
     """The polite one-line refusal outside ALLOWED_CHANNEL_IDS (once per message)."""
-    if not services.claim(f"msg:{where.channel}:{where.message_ts}"):
+    if not services.claim(where.claim_key):
         return
     api_call(services, client, "chat_postMessage", **where.reply_kwargs(text=prompts.REFUSAL_TEXT))

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 
 from bot import prompts
 from bot.settings import ConfigError
-from bot.slack import review_cards, signed_values, workspaces
+from bot.slack import signed_values, workspaces
 from bot.slack.client import make_client
 from bot.slack.listeners import actions, assistant, commands, edits, events, home, review
 from bot.slack.log_scrubbing import bolt_logger
@@ -50,7 +50,6 @@ def build_app(services: BotServices, *, client: WebClient | None = None, socket_
     )
     app.middleware(refuse_bad_shapes)
     app.middleware(skip_revoked_workspaces(services))
-    services.post_review_card = review_cards.post_review_card  # not-covered answers get a review card
     # the assistant pane last: its middleware ends the chain for pane events, after the review workflow's
     for module in (edits, events, commands, home, actions, review, workspaces, assistant):
         module.register(app, services)

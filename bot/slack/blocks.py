@@ -53,8 +53,6 @@ SHARE_ACTION = "share_answer"
 ANSWER_LIMIT = 9000  # the whole answer body; keeps the message far from the ~13k cumulative limit
 FALLBACK_LIMIT = 3000
 MAX_SOURCES = 10
-ESCALATE_LABEL = prompts.ESCALATE_LABEL  # kept as names here: the review workflow's blocks use them
-VERIFIED_LABEL = prompts.VERIFIED_LABEL
 
 
 # ------------------------------------------------------------------ pieces
@@ -82,7 +80,7 @@ def verified_label(answer: Answer) -> str | None:
     who = f"<@{author}>" if is_user_id(author) else escape(author)
     when = answer.verified.created.strftime("%-d %b %Y")
     details = ", ".join(x for x in (who, when) if x)
-    return f"{VERIFIED_LABEL} ({details})" if details else VERIFIED_LABEL
+    return f"{prompts.VERIFIED_LABEL} ({details})" if details else prompts.VERIFIED_LABEL
 
 
 def feedback_block(answer_id: str) -> ContextActionsBlock:
@@ -109,7 +107,7 @@ def escalate_block(answer_id: str | None, channel: str | None, thread_ts: str | 
         block_id="escalate",
         elements=[
             ButtonElement(
-                text=ESCALATE_LABEL,
+                text=prompts.ESCALATE_LABEL,
                 action_id=ESCALATE_ACTION,
                 value=escalate_value(answer_id, channel, thread_ts),
             )

@@ -10,7 +10,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -40,7 +40,6 @@ class BotServices:
     )
     workspaces: workspaces.Workspaces = field(default=None)  # type: ignore[assignment]
     # (client, services, answer_id, reason=...) → posts a review card; build_app wires the review workflow's
-    post_review_card: Callable[..., Any] | None = None
     _local_claims: LocalClaims = field(default_factory=LocalClaims)
     _status_client: tuple[tuple[str | None, str], WebClient] | None = field(default=None, repr=False)
     _status_client_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

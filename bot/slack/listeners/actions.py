@@ -12,6 +12,7 @@ import logging
 from bot import prompts
 from bot.slack import blocks
 from bot.slack.calls import api_call
+from bot.slack.clicks import user_of
 from bot.slack.signed_values import parse_signed
 from bot.types import Answer, AnswerKind, Citation
 
@@ -55,7 +56,7 @@ def register(app, services) -> None:
     def on_share(ack, body: dict, action: dict, client, respond) -> None:
         ack()
         value = parse_signed(action.get("value"))  # signed by this app, or {}
-        user = (body.get("user") or {}).get("id")
+        user = user_of(body)
         channel = value.get("c") or (body.get("channel") or {}).get("id")
         answer_id = value.get("a")
         if not value:
