@@ -26,12 +26,13 @@ def flag_verified_answers(settings, index, changed_doc_ids: list[str],
     if not changed_doc_ids and index.verified_count() == 0:
         return 0  # no verified answers: no review store to open
     from bot.review.service import ReviewService
+    from ingest.diff import doc_hashes
 
     service = None
     try:
         service = ReviewService.from_settings(settings, index=index)
         if current_hashes is None:
-            current_hashes = {ref["doc_id"]: ref.get("content_hash") for ref in index.chunk_refs().values()}
+            current_hashes = doc_hashes(index.chunk_refs().values())
         changed = set(changed_doc_ids) | service.drifted_doc_ids(current_hashes)
         return len(service.flag_stale_verified(sorted(changed)) or []) if changed else 0
     except Exception as exc:

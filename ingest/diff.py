@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from bot.index import chunk_to_metadata
 from bot.index.schema import chunk_ref
@@ -41,7 +42,7 @@ class ChangeSet:
         """document id -> content hash of what the index holds once these writes are made (what was there,
         less what is deleted, with what is written), without reading the index again."""
         gone = set(self.to_delete)
-        hashes = {ref["doc_id"]: ref.get("content_hash") for chunk_id, ref in self.refs.items() if chunk_id not in gone}
+        hashes = doc_hashes(ref for chunk_id, ref in self.refs.items() if chunk_id not in gone)
         hashes.update((chunk.doc_id, chunk.content_hash) for chunk in (*self.to_embed, *self.to_update))
         return hashes
 
@@ -116,3 +117,8 @@ def compare_with_index(reader: SourceReader, index, plan: RunPlan, summary: Inge
     kept = (next(iter(indexed[d].values())) for d in sorted(reader.protected) if indexed.get(d))
     summary.note_stale(((ref["doc_id"], ref.get("title", ""), ref.get("last_reviewed", "")) for ref in kept), today)
     return changes
+
+
+def doc_hashes(refs: Iterable[dict]) -> dict[str, str]:
+    """document id -> content hash, from stored chunk refs (`bot.index.schema.chunk_ref`)."""
+    return {ref["doc_id"]: ref.get("content_hash") for ref in refs}

@@ -12,7 +12,6 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import yaml
 
@@ -194,7 +193,3 @@ def load_targets_file(path: Path) -> list[str]:
         if isinstance(url, str) and url.strip():
             urls.append(url.strip())
     return list(dict.fromkeys(urls))
-
-
-def iter_unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))

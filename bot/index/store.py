@@ -167,7 +167,7 @@ class VerifiedVectors:
         """Written whole (Chroma's upsert would keep an older record's other fields: releases before 2026-12
         kept the answer here too; `gpbot review verified reindex` rewrites those)."""
         self.verified.delete(ids=[verified_id])
-        self.verified.add(ids=[verified_id], embeddings=[list(map(float, question_vector))],
+        self.verified.add(ids=[verified_id], embeddings=[as_floats(question_vector)],
                           metadatas=[{"status": status}])
 
     def set_verified_status(self, verified_id: str, status: str) -> None:
@@ -193,6 +193,6 @@ class VerifiedVectors:
         stored = self.verified_count()
         if stored == 0:
             return []
-        got = self.verified.query(query_embeddings=[list(map(float, query_vector))], n_results=min(k, stored),
+        got = self.verified.query(query_embeddings=[as_floats(query_vector)], n_results=min(k, stored),
                                   where={"status": "active"}, include=["distances"])
         return [(vid, 1.0 - float(distance)) for vid, distance in zip(got["ids"][0], got["distances"][0])]

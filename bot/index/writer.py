@@ -40,16 +40,21 @@ class GuidanceWriter:
     def _unit_rows(self, chunks: Sequence[Chunk], unit_vectors: Sequence[np.ndarray] | None,
                    have: dict[str, dict[str, np.ndarray]] | None = None):
         """A sentence-store row per chunk: the vectors of its `stored_texts`, given (one array per chunk, in
-        that order) or taken from `have` (chunk id -> unit key -> vector) and embedded where missing."""
-        texts = [stored_texts(c) for c in chunks]
+        that order) or taken from `have` (chunk id -> unit key -> vector) and embedded where missing. With
+        `have`, a chunk whose texts all have vectors already gets no row."""
+        keyed = [[(unit_key(t), t) for t in stored_texts(c)] for c in chunks]  # each text's key, computed once
+        if have is not None:
+            kept = [i for i, (c, kt) in enumerate(zip(chunks, keyed))
+                    if not {k for k, _ in kt} <= set(have.get(c.chunk_id, {}))]
+            chunks, keyed = [chunks[i] for i in kept], [keyed[i] for i in kept]
         if unit_vectors is None:
             have = have or {}
-            missing = [t for c, ts in zip(chunks, texts) for t in ts if unit_key(t) not in have.get(c.chunk_id, {})]
+            missing = [t for c, kt in zip(chunks, keyed) for k, t in kt if k not in have.get(c.chunk_id, {})]
             fresh = dict(zip(missing, self.embedder.embed(missing, batch_size=EMBED_BATCH))) if missing else {}
-            unit_vectors = [np.asarray([have.get(c.chunk_id, {}).get(unit_key(t), fresh.get(t)) for t in ts])
-                            for c, ts in zip(chunks, texts)]
-        return [(c.chunk_id, [unit_key(t) for t in ts][: len(vectors)], vectors[: len(ts)])
-                for c, ts, vectors in zip(chunks, texts, unit_vectors)]
+            unit_vectors = [np.asarray([have.get(c.chunk_id, {}).get(k, fresh.get(t)) for k, t in kt])
+                            for c, kt in zip(chunks, keyed)]
+        return [(c.chunk_id, [k for k, _ in kt][: len(vectors)], vectors[: len(kt)])
+                for c, kt, vectors in zip(chunks, keyed, unit_vectors)]
 
     def _replace_questions(self, chunks: Sequence[Chunk]) -> None:
         """Each chunk's section questions as vectors pointing at it (replaced whole)."""
@@ -68,9 +73,7 @@ class GuidanceWriter:
             self.store.update_chunk_metadata(part)
             # an index built before sentence vectors existed (or before they covered every sentence) gets the
             # missing ones now (its chunks' texts are unchanged)
-            have = self.sentences.get([c.chunk_id for c in part])
-            lacking = [c for c in part if not {unit_key(t) for t in stored_texts(c)} <= set(have.get(c.chunk_id, {}))]
-            self.sentences.put(self._unit_rows(lacking, None, have))
+            self.sentences.put(self._unit_rows(part, None, self.sentences.get([c.chunk_id for c in part])))
         self._replace_questions(chunks)
 
     def delete_chunks(self, chunk_ids: Iterable[str]) -> None:

@@ -27,8 +27,7 @@ _verified = sa.table("review_verified", sa.column("id", sa.String(32)), sa.colum
                      sa.column("updated_at", UTCDateTime()))
 _items = sa.table("review_items", sa.column("id", sa.String(32)), sa.column("verified_id", sa.String(32)),
                   sa.column("reason", sa.String(32)), sa.column("status", sa.String(16)),
-                  sa.column("created_at", UTCDateTime()), sa.column("card_channel", sa.String(64)),
-                  sa.column("card_ts", sa.String(32)))
+                  sa.column("created_at", UTCDateTime()), sa.column("card_ts", sa.String(32)))
 
 
 def _open_stale_items():
