@@ -71,15 +71,13 @@ def reindex_verified_answers(settings, index) -> int:
 def print_summary(summary, console, flagged: int = 0, max_failures: int | None = None) -> None:
     """The closing human summary (counts in source documents, failures with reasons, stale documents)."""
     from bot import prompts
+    from ingest.summary import print_listed
 
     def say(text: str, **style) -> None:
         console.print(text, highlight=False, markup=False, **style)
 
     def listed(items: list, more: str, limit: int | None, line) -> None:
-        for item in items[:limit]:
-            say(line(item))
-        if limit is not None and len(items) > limit:
-            say(more.format(count=len(items) - limit))
+        print_listed(console, items, more, limit, line)
 
     verb = "would be " if summary.dry_run else ""
     work = "" if summary.dry_run else prompts.INGEST_SUMMARY_WORK.format(

@@ -73,6 +73,7 @@ def _post_cards(settings, watch, report, services, client) -> int:
 
 def print_report(report, failed, console) -> None:
     from bot import prompts
+    from ingest.summary import print_listed
 
     needing = report.needing_review
     cards = prompts.SOURCES_CARDS_POSTED.format(count=report.cards_posted) if report.cards_posted else ""
@@ -91,12 +92,8 @@ def print_report(report, failed, console) -> None:
     errors = list({u.url: u for d in report.documents for u in d.urls if u.status == "error"}.values())
     if errors:
         console.print(prompts.SOURCES_UNREACHABLE_HEAD.format(count=len(errors)), style="yellow", highlight=False)
-    for url in errors[:MAX_LISTED]:
-        console.print(prompts.SOURCES_UNREACHABLE_LINE.format(url=url.url, detail=url.detail), highlight=False,
-                      markup=False)
-    if len(errors) > MAX_LISTED:
-        console.print(prompts.SOURCES_UNREACHABLE_MORE.format(count=len(errors) - MAX_LISTED), highlight=False,
-                      markup=False)
+    print_listed(console, errors, prompts.SOURCES_UNREACHABLE_MORE, MAX_LISTED,
+                 lambda url: prompts.SOURCES_UNREACHABLE_LINE.format(url=url.url, detail=url.detail))
     for path, reason in failed:
         console.print(prompts.SOURCES_UNREADABLE.format(path=path, reason=reason), style="yellow", highlight=False,
                       markup=False)

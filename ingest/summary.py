@@ -96,3 +96,11 @@ def is_stale(last_reviewed: str, today: dt.date) -> bool:
     except ValueError:  # 29 February
         year_ago = today.replace(year=today.year - 1, day=28)
     return reviewed < year_ago
+
+
+def print_listed(console, items: list, more: str, limit: int | None, line) -> None:
+    """The first `limit` of `items` a line each (`line(item)`), then `more` (formatted with the count left out)."""
+    for item in items[:limit]:
+        console.print(line(item), highlight=False, markup=False)
+    if limit is not None and len(items) > limit:
+        console.print(more.format(count=len(items) - limit), highlight=False, markup=False)
