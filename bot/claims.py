@@ -22,8 +22,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from bot.specifics import CITATION, QUOTED, bare_numbers, normal_label, specifics
+from bot.units import LIST_ITEM
 
-_LIST_MARKER = re.compile(r"^\s*(?:\d+[.)]|[-*+•])\s+")
 # a sentence ends at . ! or ? (and any closing quote and citations that follow) before a capital or the end
 _SENTENCE_END = re.compile(
     r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bno)[.!?][\"”’')]*(?:\s*\[\d+\])*(?=\s+[A-Z0-9\"“‘(`*_\[]|\s*$)"
@@ -38,7 +38,7 @@ def claim_lines(text: str) -> list[tuple[str, list[str]]]:
         line = line.strip()
         if not line:
             continue
-        marker_match = _LIST_MARKER.match(line)
+        marker_match = LIST_ITEM.match(line)
         marker = marker_match.group(0).strip() if marker_match else ""
         body = line[marker_match.end():] if marker_match else line
         pieces: list[str] = []
@@ -90,12 +90,12 @@ def rebuild(text: str, keep: Callable[[str], bool]) -> str:
 
 
 def _words(text: str) -> str:
-    return CITATION.sub("", _LIST_MARKER.sub("", text)).strip(" \t*_")
+    return CITATION.sub("", LIST_ITEM.sub("", text)).strip(" \t*_")
 
 
 def plain(text: str) -> str:
     """A claim as words to embed: no citations, list markers or Markdown emphasis."""
-    text = CITATION.sub("", _LIST_MARKER.sub("", text))
+    text = CITATION.sub("", LIST_ITEM.sub("", text))
     text = re.sub(r"[*_`]+", "", text)
     return re.sub(r"\s+(?=[.,;:!?](?:\s|$))", "", " ".join(text.split()))
 
@@ -103,7 +103,7 @@ def plain(text: str) -> str:
 def meaning(text: str) -> str:
     """What the semantic check embeds: the claim's words without its quoted labels and code literals, which the
     specifics check compares exactly (so a long code description does not swamp a short, faithful sentence)."""
-    words = plain(QUOTED.sub(" ", CITATION.sub("", _LIST_MARKER.sub("", text))))
+    words = plain(QUOTED.sub(" ", CITATION.sub("", LIST_ITEM.sub("", text))))
     return words if len(words.split()) >= 3 else plain(text)
 
 

@@ -61,9 +61,14 @@ def normal_label(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s/&+-]", " ", text.lower()).split())
 
 
+def _numbers(text: str) -> set[str]:
+    """The numbers written in `text`, without ordinal or plural endings and thousands commas ("1,000s" -> "1000")."""
+    return {re.sub(r"(st|nd|rd|th|s)$", "", n).replace(",", "") for n in _NUMBER.findall(text)}
+
+
 def bare_numbers(text: str) -> set[str]:
     """Every number in `text`, those inside dates included ("2023" in "1 November 2023"); no citation marks."""
-    return {re.sub(r"(st|nd|rd|th|s)$", "", n).replace(",", "") for n in _NUMBER.findall(CITATION.sub(" ", text))}
+    return _numbers(CITATION.sub(" ", text))
 
 
 @lru_cache(maxsize=4096)
@@ -89,6 +94,6 @@ def specifics(text: str) -> Specifics:
     text = _ISO_DATE.sub(lambda m: take(m, tuple(int(g) for g in m.groups() if g)), text)
     text = _SLASH_DATE.sub(lambda m: take(m, (int(m.group(3)), int(m.group(2)), int(m.group(1)))), text)
     labels = {normal_label(next(g for g in m.groups() if g)) for m in QUOTED.finditer(text)}
-    numbers = {re.sub(r"(st|nd|rd|th|s)$", "", n).replace(",", "") for n in _NUMBER.findall(text)}
+    numbers = _numbers(text)
     codes = {c.lower() for c in _CODE.findall(text) if not re.fullmatch(r"\d+(st|nd|rd|th|s)", c)}
     return Specifics(frozenset(dates), frozenset(numbers), frozenset(codes), frozenset(l for l in labels if l))
