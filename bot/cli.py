@@ -109,6 +109,7 @@ def ask(
 ) -> None:
     """Answer a question as a person would read it, or many as JSON lines."""
     from bot.console import render_answer
+    from bot.evaluation import parse_question_line
 
     settings = settings_or_exit(answering=True)
     if not jsonl and not question:
@@ -124,13 +125,8 @@ def ask(
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
-            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
-                raise ValueError(prompts.QUESTION_LINE_NEEDS_QUESTION)
-            history = item.get("history") or []
-            if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
-                raise ValueError(prompts.QUESTION_LINE_BAD_HISTORY)
-        except (json.JSONDecodeError, ValueError) as exc:
+            item, history = parse_question_line(line)
+        except ValueError as exc:
             failed += 1
             err.print(prompts.CLI_ASK_LINE_SKIPPED.format(number=number, error=exc), highlight=False)
             print(json.dumps({"id": None, "line": number, "error": str(exc)}), flush=True)

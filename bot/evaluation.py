@@ -44,23 +44,31 @@ def normalised(text) -> str:
     return " ".join(str(text).lower().split())
 
 
+def parse_question_line(line: str) -> tuple[dict, list[str]]:
+    """One line of a question file, as `gpbot eval` and `gpbot ask --jsonl` both read it: a JSON object with a
+    string "question" and, for a thread follow-up, "history" (the thread's earlier questions; null or absent:
+    none). Returns the item and its history; raises ValueError with the problem in words."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(prompts.QUESTION_LINE_NOT_JSON.format(error=exc.msg)) from None
+    if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+        raise ValueError(prompts.QUESTION_LINE_NEEDS_QUESTION)
+    history = item.get("history") or []
+    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        raise ValueError(prompts.QUESTION_LINE_BAD_HISTORY)
+    return item, history
+
+
 def load_questions(path: Path) -> list[dict]:
     questions = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problem = prompts.QUESTION_LINE_NOT_JSON.format(error=exc.msg)
-            raise ValueError(prompts.QUESTION_FILE_LINE.format(path=path, number=number, problem=problem)) from None
-        history = item.get("history", []) if isinstance(item, dict) else []
-        problem = (prompts.QUESTION_LINE_NEEDS_QUESTION
-                   if not isinstance(item, dict) or not isinstance(item.get("question"), str)
-                   else prompts.QUESTION_LINE_BAD_HISTORY
-                   if not isinstance(history, list) or not all(isinstance(h, str) for h in history) else None)
-        if problem:
-            raise ValueError(prompts.QUESTION_FILE_LINE.format(path=path, number=number, problem=problem))
+            item, _ = parse_question_line(line)
+        except ValueError as exc:
+            raise ValueError(prompts.QUESTION_FILE_LINE.format(path=path, number=number, problem=exc)) from None
         questions.append(item)
     return questions
 

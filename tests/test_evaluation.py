@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from bot.evaluation import url_key
@@ -120,3 +121,22 @@ def test_ask_jsonl_answers_a_follow_up_from_its_history(index_settings, monkeypa
     assert answers["thread"]["text"] != answers["alone"]["text"]
     assert "history" in answers[None]["error"]
     assert result.exit_code == 1  # one line skipped
+
+
+def test_eval_and_ask_read_a_question_line_alike(tmp_path):
+    """One reader of question lines: `gpbot eval` (load_questions) and `gpbot ask --jsonl` (parse_question_line)
+    accept and refuse the same lines; "history": null is no history for both."""
+    from bot.evaluation import load_questions, parse_question_line
+
+    assert parse_question_line('{"question": "q", "history": null}') == ({"question": "q", "history": None}, [])
+    assert parse_question_line('{"question": "q", "history": ["a"]}')[1] == ["a"]
+    for line, word in [('{"id": 1}', "question"), ('{"question": "q", "history": [3]}', "history"),
+                       ('{"question": "q", "history": "a"}', "history"), ("not json", "JSON"), ("[1]", "question")]:
+        with pytest.raises(ValueError, match=word):
+            parse_question_line(line)
+        path = tmp_path / "one.jsonl"
+        path.write_text('{"question": "fine"}\n' + line + "\n")
+        with pytest.raises(ValueError, match=rf"one\.jsonl:2: .*{word}"):
+            load_questions(path)
+    path.write_text('{"question": "q", "history": null}\n')
+    assert load_questions(path) == [{"question": "q", "history": None}]
