@@ -86,7 +86,8 @@ class LLMAnswerer:
     def __init__(self, chat_model, label: str, fallback, verifier: ClaimVerifier, *, timeout: float = default_of("llm_timeout_seconds"),
                  max_retries: int = default_of("llm_max_retries"),
                  min_supported_share: float = default_of("llm_min_supported_share"),
-                 passages: int = default_of("llm_context_passages")):
+                 passages: int = default_of("llm_context_passages"),
+                 max_sources_per_line: int = default_of("answer_max_sources_per_line")):
         self.chat_model = chat_model
         self.label = label[:120]  # recorded with each answer (the review store's answerer column holds 128)
         self.fallback = fallback
@@ -95,6 +96,7 @@ class LLMAnswerer:
         self.max_retries = max_retries
         self.min_supported_share = min_supported_share
         self.passages = passages
+        self.max_sources_per_line = max_sources_per_line  # the citation rule every answer's lines follow
         self.stats = LLMStats()
         # as many as the Slack listener pool, so a slow provider does not queue one question behind another
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="llm")
@@ -193,8 +195,7 @@ class LLMAnswerer:
         text = rebuild(text, lambda claim: claim in kept)
         # passage numbers become per-document source numbers, in order of first use; a line cites as many
         # pages as the extractive answer's lines may (ANSWER_MAX_SOURCES_PER_LINE)
-        tuning = getattr(self.fallback, "tuning", None)
-        book = CitationBook(tuning.answer_max_sources_per_line) if tuning is not None else CitationBook()
+        book = CitationBook(self.max_sources_per_line)
         mapping = {}
         for match in CITATION.finditer(text):
             n = int(match.group(1))
@@ -217,7 +218,8 @@ def answerer_for(settings: Settings, extractive, *, embed: Callable[[Sequence[st
     verifier = ClaimVerifier(SentenceVectors(embed), settings.llm.llm_claim_min_similarity)
     return LLMAnswerer(chat_model, label, extractive, verifier, timeout=settings.llm.llm_timeout_seconds,
                        max_retries=settings.llm.llm_max_retries, min_supported_share=settings.llm.llm_min_supported_share,
-                       passages=settings.llm.llm_context_passages)
+                       passages=settings.llm.llm_context_passages,
+                       max_sources_per_line=settings.answering.answer_max_sources_per_line)
 
 
 def describe(answerer) -> str:
