@@ -42,6 +42,7 @@ class Unit:
     score: float = 0.0
     # the question's terms this unit holds, each with its share of the question's weight (set by the answerer)
     covers: dict = field(default_factory=dict)
+    vector: object = None  # its vector stored at ingest (a numpy array), when the answerer found one
 
 
 # Notes about the corpus itself, not guidance: "UNCONFIRMED", "the sources used for this corpus…"

@@ -153,6 +153,21 @@ class AnsweringSettings(Section):
     """Unit score after the first unit: weight of the question's terms the unit adds to the answer. Off: 0.3, 0.6
     and 1.0 each lost one dev question (112 -> 111); what answers miss is mostly a word the question does not use.
     Default: 0"""
+    answer_passage_window: NonNegativeFloat = 0.0
+    """Choosing units: every passage whose retrieval score is within this of the best passage's offers its best
+    unit right after the opening one (past ANSWER_MAX_DOCUMENTS and ANSWER_OTHER_DOCUMENT_CUTOFF), before the
+    answer is filled from the best units overall: the retrieval ranking is uncertain among passages scored about
+    the same. 0: off. TRIAL, being measured. Default: 0"""
+    answer_redundancy_weight: NonNegativeFloat = 0.0
+    """Choosing units after the first: taken off times the unit's highest cosine (vectors stored at ingest) to a
+    unit already chosen, so that a second facet of the question beats a second sentence about the first (maximal
+    marginal relevance). 0: off. TRIAL, being measured. Default: 0"""
+    answer_max_lists: AtLeastOne = 8
+    """Whole lists (steps, or a lead-in with its bullets) one answer holds at most. TRIAL, being measured.
+    Default: 8"""
+    answer_other_document_units: AtLeastOne = 8
+    """Units one answer takes at most from each document other than the one its opening unit comes from. TRIAL,
+    being measured. Default: 8"""
     answer_expansion_weight: NonNegativeFloat = 0.1
     """Unit score: weight of the question's glossary expansions the unit holds. Set by hand when the answerer was
     written; no measurement recorded. Default: 0.1"""
