@@ -119,7 +119,7 @@ class ExtractiveAnswerer:
         best = ranked[0].score
         remaining = [u for u in ranked if u.score >= tuning.answer_relative_cutoff * best]
         chosen: list[Unit] = []
-        per_doc: dict[str, int] = {}
+        docs: set[str] = set()
         covered: set[str] = set()
 
         def doc_of(unit: Unit) -> str:
@@ -131,11 +131,9 @@ class ExtractiveAnswerer:
             if chosen and chars + len(unit.text) > tuning.answer_max_chars and not unit.is_list:
                 return None
             doc = doc_of(unit)
-            if not offered and doc not in per_doc and (
-                    len(per_doc) >= tuning.answer_max_documents
+            if not offered and doc not in docs and (
+                    len(docs) >= tuning.answer_max_documents
                     or (chosen and unit.score < tuning.answer_other_document_cutoff * best)):
-                return None
-            if chosen and doc != doc_of(chosen[0]) and per_doc.get(doc, 0) >= tuning.answer_other_document_units:
                 return None
             if unit.is_list and sum(c.is_list for c in chosen) >= tuning.answer_max_lists:
                 return None
@@ -144,16 +142,14 @@ class ExtractiveAnswerer:
         def gain(unit: Unit) -> float:
             if not chosen:
                 return unit.score
-            novel = sum(w for t, w in unit.covers.items() if t not in covered)
-            return (unit.score + tuning.answer_novel_weight * novel
-                    - tuning.answer_redundancy_weight * _closeness(unit, chosen))
+            return unit.score + tuning.answer_novel_weight * sum(w for t, w in unit.covers.items() if t not in covered)
 
         def take(unit: Unit) -> None:
             chosen.append(unit)
-            per_doc[doc_of(unit)] = per_doc.get(doc_of(unit), 0) + 1
+            docs.add(doc_of(unit))
             covered.update(unit.covers)
 
-        offers = _passage_offers(remaining, results, tuning.answer_passage_window) if remaining else []
+        offers = _passage_offers(remaining, results, tuning.answer_passage_window)[:tuning.answer_passage_offers + 1]
         while remaining and len(chosen) < tuning.answer_max_units:
             offered = bool(chosen) and bool(offers)
             unit = offers.pop(0) if offered else max(remaining, key=gain)
@@ -223,13 +219,6 @@ def _passage_offers(ranked: list[Unit], results: Sequence[ScoredChunk], window: 
         if results[unit.chunk_rank].score >= top - window:
             offers.setdefault(unit.chunk_rank, unit)
     return list(offers.values())
-
-
-def _closeness(unit: Unit, chosen: list[Unit]) -> float:
-    """The highest cosine between the unit's stored vector and a chosen unit's (0 without vectors)."""
-    if unit.vector is None:
-        return 0.0
-    return max((float(unit.vector @ c.vector) for c in chosen if c.vector is not None), default=0.0)
 
 
 def _without_repeated_items(unit: Unit, chosen: list[Unit],

@@ -42,7 +42,6 @@ class Unit:
     score: float = 0.0
     # the question's terms this unit holds, each with its share of the question's weight (set by the answerer)
     covers: dict = field(default_factory=dict)
-    vector: object = None  # its vector stored at ingest (a numpy array), when the answerer found one
 
 
 # Notes about the corpus itself, not guidance: "UNCONFIRMED", "the sources used for this corpus…"
@@ -81,13 +80,19 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
             position += 1
 
     def flush_steps():
-        nonlocal steps
+        nonlocal steps, steps_lead_in
         if steps:
-            add(Unit("\n".join(steps[:10]), rank, 0, is_list=True))
+            head = []
+            if steps_lead_in is not None and steps_lead_in in units:  # the sentence introducing the steps
+                units.remove(steps_lead_in)
+                head = [steps_lead_in.text]
+            add(Unit("\n".join(head + steps[:10]), rank, 0, is_list=True))
             steps = []
+        steps_lead_in = None
 
     last_kind = None
-    lead_in: Unit | None = None  # a sentence ending in ":" whose bullets follow: kept with them
+    lead_in: Unit | None = None  # a sentence ending in ":" whose bullets or steps follow: kept with them
+    steps_lead_in: Unit | None = None
     bullets: list[str] = []
 
     def flush_bullets():
@@ -103,6 +108,8 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
             if not stripped or stripped.startswith("#") or stripped.startswith("---"):
                 continue
             if _STEP_ITEM.match(stripped):
+                if not steps and lead_in is not None and not bullets:
+                    steps_lead_in = lead_in
                 flush_bullets()
                 steps.append(stripped)
                 last_kind = "step"

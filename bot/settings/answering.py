@@ -156,18 +156,19 @@ class AnsweringSettings(Section):
     answer_passage_window: NonNegativeFloat = 0.0
     """Choosing units: every passage whose retrieval score is within this of the best passage's offers its best
     unit right after the opening one (past ANSWER_MAX_DOCUMENTS and ANSWER_OTHER_DOCUMENT_CUTOFF), before the
-    answer is filled from the best units overall: the retrieval ranking is uncertain among passages scored about
-    the same. 0: off. TRIAL, being measured. Default: 0"""
-    answer_redundancy_weight: NonNegativeFloat = 0.0
-    """Choosing units after the first: taken off times the unit's highest cosine (vectors stored at ingest) to a
-    unit already chosen, so that a second facet of the question beats a second sentence about the first (maximal
-    marginal relevance). 0: off. TRIAL, being measured. Default: 0"""
-    answer_max_lists: AtLeastOne = 8
-    """Whole lists (steps, or a lead-in with its bullets) one answer holds at most. TRIAL, being measured.
-    Default: 8"""
-    answer_other_document_units: AtLeastOne = 8
-    """Units one answer takes at most from each document other than the one its opening unit comes from. TRIAL,
-    being measured. Default: 8"""
+    answer is filled from the best units overall (the retrieval ranking is uncertain among passages scored about
+    the same). Off: measured on the dev split by 5-fold cross-validation grouped by question (eval/answer_cv.py,
+    eval/answer_trials.md), windows 0.05-0.3 with 1-8 offers moved must-contain by -3 to +1 of 140 (the offered
+    units push the best passage's own second and third units out) and held out lost 1-4. Default: 0"""
+    answer_passage_offers: NonNegativeInt = 8
+    """Choosing units: how many passages at most offer their best unit under ANSWER_PASSAGE_WINDOW (the best
+    offers first); no effect while the window is 0. Default: 8"""
+    answer_max_lists: AtLeastOne = 1
+    """Whole lists (steps, or a lead-in with its bullets) one answer holds at most: a second list, most often
+    another document's steps, made answers long and mixed. Chosen on the dev split by 5-fold cross-validation
+    grouped by question among 1, 2 and 8 (eval/answer_cv.py, eval/answer_trials.md): 1 gave must-contain 119 and
+    citations 125 against 117 and 123 with no cap, held out 119 and 125 on four of five fold draws, and the
+    median answer 1399 characters against 1454. Default: 1"""
     answer_expansion_weight: NonNegativeFloat = 0.1
     """Unit score: weight of the question's glossary expansions the unit holds. Set by hand when the answerer was
     written; no measurement recorded. Default: 0.1"""
