@@ -150,7 +150,8 @@ class ExtractiveAnswerer:
             covered.update(unit.covers)
 
         offers = _passage_offers(remaining, results, tuning.answer_passage_window)[:tuning.answer_passage_offers + 1]
-        while remaining and len(chosen) < tuning.answer_max_units:
+        extra = 0  # offered units come on top of ANSWER_MAX_UNITS
+        while remaining and len(chosen) < tuning.answer_max_units + extra:
             offered = bool(chosen) and bool(offers)
             unit = offers.pop(0) if offered else max(remaining, key=gain)
             if unit not in remaining:
@@ -159,6 +160,7 @@ class ExtractiveAnswerer:
             kept = admitted(unit, offered)
             if kept is not None:
                 take(kept)
+                extra += offered
         return chosen
 
     def answer(self, query: PreparedQuery, results: Sequence[ScoredChunk], *, max_chars: int | None = None,
