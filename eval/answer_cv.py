@@ -16,7 +16,6 @@ printed and what was kept: eval/answer_trials.md.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import statistics
@@ -27,8 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.evaluation import normalised as norm, url_tail  # score.py's rules
-from bot.settings import section_of
-from rerank_cv import BANK, ROOT, SEED, key  # run as a script: eval/ is on the path
+from rerank_cv import BANK, ROOT, SEED, key, settings_grid  # run as a script: eval/ is on the path
 
 
 def answers_under(items: list[dict], env: dict[str, str]) -> dict[str, dict]:
@@ -81,15 +79,10 @@ def main() -> int:
     args = parser.parse_args()
     items = [q for q in map(json.loads, (l for l in BANK.read_text().splitlines() if l.strip()))
              if q.get("split") == "dev"]
-    names, values = zip(*[(g.split("=", 1)[0], g.split("=", 1)[1].split(",")) for g in args.grid])
-    unknown = [n for n in names if section_of(n.lower()) is None]
-    if unknown:
-        parser.error(f"not a setting: {', '.join(unknown)} (names as in .env.example)")
-    if args.alone:
-        first = {n: v[0] for n, v in zip(names, values)}
-        settings = [first] + [dict(first, **{n: x}) for n, vs in zip(names, values) for x in vs[1:]]
-    else:
-        settings = [dict(zip(names, combo)) for combo in itertools.product(*values)]
+    try:
+        settings = settings_grid(args.grid, args.alone)
+    except ValueError as error:
+        parser.error(str(error))
     table, saved = [], {}
     for env in settings:
         label = " ".join(f"{k}={v}" for k, v in env.items())
