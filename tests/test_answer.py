@@ -197,6 +197,21 @@ def test_a_sentence_ending_in_a_colon_stays_with_the_steps_it_introduces():
     assert draft.text.startswith("To switch on online record access for a patient in the clinical system: [1]\n1. Open")
 
 
+def test_pointers_to_other_documents_are_taken_out_of_units():
+    chunk = Chunk(
+        chunk_id="pt-1", doc_id="pt.md", title="Codes", heading_path=["Codes"], source_urls=["https://example.org/pt"],
+        text=("Review the patient before access is given, then add the 106 code (see the 106 code document).\n\n"
+              "The 104 code is read only at certain moments; see the document on when the system reads the codes.\n\n"
+              "For hiding a single result, see the test-results documents.\n\n"
+              "Practices oversee the documents they file and the patient sees each document."),
+    )
+    assert [u.text for u in split_units(chunk, 0)] == [
+        "Review the patient before access is given, then add the 106 code.",
+        "The 104 code is read only at certain moments.",
+        "Practices oversee the documents they file and the patient sees each document.",
+    ]
+
+
 def test_an_answer_holds_one_whole_list_unless_told_more():
     query = prepare_query("how do I switch on online record access in the clinical system", Glossary({}))
     results = _results(SWITCH_ON_STEPS, PROXY_STEPS)
