@@ -80,6 +80,11 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
     def add(unit: Unit):
         nonlocal position
         unit.text = _DOCUMENT_POINTER.sub("", _ASIDE_POINTER.sub("", unit.text))
+        if unit.is_list:  # a bullet that is only a pointer leaves its list (numbered steps keep their numbers)
+            unit.text = "\n".join(line for line in unit.text.splitlines()
+                                   if not (_BULLET_ITEM.match(line) and _ONLY_A_POINTER.match(_BULLET_ITEM.sub("", line))))
+            if not any(LIST_ITEM.match(line) for line in unit.text.splitlines()):
+                return
         if _answerable(unit.text):
             unit.position = position
             unit.paragraph = paragraph_number

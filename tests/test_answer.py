@@ -203,12 +203,14 @@ def test_pointers_to_other_documents_are_taken_out_of_units():
         text=("Review the patient before access is given, then add the 106 code (see the 106 code document).\n\n"
               "The 104 code is read only at certain moments; see the document on when the system reads the codes.\n\n"
               "For hiding a single result, see the test-results documents.\n\n"
-              "Practices oversee the documents they file and the patient sees each document."),
+              "Practices oversee the documents they file and the patient sees each document.\n\n"
+              "Results are released:\n- after filing\n- For hiding them, see the test-results documents."),
     )
     assert [u.text for u in split_units(chunk, 0)] == [
         "Review the patient before access is given, then add the 106 code.",
         "The 104 code is read only at certain moments.",
         "Practices oversee the documents they file and the patient sees each document.",
+        "Results are released:\n- after filing",
     ]
 
 

@@ -158,9 +158,9 @@ class AnsweringSettings(Section):
     unit right after the opening one (past ANSWER_MAX_DOCUMENTS and ANSWER_OTHER_DOCUMENT_CUTOFF, and on top of
     ANSWER_MAX_UNITS), before the answer is filled from the best units overall: the retrieval ranking is uncertain
     among passages scored about the same. Off: measured on the dev split by 5-fold cross-validation grouped by
-    question (eval/answer_cv.py, eval/answer_trials.md), windows 0.1-0.2 with 1-3 offers gave must-contain 118-120
-    of 140 against 119, held out 119 and citations 126 against 125, for answers about 120 characters longer.
-    Default: 0"""
+    question (eval/answer_cv.py, eval/answer_trials.md): windows 0.1-0.2 with 1-2 offers gave must-contain 119-120
+    of 140 against 119 without, held out 118-119 with citations 125 against 124, for answers about 130 characters
+    longer. Default: 0"""
     answer_passage_offers: NonNegativeInt = 1
     """Choosing units: how many passages at most offer their best unit under ANSWER_PASSAGE_WINDOW (the best
     offers first; 1 did best of 1-3 in the trial above); no effect while the window is 0. Default: 1"""
@@ -168,8 +168,8 @@ class AnsweringSettings(Section):
     """Whole lists (steps, or a lead-in with its bullets) one answer holds at most: a second list, most often
     another document's steps, made answers long and mixed. Chosen on the dev split by 5-fold cross-validation
     grouped by question among 1, 2 and 8 (eval/answer_cv.py, eval/answer_trials.md): 1 gave must-contain 119 and
-    citations 125 against 117 and 123 with no cap, held out 119 and 125 on four of five fold draws, and the
-    median answer 1399 characters against 1454. Default: 1"""
+    citations 124 against 117 and 122 with no cap (held out: 119 and 124 on all five fold draws), and the median
+    answer 1399 characters against 1477. Default: 1"""
     answer_expansion_weight: NonNegativeFloat = 0.1
     """Unit score: weight of the question's glossary expansions the unit holds. Set by hand when the answerer was
     written; no measurement recorded. Default: 0.1"""
