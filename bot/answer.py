@@ -111,42 +111,56 @@ class ExtractiveAnswerer:
     def choose(self, units: list[Unit], results: Sequence[ScoredChunk], said: Sequence[str] = ()) -> list[Unit]:
         """The best units, best first, within the length budget; a unit repeating a kept one (or a line in
         `said`, which will stand beside the answer) is dropped unless it carries a code, number or date the
-        kept ones lack."""
+        kept ones lack. After the opening unit, the best unit of each passage retrieval scored within
+        ANSWER_PASSAGE_WINDOW of the best comes first (past the document caps), then the best units overall."""
+        tuning = self.tuning
         prior = [Unit(text, -1, 0) for text in said]
-        same = self.tuning.answer_repeat_overlap  # word overlap at which two lines say the same
         ranked = sorted(units, key=lambda u: u.score, reverse=True)
         best = ranked[0].score
+        remaining = [u for u in ranked if u.score >= tuning.answer_relative_cutoff * best]
         chosen: list[Unit] = []
-        chars = 0
         docs: set[str] = set()
         covered: set[str] = set()
-        remaining = [u for u in ranked if u.score >= self.tuning.answer_relative_cutoff * best]
-        while remaining and len(chosen) < self.tuning.answer_max_units:
-            # the best unit, counting what it adds to the question's terms the answer already holds
-            unit = max(remaining, key=lambda u: u.score + self.tuning.answer_novel_weight * sum(
-                w for t, w in u.covers.items() if t not in covered) if chosen else u.score)
-            remaining.remove(unit)
-            if chosen and chars + len(unit.text) > self.tuning.answer_max_chars and not unit.is_list:
-                continue
-            doc = results[unit.chunk_rank].chunk.doc_id
-            if len(docs) >= self.tuning.answer_max_documents and doc not in docs:
-                continue
-            if chosen and doc not in docs and unit.score < self.tuning.answer_other_document_cutoff * best:
-                continue
-            if any(_same_text(unit.text, c.text) for c in chosen + prior):
-                continue
-            if not unit.is_list and unit.text.rstrip().endswith(":"):
-                continue  # a lead-in without the list it introduces
-            if not unit.is_list and _says_again(unit.text, [c.text for c in chosen + prior], same):
-                continue
-            if unit.is_list and chosen + prior:  # judged item by item
-                unit = _without_repeated_items(unit, chosen + prior, same)
-                if unit is None:
-                    continue
+
+        def doc_of(unit: Unit) -> str:
+            return results[unit.chunk_rank].chunk.doc_id
+
+        def admitted(unit: Unit, offered: bool) -> Unit | None:
+            """The unit as it may join the answer (a list without its repeated items), or None."""
+            chars = sum(len(c.text) for c in chosen)
+            if chosen and chars + len(unit.text) > tuning.answer_max_chars and not unit.is_list:
+                return None
+            doc = doc_of(unit)
+            if not offered and doc not in docs and (
+                    len(docs) >= tuning.answer_max_documents
+                    or (chosen and unit.score < tuning.answer_other_document_cutoff * best)):
+                return None
+            if unit.is_list and sum(c.is_list for c in chosen) >= tuning.answer_max_lists:
+                return None
+            return _fresh(unit, chosen + prior, tuning.answer_repeat_overlap)
+
+        def gain(unit: Unit) -> float:
+            if not chosen:
+                return unit.score
+            return unit.score + tuning.answer_novel_weight * sum(w for t, w in unit.covers.items() if t not in covered)
+
+        def take(unit: Unit) -> None:
             chosen.append(unit)
-            docs.add(doc)
-            chars += len(unit.text)
-            covered |= set(unit.covers)
+            docs.add(doc_of(unit))
+            covered.update(unit.covers)
+
+        offers = _passage_offers(remaining, results, tuning.answer_passage_window)[:tuning.answer_passage_offers + 1]
+        extra = 0  # offered units come on top of ANSWER_MAX_UNITS
+        while remaining and len(chosen) < tuning.answer_max_units + extra:
+            offered = bool(chosen) and bool(offers)
+            unit = offers.pop(0) if offered else max(remaining, key=gain)
+            if unit not in remaining:
+                continue
+            remaining.remove(unit)
+            kept = admitted(unit, offered)
+            if kept is not None:
+                take(kept)
+                extra += offered
         return chosen
 
     def answer(self, query: PreparedQuery, results: Sequence[ScoredChunk], *, max_chars: int | None = None,
@@ -182,6 +196,31 @@ class ExtractiveAnswerer:
             lines.append("\n".join(cite_numbers(line, book.number_line(chunk, line))
                                     for line in text.splitlines()))
         return _join_units(lines, chosen), book
+
+
+def _fresh(unit: Unit, kept: list[Unit], same: float) -> Unit | None:
+    """`unit` as it may stand beside `kept`: None when it repeats them (the same text, most of its words and no
+    new code, number or date) or is a lead-in without its list; a list loses the items they already say."""
+    if any(_same_text(unit.text, c.text) for c in kept):
+        return None
+    if not unit.is_list and unit.text.rstrip().endswith(":"):
+        return None  # a lead-in without the list it introduces
+    if not unit.is_list:
+        return None if _says_again(unit.text, [c.text for c in kept], same) else unit
+    return _without_repeated_items(unit, kept, same) if kept else unit
+
+
+def _passage_offers(ranked: list[Unit], results: Sequence[ScoredChunk], window: float) -> list[Unit]:
+    """The best unit of every passage whose retrieval score is within `window` of the best passage's, best
+    unit first (`ranked` is best first); none when the window is 0."""
+    if window <= 0 or not results:
+        return []
+    top = max(r.score for r in results)
+    offers: dict[int, Unit] = {}
+    for unit in ranked:
+        if results[unit.chunk_rank].score >= top - window:
+            offers.setdefault(unit.chunk_rank, unit)
+    return list(offers.values())
 
 
 def _without_repeated_items(unit: Unit, chosen: list[Unit],

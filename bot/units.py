@@ -53,6 +53,13 @@ _PAGE_POINTER = re.compile(
 
 
 _ASIDE_POINTER = re.compile(r",?\s+as (?:described|shown|listed|set out) (?:above|below)\b|\s*\((?:see )?(?:above|below)\)", re.I)
+# Pointers to another document of the corpus, which the answer does not show: "(see the 106 code document)",
+# "…; see the documents on the BMA models." (taken out of the sentence), and a sentence that is nothing but one,
+# "For hiding a result, see the test-results documents." (left out)
+_POINTER = r"\bsee (?:the )?[^;()\n]*?\b(?:documents?|folder)\b[^;()\n]*?"
+_DOCUMENT_POINTER = re.compile(r"\s*\(" + _POINTER + r"\)|;\s*(?:for [^;\n]*?,\s*)?" + _POINTER + r"(?=\.?\s*$)",
+                               re.I | re.M)
+_ONLY_A_POINTER = re.compile(r"^(?:for|if)\b[^;\n]*?,\s*" + _POINTER + r"\.?\s*$", re.I)
 
 
 def _answerable(text: str) -> bool:
@@ -60,7 +67,7 @@ def _answerable(text: str) -> bool:
     about the corpus, and pointers to text above or below that an answer would not carry."""
     return (len(text) >= 12 and len(text.split()) >= 3 and not _URL_ONLY.match(text)
             and not re.match(r"^[a-z_]+:\s", text) and not _INTERNAL_NOTE.search(text)
-            and not _PAGE_POINTER.search(text))
+            and not _PAGE_POINTER.search(text) and not _ONLY_A_POINTER.match(text))
 
 
 def split_units(chunk: Chunk, rank: int) -> list[Unit]:
@@ -72,7 +79,12 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
 
     def add(unit: Unit):
         nonlocal position
-        unit.text = _ASIDE_POINTER.sub("", unit.text)
+        unit.text = _DOCUMENT_POINTER.sub("", _ASIDE_POINTER.sub("", unit.text))
+        if unit.is_list:  # a bullet that is only a pointer leaves its list (numbered steps keep their numbers)
+            unit.text = "\n".join(line for line in unit.text.splitlines()
+                                   if not (_BULLET_ITEM.match(line) and _ONLY_A_POINTER.match(_BULLET_ITEM.sub("", line))))
+            if not any(LIST_ITEM.match(line) for line in unit.text.splitlines()):
+                return
         if _answerable(unit.text):
             unit.position = position
             unit.paragraph = paragraph_number
@@ -80,13 +92,19 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
             position += 1
 
     def flush_steps():
-        nonlocal steps
+        nonlocal steps, steps_lead_in
         if steps:
-            add(Unit("\n".join(steps[:10]), rank, 0, is_list=True))
+            head = []
+            if steps_lead_in is not None and steps_lead_in in units:  # the sentence introducing the steps
+                units.remove(steps_lead_in)
+                head = [steps_lead_in.text]
+            add(Unit("\n".join(head + steps[:10]), rank, 0, is_list=True))
             steps = []
+        steps_lead_in = None
 
     last_kind = None
-    lead_in: Unit | None = None  # a sentence ending in ":" whose bullets follow: kept with them
+    lead_in: Unit | None = None  # a sentence ending in ":" whose bullets or steps follow: kept with them
+    steps_lead_in: Unit | None = None
     bullets: list[str] = []
 
     def flush_bullets():
@@ -102,6 +120,8 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
             if not stripped or stripped.startswith("#") or stripped.startswith("---"):
                 continue
             if _STEP_ITEM.match(stripped):
+                if not steps and lead_in is not None and not bullets:
+                    steps_lead_in = lead_in
                 flush_bullets()
                 steps.append(stripped)
                 last_kind = "step"

@@ -86,6 +86,19 @@ def cross_validate(table: list, defaults: list[bool], ids: list[str], n_folds: i
     return held
 
 
+def settings_grid(grid: list[str], alone: bool) -> list[dict[str, str]]:
+    """The settings to answer under: NAME=v1,v2 per setting, their product, or with `alone` each value of each
+    setting with the others at their first values (the first setting first either way)."""
+    names, values = zip(*[(g.split("=", 1)[0], g.split("=", 1)[1].split(",")) for g in grid])
+    unknown = [n for n in names if section_of(n.lower()) is None]
+    if unknown:
+        raise ValueError(f"not a setting: {', '.join(unknown)} (names as in .env.example)")
+    if alone:
+        first = {n: v[0] for n, v in zip(names, values)}
+        return [first] + [dict(first, **{n: x}) for n, vs in zip(names, values) for x in vs[1:]]
+    return [dict(zip(names, combo)) for combo in itertools.product(*values)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--grid", nargs="+", default=["RERANK_HEADING_MISMATCH_WEIGHT=0,0.05,0.1,0.15,0.2,0.3"])
@@ -99,15 +112,10 @@ def main() -> int:
     args = parser.parse_args()
     items = [json.loads(l) for l in BANK.read_text().splitlines() if l.strip()]
     items = [q for q in items if q.get("split") == "dev"]
-    names, values = zip(*[(g.split("=", 1)[0], g.split("=", 1)[1].split(",")) for g in args.grid])
-    unknown = [n for n in names if section_of(n.lower()) is None]
-    if unknown:
-        parser.error(f"not a setting: {', '.join(unknown)} (names as in .env.example)")
-    if args.alone:
-        first = {n: v[0] for n, v in zip(names, values)}
-        settings = [first] + [dict(first, **{n: x}) for n, vs in zip(names, values) for x in vs[1:]]
-    else:
-        settings = [dict(zip(names, combo)) for combo in itertools.product(*values)]
+    try:
+        settings = settings_grid(args.grid, args.alone)
+    except ValueError as error:
+        parser.error(str(error))
     cache = json.loads(args.cache.read_text()) if args.cache.exists() else {}
     table = []
     for env in settings:

@@ -167,9 +167,74 @@ def test_a_list_item_repeating_the_answer_is_left_out_and_the_list_loses_its_num
               "2. The national switch-on was halted for practices that asked their supplier not to proceed."),
     )
     query = prepare_query("which practices had their switch-on delayed or halted by their supplier?", Glossary({}))
-    draft = ExtractiveAnswerer(idf=_idf, tuning=AnsweringSettings.model_construct(answer_other_document_cutoff=0.0)).answer(query, _results(steps, timeline))
+    tuning = AnsweringSettings.model_construct(answer_other_document_cutoff=0.0, answer_max_lists=2)
+    draft = ExtractiveAnswerer(idf=_idf, tuning=tuning).answer(query, _results(steps, timeline))
     assert draft.text.count("wrote to their supplier before the cut-off") == 1
     assert "- The national switch-on was halted" in draft.text  # what is new stays, as a bullet
+
+
+SWITCH_ON_STEPS = Chunk(
+    chunk_id="so-1", doc_id="so.md", title="Switching on", heading_path=["Switching on", "Steps"],
+    source_urls=["https://example.org/so"],
+    text=("To switch on online record access for a patient in the clinical system:\n\n"
+          "1. Open the patient's online services account.\n2. Choose the record access level.\n"
+          "3. Save the online record access settings."),
+)
+PROXY_STEPS = Chunk(
+    chunk_id="px-1", doc_id="px.md", title="Proxy", heading_path=["Proxy", "Steps"],
+    source_urls=["https://example.org/px"],
+    text=("1. Check the proxy's identity before switching on online record access.\n"
+          "2. Record the proxy's access level in the clinical system.\n3. Switch on the proxy's online access."),
+)
+
+
+def test_a_sentence_ending_in_a_colon_stays_with_the_steps_it_introduces():
+    units = split_units(SWITCH_ON_STEPS, 0)
+    assert len(units) == 1 and units[0].is_list
+    assert units[0].text.splitlines()[0].endswith("in the clinical system:")
+    query = prepare_query("how do I switch on online record access in the clinical system", Glossary({}))
+    draft = ExtractiveAnswerer(idf=_idf).answer(query, _results(SWITCH_ON_STEPS))
+    assert draft.text.startswith("To switch on online record access for a patient in the clinical system: [1]\n1. Open")
+
+
+def test_pointers_to_other_documents_are_taken_out_of_units():
+    chunk = Chunk(
+        chunk_id="pt-1", doc_id="pt.md", title="Codes", heading_path=["Codes"], source_urls=["https://example.org/pt"],
+        text=("Review the patient before access is given, then add the 106 code (see the 106 code document).\n\n"
+              "The 104 code is read only at certain moments; see the document on when the system reads the codes.\n\n"
+              "For hiding a single result, see the test-results documents.\n\n"
+              "Practices oversee the documents they file and the patient sees each document.\n\n"
+              "Results are released:\n- after filing\n- For hiding them, see the test-results documents."),
+    )
+    assert [u.text for u in split_units(chunk, 0)] == [
+        "Review the patient before access is given, then add the 106 code.",
+        "The 104 code is read only at certain moments.",
+        "Practices oversee the documents they file and the patient sees each document.",
+        "Results are released:\n- after filing",
+    ]
+
+
+def test_an_answer_holds_one_whole_list_unless_told_more():
+    query = prepare_query("how do I switch on online record access in the clinical system", Glossary({}))
+    results = _results(SWITCH_ON_STEPS, PROXY_STEPS)
+    loose = AnsweringSettings.model_construct(answer_other_document_cutoff=0.0, answer_max_lists=2)
+    assert "Check the proxy's identity" in ExtractiveAnswerer(idf=_idf, tuning=loose).answer(query, results).text
+    one_list = AnsweringSettings.model_construct(answer_other_document_cutoff=0.0)
+    text = ExtractiveAnswerer(idf=_idf, tuning=one_list).answer(query, results).text
+    assert "1. Open the patient's online services account." in text and "proxy" not in text
+
+
+def test_passages_scored_within_the_window_each_offer_their_best_unit():
+    codes = ScoredChunk(chunk=CODES, score=1.0)
+    steps = ScoredChunk(chunk=STEPS, score=0.95)
+    query = prepare_query("how do we undo a 104 code with the 106 code", Glossary({}))
+    capped = dict(answer_max_documents=1, answer_other_document_cutoff=0.0, answer_relative_cutoff=0.0)
+    without = ExtractiveAnswerer(idf=_idf, tuning=AnsweringSettings.model_construct(**capped))
+    assert "Organisation Preferences" not in without.answer(query, [codes, steps]).text
+    window = ExtractiveAnswerer(idf=_idf, tuning=AnsweringSettings.model_construct(answer_passage_window=0.1, **capped))
+    assert "Organisation Preferences" in window.answer(query, [codes, steps]).text
+    narrow = ExtractiveAnswerer(idf=_idf, tuning=AnsweringSettings.model_construct(answer_passage_window=0.01, **capped))
+    assert "Organisation Preferences" not in narrow.answer(query, [codes, steps]).text
 
 
 
