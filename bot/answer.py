@@ -111,8 +111,7 @@ class ExtractiveAnswerer:
     def choose(self, units: list[Unit], results: Sequence[ScoredChunk], said: Sequence[str] = ()) -> list[Unit]:
         """The best units, best first, within the length budget; a unit repeating a kept one (or a line in
         `said`, which will stand beside the answer) is dropped unless it carries a code, number or date the
-        kept ones lack. After the opening unit, the best unit of each passage retrieval scored within
-        ANSWER_PASSAGE_WINDOW of the best comes first (past the document caps), then the best units overall."""
+        kept ones lack; at most ANSWER_MAX_LISTS whole lists."""
         tuning = self.tuning
         prior = [Unit(text, -1, 0) for text in said]
         ranked = sorted(units, key=lambda u: u.score, reverse=True)
@@ -125,13 +124,13 @@ class ExtractiveAnswerer:
         def doc_of(unit: Unit) -> str:
             return results[unit.chunk_rank].chunk.doc_id
 
-        def admitted(unit: Unit, offered: bool) -> Unit | None:
+        def admitted(unit: Unit) -> Unit | None:
             """The unit as it may join the answer (a list without its repeated items), or None."""
             chars = sum(len(c.text) for c in chosen)
             if chosen and chars + len(unit.text) > tuning.answer_max_chars and not unit.is_list:
                 return None
             doc = doc_of(unit)
-            if not offered and doc not in docs and (
+            if doc not in docs and (
                     len(docs) >= tuning.answer_max_documents
                     or (chosen and unit.score < tuning.answer_other_document_cutoff * best)):
                 return None
@@ -149,18 +148,12 @@ class ExtractiveAnswerer:
             docs.add(doc_of(unit))
             covered.update(unit.covers)
 
-        offers = _passage_offers(remaining, results, tuning.answer_passage_window)[:tuning.answer_passage_offers + 1]
-        extra = 0  # offered units come on top of ANSWER_MAX_UNITS
-        while remaining and len(chosen) < tuning.answer_max_units + extra:
-            offered = bool(chosen) and bool(offers)
-            unit = offers.pop(0) if offered else max(remaining, key=gain)
-            if unit not in remaining:
-                continue
+        while remaining and len(chosen) < tuning.answer_max_units:
+            unit = max(remaining, key=gain)
             remaining.remove(unit)
-            kept = admitted(unit, offered)
+            kept = admitted(unit)
             if kept is not None:
                 take(kept)
-                extra += offered
         return chosen
 
     def answer(self, query: PreparedQuery, results: Sequence[ScoredChunk], *, max_chars: int | None = None,
@@ -208,19 +201,6 @@ def _fresh(unit: Unit, kept: list[Unit], same: float) -> Unit | None:
     if not unit.is_list:
         return None if _says_again(unit.text, [c.text for c in kept], same) else unit
     return _without_repeated_items(unit, kept, same) if kept else unit
-
-
-def _passage_offers(ranked: list[Unit], results: Sequence[ScoredChunk], window: float) -> list[Unit]:
-    """The best unit of every passage whose retrieval score is within `window` of the best passage's, best
-    unit first (`ranked` is best first); none when the window is 0."""
-    if window <= 0 or not results:
-        return []
-    top = max(r.score for r in results)
-    offers: dict[int, Unit] = {}
-    for unit in ranked:
-        if results[unit.chunk_rank].score >= top - window:
-            offers.setdefault(unit.chunk_rank, unit)
-    return list(offers.values())
 
 
 def _without_repeated_items(unit: Unit, chosen: list[Unit],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.types import Chunk
 
@@ -176,6 +177,12 @@ def stored_texts(chunk: Chunk) -> list[str]:
     texts = [u.text for u in split_units(chunk, 0)]
     have = set(texts)
     return texts + [t for t in dict.fromkeys(sentences_of(chunk)) if t not in have]
+
+
+# What the stored vectors were split by: this module's own source. When it changes (a new unit or sentence rule), an
+# existing index's unchanged documents split into texts it has no vectors for; ingest compares this with the
+# fingerprint the sentence store recorded and embeds the missing texts (`Index.top_up_unit_vectors`).
+SPLITTING_FINGERPRINT = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
 
 
 def unit_key(text: str) -> str:

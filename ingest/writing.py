@@ -1,7 +1,8 @@
 """Step 3 of a run: write the changes so that a SIGKILL anywhere leaves an index that answers.
 
 Every new chunk is upserted first, then metadata is rewritten, then old chunks are deleted, then (when the
-embedder changed) every stored chunk is embedded again; the caller's `finish` bumps the version stamp last.
+embedder changed) every stored chunk is embedded again, then (when the answer-unit splitting changed) the stored
+chunks' units and sentences that have no vector are embedded; the caller's `finish` bumps the version stamp last.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ def write_changes(index, changes: ChangeSet, bar: ProgressBars, batch_size: int,
     if changes.reembed:
         _reembed_stored(index, changes, bar, batch_size)
         _reembed_verified(index, restore_verified)
+    if index.splitting_changed():
+        # new answer-unit or sentence rules: unchanged documents split into texts without vectors
+        written = changes.final_ids if changes.reembed else {c.chunk_id for c in changes.to_embed}
+        read = index.top_up_unit_vectors(skip=written)
+        log.info("the answer-unit splitting changed: %d stored chunks given their missing unit vectors", read)
 
 
 def _reembed_stored(index, changes: ChangeSet, bar: ProgressBars, batch_size: int) -> None:

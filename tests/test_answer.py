@@ -224,20 +224,6 @@ def test_an_answer_holds_one_whole_list_unless_told_more():
     assert "1. Open the patient's online services account." in text and "proxy" not in text
 
 
-def test_passages_scored_within_the_window_each_offer_their_best_unit():
-    codes = ScoredChunk(chunk=CODES, score=1.0)
-    steps = ScoredChunk(chunk=STEPS, score=0.95)
-    query = prepare_query("how do we undo a 104 code with the 106 code", Glossary({}))
-    capped = dict(answer_max_documents=1, answer_other_document_cutoff=0.0, answer_relative_cutoff=0.0)
-    without = ExtractiveAnswerer(idf=_idf, tuning=AnsweringSettings.model_construct(**capped))
-    assert "Organisation Preferences" not in without.answer(query, [codes, steps]).text
-    window = ExtractiveAnswerer(idf=_idf, tuning=AnsweringSettings.model_construct(answer_passage_window=0.1, **capped))
-    assert "Organisation Preferences" in window.answer(query, [codes, steps]).text
-    narrow = ExtractiveAnswerer(idf=_idf, tuning=AnsweringSettings.model_construct(answer_passage_window=0.01, **capped))
-    assert "Organisation Preferences" not in narrow.answer(query, [codes, steps]).text
-
-
-
 def test_a_list_keeps_its_introducing_sentence_even_when_the_answer_says_much_the_same():
     from bot.answer import _without_repeated_items
     from bot.units import Unit

@@ -25,6 +25,7 @@ from bot.index.store import ChromaStore, VerifiedVectors
 from bot.index.writer import GuidanceWriter
 from bot.settings import Settings
 from bot.types import Chunk, ScoredChunk
+from bot.units import SPLITTING_FINGERPRINT
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,17 @@ class Index(VerifiedVectors):
 
     def delete_chunks(self, chunk_ids: Iterable[str]) -> None:
         self.writer.delete_chunks(chunk_ids)
+
+    def splitting_changed(self) -> bool:
+        """The unit vectors were made under other splitting rules (`bot.units.SPLITTING_FINGERPRINT`)."""
+        return self.sentences.splitting != SPLITTING_FINGERPRINT
+
+    def top_up_unit_vectors(self, skip: Iterable[str] = ()) -> int:
+        """Embed the stored chunks' (but `skip`'s) texts that lack vectors; record the rules. Returns chunks read."""
+        skipped = set(skip)
+        self.writer.top_up_unit_vectors(chunks := [c for c in self.all_chunks() if c.chunk_id not in skipped])
+        self.sentences.record_splitting(SPLITTING_FINGERPRINT)
+        return len(chunks)
 
     # --- reading ---
     def unit_vectors(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:

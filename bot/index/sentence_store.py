@@ -33,6 +33,7 @@ class SentenceStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(str(self.path), timeout=30)
             db.execute("CREATE TABLE IF NOT EXISTS units (chunk_id TEXT PRIMARY KEY, keys TEXT, vectors BLOB)")
+            db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
             self._local.db = db
         return db
 
@@ -71,6 +72,17 @@ class SentenceStore:
             vectors = np.frombuffer(blob, dtype=np.float16).reshape(-1, DIM).astype(np.float32)
             out[chunk_id] = dict(zip(names, vectors))
         return out
+
+    @property
+    def splitting(self) -> str:
+        """The fingerprint of the unit splitting the stored rows were made with ("" before one was recorded)."""
+        row = self._db().execute("SELECT value FROM meta WHERE name = 'splitting'").fetchone()
+        return row[0] if row else ""
+
+    def record_splitting(self, fingerprint: str) -> None:
+        db = self._db()
+        with db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('splitting', ?)", (fingerprint,))
 
     def count(self) -> int:
         return self._db().execute("SELECT COUNT(*) FROM units").fetchone()[0]

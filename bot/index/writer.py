@@ -73,8 +73,15 @@ class GuidanceWriter:
             self.store.update_chunk_metadata(part)
             # an index built before sentence vectors existed (or before they covered every sentence) gets the
             # missing ones now (its chunks' texts are unchanged)
-            self.sentences.put(self._unit_rows(part, None, self.sentences.get([c.chunk_id for c in part])))
+            self.top_up_unit_vectors(part)
         self._replace_questions(chunks)
+
+    def top_up_unit_vectors(self, chunks: Sequence[Chunk]) -> None:
+        """Embed the answer units and sentences of `chunks` that the sentence store has no vector for (the
+        stored ones are kept); a chunk whose texts all have vectors is not rewritten."""
+        for start in range(0, len(chunks), WRITE_BATCH):
+            part = chunks[start : start + WRITE_BATCH]
+            self.sentences.put(self._unit_rows(part, None, self.sentences.get([c.chunk_id for c in part])))
 
     def delete_chunks(self, chunk_ids: Iterable[str]) -> None:
         ids = list(chunk_ids)

@@ -153,17 +153,6 @@ class AnsweringSettings(Section):
     """Unit score after the first unit: weight of the question's terms the unit adds to the answer. Off: 0.3, 0.6
     and 1.0 each lost one dev question (112 -> 111); what answers miss is mostly a word the question does not use.
     Default: 0"""
-    answer_passage_window: NonNegativeFloat = 0.0
-    """Choosing units: every passage whose retrieval score is within this of the best passage's offers its best
-    unit right after the opening one (past ANSWER_MAX_DOCUMENTS and ANSWER_OTHER_DOCUMENT_CUTOFF, and on top of
-    ANSWER_MAX_UNITS), before the answer is filled from the best units overall: the retrieval ranking is uncertain
-    among passages scored about the same. Off: measured on the dev split by 5-fold cross-validation grouped by
-    question (eval/answer_cv.py, eval/answer_trials.md): windows 0.1-0.2 with 1-2 offers gave must-contain 119-120
-    of 140 against 119 without, held out 118-119 with citations 125 against 124, for answers about 130 characters
-    longer. Default: 0"""
-    answer_passage_offers: NonNegativeInt = 1
-    """Choosing units: how many passages at most offer their best unit under ANSWER_PASSAGE_WINDOW (the best
-    offers first; 1 did best of 1-3 in the trial above); no effect while the window is 0. Default: 1"""
     answer_max_lists: AtLeastOne = 1
     """Whole lists (steps, or a lead-in with its bullets) one answer holds at most: a second list, most often
     another document's steps, made answers long and mixed. Chosen on the dev split by 5-fold cross-validation

@@ -97,3 +97,39 @@ def test_ingest_stores_sentence_and_question_vectors_and_backfills_sentence_vect
     run_ingest(settings, [str(corpus)], index=index, progress=False)
     plain_ids = [i for i, ref in index.chunk_refs().items() if ref["doc_id"].endswith("plain-page.md")]
     assert set(index.unit_vectors(plain_ids)) == set(plain_ids)
+
+
+def test_new_splitting_rules_give_unchanged_documents_their_missing_unit_vectors(tmp_path, counting, monkeypatch):
+    """Code that splits answer units differently (a new list or sentence rule) leaves an existing index with
+    texts it has no vectors for; the next ingest embeds exactly those, though no document changed, and only once."""
+    import shutil
+
+    import numpy as np
+    from ingest_helpers import ingest_settings
+
+    import bot.index.index as index_module
+    from bot.index import Index
+    from bot.units import stored_texts, unit_key
+    from ingest.pipeline import run_ingest
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ANNOTATED, corpus)
+    settings = ingest_settings(tmp_path / "data", corpus)
+    index = Index(settings, embedder=counting)
+    run_ingest(settings, [str(corpus)], index=index, progress=False)
+    assert not index.splitting_changed()
+    # as the older rules left it: one chunk's row lacks the vectors of two of its texts
+    chunk = max(index.all_chunks(), key=lambda c: len(stored_texts(c)))
+    texts = stored_texts(chunk)
+    kept = texts[2:]
+    index.sentences.put([(chunk.chunk_id, [unit_key(t) for t in kept], np.asarray(counting.embed(kept)))])
+    counting.reset()
+    run_ingest(settings, [str(corpus)], index=index, progress=False)
+    assert counting.reset() == 0  # same rules as recorded: nothing is read or embedded
+    monkeypatch.setattr(index_module, "SPLITTING_FINGERPRINT", "newer-rules")
+    summary = run_ingest(settings, [str(corpus)], index=index, progress=False)
+    assert summary.added == summary.updated == [] and not summary.failed
+    assert counting.reset() == 2  # the two missing texts, nothing else
+    assert set(index.unit_vectors([chunk.chunk_id])[chunk.chunk_id]) == {unit_key(t) for t in texts}
+    run_ingest(settings, [str(corpus)], index=index, progress=False)
+    assert counting.reset() == 0 and not index.splitting_changed()
