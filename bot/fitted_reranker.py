@@ -107,21 +107,21 @@ def candidate_features(query, query_vector: np.ndarray, candidates: list[ScoredC
 @dataclass
 class LinearRanking:
     """A ranking score fitted on standardised features: coef . (x - mean) / scale (no intercept: only the order
-    within one question's pool matters). `to_hand`: (offset, slope) of the least-squares line from that score to
-    the hand reranker's on the training pools, or None to hand on the hand reranker's scores unchanged."""
+    within one question's pool matters). `slope`: hand-reranker score per unit of this score (least squares within
+    each training question's pool), or None to hand on the hand reranker's scores unchanged."""
 
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
-    to_hand: tuple[float, float] | None = None
+    slope: float | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "LinearRanking":
         if tuple(data.get("features", ())) != RERANK_FEATURES:
             raise ValueError("reranker model was fitted on other features: re-run eval/fit_reranker.py")
-        line = data.get("to_hand")
+        slope = data.get("slope")
         return cls(np.asarray(data["mean"], dtype=float), np.asarray(data["scale"], dtype=float),
-                   np.asarray(data["coef"], dtype=float), tuple(line) if line else None)
+                   np.asarray(data["coef"], dtype=float), float(slope) if slope is not None else None)
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.scale) @ self.coef
@@ -152,7 +152,10 @@ class FittedReranker:
         learned = self.model.scores(candidate_features(query, query_vector, candidates, vectors, self.idf))
         order = sorted(range(len(candidates)), key=lambda i: learned[i], reverse=True)
         out = [scored[candidates[i].chunk.chunk_id] for i in order]
-        if self.model.to_hand is not None:  # the order's own score, on the hand reranker's scale
-            offset, slope = self.model.to_hand
-            out = [c.model_copy(update={"score": float(offset + slope * learned[i])}) for c, i in zip(out, order)]
+        if self.model.slope is not None:
+            # the order's own score on the hand reranker's scale: the first passage keeps the pool's best hand score
+            # (what the confidence shown reads), the others fall behind it by the fitted score's gaps
+            top = max(c.score for c in out)
+            out = [c.model_copy(update={"score": float(top + self.model.slope * (learned[i] - learned[order[0]]))})
+                   for c, i in zip(out, order)]
         return out

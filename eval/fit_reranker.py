@@ -47,6 +47,7 @@ BANK = ROOT.parent / "shared" / "eval" / "question-bank.jsonl"
 SEED = 7
 CS = (0.01, 0.1, 1.0, 10.0)  # inverse regularisation strengths tried inside the folds
 INNER_FOLDS = 4
+CONDITIONS = ("with", "without")  # retrieval with / without the section-question search
 
 
 class Recorder:
@@ -76,15 +77,16 @@ def recorded_sources(chunk) -> set[str]:
     return {u for _, urls in chunk.line_sources for u in urls} or set(chunk.source_urls)
 
 
-def fit(pools: dict, ids: list[str], c: float, mapped: bool = False) -> LinearRanking:
+def fit(pools: dict, keys: list, c: float, mapped: bool = False) -> LinearRanking:
+    """`pools`: (condition, question id) -> pool; `keys`: the pools to fit on."""
     from sklearn.linear_model import LogisticRegression
 
-    x = np.vstack([pools[i]["x"] for i in ids])
+    x = np.vstack([pools[k]["x"] for k in keys])
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale = np.where(scale > 1e-9, scale, 1.0)
     diffs, weights = [], []
-    for i in ids:
-        z, y = (pools[i]["x"] - mean) / scale, pools[i]["y"]
+    for k in keys:
+        z, y = (pools[k]["x"] - mean) / scale, pools[k]["y"]
         pairs = [(a, b) for a in np.flatnonzero(y) for b in np.flatnonzero(~y)]
         diffs += [z[a] - z[b] for a, b in pairs]
         weights += [1.0 / len(pairs)] * len(pairs)
@@ -94,21 +96,24 @@ def fit(pools: dict, ids: list[str], c: float, mapped: bool = False) -> LinearRa
     coef = model.coef_[0]
     if not mapped:
         return LinearRanking(mean, scale, coef)
-    learned = np.concatenate([((pools[i]["x"] - mean) / scale) @ coef for i in ids])
-    slope, offset = np.polyfit(learned, np.concatenate([pools[i]["hand"] for i in ids]), 1)
-    return LinearRanking(mean, scale, coef, (float(offset), float(slope)))
+    # the hand score per unit of the fitted one, within each question's pool (both centred on the pool's mean)
+    learned = [((pools[k]["x"] - mean) / scale) @ coef for k in keys]
+    learned = np.concatenate([s - s.mean() for s in learned])
+    hand = np.concatenate([pools[k]["hand"] - pools[k]["hand"].mean() for k in keys])
+    return LinearRanking(mean, scale, coef, float(learned @ hand / (learned @ learned)))
 
 
-def pool_top1(pools: dict, ids: list[str], model: LinearRanking) -> int:
-    return sum(bool(pools[i]["y"][int(np.argmax(model.scores(pools[i]["x"])))]) for i in ids)
+def pool_top1(pools: dict, keys: list, model: LinearRanking) -> int:
+    return sum(bool(pools[k]["y"][int(np.argmax(model.scores(pools[k]["x"])))]) for k in keys)
 
 
-def choose_c(pools: dict, ids: list[str], seed: int) -> float:
-    """C with the most held-out pool top-1 over an inner grouped CV of the training questions."""
+def choose_c(pools: dict, keys: list, seed: int) -> float:
+    """C with the most held-out pool top-1 over an inner 4-fold CV of the training pools grouped by question."""
+    ids = sorted({k[1] for k in keys})
     order = np.random.default_rng(seed + 1000).permutation(len(ids))
-    inner = [[ids[j] for j in order[f::INNER_FOLDS]] for f in range(INNER_FOLDS)]
-    hits = {c: sum(pool_top1(pools, fold, fit(pools, [i for i in ids if i not in set(fold)], c)) for fold in inner)
-            for c in CS}
+    inner = [{ids[j] for j in order[f::INNER_FOLDS]} for f in range(INNER_FOLDS)]
+    hits = {c: sum(pool_top1(pools, [k for k in keys if k[1] in fold],
+                             fit(pools, [k for k in keys if k[1] not in fold], c)) for fold in inner) for c in CS}
     return max(CS, key=lambda c: (hits[c], -abs(np.log10(c))))  # ties: the one nearest 1
 
 
@@ -132,6 +137,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[SEED], help="fold assignments (rerank_cv.py's)")
     ap.add_argument("--write", action="store_true", help="fit on all dev questions and write the model")
+    ap.add_argument("--train-on", nargs="+", choices=CONDITIONS, default=["with"],
+                    help="fit on the pools found with and/or without the section-question search")
+    ap.add_argument("--measure", nargs="+", choices=CONDITIONS, default=list(CONDITIONS),
+                    help="answer the held-out questions with and/or without it (an index of documents ingested "
+                         "from elsewhere has no section questions)")
+    ap.add_argument("--scores", nargs="+", choices=("mapped", "hand"), default=["mapped"],
+                    help="the scores handed on: the fitted score on the hand scale (shipped) or the hand scores")
     args = ap.parse_args()
     bank = [json.loads(line) for line in BANK.read_text(encoding="utf-8").splitlines() if line.strip()]
     items = [q for q in bank if q.get("split") == "dev"]  # dev ONLY
@@ -145,58 +157,71 @@ def main() -> int:
     embedder = assistant.index.embedder
     embed, memo = embedder.embed_query, {}
     embedder.embed_query = lambda text: memo[text] if text in memo else memo.setdefault(text, embed(text))
+    def answer_all(reranker) -> tuple[dict, dict]:
+        """Every dev question answered under `reranker`: outcomes by id, and each answerable one's pool."""
+        recorder = Recorder(reranker)
+        assistant.retriever.reranker = recorder
+        outcomes, pools = {}, {}
+        for item in items:
+            outcomes[item["id"]] = counts(item, assistant.answer(item["question"], history=item.get("history") or []))
+            if item in answerable and recorder.last is not None:
+                query, qv, candidates, vectors = recorder.last
+                by_id = {c.chunk.chunk_id: c.score for c in hand.rerank(query, qv, candidates, vectors)}
+                pools[item["id"]] = {"x": candidate_features(query, qv, candidates, vectors, assistant.index.idf),
+                                     "hand": np.array([by_id[c.chunk.chunk_id] for c in candidates]),
+                                     "y": relevance(item, candidates), "pool": (query, qv, candidates, vectors)}
+            recorder.last = None
+        return outcomes, pools
+
     hand = assistant.retriever.reranker
-    recorder = Recorder(hand)
-    assistant.retriever.reranker = recorder
-
     hand_counts, pools = {}, {}
-    for item in items:
-        hand_counts[item["id"]] = counts(item, assistant.answer(item["question"], history=item.get("history") or []))
-        if item in answerable and recorder.last is not None:
-            query, qv, candidates, vectors = recorder.last
-            by_id = {c.chunk.chunk_id: c.score for c in hand.rerank(query, qv, candidates, vectors)}
-            pools[item["id"]] = {"x": candidate_features(query, qv, candidates, vectors, assistant.index.idf),
-                                 "hand": np.array([by_id[c.chunk.chunk_id] for c in candidates]),
-                                 "y": relevance(item, candidates), "pool": (query, qv, candidates, vectors)}
-        recorder.last = None
-    trainable = [i for i in pools if pools[i]["y"].any() and not pools[i]["y"].all()]
-    print(f"{len(pools)} answerable dev questions with a pool, {len(trainable)} with relevant and other candidates; "
-          f"{sum(int(p['y'].sum()) for p in pools.values())} relevant of {sum(len(p['y']) for p in pools.values())}")
+    for condition in CONDITIONS:  # the pools with and without the section-question search
+        assistant.retriever.use_questions = condition == "with"
+        hand_counts[condition], found = answer_all(hand)
+        pools.update({(condition, i): pool for i, pool in found.items()})
+    trainable = [k for k in pools if k[0] in args.train_on and pools[k]["y"].any() and not pools[k]["y"].all()]
+    print(f"{len(trainable)} training pools ({', '.join(args.train_on)} section questions) of "
+          f"{len({k[1] for k in trainable})} answerable dev questions; "
+          f"{sum(int(pools[k]['y'].sum()) for k in trainable)} relevant of {sum(len(pools[k]['y']) for k in trainable)}")
 
-    def ranking(item, reranker):
-        query, qv, candidates, vectors = pools[item["id"]]["pool"]
+    def ranking(item, reranker, condition):
+        query, qv, candidates, vectors = pools[(condition, item["id"])]["pool"]
         return final_hits(item, reranker.rerank(query, qv, candidates, vectors), vectors, tuning)
 
-    hand_rank = {q["id"]: ranking(q, hand) for q in answerable if q["id"] in pools}
-    for seed, mapped in itertools.product(args.seeds, (False, True)):
+    for seed, condition, mapped in itertools.product(args.seeds, args.measure, args.scores):
+        assistant.retriever.use_questions = condition == "with"
+        hand_rank = {q["id"]: ranking(q, hand, condition) for q in answerable if (condition, q["id"]) in pools}
         held, fitted_rank, chosen = {}, {}, []
         for fold in folds_of(items, seed):
             test = {q["id"] for q in fold}
-            train = [i for i in trainable if i not in test]
+            train = [k for k in trainable if k[1] not in test]
             c = choose_c(pools, train, seed)
             chosen.append(c)
-            reranker = FittedReranker(tuning, idf=assistant.index.idf, model=fit(pools, train, c, mapped))
+            reranker = FittedReranker(tuning, idf=assistant.index.idf, model=fit(pools, train, c, mapped == "mapped"))
             assistant.retriever.reranker = reranker
             for item in fold:
                 held[item["id"]] = counts(item, assistant.answer(item["question"], history=item.get("history") or []))
                 if item["id"] in hand_rank:
-                    fitted_rank[item["id"]] = ranking(item, reranker)
-        scores = "its own score mapped to the hand scale" if mapped else "the hand reranker's scores"
-        report(f"seed {seed}, fitted order with {scores}, C per fold {chosen}", items, hand_counts, held, hand_rank,
-               fitted_rank)
-        changed = [i for i in held if held[i][0] != hand_counts[i][0]]
+                    fitted_rank[item["id"]] = ranking(item, reranker, condition)
+        scores = "its own score on the hand scale" if mapped == "mapped" else "the hand reranker's scores"
+        report(f"seed {seed}, {condition} section questions, fitted order with {scores}, C per fold {chosen}", items,
+               hand_counts[condition], held, hand_rank, fitted_rank)
+        changed = [i for i in held if held[i][0] != hand_counts[condition][i][0]]
         print("  must-contain changed: " + ", ".join(f"{i} {'+' if held[i][0] else '-'}" for i in changed))
 
     if args.write:
         c = choose_c(pools, trainable, SEED)
-        model = fit(pools, trainable, c)
+        model = fit(pools, trainable, c, mapped=True)
         MODEL_PATH.write_text(json.dumps({
             "features": list(RERANK_FEATURES), "mean": model.mean.round(6).tolist(),
-            "scale": model.scale.round(6).tolist(), "coef": model.coef.round(6).tolist(), "C": c,
-            "fitted_on": f"{len(trainable)} dev questions of the question bank (eval/fit_reranker.py)",
+            "scale": model.scale.round(6).tolist(), "coef": model.coef.round(6).tolist(),
+            "slope": round(model.slope, 6), "C": c,
+            "fitted_on": f"{len(trainable)} candidate pools of {len({k[1] for k in trainable})} dev questions of the "
+                         f"question bank, {' and '.join(args.train_on)} section questions (eval/fit_reranker.py)",
             "label": "relevant: holds every must-contain string and records one of the question's sources"}, indent=1)
             + "\n", encoding="utf-8")
-        print(f"wrote {MODEL_PATH} (C={c}): " + ", ".join(f"{n} {w:+.2f}" for n, w in zip(RERANK_FEATURES, model.coef)))
+        print(f"wrote {MODEL_PATH} (C={c}, slope {model.slope:.3f}): "
+              + ", ".join(f"{n} {w:+.2f}" for n, w in zip(RERANK_FEATURES, model.coef)))
     return 0
 
 

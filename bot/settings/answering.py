@@ -9,7 +9,7 @@ from here with `default_of`, never from a second literal.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, NonNegativeFloat, NonNegativeInt
 
@@ -52,6 +52,11 @@ class RetrievalSettings(Section):
     retrieval_near_duplicate: Share = 0.95
     """Cosine at or above which a passage counts as a copy of one already kept and is dropped. Set by hand when the
     retriever was written. Default: 0.95"""
+    reranker: Literal["features", "fitted"] = "features"
+    """How the candidate pool is ordered: features (the hand-weighted sum of the RERANK_* weights below) or fitted
+    (a pairwise logistic regression over the same kind of features, bot/reranker_model.json, fitted on the dev
+    split by eval/fit_reranker.py; it orders the pool, and the scores the answerer and the decline model read
+    stay on the hand reranker's scale). MEASUREMENT_PENDING Default: features"""
     rerank_dense_weight: NonNegativeFloat = 1.0
     """Reranker: weight of the cosine between question and passage (or the passage's nearest section question).
     Default: 1"""
