@@ -8,9 +8,12 @@ flag, so none grows with the number of documents indexed; section questions (kno
 as features that are 0 (with `question_absent` 1) for a passage that has none, so documents ingested from
 elsewhere are ranked by the rest.
 
-The model only orders the pool. The scores it hands on (`score`, `dense`, `passage_score`, `passage_dense`) are
-the hand reranker's (`bot.retrieval.FeatureReranker`), so the decline model and the answerer read the scale they
-were fitted and tuned on. Imports `bot.retrieval`, `bot.index` and `bot.settings`; it must not import the
+The model orders the pool; the scores it hands on (`score`, `dense`, `passage_score`, `passage_dense`) stay on
+the hand reranker's scale (`bot.retrieval.FeatureReranker`), so the decline model and the answerer read the scale
+they were fitted and tuned on: `dense` and the `passage_*` values are the hand reranker's, and `score` (read by the
+answerer as the gap to the best passage) starts at the pool's best hand score and falls by the fitted score's
+gaps times the model's `slope`. Off by default (setting RERANKER): eval/reranker_trials.md says why.
+Imports `bot.retrieval`, `bot.index` and `bot.settings`; it must not import the
 answerers, the pipeline or the Slack layer.
 """
 

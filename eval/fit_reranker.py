@@ -1,23 +1,31 @@
 #!/usr/bin/env python3
 """Fit the reranker of bot/fitted_reranker.py on the question bank's dev split and measure it honestly.
 
-    export PYTHONPATH=$PWD && .venv/bin/python eval/fit_reranker.py [--seeds 7 1 2] [--write]
+    export PYTHONPATH=$PWD && .venv/bin/python eval/fit_reranker.py [--seeds 7 1 2] [--measure with without] \
+        [--train-on with] [--scores mapped hand] [--write]
 
+The figures it printed, and why the fitted reranker is not the default: eval/reranker_trials.md.
 Needs a built index (gpbot ingest knowledge). Uses the `dev` split ONLY; validation is never read here.
-1. Every dev question is answered by the real assistant with today's hand reranker (`FeatureReranker`); the
-   candidate pool the retriever hands the reranker (before `collapse`) is recorded, and every candidate gets the
-   features of `bot.fitted_reranker.candidate_features`. The pool does not depend on the reranker.
+1. Every dev question is answered by the real assistant with today's hand reranker (`FeatureReranker`), with and
+   without the section-question search (an index of documents ingested from elsewhere has no section
+   questions); the candidate pool the retriever hands the reranker (before `collapse`) is recorded, and every
+   candidate gets the features of `bot.fitted_reranker.candidate_features`. The pool does not depend on the
+   reranker.
 2. Label (`relevance`): a candidate is relevant when its text holds ALL the question's must-contain strings AND
    one of the sources it records (per line, else the document's) is one of the question's `sources` by URL tail
    (score.py's rule). The source condition keeps out a passage on another page that shares a common
    must-contain word ("week", "harm"); when no candidate of a question passes it, the question's candidates
    that hold all the strings count instead (the question still says which passages hold its answer).
 3. Pairwise logistic regression (scikit-learn, standardised features, no intercept) on within-question
-   differences relevant minus other, each question weighing the same. C (inverse regularisation) is chosen
-   inside the training folds by an inner grouped 4-fold CV on top-1 of the pool (grid CS).
+   differences relevant minus other, each question weighing the same, on the pools of --train-on (default: with
+   section questions; both was tried and did worse). C (inverse regularisation) is chosen inside the training
+   folds by an inner grouped 4-fold CV on top-1 of the pool (grid CS). --scores mapped (shipped): the fitted
+   score is handed on, on the hand reranker's scale (slope: least squares of the hand score on the fitted one
+   within each training pool); hand: only the order changes, the hand scores are handed on.
 4. Outer 5-fold CV grouped by question (rerank_cv.py's fold assignment for seed 7): fit on 4/5, and the held-out
    1/5 are ranked (top-1/top-3 of the final passages: a passage holds every must-contain string) and answered
-   end to end, counted as score.py counts them. Beside today's hand reranker in the same run.
+   end to end (under each --measure condition), counted as score.py counts them. Beside today's hand reranker in
+   the same run. The decline model is the shipped one throughout (fitted on the hand reranker's scores).
 5. --write: fitted on all dev questions (C chosen by CV on all of them) to bot/reranker_model.json.
 """
 
