@@ -262,6 +262,10 @@ class Retriever:
         tuning = tuning or RetrievalSettings.model_construct()
         self.index = index
         self.use_questions = use_questions
+        if reranker is None and tuning.reranker == "fitted":
+            from bot.fitted_reranker import FittedReranker  # it builds on FeatureReranker, defined above
+
+            reranker = FittedReranker(tuning, idf=index.idf)
         self.reranker = reranker or FeatureReranker(tuning, idf=index.idf)
         self.pool = tuning.retrieval_pool
         self.rrf_k = tuning.retrieval_rrf_k

@@ -9,7 +9,7 @@ from here with `default_of`, never from a second literal.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, NonNegativeFloat, NonNegativeInt
 
@@ -52,6 +52,15 @@ class RetrievalSettings(Section):
     retrieval_near_duplicate: Share = 0.95
     """Cosine at or above which a passage counts as a copy of one already kept and is dropped. Set by hand when the
     retriever was written. Default: 0.95"""
+    reranker: Literal["features", "fitted"] = "features"
+    """How the candidate pool is ordered: features (the hand-weighted sum of the RERANK_* weights below) or fitted
+    (bot.fitted_reranker: a pairwise logistic regression over 15 pool features, bot/reranker_model.json, fitted on
+    the dev split by eval/fit_reranker.py; it orders the pool, and the answerer and the decline model read scores
+    on the hand reranker's scale). Measured by 5-fold cross-validation on dev grouped by question
+    (eval/fit_reranker.py, eval/reranker_trials.md), mean of five fold assignments, held out: the right passage
+    first for 94.2 against 92 of 140 questions, must-contain 118.4 against 118, citations 127.0 against 125 of
+    142, declines 11.2 against 11 of 13; on an index without section questions it ranks worse (83 against 87
+    first). Not a clear gain, so not the default. Default: features"""
     rerank_dense_weight: NonNegativeFloat = 1.0
     """Reranker: weight of the cosine between question and passage (or the passage's nearest section question).
     Default: 1"""
