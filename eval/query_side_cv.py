@@ -2,7 +2,8 @@
 """Query-side retrieval methods for chatty staff messages (issue 10, item 3), measured by 5-fold cross-validation
 on the question bank's dev split, grouped by question.
 
-    export PYTHONPATH=$PWD && .venv/bin/python eval/query_side_cv.py [--seeds 7 1 2 3 4] [--families parts ...]
+    export PYTHONPATH=$PWD && .venv/bin/python eval/query_side_cv.py [--seeds 7 1 2 3 4] [--families parts ...] \
+        [--questions OTHER.jsonl ...]
 
 Needs a built index (gpbot ingest knowledge). Uses the `dev` split ONLY. Every method is applied here, around the
 real assistant (`bot.pipeline.build_assistant`), without changing the product; a method that wins is then moved
@@ -14,6 +15,12 @@ into bot/retrieval.py. Families (each a small grid; the first row of every famil
   qparts    the section-question similarity of a chunk is the max over the whole message and its parts (a part
             counting MARGIN less): staff-worded corpus questions are short, like one part of a long message.
   rocchio   pseudo-relevance feedback: the vector moved BETA towards the mean of its K nearest section questions.
+  fillq     every candidate in the fused pool gets its section questions' similarity (read from the index for
+            the candidates the question search did not reach: keyword-only hits, passages below its top 30), so
+            the reranker compares like with like.
+  glossary  the dense side also reads the glossary expansions (knowledge/glossary.yaml) the keyword side gets:
+            the vector is the whole message's plus W times that of the message with its expansions appended
+            (`PreparedQuery.expanded`; W=99: the expanded message alone).
   bm25w     the keyword side weights each query term by min(1, (passage share / staff-question share) ** ALPHA):
             words the corpus's staff-worded questions use far more often than its passages do (chatter) count
             less. Shares from the index (passages) and its section questions; no word list.
@@ -54,6 +61,8 @@ GRIDS = {
     "qparts": [{}] + [{"MARGIN": m} for m in (0.0, 0.06, 0.1)],
     "rocchio": [{}] + [{"K": k, "BETA": b} for k in (1, 3) for b in (0.15, 0.3)],
     "bm25w": [{}] + [{"ALPHA": a} for a in (0.5, 1.0)],
+    "fillq": [{}, {"FILL": 1}],
+    "glossary": [{}] + [{"W": w} for w in (0.5, 1.0, 99.0)],
 }
 
 
@@ -94,6 +103,9 @@ class Methods:
         index.question_search = self.question_search
         index.keyword_search = self.keyword_search
         self.family, self.params, self.parts = "", {}, None
+        reranker = self.assistant.retriever.reranker
+        self._rerank = reranker.rerank
+        reranker.rerank = self.rerank
         self.term_weight = self._chatter_weights(index)
 
     @staticmethod
@@ -133,7 +145,22 @@ class Methods:
             got = self.store.questions.query(query_embeddings=[list(map(float, query_vector))], n_results=p["K"],
                                              include=["embeddings"])
             vector = unit(query_vector + p["BETA"] * np.asarray(got["embeddings"][0]).mean(0))
+        if p and self.family == "glossary" and query.expanded != query.retrieval_text:
+            vector = unit(query_vector + p["W"] * self.embedder.embed_query(query.expanded))
         return self._retrieve(query, k=k, mode=mode, query_vector=vector)
+
+    def rerank(self, query, query_vector, candidates, vectors):
+        if self.params and self.family == "fillq":
+            missing = [c.chunk.chunk_id for c in candidates if c.question is None]
+            if missing:
+                got = self.store.questions.get(where={"chunk_id": {"$in": missing}}, include=["embeddings", "metadatas"])
+                best: dict[str, float] = {}
+                for meta, vector in zip(got["metadatas"], got["embeddings"]):
+                    similarity = float(np.asarray(vector) @ query_vector)
+                    best[meta["chunk_id"]] = max(best.get(meta["chunk_id"], -1.0), similarity)
+                candidates = [c.model_copy(update={"question": best[c.chunk.chunk_id]})
+                              if c.chunk.chunk_id in best else c for c in candidates]
+        return self._rerank(query, query_vector, candidates, vectors)
 
     def question_search(self, query_vector, k):
         best = self._question_search(query_vector, k)
@@ -206,9 +233,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--families", nargs="+", default=list(GRIDS), choices=list(GRIDS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[7])
+    parser.add_argument("--questions", type=Path, nargs="+",
+                        help="other question files (every line; not the bank) to check the same settings on")
     args = parser.parse_args()
-    items = [json.loads(l) for l in BANK.read_text().splitlines() if l.strip()]
-    items = [q for q in items if q.get("split") == "dev"]
+    if args.questions:
+        items = [json.loads(l) for f in args.questions for l in f.read_text().splitlines() if l.strip()]
+    else:
+        items = [json.loads(l) for l in BANK.read_text().splitlines() if l.strip()]
+        items = [q for q in items if q.get("split") == "dev"]
     ids = [q["id"] for q in items]
     methods = Methods()
     for family in args.families:
