@@ -18,6 +18,8 @@ into bot/retrieval.py. Families (each a small grid; the first row of every famil
   fillq     every candidate in the fused pool gets its section questions' similarity (read from the index for
             the candidates the question search did not reach: keyword-only hits, passages below its top 30), so
             the reranker compares like with like.
+  parts_lex the parts vector jointly with the reranker's lexical (or dense) weight re-chosen: those weights were
+            tuned for the whole-message vector.
   glossary  the dense side also reads the glossary expansions (knowledge/glossary.yaml) the keyword side gets:
             the vector is the whole message's plus W times that of the message with its expansions appended
             (`PreparedQuery.expanded`; W=99: the expanded message alone).
@@ -62,6 +64,8 @@ GRIDS = {
     "rocchio": [{}] + [{"K": k, "BETA": b} for k in (1, 3) for b in (0.15, 0.3)],
     "bm25w": [{}] + [{"ALPHA": a} for a in (0.5, 1.0)],
     "fillq": [{}, {"FILL": 1}],
+    "parts_lex": [{}] + [{"T": 0.1, "W": w, "rerank_lexical_weight": x} for w in (0.0, 0.5) for x in (0.3, 0.6)]
+                 + [{"T": 0.1, "W": 0.5, "rerank_dense_weight": 1.3}],
     "glossary": [{}] + [{"W": w} for w in (0.5, 1.0, 99.0)],
 }
 
@@ -123,6 +127,9 @@ class Methods:
 
     def use(self, family: str, params: dict) -> None:
         self.family, self.params = family, params
+        reranker = self.assistant.retriever.reranker
+        reranker.tuning = self.assistant.settings.retrieval.model_copy(
+            update={k: v for k, v in params.items() if k.startswith("rerank_")})
 
     def closeness(self, vectors: np.ndarray) -> np.ndarray:
         rows = [list(map(float, v)) for v in vectors]
@@ -133,11 +140,11 @@ class Methods:
     def retrieve(self, query, *, k=6, mode="hybrid", query_vector=None):
         p, vector = self.params, query_vector
         self.parts = None
-        if p and self.family in ("parts", "qparts"):
+        if p and self.family in ("parts", "qparts", "parts_lex"):
             parts = parts_of(query.retrieval_text)
             if len(parts) > 1:
                 self.parts = self.embedder.embed(parts)
-        if p and self.family == "parts" and self.parts is not None:
+        if p and self.family in ("parts", "parts_lex") and self.parts is not None:
             closeness = self.closeness(self.parts)
             share = np.exp((closeness - closeness.max()) / p["T"])
             vector = unit(query_vector + p["W"] * (share / share.sum()) @ self.parts)
