@@ -136,7 +136,7 @@ class ExtractiveAnswerer:
                 return None
             if unit.is_list and sum(c.is_list for c in chosen) >= tuning.answer_max_lists:
                 return None
-            return _fresh(unit, chosen + prior, tuning.answer_repeat_overlap)
+            return _unrepeated_beside(unit, chosen + prior, tuning.answer_repeat_overlap)
 
         def gain(unit: Unit) -> float:
             if not chosen:
@@ -191,7 +191,7 @@ class ExtractiveAnswerer:
         return _join_units(lines, chosen), book
 
 
-def _fresh(unit: Unit, kept: list[Unit], same: float) -> Unit | None:
+def _unrepeated_beside(unit: Unit, kept: list[Unit], same: float) -> Unit | None:
     """`unit` as it may stand beside `kept`: None when it repeats them (the same text, most of its words and no
     new code, number or date) or is a lead-in without its list; a list loses the items they already say."""
     if any(_same_text(unit.text, c.text) for c in kept):

@@ -54,7 +54,8 @@ def parse_question_line(line: str) -> tuple[dict, list[str]]:
         raise ValueError(prompts.QUESTION_LINE_NOT_JSON.format(error=exc.msg)) from None
     if not isinstance(item, dict) or not isinstance(item.get("question"), str):
         raise ValueError(prompts.QUESTION_LINE_NEEDS_QUESTION)
-    history = item.get("history") or []
+    history = item.get("history")
+    history = [] if history is None else history
     if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
         raise ValueError(prompts.QUESTION_LINE_BAD_HISTORY)
     return item, history

@@ -12,7 +12,9 @@ The model orders the pool; the scores it hands on (`score`, `dense`, `passage_sc
 the hand reranker's scale (`bot.retrieval.FeatureReranker`), so the decline model and the answerer read the scale
 they were fitted and tuned on: `dense` and the `passage_*` values are the hand reranker's, and `score` (read by the
 answerer as the gap to the best passage) starts at the pool's best hand score and falls by the fitted score's
-gaps times the model's `slope`. Off by default (setting RERANKER): eval/reranker_trials.md says why.
+gaps times the model's `slope`. A pool in which no section question was matched (an index of documents ingested
+from elsewhere) is ordered by the hand reranker: the model ranked such pools worse. The default (setting
+RERANKER); eval/reranker_trials.md has the measurements.
 Imports `bot.retrieval`, `bot.index` and `bot.settings`; it must not import the
 answerers, the pipeline or the Slack layer.
 """
@@ -133,7 +135,7 @@ class LinearRanking:
 @dataclass
 class FittedReranker:
     """Scores the pool as the hand reranker does, then orders it by the fitted model (`bot/reranker_model.json`,
-    or `model` given). `question_margin` is the hand reranker's (the retriever's dense side reads it)."""
+    or `model` given) when any candidate matched a section question (else the hand order stands). `question_margin` is the hand reranker's (the retriever's dense side reads it)."""
 
     tuning: RetrievalSettings = field(default_factory=RetrievalSettings.model_construct)
     idf: Callable[[str], float] | None = None
@@ -151,7 +153,12 @@ class FittedReranker:
     def rerank(self, query, query_vector, candidates, vectors):
         if not candidates:
             return []
-        scored = {c.chunk.chunk_id: c for c in self.hand.rerank(query, query_vector, candidates, vectors)}
+        hand = self.hand.rerank(query, query_vector, candidates, vectors)
+        if all(c.question is None for c in candidates):
+            # no section question matched (an index of documents ingested from elsewhere has none): the model,
+            # fitted where they exist, ranked such pools worse than the hand sum (eval/reranker_trials.md)
+            return hand
+        scored = {c.chunk.chunk_id: c for c in hand}
         learned = self.model.scores(candidate_features(query, query_vector, candidates, vectors, self.idf))
         order = sorted(range(len(candidates)), key=lambda i: learned[i], reverse=True)
         out = [scored[candidates[i].chunk.chunk_id] for i in order]

@@ -57,7 +57,11 @@ _ASIDE_POINTER = re.compile(r",?\s+as (?:described|shown|listed|set out) (?:abov
 # Pointers to another document of the corpus, which the answer does not show: "(see the 106 code document)",
 # "…; see the documents on the BMA models." (taken out of the sentence), and a sentence that is nothing but one,
 # "For hiding a result, see the test-results documents." (left out)
-_POINTER = r"\bsee (?:the )?[^;()\n]*?\b(?:documents?|folder)\b[^;()\n]*?"
+# Only a pointer ending at "document(s)"/"folder", or at a short "on …"/"about …" naming it, is taken out: text after
+# it that says something more (", where the BMA takes a different view", "before deciding", "for the limits") is
+# guidance, so such a sentence is left whole.
+_POINTER = (r"\bsee (?:the )?[^;()\n]*?\b(?:documents?|folder)\b"
+            r"(?:\s+(?:on|about)\s+(?:(?!\b(?:where|which|who|before|after|for|because|when|if|that|but)\b)[^;(),\n])*?)?")
 _DOCUMENT_POINTER = re.compile(r"\s*\(" + _POINTER + r"\)|;\s*(?:for [^;\n]*?,\s*)?" + _POINTER + r"(?=\.?\s*$)",
                                re.I | re.M)
 _ONLY_A_POINTER = re.compile(r"^(?:for|if)\b[^;\n]*?,\s*" + _POINTER + r"\.?\s*$", re.I)
@@ -92,16 +96,23 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
             units.append(unit)
             position += 1
 
+    # a numbered list straight under its heading, with no sentence of its own introducing it, is introduced by the
+    # heading ("BMA opt-in model: EMIS practices that have already gone live:"): steps shown alone would read as
+    # the guidance in general
+    heading = chunk.heading_path[-1] if len(chunk.heading_path) >= 2 else None
+    under_heading = True  # nothing said yet since the heading
+    steps_heading: str | None = None
+
     def flush_steps():
-        nonlocal steps, steps_lead_in
+        nonlocal steps, steps_lead_in, steps_heading
         if steps:
-            head = []
+            head = [f"{steps_heading.rstrip(':')}:"] if steps_heading else []
             if steps_lead_in is not None and steps_lead_in in units:  # the sentence introducing the steps
                 units.remove(steps_lead_in)
                 head = [steps_lead_in.text]
             add(Unit("\n".join(head + steps[:10]), rank, 0, is_list=True))
             steps = []
-        steps_lead_in = None
+        steps_lead_in = steps_heading = None
 
     last_kind = None
     lead_in: Unit | None = None  # a sentence ending in ":" whose bullets or steps follow: kept with them
@@ -118,11 +129,20 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
     for paragraph_number, paragraph in enumerate(re.split(r"\n\s*\n", chunk.text)):
         for line in paragraph.splitlines():
             stripped = line.strip()
-            if not stripped or stripped.startswith("#") or stripped.startswith("---"):
+            if not stripped:
+                continue
+            if stripped.startswith(("#", "---")):  # a heading ends what was being gathered
+                flush_steps()
+                flush_bullets()
+                lead_in = None
+                if stripped.startswith("#"):
+                    heading, under_heading = stripped.lstrip("#").strip() or heading, True
                 continue
             if _STEP_ITEM.match(stripped):
                 if not steps and lead_in is not None and not bullets:
                     steps_lead_in = lead_in
+                if not steps and lead_in is None and under_heading:
+                    steps_heading = heading
                 flush_bullets()
                 steps.append(stripped)
                 last_kind = "step"
@@ -131,6 +151,7 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
                 steps[-1] += " " + stripped
                 continue
             flush_steps()
+            under_heading = False
             if _BULLET_ITEM.match(stripped):
                 item = _BULLET_ITEM.sub("", stripped)
                 if lead_in is not None:
@@ -181,7 +202,9 @@ def stored_texts(chunk: Chunk) -> list[str]:
 
 # What the stored vectors were split by: this module's own source. When it changes (a new unit or sentence rule), an
 # existing index's unchanged documents split into texts it has no vectors for; ingest compares this with the
-# fingerprint the sentence store recorded and embeds the missing texts (`Index.top_up_unit_vectors`).
+# fingerprint the sentence store recorded and embeds the missing texts (`Index.top_up_unit_vectors`). The whole
+# file is hashed, so any edit here (a comment too) costs one pass that reads the stored chunks and embeds only what
+# is missing: cheaper than a rule change that goes unnoticed.
 SPLITTING_FINGERPRINT = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
 
 

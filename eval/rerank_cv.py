@@ -38,10 +38,6 @@ BANK = ROOT.parent / "shared" / "eval" / "question-bank.jsonl"
 SEED = 7  # the fold assignment every figure in eval/reranker_trials.md was first measured with
 
 
-
-
-
-
 def outcomes(items: list[dict], env: dict[str, str]) -> dict[str, np.ndarray]:
     """Per question: [must-contain met, cites a source (answered, has sources), should-decline declined,
     answerable declined] as score.py counts them."""

@@ -48,10 +48,12 @@ def write_changes(index, changes: ChangeSet, bar: ProgressBars, batch_size: int,
         _reembed_stored(index, changes, bar, batch_size)
         _reembed_verified(index, restore_verified)
     if index.splitting_changed():
-        # new answer-unit or sentence rules: unchanged documents split into texts without vectors
-        written = changes.final_ids if changes.reembed else {c.chunk_id for c in changes.to_embed}
-        read = index.top_up_unit_vectors(skip=written)
-        log.info("the answer-unit splitting changed: %d stored chunks given their missing unit vectors", read)
+        # new answer-unit or sentence rules: unchanged documents split into texts without vectors (the chunks
+        # written or re-embedded now, and those whose metadata was updated, have theirs already)
+        done = changes.final_ids if changes.reembed else {c.chunk_id for c in [*changes.to_embed, *changes.to_update]}
+        rest = changes.final_ids - done
+        index.top_up_unit_vectors(rest)
+        log.info("the answer-unit splitting changed: %d stored chunks given their missing unit vectors", len(rest))
 
 
 def _reembed_stored(index, changes: ChangeSet, bar: ProgressBars, batch_size: int) -> None:

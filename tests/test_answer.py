@@ -201,7 +201,7 @@ def test_pointers_to_other_documents_are_taken_out_of_units():
     chunk = Chunk(
         chunk_id="pt-1", doc_id="pt.md", title="Codes", heading_path=["Codes"], source_urls=["https://example.org/pt"],
         text=("Review the patient before access is given, then add the 106 code (see the 106 code document).\n\n"
-              "The 104 code is read only at certain moments; see the document on when the system reads the codes.\n\n"
+              "The 104 code is read only at certain moments; see the document on code timing.\n\n"
               "For hiding a single result, see the test-results documents.\n\n"
               "Practices oversee the documents they file and the patient sees each document.\n\n"
               "Results are released:\n- after filing\n- For hiding them, see the test-results documents."),
@@ -212,6 +212,37 @@ def test_pointers_to_other_documents_are_taken_out_of_units():
         "Practices oversee the documents they file and the patient sees each document.",
         "Results are released:\n- after filing",
     ]
+
+
+@pytest.mark.parametrize("sentence", [
+    "NHS England advises against bulk 104 coding; see the document on bulk coding, where the BMA takes a different view.",
+    "The opt-in model follows a DPIA; see the position documents before deciding.",
+    "Flags did not transfer in 2022; see the GP2GP document for the later change.",
+    "Follow the guidance; see the document on coding, which says the code is reviewed yearly.",
+])
+def test_a_pointer_followed_by_more_guidance_leaves_the_sentence_whole(sentence):
+    chunk = Chunk(chunk_id="pt-2", doc_id="pt.md", title="Codes", text=sentence)
+    assert [u.text for u in split_units(chunk, 0)] == [sentence]
+
+
+def test_steps_straight_under_a_heading_are_introduced_by_it():
+    chunk = Chunk(chunk_id="h-1", doc_id="m.md", title="Models", heading_path=["Models", "BMA opt-in model: EMIS"],
+                  text="1. Bulk-add the 104 code to patients without access.\n2. Give access when a patient asks.")
+    assert [u.text for u in split_units(chunk, 0)] == [
+        "BMA opt-in model: EMIS:\n1. Bulk-add the 104 code to patients without access.\n2. Give access when a patient asks."]
+    # a sentence of its own introducing them wins; a page without sections gives no heading
+    said = chunk.model_copy(update={"text": "Under this model practices do the following:\n" + chunk.text})
+    assert split_units(said, 0)[0].text.startswith("Under this model practices do the following:\n1.")
+    alone = chunk.model_copy(update={"heading_path": ["Models"]})
+    assert split_units(alone, 0)[0].text.startswith("1. Bulk-add")
+
+
+def test_a_heading_ends_the_lead_in_before_it():
+    chunk = Chunk(chunk_id="h-2", doc_id="m.md", title="Steps",
+                  text="Do the following now:\n\n### Another topic\n\n1. Open the record.\n2. Save it.")
+    units = [u.text for u in split_units(chunk, 0)]
+    # the colon sentence stays a sentence of its own (which an answer leaves out), not joined to the next topic's steps
+    assert units == ["Do the following now:", "Another topic:\n1. Open the record.\n2. Save it."]
 
 
 def test_an_answer_holds_one_whole_list_unless_told_more():

@@ -131,7 +131,8 @@ def test_eval_and_ask_read_a_question_line_alike(tmp_path):
     assert parse_question_line('{"question": "q", "history": null}') == ({"question": "q", "history": None}, [])
     assert parse_question_line('{"question": "q", "history": ["a"]}')[1] == ["a"]
     for line, word in [('{"id": 1}', "question"), ('{"question": "q", "history": [3]}', "history"),
-                       ('{"question": "q", "history": "a"}', "history"), ("not json", "JSON"), ("[1]", "question")]:
+                       ('{"question": "q", "history": "a"}', "history"),
+                       ('{"question": "q", "history": ""}', "history"), ("not json", "JSON"), ("[1]", "question")]:
         with pytest.raises(ValueError, match=word):
             parse_question_line(line)
         path = tmp_path / "one.jsonl"

@@ -170,3 +170,10 @@ def test_no_model_configured_means_the_extractive_answerer(shared_embedder):
     extractive = ExtractiveAnswerer(idf=lambda term: 1.0)
     assert answerer_for(Settings(_env_file=None), extractive, embed=shared_embedder.embed) is extractive
     assert "no language model" in describe(extractive)
+
+
+def test_the_language_model_answer_cites_as_many_pages_a_line_as_the_setting_allows(server, shared_embedder):
+    """ANSWER_MAX_SOURCES_PER_LINE reaches the LLM answerer from the settings (not from its fallback's tuning)."""
+    answerer = make_answerer(server, shared_embedder, answer_max_sources_per_line=1)
+    assert answerer.max_sources_per_line == 1
+    assert make_answerer(server, shared_embedder, answer_max_sources_per_line=3).max_sources_per_line == 3

@@ -21,7 +21,7 @@ from bot.index.embedder import EMBEDDING_DIM, Embedder, load_embedder
 from bot.index import schema
 from bot.index.derived import DerivedCache, DerivedData
 from bot.index.sentence_store import SentenceStore
-from bot.index.store import ChromaStore, VerifiedVectors
+from bot.index.store import READ_BATCH, ChromaStore, VerifiedVectors
 from bot.index.writer import GuidanceWriter
 from bot.settings import Settings
 from bot.types import Chunk, ScoredChunk
@@ -81,14 +81,14 @@ class Index(VerifiedVectors):
 
     def splitting_changed(self) -> bool:
         """The unit vectors were made under other splitting rules (`bot.units.SPLITTING_FINGERPRINT`)."""
-        return self.sentences.splitting != SPLITTING_FINGERPRINT
+        return self.sentences.splitting_fingerprint != SPLITTING_FINGERPRINT
 
-    def top_up_unit_vectors(self, skip: Iterable[str] = ()) -> int:
-        """Embed the stored chunks' (but `skip`'s) texts that lack vectors; record the rules. Returns chunks read."""
-        skipped = set(skip)
-        self.writer.top_up_unit_vectors(chunks := [c for c in self.all_chunks() if c.chunk_id not in skipped])
+    def top_up_unit_vectors(self, chunk_ids: Iterable[str]) -> None:
+        """Embed these stored chunks' texts that lack vectors (a page of chunks at a time); record the rules."""
+        ids = sorted(chunk_ids)
+        for start in range(0, len(ids), READ_BATCH):
+            self.writer.top_up_unit_vectors(list(self.store.get_chunks(ids[start : start + READ_BATCH]).values()))
         self.sentences.record_splitting(SPLITTING_FINGERPRINT)
-        return len(chunks)
 
     # --- reading ---
     def unit_vectors(self, chunk_ids: Sequence[str]) -> dict[str, dict[str, np.ndarray]]:

@@ -33,7 +33,6 @@ class SentenceStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(str(self.path), timeout=30)
             db.execute("CREATE TABLE IF NOT EXISTS units (chunk_id TEXT PRIMARY KEY, keys TEXT, vectors BLOB)")
-            db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
             self._local.db = db
         return db
 
@@ -74,14 +73,18 @@ class SentenceStore:
         return out
 
     @property
-    def splitting(self) -> str:
+    def splitting_fingerprint(self) -> str:
         """The fingerprint of the unit splitting the stored rows were made with ("" before one was recorded)."""
-        row = self._db().execute("SELECT value FROM meta WHERE name = 'splitting'").fetchone()
+        try:
+            row = self._db().execute("SELECT value FROM meta WHERE name = 'splitting'").fetchone()
+        except sqlite3.OperationalError:  # a store from before the fingerprint (only ingest creates the table)
+            return ""
         return row[0] if row else ""
 
     def record_splitting(self, fingerprint: str) -> None:
         db = self._db()
         with db:
+            db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('splitting', ?)", (fingerprint,))
 
     def count(self) -> int:

@@ -165,9 +165,9 @@ class AnsweringSettings(Section):
     answer_max_lists: AtLeastOne = 1
     """Whole lists (steps, or a lead-in with its bullets) one answer holds at most: a second list, most often
     another document's steps, made answers long and mixed. Chosen on the dev split by 5-fold cross-validation
-    grouped by question among 1, 2 and 8 (eval/answer_cv.py, eval/answer_trials.md): 1 gave must-contain 119 and
-    citations 124 against 117 and 122 with no cap (held out: 119 and 124 on all five fold draws), and the median
-    answer 1399 characters against 1477. Default: 1"""
+    grouped by question among 1, 2 and 8 (eval/answer_cv.py; the final run is the table in eval/answer_trials.md):
+    held out must-contain 119 and citations 124 of 140/142 against 118 and 125 before, median answer 1386
+    characters against 1454. Default: 1"""
     answer_expansion_weight: NonNegativeFloat = 0.1
     """Unit score: weight of the question's glossary expansions the unit holds. Set by hand when the answerer was
     written; no measurement recorded. Default: 0.1"""
