@@ -51,14 +51,21 @@ def test_features_are_shares_ranks_and_flags_of_the_pool():
     np.testing.assert_allclose(x[:, COLUMN["lead"]], [1, 0, 0])
 
 
-def test_without_section_questions_every_passage_is_flagged_and_ranking_still_works():
+def test_without_section_questions_every_passage_is_flagged_and_the_hand_order_stands():
     candidates, vectors, question = _pool()
     candidates = [c.model_copy(update={"question": None, "dense": c.dense or 0.3}) for c in candidates]
-    x = candidate_features(_query("enhanced review code"), question, candidates, vectors)
+    query = _query("enhanced review code")
+    x = candidate_features(query, question, candidates, vectors)
     assert (x[:, COLUMN["question_absent"]] == 1).all() and (x[:, COLUMN["question"]] == 0).all()
-    reranker = FittedReranker(idf=None, model=_model({"question": 5.0, "passage_cosine": 1.0}))
-    order = [c.chunk.chunk_id for c in reranker.rerank(_query("enhanced review code"), question, candidates, vectors)]
-    assert order == ["b", "a", "c"]  # by passage cosine alone
+    # a pool no section question matched (documents ingested from elsewhere) is ordered as the hand reranker does
+    hand = FeatureReranker().rerank(query, question, candidates, vectors)
+    against = FittedReranker(model=_model({"keyword_rr": -5.0})).rerank(query, question, candidates, vectors)
+    assert [c.chunk.chunk_id for c in against] == [c.chunk.chunk_id for c in hand]
+    assert [c.score for c in against] == [c.score for c in hand]
+    # one matched section question is enough for the model to order the pool
+    candidates[2] = candidates[2].model_copy(update={"question": 0.1})
+    by_model = FittedReranker(model=_model({"keyword_rr": -5.0})).rerank(query, question, candidates, vectors)
+    assert by_model[0].chunk.chunk_id == "b"  # the one the keyword search missed
 
 
 def test_orders_by_the_model_and_hands_on_the_hand_reranker_scores():

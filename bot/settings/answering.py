@@ -56,11 +56,11 @@ class RetrievalSettings(Section):
     """How the candidate pool is ordered: features (the hand-weighted sum of the RERANK_* weights below) or fitted
     (bot.fitted_reranker: a pairwise logistic regression over 15 pool features, bot/reranker_model.json, fitted on
     the dev split by eval/fit_reranker.py; it orders the pool, and the answerer and the decline model read scores
-    on the hand reranker's scale). Measured by 5-fold cross-validation on dev grouped by question
-    (eval/fit_reranker.py, eval/reranker_trials.md), mean of five fold assignments, held out: the right passage
-    first for 94.2 against 92 of 140 questions, must-contain 118.4 against 118, citations 127.0 against 125 of
-    142, declines 11.2 against 11 of 13; on an index without section questions it ranks worse (83 against 87
-    first). Not a clear gain, so not the default. Default: features"""
+    on the hand reranker's scale; a pool in which no section question matched keeps the hand order, because the
+    model ranked such pools worse). Measured by 5-fold cross-validation on dev grouped by question
+    (eval/fit_reranker.py, eval/reranker_trials.md), mean of five fold assignments, held out against the hand
+    reranker in the same run: must-contain 118.4 against 119 of 140, citations 128.2 against 125 of 142, declines
+    11.8 against 11 of 13. More pages right, no more answers right: not the default. Default: features"""
     rerank_dense_weight: NonNegativeFloat = 1.0
     """Reranker: weight of the cosine between question and passage (or the passage's nearest section question).
     Default: 1"""
