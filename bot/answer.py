@@ -136,7 +136,11 @@ class ExtractiveAnswerer:
                 return None
             if unit.is_list and sum(c.is_list for c in chosen) >= tuning.answer_max_lists:
                 return None
-            return _unrepeated_beside(unit, chosen + prior, tuning.answer_repeat_overlap)
+            # numbered steps are judged against the lists and the lines to be added only: a chosen sentence they
+            # say again goes instead (`take`)
+            steps = any(_NUMBERED.match(line) for line in unit.text.splitlines())
+            beside = [c for c in chosen if c.is_list or not steps] + prior
+            return _unrepeated_beside(unit, beside, tuning.answer_repeat_overlap)
 
         def gain(unit: Unit) -> float:
             if not chosen:
@@ -144,6 +148,10 @@ class ExtractiveAnswerer:
             return unit.score + tuning.answer_novel_weight * sum(w for t, w in unit.covers.items() if t not in covered)
 
         def take(unit: Unit) -> None:
+            if any(_NUMBERED.match(line) for line in unit.text.splitlines()):
+                # whole steps stand: a sentence chosen before that a step says again goes instead
+                steps = unit.text.splitlines()
+                chosen[:] = [c for c in chosen if c.is_list or not _says_again(c.text, steps, tuning.answer_repeat_overlap)]
             chosen.append(unit)
             docs.add(doc_of(unit))
             covered.update(unit.covers)
@@ -185,10 +193,20 @@ class ExtractiveAnswerer:
         for unit in chosen:
             chunk = results[unit.chunk_rank].chunk
             text = _list_display(unit.text) if unit.is_list else unit.text
-            # each line (a sentence, or each item of a list) cites the pages recorded for it
-            lines.append("\n".join(cite_numbers(line, book.number_line(chunk, line))
-                                    for line in text.splitlines()))
+            # each line (a sentence, or each item of a list) cites the pages recorded for it; a list introduced by
+            # its heading (not a line of the passage) cites what its first item cites
+            parts = text.splitlines()
+            if unit.is_list and len(parts) > 1 and not LIST_ITEM.match(parts[0]) and not _in_passage(parts[0], chunk):
+                first = book.number_line(chunk, parts[1])
+                lines.append("\n".join([cite_numbers(parts[0], first),
+                                        *(cite_numbers(line, book.number_line(chunk, line)) for line in parts[1:])]))
+                continue
+            lines.append("\n".join(cite_numbers(line, book.number_line(chunk, line)) for line in parts))
         return _join_units(lines, chosen), book
+
+
+def _in_passage(line: str, chunk) -> bool:
+    return " ".join(line.split()) in " ".join(chunk.text.split())
 
 
 def _unrepeated_beside(unit: Unit, kept: list[Unit], same: float) -> Unit | None:

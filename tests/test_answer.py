@@ -269,7 +269,7 @@ def test_a_list_keeps_its_introducing_sentence_even_when_the_answer_says_much_th
     assert _without_repeated_items(repeated, [said]) is None  # nothing new: the whole list goes
 
 
-def test_a_step_repeating_the_answer_is_left_out_whatever_its_number():
+def test_steps_stay_whole_and_the_sentence_a_step_says_again_goes():
     advice = Chunk(
         chunk_id="a-1", doc_id="a.md", title="Stopping access", heading_path=["Stopping access"],
         source_urls=["https://example.org/a"],
@@ -283,8 +283,10 @@ def test_a_step_repeating_the_answer_is_left_out_whatever_its_number():
     )
     query = prepare_query("when should we consider switching off the patient's online access", Glossary({}))
     text = ExtractiveAnswerer(idf=_idf, tuning=AnsweringSettings.model_construct(answer_other_document_cutoff=0.0)).answer(query, _results(advice, steps)).text
-    assert text.count("consider switching off") == 1  # step "2." carries no number the answer lacks
-    assert "- Talk to the safeguarding lead first." in text and "- Record the decision" in text
+    assert text.count("consider switching off") == 1  # said once: in its step
+    # a procedure with a step missing is broken, so the steps keep every step and their numbers
+    assert "1. Talk to the safeguarding lead first." in text and "2. Where possible speak" in text
+    assert "3. Record the decision" in text
 
 
 def test_a_line_to_be_added_after_the_answer_is_not_said_in_it_too():
@@ -306,3 +308,12 @@ def test_a_line_to_be_added_after_the_answer_is_not_said_in_it_too():
     only = Chunk(chunk_id="o-1", doc_id="o.md", title="Off", heading_path=["Off"], source_urls=["https://example.org/o"],
                  text="If speaking to the patient is not possible, consider switching off the patient's online access.")
     assert "consider switching off" in answerer.answer(query, _results(only), said=[line]).text  # never empty
+
+
+def test_a_list_introduced_by_its_heading_cites_what_its_first_step_cites():
+    steps = Chunk(chunk_id="hd-1", doc_id="hd.md", title="Models", heading_path=["Models", "BMA opt-in model"],
+                  source_urls=["https://example.org/models"],
+                  text="1. Bulk-add the 104 code to patients without access.\n2. Give access when a patient asks.")
+    query = prepare_query("what does the BMA opt-in model tell practices to do", Glossary({}))
+    text = ExtractiveAnswerer(idf=_idf).answer(query, _results(steps)).text
+    assert text.startswith("BMA opt-in model: [1]\n1. Bulk-add the 104 code")
