@@ -38,10 +38,15 @@ def detect_systems(text: str) -> list[str]:
 
 
 class Glossary:
-    """Acronyms and synonyms from knowledge/glossary.yaml: term -> expansions appended to a query."""
+    """Acronyms and synonyms from knowledge/glossary.yaml: term -> expansions appended to a query; and its
+    `shorthand:` mapping, staff shorthand -> the word the guidance writes, spelt out in the question before it
+    is searched ("pt" is "patient": the dense side reads the word, and a passage never holds the shorthand)."""
 
-    def __init__(self, entries: dict[str, list[str]] | None = None):
+    def __init__(self, entries: dict[str, list[str]] | None = None, shorthand: dict[str, str] | None = None):
         self.entries = {str(k): [str(v) for v in vs] for k, vs in (entries or {}).items() if vs}
+        self.shorthand = {str(k).lower(): str(v) for k, v in (shorthand or {}).items() if v}
+        self._shorthand = (re.compile(r"(?<![\w'])(" + "|".join(re.escape(k) for k in sorted(self.shorthand, key=len, reverse=True))
+                                      + r")(?![\w'])", re.I) if self.shorthand else None)
         self._patterns = [
             (term, re.compile(r"(?<![\w])" + re.escape(term).replace(r"\ ", r"[\s\-]+") + r"(?![\w])", re.I))
             for term in sorted(self.entries, key=len, reverse=True)
@@ -55,12 +60,21 @@ class Glossary:
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected a mapping of term -> list of expansions")
         entries = {}
+        shorthand = data.pop("shorthand", None) or {}
+        if not isinstance(shorthand, dict):
+            raise ValueError(f"{path}: 'shorthand' must map each shorthand to the word it stands for")
         for term, expansions in data.items():
             if isinstance(expansions, str):
                 expansions = [expansions]
             if isinstance(expansions, list):
                 entries[str(term)] = [str(e) for e in expansions]
-        return cls(entries)
+        return cls(entries, shorthand)
+
+    def spell_out(self, text: str) -> str:
+        """`text` with each shorthand replaced by the word it stands for."""
+        if self._shorthand is None:
+            return text
+        return self._shorthand.sub(lambda m: self.shorthand[m.group(1).lower()], text)
 
     def matches(self, text: str) -> list[str]:
         return [term for term, pattern in self._patterns if pattern.search(text)]
@@ -107,12 +121,13 @@ def prepare_query(text_redacted: str, glossary: Glossary, history: Sequence[str]
     searched (the recorded question keeps them). `tuning`: the follow-up word limits (default: the defaults)."""
     tuning = tuning or RetrievalSettings.model_construct()
     clean = _SPACES.sub(" ", text_redacted).strip()
-    searchable = _SPACES.sub(" ", _PLACEHOLDER.sub(" ", clean)).strip(" ,;:-")
+    searchable = glossary.spell_out(_SPACES.sub(" ", _PLACEHOLDER.sub(" ", clean)).strip(" ,;:-"))
     retrieval_text = searchable
     # in a thread, a short message leans on the one before it even without "that"/"it"
     if history and (is_follow_up(searchable, tuning.query_follow_up_max_words)
                     or len(searchable.split()) <= tuning.query_thread_max_words):
-        retrieval_text = f"{_SPACES.sub(' ', _PLACEHOLDER.sub(' ', history[-1])).strip()} {searchable}"
+        earlier = glossary.spell_out(_SPACES.sub(" ", _PLACEHOLDER.sub(" ", history[-1])).strip())
+        retrieval_text = f"{earlier} {searchable}"
     return PreparedQuery(
         raw=text_redacted,
         text=clean,

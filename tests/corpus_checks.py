@@ -252,6 +252,10 @@ def glossary_problems(root: Path) -> list[str]:
     if not isinstance(data, dict) or not data:
         return ["knowledge/glossary.yaml: must be a non-empty mapping of term -> list of expansions"]
     problems = []
+    shorthand = data.pop("shorthand", {})
+    if not isinstance(shorthand, dict) or not all(
+            isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip() for k, v in shorthand.items()):
+        problems.append("knowledge/glossary.yaml: 'shorthand' must map each shorthand (a string) to the word it stands for")
     for term, expansions in data.items():
         if not isinstance(term, str) or not term.strip():
             problems.append(f"knowledge/glossary.yaml: term {term!r} is not a string (quote it)")

@@ -1,6 +1,7 @@
 """Query preparation, fusion and collapsing (no index needed)."""
 
 import numpy as np
+import pytest
 
 from bot.retrieval import (
     FeatureReranker,
@@ -164,3 +165,21 @@ def test_reranker_puts_the_page_whose_title_names_another_subject_below():
 
     assert order(0.0) == ["child", "adult"]  # a tie: the fused order stands
     assert order(0.1) == ["adult", "child"]
+
+
+def test_staff_shorthand_is_spelt_out_before_the_question_is_searched(tmp_path):
+    from bot.retrieval import Glossary, prepare_query
+
+    path = tmp_path / "glossary.yaml"
+    path.write_text('NHSE: [NHS England]\nshorthand:\n  pt: patient\n  pts: patients\n  "pt\'s": "patient\'s"\n')
+    glossary = Glossary.load(path)
+    query = prepare_query("Pt's partner reads her app - can pts be switched off? (NHSE)", glossary)
+    assert query.retrieval_text == "patient's partner reads her app - can patients be switched off? (NHSE)"
+    assert query.text.startswith("Pt's partner")  # what was asked is recorded as asked
+    assert "NHS England" in query.expanded
+    assert glossary.spell_out("the ptosis rota; opt out") == "the ptosis rota; opt out"  # whole words only
+    follow_up = prepare_query("and for that pt?", glossary, history=["can a pt see her results"])
+    assert follow_up.retrieval_text == "can a patient see her results and for that patient?"
+    path.write_text("shorthand: [pt]\n")
+    with pytest.raises(ValueError, match="shorthand"):
+        Glossary.load(path)
