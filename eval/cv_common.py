@@ -80,7 +80,7 @@ def ask_jsonl(items: list[dict], env: dict[str, str]) -> dict[str, dict]:
 
 def score_row(item: dict, answer: dict) -> np.ndarray:
     """One question counted as score.py counts it (columns SCORED): its must-contain strings all in the answer;
-    answered citing one of its sources (by URL tail); a must-decline question declined; an answerable question
+    answered citing one of its sources (by URL tail); a must-decline question declined; any other question
     (no identifier warning expected) declined; answered and it has sources (citation precision's denominator);
     answered without an https citation; answered in more than 2500 characters. `answer`: a `gpbot ask --jsonl`
     record (in-process: `bot.cli.jsonl_record`)."""
