@@ -15,7 +15,8 @@ answerer as the gap to the best passage) starts at the pool's best hand score an
 gaps times the model's `slope`. A pool in which no section question was matched (an index of documents ingested
 from elsewhere) is ordered by the hand reranker: the model ranked such pools worse. The default (setting
 RERANKER); eval/reranker_trials.md has the measurements.
-Imports `bot.retrieval`, `bot.index` and `bot.settings`; it must not import the
+The per-passage evidence (shares, cosines, system match) is `bot.passage_match`'s, shared with the hand
+reranker. Imports `bot.retrieval`, `bot.passage_match` and `bot.settings`; it must not import the
 answerers, the pipeline or the Slack layer.
 """
 
@@ -28,8 +29,8 @@ from typing import Callable
 
 import numpy as np
 
-from bot.index import analyze
-from bot.retrieval import FeatureReranker, heading_mismatch
+from bot.passage_match import PassageMatch, passage_matches
+from bot.retrieval import FeatureReranker
 from bot.settings import RetrievalSettings
 from bot.types import ScoredChunk
 
@@ -63,17 +64,13 @@ def _reciprocal_ranks(values: list[float | None]) -> list[float]:
 
 
 def candidate_features(query, query_vector: np.ndarray, candidates: list[ScoredChunk],
-                       vectors: dict[str, np.ndarray], idf: Callable[[str], float] | None = None) -> np.ndarray:
-    """The feature rows (columns: RERANK_FEATURES) of one question's candidate pool, in the pool's order."""
-    weight = idf or (lambda term: 1.0)
-    core = set(analyze(query.retrieval_text))
-    terms = set(analyze(query.expanded))
-    expansion = terms - core
-    core_weight = sum(weight(t) for t in core) or 1.0
-    cosines = []
-    for cand in candidates:
-        vector = vectors.get(cand.chunk.chunk_id)
-        cosines.append(float(vector @ query_vector) if vector is not None else (cand.dense or 0.0))
+                       vectors: dict[str, np.ndarray], idf: Callable[[str], float] | None = None,
+                       matches: list[PassageMatch] | None = None) -> np.ndarray:
+    """The feature rows (columns: RERANK_FEATURES) of one question's candidate pool, in the pool's order.
+    `matches`: the candidates' `passage_matches`, when the caller has worked them out already."""
+    if matches is None:
+        matches = passage_matches(query, query_vector, candidates, vectors, idf)
+    cosines = [m.cosine for m in matches]
     questions = [c.question for c in candidates]
     best_cosine = max(cosines, default=0.0)
     best_question = max((q for q in questions if q is not None), default=0.0)
@@ -82,29 +79,17 @@ def candidate_features(query, query_vector: np.ndarray, candidates: list[ScoredC
         max(c.dense if c.dense is not None else -1.0, c.question if c.question is not None else -1.0)
         if c.dense is not None or c.question is not None else None for c in candidates])
     rows = []
-    for i, cand in enumerate(candidates):
-        chunk = cand.chunk
-        body = set(analyze(chunk.text))
-        head = set(analyze(" ".join([chunk.title, *chunk.heading_path])))
-        held = core & (body | head)
-        systems = set(chunk.clinical_systems)
-        named = bool(query.systems)
-        match = named and bool(systems & set(query.systems))
+    for i, (cand, m) in enumerate(zip(candidates, matches)):
         question = questions[i]
         rows.append([
-            cosines[i], cosines[i] - best_cosine,
+            m.cosine, m.cosine - best_cosine,
             question if question is not None else 0.0,
             question - best_question if question is not None else 0.0,
             float(question is None),
-            len(held) / max(1, len(core)),
-            sum(weight(t) for t in held) / core_weight,
-            len(expansion & (body | head)) / len(expansion) if expansion else 0.0,
-            len(core & head) / max(1, len(core)),
-            heading_mismatch(head, terms, weight),
-            float(match),
-            float(named and not match and bool(systems) and "any" not in systems),
+            m.lexical, m.lexical_idf, m.expansion, m.title, m.heading_mismatch,
+            float(m.system_match), float(m.other_system),
             keyword_rr[i], dense_rr[i],
-            float(chunk.chunk_index == 0),
+            float(cand.chunk.chunk_index == 0),
         ])
     return np.asarray(rows, dtype=float).reshape(len(rows), len(RERANK_FEATURES))
 
@@ -153,13 +138,14 @@ class FittedReranker:
     def rerank(self, query, query_vector, candidates, vectors):
         if not candidates:
             return []
-        hand = self.hand.rerank(query, query_vector, candidates, vectors)
+        matches = passage_matches(query, query_vector, candidates, vectors, self.idf)  # once, for both orders
+        hand = self.hand.rerank(query, query_vector, candidates, vectors, matches)
         if all(c.question is None for c in candidates):
             # no section question matched (an index of documents ingested from elsewhere has none): the model,
             # fitted where they exist, ranked such pools worse than the hand sum (eval/reranker_trials.md)
             return hand
         scored = {c.chunk.chunk_id: c for c in hand}
-        learned = self.model.scores(candidate_features(query, query_vector, candidates, vectors, self.idf))
+        learned = self.model.scores(candidate_features(query, query_vector, candidates, vectors, matches=matches))
         order = sorted(range(len(candidates)), key=lambda i: learned[i], reverse=True)
         out = [scored[candidates[i].chunk.chunk_id] for i in order]
         if self.model.slope is not None:

@@ -15,7 +15,8 @@ import numpy as np
 import yaml
 
 from bot import guard
-from bot.index import Index, analyze
+from bot.index import Index
+from bot.passage_match import PassageMatch, heading_mismatch, passage_matches  # noqa: F401  (re-exported)
 from bot.settings import RetrievalSettings, default_of
 from bot.types import Chunk, ScoredChunk
 
@@ -161,7 +162,8 @@ class Reranker(Protocol):
 @dataclass
 class FeatureReranker:
     """Score = cosine(query, chunk) + lexical coverage of the query's terms + system match - the share of the
-    passage's title and headings the question does not name (`heading_mismatch`).
+    passage's title and headings the question does not name (`heading_mismatch`), read from each candidate's
+    `PassageMatch` (bot/passage_match.py).
 
     Weights: settings RERANK_* (bot/settings/answering.py), each saying how it was chosen. `idf`: the index's
     inverse document frequency of an analysed term (None: every term weighs the same)."""
@@ -173,52 +175,29 @@ class FeatureReranker:
     def question_margin(self) -> float:
         return self.tuning.rerank_question_margin
 
-    def rerank(self, query, query_vector, candidates, vectors):
-        w_dense, w_lexical, w_title = (self.tuning.rerank_dense_weight, self.tuning.rerank_lexical_weight,
-                                       self.tuning.rerank_title_weight)
-        expansion_share, w_title_expansion = self.tuning.rerank_expansion_share, self.tuning.rerank_title_expansion_weight
-        w_mismatch = self.tuning.rerank_heading_mismatch_weight
-        terms = set(analyze(query.expanded))
-        core = set(analyze(query.retrieval_text))
-        weight = self.idf or (lambda term: 1.0)
+    def rerank(self, query, query_vector, candidates, vectors, matches: list[PassageMatch] | None = None):
+        """`matches`: the candidates' `passage_matches`, when the caller has worked them out already."""
+        t = self.tuning
+        if matches is None:
+            matches = passage_matches(query, query_vector, candidates, vectors, self.idf)
         out = []
-        for cand in candidates:
-            chunk = cand.chunk
-            vector = vectors.get(chunk.chunk_id)
-            passage_cosine = float(vector @ query_vector) if vector is not None else (cand.dense or 0.0)
-            cosine = passage_cosine
+        for cand, m in zip(candidates, matches):
+            cosine = m.cosine
             if cand.question is not None:  # a section question worded like this one stands for the chunk
                 cosine = max(cosine, cand.question - self.question_margin)
-            body = set(analyze(chunk.text))
-            head = set(analyze(" ".join([chunk.title, *chunk.heading_path])))
-            lexical = len(core & (body | head)) / max(1, len(core))
-            expansion = terms - core
-            expanded_hit = len(expansion & (body | head)) / max(1, len(expansion)) if expansion else 0.0
-            expanded_head = len(expansion & head) / max(1, len(expansion)) if expansion else 0.0
-            title = len(core & head) / max(1, len(core)) + w_title_expansion * expanded_head
-            lexical_feature = (1 - expansion_share) * lexical + expansion_share * expanded_hit
-            score = w_dense * cosine + w_lexical * lexical_feature + w_title * title
-            if w_mismatch:
-                score -= w_mismatch * heading_mismatch(head, terms, weight)
-            systems = set(chunk.clinical_systems)
-            if query.systems:
-                if systems & set(query.systems):
-                    score += self.tuning.rerank_system_bonus
-                elif systems and "any" not in systems:
-                    score -= self.tuning.rerank_other_system_penalty
-            out.append(cand.model_copy(update={"score": score, "dense": cosine,
-                                               "passage_score": score - w_dense * (cosine - passage_cosine),
-                                               "passage_dense": passage_cosine}))
+            lexical = (1 - t.rerank_expansion_share) * m.lexical + t.rerank_expansion_share * m.expansion
+            title = m.title + t.rerank_title_expansion_weight * m.expansion_head
+            score = t.rerank_dense_weight * cosine + t.rerank_lexical_weight * lexical + t.rerank_title_weight * title
+            if t.rerank_heading_mismatch_weight:
+                score -= t.rerank_heading_mismatch_weight * m.heading_mismatch
+            if m.system_match:
+                score += t.rerank_system_bonus
+            elif m.other_system:
+                score -= t.rerank_other_system_penalty
+            out.append(cand.model_copy(update={"score": score, "dense": cosine, "passage_dense": m.cosine,
+                                               "passage_score": score - t.rerank_dense_weight * (cosine - m.cosine)}))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
-
-
-def heading_mismatch(head: set[str], question: set[str], idf: Callable[[str], float]) -> float:
-    """The idf-weighted share of a passage's title and heading terms that the question (with its glossary
-    expansions) does not hold: a page on another subject names that subject in its title. 0 when the passage has
-    no heading terms; a share, so it does not grow with the corpus."""
-    total = sum(idf(t) for t in head)
-    return sum(idf(t) for t in head - question) / total if total > 0 else 0.0
 
 
 def topic_of(chunk: Chunk) -> tuple[str, ...]:

@@ -22,10 +22,10 @@ Needs a built index (gpbot ingest knowledge). Uses the `dev` split ONLY; validat
    folds by an inner grouped 4-fold CV on top-1 of the pool (grid CS). --scores mapped (shipped): the fitted
    score is handed on, on the hand reranker's scale (slope: least squares of the hand score on the fitted one
    within each training pool); hand: only the order changes, the hand scores are handed on.
-4. Outer 5-fold CV grouped by question (rerank_cv.py's fold assignment for seed 7): fit on 4/5, and the held-out
-   1/5 are ranked (top-1/top-3 of the final passages: a passage holds every must-contain string) and answered
-   end to end (under each --measure condition), counted as score.py counts them. Beside today's hand reranker in
-   the same run. The decline model is the shipped one throughout (fitted on the hand reranker's scores).
+4. Outer 5-fold CV grouped by question (eval/cv_common.py's fold assignment, rerank_cv.py's): fit on 4/5, and
+   the held-out 1/5 are ranked (top-1/top-3 of the final passages: a passage holds every must-contain string)
+   and answered end to end (under each --measure condition), counted as score.py counts them
+   (`cv_common.score_row`). Beside today's hand reranker in the same run. The decline model is the shipped one throughout (fitted on the hand reranker's scores).
 5. --write: fitted on all dev questions (C chosen by CV on all of them) to bot/reranker_model.json.
 """
 
@@ -45,14 +45,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from bot.cli import jsonl_record  # noqa: E402
 from bot.evaluation import normalised as norm, url_tail  # noqa: E402  (score.py's rules)
 from bot.fitted_reranker import MODEL_PATH, RERANK_FEATURES, FittedReranker, LinearRanking, candidate_features  # noqa: E402
 from bot.retrieval import collapse  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from fit_unit_scorer import folds_of, outcome  # noqa: E402
+from cv_common import SCORED, SEED, dev_questions, folds, score_row  # noqa: E402
 
-BANK = ROOT.parent / "shared" / "eval" / "question-bank.jsonl"
-SEED = 7
 CS = (0.01, 0.1, 1.0, 10.0)  # inverse regularisation strengths tried inside the folds
 INNER_FOLDS = 4
 CONDITIONS = ("with", "without")  # retrieval with / without the section-question search
@@ -135,10 +134,8 @@ def final_hits(item: dict, ranked, vectors, tuning) -> tuple[bool, bool]:
 
 
 def counts(item: dict, answer) -> np.ndarray:
-    o = outcome(item, answer)
-    refused = answer.kind.value in ("not_covered", "out_of_scope")
-    return np.array([o["must"], o["cite"], o["cite_n"], bool(item.get("expect_refusal")) and refused,
-                     o["declined"] and not item.get("expect_pii_warning"), o["uncited"], o["too_long"]], dtype=int)
+    """The answer counted as score.py counts it (columns `cv_common.SCORED`)."""
+    return score_row(item, jsonl_record(item["id"], answer))
 
 
 def main() -> int:
@@ -153,9 +150,9 @@ def main() -> int:
     ap.add_argument("--scores", nargs="+", choices=("mapped", "hand"), default=["mapped"],
                     help="the scores handed on: the fitted score on the hand scale (shipped) or the hand scores")
     args = ap.parse_args()
-    bank = [json.loads(line) for line in BANK.read_text(encoding="utf-8").splitlines() if line.strip()]
-    items = [q for q in bank if q.get("split") == "dev"]  # dev ONLY
+    items = dev_questions()  # dev ONLY
     answerable = [q for q in items if q.get("must_contain") and not q.get("expect_refusal")]
+    by_id = {q["id"]: q for q in items}
 
     from bot.pipeline import build_assistant
 
@@ -200,8 +197,8 @@ def main() -> int:
         assistant.retriever.use_questions = condition == "with"
         hand_rank = {q["id"]: ranking(q, hand, condition) for q in answerable if (condition, q["id"]) in pools}
         held, fitted_rank, chosen = {}, {}, []
-        for fold in folds_of(items, seed):
-            test = {q["id"] for q in fold}
+        for fold_ids in folds([q["id"] for q in items], seed):
+            fold, test = [by_id[i] for i in fold_ids], set(fold_ids)
             train = [k for k in trainable if k[1] not in test]
             c = choose_c(pools, train, seed)
             chosen.append(c)
@@ -240,8 +237,9 @@ def report(label, items, hand_counts, held, hand_rank, fitted_rank) -> None:
     for name, table, rank in (("hand reranker (today)", hand_counts, hand_rank), ("fitted reranker (CV)", held, fitted_rank)):
         t = sum(table.values())
         top1, top3 = (sum(r[k] for r in rank.values()) for k in (0, 1))
-        print(f"{name:34} {top1:3}/{len(rank)} {top3:3}/{len(rank)} {t[0]:3}/{must_n} {t[1]:3}/{t[2]:<3}  "
-              f"{t[3]:3}/{refuse_n:<3} {t[4]:5} {t[5]:7} {t[6]:4}")
+        t = dict(zip(SCORED, t))
+        print(f"{name:34} {top1:3}/{len(rank)} {top3:3}/{len(rank)} {t['must']:3}/{must_n} {t['cite']:3}/{t['cite_n']:<3}  "
+              f"{t['declines']:3}/{refuse_n:<3} {t['wrong_declines']:5} {t['uncited']:7} {t['too_long']:4}")
 
 
 if __name__ == "__main__":

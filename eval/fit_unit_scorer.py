@@ -36,17 +36,17 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "eval"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.citations import CitationBook  # noqa: E402
+from bot.cli import jsonl_record  # noqa: E402
 from bot.evaluation import normalised as norm, url_tail  # noqa: E402  (score.py's rules)
 from bot.settings import Settings  # noqa: E402
 from bot.unit_scorer import UNIT_FEATURES  # noqa: E402
+from cv_common import BANK, FOLDS, SCORED, SEED, folds, score_row  # noqa: E402
 
 MODEL_PATH = Path(__file__).with_name("unit_scorer.json")  # --write only; the bot does not read it
-BANK = ROOT.parent / "shared" / "eval" / "question-bank.jsonl"
-FOLDS = 5
-SEED = 7
 C = 1.0  # inverse regularisation strength (standardised features, thousands of units: mild)
 PAIRS_PER_QUESTION = 200  # (evidence, other) unit pairs sampled per question for the pairwise fit
 EXPECTED_MIN = 0.6  # cosine to the expected answer at which a cited-right unit counts as evidence too
@@ -136,19 +136,12 @@ class Harness:
 
 
 def outcome(item: dict, answer) -> dict:
-    """One question counted as ../shared/eval/score.py counts it."""
-    text, kind = norm(answer.text), answer.kind.value
-    urls = [c.url for c in answer.citations]
-    answered = kind == "answered"
-    return {
-        "must": bool(item.get("must_contain")) and all(norm(s) in text for s in item["must_contain"]),
-        "cite_n": answered and bool(item.get("sources")),
-        "cite": answered and bool(item.get("sources")) and bool(
-            {url_tail(u) for u in item["sources"]} & {url_tail(u) for u in urls}),
-        "uncited": answered and not any(u.startswith("https://") for u in urls),
-        "too_long": answered and len(answer.text) > 2500,
-        "declined": kind in ("not_covered", "out_of_scope") and not item.get("expect_refusal"),
-    }
+    """One question counted as ../shared/eval/score.py counts it (`cv_common.score_row`); `declined`: a question
+    not meant to be declined was (those expecting an identifier warning included)."""
+    row = dict(zip(SCORED, score_row(item, jsonl_record(item.get("id"), answer))))
+    refused = answer.kind.value in ("not_covered", "out_of_scope")
+    return {**{k: bool(row[k]) for k in ("must", "cite_n", "cite", "uncited", "too_long")},
+            "declined": refused and not item.get("expect_refusal")}
 
 
 def total(outcomes: list[dict]) -> dict:
@@ -245,8 +238,8 @@ def choose_cutoffs(harness: Harness, scorer: UnitScorer, passages: int, items: l
 
 
 def folds_of(items: list[dict], seed: int = SEED) -> list[list[dict]]:
-    order = np.random.default_rng(seed).permutation(len(items))
-    return [[items[j] for j in order[f::FOLDS]] for f in range(FOLDS)]
+    """The questions dealt into folds as every CV script deals them (`cv_common.folds`)."""
+    return [[items[j] for j in fold] for fold in folds(range(len(items)), seed, FOLDS)]
 
 
 def main() -> int:

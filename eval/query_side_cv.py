@@ -48,12 +48,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from bot.evaluation import normalised as norm, url_tail  # noqa: E402  (score.py's rules)
+from bot.cli import jsonl_record  # noqa: E402
+from bot.evaluation import normalised as norm  # noqa: E402  (score.py's rules)
 from bot.index import analyze  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from cv_common import FOLDS, dev_questions, held_out, score_row  # noqa: E402  (eval/ is on the path)
 
-BANK = ROOT.parent / "shared" / "eval" / "question-bank.jsonl"
-FOLDS = 5
 # A part ends at sentence punctuation, a spaced dash or a line break; one with fewer analysed terms joins the next.
 _BREAK = re.compile(r"(?<=[.?!;:])\s+|\s+[–—-]+\s+|\n+")
 PART_MIN_TERMS = 2
@@ -195,7 +195,7 @@ class Methods:
                 for i in top if ids[i] in chunks]
 
     def measure(self, item: dict) -> np.ndarray:
-        """[top-1, top-3, must-contain, cites a source, must-decline declined, answerable declined]."""
+        """[must-contain, cites a source, must-decline declined, answerable declined, top-1, top-3]."""
         a = self.assistant
         history = item.get("history") or []
         rank = 99
@@ -206,34 +206,11 @@ class Methods:
             rank = next((i for i, r in enumerate(results, 1)
                          if all(norm(s) in norm(r.chunk.text) for s in item["must_contain"])), 99)
         answer = a.answer(item["question"], history=history)
-        text, kind = norm(answer.text), answer.kind.value
-        refused = kind in ("not_covered", "out_of_scope")
-        urls = {url_tail(c.url) for c in answer.citations}
-        return np.array([rank == 1, rank <= 3,
-                         bool(item.get("must_contain")) and all(norm(s) in text for s in item["must_contain"]),
-                         kind == "answered" and bool(item.get("sources"))
-                         and bool(urls & {url_tail(u) for u in item["sources"]}),
-                         bool(item.get("expect_refusal")) and refused,
-                         not item.get("expect_refusal") and not item.get("expect_pii_warning") and refused], dtype=int)
-
-
-def merit(totals: np.ndarray, is_today: bool) -> tuple:
-    return (totals[2], totals[3], totals[4], -totals[5], is_today)
-
-
-def held_out(table: list[dict[str, np.ndarray]], ids: list[str], seed: int) -> np.ndarray:
-    order = np.random.default_rng(seed).permutation(len(ids))
-    out = np.zeros(6, dtype=int)
-    for f in range(FOLDS):
-        test = {ids[i] for i in order[f::FOLDS]}
-        train = [i for i in ids if i not in test]
-        best = max(range(len(table)), key=lambda j: merit(sum(table[j][i] for i in train), j == 0))
-        out += sum(table[best][i] for i in test)
-    return out
+        return np.r_[score_row(item, jsonl_record(item["id"], answer))[:4], rank == 1, rank <= 3].astype(int)
 
 
 def describe(t) -> str:
-    return (f"top-1 {t[0]}, top-3 {t[1]}, must {t[2]}, cite {t[3]}, declines {t[4]}, wrong declines {t[5]}")
+    return (f"top-1 {t[4]}, top-3 {t[5]}, must {t[0]}, cite {t[1]}, declines {t[2]}, wrong declines {t[3]}")
 
 
 def main() -> int:
@@ -246,8 +223,7 @@ def main() -> int:
     if args.questions:
         items = [json.loads(l) for f in args.questions for l in f.read_text().splitlines() if l.strip()]
     else:
-        items = [json.loads(l) for l in BANK.read_text().splitlines() if l.strip()]
-        items = [q for q in items if q.get("split") == "dev"]
+        items = dev_questions()
     ids = [q["id"] for q in items]
     methods = Methods()
     for family in args.families:
@@ -258,7 +234,8 @@ def main() -> int:
             table.append(rows)
             label = " ".join(f"{k}={v}" for k, v in params.items()) or "today"
             print(f"{family} {label}: {describe(sum(rows.values()))}", flush=True)
-        runs = [held_out(table, ids, seed) for seed in args.seeds]
+        runs = [sum(table[best][i] for best, test in held_out(table, ids, seed, FOLDS) for i in test)
+                for seed in args.seeds]
         for seed, t in zip(args.seeds, runs):
             print(f"{family} held out (seed {seed}): {describe(t)}")
         if len(runs) > 1:
