@@ -16,7 +16,7 @@ import yaml
 
 from bot import guard
 from bot.index import Index
-from bot.passage_match import PassageMatch, heading_mismatch, passage_matches  # noqa: F401  (re-exported)
+from bot.passage_match import PassageMatch, passage_matches
 from bot.settings import RetrievalSettings, default_of
 from bot.types import Chunk, ScoredChunk
 

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
+from bot.passage_match import heading_mismatch
 from bot.retrieval import (
     FeatureReranker,
     Glossary,
     PreparedQuery,
     collapse,
     detect_systems,
-    heading_mismatch,
     is_follow_up,
     prepare_query,
     reciprocal_rank_fusion,

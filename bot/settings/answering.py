@@ -88,7 +88,7 @@ class RetrievalSettings(Section):
     Default: 0.08"""
     rerank_heading_mismatch_weight: NonNegativeFloat = 0.1
     """Reranker: taken off times the idf-weighted share of the passage's title and heading terms that the question
-    (with its glossary expansions) does not hold (`bot.retrieval.heading_mismatch`): a page on another subject
+    (with its glossary expansions) does not hold (`bot.passage_match.heading_mismatch`): a page on another subject
     names it in its title. Chosen jointly with RERANK_TITLE_WEIGHT and RERANK_LEXICAL_WEIGHT by 5-fold
     cross-validation on the dev split grouped by question (eval/rerank_cv.py; grid 0-0.2): every fold chose 0.1;
     held out, dev must-contain 113 -> 118 of 140, citations 125 of 142 either way. Default: 0.1"""
