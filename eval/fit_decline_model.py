@@ -31,7 +31,8 @@ What it does, on the question bank's `dev` split only (validation is answered an
 4. `safeguarding`: the line fires when similarity + evidence_weight × evidence reaches `threshold`
    (`bot.safeguarding`: similarity of the question to the described situations; evidence, how close the
    passages it retrieved are to them). The weight (from SAFEGUARDING_WEIGHTS) and the threshold are the pair
-   with the best F-beta on dev (SAFEGUARDING_BETA = 2: recall counts four times as much as precision),
+   with the best F-beta on dev and the answerable training questions (SAFEGUARDING_BETA = 3: recall counts nine times as much as precision, because the
+   target is the line on every safeguarding scenario and a missed protective step costs more than a spare line),
    positives the safeguarding-category questions, the keyword signal counted in; the threshold is placed
    SAFEGUARDING_MARGIN/2 below the chosen question's score. The same search picks the routine margin (from
    ROUTINE_MARGINS, None = no check): how much closer to a situation than to the nearest routine request
@@ -61,6 +62,9 @@ from eval.decline_cv import (choose_model, cross_validated, describe, fit_logist
 # question files written for training (split "train"), never bank questions: must-decline ones (expect_refusal)
 # and answerable ones
 TRAINING_FILES = (ROOT / "eval" / "out-of-scope-questions.jsonl", ROOT / "eval" / "answerable-train-questions.jsonl")
+# stories of patients at risk, written for calibrating the safeguarding line only (as answerable training
+# questions they made the decline model decline fewer must-decline questions in nested CV: 92.7 -> 82.3 of 195)
+SAFEGUARDING_FILE = ROOT / "eval" / "safeguarding-train-questions.jsonl"
 
 # the features that say what a question is about (the topic), for `in_scope`; the rest get coefficient 0. Only
 # directions in the embedding space and the clinical signal: the share of known terms grows with the corpus's
@@ -72,12 +76,15 @@ IN_SCOPE_FEATURES = ("centroid", "clinical", "off_topic")
 # F-beta for the safeguarding threshold: recall weighs beta² = 4 times precision. With beta 3 (similarity
 # alone) the line fired on 57 of 139 other dev questions (a test-result answer got it and users learn to
 # ignore it); beta 2 still chooses the highest recall the score reaches short of firing on most questions.
-SAFEGUARDING_BETA = 2.0
+SAFEGUARDING_BETA = 3.0  # 2 until session 4: its refit then gave up a dev safeguarding question (15 -> 14 of 17) to save six spare lines
 SAFEGUARDING_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)  # evidence weights tried (0 = similarity alone)
 SAFEGUARDING_MARGIN = 0.02
-# How much closer to a situation than to the nearest routine request a story must be (None: no such check).
-# A small grid around 0: cosines of one question to two descriptions differ by a few hundredths when both fit.
-ROUTINE_MARGINS = (None, -0.05, -0.02, 0.0, 0.02)
+# How much closer to a situation than to the nearest routine request a story must be. A small grid from 0 up:
+# cosines of one question to two descriptions differ by a few hundredths when both fit. Never below 0 (nor no
+# check at all, as the grid allowed until session 4): a question nearer a routine request than every situation
+# is not a story, and with the written stories added the fit had chosen -0.05, which gave a plain proxy request
+# the line.
+ROUTINE_MARGINS = (0.0, 0.01, 0.02, 0.04)
 # A sentence states a protective step when its cosine to one of the described steps reaches this: read off
 # the shipped corpus, where sentences giving a step score 0.6 and more and unrelated sentences of the same
 # passages mostly under 0.5 (`--show-steps` prints them).
@@ -203,13 +210,14 @@ def main() -> int:
           "quoted only)…", file=sys.stderr)
     if args.features_cache and args.features_cache.is_file():
         cached = json.loads(args.features_cache.read_text(encoding="utf-8"))
-        train, held_out = cached["train"], cached["held_out"]
+        train, held_out, stories = cached["train"], cached["held_out"], cached["stories"]
     else:
         train = collect(assistant, dev + training)
         held_out = collect(assistant, validation)
+        stories = collect(assistant, load_jsonl(SAFEGUARDING_FILE))
         if args.features_cache:
             args.features_cache.write_text(json.dumps({"features": list(FEATURES), "train": train,
-                                                       "held_out": held_out}), encoding="utf-8")
+                                                       "held_out": held_out, "stories": stories}), encoding="utf-8")
 
     x = np.array([r["x"] for r in train])
     y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in train])
@@ -220,7 +228,10 @@ def main() -> int:
     topic = [FEATURES.index(f) for f in IN_SCOPE_FEATURES]
     in_scope = fit_logistic(x[:, topic], y_scope, c)
 
-    sg_weight, sg_threshold, sg_margin = safeguarding_threshold([r for r in train if r["item"].get("split") == "dev"])
+    # the line is calibrated on the dev questions, the answerable training ones and 30 written stories of patients
+    # at risk (SAFEGUARDING_FILE): 17 dev stories alone could not tell apart settings that score the same on them
+    calibration = [r for r in train if r["item"].get("split") == "dev" or not r["item"].get("expect_refusal")] + stories
+    sg_weight, sg_threshold, sg_margin = safeguarding_threshold(calibration)
 
     data = {
         "features": list(FEATURES),
@@ -264,7 +275,9 @@ def main() -> int:
         for r, d in decided:
             if d.answer == bool(r["item"].get("expect_refusal")) and name.startswith("dev"):
                 print(f"   {r['item']['id']}: p={d.p_answerable:.3f} {'answered' if d.answer else 'declined'}")
-    for name, rows in (("dev", [r for r in train if r["item"].get("split") == "dev"]), ("validation (quoted)", held_out)):
+    for name, rows in (("dev", [r for r in train if r["item"].get("split") == "dev"]),
+                       ("training (answerable)", [r for r in calibration if r["item"].get("split") != "dev"]),
+                       ("validation (quoted)", held_out)):
         if not rows:
             continue
         fired = safeguarding_fired(rows, sg_weight, sg_threshold, sg_margin).tolist()
