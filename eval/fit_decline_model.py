@@ -31,11 +31,12 @@ What it does, on the question bank's `dev` split only (validation is answered an
 4. `safeguarding`: the line fires when similarity + evidence_weight × evidence reaches `threshold`
    (`bot.safeguarding`: similarity of the question to the described situations; evidence, how close the
    passages it retrieved are to them). The weight (from SAFEGUARDING_WEIGHTS) and the threshold are the pair
-   with the best F-beta on dev and the answerable training questions (SAFEGUARDING_BETA = 3: recall counts nine times as much as precision, because the
-   target is the line on every safeguarding scenario and a missed protective step costs more than a spare line),
-   positives the safeguarding-category questions, the keyword signal counted in; the threshold is placed
-   SAFEGUARDING_MARGIN/2 below the chosen question's score. The same search picks the routine margin (from
-   ROUTINE_MARGINS, None = no check): how much closer to a situation than to the nearest routine request
+   with the best F-beta (SAFEGUARDING_BETA = 3: recall counts nine times as much as precision, because the target
+   is the line on every safeguarding scenario and a missed protective step costs more than a spare line) on dev,
+   the answerable training questions and the written stories of SAFEGUARDING_FILE; positives the
+   safeguarding-category questions, the keyword signal counted in; the threshold is placed SAFEGUARDING_MARGIN/2
+   below the chosen question's score. The same search picks the routine margin (from ROUTINE_MARGINS, never
+   below 0): how much closer to a situation than to the nearest routine request
    (knowledge/safeguarding-situations.yaml) a question must be to count as a story. `step_min_similarity` (which sentences state a
    protective step) is fixed at STEP_MIN_SIMILARITY, see below.
 scikit-learn is a dev dependency: the bot scores the JSON with numpy. The fitting helpers (threshold rule, C
