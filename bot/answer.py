@@ -136,10 +136,9 @@ class ExtractiveAnswerer:
                 return None
             if unit.is_list and sum(c.is_list for c in chosen) >= tuning.answer_max_lists:
                 return None
-            # numbered steps are judged against the lists and the lines to be added only: a chosen sentence they
-            # say again goes instead (`take`)
-            steps = any(_NUMBERED.match(line) for line in unit.text.splitlines())
-            beside = [c for c in chosen if c.is_list or not steps] + prior
+            # numbered steps are judged against the other lists only: a step missing breaks the procedure, so a
+            # chosen sentence they say again goes instead (`take`), and a line to be added may repeat a step
+            beside = [c for c in chosen if c.is_list] if _is_steps(unit) else chosen + prior
             return _unrepeated_beside(unit, beside, tuning.answer_repeat_overlap)
 
         def gain(unit: Unit) -> float:
@@ -148,10 +147,15 @@ class ExtractiveAnswerer:
             return unit.score + tuning.answer_novel_weight * sum(w for t, w in unit.covers.items() if t not in covered)
 
         def take(unit: Unit) -> None:
-            if any(_NUMBERED.match(line) for line in unit.text.splitlines()):
-                # whole steps stand: a sentence chosen before that a step says again goes instead
+            if _is_steps(unit) and len(chosen) > 1:
+                # whole steps stand: a sentence chosen before (never the opening one) that is itself mostly one
+                # step, with no code, number or date the steps lack, goes instead
                 steps = unit.text.splitlines()
-                chosen[:] = [c for c in chosen if c.is_list or not _says_again(c.text, steps, tuning.answer_repeat_overlap)]
+                chosen[1:] = [c for c in chosen[1:] if c.is_list or not _within(c.text, steps, tuning.answer_repeat_overlap)]
+                docs.clear()
+                docs.update(doc_of(c) for c in chosen)
+                covered.clear()
+                covered.update(t for c in chosen for t in c.covers)
             chosen.append(unit)
             docs.add(doc_of(unit))
             covered.update(unit.covers)
@@ -194,19 +198,26 @@ class ExtractiveAnswerer:
             chunk = results[unit.chunk_rank].chunk
             text = _list_display(unit.text) if unit.is_list else unit.text
             # each line (a sentence, or each item of a list) cites the pages recorded for it; a list introduced by
-            # its heading (not a line of the passage) cites what its first item cites
+            # its heading (`Unit.heading_lead_in`: not a line of the passage) cites what its first item cites
             parts = text.splitlines()
-            if unit.is_list and len(parts) > 1 and not LIST_ITEM.match(parts[0]) and not _in_passage(parts[0], chunk):
-                first = book.number_line(chunk, parts[1])
-                lines.append("\n".join([cite_numbers(parts[0], first),
-                                        *(cite_numbers(line, book.number_line(chunk, line)) for line in parts[1:])]))
+            if unit.heading_lead_in and len(parts) > 1:
+                numbers = [book.number_line(chunk, line) for line in parts[1:]]
+                lines.append("\n".join(cite_numbers(line, n) for line, n in zip(parts, [numbers[0], *numbers])))
                 continue
             lines.append("\n".join(cite_numbers(line, book.number_line(chunk, line)) for line in parts))
         return _join_units(lines, chosen), book
 
 
-def _in_passage(line: str, chunk) -> bool:
-    return " ".join(line.split()) in " ".join(chunk.text.split())
+def _is_steps(unit: Unit) -> bool:
+    """A numbered list: a procedure, whose steps stay together."""
+    return unit.is_list and any(_NUMBERED.match(line) for line in unit.text.splitlines())
+
+
+def _within(text: str, lines: list[str], same: float) -> bool:
+    """Most of `text`'s own words are in one of `lines`, and it carries no code, number or date they lack."""
+    words = set(analyze(text))
+    return (any(len(words & set(analyze(line))) / max(1, len(words)) > same for line in lines)
+            and _specifics(text) <= set().union(*(_specifics(line) for line in lines)))
 
 
 def _unrepeated_beside(unit: Unit, kept: list[Unit], same: float) -> Unit | None:

@@ -45,9 +45,9 @@ class Glossary:
 
     def __init__(self, entries: dict[str, list[str]] | None = None, shorthand: dict[str, str] | None = None):
         self.entries = {str(k): [str(v) for v in vs] for k, vs in (entries or {}).items() if vs}
-        self.shorthand = {str(k).lower(): str(v) for k, v in (shorthand or {}).items() if v}
+        self.shorthand = {str(k).lower(): str(v) for k, v in (shorthand or {}).items() if str(k).strip() and v}
         self._shorthand = (re.compile(r"(?<![\w'])(" + "|".join(re.escape(k) for k in sorted(self.shorthand, key=len, reverse=True))
-                                      + r")(?![\w'])", re.I) if self.shorthand else None)
+                                      + r")(?!\w|'\w)", re.I) if self.shorthand else None)
         self._patterns = [
             (term, re.compile(r"(?<![\w])" + re.escape(term).replace(r"\ ", r"[\s\-]+") + r"(?![\w])", re.I))
             for term in sorted(self.entries, key=len, reverse=True)

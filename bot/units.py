@@ -38,6 +38,7 @@ class Unit:
     position: int
     is_list: bool = False  # a numbered list kept whole: steps stay steps
     bullet: bool = False  # one item of a bulleted list, shown as a bullet
+    heading_lead_in: bool = False  # a numbered list whose first line is its section's heading, not passage text
     lead: bool = False  # first sentence of a document: its one-paragraph answer
     paragraph: int = 0
     score: float = 0.0
@@ -110,7 +111,8 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
             if steps_lead_in is not None and steps_lead_in in units:  # the sentence introducing the steps
                 units.remove(steps_lead_in)
                 head = [steps_lead_in.text]
-            add(Unit("\n".join(head + steps[:10]), rank, 0, is_list=True))
+            add(Unit("\n".join(head + steps[:10]), rank, 0, is_list=True,
+                     heading_lead_in=bool(head) and head[0] != getattr(steps_lead_in, "text", None)))
             steps = []
         steps_lead_in = steps_heading = None
 
@@ -141,8 +143,8 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
             if _STEP_ITEM.match(stripped):
                 if not steps and lead_in is not None and not bullets:
                     steps_lead_in = lead_in
-                if not steps and lead_in is None and under_heading:
-                    steps_heading = heading
+                if not steps and lead_in is None and under_heading and re.match(r"1[.)]", stripped):
+                    steps_heading = heading  # the whole procedure from its first step, not the rest of a cut one
                 flush_bullets()
                 steps.append(stripped)
                 last_kind = "step"

@@ -74,10 +74,11 @@ SAFEGUARDING_FILE = ROOT / "eval" / "safeguarding-train-questions.jsonl"
 # questions right against 95.7% for all features.
 IN_SCOPE_FEATURES = ("centroid", "clinical", "off_topic")
 
-# F-beta for the safeguarding threshold: recall weighs beta² = 4 times precision. With beta 3 (similarity
-# alone) the line fired on 57 of 139 other dev questions (a test-result answer got it and users learn to
-# ignore it); beta 2 still chooses the highest recall the score reaches short of firing on most questions.
-SAFEGUARDING_BETA = 3.0  # 2 until session 4: its refit then gave up a dev safeguarding question (15 -> 14 of 17) to save six spare lines
+# F-beta for the safeguarding threshold: recall weighs beta² = 9 times precision, because the target is the line
+# on every safeguarding scenario. Beta was 2 until session 4 (beta 3 then, with similarity alone, fired on 57 of
+# 139 other dev questions); with the evidence weight and routine margin searched too, beta 2's refit gave up a dev
+# safeguarding question (15 -> 14 of 17) to save six spare lines, and beta 3 fires on 18 of 139.
+SAFEGUARDING_BETA = 3.0
 SAFEGUARDING_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)  # evidence weights tried (0 = similarity alone)
 SAFEGUARDING_MARGIN = 0.02
 # How much closer to a situation than to the nearest routine request a story must be. A small grid from 0 up:
@@ -211,7 +212,8 @@ def main() -> int:
           "quoted only)…", file=sys.stderr)
     if args.features_cache and args.features_cache.is_file():
         cached = json.loads(args.features_cache.read_text(encoding="utf-8"))
-        train, held_out, stories = cached["train"], cached["held_out"], cached["stories"]
+        train, held_out = cached["train"], cached["held_out"]
+        stories = cached["stories"] if "stories" in cached else collect(assistant, load_jsonl(SAFEGUARDING_FILE))
     else:
         train = collect(assistant, dev + training)
         held_out = collect(assistant, validation)
@@ -277,7 +279,9 @@ def main() -> int:
             if d.answer == bool(r["item"].get("expect_refusal")) and name.startswith("dev"):
                 print(f"   {r['item']['id']}: p={d.p_answerable:.3f} {'answered' if d.answer else 'declined'}")
     for name, rows in (("dev", [r for r in train if r["item"].get("split") == "dev"]),
-                       ("training (answerable)", [r for r in calibration if r["item"].get("split") != "dev"]),
+                       ("training (answerable)", [r for r in train if r["item"].get("split") != "dev"
+                                                  and not r["item"].get("expect_refusal")]),
+                       ("written stories", stories),
                        ("validation (quoted)", held_out)):
         if not rows:
             continue
