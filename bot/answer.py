@@ -147,18 +147,18 @@ class ExtractiveAnswerer:
             return unit.score + tuning.answer_novel_weight * sum(w for t, w in unit.covers.items() if t not in covered)
 
         def take(unit: Unit) -> None:
-            if _is_steps(unit) and len(chosen) > 1:
+            if _is_steps(unit):
                 # whole steps stand: a sentence chosen before (never the opening one) that is itself mostly one
                 # step, with no code, number or date the steps lack, goes instead
                 steps = unit.text.splitlines()
-                chosen[1:] = [c for c in chosen[1:] if c.is_list or not _within(c.text, steps, tuning.answer_repeat_overlap)]
-                docs.clear()
-                docs.update(doc_of(c) for c in chosen)
-                covered.clear()
-                covered.update(t for c in chosen for t in c.covers)
+                chosen[1:] = [c for c in chosen[1:] if c.is_list or not _says_again(
+                    c.text, steps, tuning.answer_repeat_overlap, overlap=_own_share)]
             chosen.append(unit)
-            docs.add(doc_of(unit))
-            covered.update(unit.covers)
+            # what the answer holds, derived from the units chosen (some may just have gone)
+            docs.clear()
+            docs.update(doc_of(c) for c in chosen)
+            covered.clear()
+            covered.update(t for c in chosen for t in c.covers)
 
         while remaining and len(chosen) < tuning.answer_max_units:
             unit = max(remaining, key=gain)
@@ -213,13 +213,6 @@ def _is_steps(unit: Unit) -> bool:
     return unit.is_list and any(_NUMBERED.match(line) for line in unit.text.splitlines())
 
 
-def _within(text: str, lines: list[str], same: float) -> bool:
-    """Most of `text`'s own words are in one of `lines`, and it carries no code, number or date they lack."""
-    words = set(analyze(text))
-    return (any(len(words & set(analyze(line))) / max(1, len(words)) > same for line in lines)
-            and _specifics(text) <= set().union(*(_specifics(line) for line in lines)))
-
-
 def _unrepeated_beside(unit: Unit, kept: list[Unit], same: float) -> Unit | None:
     """`unit` as it may stand beside `kept`: None when it repeats them (the same text, most of its words and no
     new code, number or date) or is a lead-in without its list; a list loses the items they already say."""
@@ -272,15 +265,23 @@ def repeats_answer(line: str, answer_text: str, same: float = default_of("answer
     return _says_again(line, kept, same)
 
 
-def _says_again(text: str, kept: list[str], same: float) -> bool:
+def _says_again(text: str, kept: list[str], same: float, overlap: Callable[[str, str], float] | None = None) -> bool:
     """Most of `text`'s words are in one of the `kept` texts, and it carries no code, number or date they lack:
-    the one test of repetition, between units, list items, and a line added after the answer."""
-    return (any(_overlap(text, k) > same for k in kept)
+    the one test of repetition, between units, list items, and a line added after the answer. `overlap`: how the
+    words are compared (default `_overlap`; `_own_share` when only `text`'s own words count)."""
+    overlap = overlap or _overlap
+    return (any(overlap(text, k) > same for k in kept)
             and _specifics(text) <= set().union(*(_specifics(k) for k in kept)))
 
 
 def _same_text(a: str, b: str) -> bool:
     return " ".join(analyze(a)) == " ".join(analyze(b))
+
+
+def _own_share(a: str, b: str) -> float:
+    """The share of `a`'s own words that `b` holds (a long sentence is not "said" by a short line inside it)."""
+    sa = set(analyze(a))
+    return len(sa & set(analyze(b))) / max(1, len(sa))
 
 
 def _overlap(a: str, b: str) -> float:

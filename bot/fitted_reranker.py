@@ -120,7 +120,8 @@ class LinearRanking:
 @dataclass
 class FittedReranker:
     """Scores the pool as the hand reranker does, then orders it by the fitted model (`bot/reranker_model.json`,
-    or `model` given) when any candidate matched a section question (else the hand order stands). `question_margin` is the hand reranker's (the retriever's dense side reads it)."""
+    or `model` given) when any candidate matched a section question (else the hand order stands).
+    `question_margin` is the hand reranker's (the retriever's dense side reads it)."""
 
     tuning: RetrievalSettings = field(default_factory=RetrievalSettings.model_construct)
     idf: Callable[[str], float] | None = None

@@ -111,8 +111,9 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
             if steps_lead_in is not None and steps_lead_in in units:  # the sentence introducing the steps
                 units.remove(steps_lead_in)
                 head = [steps_lead_in.text]
-            add(Unit("\n".join(head + steps[:10]), rank, 0, is_list=True,
-                     heading_lead_in=bool(head) and head[0] != getattr(steps_lead_in, "text", None)))
+            # a heading and a sentence of the passage never both introduce one list: both are set at its first step,
+            # the heading only when no sentence does
+            add(Unit("\n".join(head + steps[:10]), rank, 0, is_list=True, heading_lead_in=bool(steps_heading)))
             steps = []
         steps_lead_in = steps_heading = None
 
