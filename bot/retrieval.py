@@ -243,6 +243,9 @@ class Retrieval:
     results: list[ScoredChunk]  # final context, best first
     candidates: int
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # the cosine of the question to the nearest section question in the index (knowledge/questions.yaml); None
+    # when the index holds none or they were not searched
+    best_question: float | None = None
 
     @property
     def top_score(self) -> float:
@@ -275,8 +278,9 @@ class Retriever:
 
         t1 = time.perf_counter()
         dense = self.index.dense_search(query_vector, self.pool) if mode != "bm25" else []
+        best_question = None
         if mode != "bm25" and self.use_questions:
-            dense = self._with_question_hits(dense, query_vector)
+            dense, best_question = self._with_question_hits(dense, query_vector)
         timings["dense"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
         keyword = self.index.keyword_search(query.expanded, self.pool) if mode != "dense" else []
@@ -314,14 +318,17 @@ class Retriever:
             ranked = sorted(reranked, key=lambda c: order[c.chunk.chunk_id])
         results = collapse(ranked, vectors, per_doc=self.per_doc, near_duplicate=self.near_duplicate)[:k]
         timings["rerank"] = (time.perf_counter() - t3) * 1000
-        return Retrieval(query=query, query_vector=query_vector, results=results, candidates=len(candidates), timings_ms=timings)
+        return Retrieval(query=query, query_vector=query_vector, results=results, candidates=len(candidates),
+                         timings_ms=timings, best_question=best_question)
 
-    def _with_question_hits(self, dense: list[ScoredChunk], query_vector: np.ndarray) -> list[ScoredChunk]:
+    def _with_question_hits(self, dense: list[ScoredChunk],
+                            query_vector: np.ndarray) -> tuple[list[ScoredChunk], float | None]:
         """Multi-vector dense retrieval: a chunk is as close as its text or the nearest of its section's
-        questions; the dense ranking orders by the closer of the two."""
+        questions; the dense ranking orders by the closer of the two. Also the nearest question's cosine (None:
+        the index holds no section questions)."""
         questions = self.index.question_search(query_vector, self.pool)
         if not questions:
-            return dense
+            return dense, None
         margin = getattr(self.reranker, "question_margin", 0.0)
         out = {h.chunk.chunk_id: h for h in dense}
         for chunk_id, similarity in questions.items():
@@ -336,4 +343,4 @@ class Retriever:
                        hit.question - margin if hit.question is not None else -1.0)
 
         ranked = sorted(out.values(), key=closeness, reverse=True)[: self.pool]
-        return [h.model_copy(update={"score": closeness(h)}) for h in ranked]
+        return [h.model_copy(update={"score": closeness(h)}) for h in ranked], max(questions.values())

@@ -24,6 +24,9 @@ What it does, on the question bank's `dev` split only (validation is answered an
    regularisation C is the one of C_GRID that declines the most must-decline questions at that threshold.
    The figure to judge a change by is the nested cross-validation printed at the end (`eval/decline_cv.py`:
    C and threshold chosen on inner folds only, declines counted on the outer folds, per kind of question).
+   `answerable_with_questions`: the same regression and threshold rule with QUESTION_FEATURE (the cosine to
+   the nearest section question) added, fitted on the questions whose retrieval reported one (all of them on
+   the shipped corpus); the bot uses it when the index holds section questions (`bot.decline_model`).
 3. `in_scope`: positives every records-access question (answerable, or a near-miss the corpus does not
    cover), negatives the rest; threshold 0.5 (balanced classes: even odds). It only words a decline, so it
    weighs what the question is about (IN_SCOPE_FEATURES), not how well the passages answer it: a question the
@@ -56,7 +59,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.decline_model import FEATURES, MODEL_PATH, OFF_TOPIC, Decision, DeclineModel  # noqa: E402
+from bot.decline_model import (FEATURES, MODEL_PATH, OFF_TOPIC, QUESTION_FEATURE, QUESTION_FEATURES,  # noqa: E402
+                               Decision, DeclineModel)
 from eval.decline_cv import (choose_model, cross_validated, describe, fit_logistic, kind_of,  # noqa: E402
                               nested_cv, threshold_for)
 
@@ -117,6 +121,7 @@ def collect(assistant, items: list[dict]) -> list[dict]:
         if "features" not in trace:  # verified answer or empty question: the model is not consulted
             continue
         rows.append({"item": item, "x": [trace["features"][f] for f in FEATURES],
+                     "section_question": trace["features"].get(QUESTION_FEATURE),
                      "safeguarding": trace["safeguarding_similarity"], "routine": trace["safeguarding_routine"],
                      "evidence": trace["safeguarding_evidence"], "keyword": trace["safeguarding_keyword"],
                      "clinical": trace["clinical"]})
@@ -164,6 +169,14 @@ def wording(train: list[dict], y_scope: np.ndarray, topic: list[int], c: float) 
     said, total = Counter(k for k, covered in must if covered), Counter(k for k, _ in must)
     return "in_scope (cross-validated) words \"not covered\": " + ", ".join(
         f"{k} {said[k]}/{total[k]}" for k in sorted(total)) + " (right for near-misses only)"
+
+
+def features_of(row: dict) -> dict[str, float]:
+    """A collected row as `decision_features` gave it: QUESTION_FEATURE only when retrieval reported one."""
+    features = dict(zip(FEATURES, row["x"]))
+    if row.get("section_question") is not None:
+        features[QUESTION_FEATURE] = row["section_question"]
+    return features
 
 
 def as_dict(model, threshold: float) -> dict:
@@ -228,6 +241,10 @@ def main() -> int:
                         else 0 for r in train])
     c, threshold, cv_p = choose_model(x, y)
     answerable = fit_logistic(x, y, c)
+    with_q = np.array([r.get("section_question") is not None for r in train])
+    x_q = np.array([r["x"] + [r["section_question"]] for r in train if r.get("section_question") is not None])
+    y_q = y[with_q]
+    c_q, threshold_q, _ = choose_model(x_q, y_q) if len(x_q) else (None, None, None)
     topic = [FEATURES.index(f) for f in IN_SCOPE_FEATURES]
     in_scope = fit_logistic(x[:, topic], y_scope, c)
 
@@ -240,6 +257,9 @@ def main() -> int:
         "features": list(FEATURES),
         "off_topic": list(OFF_TOPIC),
         "answerable": {**as_dict(answerable, threshold), "C": c},
+        **({"question_features": list(QUESTION_FEATURES),
+            "answerable_with_questions": {**as_dict(fit_logistic(x_q, y_q, c_q), threshold_q), "C": c_q}}
+           if len(x_q) else {}),
         "in_scope": widen(as_dict(in_scope, 0.5), topic, len(FEATURES)),
         "safeguarding": {"threshold": round(sg_threshold, 6), "evidence_weight": sg_weight, "routine_margin": sg_margin,
                          "step_min_similarity": STEP_MIN_SIMILARITY},
@@ -262,13 +282,16 @@ def main() -> int:
     print(f"answerable: threshold {threshold:.3f}; cross-validated on dev+train: answerable declined "
           f"{int((cv_declined & (y == 1)).sum())}/{int((y == 1).sum())}, must-decline declined "
           f"{int((cv_declined & (y == 0)).sum())}/{int((y == 0).sum())}")
-    print(describe(nested_cv(x, y, [kind_of(r["item"]) for r in train])))
+    print("without section questions: " + describe(nested_cv(x, y, [kind_of(r["item"]) for r in train])))
+    if len(x_q):
+        print(f"with section questions (C={c_q}, threshold {threshold_q:.3f}, {len(x_q)} questions): "
+              + describe(nested_cv(x_q, y_q, [kind_of(r["item"]) for r, w in zip(train, with_q) if w])))
     print(wording(train, y_scope, topic, c))
     for name, rows in (("dev (fitted on)", [r for r in train if r["item"].get("split") == "dev"]),
                        ("validation (quoted)", held_out)):
         if not rows:
             continue
-        decided = [(r, model.decide(dict(zip(FEATURES, r["x"])))) for r in rows]
+        decided = [(r, model.decide(features_of(r))) for r in rows]
         declined = [r for r, d in decided if not d.answer]
         must = [r for r, _ in decided if r["item"].get("expect_refusal")]
         right = sum(bool(r["item"].get("expect_refusal")) for r in declined)

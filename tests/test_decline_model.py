@@ -98,7 +98,7 @@ def always_declining(shared_index_settings, shared_embedder):
     from bot.pipeline import Assistant
 
     data = json.loads(MODEL_PATH.read_text())
-    data["answerable"]["threshold"] = 1.01
+    data["answerable"]["threshold"] = data["answerable_with_questions"]["threshold"] = 1.01
     return Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder),
                      decline_model=DeclineModel(data))
 

@@ -54,7 +54,7 @@ def test_out_of_scope_is_declined_politely(assistant, question):
 def test_not_covered_offers_closest_sources_and_a_person(shared_index_settings, shared_embedder):
     # a model whose threshold no evidence reaches: a records-access question is then "not covered"
     data = json.loads(MODEL_PATH.read_text())
-    data["answerable"]["threshold"] = 1.01
+    data["answerable"]["threshold"] = data["answerable_with_questions"]["threshold"] = 1.01
     strict = Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder),
                        decline_model=DeclineModel(data))
     answer = strict.answer("how do we stop a hospital letter showing in the patient's online record?")
