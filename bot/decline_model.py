@@ -1,23 +1,28 @@
 """Whether to answer: a logistic model over retrieval and coverage features, scored with numpy.
 
-Two logistic regressions share one feature vector:
+Two logistic regressions share one feature vector (FEATURES), and a third reads one feature more:
 - `answerable`: does the guidance found hold an answer? Below its threshold the bot declines.
+- `answerable_with_questions`: the same question, with SECTION_QUESTION too (below).
 - `in_scope`: is the question about records access at all? It only words the decline: `not_covered`
   (a records-access question the guidance does not cover: offer a person and the closest sources) or
   `out_of_scope` (not about records access). It weighs only what the question is about (its closeness to the
   corpus centroid and to OFF_TOPIC, and the clinical signal), never how well the passages answer it, so an
   on-topic question a small corpus lacks is "not covered".
 
-An index with section questions (knowledge/questions.yaml, searched as extra vectors) has one more feature,
-`section_question`: the question's cosine to the nearest of them. `answerable` then uses a second regression,
-`answerable_with_questions`, fitted on FEATURES + that feature (its threshold chosen the same way); an index
-without them (documents ingested from elsewhere) is judged by the first, which never saw the feature. In nested
+Where the best passage's section has staff-worded questions (knowledge/questions.yaml, indexed as extra vectors),
+the question gets one more feature, SECTION_QUESTION: its cosine to the nearest section question in the index,
+and is judged by `answerable_with_questions`, fitted on FEATURES + that feature (its threshold chosen the same
+way). Where the best passage has none (a document ingested from elsewhere, alone or beside the corpus), the
+feature is left out and `answerable`, which never saw it, decides: a question about a plain page must not be
+declined for lacking a section question. The choice is per question, not per index. In nested
 cross-validation on the dev split and the training questions the second declined 103.3 of 195 must-decline
-questions against 92.7, at no wrong decline among 185 answerable ones.
+questions against 92.7, at no wrong decline among 185 answerable ones (the training questions were written from
+corpus sections, as the section questions were, so this figure may flatter a little).
 
 The coefficients are fitted on the question bank's dev split plus `eval/out-of-scope-questions.jsonl` by
 `eval/fit_decline_model.py` (scikit-learn, a dev dependency) and shipped in `bot/decline_model.json`.
-Every feature is a similarity or a share, so none grows with the number of documents indexed. (The share of the
+Every feature is a similarity or a share, so none grows with the number of documents indexed (the maxima
+`top_dense` and SECTION_QUESTION can creep up as passages or questions are added). (The share of the
 question's terms in the best passage was a feature until nested cross-validation showed the model declined more
 must-decline questions without it, 91 against 88 of 195 at no wrong declines: it separated nothing.)
 """
@@ -51,8 +56,8 @@ FEATURES = (
     "off_topic",  # cosine of the question to the nearest of OFF_TOPIC: what a GP practice asks about besides records
 )
 
-QUESTION_FEATURE = "section_question"  # present only when the index holds section questions (see above)
-QUESTION_FEATURES = (*FEATURES, QUESTION_FEATURE)
+SECTION_QUESTION = "section_question"  # present only when the best passage's section has questions (see above)
+FEATURES_WITH_SECTION_QUESTION = (*FEATURES, SECTION_QUESTION)
 
 # What else staff at a GP practice ask about, one broad topic a line: the question's closeness to the nearest one
 # is the `off_topic` feature. The descriptions name kinds of work, never a particular question; their weight is
@@ -109,12 +114,12 @@ def corpus_centroid(index: Index) -> np.ndarray | None:
 
 def decision_features(query, retrieval, draft, index: Index) -> dict[str, float]:
     """The feature vector of one answered-or-not question: `query` a PreparedQuery, `retrieval` a
-    Retrieval, `draft` the answerer's Draft (or None when nothing was found). QUESTION_FEATURE only when the
-    index holds section questions."""
+    Retrieval, `draft` the answerer's Draft (or None when nothing was found). SECTION_QUESTION only when the
+    best passage's section has questions and the question search ran."""
     terms = list(dict.fromkeys(analyze(query.retrieval_text)))
     results = retrieval.results
-    # the passages' own text only: section questions (knowledge/questions.yaml) help ranking, but an index of
-    # documents without them must decline the same way, so they do not enter the decision
+    # the passages' own text only: a section question's match helps ranking, but these features must read the
+    # same on a document without section questions (SECTION_QUESTION, added below, is where they count)
     dense = sorted((_own(r.passage_dense, r.dense) for r in results if r.dense is not None), reverse=True)
     top_score = max((_own(r.passage_score, r.score) for r in results), default=0.0)
     top_dense = dense[0] if dense else 0.0
@@ -135,8 +140,8 @@ def decision_features(query, retrieval, draft, index: Index) -> dict[str, float]
         "clinical": 1.0 if guard.clinical_advice_signal(query.text) else 0.0,
         "off_topic": float((off_topic_vectors(index.embedder) @ vector).max()) if vector is not None else 0.0,
     }
-    if retrieval.best_question is not None:
-        features[QUESTION_FEATURE] = float(retrieval.best_question)
+    if retrieval.nearest_question_cosine is not None and results and results[0].chunk.questions:
+        features[SECTION_QUESTION] = float(retrieval.nearest_question_cosine)
     return features
 
 
@@ -155,10 +160,15 @@ class Logistic:
     threshold: float
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Logistic":
-        return cls(mean=np.asarray(data["mean"], dtype=float), scale=np.asarray(data["scale"], dtype=float),
-                   coef=np.asarray(data["coef"], dtype=float), intercept=float(data["intercept"]),
-                   threshold=float(data["threshold"]))
+    def from_dict(cls, data: dict, width: int) -> "Logistic":
+        """`width`: how many features it must weigh (a mismatch is refused here, not on every question)."""
+        model = cls(mean=np.asarray(data["mean"], dtype=float), scale=np.asarray(data["scale"], dtype=float),
+                    coef=np.asarray(data["coef"], dtype=float), intercept=float(data["intercept"]),
+                    threshold=float(data["threshold"]))
+        if not len(model.mean) == len(model.scale) == len(model.coef) == width:
+            raise ValueError(f"decline model has {len(model.coef)} coefficients where {width} features are read: "
+                             "re-run eval/fit_decline_model.py")
+        return model
 
     def probability(self, x: np.ndarray) -> float:
         z = float(self.coef @ ((x - self.mean) / self.scale) + self.intercept)
@@ -179,13 +189,14 @@ class DeclineModel:
             raise ValueError("decline model was fitted on other features: re-run eval/fit_decline_model.py")
         if tuple(data.get("off_topic", ())) != OFF_TOPIC:
             raise ValueError("decline model was fitted on other off-topic descriptions: re-run eval/fit_decline_model.py")
-        if "answerable_with_questions" in data and tuple(data.get("question_features", ())) != QUESTION_FEATURES:
+        if "answerable_with_questions" in data and tuple(data.get("question_features", ())) != FEATURES_WITH_SECTION_QUESTION:
             raise ValueError("decline model was fitted on other question features: re-run eval/fit_decline_model.py")
         self.data = data
-        self.answerable = Logistic.from_dict(data["answerable"])
+        self.answerable = Logistic.from_dict(data["answerable"], len(FEATURES))
         with_questions = data.get("answerable_with_questions")
-        self.answerable_with_questions = Logistic.from_dict(with_questions) if with_questions else None
-        self.in_scope = Logistic.from_dict(data["in_scope"])
+        self.answerable_with_questions = (Logistic.from_dict(with_questions, len(FEATURES_WITH_SECTION_QUESTION))
+                                          if with_questions else None)
+        self.in_scope = Logistic.from_dict(data["in_scope"], len(FEATURES))
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "DeclineModel":
@@ -197,9 +208,9 @@ class DeclineModel:
 
     def answerable_model(self, features: dict[str, float]) -> tuple[Logistic, tuple[str, ...]]:
         """The regression that judges these features, and the features it reads: the one fitted with
-        QUESTION_FEATURE when the index gave it, else the one fitted without."""
-        if QUESTION_FEATURE in features and self.answerable_with_questions is not None:
-            return self.answerable_with_questions, QUESTION_FEATURES
+        SECTION_QUESTION when the features hold it (and the model file has it), else the one fitted without."""
+        if SECTION_QUESTION in features and self.answerable_with_questions is not None:
+            return self.answerable_with_questions, FEATURES_WITH_SECTION_QUESTION
         return self.answerable, FEATURES
 
     def decide(self, features: dict[str, float]) -> Decision:

@@ -245,7 +245,7 @@ class Retrieval:
     timings_ms: dict[str, float] = field(default_factory=dict)
     # the cosine of the question to the nearest section question in the index (knowledge/questions.yaml); None
     # when the index holds none or they were not searched
-    best_question: float | None = None
+    nearest_question_cosine: float | None = None
 
     @property
     def top_score(self) -> float:
@@ -278,9 +278,9 @@ class Retriever:
 
         t1 = time.perf_counter()
         dense = self.index.dense_search(query_vector, self.pool) if mode != "bm25" else []
-        best_question = None
+        nearest_question_cosine = None
         if mode != "bm25" and self.use_questions:
-            dense, best_question = self._with_question_hits(dense, query_vector)
+            dense, nearest_question_cosine = self._with_question_hits(dense, query_vector)
         timings["dense"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
         keyword = self.index.keyword_search(query.expanded, self.pool) if mode != "dense" else []
@@ -319,7 +319,7 @@ class Retriever:
         results = collapse(ranked, vectors, per_doc=self.per_doc, near_duplicate=self.near_duplicate)[:k]
         timings["rerank"] = (time.perf_counter() - t3) * 1000
         return Retrieval(query=query, query_vector=query_vector, results=results, candidates=len(candidates),
-                         timings_ms=timings, best_question=best_question)
+                         timings_ms=timings, nearest_question_cosine=nearest_question_cosine)
 
     def _with_question_hits(self, dense: list[ScoredChunk],
                             query_vector: np.ndarray) -> tuple[list[ScoredChunk], float | None]:

@@ -96,7 +96,8 @@ class ScoredChunk(BaseModel):
     keyword: float | None = None  # BM25 score, when the keyword retriever saw it
     question: float | None = None  # best cosine of the chunk's section questions, when one was found
     # the reranked score and cosine from the passage's own text alone (no section-question match): what the
-    # decline model weighs, so an index without section questions declines the way the corpus does
+    # decline model's passage features weigh, so they read the same on a document without section questions
+    # (the section-question match enters the decision as a feature of its own: bot.decline_model)
     passage_score: float | None = None
     passage_dense: float | None = None
 

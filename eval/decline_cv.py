@@ -3,7 +3,7 @@
 Used by `eval/fit_decline_model.py`; run on its own to compare feature sets on a features cache it wrote:
 
     .venv/bin/python eval/fit_decline_model.py --features-cache /tmp/features.json --out /tmp/model.json
-    .venv/bin/python eval/decline_cv.py /tmp/features.json [--drop known_terms,off_topic]
+    .venv/bin/python eval/decline_cv.py /tmp/features.json [--drop known_terms,off_topic] [--with-section-question]
 
 The threshold rule (`threshold_for`) and the regularisation choice (`choose_model`) are what the fit script
 ships. `nested_cv` is the honest figure for both together: for each outer fold (5-fold, stratified, SEEDS
@@ -116,10 +116,17 @@ def main() -> int:
     ap.add_argument("features_cache", type=Path, help="written by fit_decline_model.py --features-cache")
     ap.add_argument("--drop", default="", help="comma-separated features to leave out")
     ap.add_argument("--budget", type=float, default=MAX_WRONG_DECLINES, help="wrong-decline tail to aim at")
+    ap.add_argument("--with-section-question", action="store_true",
+                    help="add the section_question feature (answerable_with_questions); rows without it are left out")
     args = ap.parse_args()
     cached = json.loads(args.features_cache.read_text(encoding="utf-8"))
     names = cached.get("features")
     rows = cached["train"]
+    if args.with_section_question:
+        if not cached.get("features_with_section_question"):
+            ap.error("this cache has no section_question: write it again with fit_decline_model.py --features-cache")
+        names = cached["features_with_section_question"]
+        rows = [{**r, "x": r["x"] + [r["section_question"]]} for r in rows if r.get("section_question") is not None]
     drop = {d for d in args.drop.split(",") if d}
     if names and drop - set(names):
         ap.error(f"no such feature: {', '.join(sorted(drop - set(names)))} (the cache has: {', '.join(names)})")

@@ -24,9 +24,9 @@ What it does, on the question bank's `dev` split only (validation is answered an
    regularisation C is the one of C_GRID that declines the most must-decline questions at that threshold.
    The figure to judge a change by is the nested cross-validation printed at the end (`eval/decline_cv.py`:
    C and threshold chosen on inner folds only, declines counted on the outer folds, per kind of question).
-   `answerable_with_questions`: the same regression and threshold rule with QUESTION_FEATURE (the cosine to
-   the nearest section question) added, fitted on the questions whose retrieval reported one (all of them on
-   the shipped corpus); the bot uses it when the index holds section questions (`bot.decline_model`).
+   `answerable_with_questions`: the same regression and threshold rule with SECTION_QUESTION (the cosine to
+   the nearest section question) added, fitted on the questions whose best passage has section questions (all
+   of them on the shipped corpus); the bot uses it for such a question (`bot.decline_model`).
 3. `in_scope`: positives every records-access question (answerable, or a near-miss the corpus does not
    cover), negatives the rest; threshold 0.5 (balanced classes: even odds). It only words a decline, so it
    weighs what the question is about (IN_SCOPE_FEATURES), not how well the passages answer it: a question the
@@ -59,8 +59,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.decline_model import (FEATURES, MODEL_PATH, OFF_TOPIC, QUESTION_FEATURE, QUESTION_FEATURES,  # noqa: E402
-                               Decision, DeclineModel)
+from bot.decline_model import (FEATURES, FEATURES_WITH_SECTION_QUESTION, MODEL_PATH, OFF_TOPIC,  # noqa: E402
+                               SECTION_QUESTION, Decision, DeclineModel)
 from eval.decline_cv import (choose_model, cross_validated, describe, fit_logistic, kind_of,  # noqa: E402
                               nested_cv, threshold_for)
 
@@ -121,7 +121,7 @@ def collect(assistant, items: list[dict]) -> list[dict]:
         if "features" not in trace:  # verified answer or empty question: the model is not consulted
             continue
         rows.append({"item": item, "x": [trace["features"][f] for f in FEATURES],
-                     "section_question": trace["features"].get(QUESTION_FEATURE),
+                     "section_question": trace["features"].get(SECTION_QUESTION),
                      "safeguarding": trace["safeguarding_similarity"], "routine": trace["safeguarding_routine"],
                      "evidence": trace["safeguarding_evidence"], "keyword": trace["safeguarding_keyword"],
                      "clinical": trace["clinical"]})
@@ -172,10 +172,10 @@ def wording(train: list[dict], y_scope: np.ndarray, topic: list[int], c: float) 
 
 
 def features_of(row: dict) -> dict[str, float]:
-    """A collected row as `decision_features` gave it: QUESTION_FEATURE only when retrieval reported one."""
+    """A collected row as `decision_features` gave it: SECTION_QUESTION only when retrieval reported one."""
     features = dict(zip(FEATURES, row["x"]))
     if row.get("section_question") is not None:
-        features[QUESTION_FEATURE] = row["section_question"]
+        features[SECTION_QUESTION] = row["section_question"]
     return features
 
 
@@ -225,6 +225,8 @@ def main() -> int:
           "quoted only)…", file=sys.stderr)
     if args.features_cache and args.features_cache.is_file():
         cached = json.loads(args.features_cache.read_text(encoding="utf-8"))
+        if cached.get("features_with_section_question") != list(FEATURES_WITH_SECTION_QUESTION):
+            sys.exit(f"{args.features_cache} was written by an older fit script (no {SECTION_QUESTION}): delete it")
         train, held_out = cached["train"], cached["held_out"]
         stories = cached["stories"] if "stories" in cached else collect(assistant, load_jsonl(SAFEGUARDING_FILE))
     else:
@@ -232,8 +234,9 @@ def main() -> int:
         held_out = collect(assistant, validation)
         stories = collect(assistant, load_jsonl(SAFEGUARDING_FILE))
         if args.features_cache:
-            args.features_cache.write_text(json.dumps({"features": list(FEATURES), "train": train,
-                                                       "held_out": held_out, "stories": stories}), encoding="utf-8")
+            args.features_cache.write_text(json.dumps({
+                "features": list(FEATURES), "features_with_section_question": list(FEATURES_WITH_SECTION_QUESTION),
+                "train": train, "held_out": held_out, "stories": stories}), encoding="utf-8")
 
     x = np.array([r["x"] for r in train])
     y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in train])
@@ -241,10 +244,18 @@ def main() -> int:
                         else 0 for r in train])
     c, threshold, cv_p = choose_model(x, y)
     answerable = fit_logistic(x, y, c)
-    with_q = np.array([r.get("section_question") is not None for r in train])
-    x_q = np.array([r["x"] + [r["section_question"]] for r in train if r.get("section_question") is not None])
-    y_q = y[with_q]
-    c_q, threshold_q, _ = choose_model(x_q, y_q) if len(x_q) else (None, None, None)
+    # the regression with SECTION_QUESTION, on the questions whose best passage has section questions (all of
+    # them on the shipped corpus); the bot needs it, so a run where none had one stops here
+    has_question = np.array([r.get("section_question") is not None for r in train])
+    if not has_question.any():
+        sys.exit(f"no question's best passage had section questions, so no {SECTION_QUESTION} to fit: is "
+                 "QUESTION_VECTORS off, or the index built without knowledge/questions.yaml?")
+    if not has_question.all():
+        print(f"   {int((~has_question).sum())} of {len(train)} questions had no {SECTION_QUESTION}: left out of "
+              "answerable_with_questions", file=sys.stderr)
+    x_sq = np.array([r["x"] + [r["section_question"]] for r in train if r.get("section_question") is not None])
+    y_sq = y[has_question]
+    c_sq, threshold_sq, _ = choose_model(x_sq, y_sq)
     topic = [FEATURES.index(f) for f in IN_SCOPE_FEATURES]
     in_scope = fit_logistic(x[:, topic], y_scope, c)
 
@@ -257,9 +268,8 @@ def main() -> int:
         "features": list(FEATURES),
         "off_topic": list(OFF_TOPIC),
         "answerable": {**as_dict(answerable, threshold), "C": c},
-        **({"question_features": list(QUESTION_FEATURES),
-            "answerable_with_questions": {**as_dict(fit_logistic(x_q, y_q, c_q), threshold_q), "C": c_q}}
-           if len(x_q) else {}),
+        "question_features": list(FEATURES_WITH_SECTION_QUESTION),
+        "answerable_with_questions": {**as_dict(fit_logistic(x_sq, y_sq, c_sq), threshold_sq), "C": c_sq},
         "in_scope": widen(as_dict(in_scope, 0.5), topic, len(FEATURES)),
         "safeguarding": {"threshold": round(sg_threshold, 6), "evidence_weight": sg_weight, "routine_margin": sg_margin,
                          "step_min_similarity": STEP_MIN_SIMILARITY},
@@ -276,16 +286,15 @@ def main() -> int:
     positives, negatives_p = np.sort(cv_p[y == 1]), cv_p[y == 0]
     for budget in (0.01, 0.02, 0.03, 0.05):
         t = threshold_for(cv_p, y, budget)
-        print(f"   trade-off (cross-validated): a {budget:.0%} tail declines {int((positives < t).sum())} answerable and "
+        print(f"   trade-off (cross-validated, without {SECTION_QUESTION}): a {budget:.0%} tail declines {int((positives < t).sum())} answerable and "
               f"{int((negatives_p < t).sum())}/{len(negatives_p)} must-decline")
     cv_declined = cv_p < threshold
-    print(f"answerable: threshold {threshold:.3f}; cross-validated on dev+train: answerable declined "
+    print(f"answerable (without {SECTION_QUESTION}): threshold {threshold:.3f}; cross-validated on dev+train: answerable declined "
           f"{int((cv_declined & (y == 1)).sum())}/{int((y == 1).sum())}, must-decline declined "
           f"{int((cv_declined & (y == 0)).sum())}/{int((y == 0).sum())}")
-    print("without section questions: " + describe(nested_cv(x, y, [kind_of(r["item"]) for r in train])))
-    if len(x_q):
-        print(f"with section questions (C={c_q}, threshold {threshold_q:.3f}, {len(x_q)} questions): "
-              + describe(nested_cv(x_q, y_q, [kind_of(r["item"]) for r, w in zip(train, with_q) if w])))
+    print(f"answerable (without {SECTION_QUESTION}): " + describe(nested_cv(x, y, [kind_of(r["item"]) for r in train])))
+    print(f"answerable_with_questions (C={c_sq}, threshold {threshold_sq:.3f}, {len(x_sq)} questions): "
+          + describe(nested_cv(x_sq, y_sq, [kind_of(r["item"]) for r, w in zip(train, has_question) if w])))
     print(wording(train, y_scope, topic, c))
     for name, rows in (("dev (fitted on)", [r for r in train if r["item"].get("split") == "dev"]),
                        ("validation (quoted)", held_out)):

@@ -1,6 +1,6 @@
-"""The decline model reads the cosine to the nearest section question only where the index holds section
-questions (knowledge/questions.yaml): an index of documents ingested from elsewhere is judged by the regression
-fitted without that feature."""
+"""The decline model reads the cosine to the nearest section question (knowledge/questions.yaml) only for a
+question whose best passage's section has such questions: a question about a document ingested from elsewhere is
+judged by the regression fitted without that feature, also when that document sits beside annotated ones."""
 
 from __future__ import annotations
 
@@ -10,69 +10,106 @@ from pathlib import Path
 
 import pytest
 
-from bot.decline_model import MODEL_PATH, QUESTION_FEATURE, QUESTION_FEATURES, DeclineModel
+from bot.decline_model import FEATURES_WITH_SECTION_QUESTION, MODEL_PATH, SECTION_QUESTION, DeclineModel
 from bot.index import Index
 from bot.types import AnswerKind
 
-ANNOTATED = Path(__file__).resolve().parents[1] / "fixtures" / "annotated"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ASKED = "her husband makes her open the nhs app in front of him, can we turn it off"  # a fixture section question
+ABOUT_A_PLAIN_PAGE = "how do I stop a letter being visible to the patient when filing it in Docman?"
 
 
 @pytest.fixture(scope="module")
-def annotated_settings(tmp_path_factory, ingest_embedder):
+def mixed_settings(tmp_path_factory, ingest_embedder):
+    """One index: the annotated fixture guide (with section questions) beside the plain fixture documents."""
     from ingest_helpers import ingest_settings
 
     from ingest.pipeline import run_ingest
 
-    root = tmp_path_factory.mktemp("annotated")
+    root = tmp_path_factory.mktemp("mixed")
     corpus = root / "corpus"
-    shutil.copytree(ANNOTATED, corpus)
+    shutil.copytree(FIXTURES / "annotated", corpus)
+    for page in (FIXTURES / "corpus").glob("*.md"):
+        shutil.copy(page, corpus / "guides" / page.name)
     settings = ingest_settings(root / "data", corpus)
     assert not run_ingest(settings, [str(corpus)], index=Index(settings, embedder=ingest_embedder),
                           progress=False).failed
     return settings
 
 
-def _assistant(settings, embedder, *, plain_threshold: float, questions_threshold: float):
-    """The shipped coefficients with thresholds that tell which regression decided."""
-    from bot.pipeline import Assistant
-
+def _model(*, plain_threshold: float, questions_threshold: float | None) -> DeclineModel:
+    """The shipped coefficients with thresholds that tell which regression decided (None: a model file without
+    the regression with section questions)."""
     data = json.loads(MODEL_PATH.read_text())
     data["answerable"]["threshold"] = plain_threshold
-    data["answerable_with_questions"]["threshold"] = questions_threshold
-    return Assistant(settings, index=Index(settings, embedder=embedder), decline_model=DeclineModel(data))
+    if questions_threshold is None:
+        del data["answerable_with_questions"], data["question_features"]
+    else:
+        data["answerable_with_questions"]["threshold"] = questions_threshold
+    return DeclineModel(data)
+
+
+def _ask(settings, embedder, question: str, model: DeclineModel, mode: str = "hybrid"):
+    from bot.pipeline import Assistant
+
+    assistant = Assistant(settings, index=Index(settings, embedder=embedder), decline_model=model)
+    trace: dict = {}
+    return assistant.answer(question, trace=trace, mode=mode), trace["features"]
 
 
 def test_the_shipped_model_has_both_regressions_and_weighs_a_close_section_question_up():
     model = DeclineModel.load()
-    assert model.data["question_features"] == list(QUESTION_FEATURES)
-    coef = dict(zip(QUESTION_FEATURES, model.answerable_with_questions.coef))
-    assert coef[QUESTION_FEATURE] > 0
-    assert len(model.answerable.coef) == len(QUESTION_FEATURES) - 1
+    assert model.data["question_features"] == list(FEATURES_WITH_SECTION_QUESTION)
+    coef = dict(zip(FEATURES_WITH_SECTION_QUESTION, model.answerable_with_questions.coef))
+    assert coef[SECTION_QUESTION] > 0
+    assert len(model.answerable.coef) == len(FEATURES_WITH_SECTION_QUESTION) - 1
 
 
-def test_retrieval_reports_the_nearest_section_question_and_the_model_reads_it(annotated_settings, ingest_embedder):
-    assistant = _assistant(annotated_settings, ingest_embedder, plain_threshold=0.0, questions_threshold=1.01)
-    trace: dict = {}
-    answer = assistant.answer(ASKED, trace=trace)
-    assert trace["features"][QUESTION_FEATURE] > 0.99  # the very question is indexed
-    assert answer.kind is not AnswerKind.answered  # judged by the regression with questions, set to decline all
+def test_a_question_answered_from_an_annotated_section_is_judged_with_its_section_question(mixed_settings,
+                                                                                            ingest_embedder):
+    declining = _model(plain_threshold=0.0, questions_threshold=1.01)
+    answer, features = _ask(mixed_settings, ingest_embedder, ASKED, declining)
+    assert features[SECTION_QUESTION] > 0.99  # the very question is indexed
+    assert answer.kind is not AnswerKind.answered  # the regression with questions decided (set to decline all)
+    answering = _model(plain_threshold=1.01, questions_threshold=0.0)
+    assert _ask(mixed_settings, ingest_embedder, ASKED, answering)[0].kind is AnswerKind.answered
 
-    answering = _assistant(annotated_settings, ingest_embedder, plain_threshold=1.01, questions_threshold=0.0)
-    assert answering.answer(ASKED).kind is AnswerKind.answered
+
+def test_a_question_about_a_plain_page_beside_annotated_ones_is_judged_without_it(mixed_settings, ingest_embedder):
+    """The index holds section questions, but not for the page that answers: the plain regression decides."""
+    answer, features = _ask(mixed_settings, ingest_embedder, ABOUT_A_PLAIN_PAGE,
+                            _model(plain_threshold=0.0, questions_threshold=1.01))
+    assert SECTION_QUESTION not in features
+    assert answer.kind is AnswerKind.answered
+    assert any("Docman" in c.title for c in answer.citations)
+
+
+def test_keyword_mode_never_searches_section_questions(mixed_settings, ingest_embedder):
+    answer, features = _ask(mixed_settings, ingest_embedder, ASKED, _model(plain_threshold=0.0, questions_threshold=1.01),
+                            mode="bm25")
+    assert SECTION_QUESTION not in features and answer.kind is AnswerKind.answered
 
 
 def test_an_index_without_section_questions_is_judged_without_that_feature(shared_index_settings, shared_embedder):
-    """The fixture corpus has no questions.yaml: no section_question feature, so the plain regression decides."""
-    assistant = _assistant(shared_index_settings, shared_embedder, plain_threshold=0.0, questions_threshold=1.01)
-    trace: dict = {}
-    answer = assistant.answer("how do we stop a hospital letter showing in the patient's online record?", trace=trace)
-    assert QUESTION_FEATURE not in trace["features"]
+    """The fixture corpus has no questions.yaml at all."""
+    answer, features = _ask(shared_index_settings, shared_embedder,
+                            "how do we stop a hospital letter showing in the patient's online record?",
+                            _model(plain_threshold=0.0, questions_threshold=1.01))
+    assert SECTION_QUESTION not in features
     assert answer.kind is AnswerKind.answered
 
 
-def test_a_model_whose_question_features_differ_is_refused():
+def test_a_model_file_without_the_second_regression_still_decides_with_the_first(mixed_settings, ingest_embedder):
+    model = _model(plain_threshold=1.01, questions_threshold=None)
+    answer, features = _ask(mixed_settings, ingest_embedder, ASKED, model)
+    assert SECTION_QUESTION in features and model.answerable_with_questions is None
+    assert answer.kind is not AnswerKind.answered
+
+
+def test_a_model_whose_question_features_or_widths_differ_is_refused():
     data = json.loads(MODEL_PATH.read_text())
-    data["question_features"] = data["question_features"][:-1]
     with pytest.raises(ValueError, match="fit_decline_model"):
-        DeclineModel(data)
+        DeclineModel({**data, "question_features": data["question_features"][:-1]})
+    short = {**data["answerable_with_questions"], "coef": data["answerable_with_questions"]["coef"][:-1]}
+    with pytest.raises(ValueError, match="coefficients where 11 features"):
+        DeclineModel({**data, "answerable_with_questions": short})
