@@ -30,6 +30,7 @@ with --with-dev, where it is cross-validated as eval/fit_reranker.py does.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -40,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
 
-from bot.fitted_reranker import RERANK_FEATURES  # noqa: E402
+from bot.fitted_reranker import RERANK_FEATURES, LinearRanking  # noqa: E402
 from bot.index.store import as_floats  # noqa: E402
 from cv_common import SEED, folds  # noqa: E402
 from fit_reranker import CONDITIONS, DevBench, Recorder, choose_c, fit, pool_top1, report, trainable_keys, \
@@ -122,17 +123,21 @@ def describe(pools: dict, keys: list, label: str) -> None:
           f"first by the nearest sibling question alone {by_question}")
 
 
-def fitted(pools: dict, keys: list, label: str, seed: int = SEED, quiet: bool = False):
+def fitted(pools: dict, keys: list, seed: int = SEED, mapped: bool = True):
+    """The model fitted on `keys` with C chosen by the inner CV (grouped by k[1]: document or dev question)."""
     c = choose_c(pools, keys, seed)
-    model = fit(pools, keys, c, mapped=True)
-    if not quiet:
-        print(f"{label}: C {c}, slope {model.slope:.3f}; standardised weights: "
-              + ", ".join(f"{n} {w:+.2f}" for n, w in zip(RERANK_FEATURES, model.coef)))
-        no_q = [RERANK_FEATURES.index(n) for n in QUESTION_FEATURES]
-        model_wo = fit({k: dict(pools[k], x=np.delete(pools[k]["x"], no_q, axis=1)) for k in keys}, keys, c)
-        print(f"  share of |weight| on the section-question features {sum(abs(model.coef[no_q])) / sum(abs(model.coef)):.2f}")
-        return c, model, model_wo
-    return c, model, None
+    return c, fit(pools, keys, c, mapped=mapped)
+
+
+def question_weight(pools: dict, keys: list, c: float, model, label: str) -> None:
+    """How much the section-question features decide: their share of the standardised weights, and the in-sample
+    pool top-1 with them and with a model fitted without them."""
+    print(f"{label}: C {c}, slope {model.slope}; standardised weights: "
+          + ", ".join(f"{n} {w:+.2f}" for n, w in zip(RERANK_FEATURES, model.coef)))
+    drop = [RERANK_FEATURES.index(n) for n in QUESTION_FEATURES]
+    reduced = {k: dict(pools[k], x=np.delete(pools[k]["x"], drop, axis=1)) for k in keys}
+    print(f"  share of |weight| on the section-question features {sum(abs(model.coef[drop])) / sum(abs(model.coef)):.2f}; "
+          f"in-sample pool top-1 {pool_top1(pools, keys, model)}, fitted without them {pool_top1(reduced, keys, fit(reduced, keys, c))}")
 
 
 def judge_on_dev(bench: DevBench, model, label: str) -> None:
@@ -145,35 +150,60 @@ def judge_on_dev(bench: DevBench, model, label: str) -> None:
     report(label, bench.items, bench.hand_counts["with"], held, bench.hand_ranks("with"), fitted_rank)
 
 
-def with_dev(bench: DevBench, sq: dict, sq_keys: list, seeds, dev_weight: float) -> None:
-    """Step 4: section-question pools + the dev pools of the training folds, the held-out dev fold judged."""
-    pools = dict(sq)
+def cross_validate(bench: DevBench, seeds, fit_fold, label: str) -> None:
+    """Dev's outer 5-fold CV (eval/fit_reranker.py's folds per seed): `fit_fold(dev training keys, seed)` -> (C, model)
+    fitted without the held-out fold, which is then ranked and answered with the section-question search."""
     dev_keys = trainable_keys(bench.pools, [k for k in bench.pools if k[0] == "with"])
-    pools.update({k: dict(bench.pools[k], w=dev_weight) for k in dev_keys})
     bench.use("with")
     hand_rank = bench.hand_ranks("with")
     for seed in seeds:
         held, fitted_rank, chosen = {}, {}, []
         for fold_ids in folds([q["id"] for q in bench.items], seed):
             test = set(fold_ids)
-            train = sq_keys + [k for k in dev_keys if k[1] not in test]
-            c, model, _ = fitted(pools, train, "", seed, quiet=True)
+            c, model = fit_fold([k for k in dev_keys if k[1] not in test], seed)
             chosen.append(c)
             reranker = bench.reranker(model)
             held.update(bench.answer_all(reranker, [bench.by_id[i] for i in fold_ids])[0])
             fitted_rank.update({i: bench.ranking(bench.by_id[i], reranker, "with") for i in fold_ids if i in hand_rank})
-        report(f"seed {seed}: section-question pools + dev training folds (dev weight {dev_weight}), C per fold "
-               f"{chosen}", bench.items, bench.hand_counts["with"], held, hand_rank, fitted_rank)
+        report(f"seed {seed}: {label}, C per fold {chosen}", bench.items, bench.hand_counts["with"], held, hand_rank,
+               fitted_rank)
+
+
+def with_dev(bench: DevBench, sq: dict, sq_keys: list, seeds, dev_weight: float, mapped: bool) -> None:
+    """Step 4: section-question pools + the dev pools of the training folds, the held-out dev fold judged."""
+    pools = dict(sq)
+    pools.update({k: dict(v, w=dev_weight) for k, v in bench.pools.items()})
+    cross_validate(bench, seeds, lambda dev_train, seed: fitted(pools, sq_keys + dev_train, seed, mapped=mapped),
+                   f"{len(sq_keys)} section-question pools + dev training folds (dev weight {dev_weight}, "
+                   f"{'mapped' if mapped else 'hand'} scores)")
+
+
+def stacked(base: LinearRanking, pools: dict, keys: list, seed: int) -> tuple[float, LinearRanking]:
+    """Stage 2 over a `base` model fitted without the section-question search: the base score and the
+    section-question features weighed by a pairwise fit on `keys` (4 weights, so ~110 dev pools can fit them),
+    folded back into one `LinearRanking` over RERANK_FEATURES standardised by the base's mean and scale."""
+    cols = [RERANK_FEATURES.index(n) for n in QUESTION_FEATURES]
+    stage = {k: dict(pools[k], x=np.column_stack([base.scores(pools[k]["x"]), pools[k]["x"][:, cols]])) for k in keys}
+    c, top = fitted(stage, keys, seed)
+    # b * (v - m) / s = (b * scale / s) * (x - mean) / scale + a constant (which no order or score gap sees), for
+    # v the base score ((x - mean) / scale @ base.coef, scale 1) and for each section-question feature
+    coef = top.coef[0] / top.scale[0] * base.coef
+    coef[cols] += top.coef[1:] * base.scale[cols] / top.scale[1:]
+    return c, LinearRanking(base.mean, base.scale, coef, top.slope)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--train-on", nargs="+", choices=CONDITIONS + ("both",), default=list(CONDITIONS),
+    ap.add_argument("--train-on", nargs="*", choices=CONDITIONS + ("both",), default=list(CONDITIONS),
                     help="fit (one model per entry) on the section-question pools found with (own vectors left "
                          "out) or without the section-question search, or both together")
-    ap.add_argument("--with-dev", action="store_true", help="also cross-validate section-question + dev pools")
-    ap.add_argument("--seeds", type=int, nargs="+", default=[SEED], help="fold assignments for --with-dev")
+    ap.add_argument("--with-dev", nargs="*", choices=CONDITIONS + ("both",),
+                    help="also cross-validate these section-question pools + dev pools")
+    ap.add_argument("--stacked", action="store_true", help="also cross-validate the two-stage model (`stacked`)")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[SEED], help="fold assignments for the dev CV")
     ap.add_argument("--dev-weight", type=float, default=1.0, help="a dev pool's weight against a section question's")
+    ap.add_argument("--scores", nargs="+", choices=("mapped", "hand"), default=["mapped"],
+                    help="the scores handed on: the fitted score on the hand scale or the hand scores")
     ap.add_argument("--write", choices=CONDITIONS + ("both",), help="write the model fitted on these pools")
     args = ap.parse_args()
     bench = DevBench()
@@ -182,18 +212,23 @@ def main() -> int:
     keys["both"] = keys["with"] + keys["without"]
     for condition in CONDITIONS:
         describe(sq, keys[condition], f"section questions, {condition} the section-question search")
-    for train_on in args.train_on:
+        describe(bench.pools, [k for k in bench.pools if k[0] == condition],
+                 f"dev questions (relevant: holds the must-contain strings), {condition} it")
+    for train_on, scores in itertools.product(args.train_on, args.scores):
         train = trainable_keys(sq, keys[train_on])
-        c, model, model_wo = fitted(sq, train, f"fitted on {len(train)} section-question pools ({train_on})")
-        judge_on_dev(bench, model, f"fitted on section-question pools ({train_on}), C {c}: ALL dev, section-question search on")
-        if train_on == "with":
-            print(f"  pool top-1 of the same training pools (in sample): all features {pool_top1(sq, train, model)}, "
-                  f"without the section-question features {pool_top1({k: dict(sq[k], x=np.delete(sq[k]['x'], [RERANK_FEATURES.index(n) for n in QUESTION_FEATURES], axis=1)) for k in train}, train, model_wo)}")
-    if args.with_dev:
-        with_dev(bench, sq, trainable_keys(sq, keys["with"]), args.seeds, args.dev_weight)
+        c, model = fitted(sq, train, mapped=scores == "mapped")
+        question_weight(sq, train, c, model, f"fitted on {len(train)} section-question pools ({train_on})")
+        judge_on_dev(bench, model, f"fitted on section-question pools ({train_on}), C {c}, {scores} scores: "
+                                   "ALL dev, section-question search on")
+    for condition, scores in itertools.product(args.with_dev or (), args.scores):
+        with_dev(bench, sq, trainable_keys(sq, keys[condition]), args.seeds, args.dev_weight, scores == "mapped")
+    if args.stacked:
+        _, base = fitted(sq, trainable_keys(sq, keys["without"]))
+        cross_validate(bench, args.seeds, lambda dev_train, seed: stacked(base, bench.pools, dev_train, seed),
+                       "stage 1 fitted on section-question pools without the search, stage 2 on the dev training folds")
     if args.write:
         train = trainable_keys(sq, keys[args.write])
-        c, model, _ = fitted(sq, train, "written", quiet=True)
+        c, model = fitted(sq, train)
         write_model(model, c, f"{len(train)} candidate pools of the corpus's section questions "
                               f"(knowledge/questions.yaml, {args.write} the section-question search, own vectors "
                               "left out; eval/fit_reranker_sq.py)", "relevant: a chunk of the question's own section")
