@@ -120,12 +120,14 @@ class LinearRanking:
 @dataclass
 class FittedReranker:
     """Scores the pool as the hand reranker does, then orders it by the fitted model (`bot/reranker_model.json`,
-    or `model` given) when any candidate matched a section question (else the hand order stands).
+    or `model` given) when any candidate matched a section question (else the hand order stands, unless
+    `hand_without_questions` is off: eval/fit_reranker_sq.py measures a model on such pools).
     `question_margin` is the hand reranker's (the retriever's dense side reads it)."""
 
     tuning: RetrievalSettings = field(default_factory=RetrievalSettings.model_construct)
     idf: Callable[[str], float] | None = None
     model: LinearRanking | None = None
+    hand_without_questions: bool = True
 
     def __post_init__(self):
         if self.model is None:
@@ -141,7 +143,7 @@ class FittedReranker:
             return []
         matches = passage_matches(query, query_vector, candidates, vectors, self.idf)  # once, for both orders
         hand = self.hand.rerank(query, query_vector, candidates, vectors, matches)
-        if all(c.question is None for c in candidates):
+        if self.hand_without_questions and all(c.question is None for c in candidates):
             # no section question matched (an index of documents ingested from elsewhere has none): the model,
             # fitted where they exist, ranked such pools worse than the hand sum (eval/reranker_trials.md)
             return hand

@@ -199,8 +199,9 @@ class DevBench:
         return {q["id"]: self.ranking(q, self.hand, condition) for q in self.answerable
                 if (condition, q["id"]) in self.pools}
 
-    def reranker(self, model: LinearRanking) -> FittedReranker:
-        return FittedReranker(self.tuning, idf=self.assistant.index.idf, model=model)
+    def reranker(self, model: LinearRanking, hand_without_questions: bool = True) -> FittedReranker:
+        return FittedReranker(self.tuning, idf=self.assistant.index.idf, model=model,
+                              hand_without_questions=hand_without_questions)
 
 
 def trainable_keys(pools: dict, keys) -> list:

@@ -140,14 +140,16 @@ def question_weight(pools: dict, keys: list, c: float, model, label: str) -> Non
           f"in-sample pool top-1 {pool_top1(pools, keys, model)}, fitted without them {pool_top1(reduced, keys, fit(reduced, keys, c))}")
 
 
-def judge_on_dev(bench: DevBench, model, label: str) -> None:
-    """Step 3: every dev question answered with the section-question search under `model`, beside the hand."""
-    bench.use("with")
-    reranker = bench.reranker(model)
+def judge_on_dev(bench: DevBench, model, label: str, condition: str = "with") -> None:
+    """Step 3: every dev question answered with (or without) the section-question search under `model`, beside
+    the hand reranker (without it, the model orders the pool too: `FittedReranker` would keep the hand order)."""
+    bench.use(condition)
+    reranker = bench.reranker(model, hand_without_questions=condition == "with")
     held = bench.answer_all(reranker)[0]
-    fitted_rank = {q["id"]: bench.ranking(q, reranker, "with") for q in bench.answerable
-                   if ("with", q["id"]) in bench.pools}
-    report(label, bench.items, bench.hand_counts["with"], held, bench.hand_ranks("with"), fitted_rank)
+    fitted_rank = {q["id"]: bench.ranking(q, reranker, condition) for q in bench.answerable
+                   if (condition, q["id"]) in bench.pools}
+    report(f"{label}: ALL dev, section-question search {'on' if condition == 'with' else 'off'}", bench.items,
+           bench.hand_counts[condition], held, bench.hand_ranks(condition), fitted_rank)
 
 
 def cross_validate(bench: DevBench, seeds, fit_fold, label: str) -> None:
@@ -178,11 +180,12 @@ def with_dev(bench: DevBench, sq: dict, sq_keys: list, seeds, dev_weight: float,
                    f"{'mapped' if mapped else 'hand'} scores)")
 
 
-def stacked(base: LinearRanking, pools: dict, keys: list, seed: int) -> tuple[float, LinearRanking]:
-    """Stage 2 over a `base` model fitted without the section-question search: the base score and the
-    section-question features weighed by a pairwise fit on `keys` (4 weights, so ~110 dev pools can fit them),
-    folded back into one `LinearRanking` over RERANK_FEATURES standardised by the base's mean and scale."""
-    cols = [RERANK_FEATURES.index(n) for n in QUESTION_FEATURES]
+def stacked(base: LinearRanking, pools: dict, keys: list, seed: int,
+            second: tuple[str, ...] = QUESTION_FEATURES) -> tuple[float, LinearRanking]:
+    """Stage 2 over a `base` model fitted without the section-question search: the base score and the `second`
+    features (the section-question ones) weighed by a pairwise fit on `keys` (4 weights, so ~110 dev pools can
+    fit them), folded back into one `LinearRanking` over RERANK_FEATURES standardised by the base's mean and scale."""
+    cols = [RERANK_FEATURES.index(n) for n in second]
     stage = {k: dict(pools[k], x=np.column_stack([base.scores(pools[k]["x"]), pools[k]["x"][:, cols]])) for k in keys}
     c, top = fitted(stage, keys, seed)
     # b * (v - m) / s = (b * scale / s) * (x - mean) / scale + a constant (which no order or score gap sees), for
@@ -197,9 +200,13 @@ def main() -> int:
     ap.add_argument("--train-on", nargs="*", choices=CONDITIONS + ("both",), default=list(CONDITIONS),
                     help="fit (one model per entry) on the section-question pools found with (own vectors left "
                          "out) or without the section-question search, or both together")
+    ap.add_argument("--measure", nargs="+", choices=CONDITIONS, default=["with"],
+                    help="judge the --train-on models on dev with and/or without the section-question search")
     ap.add_argument("--with-dev", nargs="*", choices=CONDITIONS + ("both",),
                     help="also cross-validate these section-question pools + dev pools")
-    ap.add_argument("--stacked", action="store_true", help="also cross-validate the two-stage model (`stacked`)")
+    ap.add_argument("--stacked", nargs="*", choices=RERANK_FEATURES,
+                    help="also cross-validate the two-stage model (`stacked`), stage 2 weighing the section-question "
+                         "features and these")
     ap.add_argument("--seeds", type=int, nargs="+", default=[SEED], help="fold assignments for the dev CV")
     ap.add_argument("--dev-weight", type=float, default=1.0, help="a dev pool's weight against a section question's")
     ap.add_argument("--scores", nargs="+", choices=("mapped", "hand"), default=["mapped"],
@@ -218,14 +225,17 @@ def main() -> int:
         train = trainable_keys(sq, keys[train_on])
         c, model = fitted(sq, train, mapped=scores == "mapped")
         question_weight(sq, train, c, model, f"fitted on {len(train)} section-question pools ({train_on})")
-        judge_on_dev(bench, model, f"fitted on section-question pools ({train_on}), C {c}, {scores} scores: "
-                                   "ALL dev, section-question search on")
+        for condition in args.measure:
+            judge_on_dev(bench, model, f"fitted on section-question pools ({train_on}), C {c}, {scores} scores",
+                         condition)
     for condition, scores in itertools.product(args.with_dev or (), args.scores):
         with_dev(bench, sq, trainable_keys(sq, keys[condition]), args.seeds, args.dev_weight, scores == "mapped")
-    if args.stacked:
+    if args.stacked is not None:
+        second = QUESTION_FEATURES + tuple(args.stacked)
         _, base = fitted(sq, trainable_keys(sq, keys["without"]))
-        cross_validate(bench, args.seeds, lambda dev_train, seed: stacked(base, bench.pools, dev_train, seed),
-                       "stage 1 fitted on section-question pools without the search, stage 2 on the dev training folds")
+        cross_validate(bench, args.seeds, lambda dev_train, seed: stacked(base, bench.pools, dev_train, seed, second),
+                       f"stage 1 fitted on section-question pools without the search, stage 2 ({', '.join(second)}) "
+                       "on the dev training folds")
     if args.write:
         train = trainable_keys(sq, keys[args.write])
         c, model = fitted(sq, train)
