@@ -111,7 +111,7 @@ def fit(pools: dict, keys: list, c: float, mapped: bool = False) -> LinearRankin
 
 
 def pool_top1(pools: dict, keys: list, model: LinearRanking) -> int:
-    return sum(bool(pools[k]["y"][int(np.argmax(model.scores(pools[k]["x"])))]) for k in keys)
+    return sum(bool(pools[k]["y"][int(np.argmax(model.scores(pools[k]["x"], pools[k]["hand"])))]) for k in keys)
 
 
 def choose_c(pools: dict, keys: list, seed: int) -> float:
@@ -213,7 +213,8 @@ def write_model(model: LinearRanking, c: float, fitted_on: str, label: str) -> N
     MODEL_PATH.write_text(json.dumps({
         "features": list(RERANK_FEATURES), "mean": model.mean.round(6).tolist(),
         "scale": model.scale.round(6).tolist(), "coef": model.coef.round(6).tolist(),
-        "slope": round(model.slope, 6), "C": c, "fitted_on": fitted_on, "label": label}, indent=1)
+        "slope": round(model.slope, 6), "hand": round(model.hand, 6), "C": c, "fitted_on": fitted_on, "label": label},
+        indent=1)
         + "\n", encoding="utf-8")
     print(f"wrote {MODEL_PATH} (C={c}, slope {model.slope:.3f}): "
           + ", ".join(f"{n} {w:+.2f}" for n, w in zip(RERANK_FEATURES, model.coef)))

@@ -180,19 +180,23 @@ def with_dev(bench: DevBench, sq: dict, sq_keys: list, seeds, dev_weight: float,
                    f"{'mapped' if mapped else 'hand'} scores)")
 
 
-def stacked(base: LinearRanking, pools: dict, keys: list, seed: int,
-            second: tuple[str, ...] = QUESTION_FEATURES) -> tuple[float, LinearRanking]:
-    """Stage 2 over a `base` model fitted without the section-question search: the base score and the `second`
-    features (the section-question ones) weighed by a pairwise fit on `keys` (4 weights, so ~110 dev pools can
-    fit them), folded back into one `LinearRanking` over RERANK_FEATURES standardised by the base's mean and scale."""
+def stacked(base: LinearRanking, pools: dict, keys: list, seed: int, second: tuple[str, ...] = QUESTION_FEATURES,
+            with_hand: bool = False) -> tuple[float, LinearRanking]:
+    """Stage 2 over a `base` model fitted without the section-question search: the base score (and, `with_hand`,
+    the hand reranker's score) and the `second` features (the section-question ones) weighed by a pairwise fit on
+    `keys` (4-5 weights, so ~110 dev pools can fit them), folded back into one `LinearRanking` over RERANK_FEATURES
+    standardised by the base's mean and scale."""
     cols = [RERANK_FEATURES.index(n) for n in second]
-    stage = {k: dict(pools[k], x=np.column_stack([base.scores(pools[k]["x"]), pools[k]["x"][:, cols]])) for k in keys}
+    lead = 2 if with_hand else 1  # stage columns before the `second` features
+    stage = {k: dict(pools[k], x=np.column_stack([base.scores(pools[k]["x"])] + [pools[k]["hand"]] * with_hand
+                                                 + [pools[k]["x"][:, cols]])) for k in keys}
     c, top = fitted(stage, keys, seed)
     # b * (v - m) / s = (b * scale / s) * (x - mean) / scale + a constant (which no order or score gap sees), for
     # v the base score ((x - mean) / scale @ base.coef, scale 1) and for each section-question feature
     coef = top.coef[0] / top.scale[0] * base.coef
-    coef[cols] += top.coef[1:] * base.scale[cols] / top.scale[1:]
-    return c, LinearRanking(base.mean, base.scale, coef, top.slope)
+    coef[cols] += top.coef[lead:] * base.scale[cols] / top.scale[lead:]
+    hand = float(top.coef[1] / top.scale[1]) if with_hand else 0.0
+    return c, LinearRanking(base.mean, base.scale, coef, top.slope, hand)
 
 
 def main() -> int:
@@ -207,6 +211,7 @@ def main() -> int:
     ap.add_argument("--stacked", nargs="*", choices=RERANK_FEATURES,
                     help="also cross-validate the two-stage model (`stacked`), stage 2 weighing the section-question "
                          "features and these")
+    ap.add_argument("--stack-hand", action="store_true", help="stage 2 also weighs the hand reranker's score")
     ap.add_argument("--seeds", type=int, nargs="+", default=[SEED], help="fold assignments for the dev CV")
     ap.add_argument("--dev-weight", type=float, default=1.0, help="a dev pool's weight against a section question's")
     ap.add_argument("--scores", nargs="+", choices=("mapped", "hand"), default=["mapped"],
@@ -233,9 +238,10 @@ def main() -> int:
     if args.stacked is not None:
         second = QUESTION_FEATURES + tuple(args.stacked)
         _, base = fitted(sq, trainable_keys(sq, keys["without"]))
-        cross_validate(bench, args.seeds, lambda dev_train, seed: stacked(base, bench.pools, dev_train, seed, second),
-                       f"stage 1 fitted on section-question pools without the search, stage 2 ({', '.join(second)}) "
-                       "on the dev training folds")
+        cross_validate(bench, args.seeds,
+                       lambda dev_train, seed: stacked(base, bench.pools, dev_train, seed, second, args.stack_hand),
+                       f"stage 1 fitted on section-question pools without the search, stage 2 ("
+                       f"{'hand score, ' * args.stack_hand}{', '.join(second)}) on the dev training folds")
     if args.write:
         train = trainable_keys(sq, keys[args.write])
         c, model = fitted(sq, train)
