@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Fit the reranker of bot/fitted_reranker.py on the corpus's own section questions and judge it on ALL of dev.
 
-    export PYTHONPATH=$PWD && .venv/bin/python eval/fit_reranker_sq.py [--train-on with without] \
-        [--with-dev --seeds 7 1 2 3 4 --dev-weight 1] [--write with]
+    export PYTHONPATH=$PWD && .venv/bin/python eval/fit_reranker_sq.py [--train-on with without both] \
+        [--measure with without] [--scores mapped hand] [--with-dev without --dev-weight 5] \
+        [--stacked [lead ...] [--stack-hand]] [--seeds 7 1 2 3 4] [--write without]
 
 The figures it printed: eval/reranker_trials.md. Needs a built index (gpbot ingest knowledge). The question
 bank's `dev` split is only answered and scored here (validation is never read); nothing is fitted on it except
-with --with-dev, where it is cross-validated as eval/fit_reranker.py does.
+with --with-dev / --stacked, where it is cross-validated as eval/fit_reranker.py does.
 1. Training pools: every section question of the index (knowledge/questions.yaml, stored with the chunks that
    hold its section) is put to the real retriever as a staff question, and the pool handed to the reranker is
    recorded, under two conditions: `with` the section-question search, the question's OWN stored vectors left
@@ -19,11 +20,15 @@ with --with-dev, where it is cross-validated as eval/fit_reranker.py does.
    --train-on; C chosen by an inner 4-fold CV on pool top-1 grouped by DOCUMENT (sibling questions and the
    sections of one document never sit on both sides).
 3. Judged on every dev question (a true held-out set: nothing was fitted on it): top-1 / top-3 of the final
-   passages and end-to-end answers counted as score.py counts, beside the hand reranker in the same run, with the
-   section-question search (without it `FittedReranker` keeps the hand order, so the figures are the hand's).
+   passages and end-to-end answers counted as score.py counts, beside the hand reranker in the same run, with
+   and/or (--measure) without the section-question search (without it, the model orders the pool too, where the
+   shipped `FittedReranker` would keep the hand order).
 4. --with-dev: the section-question pools plus the dev pools of the training folds (eval/fit_reranker.py's
    outer 5-fold CV grouped by question, per --seeds); a dev pool weighs --dev-weight section-question pools.
-5. --write CONDITION: fit on all section-question pools of that condition (C by the inner CV) and write
+5. --stacked: a two-stage model (`stacked`): stage 1 fitted on the section-question pools without the search,
+   stage 2 (its score, the section-question features, any features named, with --stack-hand the hand score) on
+   the dev training folds of the same outer CV. The best variant measured; still under the rule for a default.
+6. --write CONDITION: fit on all section-question pools of that condition (C by the inner CV) and write
    bot/reranker_model.json.
 """
 
@@ -181,7 +186,7 @@ def with_dev(bench: DevBench, sq: dict, sq_keys: list, seeds, dev_weight: float,
 
 
 def stacked(base: LinearRanking, pools: dict, keys: list, seed: int, second: tuple[str, ...] = QUESTION_FEATURES,
-            with_hand: bool = False) -> tuple[float, LinearRanking]:
+            with_hand: bool = False, mapped: bool = True) -> tuple[float, LinearRanking]:
     """Stage 2 over a `base` model fitted without the section-question search: the base score (and, `with_hand`,
     the hand reranker's score) and the `second` features (the section-question ones) weighed by a pairwise fit on
     `keys` (4-5 weights, so ~110 dev pools can fit them), folded back into one `LinearRanking` over RERANK_FEATURES
@@ -190,7 +195,7 @@ def stacked(base: LinearRanking, pools: dict, keys: list, seed: int, second: tup
     lead = 2 if with_hand else 1  # stage columns before the `second` features
     stage = {k: dict(pools[k], x=np.column_stack([base.scores(pools[k]["x"])] + [pools[k]["hand"]] * with_hand
                                                  + [pools[k]["x"][:, cols]])) for k in keys}
-    c, top = fitted(stage, keys, seed)
+    c, top = fitted(stage, keys, seed, mapped=mapped)
     # b * (v - m) / s = (b * scale / s) * (x - mean) / scale + a constant (which no order or score gap sees), for
     # v the base score ((x - mean) / scale @ base.coef, scale 1) and for each section-question feature
     coef = top.coef[0] / top.scale[0] * base.coef
@@ -235,13 +240,13 @@ def main() -> int:
                          condition)
     for condition, scores in itertools.product(args.with_dev or (), args.scores):
         with_dev(bench, sq, trainable_keys(sq, keys[condition]), args.seeds, args.dev_weight, scores == "mapped")
-    if args.stacked is not None:
+    for scores in args.scores if args.stacked is not None else ():
         second = QUESTION_FEATURES + tuple(args.stacked)
         _, base = fitted(sq, trainable_keys(sq, keys["without"]))
-        cross_validate(bench, args.seeds,
-                       lambda dev_train, seed: stacked(base, bench.pools, dev_train, seed, second, args.stack_hand),
+        cross_validate(bench, args.seeds, lambda dev_train, seed: stacked(
+            base, bench.pools, dev_train, seed, second, args.stack_hand, scores == "mapped"),
                        f"stage 1 fitted on section-question pools without the search, stage 2 ("
-                       f"{'hand score, ' * args.stack_hand}{', '.join(second)}) on the dev training folds")
+                       f"{'hand score, ' * args.stack_hand}{', '.join(second)}) on the dev training folds, {scores} scores")
     if args.write:
         train = trainable_keys(sq, keys[args.write])
         c, model = fitted(sq, train)
