@@ -97,13 +97,15 @@ def candidate_features(query, query_vector: np.ndarray, candidates: list[ScoredC
 @dataclass
 class LinearRanking:
     """A ranking score fitted on standardised features: coef . (x - mean) / scale (no intercept: only the order
-    within one question's pool matters). `slope`: hand-reranker score per unit of this score (least squares within
-    each training question's pool), or None to hand on the hand reranker's scores unchanged."""
+    within one question's pool matters), plus `hand` times the hand reranker's score. `slope`: hand-reranker score
+    per unit of this score (least squares within each training question's pool), or None to hand on the hand
+    reranker's scores unchanged."""
 
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
     slope: float | None = None
+    hand: float = 0.0
 
     @classmethod
     def from_dict(cls, data: dict) -> "LinearRanking":
@@ -111,21 +113,26 @@ class LinearRanking:
             raise ValueError("reranker model was fitted on other features: re-run eval/fit_reranker.py")
         slope = data.get("slope")
         return cls(np.asarray(data["mean"], dtype=float), np.asarray(data["scale"], dtype=float),
-                   np.asarray(data["coef"], dtype=float), float(slope) if slope is not None else None)
+                   np.asarray(data["coef"], dtype=float), float(slope) if slope is not None else None,
+                   float(data.get("hand", 0.0)))
 
-    def scores(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.mean) / self.scale) @ self.coef
+    def scores(self, x: np.ndarray, hand: np.ndarray | None = None) -> np.ndarray:
+        """`hand`: the hand reranker's scores of the same rows (needed when the model weighs them)."""
+        learned = ((x - self.mean) / self.scale) @ self.coef
+        return learned + self.hand * hand if self.hand else learned
 
 
 @dataclass
 class FittedReranker:
     """Scores the pool as the hand reranker does, then orders it by the fitted model (`bot/reranker_model.json`,
-    or `model` given) when any candidate matched a section question (else the hand order stands).
+    or `model` given) when any candidate matched a section question (else the hand order stands, unless
+    `hand_without_questions` is off: eval/fit_reranker_sq.py measures a model on such pools).
     `question_margin` is the hand reranker's (the retriever's dense side reads it)."""
 
     tuning: RetrievalSettings = field(default_factory=RetrievalSettings.model_construct)
     idf: Callable[[str], float] | None = None
     model: LinearRanking | None = None
+    hand_without_questions: bool = True
 
     def __post_init__(self):
         if self.model is None:
@@ -141,12 +148,13 @@ class FittedReranker:
             return []
         matches = passage_matches(query, query_vector, candidates, vectors, self.idf)  # once, for both orders
         hand = self.hand.rerank(query, query_vector, candidates, vectors, matches)
-        if all(c.question is None for c in candidates):
+        if self.hand_without_questions and all(c.question is None for c in candidates):
             # no section question matched (an index of documents ingested from elsewhere has none): the model,
             # fitted where they exist, ranked such pools worse than the hand sum (eval/reranker_trials.md)
             return hand
         scored = {c.chunk.chunk_id: c for c in hand}
-        learned = self.model.scores(candidate_features(query, query_vector, candidates, vectors, matches=matches))
+        learned = self.model.scores(candidate_features(query, query_vector, candidates, vectors, matches=matches),
+                                    np.array([scored[c.chunk.chunk_id].score for c in candidates]))
         order = sorted(range(len(candidates)), key=lambda i: learned[i], reverse=True)
         out = [scored[candidates[i].chunk.chunk_id] for i in order]
         if self.model.slope is not None:

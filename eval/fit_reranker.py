@@ -85,7 +85,7 @@ def recorded_sources(chunk) -> set[str]:
 
 
 def fit(pools: dict, keys: list, c: float, mapped: bool = False) -> LinearRanking:
-    """`pools`: (condition, question id) -> pool; `keys`: the pools to fit on."""
+    """`pools`: (condition, question id) -> pool; `keys`: the pools to fit on. Each pool weighs its "w" (default 1)."""
     from sklearn.linear_model import LogisticRegression
 
     x = np.vstack([pools[k]["x"] for k in keys])
@@ -96,7 +96,7 @@ def fit(pools: dict, keys: list, c: float, mapped: bool = False) -> LinearRankin
         z, y = (pools[k]["x"] - mean) / scale, pools[k]["y"]
         pairs = [(a, b) for a in np.flatnonzero(y) for b in np.flatnonzero(~y)]
         diffs += [z[a] - z[b] for a, b in pairs]
-        weights += [1.0 / len(pairs)] * len(pairs)
+        weights += [pools[k].get("w", 1.0) / len(pairs)] * len(pairs)
     d, w = np.array(diffs), np.array(weights)
     model = LogisticRegression(C=c, max_iter=5000, fit_intercept=False).fit(
         np.vstack([d, -d]), np.r_[np.ones(len(d)), np.zeros(len(d))], sample_weight=np.r_[w, w])
@@ -111,7 +111,7 @@ def fit(pools: dict, keys: list, c: float, mapped: bool = False) -> LinearRankin
 
 
 def pool_top1(pools: dict, keys: list, model: LinearRanking) -> int:
-    return sum(bool(pools[k]["y"][int(np.argmax(model.scores(pools[k]["x"])))]) for k in keys)
+    return sum(bool(pools[k]["y"][int(np.argmax(model.scores(pools[k]["x"], pools[k]["hand"])))]) for k in keys)
 
 
 def choose_c(pools: dict, keys: list, seed: int) -> float:
@@ -138,6 +138,88 @@ def counts(item: dict, answer) -> np.ndarray:
     return score_row(item, jsonl_record(item["id"], answer))
 
 
+class DevBench:
+    """The real assistant (today's hand reranker) answering the dev split, recording the pool the retriever hands
+    its reranker: `pools` (condition, question id) -> {x: features, hand: hand scores, y: relevance, pool}, and
+    `hand_counts` condition -> question id -> counts, for both CONDITIONS. Shared by eval/fit_reranker_sq.py."""
+
+    def __init__(self):
+        from bot.pipeline import build_assistant
+
+        self.items = dev_questions()  # dev ONLY
+        self.answerable = [q for q in self.items if q.get("must_contain") and not q.get("expect_refusal")]
+        self.by_id = {q["id"]: q for q in self.items}
+        self.assistant = assistant = build_assistant(Settings())
+        assistant.warm_up()
+        self.tuning = assistant.settings.retrieval
+        embedder = assistant.index.embedder
+        embed, self.memo = embedder.embed_query, {}  # query vectors by text (fit_reranker_sq.py fills it in batches)
+        memo = self.memo
+        embedder.embed_query = lambda text: memo[text] if text in memo else memo.setdefault(text, embed(text))
+        self.hand = assistant.retriever.reranker
+        self.hand_counts, self.pools = {}, {}
+        for condition in CONDITIONS:  # the pools with and without the section-question search
+            self.assistant.retriever.use_questions = condition == "with"
+            self.hand_counts[condition], found = self.answer_all(self.hand, record=True)
+            self.pools.update({(condition, i): pool for i, pool in found.items()})
+
+    def pool(self, recorded, labels: np.ndarray) -> dict:
+        """One recorded pool (query, query vector, candidates, vectors) as the fit reads it."""
+        query, qv, candidates, vectors = recorded
+        by_id = {c.chunk.chunk_id: c.score for c in self.hand.rerank(query, qv, candidates, vectors)}
+        return {"x": candidate_features(query, qv, candidates, vectors, self.assistant.index.idf),
+                "hand": np.array([by_id[c.chunk.chunk_id] for c in candidates]), "y": labels, "pool": recorded}
+
+    def answer(self, item: dict) -> np.ndarray:
+        return counts(item, self.assistant.answer(item["question"], history=item.get("history") or []))
+
+    def answer_all(self, reranker, items: list[dict] | None = None, record: bool = False) -> tuple[dict, dict]:
+        """`items` (default: every dev question) answered under `reranker`: outcomes by id, and (`record`) each
+        answerable one's pool."""
+        recorder = Recorder(reranker)
+        self.assistant.retriever.reranker = recorder
+        outcomes, pools = {}, {}
+        for item in items if items is not None else self.items:
+            outcomes[item["id"]] = self.answer(item)
+            if record and item in self.answerable and recorder.last is not None:
+                pools[item["id"]] = self.pool(recorder.last, relevance(item, recorder.last[2]))
+            recorder.last = None
+        self.assistant.retriever.reranker = reranker
+        return outcomes, pools
+
+    def use(self, condition: str) -> None:
+        self.assistant.retriever.use_questions = condition == "with"
+
+    def ranking(self, item: dict, reranker, condition: str) -> tuple[bool, bool]:
+        """Top-1 / top-3 of the final passages when `reranker` orders the question's recorded pool."""
+        query, qv, candidates, vectors = self.pools[(condition, item["id"])]["pool"]
+        return final_hits(item, reranker.rerank(query, qv, candidates, vectors), vectors, self.tuning)
+
+    def hand_ranks(self, condition: str) -> dict:
+        return {q["id"]: self.ranking(q, self.hand, condition) for q in self.answerable
+                if (condition, q["id"]) in self.pools}
+
+    def reranker(self, model: LinearRanking, hand_without_questions: bool = True) -> FittedReranker:
+        return FittedReranker(self.tuning, idf=self.assistant.index.idf, model=model,
+                              hand_without_questions=hand_without_questions)
+
+
+def trainable_keys(pools: dict, keys) -> list:
+    """The pools a pairwise fit can learn from: some candidate relevant and some not."""
+    return [k for k in keys if pools[k]["y"].any() and not pools[k]["y"].all()]
+
+
+def write_model(model: LinearRanking, c: float, fitted_on: str, label: str) -> None:
+    MODEL_PATH.write_text(json.dumps({
+        "features": list(RERANK_FEATURES), "mean": model.mean.round(6).tolist(),
+        "scale": model.scale.round(6).tolist(), "coef": model.coef.round(6).tolist(),
+        "slope": round(model.slope, 6), "hand": round(model.hand, 6), "C": c, "fitted_on": fitted_on, "label": label},
+        indent=1)
+        + "\n", encoding="utf-8")
+    print(f"wrote {MODEL_PATH} (C={c}, slope {model.slope:.3f}): "
+          + ", ".join(f"{n} {w:+.2f}" for n, w in zip(RERANK_FEATURES, model.coef)))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[SEED], help="fold assignments (rerank_cv.py's)")
@@ -150,83 +232,35 @@ def main() -> int:
     ap.add_argument("--scores", nargs="+", choices=("mapped", "hand"), default=["mapped"],
                     help="the scores handed on: the fitted score on the hand scale (shipped) or the hand scores")
     args = ap.parse_args()
-    items = dev_questions()  # dev ONLY
-    answerable = [q for q in items if q.get("must_contain") and not q.get("expect_refusal")]
-    by_id = {q["id"]: q for q in items}
-
-    from bot.pipeline import build_assistant
-
-    assistant = build_assistant(Settings())
-    assistant.warm_up()
-    tuning = assistant.settings.retrieval
-    embedder = assistant.index.embedder
-    embed, memo = embedder.embed_query, {}
-    embedder.embed_query = lambda text: memo[text] if text in memo else memo.setdefault(text, embed(text))
-    def answer_all(reranker) -> tuple[dict, dict]:
-        """Every dev question answered under `reranker`: outcomes by id, and each answerable one's pool."""
-        recorder = Recorder(reranker)
-        assistant.retriever.reranker = recorder
-        outcomes, pools = {}, {}
-        for item in items:
-            outcomes[item["id"]] = counts(item, assistant.answer(item["question"], history=item.get("history") or []))
-            if item in answerable and recorder.last is not None:
-                query, qv, candidates, vectors = recorder.last
-                by_id = {c.chunk.chunk_id: c.score for c in hand.rerank(query, qv, candidates, vectors)}
-                pools[item["id"]] = {"x": candidate_features(query, qv, candidates, vectors, assistant.index.idf),
-                                     "hand": np.array([by_id[c.chunk.chunk_id] for c in candidates]),
-                                     "y": relevance(item, candidates), "pool": (query, qv, candidates, vectors)}
-            recorder.last = None
-        return outcomes, pools
-
-    hand = assistant.retriever.reranker
-    hand_counts, pools = {}, {}
-    for condition in CONDITIONS:  # the pools with and without the section-question search
-        assistant.retriever.use_questions = condition == "with"
-        hand_counts[condition], found = answer_all(hand)
-        pools.update({(condition, i): pool for i, pool in found.items()})
-    trainable = [k for k in pools if k[0] in args.train_on and pools[k]["y"].any() and not pools[k]["y"].all()]
+    bench = DevBench()
+    pools, items = bench.pools, bench.items
+    trainable = trainable_keys(pools, [k for k in pools if k[0] in args.train_on])
     print(f"{len(trainable)} training pools ({', '.join(args.train_on)} section questions) of "
           f"{len({k[1] for k in trainable})} answerable dev questions; "
           f"{sum(int(pools[k]['y'].sum()) for k in trainable)} relevant of {sum(len(pools[k]['y']) for k in trainable)}")
 
-    def ranking(item, reranker, condition):
-        query, qv, candidates, vectors = pools[(condition, item["id"])]["pool"]
-        return final_hits(item, reranker.rerank(query, qv, candidates, vectors), vectors, tuning)
-
     for seed, condition, mapped in itertools.product(args.seeds, args.measure, args.scores):
-        assistant.retriever.use_questions = condition == "with"
-        hand_rank = {q["id"]: ranking(q, hand, condition) for q in answerable if (condition, q["id"]) in pools}
+        bench.use(condition)
+        hand_rank = bench.hand_ranks(condition)
         held, fitted_rank, chosen = {}, {}, []
         for fold_ids in folds([q["id"] for q in items], seed):
-            fold, test = [by_id[i] for i in fold_ids], set(fold_ids)
+            test = set(fold_ids)
             train = [k for k in trainable if k[1] not in test]
             c = choose_c(pools, train, seed)
             chosen.append(c)
-            reranker = FittedReranker(tuning, idf=assistant.index.idf, model=fit(pools, train, c, mapped == "mapped"))
-            assistant.retriever.reranker = reranker
-            for item in fold:
-                held[item["id"]] = counts(item, assistant.answer(item["question"], history=item.get("history") or []))
-                if item["id"] in hand_rank:
-                    fitted_rank[item["id"]] = ranking(item, reranker, condition)
+            reranker = bench.reranker(fit(pools, train, c, mapped == "mapped"))
+            held.update(bench.answer_all(reranker, [bench.by_id[i] for i in fold_ids])[0])
+            fitted_rank.update({i: bench.ranking(bench.by_id[i], reranker, condition) for i in fold_ids if i in hand_rank})
         scores = "its own score on the hand scale" if mapped == "mapped" else "the hand reranker's scores"
         report(f"seed {seed}, {condition} section questions, fitted order with {scores}, C per fold {chosen}", items,
-               hand_counts[condition], held, hand_rank, fitted_rank)
-        changed = [i for i in held if held[i][0] != hand_counts[condition][i][0]]
-        print("  must-contain changed: " + ", ".join(f"{i} {'+' if held[i][0] else '-'}" for i in changed))
+               bench.hand_counts[condition], held, hand_rank, fitted_rank)
 
     if args.write:
         c = choose_c(pools, trainable, SEED)
-        model = fit(pools, trainable, c, mapped=True)
-        MODEL_PATH.write_text(json.dumps({
-            "features": list(RERANK_FEATURES), "mean": model.mean.round(6).tolist(),
-            "scale": model.scale.round(6).tolist(), "coef": model.coef.round(6).tolist(),
-            "slope": round(model.slope, 6), "C": c,
-            "fitted_on": f"{len(trainable)} candidate pools of {len({k[1] for k in trainable})} dev questions of the "
-                         f"question bank, {' and '.join(args.train_on)} section questions (eval/fit_reranker.py)",
-            "label": "relevant: holds every must-contain string and records one of the question's sources"}, indent=1)
-            + "\n", encoding="utf-8")
-        print(f"wrote {MODEL_PATH} (C={c}, slope {model.slope:.3f}): "
-              + ", ".join(f"{n} {w:+.2f}" for n, w in zip(RERANK_FEATURES, model.coef)))
+        write_model(fit(pools, trainable, c, mapped=True), c,
+                    f"{len(trainable)} candidate pools of {len({k[1] for k in trainable})} dev questions of the "
+                    f"question bank, {' and '.join(args.train_on)} section questions (eval/fit_reranker.py)",
+                    "relevant: holds every must-contain string and records one of the question's sources")
     return 0
 
 
@@ -240,6 +274,8 @@ def report(label, items, hand_counts, held, hand_rank, fitted_rank) -> None:
         t = dict(zip(SCORED, t))
         print(f"{name:34} {top1:3}/{len(rank)} {top3:3}/{len(rank)} {t['must']:3}/{must_n} {t['cite']:3}/{t['cite_n']:<3}  "
               f"{t['declines']:3}/{refuse_n:<3} {t['wrong_declines']:5} {t['uncited']:7} {t['too_long']:4}")
+    changed = [i for i in held if held[i][0] != hand_counts[i][0]]
+    print("  must-contain changed: " + ", ".join(f"{i} {'+' if held[i][0] else '-'}" for i in changed))
 
 
 if __name__ == "__main__":

@@ -31,9 +31,9 @@ def _pool():
     return candidates, vectors, np.array([1.0, 0.0])
 
 
-def _model(weights: dict, slope=None):
+def _model(weights: dict, slope=None, hand=0.0):
     coef = np.array([weights.get(name, 0.0) for name in RERANK_FEATURES])
-    return LinearRanking(np.zeros(len(coef)), np.ones(len(coef)), coef, slope)
+    return LinearRanking(np.zeros(len(coef)), np.ones(len(coef)), coef, slope, hand)
 
 
 def test_features_are_shares_ranks_and_flags_of_the_pool():
@@ -80,6 +80,20 @@ def test_orders_by_the_model_and_hands_on_the_hand_reranker_scores():
         expected = hand[c.chunk.chunk_id]
         assert (c.score, c.dense, c.passage_score, c.passage_dense) == (
             expected.score, expected.dense, expected.passage_score, expected.passage_dense)
+
+
+def test_a_model_can_weigh_the_hand_reranker_score_beside_its_features():
+    candidates, vectors, question = _pool()
+    query = _query("proxy access")
+    hand = [c.chunk.chunk_id for c in FeatureReranker().rerank(query, question, candidates, vectors)]
+    against = FittedReranker(model=_model({}, hand=-1.0)).rerank(query, question, candidates, vectors)
+    assert [c.chunk.chunk_id for c in against] == hand[::-1]
+    # a large enough feature weight outvotes the hand score
+    by_keyword = FittedReranker(model=_model({"keyword_rr": 100.0}, hand=1.0)).rerank(query, question, candidates, vectors)
+    assert [c.chunk.chunk_id for c in by_keyword] == ["a", "c", "b"]
+    saved = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert LinearRanking.from_dict(dict(saved, hand=0.25)).hand == 0.25
+    assert LinearRanking.from_dict({k: v for k, v in saved.items() if k != "hand"}).hand == 0.0
 
 
 def test_with_a_slope_the_score_follows_the_fitted_order_from_the_best_hand_score():
