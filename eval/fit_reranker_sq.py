@@ -29,7 +29,8 @@ with --with-dev / --stacked, where it is cross-validated as eval/fit_reranker.py
    stage 2 (its score, the section-question features, any features named, with --stack-hand the hand score) on
    the dev training folds of the same outer CV. The best variant measured; still under the rule for a default.
 6. --write CONDITION: fit on all section-question pools of that condition (C by the inner CV) and write
-   bot/reranker_model.json.
+   bot/reranker_model.json. --write-stacked: the two-stage model, stage 2 fitted on ALL dev pools (with the
+   section-question search, mapped scores), written there (what `RERANKER=fitted` ships since session 5).
 """
 
 from __future__ import annotations
@@ -222,6 +223,8 @@ def main() -> int:
     ap.add_argument("--scores", nargs="+", choices=("mapped", "hand"), default=["mapped"],
                     help="the scores handed on: the fitted score on the hand scale or the hand scores")
     ap.add_argument("--write", choices=CONDITIONS + ("both",), help="write the model fitted on these pools")
+    ap.add_argument("--write-stacked", action="store_true",
+                    help="write the two-stage model, stage 2 fitted on all dev pools (the shipped reranker)")
     args = ap.parse_args()
     bench = DevBench()
     sq = question_pools(bench, CONDITIONS)
@@ -247,6 +250,16 @@ def main() -> int:
             base, bench.pools, dev_train, seed, second, args.stack_hand, scores == "mapped"),
                        f"stage 1 fitted on section-question pools without the search, stage 2 ("
                        f"{'hand score, ' * args.stack_hand}{', '.join(second)}) on the dev training folds, {scores} scores")
+    if args.write_stacked:
+        base_c, base = fitted(sq, trainable_keys(sq, keys["without"]))
+        dev_keys = trainable_keys(bench.pools, [k for k in bench.pools if k[0] == "with"])
+        c, model = stacked(base, bench.pools, dev_keys, SEED)
+        write_model(model, c, f"two stages: {len(trainable_keys(sq, keys['without']))} section-question pools "
+                              f"(knowledge/questions.yaml, without the section-question search; C {base_c}), then the "
+                              f"stage-1 score and the section-question features on {len(dev_keys)} dev pools of the "
+                              "question bank (eval/fit_reranker_sq.py --write-stacked)",
+                    "stage 1: a chunk of the question's own section; stage 2: holds every must-contain string and "
+                    "records one of the question's sources")
     if args.write:
         train = trainable_keys(sq, keys[args.write])
         c, model = fitted(sq, train)
