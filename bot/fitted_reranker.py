@@ -1,8 +1,10 @@
-"""The fitted reranker: orders the retriever's candidate pool by a linear model learned on the dev split.
+"""The fitted reranker (opt-in, RERANKER=fitted): orders the retriever's candidate pool by a learned linear model.
 
 Owns `RERANK_FEATURES`, `candidate_features` (one row of numbers per candidate of one question) and
-`FittedReranker` (the `bot.retrieval.Reranker` protocol). The weights are fitted by `eval/fit_reranker.py`
-(pairwise logistic regression, scikit-learn, a dev dependency) and shipped in `bot/reranker_model.json`; here
+`FittedReranker` (the `bot.retrieval.Reranker` protocol). The shipped weights are fitted in two stages by
+`eval/fit_reranker_sq.py --write-stacked` (our section questions, then dev; pairwise logistic regression,
+scikit-learn, a dev dependency; `eval/fit_reranker.py --write` fits on dev alone and overwrites them) and shipped
+in `bot/reranker_model.json`; here
 they are applied with numpy only. Every feature is a share, a cosine, a reciprocal rank within the pool or a
 flag, so none grows with the number of documents indexed; section questions (knowledge/questions.yaml) enter only
 as features that are 0 (with `question_absent` 1) for a passage that has none, so documents ingested from
@@ -13,8 +15,8 @@ the hand reranker's scale (`bot.retrieval.FeatureReranker`), so the decline mode
 they were fitted and tuned on: `dense` and the `passage_*` values are the hand reranker's, and `score` (read by the
 answerer as the gap to the best passage) starts at the pool's best hand score and falls by the fitted score's
 gaps times the model's `slope`. A pool in which no section question was matched (an index of documents ingested
-from elsewhere) is ordered by the hand reranker: the model ranked such pools worse. The default (setting
-RERANKER); eval/reranker_trials.md has the measurements.
+from elsewhere) is ordered by the hand reranker: the model ranked such pools worse. Not the default (setting
+RERANKER): eval/reranker_trials.md has the measurements.
 The per-passage evidence (shares, cosines, system match) is `bot.passage_match`'s, shared with the hand
 reranker. Imports `bot.retrieval`, `bot.passage_match` and `bot.settings`; it must not import the
 answerers, the pipeline or the Slack layer.
@@ -110,7 +112,8 @@ class LinearRanking:
     @classmethod
     def from_dict(cls, data: dict) -> "LinearRanking":
         if tuple(data.get("features", ())) != RERANK_FEATURES:
-            raise ValueError("reranker model was fitted on other features: re-run eval/fit_reranker.py")
+            raise ValueError("reranker model was fitted on other features: re-run "
+                             "eval/fit_reranker_sq.py --write-stacked")
         slope = data.get("slope")
         return cls(np.asarray(data["mean"], dtype=float), np.asarray(data["scale"], dtype=float),
                    np.asarray(data["coef"], dtype=float), float(slope) if slope is not None else None,

@@ -149,7 +149,9 @@ class DevBench:
         self.items = dev_questions()  # dev ONLY
         self.answerable = [q for q in self.items if q.get("must_contain") and not q.get("expect_refusal")]
         self.by_id = {q["id"]: q for q in self.items}
-        self.assistant = assistant = build_assistant(Settings())
+        settings = Settings()  # the baseline is the hand reranker whatever RERANKER says in the environment
+        settings.retrieval.reranker = "features"
+        self.assistant = assistant = build_assistant(settings)
         assistant.warm_up()
         self.tuning = assistant.settings.retrieval
         embedder = assistant.index.embedder
@@ -184,7 +186,7 @@ class DevBench:
             if record and item in self.answerable and recorder.last is not None:
                 pools[item["id"]] = self.pool(recorder.last, relevance(item, recorder.last[2]))
             recorder.last = None
-        self.assistant.retriever.reranker = reranker
+        self.assistant.retriever.reranker = self.hand
         return outcomes, pools
 
     def use(self, condition: str) -> None:

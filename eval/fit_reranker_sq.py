@@ -222,10 +222,14 @@ def main() -> int:
     ap.add_argument("--dev-weight", type=float, default=1.0, help="a dev pool's weight against a section question's")
     ap.add_argument("--scores", nargs="+", choices=("mapped", "hand"), default=["mapped"],
                     help="the scores handed on: the fitted score on the hand scale or the hand scores")
-    ap.add_argument("--write", choices=CONDITIONS + ("both",), help="write the model fitted on these pools")
-    ap.add_argument("--write-stacked", action="store_true",
-                    help="write the two-stage model, stage 2 fitted on all dev pools (the shipped reranker)")
+    written = ap.add_mutually_exclusive_group()
+    written.add_argument("--write", choices=CONDITIONS + ("both",), help="write the model fitted on these pools")
+    written.add_argument("--write-stacked", action="store_true",
+                         help="write the two-stage model (mapped scores, no hand score), stage 2 fitted on all dev "
+                              "pools: the shipped opt-in model. Add `--train-on` with no values to skip the rest")
     args = ap.parse_args()
+    if args.write_stacked and (args.stack_hand or args.scores != ["mapped"]):
+        ap.error("--write-stacked writes the mapped model without the hand score: drop --stack-hand / --scores")
     bench = DevBench()
     sq = question_pools(bench, CONDITIONS)
     keys = {c: [k for k in sq if k[0] == c] for c in CONDITIONS}

@@ -62,6 +62,10 @@ def test_without_section_questions_every_passage_is_flagged_and_the_hand_order_s
     against = FittedReranker(model=_model({"keyword_rr": -5.0})).rerank(query, question, candidates, vectors)
     assert [c.chunk.chunk_id for c in against] == [c.chunk.chunk_id for c in hand]
     assert [c.score for c in against] == [c.score for c in hand]
+    # eval/fit_reranker_sq.py turns the fallback off to judge a model on such pools: the model orders them then
+    judged = FittedReranker(model=_model({"keyword_rr": 5.0}), hand_without_questions=False).rerank(
+        query, question, candidates, vectors)
+    assert [c.chunk.chunk_id for c in judged][:1] == ["a"] != [c.chunk.chunk_id for c in hand][:1]  # keyword's first
     # one matched section question is enough for the model to order the pool
     candidates[2] = candidates[2].model_copy(update={"question": 0.1})
     by_model = FittedReranker(model=_model({"keyword_rr": -5.0})).rerank(query, question, candidates, vectors)

@@ -58,9 +58,9 @@ class RetrievalSettings(Section):
     the pool, and the answerer and the decline model read scores on the hand reranker's scale; a pool in which no
     section question matched, as an index of documents ingested from elsewhere gives, keeps the hand order, because
     the model ranked such pools worse). Fitted in two stages by `eval/fit_reranker_sq.py --write-stacked`: the
-    twelve features that do not involve section questions on the corpus's own 1,020 section questions (each put
-    to the retriever with its own vector left out), then four weights (that score and the section-question
-    features) on the dev split. Held out on dev (5-fold CV grouped by question, mean of five fold assignments,
+    twelve features other than the three section-question ones on the pools of the corpus's own section
+    questions (995 of the 1,020 give a usable pool) put to the retriever without the section-question search, then
+    four weights (that score and the three section-question features) on the dev split's 139 usable pools. Held out on dev (5-fold CV grouped by question, mean of five fold assignments,
     against the hand reranker in the same run; eval/reranker_trials.md): right passage first 98.4 against 90,
     must-contain 121.8 against 121 of 140 (never lower on any fold assignment), citations 129.2 against 126 of 142,
     declines the same (before session 5 it was fitted on dev alone: must-contain 118.4 against 119). It was made
@@ -184,7 +184,7 @@ class AnsweringSettings(Section):
     answer_list_bonus: NonNegativeFloat = 0.05
     """Unit score: added for a whole list (steps answer "how do I" questions). Set by hand when the answerer was
     written; 5-fold cross-validation on dev over 0, 0.025 and 0.05 (eval/answer_trials.md, trial 4) found no
-    held-out difference, so it stays. Default: 0.05"""
+    held-out gain, so it stays. Default: 0.05"""
     answer_lead_in_penalty: NonNegativeFloat = 0.15
     """Unit score: taken off a sentence ending in ':' (a lead-in says little without what follows). Set by hand when
     the answerer was written; no measurement recorded. Default: 0.15"""
