@@ -96,7 +96,6 @@ def question_pools(bench: DevBench, conditions) -> dict:
     for text, vector in zip(texts, assistant.index.embedder.embed(texts)):
         bench.memo[text] = vector
     leave_out = LeftOut(assistant.index.store.questions)
-    own_search = assistant.index.question_search
     recorder = Recorder(bench.hand)
     assistant.retriever.reranker = recorder
     pools = {}
@@ -158,10 +157,15 @@ def judge_on_dev(bench: DevBench, model, label: str, condition: str = "with") ->
            bench.hand_counts[condition], held, bench.hand_ranks(condition), fitted_rank)
 
 
+def dev_training_keys(bench: DevBench) -> list:
+    """The dev pools a model can learn from: found with the section-question search, with a relevant candidate."""
+    return trainable_keys(bench.pools, [k for k in bench.pools if k[0] == "with"])
+
+
 def cross_validate(bench: DevBench, seeds, fit_fold, label: str) -> None:
     """Dev's outer 5-fold CV (eval/fit_reranker.py's folds per seed): `fit_fold(dev training keys, seed)` -> (C, model)
     fitted without the held-out fold, which is then ranked and answered with the section-question search."""
-    dev_keys = trainable_keys(bench.pools, [k for k in bench.pools if k[0] == "with"])
+    dev_keys = dev_training_keys(bench)
     bench.use("with")
     hand_rank = bench.hand_ranks("with")
     for seed in seeds:
@@ -247,18 +251,19 @@ def main() -> int:
                          condition)
     for condition, scores in itertools.product(args.with_dev or (), args.scores):
         with_dev(bench, sq, trainable_keys(sq, keys[condition]), args.seeds, args.dev_weight, scores == "mapped")
+    if args.stacked is not None or args.write_stacked:  # stage 1, fitted once for both
+        stage_one = trainable_keys(sq, keys["without"])
+        base_c, base = fitted(sq, stage_one)
     for scores in args.scores if args.stacked is not None else ():
         second = QUESTION_FEATURES + tuple(args.stacked)
-        _, base = fitted(sq, trainable_keys(sq, keys["without"]))
         cross_validate(bench, args.seeds, lambda dev_train, seed: stacked(
             base, bench.pools, dev_train, seed, second, args.stack_hand, scores == "mapped"),
                        f"stage 1 fitted on section-question pools without the search, stage 2 ("
                        f"{'hand score, ' * args.stack_hand}{', '.join(second)}) on the dev training folds, {scores} scores")
     if args.write_stacked:
-        base_c, base = fitted(sq, trainable_keys(sq, keys["without"]))
-        dev_keys = trainable_keys(bench.pools, [k for k in bench.pools if k[0] == "with"])
+        dev_keys = dev_training_keys(bench)
         c, model = stacked(base, bench.pools, dev_keys, SEED)
-        write_model(model, c, f"two stages: {len(trainable_keys(sq, keys['without']))} section-question pools "
+        write_model(model, c, f"two stages: {len(stage_one)} section-question pools "
                               f"(knowledge/questions.yaml, without the section-question search; C {base_c}), then the "
                               f"stage-1 score and the section-question features on {len(dev_keys)} dev pools of the "
                               "question bank (eval/fit_reranker_sq.py --write-stacked)",
