@@ -141,6 +141,8 @@ class FittedReranker:
         if self.model is None:
             self.model = LinearRanking.from_dict(json.loads(MODEL_PATH.read_text(encoding="utf-8")))
         self.hand = FeatureReranker(self.tuning, idf=self.idf)
+        # the model was fitted on the hand score without the fusion bonus (RERANK_FUSION_WEIGHT came later)
+        self.unfused = FeatureReranker(self.tuning.model_copy(update={"rerank_fusion_weight": 0.0}), idf=self.idf)
 
     @property
     def question_margin(self) -> float:
@@ -150,12 +152,11 @@ class FittedReranker:
         if not candidates:
             return []
         matches = passage_matches(query, query_vector, candidates, vectors, self.idf)  # once, for both orders
-        hand = self.hand.rerank(query, query_vector, candidates, vectors, matches)
         if self.hand_without_questions and all(c.question is None for c in candidates):
             # no section question matched (an index of documents ingested from elsewhere has none): the model,
             # fitted where they exist, ranked such pools worse than the hand sum (eval/reranker_trials.md)
-            return hand
-        scored = {c.chunk.chunk_id: c for c in hand}
+            return self.hand.rerank(query, query_vector, candidates, vectors, matches)
+        scored = {c.chunk.chunk_id: c for c in self.unfused.rerank(query, query_vector, candidates, vectors, matches)}
         learned = self.model.scores(candidate_features(query, query_vector, candidates, vectors, matches=matches),
                                     np.array([scored[c.chunk.chunk_id].score for c in candidates]))
         order = sorted(range(len(candidates)), key=lambda i: learned[i], reverse=True)

@@ -163,7 +163,7 @@ class Reranker(Protocol):
 class FeatureReranker:
     """Score = cosine(query, chunk) + lexical coverage of the query's terms + system match - the share of the
     passage's title and headings the question does not name (`heading_mismatch`), read from each candidate's
-    `PassageMatch` (bot/passage_match.py).
+    `PassageMatch` (bot/passage_match.py), + a little for its place in the fused order the candidates come in.
 
     Weights: settings RERANK_* (bot/settings/answering.py), each saying how it was chosen. `idf`: the index's
     inverse document frequency of an analysed term (None: every term weighs the same)."""
@@ -181,7 +181,8 @@ class FeatureReranker:
         if matches is None:
             matches = passage_matches(query, query_vector, candidates, vectors, self.idf)
         out = []
-        for cand, m in zip(candidates, matches):
+        # the candidates come in the fused keyword-and-dense order: a small bonus for a place near its top
+        for place, (cand, m) in enumerate(zip(candidates, matches)):
             cosine = m.cosine
             if cand.question is not None:  # a section question worded like this one stands for the chunk
                 cosine = max(cosine, cand.question - self.question_margin)
@@ -194,8 +195,10 @@ class FeatureReranker:
                 score += t.rerank_system_bonus
             elif m.other_system:
                 score -= t.rerank_other_system_penalty
+            own = score - t.rerank_dense_weight * (cosine - m.cosine)  # the passage's own text, no question match
+            score += t.rerank_fusion_weight / (1 + place)
             out.append(cand.model_copy(update={"score": score, "dense": cosine, "passage_dense": m.cosine,
-                                               "passage_score": score - t.rerank_dense_weight * (cosine - m.cosine)}))
+                                               "passage_score": own}))
         out.sort(key=lambda c: c.score, reverse=True)
         return out
 

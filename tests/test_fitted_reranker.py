@@ -72,10 +72,15 @@ def test_without_section_questions_every_passage_is_flagged_and_the_hand_order_s
     assert by_model[0].chunk.chunk_id == "b"  # the one the keyword search missed
 
 
+def _unfused() -> FeatureReranker:
+    return FeatureReranker(RetrievalSettings.model_construct(rerank_fusion_weight=0.0))
+
+
 def test_orders_by_the_model_and_hands_on_the_hand_reranker_scores():
     candidates, vectors, question = _pool()
     query = _query("proxy access")
-    hand = {c.chunk.chunk_id: c for c in FeatureReranker().rerank(query, question, candidates, vectors)}
+    # the hand scores without the fusion bonus: what the model was fitted on, and the scale it hands on
+    hand = {c.chunk.chunk_id: c for c in _unfused().rerank(query, question, candidates, vectors)}
     by_keyword = FittedReranker(model=_model({"keyword_rr": 1.0})).rerank(query, question, candidates, vectors)
     assert [c.chunk.chunk_id for c in by_keyword] == ["a", "c", "b"]
     by_question = FittedReranker(model=_model({"question": 1.0})).rerank(query, question, candidates, vectors)
@@ -89,7 +94,7 @@ def test_orders_by_the_model_and_hands_on_the_hand_reranker_scores():
 def test_a_model_can_weigh_the_hand_reranker_score_beside_its_features():
     candidates, vectors, question = _pool()
     query = _query("proxy access")
-    hand = [c.chunk.chunk_id for c in FeatureReranker().rerank(query, question, candidates, vectors)]
+    hand = [c.chunk.chunk_id for c in _unfused().rerank(query, question, candidates, vectors)]
     against = FittedReranker(model=_model({}, hand=-1.0)).rerank(query, question, candidates, vectors)
     assert [c.chunk.chunk_id for c in against] == hand[::-1]
     # a large enough feature weight outvotes the hand score
@@ -103,7 +108,7 @@ def test_a_model_can_weigh_the_hand_reranker_score_beside_its_features():
 def test_with_a_slope_the_score_follows_the_fitted_order_from_the_best_hand_score():
     candidates, vectors, question = _pool()
     query = _query("proxy access")
-    best_hand = max(c.score for c in FeatureReranker().rerank(query, question, candidates, vectors))
+    best_hand = max(c.score for c in _unfused().rerank(query, question, candidates, vectors))
     ranked = FittedReranker(model=_model({"keyword_rr": 1.0}, slope=0.5)).rerank(query, question, candidates, vectors)
     scores = [c.score for c in ranked]
     assert scores[0] == pytest.approx(best_hand)

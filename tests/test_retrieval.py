@@ -77,8 +77,9 @@ def test_collapse_near_duplicates_and_two_per_document():
         "a1": np.array([1.0, 0.0]), "a2": np.array([0.0, 1.0]), "a3": np.array([0.6, 0.8]),
         "b1": np.array([0.999, 0.0447]), "c1": np.array([0.0, -1.0]),
     }
-    kept = [h.chunk.chunk_id for h in collapse(hits, vectors)]
+    kept = [h.chunk.chunk_id for h in collapse(hits, vectors, per_doc=2)]
     assert kept == ["a1", "a2", "c1"]  # a3: third from A; b1: near-duplicate of a1
+    assert [h.chunk.chunk_id for h in collapse(hits, vectors, per_doc=3)] == ["a1", "a2", "a3", "c1"]
 
 
 def test_collapse_caps_a_long_page_per_topic_and_a_focused_document_whole():
@@ -129,12 +130,41 @@ def test_reranker_gives_glossary_expansions_the_shares_the_settings_say():
     def score(tuning):
         return FeatureReranker(tuning).rerank(query, question, candidates, vectors)[0].score
 
-    tuning = RetrievalSettings.model_construct(rerank_lexical_weight=0.45, rerank_title_weight=0.15)
+    tuning = RetrievalSettings.model_construct(rerank_lexical_weight=0.45, rerank_title_weight=0.15,
+                                               rerank_fusion_weight=0.0)
     assert abs(score(tuning) - (0.45 * 0.2 + 0.15 * 0.5)) < 1e-12
+    # the one candidate is first in the fused order: the fusion bonus is its whole weight
+    assert abs(score(tuning.model_copy(update={"rerank_fusion_weight": 0.1})) - score(tuning) - 0.1) < 1e-12
     changed = tuning.model_copy(update={"rerank_expansion_share": 1.0, "rerank_title_expansion_weight": 0.0})
     assert abs(score(changed) - 0.45) < 1e-12
     # every title term is among the question's expansions: no heading mismatch is taken off
     assert abs(score(tuning.model_copy(update={"rerank_heading_mismatch_weight": 1.0})) - score(tuning)) < 1e-12
+
+
+def test_reranker_keeps_a_little_of_the_fused_order():
+    """Two passages the features score alike but for a small lexical edge to the second (the first lacks a term of
+    low weight): the fused order (the order the candidates come in) decides once RERANK_FUSION_WEIGHT outweighs the
+    edge; the bonus falls as 1 / (1 + place), and the passage's own score (what the decline model reads) never
+    holds it."""
+    query = PreparedQuery(raw="", text="", retrieval_text="remedial notice breach", expanded="remedial notice breach",
+                          systems=[], glossary_terms=[])
+    first = Chunk(chunk_id="first", doc_id="a", title="Contract", text="A remedial notice gives 28 days.")
+    second = Chunk(chunk_id="second", doc_id="b", title="Contract", text="A remedial notice after a breach notice.")
+    candidates = [ScoredChunk(chunk=first, score=0.0), ScoredChunk(chunk=second, score=0.0)]
+    vectors, question = {"first": np.ones(2) / 2, "second": np.ones(2) / 2}, np.ones(2)
+
+    def reranked(weight):
+        tuning = RetrievalSettings.model_construct(rerank_fusion_weight=weight, rerank_heading_mismatch_weight=0.0)
+        return FeatureReranker(tuning, idf=lambda t: {"breach": 0.05}.get(t, 1.0)).rerank(query, question, candidates,
+                                                                                         vectors)
+
+    assert [c.chunk.chunk_id for c in reranked(0.0)] == ["second", "first"]  # the lexical edge
+    assert [c.chunk.chunk_id for c in reranked(0.3)] == ["first", "second"]  # the fused order
+    with_bonus = {c.chunk.chunk_id: c for c in reranked(0.3)}
+    without = {c.chunk.chunk_id: c for c in reranked(0.0)}
+    assert abs(with_bonus["first"].score - without["first"].score - 0.3) < 1e-12
+    assert abs(with_bonus["second"].score - without["second"].score - 0.15) < 1e-12
+    assert all(with_bonus[k].passage_score == without[k].passage_score for k in with_bonus)
 
 
 def test_heading_mismatch_is_the_idf_weighted_share_of_heading_terms_the_question_lacks():
@@ -156,7 +186,7 @@ def test_reranker_puts_the_page_whose_title_names_another_subject_below():
     candidates = [ScoredChunk(chunk=child, score=0.0), ScoredChunk(chunk=adult, score=0.0)]
     vectors, question = {"child": np.ones(2) / 2, "adult": np.ones(2) / 2}, np.ones(2)
     idf = {"child": 3.0, "parent": 3.0, "respons": 2.0, "adult": 2.0}
-    base = RetrievalSettings.model_construct(rerank_title_weight=0.0)
+    base = RetrievalSettings.model_construct(rerank_title_weight=0.0, rerank_fusion_weight=0.0)
 
     def order(weight):
         reranker = FeatureReranker(base.model_copy(update={"rerank_heading_mismatch_weight": weight}),
