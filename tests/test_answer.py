@@ -120,6 +120,7 @@ def test_clean_answers_no_notes_no_pointers_no_stray_numbering_no_lone_lead_in()
         chunk_id="n-1", doc_id="n.md", title="Hiding results", heading_path=["Hiding results", "Steps"],
         source_urls=["https://example.org/n"],
         text=("This figure is UNCONFIRMED in the sources used for this corpus, so hide results with care.\n\n"
+              "This knowledge base also explains how a clinician can hide a result from online view.\n\n"
               "A clinician can hide a result as described above until they have spoken to the patient.\n\n"
               "The list below shows how to hide a result:\n\n"
               "7. Open the result and choose to hide it from online view.\n"
@@ -127,7 +128,7 @@ def test_clean_answers_no_notes_no_pointers_no_stray_numbering_no_lone_lead_in()
     )
     query = prepare_query("how can a clinician hide a result from online view", Glossary({}))
     draft = ExtractiveAnswerer(idf=_idf).answer(query, _results(chunk))
-    assert "UNCONFIRMED" not in draft.text and "corpus" not in draft.text
+    assert "UNCONFIRMED" not in draft.text and "corpus" not in draft.text and "knowledge base" not in draft.text
     assert "above" not in draft.text and "below" not in draft.text
     assert "A clinician can hide a result until they have spoken to the patient." in draft.text
     assert "- Open the result and choose to hide it" in draft.text and "7." not in draft.text
