@@ -112,7 +112,7 @@ class Assistant:
         if verified is not None:
             answer = self._verified_answer(verified, base, safeguarding)
             if answer.safeguarding:  # the protective step the index gives, cited as on the normal path
-                step = self.safeguarding.protective_sentence(query_vector, answer.text)
+                step = self.safeguarding.protective_sentence(query_vector, answer.text, query.retrieval_text)
                 answer.text, answer.citations = self._add_safeguarding_line(
                     Draft(answer.text, list(answer.citations), "verified"), step)
             return finish(answer)
@@ -136,7 +136,7 @@ class Assistant:
         if not decision.answer or draft is None or not draft.text:
             if safeguarding:  # a story of coercion or risk is a records question even when the guidance found is weak:
                 # say it is not covered, but give the protective step the index holds (cited) or offer a person
-                step = self.safeguarding.protective_sentence(query_vector)
+                step = self.safeguarding.protective_sentence(query_vector, question=query.retrieval_text)
                 text, citations = self._add_safeguarding_line(Draft(prompts.NOT_COVERED, [], "none"), step)
                 return finish(Answer(text=text, kind=AnswerKind.not_covered, citations=citations,
                                      closest=self._closest(retrieval), confidence=confidence, safeguarding=True,
@@ -150,7 +150,7 @@ class Assistant:
 
         text, citations = draft.text, list(draft.citations)
         if safeguarding:
-            step = self.safeguarding.protective_sentence(query_vector, draft.text)  # chosen once
+            step = self.safeguarding.protective_sentence(query_vector, draft.text, query.retrieval_text)  # chosen once
             draft = self._room_for_safeguarding_line(draft, query, context, step)
             text, citations = self._add_safeguarding_line(draft, step)
         return finish(Answer(text=text, kind=AnswerKind.answered, citations=citations, confidence=confidence,

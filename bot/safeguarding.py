@@ -25,16 +25,18 @@ abuse, coercion or risk outright needs no margin.
 The safeguarding line always quotes and cites a sentence in the index: among the sentences of the passages
 retrieval finds for the file's `protective_steps` (switching off or restricting access, the 104 code,
 redaction, hiding information from a parent, the safeguarding lead), those close enough to a step qualify,
-and the one closest to the question is used. An index with no such sentence gets no line (the answer then
-offers a person instead). The sentences' vectors were stored at ingest (`bot.units.stored_texts`); only an
+and the one closest to the question (with a little weight for how plainly it states its step) is used; a step
+that protects a child from a parent (`child_steps`) only when the question names a child. An index with no such
+sentence gets no line (the answer then offers a person instead). The sentences' vectors were stored at ingest (`bot.units.stored_texts`); only an
 index built before that has some embedded here.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -53,21 +55,48 @@ SITUATIONS_FILE = "safeguarding-situations.yaml"
 DEFAULT_SITUATIONS = Path(__file__).resolve().parents[1] / "knowledge" / SITUATIONS_FILE
 
 
+OWN_ACCESS_AGE = 16  # a patient this old has their own access; a parent's proxy access is suspended
+# "12 yo", "8 yr old", "15-year-old", "aged 9", "a girl of 14," (not "one of 12 practices")
+_AGE = re.compile(r"\b(\d{1,2})\s*-?\s*(?:yo|y/o|yrs?|years?)\b"
+                  r"|\b(?:aged|(?:girl|boy|lad|son|daughter|child)\s+of)\s+(\d{1,2})\b", re.I)
+
+
 @dataclass
 class StepSentence:
     text: str
     chunk: Chunk
     vector: np.ndarray
+    closeness: float = 0.0  # cosine to the protective step it states (the nearest one)
+    for_child: bool = False  # the nearest step is one of the file's `child_steps`
 
 
-def load_situations(path: Path) -> tuple[list[str], list[str], list[str]]:
-    """(situations, protective steps, routine requests) from the YAML file; empty lists when it is missing."""
+@dataclass
+class SituationFile:
+    """knowledge/safeguarding-situations.yaml: every list empty when the file is missing."""
+
+    situations: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)  # protective steps, then the child steps
+    child_steps: int = 0  # how many of `steps` (the last ones) protect a child from a parent
+    routine: list[str] = field(default_factory=list)
+    child_words: list[str] = field(default_factory=list)
+
+    def names_child(self, text: str) -> bool:
+        """Whether the question speaks of a child: one of `child_words`, or an age under OWN_ACCESS_AGE."""
+        words = "|".join(re.escape(w).replace(r"\ ", r"[\s\-]+") for w in self.child_words)
+        if words and re.search(rf"(?<![\w-])(?:{words})(?![\w-])", text, re.I):
+            return True
+        return any(int(a or b) < OWN_ACCESS_AGE for a, b in _AGE.findall(text))
+
+
+def load_situations(path: Path) -> SituationFile:
+    """The situations file (an empty one when it is missing)."""
     if not path.is_file():
-        return [], [], []
+        return SituationFile()
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    situations, steps, routine = ([str(s).strip() for s in data.get(key) or [] if str(s).strip()]
-                                  for key in ("situations", "protective_steps", "routine"))
-    return situations, steps, routine
+    situations, steps, child_steps, routine, child_words = (
+        [str(s).strip() for s in data.get(key) or [] if str(s).strip()]
+        for key in ("situations", "protective_steps", "child_steps", "routine", "child_words"))
+    return SituationFile(situations, steps + child_steps, len(child_steps), routine, child_words)
 
 
 def fitted(calibrated: dict, key: str) -> float:
@@ -88,8 +117,8 @@ class Safeguarding:
         """`calibrated`: the fitted values (the decline model's "safeguarding" part); read from the shipped
         model file when not given."""
         self.index = index
-        self.situations, self.steps, self.routine = load_situations(
-            situations_path if situations_path.is_file() else DEFAULT_SITUATIONS)
+        self.file = load_situations(situations_path if situations_path.is_file() else DEFAULT_SITUATIONS)
+        self.situations, self.steps, self.routine = self.file.situations, self.file.steps, self.file.routine
         if calibrated is None:
             calibrated = json.loads(MODEL_PATH.read_text(encoding="utf-8")).get("safeguarding", {})
         self.threshold = threshold if threshold is not None else fitted(calibrated, "threshold")
@@ -187,12 +216,15 @@ class Safeguarding:
         found: list[StepSentence] = []
         if pairs:
             vectors = self._sentence_vectors(pairs)
-            closeness = (vectors @ steps.T).max(axis=1) if len(steps) else np.zeros(len(pairs))
+            similarity = vectors @ steps.T if len(steps) else np.zeros((len(pairs), 1))
+            closeness, nearest = similarity.max(axis=1), similarity.argmax(axis=1)
+            first_child_step = len(self.steps) - self.file.child_steps
             seen: set[str] = set()
-            for (sentence, chunk), vector, close in zip(pairs, vectors, closeness):
+            for (sentence, chunk), vector, close, step in zip(pairs, vectors, closeness, nearest):
                 if close >= self.step_min_similarity and sentence not in seen:
                     seen.add(sentence)
-                    found.append(StepSentence(sentence, chunk, vector))
+                    found.append(StepSentence(sentence, chunk, vector, float(close),
+                                              bool(len(steps)) and int(step) >= first_child_step))
         with self._lock:
             self._sentences = (version, found)
         return found
@@ -208,10 +240,14 @@ class Safeguarding:
                 vectors[i] = vector
         return np.asarray(vectors, dtype=np.float32)
 
-    def protective_sentence(self, query_vector: np.ndarray, answer_text: str = "") -> StepSentence | None:
-        """The step sentence closest to the question that the answer does not already say; None when the
-        index holds no sentence stating a protective step."""
-        candidates = [s for s in self.step_sentences() if s.text not in answer_text]
+    def protective_sentence(self, query_vector: np.ndarray, answer_text: str = "",
+                            question: str = "") -> StepSentence | None:
+        """The step sentence the answer does not already say that is closest to the question, with
+        SAFEGUARDING_STEP_CLARITY_WEIGHT for how plainly it states its step; a child's step only when `question`
+        names a child. None when the index holds no such sentence."""
+        child = self.file.names_child(question)
+        candidates = [s for s in self.step_sentences() if s.text not in answer_text and (child or not s.for_child)]
         if not candidates:
             return None
-        return max(candidates, key=lambda s: float(s.vector @ query_vector))
+        weight = self.index.settings.answering.safeguarding_step_clarity_weight
+        return max(candidates, key=lambda s: float(s.vector @ query_vector) + weight * s.closeness)

@@ -233,6 +233,12 @@ class AnsweringSettings(Section):
     re-fit after a change). Default: 5"""
     safeguarding_baseline_sample: AtLeastOne = 2000
     """Indexed passages whose mean closeness to the situations is the zero of that evidence. Default: 2000"""
+    safeguarding_step_clarity_weight: NonNegativeFloat = 0.5
+    """The safeguarding line quotes the step sentence with the highest cosine to the question plus this times its
+    cosine to the protective step it states (a sentence that states a step plainly over one that only mentions it,
+    such as "the guidance gives both routes"). Chosen by reading the lines given to the 30 written stories of
+    eval/safeguarding-train-questions.jsonl among 0, 0.5 and 1 (no bank question): 0 quoted such loose sentences
+    for about a third of them, 1 gave nearly every adult's story the same switch-off sentence. Default: 0.5"""
     safeguarding_passages_per_step: AtLeastOne = 6
     """Passages searched per protective step for the sentences that state it (the safeguarding line quotes one).
     Default: 6"""
