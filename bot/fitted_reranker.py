@@ -125,6 +125,13 @@ class LinearRanking:
         return learned + self.hand * hand if self.hand else learned
 
 
+
+def hand_without_fusion(tuning: RetrievalSettings, idf) -> FeatureReranker:
+    """The hand reranker as the model was fitted on it: without RERANK_FUSION_WEIGHT's bonus (added after the
+    model), so the model's inputs and the scores it hands on keep their scale. Fit scripts use it too."""
+    return FeatureReranker(tuning.model_copy(update={"rerank_fusion_weight": 0.0}), idf=idf)
+
+
 @dataclass
 class FittedReranker:
     """Scores the pool as the hand reranker does, then orders it by the fitted model (`bot/reranker_model.json`,
@@ -141,8 +148,7 @@ class FittedReranker:
         if self.model is None:
             self.model = LinearRanking.from_dict(json.loads(MODEL_PATH.read_text(encoding="utf-8")))
         self.hand = FeatureReranker(self.tuning, idf=self.idf)
-        # the model was fitted on the hand score without the fusion bonus (RERANK_FUSION_WEIGHT came later)
-        self.unfused = FeatureReranker(self.tuning.model_copy(update={"rerank_fusion_weight": 0.0}), idf=self.idf)
+        self.unfused = hand_without_fusion(self.tuning, self.idf)
 
     @property
     def question_margin(self) -> float:

@@ -27,8 +27,8 @@ retrieval finds for the file's `protective_steps` (switching off or restricting 
 redaction, hiding information from a parent, the safeguarding lead), those close enough to a step qualify,
 and the one closest to the question (with a little weight for how plainly it states its step) is used; a step
 that protects a child from a parent (`child_steps`) only when the question names a child. An index with no such
-sentence gets no line (the answer then offers a person instead). The sentences' vectors were stored at ingest (`bot.units.stored_texts`); only an
-index built before that has some embedded here.
+sentence gets no line (the answer then offers a person instead). The sentences' vectors were stored at ingest
+(`bot.units.stored_texts`); only an index built before that has some embedded here.
 """
 
 from __future__ import annotations
@@ -56,9 +56,12 @@ DEFAULT_SITUATIONS = Path(__file__).resolve().parents[1] / "knowledge" / SITUATI
 
 
 OWN_ACCESS_AGE = 16  # a patient this old has their own access; a parent's proxy access is suspended
-# "12 yo", "8 yr old", "15-year-old", "aged 9", "a girl of 14," (not "one of 12 practices")
-_AGE = re.compile(r"\b(\d{1,2})\s*-?\s*(?:yo|y/o|yrs?|years?)\b"
-                  r"|\b(?:aged|(?:girl|boy|lad|son|daughter|child)\s+of)\s+(\d{1,2})\b", re.I)
+# An age: "12 yo", "14 y.o.", "8 yr old", "15-year-old", "aged 9", "a girl of 14", "her daughter, 13", "son (14)",
+# "she's 15". Not a span of time ("for 10 years", "12 years ago") nor a count ("one of 12 practices").
+_AGE = re.compile(r"\b(\d{1,2})\s*-?\s*(?:y\.?o\b\.?|y/o\b|y(?:ea)?rs?\s*-?\s*old\b)"
+                  r"|\b(?:aged|(?:girl|boy|lad|son|daughter|child|kid|grandson|granddaughter)(?:\s+of|\W{1,3})"
+                  r"|(?:she|he)\s*(?:'s|is))\s*(\d{1,2})\b(?!\s*(?:years?|yrs?|months?|weeks?|days?|%)\b(?!\s*-?\s*old))",
+                  re.I)
 
 
 @dataclass
@@ -83,7 +86,7 @@ class SituationFile:
     def names_child(self, text: str) -> bool:
         """Whether the question speaks of a child: one of `child_words`, or an age under OWN_ACCESS_AGE."""
         words = "|".join(re.escape(w).replace(r"\ ", r"[\s\-]+") for w in self.child_words)
-        if words and re.search(rf"(?<![\w-])(?:{words})(?![\w-])", text, re.I):
+        if words and re.search(rf"\b(?:{words})\b", text, re.I):  # "child-protection" counts, "childminder" not
             return True
         return any(int(a or b) < OWN_ACCESS_AGE for a, b in _AGE.findall(text))
 

@@ -48,7 +48,7 @@ class Unit:
 
 # Notes about the corpus itself, not guidance: "UNCONFIRMED", "the sources used for this corpus…", "…is covered in
 # the other documents of this knowledge base"
-_INTERNAL_NOTE = re.compile(r"\bUNCONFIRMED\b|\bcorpus\b|\bthis document\b|\bknowledge base\b", re.I)
+_INTERNAL_NOTE = re.compile(r"\bUNCONFIRMED\b|\bcorpus\b|\bthis document\b|\bthis knowledge base\b", re.I)
 # Pointers into the page ("the list above", "as described below"): an answer has no above or below
 _PAGE_POINTER = re.compile(
     r"\b(?:see|shown|listed|described|set out|as|list|table|steps|codes|descriptions?)\s+(?:above|below)\b"

@@ -47,7 +47,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bot.cli import jsonl_record  # noqa: E402
 from bot.evaluation import normalised as norm, url_tail  # noqa: E402  (score.py's rules)
-from bot.fitted_reranker import MODEL_PATH, RERANK_FEATURES, FittedReranker, LinearRanking, candidate_features  # noqa: E402
+from bot.fitted_reranker import (MODEL_PATH, RERANK_FEATURES, FittedReranker, LinearRanking,  # noqa: E402
+                                 candidate_features, hand_without_fusion)
 from bot.retrieval import collapse  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from cv_common import SCORED, SEED, dev_questions, folds, score_row  # noqa: E402
@@ -158,7 +159,9 @@ class DevBench:
         embed, self.memo = embedder.embed_query, {}  # query vectors by text (fit_reranker_sq.py fills it in batches)
         memo = self.memo
         embedder.embed_query = lambda text: memo[text] if text in memo else memo.setdefault(text, embed(text))
-        self.hand = assistant.retriever.reranker
+        self.hand = assistant.retriever.reranker  # the baseline: the default hand reranker
+        # the hand score the model reads (and FittedReranker serves): without the fusion bonus
+        self.hand_score = hand_without_fusion(self.tuning, assistant.index.idf)
         self.hand_counts, self.pools = {}, {}
         for condition in CONDITIONS:  # the pools with and without the section-question search
             self.assistant.retriever.use_questions = condition == "with"
@@ -168,7 +171,7 @@ class DevBench:
     def pool(self, recorded, labels: np.ndarray) -> dict:
         """One recorded pool (query, query vector, candidates, vectors) as the fit reads it."""
         query, qv, candidates, vectors = recorded
-        by_id = {c.chunk.chunk_id: c.score for c in self.hand.rerank(query, qv, candidates, vectors)}
+        by_id = {c.chunk.chunk_id: c.score for c in self.hand_score.rerank(query, qv, candidates, vectors)}
         return {"x": candidate_features(query, qv, candidates, vectors, self.assistant.index.idf),
                 "hand": np.array([by_id[c.chunk.chunk_id] for c in candidates]), "y": labels, "pool": recorded}
 

@@ -202,7 +202,8 @@ class Methods:
         if item.get("must_contain") and not item.get("expect_refusal"):
             _, query = a.prepare(item["question"], history)
             query.vector = a.index.embedder.embed_query(query.retrieval_text)
-            results = a.retriever.retrieve(query, k=8, query_vector=query.vector).results
+            results = a.retriever.retrieve(query, k=a.settings.retrieval.retrieval_context_passages,
+                                         query_vector=query.vector).results
             rank = next((i for i, r in enumerate(results, 1)
                          if all(norm(s) in norm(r.chunk.text) for s in item["must_contain"])), 99)
         answer = a.answer(item["question"], history=history)

@@ -129,6 +129,8 @@ def test_clean_answers_no_notes_no_pointers_no_stray_numbering_no_lone_lead_in()
     query = prepare_query("how can a clinician hide a result from online view", Glossary({}))
     draft = ExtractiveAnswerer(idf=_idf).answer(query, _results(chunk))
     assert "UNCONFIRMED" not in draft.text and "corpus" not in draft.text and "knowledge base" not in draft.text
+    vendor = Chunk(chunk_id="v-1", doc_id="v.md", title="EMIS", text="The EMIS Knowledge Base explains online visibility.")
+    assert [u.text for u in split_units(vendor, 0)] == [vendor.text]  # a vendor's knowledge base is not ours
     assert "above" not in draft.text and "below" not in draft.text
     assert "A clinician can hide a result until they have spoken to the patient." in draft.text
     assert "- Open the result and choose to hide it" in draft.text and "7." not in draft.text

@@ -25,6 +25,12 @@ def shipped() -> SituationFile:
     "parents of a toddler both have proxy access",
     "teenage lad does not want his mum to see",
     "proxy access for under-16s",
+    "her daughter, 13, says dad reads her app",
+    "she's 15 and her stepdad has proxy",
+    "son (14) does not want his mum to see",
+    "a 14 y.o. on a child-protection plan",
+    "is she Gillick competent? dad has proxy",
+    "his 3 kids are all on his proxy",
 ])
 def test_a_question_about_a_child_is_recognised(shipped, text):
     assert shipped.names_child(text)
@@ -38,6 +44,10 @@ def test_a_question_about_a_child_is_recognised(shipped, text):
     "we have 16 year olds asking for access",
     "the childminder rang",  # a word that holds a child word is not one
     "one of 12 practices in the PCN",
+    "her husband has read her app for 10 years",  # a span of time is not an age
+    "she registered 12 years ago",
+    "she's 12 weeks pregnant and her partner reads her app",
+    "her son, 40, reads everything on her phone",
 ])
 def test_an_adult_story_with_relatives_in_it_is_not_about_a_child(shipped, text):
     assert not shipped.names_child(text)
