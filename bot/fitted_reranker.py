@@ -125,7 +125,6 @@ class LinearRanking:
         return learned + self.hand * hand if self.hand else learned
 
 
-
 def hand_without_fusion(tuning: RetrievalSettings, idf) -> FeatureReranker:
     """The hand reranker as the model was fitted on it: without RERANK_FUSION_WEIGHT's bonus (added after the
     model), so the model's inputs and the scores it hands on keep their scale. Fit scripts use it too."""

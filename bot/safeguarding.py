@@ -37,6 +37,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -83,10 +84,15 @@ class SituationFile:
     routine: list[str] = field(default_factory=list)
     child_words: list[str] = field(default_factory=list)
 
+    @cached_property
+    def _child_word(self) -> re.Pattern | None:
+        """Any of `child_words`, whole ("child-protection" counts, "childminder" not); compiled once."""
+        words = "|".join(re.escape(w).replace(r"\ ", r"[\s\-]+") for w in self.child_words)
+        return re.compile(rf"\b(?:{words})\b", re.I) if words else None
+
     def names_child(self, text: str) -> bool:
         """Whether the question speaks of a child: one of `child_words`, or an age under OWN_ACCESS_AGE."""
-        words = "|".join(re.escape(w).replace(r"\ ", r"[\s\-]+") for w in self.child_words)
-        if words and re.search(rf"\b(?:{words})\b", text, re.I):  # "child-protection" counts, "childminder" not
+        if self._child_word is not None and self._child_word.search(text):
             return True
         return any(int(a or b) < OWN_ACCESS_AGE for a, b in _AGE.findall(text))
 
