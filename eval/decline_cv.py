@@ -99,6 +99,12 @@ def nested_cv(x: np.ndarray, y: np.ndarray, kinds: list[str], budget: float = MA
             "by_kind": {k: (by_kind[k] / n, totals[k]) for k in sorted(totals)}}
 
 
+def with_section_question(rows: list[dict]) -> list[dict]:
+    """The collected rows that have the section-question feature, with it appended to their feature row (the
+    order of `bot.decline_model.FEATURES_WITH_SECTION_QUESTION`); rows without it are left out."""
+    return [{**r, "x": r["x"] + [r["section_question"]]} for r in rows if r.get("section_question") is not None]
+
+
 def kind_of(item: dict) -> str:
     """The kind of a must-decline question, for the per-kind figures (bank questions have none)."""
     return item.get("kind_of_question") or f"bank {item.get('split', '')}".strip()
@@ -126,7 +132,7 @@ def main() -> int:
         if not cached.get("features_with_section_question"):
             ap.error("this cache has no section_question: write it again with fit_decline_model.py --features-cache")
         names = cached["features_with_section_question"]
-        rows = [{**r, "x": r["x"] + [r["section_question"]]} for r in rows if r.get("section_question") is not None]
+        rows = with_section_question(rows)
     drop = {d for d in args.drop.split(",") if d}
     if names and drop - set(names):
         ap.error(f"no such feature: {', '.join(sorted(drop - set(names)))} (the cache has: {', '.join(names)})")

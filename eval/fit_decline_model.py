@@ -62,7 +62,7 @@ sys.path.insert(0, str(ROOT))
 from bot.decline_model import (FEATURES, FEATURES_WITH_SECTION_QUESTION, MODEL_PATH, OFF_TOPIC,  # noqa: E402
                                SECTION_QUESTION, Decision, DeclineModel)
 from eval.decline_cv import (choose_model, cross_validated, describe, fit_logistic, kind_of,  # noqa: E402
-                              nested_cv, threshold_for)
+                              nested_cv, threshold_for, with_section_question)
 
 # question files written for training (split "train"), never bank questions: must-decline ones (expect_refusal)
 # and answerable ones
@@ -253,7 +253,8 @@ def main() -> int:
     if not has_question.all():
         print(f"   {int((~has_question).sum())} of {len(train)} questions had no {SECTION_QUESTION}: left out of "
               "answerable_with_questions", file=sys.stderr)
-    x_sq = np.array([r["x"] + [r["section_question"]] for r in train if r.get("section_question") is not None])
+    with_questions = with_section_question(train)
+    x_sq = np.array([r["x"] for r in with_questions])
     y_sq = y[has_question]
     c_sq, threshold_sq, _ = choose_model(x_sq, y_sq)
     topic = [FEATURES.index(f) for f in IN_SCOPE_FEATURES]
@@ -294,7 +295,7 @@ def main() -> int:
           f"{int((cv_declined & (y == 0)).sum())}/{int((y == 0).sum())}")
     print(f"answerable (without {SECTION_QUESTION}): " + describe(nested_cv(x, y, [kind_of(r["item"]) for r in train])))
     print(f"answerable_with_questions (C={c_sq}, threshold {threshold_sq:.3f}, {len(x_sq)} questions): "
-          + describe(nested_cv(x_sq, y_sq, [kind_of(r["item"]) for r, w in zip(train, has_question) if w])))
+          + describe(nested_cv(x_sq, y_sq, [kind_of(r["item"]) for r in with_questions])))
     print(wording(train, y_scope, topic, c))
     for name, rows in (("dev (fitted on)", [r for r in train if r["item"].get("split") == "dev"]),
                        ("validation (quoted)", held_out)):
