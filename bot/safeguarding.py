@@ -127,7 +127,6 @@ class Safeguarding:
         model file when not given."""
         self.index = index
         self.file = load_situations(situations_path if situations_path.is_file() else DEFAULT_SITUATIONS)
-        self.situations, self.steps, self.routine = self.file.situations, self.file.steps, self.file.routine
         if calibrated is None:
             calibrated = json.loads(MODEL_PATH.read_text(encoding="utf-8")).get("safeguarding", {})
         self.threshold = threshold if threshold is not None else fitted(calibrated, "threshold")
@@ -147,9 +146,9 @@ class Safeguarding:
     def _vectors(self) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
             if self._situation_vectors is None:
-                self._situation_vectors = self.index.embedder.embed(self.situations)
-                self._step_vectors = self.index.embedder.embed(self.steps)
-                self._routine_vectors = self.index.embedder.embed(self.routine) if self.routine else None
+                self._situation_vectors = self.index.embedder.embed(self.file.situations)
+                self._step_vectors = self.index.embedder.embed(self.file.steps)
+                self._routine_vectors = self.index.embedder.embed(self.file.routine) if self.file.routine else None
             return self._situation_vectors, self._step_vectors
 
     def routine_similarity(self, query_vector: np.ndarray) -> float:
@@ -227,7 +226,7 @@ class Safeguarding:
             vectors = self._sentence_vectors(pairs)
             similarity = vectors @ steps.T if len(steps) else np.zeros((len(pairs), 1))
             closeness, nearest = similarity.max(axis=1), similarity.argmax(axis=1)
-            first_child_step = len(self.steps) - self.file.child_steps
+            first_child_step = len(self.file.steps) - self.file.child_steps
             seen: set[str] = set()
             for (sentence, chunk), vector, close, step in zip(pairs, vectors, closeness, nearest):
                 if close >= self.step_min_similarity and sentence not in seen:
