@@ -19,7 +19,11 @@ cross-validation on the dev split and the training questions the second declined
 questions against 92.7, at no wrong decline among 185 answerable ones (the training questions were written from
 corpus sections, as the section questions were, so this figure may flatter a little).
 
-The coefficients are fitted on the question bank's dev split plus `eval/out-of-scope-questions.jsonl` by
+Beside the regressions, the model file carries must-decline examples (DECLINE_EXAMPLE below): a question much
+nearer one of them than to anything the index can answer it from is declined whatever the regressions say.
+
+The coefficients are fitted on the question bank's dev split plus the must-decline questions written for training
+(`eval/out-of-scope-questions.jsonl`, `eval/near-miss-questions.jsonl`) by
 `eval/fit_decline_model.py` (scikit-learn, a dev dependency) and shipped in `bot/decline_model.json`.
 Every feature is a similarity or a share, so none grows with the number of documents indexed (the maxima
 `top_dense` and SECTION_QUESTION can creep up as passages or questions are added). (The share of the
@@ -58,6 +62,15 @@ FEATURES = (
 
 SECTION_QUESTION = "section_question"  # present only when the best passage's section has questions (see above)
 FEATURES_WITH_SECTION_QUESTION = (*FEATURES, SECTION_QUESTION)
+# The cosine of the question to the nearest must-decline example (`decline_examples` in the model file: the
+# must-decline questions written for training, as the bot prepares them). Not a regression input: a question
+# nearer such an example than to every section question and to its closest passage, by more than the fitted
+# margin, is declined whatever the regressions say (`DeclineModel.decide`). The examples are what the
+# regressions cannot weigh: near-misses share the corpus's words ("the NHS App", "online", "record"), so every
+# score the regressions read is high for them, while the example they resemble names what they ask about.
+# The closest passage counts too so that a corpus whose sections have few questions (a maintainer's own
+# annotated pages) does not make every question look nearer an example than anything it can answer.
+DECLINE_EXAMPLE = "decline_example"
 
 # What else staff at a GP practice ask about, one broad topic a line: the question's closeness to the nearest one
 # is the `off_topic` feature. The descriptions name kinds of work, never a particular question; their weight is
@@ -112,10 +125,12 @@ def corpus_centroid(index: Index) -> np.ndarray | None:
     return _centroids[key]
 
 
-def decision_features(query, retrieval, draft, index: Index) -> dict[str, float]:
+def decision_features(query, retrieval, draft, index: Index,
+                      decline_examples: np.ndarray | None = None) -> dict[str, float]:
     """The feature vector of one answered-or-not question: `query` a PreparedQuery, `retrieval` a
     Retrieval, `draft` the answerer's Draft (or None when nothing was found). SECTION_QUESTION only when the
-    best passage's section has questions and the question search ran."""
+    best passage's section has questions and the question search ran; DECLINE_EXAMPLE when `decline_examples`
+    (`DeclineModel.example_vectors`) are given."""
     terms = list(dict.fromkeys(analyze(query.retrieval_text)))
     results = retrieval.results
     # the passages' own text only: a section question's match helps ranking, but these features must read the
@@ -142,7 +157,15 @@ def decision_features(query, retrieval, draft, index: Index) -> dict[str, float]
     }
     if retrieval.nearest_question_cosine is not None and results and results[0].chunk.questions:
         features[SECTION_QUESTION] = float(retrieval.nearest_question_cosine)
+    if decline_examples is not None and len(decline_examples) and vector is not None:
+        features[DECLINE_EXAMPLE] = float((decline_examples @ vector).max())
     return features
+
+
+def answerable_reference(features: dict[str, float]) -> float:
+    """What the nearest must-decline example is weighed against: the nearer of the closest section question and
+    the closest passage (a question-to-passage cosine runs lower, so the passage counts only when it is close)."""
+    return max(features[SECTION_QUESTION], features["top_dense"])
 
 
 def _own(passage_value: float | None, value: float) -> float:
@@ -197,6 +220,28 @@ class DeclineModel:
         self.answerable_with_questions = (Logistic.from_dict(with_questions, len(FEATURES_WITH_SECTION_QUESTION))
                                           if with_questions else None)
         self.in_scope = Logistic.from_dict(data["in_scope"], len(FEATURES))
+        examples = data.get("decline_examples") or {}
+        self.example_texts: tuple[str, ...] = tuple(examples.get("texts", ()))
+        self.example_margin = float(examples["margin"]) if self.example_texts else math.inf
+        self._example_vectors: tuple[int, np.ndarray] | None = None  # (id of the embedder, vectors)
+
+    def example_vectors(self, embedder) -> np.ndarray | None:
+        """The must-decline examples embedded once per embedder (None when the model file has none)."""
+        if not self.example_texts:
+            return None
+        cached = self._example_vectors
+        if cached is None or cached[0] != id(embedder):
+            cached = (id(embedder), np.asarray(embedder.embed(list(self.example_texts))))
+            self._example_vectors = cached
+        return cached[1]
+
+    def nearer_a_decline_example(self, features: dict[str, float]) -> bool:
+        """The question is nearer a must-decline example than every section question and its closest passage,
+        by more than the fitted margin. Read only where the best passage's section has questions: on documents
+        ingested from elsewhere there is no question to weigh the example against, and the regression decides."""
+        if DECLINE_EXAMPLE not in features or SECTION_QUESTION not in features:
+            return False
+        return features[DECLINE_EXAMPLE] - answerable_reference(features) > self.example_margin
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "DeclineModel":
@@ -218,7 +263,7 @@ class DeclineModel:
         answerable, names = self.answerable_model(features)
         p_answerable = answerable.probability(self.vector(features, names))
         p_in_scope = self.in_scope.probability(x)
-        if p_answerable >= answerable.threshold:
+        if p_answerable >= answerable.threshold and not self.nearer_a_decline_example(features):
             return Decision(True, "answered", p_answerable, p_in_scope)
         kind = "not_covered" if p_in_scope >= self.in_scope.threshold else "out_of_scope"
         return Decision(False, kind, p_answerable, p_in_scope)

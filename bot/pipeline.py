@@ -55,14 +55,15 @@ class Assistant:
 
     # --- warm-up: load the model and the keyword index before the first question ---
     def warm_up(self) -> None:
-        """What every first question would otherwise pay for: the keyword index, the model, the situation and
-        off-topic vectors and the corpus centroid. (The protective-step sentences are left to the first
-        safeguarding question: read from the vectors stored at ingest they take a few dozen milliseconds, and
-        most processes, a one-off `gpbot ask` above all, never need them.)"""
+        """What every first question would otherwise pay for: the keyword index, the model, the situation,
+        off-topic and must-decline example vectors and the corpus centroid. (The protective-step sentences are
+        left to the first safeguarding question: read from the vectors stored at ingest they take a few dozen
+        milliseconds, and most processes, a one-off `gpbot ask` above all, never need them.)"""
         self.index.ensure_fresh(force=True)
         self.index.embedder.embed_query("warm up")
         self.safeguarding.warm_up()
         off_topic_vectors(self.index.embedder)
+        self.decline_model.example_vectors(self.index.embedder)
         corpus_centroid(self.index)
 
     @property
@@ -125,7 +126,8 @@ class Assistant:
         timings["answer"] = (time.perf_counter() - t) * 1000
 
         confidence = confidence_of(retrieval, draft, self.settings.answering)
-        features = decision_features(query, retrieval, draft, self.index)
+        features = decision_features(query, retrieval, draft, self.index,
+                                     self.decline_model.example_vectors(self.index.embedder))
         decision = self.decline_model.decide(features)
         if trace is not None:
             trace.update(features=features, p_answerable=decision.p_answerable, p_in_scope=decision.p_in_scope)

@@ -61,6 +61,25 @@ def threshold_for(p: np.ndarray, y: np.ndarray, budget: float = MAX_WRONG_DECLIN
     return float(1 / (1 + np.exp(-z)))
 
 
+def upper_tail(values: np.ndarray, budget: float = MAX_WRONG_DECLINES) -> float:
+    """The (1 - `budget`) quantile of a normal distribution fitted to `values` (the margins of the answerable
+    questions: a fitted tail, as in `threshold_for`, steadier than the highest one or two)."""
+    from scipy.stats import norm
+
+    values = np.asarray(values, dtype=float)
+    return float(values.mean() + norm.ppf(1 - budget) * values.std())
+
+
+def nearest_example(vectors: np.ndarray, examples: np.ndarray, own: list[int | None]) -> np.ndarray:
+    """Each row's cosine to its nearest example, its own example (`own[i]`, an index into `examples`) left out:
+    a question written as an example must not be judged by itself."""
+    similarity = vectors @ examples.T
+    for row, example in enumerate(own):
+        if example is not None:
+            similarity[row, example] = -1.0
+    return similarity.max(axis=1)
+
+
 def choose_model(x: np.ndarray, y: np.ndarray, verbose: bool = True,
                  budget: float = MAX_WRONG_DECLINES) -> tuple[float, float, np.ndarray]:
     """(C, threshold, cross-validated probabilities): the C under which the most must-decline questions are
@@ -97,6 +116,55 @@ def nested_cv(x: np.ndarray, y: np.ndarray, kinds: list[str], budget: float = MA
     totals = Counter(k for k, label in zip(kinds, y) if label == 0)
     return {"answerable": (wrong / n, int((y == 1).sum())), "must_decline": (right / n, int((y == 0).sum())),
             "by_kind": {k: (by_kind[k] / n, totals[k]) for k in sorted(totals)}}
+
+
+def decline_examples(rows: list[dict], embed, answered: np.ndarray, reference: np.ndarray,
+                     budget: float = MAX_WRONG_DECLINES) -> tuple[dict, str]:
+    """The must-decline examples and their margin (see `bot.decline_model.DECLINE_EXAMPLE`), and a report.
+
+    Examples: the must-decline training questions (never bank ones), as the bot prepares them. A question's
+    margin is its cosine to the nearest example (its own left out) minus its `reference` (one per row:
+    `bot.decline_model.answerable_reference`, the nearer of the closest section question and the closest
+    passage); the margin shipped is the (1 - budget) quantile of
+    a normal fitted to the answerable questions' margins, the decline model's wrong-decline budget again. The
+    report judges the rule 5-fold (examples and margin from four folds, the fifth judged), 3 shuffles, on the
+    rows given (those with a section question); `answered` (one per row): whether the cross-validated regression
+    answers it, so the rule's own gain shows."""
+    from sklearn.model_selection import StratifiedKFold
+
+    texts = [r["retrieval_text"] for r in rows]
+    vectors = np.asarray(embed(texts))
+    is_example = [r["item"].get("split") == "train" and bool(r["item"].get("expect_refusal")) for r in rows]
+    y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in rows])
+    reference = np.asarray(reference, dtype=float)
+    example_rows = [i for i, e in enumerate(is_example) if e]
+    own = [example_rows.index(i) if e else None for i, e in enumerate(is_example)]
+    margins = nearest_example(vectors, vectors[example_rows], own) - reference
+    margin = upper_tail(margins[y == 1], budget)
+    kinds = [kind_of(r["item"]) for r in rows]
+    vetoed, wrong, gained, by_kind = 0, 0, 0, {}
+    for seed in (0, 1, 2):
+        for train, test in StratifiedKFold(n_splits=5, shuffle=True, random_state=200 + seed).split(vectors, y):
+            fold_examples = [i for i in train if is_example[i]]
+            fold_own = [fold_examples.index(i) if i in fold_examples else None for i in range(len(rows))]
+            fold_margins = nearest_example(vectors, vectors[fold_examples], fold_own) - reference
+            cut = upper_tail(fold_margins[train][y[train] == 1], budget)
+            for i in test:
+                if fold_margins[i] > cut:
+                    if y[i]:
+                        wrong += 1
+                    else:
+                        vetoed += 1
+                        gained += bool(answered[i])
+                        by_kind[kinds[i]] = by_kind.get(kinds[i], 0) + 1
+    report = (f"decline examples: {len(example_rows)}, margin {margin:.3f} (answerable margins: mean "
+              f"{margins[y == 1].mean():.3f}, largest {margins[y == 1].max():.3f}); 5-fold, 3 shuffles, mean: "
+              f"must-decline declined by the examples {vetoed / 3:.1f}/{int((y == 0).sum())} ("
+              + ", ".join(f"{k} {n / 3:.1f}" for k, n in sorted(by_kind.items()))
+              + f"; {gained / 3:.1f} of them answered by the regression), answerable {wrong / 3:.1f}/{int((y == 1).sum())}")
+    data = {"texts": [rows[i]["retrieval_text"] for i in example_rows], "margin": round(margin, 6),
+            "budget": budget}
+    return data, report
 
 
 def with_section_question(rows: list[dict]) -> list[dict]:

@@ -10,8 +10,8 @@ What it does, on the question bank's `dev` split only (validation is answered an
 --quote-validation, never used):
 1. Answers every dev question and every question of TRAINING_FILES (written for this in our own words, split
    "train": `eval/out-of-scope-questions.jsonl`, questions to decline — clinical, other practice admin,
-   unrelated, and near-misses about records or the NHS App that the corpus does not cover — and
-   `eval/answerable-train-questions.jsonl`, answerable ones written from corpus sections the bank covers less)
+   unrelated, and near-misses about records or the NHS App that the corpus does not cover —,
+   `eval/near-miss-questions.jsonl`, more such near-misses, and `eval/answerable-train-questions.jsonl`, answerable ones written from corpus sections the bank covers less)
    in hybrid mode, recording the features of `bot.decline_model.decision_features` and the question's
    similarity to the safeguarding situations.
 2. `answerable`: logistic regression (scikit-learn, standardised features, balanced classes), positives the
@@ -40,8 +40,12 @@ What it does, on the question bank's `dev` split only (validation is answered an
    safeguarding-category questions, the keyword signal counted in; the threshold is placed SAFEGUARDING_MARGIN/2
    below the chosen question's score. The same search picks the routine margin (from ROUTINE_MARGINS, never
    below 0): how much closer to a situation than to the nearest routine request
-   (knowledge/safeguarding-situations.yaml) a question must be to count as a story. `step_min_similarity` (which sentences state a
-   protective step) is fixed at STEP_MIN_SIMILARITY, see below.
+   (knowledge/safeguarding-situations.yaml) a question must be to count as a story. `step_min_similarity`
+   (which sentences state a protective step) is fixed at STEP_MIN_SIMILARITY (`eval/safeguarding_calibration.py`
+   holds these constants and the search).
+5. `decline_examples`: the must-decline training questions as examples, and the margin by which a question
+   must be nearer one of them than anything it can be answered from to be declined (`bot.decline_model`
+   DECLINE_EXAMPLE; `eval/decline_cv.py` `decline_examples` says how the margin is chosen and judged).
 scikit-learn is a dev dependency: the bot scores the JSON with numpy. The fitting helpers (threshold rule, C
 choice, nested cross-validation) are in `eval/decline_cv.py`, which also compares feature sets on a
 --features-cache file.
@@ -59,14 +63,17 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.decline_model import (FEATURES, FEATURES_WITH_SECTION_QUESTION, MODEL_PATH, OFF_TOPIC,  # noqa: E402
-                               SECTION_QUESTION, Decision, DeclineModel)
-from eval.decline_cv import (choose_model, cross_validated, describe, fit_logistic, kind_of,  # noqa: E402
-                              nested_cv, threshold_for, with_section_question)
+from bot.decline_model import (DECLINE_EXAMPLE, FEATURES, FEATURES_WITH_SECTION_QUESTION, MODEL_PATH,  # noqa: E402
+                               OFF_TOPIC, SECTION_QUESTION, Decision, DeclineModel, answerable_reference)
+from eval.safeguarding_calibration import (STEP_MIN_SIMILARITY, safeguarding_fired,  # noqa: E402
+                                           safeguarding_threshold)
+from eval.decline_cv import (choose_model, cross_validated, decline_examples, describe,  # noqa: E402
+                              fit_logistic, kind_of, nested_cv, threshold_for, with_section_question)
 
 # question files written for training (split "train"), never bank questions: must-decline ones (expect_refusal)
 # and answerable ones
-TRAINING_FILES = (ROOT / "eval" / "out-of-scope-questions.jsonl", ROOT / "eval" / "answerable-train-questions.jsonl")
+TRAINING_FILES = (ROOT / "eval" / "out-of-scope-questions.jsonl", ROOT / "eval" / "near-miss-questions.jsonl",
+                  ROOT / "eval" / "answerable-train-questions.jsonl")
 # stories of patients at risk, written for calibrating the safeguarding line only (as answerable training
 # questions they made the decline model decline fewer must-decline questions in nested CV: 92.7 -> 82.3 of 195)
 SAFEGUARDING_FILE = ROOT / "eval" / "safeguarding-train-questions.jsonl"
@@ -78,23 +85,6 @@ SAFEGUARDING_FILE = ROOT / "eval" / "safeguarding-train-questions.jsonl"
 # questions right against 95.7% for all features.
 IN_SCOPE_FEATURES = ("centroid", "clinical", "off_topic")
 
-# F-beta for the safeguarding threshold: recall weighs beta² = 9 times precision, because the target is the line
-# on every safeguarding scenario. Beta was 2 until session 4 (beta 3 then, with similarity alone, fired on 57 of
-# 139 other dev questions); with the evidence weight and routine margin searched too, beta 2's refit gave up a dev
-# safeguarding question (15 -> 14 of 17) to save six spare lines, and beta 3 fires on 18 of 139.
-SAFEGUARDING_BETA = 3.0
-SAFEGUARDING_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)  # evidence weights tried (0 = similarity alone)
-SAFEGUARDING_MARGIN = 0.02
-# How much closer to a situation than to the nearest routine request a story must be. A small grid from 0 up:
-# cosines of one question to two descriptions differ by a few hundredths when both fit. Never below 0 (nor no
-# check at all, as the grid allowed until session 4): a question nearer a routine request than every situation
-# is not a story, and with the written stories added the fit had chosen -0.05, which gave a plain proxy request
-# the line.
-ROUTINE_MARGINS = (0.0, 0.01, 0.02, 0.04)
-# A sentence states a protective step when its cosine to one of the described steps reaches this: read off
-# the shipped corpus, where sentences giving a step score 0.6 and more and unrelated sentences of the same
-# passages mostly under 0.5 (`--show-steps` prints them).
-STEP_MIN_SIMILARITY = 0.6
 
 
 class _AnswerEverything:
@@ -107,6 +97,9 @@ class _AnswerEverything:
 
     def decide(self, features):
         return Decision(True, "answered", 1.0, 1.0)
+
+    def example_vectors(self, embedder):
+        return None  # the examples are chosen here: no question is judged by them while fitting
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -121,42 +114,12 @@ def collect(assistant, items: list[dict]) -> list[dict]:
         if "features" not in trace:  # verified answer or empty question: the model is not consulted
             continue
         rows.append({"item": item, "x": [trace["features"][f] for f in FEATURES],
+                     "retrieval_text": assistant.prepare(item["question"], item.get("history") or [])[1].retrieval_text,
                      "section_question": trace["features"].get(SECTION_QUESTION),
                      "safeguarding": trace["safeguarding_similarity"], "routine": trace["safeguarding_routine"],
                      "evidence": trace["safeguarding_evidence"], "keyword": trace["safeguarding_keyword"],
                      "clinical": trace["clinical"]})
     return rows
-
-
-def safeguarding_score(rows: list[dict], evidence_weight: float) -> np.ndarray:
-    """What bot.safeguarding compares with its threshold."""
-    return np.array([r["safeguarding"] + evidence_weight * max(0.0, r["evidence"]) for r in rows])
-
-
-def safeguarding_fired(rows: list[dict], weight: float, threshold: float, margin: float | None) -> np.ndarray:
-    """What bot.safeguarding.Safeguarding.detect decides for each row."""
-    keyword = np.array([bool(r["keyword"]) for r in rows])
-    gate = np.array([not r["clinical"] and (margin is None or r["safeguarding"] - r["routine"] >= margin)
-                     for r in rows])
-    return keyword | ((safeguarding_score(rows, weight) >= threshold) & gate)
-
-
-def safeguarding_threshold(rows: list[dict]) -> tuple[float, float, float | None]:
-    """(evidence weight, threshold, routine margin) with the best F-beta (SAFEGUARDING_BETA) on dev, the keyword
-    signal counting as well; ties go to the lower weight, then no margin, then the lower threshold."""
-    positive = np.array([r["item"].get("category") == "safeguarding" for r in rows])
-    best, best_f = (0.0, 1.0, None), -1.0
-    b2 = SAFEGUARDING_BETA ** 2
-    for weight in SAFEGUARDING_WEIGHTS:
-        score = safeguarding_score(rows, weight)
-        for margin in ROUTINE_MARGINS:
-            for t in sorted(set(score[positive].tolist())):
-                fired = safeguarding_fired(rows, weight, t, margin)
-                tp, fp, fn = (fired & positive).sum(), (fired & ~positive).sum(), (~fired & positive).sum()
-                f = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
-                if f > best_f + 1e-9:
-                    best, best_f = (weight, t - SAFEGUARDING_MARGIN / 2, margin), f
-    return float(best[0]), float(best[1]), best[2]
 
 
 def wording(train: list[dict], y_scope: np.ndarray, topic: list[int], c: float) -> str:
@@ -176,6 +139,8 @@ def features_of(row: dict) -> dict[str, float]:
     features = dict(zip(FEATURES, row["x"]))
     if row.get("section_question") is not None:
         features[SECTION_QUESTION] = row["section_question"]
+    if row.get(DECLINE_EXAMPLE) is not None:
+        features[DECLINE_EXAMPLE] = row[DECLINE_EXAMPLE]
     return features
 
 
@@ -228,6 +193,10 @@ def main() -> int:
         if cached.get("features_with_section_question") != list(FEATURES_WITH_SECTION_QUESTION):
             sys.exit(f"{args.features_cache} was written by an older fit script (no {SECTION_QUESTION}): delete it")
         train, held_out = cached["train"], cached["held_out"]
+        for row in train + held_out:  # caches written before the decline examples lack the prepared text
+            if "retrieval_text" not in row:
+                item = row["item"]
+                row["retrieval_text"] = assistant.prepare(item["question"], item.get("history") or [])[1].retrieval_text
         stories = cached["stories"] if "stories" in cached else collect(assistant, load_jsonl(SAFEGUARDING_FILE))
     else:
         train = collect(assistant, dev + training)
@@ -256,9 +225,12 @@ def main() -> int:
     with_questions = with_section_question(train)
     x_sq = np.array([r["x"] for r in with_questions])
     y_sq = y[has_question]
-    c_sq, threshold_sq, _ = choose_model(x_sq, y_sq)
+    c_sq, threshold_sq, cv_p_sq = choose_model(x_sq, y_sq)
     topic = [FEATURES.index(f) for f in IN_SCOPE_FEATURES]
     in_scope = fit_logistic(x[:, topic], y_scope, c)
+    examples, examples_report = decline_examples(
+        with_questions, assistant.index.embedder.embed, cv_p_sq >= threshold_sq,
+        [answerable_reference(features_of(r)) for r in with_questions])
 
     # the line is calibrated on the dev questions, the answerable training ones and 30 written stories of patients
     # at risk (SAFEGUARDING_FILE): 17 dev stories alone could not tell apart settings that score the same on them
@@ -272,6 +244,7 @@ def main() -> int:
         "question_features": list(FEATURES_WITH_SECTION_QUESTION),
         "answerable_with_questions": {**as_dict(fit_logistic(x_sq, y_sq, c_sq), threshold_sq), "C": c_sq},
         "in_scope": widen(as_dict(in_scope, 0.5), topic, len(FEATURES)),
+        "decline_examples": examples,
         "safeguarding": {"threshold": round(sg_threshold, 6), "evidence_weight": sg_weight, "routine_margin": sg_margin,
                          "step_min_similarity": STEP_MIN_SIMILARITY},
         "fitted_on": {"dev_questions": int(sum(r["item"].get("split") == "dev" for r in train)),
@@ -284,6 +257,11 @@ def main() -> int:
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
     model = DeclineModel(data)
+    # the bank questions' nearest example, as the bot reads it (none of them is an example)
+    vectors = model.example_vectors(assistant.index.embedder)
+    for row in train + held_out:
+        if row["item"].get("split") != "train":
+            row[DECLINE_EXAMPLE] = float((vectors @ assistant.index.embedder.embed_query(row["retrieval_text"])).max())
     positives, negatives_p = np.sort(cv_p[y == 1]), cv_p[y == 0]
     for budget in (0.01, 0.02, 0.03, 0.05):
         t = threshold_for(cv_p, y, budget)
@@ -297,6 +275,7 @@ def main() -> int:
     print(f"answerable_with_questions (C={c_sq}, threshold {threshold_sq:.3f}, {len(x_sq)} questions): "
           + describe(nested_cv(x_sq, y_sq, [kind_of(r["item"]) for r in with_questions])))
     print(wording(train, y_scope, topic, c))
+    print(examples_report)
     for name, rows in (("dev (fitted on)", [r for r in train if r["item"].get("split") == "dev"]),
                        ("validation (quoted)", held_out)):
         if not rows:

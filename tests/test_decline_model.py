@@ -149,3 +149,22 @@ def test_nested_cross_validation_declines_what_the_features_separate_and_only_th
     declined = {kind: d for kind, (d, _) in result["by_kind"].items()}
     assert result["answerable"][0] <= 2 and result["must_decline"][1] == 100
     assert declined["clinical"] >= 45 and declined["near-miss"] <= 5
+
+
+def test_the_example_margin_is_the_upper_budget_quantile_of_the_answerable_margins():
+    upper_tail = decline_cv().upper_tail
+
+    margins = np.random.default_rng(1).normal(-0.2, 0.15, 20000)
+    cut = upper_tail(margins, budget=0.01)
+    assert abs(cut - (-0.2 + 2.326 * 0.15)) < 0.01
+    assert 0.007 < (margins > cut).mean() < 0.013
+
+
+def test_a_written_example_is_never_judged_by_itself():
+    nearest_example = decline_cv().nearest_example
+
+    examples = np.eye(3)
+    rows = np.array([[1.0, 0.0, 0.0], [0.6, 0.8, 0.0], [0.0, 0.0, 1.0]])
+    # row 0 is example 0 and row 2 is example 2: each is compared with the other examples only
+    assert nearest_example(rows, examples, [0, None, 2]).tolist() == [0.0, 0.8, 0.0]
+    assert nearest_example(rows, examples, [None, None, None]).tolist() == [1.0, 0.8, 1.0]

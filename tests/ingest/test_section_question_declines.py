@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.decline_model import FEATURES_WITH_SECTION_QUESTION, MODEL_PATH, SECTION_QUESTION, DeclineModel
+from bot.decline_model import (DECLINE_EXAMPLE, FEATURES_WITH_SECTION_QUESTION, MODEL_PATH, SECTION_QUESTION,
+                               DeclineModel)
 from bot.index import Index
 from bot.types import AnswerKind
 
@@ -37,10 +38,14 @@ def mixed_settings(tmp_path_factory, ingest_embedder):
     return settings
 
 
-def _model(*, plain_threshold: float, questions_threshold: float | None) -> DeclineModel:
+def _model(*, plain_threshold: float, questions_threshold: float | None, examples: list[str] | None = None,
+           margin: float = 0.0) -> DeclineModel:
     """The shipped coefficients with thresholds that tell which regression decided (None: a model file without
-    the regression with section questions)."""
+    the regression with section questions), and these must-decline examples (None: none at all)."""
     data = json.loads(MODEL_PATH.read_text())
+    data.pop("decline_examples", None)
+    if examples is not None:
+        data["decline_examples"] = {"texts": examples, "margin": margin}
     data["answerable"]["threshold"] = plain_threshold
     if questions_threshold is None:
         del data["answerable_with_questions"], data["question_features"]
@@ -113,3 +118,63 @@ def test_a_model_whose_question_features_or_widths_differ_is_refused():
     short = {**data["answerable_with_questions"], "coef": data["answerable_with_questions"]["coef"][:-1]}
     with pytest.raises(ValueError, match="coefficients where 11 features"):
         DeclineModel({**data, "answerable_with_questions": short})
+
+
+# ------------------------------------------------------------------ the must-decline examples
+NEAR_MISS = "can a patient block nhs app notifications on her phone herself"
+
+
+def test_a_question_nearer_a_decline_example_than_every_section_question_is_declined(mixed_settings,
+                                                                                       ingest_embedder):
+    """Both regressions set to answer everything: only the example can decline it, and it words the decline as
+    any other (not covered / out of scope, no answer text from the passages)."""
+    model = _model(plain_threshold=0.0, questions_threshold=0.0, examples=[NEAR_MISS, "what is the wifi password"])
+    answer, features = _ask(mixed_settings, ingest_embedder, NEAR_MISS, model)
+    assert features[DECLINE_EXAMPLE] > 0.99 and SECTION_QUESTION in features
+    assert features[DECLINE_EXAMPLE] - features[SECTION_QUESTION] > model.example_margin
+    assert answer.kind in (AnswerKind.not_covered, AnswerKind.out_of_scope)
+    assert "notification" not in answer.text.lower()  # the decline, not an answer from the passages
+    # nearer a section question than any example: answered as before
+    answer, features = _ask(mixed_settings, ingest_embedder, ASKED, model)
+    assert features[SECTION_QUESTION] > features[DECLINE_EXAMPLE]
+    assert answer.kind is AnswerKind.answered
+
+
+def test_the_margin_decides_how_much_nearer_the_example_must_be(mixed_settings, ingest_embedder):
+    _, features = _ask(mixed_settings, ingest_embedder, NEAR_MISS,
+                       _model(plain_threshold=0.0, questions_threshold=0.0, examples=[NEAR_MISS]))
+    gap = features[DECLINE_EXAMPLE] - features[SECTION_QUESTION]
+    wide = _model(plain_threshold=0.0, questions_threshold=0.0, examples=[NEAR_MISS], margin=gap + 0.01)
+    assert _ask(mixed_settings, ingest_embedder, NEAR_MISS, wide)[0].kind is AnswerKind.answered
+
+
+def test_a_question_about_a_plain_page_is_never_declined_by_an_example(mixed_settings, ingest_embedder):
+    """No section question to weigh the example against (a document ingested from elsewhere): the regression
+    alone decides, even for a question that is itself an example."""
+    model = _model(plain_threshold=0.0, questions_threshold=0.0, examples=[ABOUT_A_PLAIN_PAGE])
+    answer, features = _ask(mixed_settings, ingest_embedder, ABOUT_A_PLAIN_PAGE, model)
+    assert features[DECLINE_EXAMPLE] > 0.99 and SECTION_QUESTION not in features
+    assert answer.kind is AnswerKind.answered
+
+
+def test_a_model_file_without_examples_declines_by_the_regressions_alone(mixed_settings, ingest_embedder):
+    model = _model(plain_threshold=0.0, questions_threshold=0.0)
+    assert model.example_vectors(ingest_embedder) is None
+    answer, features = _ask(mixed_settings, ingest_embedder, NEAR_MISS, model)
+    assert DECLINE_EXAMPLE not in features and answer.kind is AnswerKind.answered
+
+
+def test_the_shipped_examples_are_the_written_must_decline_questions():
+    """Every must-decline training question (never a bank question) is an example, as the bot prepares it, and
+    the margin is positive: a question must be nearer an example than every section question to be declined."""
+    from test_corpus_questions import BANK_HASHES, five_gram_hashes
+
+    repo = Path(__file__).resolve().parents[2]
+    written = [json.loads(line) for path in sorted((repo / "eval").glob("*.jsonl"))
+               for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    must_decline = [item for item in written if item.get("split") == "train" and item.get("expect_refusal")]
+    model = DeclineModel.load()
+    assert len(model.example_texts) == len(must_decline) >= 170
+    assert 0 < model.example_margin < 0.5
+    bank = set(BANK_HASHES.read_text().split())
+    assert [text for text in model.example_texts if five_gram_hashes(text) & bank] == []
