@@ -33,6 +33,7 @@ must-decline questions without it, 91 against 88 of 195 at no wrong declines: it
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from dataclasses import dataclass
@@ -162,6 +163,15 @@ def decision_features(query, retrieval, draft, index: Index,
     return features
 
 
+def encode_vectors(vectors: np.ndarray) -> str:
+    """Unit vectors as base64 of float16 (a cosine moves by under 0.001), for the model file."""
+    return base64.b64encode(np.asarray(vectors, dtype="<f2").tobytes()).decode("ascii")
+
+
+def decode_vectors(text: str, rows: int) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype="<f2").reshape(rows, -1).astype(np.float32)
+
+
 def answerable_reference(features: dict[str, float]) -> float:
     """What the nearest must-decline example is weighed against: the nearer of the closest section question and
     the closest passage (a question-to-passage cosine runs lower, so the passage counts only when it is close)."""
@@ -226,12 +236,19 @@ class DeclineModel:
         self._example_vectors: tuple[int, np.ndarray] | None = None  # (id of the embedder, vectors)
 
     def example_vectors(self, embedder) -> np.ndarray | None:
-        """The must-decline examples embedded once per embedder (None when the model file has none)."""
+        """The must-decline examples' vectors for this embedder (None when the model file has none): the ones the
+        fit stored when they were made by the same embedder (`fingerprint`), else embedded here, once (about
+        2 s for 300 examples, at start-up)."""
         if not self.example_texts:
             return None
         cached = self._example_vectors
         if cached is None or cached[0] != id(embedder):
-            cached = (id(embedder), np.asarray(embedder.embed(list(self.example_texts))))
+            stored = self.data.get("decline_examples", {})
+            if stored.get("vectors") and stored.get("fingerprint") == embedder.fingerprint:
+                vectors = decode_vectors(stored["vectors"], len(self.example_texts))
+            else:
+                vectors = np.asarray(embedder.embed(list(self.example_texts)))
+            cached = (id(embedder), vectors)
             self._example_vectors = cached
         return cached[1]
 

@@ -118,7 +118,7 @@ def nested_cv(x: np.ndarray, y: np.ndarray, kinds: list[str], budget: float = MA
             "by_kind": {k: (by_kind[k] / n, totals[k]) for k in sorted(totals)}}
 
 
-def decline_examples(rows: list[dict], embed, answered: np.ndarray, reference: np.ndarray,
+def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference: np.ndarray,
                      budget: float = MAX_WRONG_DECLINES) -> tuple[dict, str]:
     """The must-decline examples and their margin (see `bot.decline_model.DECLINE_EXAMPLE`), and a report.
 
@@ -133,7 +133,10 @@ def decline_examples(rows: list[dict], embed, answered: np.ndarray, reference: n
     from sklearn.model_selection import StratifiedKFold
 
     texts = [r["retrieval_text"] for r in rows]
-    vectors = np.asarray(embed(texts))
+    from bot.decline_model import encode_vectors
+
+    vectors = np.asarray(embedder.embed(texts))
+    fingerprint = embedder.fingerprint  # the bot uses the stored vectors only with the same embedder
     is_example = [r["item"].get("split") == "train" and bool(r["item"].get("expect_refusal")) for r in rows]
     y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in rows])
     reference = np.asarray(reference, dtype=float)
@@ -163,7 +166,7 @@ def decline_examples(rows: list[dict], embed, answered: np.ndarray, reference: n
               + ", ".join(f"{k} {n / 3:.1f}" for k, n in sorted(by_kind.items()))
               + f"; {gained / 3:.1f} of them answered by the regression), answerable {wrong / 3:.1f}/{int((y == 1).sum())}")
     data = {"texts": [rows[i]["retrieval_text"] for i in example_rows], "margin": round(margin, 6),
-            "budget": budget}
+            "budget": budget, "vectors": encode_vectors(vectors[example_rows]), "fingerprint": fingerprint}
     return data, report
 
 

@@ -229,7 +229,7 @@ def main() -> int:
     topic = [FEATURES.index(f) for f in IN_SCOPE_FEATURES]
     in_scope = fit_logistic(x[:, topic], y_scope, c)
     examples, examples_report = decline_examples(
-        with_questions, assistant.index.embedder.embed, cv_p_sq >= threshold_sq,
+        with_questions, assistant.index.embedder, cv_p_sq >= threshold_sq,
         [answerable_reference(features_of(r)) for r in with_questions])
 
     # the line is calibrated on the dev questions, the answerable training ones and 30 written stories of patients

@@ -168,3 +168,37 @@ def test_a_written_example_is_never_judged_by_itself():
     # row 0 is example 0 and row 2 is example 2: each is compared with the other examples only
     assert nearest_example(rows, examples, [0, None, 2]).tolist() == [0.0, 0.8, 0.0]
     assert nearest_example(rows, examples, [None, None, None]).tolist() == [1.0, 0.8, 1.0]
+
+
+class _NamedEmbedder:
+    """Only a fingerprint; embedding fails, so a test sees whether the stored vectors were used."""
+
+    def __init__(self, fingerprint: str):
+        self.fingerprint = fingerprint
+        self.embedded: list[str] = []
+
+    def embed(self, texts):
+        self.embedded.extend(texts)
+        return np.tile(np.eye(1, 4), (len(texts), 1))
+
+
+def test_stored_example_vectors_are_used_only_with_the_embedder_that_made_them():
+    from bot.decline_model import encode_vectors
+
+    vectors = np.array([[0.6, 0.8, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]])
+    data = json.loads(MODEL_PATH.read_text())
+    data["decline_examples"] = {"texts": ["a", "b"], "margin": 0.1, "vectors": encode_vectors(vectors),
+                                "fingerprint": "fake:1"}
+    same = _NamedEmbedder("fake:1")
+    assert np.allclose(DeclineModel(data).example_vectors(same), vectors, atol=1e-3) and same.embedded == []
+    other = _NamedEmbedder("fake:2")
+    assert DeclineModel(data).example_vectors(other).tolist() == [[1, 0, 0, 0], [1, 0, 0, 0]]
+    assert other.embedded == ["a", "b"]
+
+
+def test_the_shipped_example_vectors_are_the_examples_as_the_bot_embeds_them(shared_embedder):
+    model = DeclineModel.load()
+    vectors = model.example_vectors(shared_embedder)
+    assert vectors.shape == (len(model.example_texts), 384)
+    fresh = shared_embedder.embed(list(model.example_texts[:8]))
+    assert np.min(np.sum(vectors[:8] * fresh, axis=1)) > 0.995
