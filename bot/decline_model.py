@@ -15,8 +15,8 @@ and is judged by `answerable_with_questions`, fitted on FEATURES + that feature 
 way). Where the best passage has none (a document ingested from elsewhere, alone or beside the corpus), the
 feature is left out and `answerable`, which never saw it, decides: a question about a plain page must not be
 declined for lacking a section question. The choice is per question, not per index. In nested
-cross-validation on the dev split and the training questions the second declined 103.3 of 195 must-decline
-questions against 92.7, at no wrong decline among 185 answerable ones (the training questions were written from
+cross-validation on the dev split and the training questions the second declined 111.7 of 315 must-decline
+questions against 93.7, at no wrong decline among 185 answerable ones (the training questions were written from
 corpus sections, as the section questions were, so this figure may flatter a little).
 
 Beside the regressions, the model file carries must-decline examples (DECLINE_EXAMPLE below): a question much
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,8 @@ import numpy as np
 
 from bot import guard
 from bot.index import Index, analyze
+
+log = logging.getLogger(__name__)
 
 MODEL_PATH = Path(__file__).with_name("decline_model.json")
 
@@ -233,22 +236,26 @@ class DeclineModel:
         examples = data.get("decline_examples") or {}
         self.example_texts: tuple[str, ...] = tuple(examples.get("texts", ()))
         self.example_margin = float(examples["margin"]) if self.example_texts else math.inf
-        self._example_vectors: tuple[int, np.ndarray] | None = None  # (id of the embedder, vectors)
+        self._example_vectors: tuple[str, np.ndarray] | None = None  # (the embedder's fingerprint, vectors)
 
     def example_vectors(self, embedder) -> np.ndarray | None:
         """The must-decline examples' vectors for this embedder (None when the model file has none): the ones the
-        fit stored when they were made by the same embedder (`fingerprint`), else embedded here, once (about
-        2 s for 300 examples, at start-up)."""
+        fit stored when they were made by an embedder of the same fingerprint, else embedded here, once (at
+        start-up: 1.5 s and 290 MB of peak memory more for 300 examples, so a warning says why)."""
         if not self.example_texts:
             return None
+        fingerprint = getattr(embedder, "fingerprint", "")
         cached = self._example_vectors
-        if cached is None or cached[0] != id(embedder):
+        if cached is None or cached[0] != fingerprint:
             stored = self.data.get("decline_examples", {})
-            if stored.get("vectors") and stored.get("fingerprint") == embedder.fingerprint:
+            if fingerprint and stored.get("vectors") and stored.get("fingerprint") == fingerprint:
                 vectors = decode_vectors(stored["vectors"], len(self.example_texts))
             else:
+                log.warning("the decline examples' stored vectors were made by another embedder (%s, not %s): "
+                            "embedding %d examples; re-run eval/fit_decline_model.py to store them",
+                            stored.get("fingerprint") or "none", fingerprint or "unnamed", len(self.example_texts))
                 vectors = np.asarray(embedder.embed(list(self.example_texts)))
-            cached = (id(embedder), vectors)
+            cached = (fingerprint, vectors)
             self._example_vectors = cached
         return cached[1]
 

@@ -61,23 +61,24 @@ def threshold_for(p: np.ndarray, y: np.ndarray, budget: float = MAX_WRONG_DECLIN
     return float(1 / (1 + np.exp(-z)))
 
 
-def upper_tail(values: np.ndarray, budget: float = MAX_WRONG_DECLINES) -> float:
-    """The (1 - `budget`) quantile of a normal distribution fitted to `values` (the margins of the answerable
-    questions: a fitted tail, as in `threshold_for`, steadier than the highest one or two)."""
+# The must-decline examples' own wrong-decline budget (bot.decline_model DECLINE_EXAMPLE): half the regressions',
+# so that both together stay at 1.5%, inside the issue's 2%. At 1% the margin was 0.138 and the rule declined
+# 0.3 of 185 answerable questions held out; at 0.5% it is 0.173, none, and the held-out sets lost nothing.
+EXAMPLE_BUDGET = MAX_WRONG_DECLINES / 2
+# How far above the largest margin of any answerable question the examples' margin stays at least: a question's
+# cosines move by about 0.001 between runs (ONNX threading) and through float16 storage; ten times that.
+EXAMPLE_MARGIN_GAP = 0.01
+
+
+def example_margin(answerable_margins: np.ndarray, budget: float = EXAMPLE_BUDGET) -> float:
+    """The margin by which a question must be nearer a must-decline example to be declined: the (1 - budget)
+    quantile of a normal fitted to the answerable questions' margins (a fitted tail, as in `threshold_for`), but
+    never within EXAMPLE_MARGIN_GAP of the largest of them (a few hundred questions' tail can fall below it)."""
     from scipy.stats import norm
 
-    values = np.asarray(values, dtype=float)
-    return float(values.mean() + norm.ppf(1 - budget) * values.std())
-
-
-def nearest_example(vectors: np.ndarray, examples: np.ndarray, own: list[int | None]) -> np.ndarray:
-    """Each row's cosine to its nearest example, its own example (`own[i]`, an index into `examples`) left out:
-    a question written as an example must not be judged by itself."""
-    similarity = vectors @ examples.T
-    for row, example in enumerate(own):
-        if example is not None:
-            similarity[row, example] = -1.0
-    return similarity.max(axis=1)
+    values = np.asarray(answerable_margins, dtype=float)
+    tail = float(values.mean() + norm.ppf(1 - budget) * values.std())
+    return max(tail, float(values.max()) + EXAMPLE_MARGIN_GAP)
 
 
 def choose_model(x: np.ndarray, y: np.ndarray, verbose: bool = True,
@@ -119,54 +120,50 @@ def nested_cv(x: np.ndarray, y: np.ndarray, kinds: list[str], budget: float = MA
 
 
 def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference: np.ndarray,
-                     budget: float = MAX_WRONG_DECLINES) -> tuple[dict, str]:
+                     budget: float = EXAMPLE_BUDGET) -> tuple[dict, str]:
     """The must-decline examples and their margin (see `bot.decline_model.DECLINE_EXAMPLE`), and a report.
 
     Examples: the must-decline training questions (never bank ones), as the bot prepares them. A question's
-    margin is its cosine to the nearest example (its own left out) minus its `reference` (one per row:
+    margin is its cosine to the nearest example minus its `reference` (one per row:
     `bot.decline_model.answerable_reference`, the nearer of the closest section question and the closest
-    passage); the margin shipped is the (1 - budget) quantile of
-    a normal fitted to the answerable questions' margins, the decline model's wrong-decline budget again. The
-    report judges the rule 5-fold (examples and margin from four folds, the fifth judged), 3 shuffles, on the
-    rows given (those with a section question); `answered` (one per row): whether the cross-validated regression
-    answers it, so the rule's own gain shows."""
+    passage); the margin shipped is `example_margin` of the answerable questions' margins (none of them is an
+    example). The report judges the rule 5-fold (examples and margin from four folds, the fifth judged), 3
+    shuffles, on the rows given (those with a section question); `answered` (one per row): whether the
+    cross-validated regression answers it, so the rule's own gain shows. A few examples have a near twin
+    (cosine > 0.85) that can fall in another fold, so the must-decline figure may flatter a little."""
     from sklearn.model_selection import StratifiedKFold
 
-    texts = [r["retrieval_text"] for r in rows]
     from bot.decline_model import encode_vectors
 
-    vectors = np.asarray(embedder.embed(texts))
-    fingerprint = embedder.fingerprint  # the bot uses the stored vectors only with the same embedder
-    is_example = [r["item"].get("split") == "train" and bool(r["item"].get("expect_refusal")) for r in rows]
+    vectors = np.asarray(embedder.embed([r["retrieval_text"] for r in rows]))
+    is_example = np.array([r["item"].get("split") == "train" and bool(r["item"].get("expect_refusal")) for r in rows])
     y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in rows])
     reference = np.asarray(reference, dtype=float)
-    example_rows = [i for i, e in enumerate(is_example) if e]
-    own = [example_rows.index(i) if e else None for i, e in enumerate(is_example)]
-    margins = nearest_example(vectors, vectors[example_rows], own) - reference
-    margin = upper_tail(margins[y == 1], budget)
+    margins = (vectors @ vectors[is_example].T).max(axis=1) - reference
+    margin = example_margin(margins[y == 1], budget)
     kinds = [kind_of(r["item"]) for r in rows]
-    vetoed, wrong, gained, by_kind = 0, 0, 0, {}
-    for seed in (0, 1, 2):
+    declined, wrong, gained, by_kind = 0, 0, 0, Counter()
+    for seed in SEEDS:
         for train, test in StratifiedKFold(n_splits=5, shuffle=True, random_state=200 + seed).split(vectors, y):
-            fold_examples = [i for i in train if is_example[i]]
-            fold_own = [fold_examples.index(i) if i in fold_examples else None for i in range(len(rows))]
-            fold_margins = nearest_example(vectors, vectors[fold_examples], fold_own) - reference
-            cut = upper_tail(fold_margins[train][y[train] == 1], budget)
-            for i in test:
-                if fold_margins[i] > cut:
-                    if y[i]:
-                        wrong += 1
-                    else:
-                        vetoed += 1
-                        gained += bool(answered[i])
-                        by_kind[kinds[i]] = by_kind.get(kinds[i], 0) + 1
-    report = (f"decline examples: {len(example_rows)}, margin {margin:.3f} (answerable margins: mean "
-              f"{margins[y == 1].mean():.3f}, largest {margins[y == 1].max():.3f}); 5-fold, 3 shuffles, mean: "
-              f"must-decline declined by the examples {vetoed / 3:.1f}/{int((y == 0).sum())} ("
-              + ", ".join(f"{k} {n / 3:.1f}" for k, n in sorted(by_kind.items()))
-              + f"; {gained / 3:.1f} of them answered by the regression), answerable {wrong / 3:.1f}/{int((y == 1).sum())}")
-    data = {"texts": [rows[i]["retrieval_text"] for i in example_rows], "margin": round(margin, 6),
-            "budget": budget, "vectors": encode_vectors(vectors[example_rows]), "fingerprint": fingerprint}
+            fold_examples = vectors[[i for i in train if is_example[i]]]
+            fold_margins = (vectors @ fold_examples.T).max(axis=1) - reference
+            cut = example_margin(fold_margins[train][y[train] == 1], budget)
+            for i in test[fold_margins[test] > cut]:
+                wrong += int(y[i])
+                declined += int(not y[i])
+                gained += int(not y[i] and answered[i])
+                by_kind.update([kinds[i]] if not y[i] else [])
+    n = len(SEEDS)
+    report = (f"decline examples: {int(is_example.sum())}, margin {margin:.3f} (answerable margins: mean "
+              f"{margins[y == 1].mean():.3f}, largest {margins[y == 1].max():.3f}); 5-fold, {n} shuffles, mean: "
+              f"must-decline declined by the examples {declined / n:.1f}/{int((y == 0).sum())} ("
+              + ", ".join(f"{k} {c / n:.1f}" for k, c in sorted(by_kind.items()))
+              + f"; {gained / n:.1f} of them answered by the regression), "
+              f"answerable {wrong / n:.1f}/{int((y == 1).sum())}")
+    # the bot uses the stored vectors only under the embedder that made them (its fingerprint)
+    data = {"texts": [r["retrieval_text"] for r, e in zip(rows, is_example) if e], "margin": round(margin, 6),
+            "budget": budget, "vectors": encode_vectors(vectors[is_example]),
+            "fingerprint": getattr(embedder, "fingerprint", "")}
     return data, report
 
 

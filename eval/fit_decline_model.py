@@ -11,7 +11,8 @@ What it does, on the question bank's `dev` split only (validation is answered an
 1. Answers every dev question and every question of TRAINING_FILES (written for this in our own words, split
    "train": `eval/out-of-scope-questions.jsonl`, questions to decline — clinical, other practice admin,
    unrelated, and near-misses about records or the NHS App that the corpus does not cover —,
-   `eval/near-miss-questions.jsonl`, more such near-misses, and `eval/answerable-train-questions.jsonl`, answerable ones written from corpus sections the bank covers less)
+   `eval/near-miss-questions.jsonl` and `-2.jsonl`, more such near-misses, and `eval/answerable-train-questions.jsonl`,
+   answerable ones written from corpus sections the bank covers less)
    in hybrid mode, recording the features of `bot.decline_model.decision_features` and the question's
    similarity to the safeguarding situations.
 2. `answerable`: logistic regression (scikit-learn, standardised features, balanced classes), positives the
@@ -73,7 +74,7 @@ from eval.decline_cv import (choose_model, cross_validated, decline_examples, de
 # question files written for training (split "train"), never bank questions: must-decline ones (expect_refusal)
 # and answerable ones
 TRAINING_FILES = (ROOT / "eval" / "out-of-scope-questions.jsonl", ROOT / "eval" / "near-miss-questions.jsonl",
-                  ROOT / "eval" / "answerable-train-questions.jsonl")
+                  ROOT / "eval" / "near-miss-questions-2.jsonl", ROOT / "eval" / "answerable-train-questions.jsonl")
 # stories of patients at risk, written for calibrating the safeguarding line only (as answerable training
 # questions they made the decline model decline fewer must-decline questions in nested CV: 92.7 -> 82.3 of 195)
 SAFEGUARDING_FILE = ROOT / "eval" / "safeguarding-train-questions.jsonl"
@@ -106,6 +107,11 @@ def load_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def retrieval_text(assistant, item: dict) -> str:
+    """The text the bot searches and embeds for a question (redacted, shorthand spelt out, thread prepended)."""
+    return assistant.prepare(item["question"], item.get("history") or [])[1].retrieval_text
+
+
 def collect(assistant, items: list[dict]) -> list[dict]:
     rows = []
     for item in items:
@@ -114,7 +120,7 @@ def collect(assistant, items: list[dict]) -> list[dict]:
         if "features" not in trace:  # verified answer or empty question: the model is not consulted
             continue
         rows.append({"item": item, "x": [trace["features"][f] for f in FEATURES],
-                     "retrieval_text": assistant.prepare(item["question"], item.get("history") or [])[1].retrieval_text,
+                     "retrieval_text": retrieval_text(assistant, item),
                      "section_question": trace["features"].get(SECTION_QUESTION),
                      "safeguarding": trace["safeguarding_similarity"], "routine": trace["safeguarding_routine"],
                      "evidence": trace["safeguarding_evidence"], "keyword": trace["safeguarding_keyword"],
@@ -195,8 +201,7 @@ def main() -> int:
         train, held_out = cached["train"], cached["held_out"]
         for row in train + held_out:  # caches written before the decline examples lack the prepared text
             if "retrieval_text" not in row:
-                item = row["item"]
-                row["retrieval_text"] = assistant.prepare(item["question"], item.get("history") or [])[1].retrieval_text
+                row["retrieval_text"] = retrieval_text(assistant, row["item"])
         stories = cached["stories"] if "stories" in cached else collect(assistant, load_jsonl(SAFEGUARDING_FILE))
     else:
         train = collect(assistant, dev + training)

@@ -152,26 +152,24 @@ def test_nested_cross_validation_declines_what_the_features_separate_and_only_th
 
 
 def test_the_example_margin_is_the_upper_budget_quantile_of_the_answerable_margins():
-    upper_tail = decline_cv().upper_tail
+    example_margin = decline_cv().example_margin
 
     margins = np.random.default_rng(1).normal(-0.2, 0.15, 20000)
-    cut = upper_tail(margins, budget=0.01)
-    assert abs(cut - (-0.2 + 2.326 * 0.15)) < 0.01
-    assert 0.007 < (margins > cut).mean() < 0.013
+    margins = margins[margins < 0.175]  # nothing near the tail, so the fitted quantile is what shows
+    cut = example_margin(margins, budget=0.001)
+    assert abs(cut - (margins.mean() + 3.0902 * margins.std())) < 1e-3
+    assert cut > margins.max() + 0.01
 
 
-def test_a_written_example_is_never_judged_by_itself():
-    nearest_example = decline_cv().nearest_example
-
-    examples = np.eye(3)
-    rows = np.array([[1.0, 0.0, 0.0], [0.6, 0.8, 0.0], [0.0, 0.0, 1.0]])
-    # row 0 is example 0 and row 2 is example 2: each is compared with the other examples only
-    assert nearest_example(rows, examples, [0, None, 2]).tolist() == [0.0, 0.8, 0.0]
-    assert nearest_example(rows, examples, [None, None, None]).tolist() == [1.0, 0.8, 1.0]
+def test_the_example_margin_never_declines_an_answerable_question_it_was_fitted_on():
+    cv = decline_cv()
+    margins = np.r_[np.full(200, -0.2), 0.15]  # one answerable question far above the rest
+    assert cv.example_margin(margins, budget=0.01) == 0.15 + cv.EXAMPLE_MARGIN_GAP
 
 
 class _NamedEmbedder:
-    """Only a fingerprint; embedding fails, so a test sees whether the stored vectors were used."""
+    """A fingerprint, and an embed that records what it was asked (every text gets the same vector), so a test
+    sees whether the stored vectors were used."""
 
     def __init__(self, fingerprint: str):
         self.fingerprint = fingerprint
@@ -197,8 +195,26 @@ def test_stored_example_vectors_are_used_only_with_the_embedder_that_made_them()
 
 
 def test_the_shipped_example_vectors_are_the_examples_as_the_bot_embeds_them(shared_embedder):
+    """The stored vectors are the examples embedded by the default embedder (whose fingerprint they carry, so the
+    bot uses them instead of embedding 300 questions at start-up), in the order of the texts."""
+    from bot.decline_model import decode_vectors
+
     model = DeclineModel.load()
-    vectors = model.example_vectors(shared_embedder)
+    stored = model.data["decline_examples"]
+    assert stored["fingerprint"] == shared_embedder.fingerprint
+    vectors = decode_vectors(stored["vectors"], len(model.example_texts))
     assert vectors.shape == (len(model.example_texts), 384)
-    fresh = shared_embedder.embed(list(model.example_texts[:8]))
-    assert np.min(np.sum(vectors[:8] * fresh, axis=1)) > 0.995
+    sample = list(range(0, len(model.example_texts), 23))
+    fresh = shared_embedder.embed([model.example_texts[i] for i in sample])
+    assert np.min(np.sum(vectors[sample] * fresh, axis=1)) > 0.995
+    assert np.allclose(model.example_vectors(shared_embedder), vectors)
+
+
+def test_the_closest_passage_counts_as_much_as_a_section_question_against_an_example():
+    """A question whose own passage is closer than the example (a sparsely annotated page) is not declined by it."""
+    model = DeclineModel.load()
+    near = {"decline_example": 0.8, "section_question": 0.3, "top_dense": 0.3}
+    assert model.nearer_a_decline_example(near)
+    assert not model.nearer_a_decline_example({**near, "top_dense": 0.8 - model.example_margin + 0.01})
+    assert not model.nearer_a_decline_example({**near, "section_question": 0.8 - model.example_margin + 0.01})
+    assert not model.nearer_a_decline_example({"decline_example": 0.8, "top_dense": 0.3})  # no section question

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.decline_model import (DECLINE_EXAMPLE, FEATURES_WITH_SECTION_QUESTION, MODEL_PATH, SECTION_QUESTION,
-                               DeclineModel)
+                               DeclineModel, answerable_reference)
 from bot.index import Index
 from bot.types import AnswerKind
 
@@ -131,7 +131,7 @@ def test_a_question_nearer_a_decline_example_than_every_section_question_is_decl
     model = _model(plain_threshold=0.0, questions_threshold=0.0, examples=[NEAR_MISS, "what is the wifi password"])
     answer, features = _ask(mixed_settings, ingest_embedder, NEAR_MISS, model)
     assert features[DECLINE_EXAMPLE] > 0.99 and SECTION_QUESTION in features
-    assert features[DECLINE_EXAMPLE] - features[SECTION_QUESTION] > model.example_margin
+    assert features[DECLINE_EXAMPLE] - answerable_reference(features) > model.example_margin
     assert answer.kind in (AnswerKind.not_covered, AnswerKind.out_of_scope)
     assert "notification" not in answer.text.lower()  # the decline, not an answer from the passages
     # nearer a section question than any example: answered as before
@@ -143,7 +143,9 @@ def test_a_question_nearer_a_decline_example_than_every_section_question_is_decl
 def test_the_margin_decides_how_much_nearer_the_example_must_be(mixed_settings, ingest_embedder):
     _, features = _ask(mixed_settings, ingest_embedder, NEAR_MISS,
                        _model(plain_threshold=0.0, questions_threshold=0.0, examples=[NEAR_MISS]))
-    gap = features[DECLINE_EXAMPLE] - features[SECTION_QUESTION]
+    gap = features[DECLINE_EXAMPLE] - answerable_reference(features)
+    narrow = _model(plain_threshold=0.0, questions_threshold=0.0, examples=[NEAR_MISS], margin=gap - 0.01)
+    assert _ask(mixed_settings, ingest_embedder, NEAR_MISS, narrow)[0].kind is not AnswerKind.answered
     wide = _model(plain_threshold=0.0, questions_threshold=0.0, examples=[NEAR_MISS], margin=gap + 0.01)
     assert _ask(mixed_settings, ingest_embedder, NEAR_MISS, wide)[0].kind is AnswerKind.answered
 
