@@ -15,15 +15,16 @@ and is judged by `answerable_with_questions`, fitted on FEATURES + that feature 
 way). Where the best passage has none (a document ingested from elsewhere, alone or beside the corpus), the
 feature is left out and `answerable`, which never saw it, decides: a question about a plain page must not be
 declined for lacking a section question. The choice is per question, not per index. In nested
-cross-validation on the dev split and the training questions the second declined 111.7 of 315 must-decline
-questions against 93.7, at no wrong decline among 185 answerable ones (the training questions were written from
+cross-validation on the dev split and the training questions the second declined 148.3 of 420 must-decline
+questions against 109.0, at no wrong decline among 185 answerable ones (the training questions were written from
 corpus sections, as the section questions were, so this figure may flatter a little).
 
 Beside the regressions, the model file carries must-decline examples (DECLINE_EXAMPLE below): a question much
 nearer one of them than to anything the index can answer it from is declined whatever the regressions say.
 
-The coefficients are fitted on the question bank's dev split plus the must-decline questions written for training
-(`eval/out-of-scope-questions.jsonl`, `eval/near-miss-questions.jsonl`) by
+The coefficients are fitted on the question bank's dev split plus the questions written for training (must-decline:
+`eval/out-of-scope-questions.jsonl`, `eval/near-miss-questions.jsonl`, `eval/near-miss-questions-2.jsonl`;
+answerable: `eval/answerable-train-questions.jsonl`) by
 `eval/fit_decline_model.py` (scikit-learn, a dev dependency) and shipped in `bot/decline_model.json`.
 Every feature is a similarity or a share, so none grows with the number of documents indexed (the maxima
 `top_dense` and SECTION_QUESTION can creep up as passages or questions are added). (The share of the
@@ -241,21 +242,23 @@ class DeclineModel:
     def example_vectors(self, embedder) -> np.ndarray | None:
         """The must-decline examples' vectors for this embedder (None when the model file has none): the ones the
         fit stored when they were made by an embedder of the same fingerprint, else embedded here, once (at
-        start-up: 1.5 s and 290 MB of peak memory more for 300 examples, so a warning says why)."""
+        start-up: 1.5 s and 290 MB of peak memory more for 400 examples, so a warning says why)."""
         if not self.example_texts:
             return None
         fingerprint = getattr(embedder, "fingerprint", "")
+        key = fingerprint or f"unnamed:{id(embedder)}"  # two embedders without a fingerprint never share vectors
         cached = self._example_vectors
-        if cached is None or cached[0] != fingerprint:
+        if cached is None or cached[0] != key:
             stored = self.data.get("decline_examples", {})
             if fingerprint and stored.get("vectors") and stored.get("fingerprint") == fingerprint:
                 vectors = decode_vectors(stored["vectors"], len(self.example_texts))
             else:
-                log.warning("the decline examples' stored vectors were made by another embedder (%s, not %s): "
-                            "embedding %d examples; re-run eval/fit_decline_model.py to store them",
-                            stored.get("fingerprint") or "none", fingerprint or "unnamed", len(self.example_texts))
+                reason = (f"were made by another embedder ({stored.get('fingerprint')}, not {fingerprint or 'unnamed'})"
+                          if stored.get("vectors") else "are not in the model file")
+                log.warning("the decline examples' stored vectors %s: embedding %d examples; re-run "
+                            "eval/fit_decline_model.py to store them", reason, len(self.example_texts))
                 vectors = np.asarray(embedder.embed(list(self.example_texts)))
-            cached = (fingerprint, vectors)
+            cached = (key, vectors)
             self._example_vectors = cached
         return cached[1]
 

@@ -192,6 +192,11 @@ def test_stored_example_vectors_are_used_only_with_the_embedder_that_made_them()
     other = _NamedEmbedder("fake:2")
     assert DeclineModel(data).example_vectors(other).tolist() == [[1, 0, 0, 0], [1, 0, 0, 0]]
     assert other.embedded == ["a", "b"]
+    # one model, two embedders without a fingerprint: each gets its own vectors, never the other's
+    model, first, second = DeclineModel(data), _NamedEmbedder(""), _NamedEmbedder("")
+    model.example_vectors(first)
+    model.example_vectors(second)
+    assert first.embedded == second.embedded == ["a", "b"]
 
 
 def test_the_shipped_example_vectors_are_the_examples_as_the_bot_embeds_them(shared_embedder):
@@ -201,7 +206,9 @@ def test_the_shipped_example_vectors_are_the_examples_as_the_bot_embeds_them(sha
 
     model = DeclineModel.load()
     stored = model.data["decline_examples"]
-    assert stored["fingerprint"] == shared_embedder.fingerprint
+    assert stored["fingerprint"] == shared_embedder.fingerprint, (
+        "the stored vectors were made by another embedder, so every start-up embeds the examples again: re-run "
+        "eval/fit_decline_model.py")
     vectors = decode_vectors(stored["vectors"], len(model.example_texts))
     assert vectors.shape == (len(model.example_texts), 384)
     sample = list(range(0, len(model.example_texts), 23))
