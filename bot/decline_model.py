@@ -234,9 +234,9 @@ class DeclineModel:
         self.answerable_with_questions = (Logistic.from_dict(with_questions, len(FEATURES_WITH_SECTION_QUESTION))
                                           if with_questions else None)
         self.in_scope = Logistic.from_dict(data["in_scope"], len(FEATURES))
-        examples = data.get("decline_examples") or {}
-        self.example_texts: tuple[str, ...] = tuple(examples.get("texts", ()))
-        self.example_margin = float(examples["margin"]) if self.example_texts else math.inf
+        self._examples = data.get("decline_examples") or {}
+        self.example_texts: tuple[str, ...] = tuple(self._examples.get("texts", ()))
+        self.example_margin = float(self._examples["margin"]) if self.example_texts else math.inf
         self._example_vectors: tuple[str, np.ndarray] | None = None  # (the embedder's fingerprint, vectors)
 
     def example_vectors(self, embedder) -> np.ndarray | None:
@@ -249,7 +249,7 @@ class DeclineModel:
         key = fingerprint or f"unnamed:{id(embedder)}"  # two embedders without a fingerprint never share vectors
         cached = self._example_vectors
         if cached is None or cached[0] != key:
-            stored = self.data.get("decline_examples", {})
+            stored = self._examples
             if fingerprint and stored.get("vectors") and stored.get("fingerprint") == fingerprint:
                 vectors = decode_vectors(stored["vectors"], len(self.example_texts))
             else:

@@ -50,14 +50,20 @@ def cross_validated(x: np.ndarray, y: np.ndarray, c: float, seed: int = 0) -> np
     return cross_val_predict(make_model(c), x, y, cv=cv, method="predict_proba")[:, 1]
 
 
-def threshold_for(p: np.ndarray, y: np.ndarray, budget: float = MAX_WRONG_DECLINES) -> float:
-    """Decline below it: the `budget` quantile of a normal distribution fitted to the answerable questions'
-    log-odds (a fitted tail, steadier than the lowest one or two questions)."""
+def normal_quantile(values: np.ndarray, q: float) -> float:
+    """The q quantile of a normal distribution fitted to `values` (mean and standard deviation): a fitted tail,
+    steadier than the one or two most extreme values."""
     from scipy.stats import norm
 
+    values = np.asarray(values, dtype=float)
+    return float(values.mean() + norm.ppf(q) * values.std())
+
+
+def threshold_for(p: np.ndarray, y: np.ndarray, budget: float = MAX_WRONG_DECLINES) -> float:
+    """Decline below it: the `budget` quantile of a normal distribution fitted to the answerable questions'
+    log-odds (`normal_quantile`)."""
     q = np.clip(p[y == 1], 1e-6, 1 - 1e-6)
-    logits = np.log(q / (1 - q))
-    z = logits.mean() + norm.ppf(budget) * logits.std()
+    z = normal_quantile(np.log(q / (1 - q)), budget)
     return float(1 / (1 + np.exp(-z)))
 
 
@@ -73,13 +79,9 @@ EXAMPLE_MARGIN_GAP = 0.01
 
 def example_margin(answerable_margins: np.ndarray, budget: float = EXAMPLE_BUDGET) -> float:
     """The margin by which a question must be nearer a must-decline example to be declined: the (1 - budget)
-    quantile of a normal fitted to the answerable questions' margins (a fitted tail, as in `threshold_for`), but
-    never within EXAMPLE_MARGIN_GAP of the largest of them (a few hundred questions' tail can fall below it)."""
-    from scipy.stats import norm
-
-    values = np.asarray(answerable_margins, dtype=float)
-    tail = float(values.mean() + norm.ppf(1 - budget) * values.std())
-    return max(tail, float(values.max()) + EXAMPLE_MARGIN_GAP)
+    quantile of a normal fitted to the answerable questions' margins (`normal_quantile`, as in `threshold_for`),
+    but never within EXAMPLE_MARGIN_GAP of the largest of them (a few hundred questions' tail can fall below it)."""
+    return max(normal_quantile(answerable_margins, 1 - budget), float(np.max(answerable_margins)) + EXAMPLE_MARGIN_GAP)
 
 
 def choose_model(x: np.ndarray, y: np.ndarray, verbose: bool = True,
