@@ -11,7 +11,7 @@ What it does, on the question bank's `dev` split only (validation is answered an
 1. Answers every dev question and every question of TRAINING_FILES (written for this in our own words, split
    "train": `eval/out-of-scope-questions.jsonl`, questions to decline — clinical, other practice admin,
    unrelated, and near-misses about records or the NHS App that the corpus does not cover —,
-   `eval/near-miss-questions.jsonl` and `-2.jsonl`, more such near-misses, and `eval/answerable-train-questions.jsonl`,
+   `eval/near-miss-questions.jsonl` to `-4.jsonl`, more such near-misses, and `eval/answerable-train-questions.jsonl`,
    answerable ones written from corpus sections the bank covers less)
    in hybrid mode, recording the features of `bot.decline_model.decision_features` and the question's
    similarity to the safeguarding situations.
@@ -73,8 +73,10 @@ from eval.decline_cv import (choose_model, cross_validated, decline_examples, de
 
 # question files written for training (split "train"), never bank questions: must-decline ones (expect_refusal)
 # and answerable ones
-TRAINING_FILES = (ROOT / "eval" / "out-of-scope-questions.jsonl", ROOT / "eval" / "near-miss-questions.jsonl",
-                  ROOT / "eval" / "near-miss-questions-2.jsonl", ROOT / "eval" / "answerable-train-questions.jsonl")
+NEAR_MISS_FILES = tuple(ROOT / "eval" / name for name in (
+    "near-miss-questions.jsonl", "near-miss-questions-2.jsonl", "near-miss-questions-3.jsonl", "near-miss-questions-4.jsonl"))
+TRAINING_FILES = (ROOT / "eval" / "out-of-scope-questions.jsonl", *NEAR_MISS_FILES,
+                  ROOT / "eval" / "answerable-train-questions.jsonl")
 # stories of patients at risk, written for calibrating the safeguarding line only (as answerable training
 # questions they made the decline model decline fewer must-decline questions in nested CV: 92.7 -> 82.3 of 195)
 SAFEGUARDING_FILE = ROOT / "eval" / "safeguarding-train-questions.jsonl"
