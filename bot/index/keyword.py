@@ -24,6 +24,11 @@ import numpy as np
 ANALYZER = "stoplist-suffix-1"
 TERMS_FILE = "terms.json"  # in a saved keyword index's folder: chunk ids and document frequencies
 BM25_DIR = "bm25"  # bm25s's own files
+# How many times a chunk's section questions count in its BM25 document (`build`'s expansions): staff words the
+# passage lacks ("tick a box", "old notes") then find it, as doc2query expansion does. Chosen on the dev split
+# (score.py): questions added once, citations 131 -> 133 of 142, twice 135, three times 135; must-contain 125 of
+# 140 in each. Held out: fresh citations 56 -> 58 of 60, fresh2 must-contain 64 -> 62 of 72 (eval/reranker_trials.md).
+EXPANSION_REPEATS = 2
 
 _STOPWORDS = frozenset(
     """a an and are as at be been but by can could did do does doing for from had has have having he her
@@ -60,7 +65,9 @@ class KeywordIndex:
         self._retriever = retriever  # a bm25s.BM25, None for an empty index
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str]) -> "KeywordIndex":
+    def build(cls, ids: list[str], texts: list[str], expansions: list[str] | None = None) -> "KeywordIndex":
+        """`expansions`: per chunk, words BM25 also finds it by (its section questions, doc2query-style), each
+        counted EXPANSION_REPEATS times; document frequencies, and so `idf`, come from `texts` alone."""
         import bm25s
 
         token_lists = [analyze(t) for t in texts]
@@ -68,6 +75,8 @@ class KeywordIndex:
         for tokens in token_lists:
             for token in set(tokens):
                 document_frequency[token] = document_frequency.get(token, 0) + 1
+        if expansions is not None:
+            token_lists = [tokens + analyze(extra) * EXPANSION_REPEATS for tokens, extra in zip(token_lists, expansions)]
         retriever = None
         if ids:
             retriever = bm25s.BM25()
