@@ -109,9 +109,10 @@ class ExtractiveAnswerer:
                 - tuning.answer_cross_reference_penalty * f["cross_reference"])
 
     def choose(self, units: list[Unit], results: Sequence[ScoredChunk], said: Sequence[str] = ()) -> list[Unit]:
-        """The best units, best first, within the length budget; a unit repeating a kept one (or a line in
-        `said`, which will stand beside the answer) is dropped unless it carries a code, number or date the
-        kept ones lack; at most ANSWER_MAX_LISTS whole lists."""
+        """The best units, best first, within the length budget; a unit repeating a kept one (in words or, by
+        their stored vectors, in meaning) or a line in `said`, which will stand beside the answer (in words: it
+        has no vector), is dropped unless it carries a code, number or date the kept ones lack; at most
+        ANSWER_MAX_LISTS whole lists."""
         tuning = self.tuning
         prior = [Unit(text, -1, 0) for text in said]
         ranked = sorted(units, key=lambda u: u.score, reverse=True)
@@ -213,7 +214,7 @@ def _is_steps(unit: Unit) -> bool:
     return unit.is_list and any(_NUMBERED.match(line) for line in unit.text.splitlines())
 
 
-def _unrepeated_beside(unit: Unit, kept: list[Unit], same: float, same_meaning: float = 1.0) -> Unit | None:
+def _unrepeated_beside(unit: Unit, kept: list[Unit], same: float, same_meaning: float) -> Unit | None:
     """`unit` as it may stand beside `kept`: None when it repeats them (the same text; most of its words, or a
     sentence vector within `same_meaning` cosine of a kept sentence's, and no new code, number or date) or is a
     lead-in without its list; a list loses the items they already say."""

@@ -38,8 +38,9 @@ What it does, on the question bank's `dev` split only (validation is answered an
    with the best F-beta (SAFEGUARDING_BETA = 3: recall counts nine times as much as precision, because the target
    is the line on every safeguarding scenario and a missed protective step costs more than a spare line) on dev,
    the answerable training questions and the written stories of SAFEGUARDING_FILE; positives the
-   safeguarding-category questions, the keyword signal counted in; the threshold is placed SAFEGUARDING_MARGIN/2
-   below the chosen question's score. The same search picks the routine margin (from ROUTINE_MARGINS, never
+   safeguarding-category questions, the keyword signal counted in; the threshold is placed halfway between the
+   weakest story the chosen rule catches and the strongest it misses (`midway_threshold`), at least
+   SAFEGUARDING_MARGIN/2 below the weakest caught. The same search picks the routine margin (from ROUTINE_MARGINS, never
    below 0): how much closer to a situation than to the nearest routine request
    (knowledge/safeguarding-situations.yaml) a question must be to count as a story. `step_min_similarity`
    (which sentences state a protective step) is fixed at STEP_MIN_SIMILARITY (`eval/safeguarding_calibration.py`
@@ -74,7 +75,8 @@ from eval.decline_cv import (choose_model, cross_validated, decline_examples, de
 # question files written for training (split "train"), never bank questions: must-decline ones (expect_refusal)
 # and answerable ones
 NEAR_MISS_FILES = tuple(ROOT / "eval" / name for name in (
-    "near-miss-questions.jsonl", "near-miss-questions-2.jsonl", "near-miss-questions-3.jsonl", "near-miss-questions-4.jsonl"))
+    "near-miss-questions.jsonl", "near-miss-questions-2.jsonl", "near-miss-questions-3.jsonl",
+    "near-miss-questions-4.jsonl"))
 TRAINING_FILES = (ROOT / "eval" / "out-of-scope-questions.jsonl", *NEAR_MISS_FILES,
                   ROOT / "eval" / "answerable-train-questions.jsonl")
 # stories of patients at risk, written for calibrating the safeguarding line only (as answerable training

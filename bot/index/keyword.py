@@ -1,4 +1,5 @@
-"""The keyword index: text analysis (`analyze`) and BM25 (bm25s) over the analysed chunk texts.
+"""The keyword index: text analysis (`analyze`) and BM25 (bm25s) over the analysed chunk texts, each with its
+section questions added (EXPANSION_REPEATS).
 
 `analyze` is also the answering code's notion of a term (coverage, idf weights, the decline model), so the
 keyword index and the answerer always agree on what a word is.
@@ -57,7 +58,8 @@ def analyze(text: str) -> list[str]:
 
 
 class KeywordIndex:
-    """BM25 over chunk texts, with the non-zero top-k selection (fast at 100k chunks)."""
+    """BM25 over chunk texts (and their section questions), with the non-zero top-k selection (fast at 100k
+    chunks). `idf` and `document_frequency` count the texts alone; bm25s's own ranking counts both."""
 
     def __init__(self, ids: list[str], document_frequency: dict[str, int], retriever=None):
         self.ids = ids
@@ -67,7 +69,9 @@ class KeywordIndex:
     @classmethod
     def build(cls, ids: list[str], texts: list[str], expansions: list[str] | None = None) -> "KeywordIndex":
         """`expansions`: per chunk, words BM25 also finds it by (its section questions, doc2query-style), each
-        counted EXPANSION_REPEATS times; document frequencies, and so `idf`, come from `texts` alone."""
+        counted EXPANSION_REPEATS times. `document_frequency` and `idf` (what the answerer, reranker and decline
+        model weigh terms by) come from `texts` alone; bm25s's ranking, its own idf and document lengths include
+        the expansions."""
         import bm25s
 
         token_lists = [analyze(t) for t in texts]
@@ -76,7 +80,8 @@ class KeywordIndex:
             for token in set(tokens):
                 document_frequency[token] = document_frequency.get(token, 0) + 1
         if expansions is not None:
-            token_lists = [tokens + analyze(extra) * EXPANSION_REPEATS for tokens, extra in zip(token_lists, expansions)]
+            token_lists = [tokens + analyze(extra) * EXPANSION_REPEATS
+                           for tokens, extra in zip(token_lists, expansions, strict=True)]
         retriever = None
         if ids:
             retriever = bm25s.BM25()
