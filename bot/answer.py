@@ -109,10 +109,9 @@ class ExtractiveAnswerer:
                 - tuning.answer_cross_reference_penalty * f["cross_reference"])
 
     def choose(self, units: list[Unit], results: Sequence[ScoredChunk], said: Sequence[str] = ()) -> list[Unit]:
-        """The best units, best first, within the length budget; a unit repeating a kept one (in words or, by
-        their stored vectors, in meaning) or a line in `said`, which will stand beside the answer (in words: it
-        has no vector), is dropped unless it carries a code, number or date the kept ones lack; at most
-        ANSWER_MAX_LISTS whole lists."""
+        """The best units, best first, within the length budget; a unit repeating a kept one (or a line in
+        `said`, which will stand beside the answer) is dropped unless it carries a code, number or date the
+        kept ones lack; at most ANSWER_MAX_LISTS whole lists."""
         tuning = self.tuning
         prior = [Unit(text, -1, 0) for text in said]
         ranked = sorted(units, key=lambda u: u.score, reverse=True)
@@ -140,7 +139,7 @@ class ExtractiveAnswerer:
             # numbered steps are judged against the other lists only: a step missing breaks the procedure, so a
             # chosen sentence they say again goes instead (`take`), and a line to be added may repeat a step
             beside = [c for c in chosen if c.is_list] if _is_steps(unit) else chosen + prior
-            return _unrepeated_beside(unit, beside, tuning.answer_repeat_overlap, tuning.answer_repeat_cosine)
+            return _unrepeated_beside(unit, beside, tuning.answer_repeat_overlap)
 
         def gain(unit: Unit) -> float:
             if not chosen:
@@ -214,28 +213,16 @@ def _is_steps(unit: Unit) -> bool:
     return unit.is_list and any(_NUMBERED.match(line) for line in unit.text.splitlines())
 
 
-def _unrepeated_beside(unit: Unit, kept: list[Unit], same: float, same_meaning: float) -> Unit | None:
-    """`unit` as it may stand beside `kept`: None when it repeats them (the same text; most of its words, or a
-    sentence vector within `same_meaning` cosine of a kept sentence's, and no new code, number or date) or is a
-    lead-in without its list; a list loses the items they already say."""
+def _unrepeated_beside(unit: Unit, kept: list[Unit], same: float) -> Unit | None:
+    """`unit` as it may stand beside `kept`: None when it repeats them (the same text, most of its words and no
+    new code, number or date) or is a lead-in without its list; a list loses the items they already say."""
     if any(_same_text(unit.text, c.text) for c in kept):
-        return None
-    if not unit.is_list and _reworded(unit, [c for c in kept if not c.is_list], same_meaning):
         return None
     if not unit.is_list and unit.text.rstrip().endswith(":"):
         return None  # a lead-in without the list it introduces
     if not unit.is_list:
         return None if _says_again(unit.text, [c.text for c in kept], same) else unit
     return _without_repeated_items(unit, kept, same) if kept else unit
-
-
-def _reworded(unit: Unit, kept: list[Unit], same_meaning: float) -> bool:
-    """A kept sentence says what `unit` says in other words: the cosine of their stored vectors reaches
-    `same_meaning` and `unit` carries no code, number or date that sentence lacks."""
-    if unit.vector is None:
-        return False
-    return any(c.vector is not None and float(unit.vector @ c.vector) >= same_meaning
-               and _specifics(unit.text) <= _specifics(c.text) for c in kept)
 
 
 def _without_repeated_items(unit: Unit, chosen: list[Unit],

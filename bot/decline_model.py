@@ -15,8 +15,8 @@ and is judged by `answerable_with_questions`, fitted on FEATURES + that feature 
 way). Where the best passage has none (a document ingested from elsewhere, alone or beside the corpus), the
 feature is left out and `answerable`, which never saw it, decides: a question about a plain page must not be
 declined for lacking a section question. The choice is per question, not per index. In nested
-cross-validation on the dev split and the training questions the second declined 170.3 of 560 must-decline
-questions against 106.7, at no wrong decline among 185 answerable ones (the training questions were written from
+cross-validation on the dev split and the training questions the second declined 171.7 of 560 must-decline
+questions against 108.0, at no wrong decline among 185 answerable ones (the training questions were written from
 corpus sections, as the section questions were, so this figure may flatter a little).
 
 Beside the regressions, the model file carries must-decline examples (DECLINE_EXAMPLE below): a question much

@@ -80,7 +80,7 @@ def unit_features(query, results: Sequence[ScoredChunk], idf: Callable[[str], fl
             cover = max(_cover(t, core, idf, weight) for t in piece_terms)
             list_cover = _cover(all_terms, core, idf, weight)
             unit.covers = {t: idf(t) / weight for t in core & all_terms}
-            unit_vector = unit.vector = vectors.get(unit_key(unit.text))
+            unit_vector = vectors.get(unit_key(unit.text))
             semantic = (float(unit_vector @ vector) if unit_vector is not None and vector is not None
                         else no_vector_share * (cover + list_rest_share * (list_cover - cover)))
             rows.append([

@@ -12,12 +12,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.types import Chunk
-
-if TYPE_CHECKING:
-    import numpy as np
 
 # ------------------------------------------------------------------------------------------
 # Splitting passages into answer units: sentences, or whole lists (steps stay steps)
@@ -48,7 +44,6 @@ class Unit:
     score: float = 0.0
     # the question's terms this unit holds, each with its share of the question's weight (set by the answerer)
     covers: dict = field(default_factory=dict)
-    vector: np.ndarray | None = field(default=None, repr=False, compare=False)  # stored at ingest, when there is one
 
 
 # Notes about the corpus itself, not guidance: "UNCONFIRMED", "the sources used for this corpus…", "…is covered in

@@ -48,10 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "eval"))
 
 from bot.fitted_reranker import RERANK_FEATURES, LinearRanking  # noqa: E402
-from bot.index.keyword import KeywordIndex  # noqa: E402
-from bot.index.schema import embedding_text  # noqa: E402
 from bot.index.store import as_floats  # noqa: E402
-from bot.types import ScoredChunk  # noqa: E402
 from cv_common import SEED, folds  # noqa: E402
 from fit_reranker import CONDITIONS, DevBench, Recorder, choose_c, fit, pool_top1, report, trainable_keys, \
     write_model  # noqa: E402
@@ -85,21 +82,6 @@ class LeftOut:
         return best
 
 
-class TextOnlyKeywords:
-    """`Index.keyword_search` over the passages' own text: since session 8 the index's keyword documents hold
-    their section questions too, so a section question put as a query would find its own section by its own
-    words (the label leaking through the keyword side and the pool)."""
-
-    def __init__(self, index):
-        chunks = index.all_chunks()
-        self.chunks = {c.chunk_id: c for c in chunks}
-        self.keyword = KeywordIndex.build(list(self.chunks), [embedding_text(c) for c in chunks])
-
-    def __call__(self, query: str, k: int) -> list[ScoredChunk]:
-        return [ScoredChunk(chunk=self.chunks[chunk_id], score=score, keyword=score)
-                for chunk_id, score in self.keyword.search(query, k)]
-
-
 def section_questions(index) -> dict[str, str]:
     """Every section question of the index -> its document id."""
     return {q: c.doc_id for c in index.all_chunks() for q in c.questions}
@@ -119,7 +101,6 @@ def question_pools(bench: DevBench, conditions) -> dict:
     pools = {}
     try:
         assistant.index.question_search = leave_out
-        assistant.index.keyword_search = TextOnlyKeywords(assistant.index)
         for condition in conditions:
             bench.use(condition)
             started = time.perf_counter()
@@ -131,8 +112,7 @@ def question_pools(bench: DevBench, conditions) -> dict:
             print(f"{len(prepared)} section-question pools {condition} the section-question search "
                   f"({time.perf_counter() - started:.0f} s)")
     finally:
-        del assistant.index.question_search  # the instance attributes: the class's methods again
-        del assistant.index.keyword_search
+        del assistant.index.question_search  # the instance attribute: the class's method again
         assistant.retriever.reranker = bench.hand
     return pools
 

@@ -3,8 +3,7 @@
 The line fires when similarity + evidence_weight x evidence reaches the threshold (`bot.safeguarding`), for a
 question closer to a described situation than to the nearest routine request by the routine margin; or when
 the question names abuse, coercion or risk outright (the keyword signal). `safeguarding_threshold` picks the
-evidence weight, threshold and routine margin with the best F-beta on the rows it is given, the threshold
-placed halfway between the stories the rule catches and those it misses (`midway_threshold`).
+evidence weight, threshold and routine margin with the best F-beta on the rows it is given.
 """
 
 from __future__ import annotations
@@ -57,22 +56,5 @@ def safeguarding_threshold(rows: list[dict]) -> tuple[float, float, float | None
                 tp, fp, fn = (fired & positive).sum(), (fired & ~positive).sum(), (~fired & positive).sum()
                 f = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
                 if f > best_f + 1e-9:
-                    best, best_f = (weight, t, margin), f
-    weight, lowest_caught, margin = best
-    return float(weight), midway_threshold(rows, weight, lowest_caught, margin), margin
-
-
-def midway_threshold(rows: list[dict], weight: float, lowest_caught: float, margin: float | None) -> float:
-    """The threshold halfway between the lowest-scoring story the chosen rule catches and the highest-scoring
-    story it misses (of those it reads: through the routine gate, no keyword), as a maximum-margin boundary
-    sits: every threshold in that gap catches the same stories, and F-beta alone picks its top edge, where a
-    new story a little weaker than every calibration story loses the line (session 8: a refit moved the edge
-    from 0.677 to 0.714 and a plain "her husband insists on reading her notes in the app" story, 0.71, lost it).
-    Never closer to the lowest caught story than SAFEGUARDING_MARGIN / 2."""
-    score = safeguarding_score(rows, weight)
-    positive = np.array([r["item"].get("category") == "safeguarding" for r in rows])
-    read = np.array([not r["clinical"] and not r["keyword"] and (margin is None or r["safeguarding"] - r["routine"] >= margin)
-                     for r in rows])
-    missed = score[positive & read & (score < lowest_caught)]
-    edge = lowest_caught - SAFEGUARDING_MARGIN / 2
-    return float(min(edge, (lowest_caught + missed.max()) / 2)) if len(missed) else float(edge)
+                    best, best_f = (weight, t - SAFEGUARDING_MARGIN / 2, margin), f
+    return float(best[0]), float(best[1]), best[2]

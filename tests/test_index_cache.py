@@ -66,18 +66,3 @@ def test_the_same_version_at_another_count_is_replaced_not_rebuilt_forever(tmp_p
     cache.save(DerivedData.build("v1", CHUNKS))
     assert cache.load("v1", len(CHUNKS)) is not None
     assert [p.name for p in root.iterdir()] == ["v-v1"]
-
-
-def test_a_chunk_is_found_by_its_section_questions_words_without_them_changing_any_idf():
-    """doc2query-style expansion: staff words only a section question holds ("tick a box") find the chunk in
-    the keyword search; the questions' words never count as the passage's own (the document frequency and `idf`
-    the answerer and reranker read; bm25s's own ranking does count them)."""
-    asked = [c.model_copy(update={"questions": ["which tick box holds him back until the review?"]})
-             if c.chunk_id == "c3" else c for c in CHUNKS]
-    plain, expanded = DerivedData.build("v1", CHUNKS), DerivedData.build("v1", asked)
-    assert plain.keyword.search("tick box", 3) == []
-    assert [chunk_id for chunk_id, _ in expanded.keyword.search("tick box", 3)] == ["c3"]
-    [tick], [access] = analyze("tick"), analyze("access")
-    assert expanded.keyword.document_frequency(tick) == 0
-    assert expanded.keyword.idf(access) == plain.keyword.idf(access)
-    assert expanded.keyword.search("proxy access for a carer", 3)[0][0] == "c1"

@@ -4,7 +4,7 @@
 number of documents. It is rebuilt from the store after each ingest (or when the cache is missing, torn or
 from another version) and saved beside the index (JSON and bm25s's own files, no pickle), keyed by the
 version stamp, the chunk count and the cache format (which names the text analysis, so a new analysis never
-reuses an old keyword index, nor one that counts section questions differently).
+reuses an old keyword index).
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from bot.index.keyword import ANALYZER, EXPANSION_REPEATS, KeywordIndex
+from bot.index.keyword import ANALYZER, KeywordIndex
 from bot.index.public_numbers import corpus_public_identifiers
 from bot.index.schema import embedding_text
 from bot.types import Chunk
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = f"derived-3/{ANALYZER}/questions-x{EXPANSION_REPEATS}"
+CACHE_FORMAT = f"derived-2/{ANALYZER}"
 DERIVED_FILE = "derived.json"  # written last: a folder without it is incomplete
 KEYWORD_DIR = "keyword"
 TMP_PREFIX = ".tmp-"
@@ -49,8 +49,7 @@ class DerivedData:
     def build(cls, version: str, chunks: Sequence[Chunk]) -> "DerivedData":
         return cls(
             version=version,
-            keyword=KeywordIndex.build([c.chunk_id for c in chunks], [embedding_text(c) for c in chunks],
-                                       ["\n".join(c.questions) for c in chunks]),
+            keyword=KeywordIndex.build([c.chunk_id for c in chunks], [embedding_text(c) for c in chunks]),
             public_numbers=corpus_public_identifiers(c.text for c in chunks),
             reviewed=tuple(sorted({c.last_reviewed for c in chunks if c.last_reviewed})),
             documents=len({c.doc_id for c in chunks}),

@@ -1,5 +1,4 @@
-"""The keyword index: text analysis (`analyze`) and BM25 (bm25s) over the analysed chunk texts, each with its
-section questions added (EXPANSION_REPEATS).
+"""The keyword index: text analysis (`analyze`) and BM25 (bm25s) over the analysed chunk texts.
 
 `analyze` is also the answering code's notion of a term (coverage, idf weights, the decline model), so the
 keyword index and the answerer always agree on what a word is.
@@ -25,11 +24,6 @@ import numpy as np
 ANALYZER = "stoplist-suffix-1"
 TERMS_FILE = "terms.json"  # in a saved keyword index's folder: chunk ids and document frequencies
 BM25_DIR = "bm25"  # bm25s's own files
-# How many times a chunk's section questions count in its BM25 document (`build`'s expansions): staff words the
-# passage lacks ("tick a box", "old notes") then find it, as doc2query expansion does. Chosen on the dev split
-# (score.py): questions added once, citations 131 -> 133 of 142, twice 135, three times 135; must-contain 125 of
-# 140 in each. Held out: fresh citations 56 -> 58 of 60, fresh2 must-contain 64 -> 62 of 72 (eval/reranker_trials.md).
-EXPANSION_REPEATS = 2
 
 _STOPWORDS = frozenset(
     """a an and are as at be been but by can could did do does doing for from had has have having he her
@@ -58,8 +52,7 @@ def analyze(text: str) -> list[str]:
 
 
 class KeywordIndex:
-    """BM25 over chunk texts (and their section questions), with the non-zero top-k selection (fast at 100k
-    chunks). `idf` and `document_frequency` count the texts alone; bm25s's own ranking counts both."""
+    """BM25 over chunk texts, with the non-zero top-k selection (fast at 100k chunks)."""
 
     def __init__(self, ids: list[str], document_frequency: dict[str, int], retriever=None):
         self.ids = ids
@@ -67,11 +60,7 @@ class KeywordIndex:
         self._retriever = retriever  # a bm25s.BM25, None for an empty index
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str], expansions: list[str] | None = None) -> "KeywordIndex":
-        """`expansions`: per chunk, words BM25 also finds it by (its section questions, doc2query-style), each
-        counted EXPANSION_REPEATS times. `document_frequency` and `idf` (what the answerer, reranker and decline
-        model weigh terms by) come from `texts` alone; bm25s's ranking, its own idf and document lengths include
-        the expansions."""
+    def build(cls, ids: list[str], texts: list[str]) -> "KeywordIndex":
         import bm25s
 
         token_lists = [analyze(t) for t in texts]
@@ -79,9 +68,6 @@ class KeywordIndex:
         for tokens in token_lists:
             for token in set(tokens):
                 document_frequency[token] = document_frequency.get(token, 0) + 1
-        if expansions is not None:
-            token_lists = [tokens + analyze(extra) * EXPANSION_REPEATS
-                           for tokens, extra in zip(token_lists, expansions, strict=True)]
         retriever = None
         if ids:
             retriever = bm25s.BM25()

@@ -209,13 +209,6 @@ class AnsweringSettings(Section):
     """Share of a sentence's words (of the shorter one's) another sentence of the answer may hold before it counts
     as saying the same, unless it adds a code, number or date. Set by hand when the answerer was written.
     Default: 0.7"""
-    answer_repeat_cosine: Share = 0.85
-    """Cosine between two sentences' stored vectors at which the later one says the same in other words (two
-    documents reporting one point), unless it adds a code, number or date. Read off the 21 pairs a test at 0.8
-    drops on the dev split: from 0.85 up both were the same point reworded (the Data Protection Act's primacy,
-    where to get ethical advice); between 0.82 and 0.85 most were too, but not all (restricting services / agreeing
-    limits with the patient, 0.848; the 104 code holding back new access / not removing access already given,
-    0.822). Metric-neutral on dev (125/140, citations 135/142). Default: 0.85"""
     answer_closest_sources: NonNegativeInt = 3
     """Pages listed as the closest sources under a not-covered reply. Default: 3"""
     answer_max_sources_per_line: Annotated[int, Field(ge=1, le=5)] = 2
