@@ -11,12 +11,14 @@ What it does, on the question bank's `dev` split only (validation is answered an
 1. Answers every dev question and every question of TRAINING_FILES (written for this in our own words, split
    "train": `eval/out-of-scope-questions.jsonl`, questions to decline — clinical, other practice admin,
    unrelated, and near-misses about records or the NHS App that the corpus does not cover —,
-   `eval/near-miss-questions.jsonl` to `-4.jsonl`, more such near-misses, and `eval/answerable-train-questions.jsonl`,
+   `eval/near-miss-questions.jsonl` to `-6.jsonl`, more such near-misses, and `eval/answerable-train-questions.jsonl`,
    answerable ones written from corpus sections the bank covers less)
    in hybrid mode, recording the features of `bot.decline_model.decision_features` and the question's
    similarity to the safeguarding situations.
 2. `answerable`: logistic regression (scikit-learn, standardised features, balanced classes), positives the
-   answerable questions, negatives the questions that must be declined. Threshold: a normal distribution
+   answerable questions, negatives the questions that must be declined except the written near-misses (it
+   decides on documents ingested from elsewhere, for which near-misses of the shipped corpus mean nothing;
+   since session 8, at PLAIN_BUDGET, half the other's budget). Threshold: a normal distribution
    fitted to the log-odds of the answerable questions' 5-fold cross-validated probabilities; the threshold is
    its MAX_WRONG_DECLINES quantile (half the issue's 2% target, a margin for unseen questions). A fitted tail
    instead of the empirical one: with ~140 answerable questions, 1% is the single lowest one, and in nested
@@ -69,14 +71,14 @@ from bot.decline_model import (DECLINE_EXAMPLE, FEATURES, FEATURES_WITH_SECTION_
                                OFF_TOPIC, SECTION_QUESTION, Decision, DeclineModel, answerable_reference)
 from eval.safeguarding_calibration import (STEP_MIN_SIMILARITY, safeguarding_fired,  # noqa: E402
                                            safeguarding_threshold)
-from eval.decline_cv import (choose_model, cross_validated, decline_examples, describe,  # noqa: E402
+from eval.decline_cv import (MAX_WRONG_DECLINES, choose_model, cross_validated, decline_examples, describe,  # noqa: E402
                               fit_logistic, kind_of, nested_cv, threshold_for, with_section_question)
 
 # question files written for training (split "train"), never bank questions: must-decline ones (expect_refusal)
 # and answerable ones
 NEAR_MISS_FILES = tuple(ROOT / "eval" / name for name in (
     "near-miss-questions.jsonl", "near-miss-questions-2.jsonl", "near-miss-questions-3.jsonl",
-    "near-miss-questions-4.jsonl"))
+    "near-miss-questions-4.jsonl", "near-miss-questions-5.jsonl", "near-miss-questions-6.jsonl"))
 TRAINING_FILES = (ROOT / "eval" / "out-of-scope-questions.jsonl", *NEAR_MISS_FILES,
                   ROOT / "eval" / "answerable-train-questions.jsonl")
 # stories of patients at risk, written for calibrating the safeguarding line only (as answerable training
@@ -89,6 +91,10 @@ SAFEGUARDING_FILE = ROOT / "eval" / "safeguarding-train-questions.jsonl"
 # lacks "out of scope". On the shipped corpus, 5-fold cross-validated, these three word 94.8% of the must-decline
 # questions right against 95.7% for all features.
 IN_SCOPE_FEATURES = ("centroid", "clinical", "off_topic")
+# The wrong-decline budget of the regression without SECTION_QUESTION: half the other's. Without near-misses among
+# its negatives it separates the rest better and its 1% tail declined 1.7 of 185 answerable questions in nested CV
+# (1 and 2 of 127 on the plain and long-page copies of the corpus); at 0.5%, 0.7 (session 8).
+PLAIN_BUDGET = MAX_WRONG_DECLINES / 2
 
 
 
@@ -109,6 +115,11 @@ class _AnswerEverything:
 
 def load_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def written_near_miss(item: dict) -> bool:
+    """A must-decline question written for training as a near-miss of the shipped corpus (not a bank question)."""
+    return item.get("split") == "train" and item.get("kind_of_question") == "near-miss"
 
 
 def retrieval_text(assistant, item: dict) -> str:
@@ -220,8 +231,14 @@ def main() -> int:
     y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in train])
     y_scope = np.array([1 if (not r["item"].get("expect_refusal") or r["item"].get("expected_kind") == "not_covered")
                         else 0 for r in train])
-    c, threshold, cv_p = choose_model(x, y)
-    answerable = fit_logistic(x, y, c)
+    # the regression without SECTION_QUESTION decides on documents ingested from elsewhere, whose subject is not
+    # the shipped corpus's: near-misses written against the shipped corpus say nothing about what such an index
+    # covers, so it learns from the other must-decline questions only (clinical, other practice work, unrelated),
+    # at half the wrong-decline budget (PLAIN_BUDGET)
+    plain = np.array([not written_near_miss(r["item"]) for r in train])
+    x_plain, y_plain = x[plain], y[plain]
+    c, threshold, cv_p = choose_model(x_plain, y_plain, budget=PLAIN_BUDGET)
+    answerable = fit_logistic(x_plain, y_plain, c)
     # the regression with SECTION_QUESTION, on the questions whose best passage has section questions (all of
     # them on the shipped corpus); the bot needs it, so a run where none had one stops here
     has_question = np.array([r.get("section_question") is not None for r in train])
@@ -271,16 +288,17 @@ def main() -> int:
     for row in train + held_out:
         if row["item"].get("split") != "train":
             row[DECLINE_EXAMPLE] = float((vectors @ assistant.index.embedder.embed_query(row["retrieval_text"])).max())
-    positives, negatives_p = np.sort(cv_p[y == 1]), cv_p[y == 0]
-    for budget in (0.01, 0.02, 0.03, 0.05):
-        t = threshold_for(cv_p, y, budget)
-        print(f"   trade-off (cross-validated, without {SECTION_QUESTION}): a {budget:.0%} tail declines {int((positives < t).sum())} answerable and "
+    positives, negatives_p = np.sort(cv_p[y_plain == 1]), cv_p[y_plain == 0]
+    for budget in (PLAIN_BUDGET, 0.01, 0.02, 0.03, 0.05):
+        t = threshold_for(cv_p, y_plain, budget)
+        print(f"   trade-off (cross-validated, without {SECTION_QUESTION}): a {budget:.1%} tail declines {int((positives < t).sum())} answerable and "
               f"{int((negatives_p < t).sum())}/{len(negatives_p)} must-decline")
     cv_declined = cv_p < threshold
     print(f"answerable (without {SECTION_QUESTION}): threshold {threshold:.3f}; cross-validated on dev+train: answerable declined "
-          f"{int((cv_declined & (y == 1)).sum())}/{int((y == 1).sum())}, must-decline declined "
-          f"{int((cv_declined & (y == 0)).sum())}/{int((y == 0).sum())}")
-    print(f"answerable (without {SECTION_QUESTION}): " + describe(nested_cv(x, y, [kind_of(r["item"]) for r in train])))
+          f"{int((cv_declined & (y_plain == 1)).sum())}/{int((y_plain == 1).sum())}, must-decline declined "
+          f"{int((cv_declined & (y_plain == 0)).sum())}/{int((y_plain == 0).sum())} (written near-misses left out)")
+    print(f"answerable (without {SECTION_QUESTION}): " + describe(nested_cv(
+        x_plain, y_plain, [kind_of(r["item"]) for r, kept in zip(train, plain) if kept], PLAIN_BUDGET)))
     print(f"answerable_with_questions (C={c_sq}, threshold {threshold_sq:.3f}, {len(x_sq)} questions): "
           + describe(nested_cv(x_sq, y_sq, [kind_of(r["item"]) for r in with_questions])))
     print(wording(train, y_scope, topic, c))
