@@ -6,7 +6,9 @@ Used by `eval/fit_decline_model.py`; run on its own to compare feature sets on a
     .venv/bin/python eval/decline_cv.py /tmp/features.json [--drop known_terms,off_topic] [--with-section-question]
 
 The threshold rule (`threshold_for`) and the regularisation choice (`choose_model`) are what the fit script
-ships. `nested_cv` is the honest figure for both together: for each outer fold (5-fold, stratified, SEEDS
+ships. (Since session 8 the fit script's `answerable` leaves out the written near-misses and takes half the budget;
+run on its own, this script cross-validates every row at MAX_WRONG_DECLINES, so its figures for `answerable` differ
+from the fit script's.) `nested_cv` is the honest figure for both together: for each outer fold (5-fold, stratified, SEEDS
 shuffles) the C and the threshold are chosen by `choose_model` on the other four folds alone (its own inner
 5-fold cross-validation), the model is fitted there and judged on the held-out fold. It reports must-decline
 questions declined (by kind of question) and answerable questions declined, summed over the outer folds and

@@ -18,9 +18,10 @@ What it does, on the question bank's `dev` split only (validation is answered an
 2. `answerable`: logistic regression (scikit-learn, standardised features, balanced classes), positives the
    answerable questions, negatives the questions that must be declined except the written near-misses (it
    decides on documents ingested from elsewhere, for which near-misses of the shipped corpus mean nothing;
-   since session 8, at PLAIN_BUDGET, half the other's budget). Threshold: a normal distribution
+   since session 8, and with PLAIN_BUDGET, half of MAX_WRONG_DECLINES, as its budget). Threshold: a normal distribution
    fitted to the log-odds of the answerable questions' 5-fold cross-validated probabilities; the threshold is
-   its MAX_WRONG_DECLINES quantile (half the issue's 2% target, a margin for unseen questions). A fitted tail
+   its budget's quantile (MAX_WRONG_DECLINES, half the issue's 2% target, a margin for unseen questions; for
+   `answerable`, PLAIN_BUDGET). A fitted tail
    instead of the empirical one: with ~140 answerable questions, 1% is the single lowest one, and in nested
    cross-validation (threshold chosen on inner folds, wrong declines counted on outer folds, 3 seeds) the
    empirical choice declined 1.3–3 answerable questions of 143 where the fitted tail declined 0. The
@@ -40,9 +41,8 @@ What it does, on the question bank's `dev` split only (validation is answered an
    with the best F-beta (SAFEGUARDING_BETA = 3: recall counts nine times as much as precision, because the target
    is the line on every safeguarding scenario and a missed protective step costs more than a spare line) on dev,
    the answerable training questions and the written stories of SAFEGUARDING_FILE; positives the
-   safeguarding-category questions, the keyword signal counted in; the threshold is placed halfway between the
-   weakest story the chosen rule catches and the strongest it misses (`midway_threshold`), at least
-   SAFEGUARDING_MARGIN/2 below the weakest caught. The same search picks the routine margin (from ROUTINE_MARGINS, never
+   safeguarding-category questions, the keyword signal counted in; the threshold is placed SAFEGUARDING_MARGIN/2
+   below the chosen question's score. The same search picks the routine margin (from ROUTINE_MARGINS, never
    below 0): how much closer to a situation than to the nearest routine request
    (knowledge/safeguarding-situations.yaml) a question must be to count as a story. `step_min_similarity`
    (which sentences state a protective step) is fixed at STEP_MIN_SIMILARITY (`eval/safeguarding_calibration.py`
@@ -91,7 +91,8 @@ SAFEGUARDING_FILE = ROOT / "eval" / "safeguarding-train-questions.jsonl"
 # lacks "out of scope". On the shipped corpus, 5-fold cross-validated, these three word 94.8% of the must-decline
 # questions right against 95.7% for all features.
 IN_SCOPE_FEATURES = ("centroid", "clinical", "off_topic")
-# The wrong-decline budget of the regression without SECTION_QUESTION: half the other's. Without near-misses among
+# The wrong-decline budget of `answerable` (without SECTION_QUESTION): half MAX_WRONG_DECLINES, the budget of
+# `answerable_with_questions`. Without near-misses among
 # its negatives it separates the rest better and its 1% tail declined 1.7 of 185 answerable questions in nested CV
 # (1 and 2 of 127 on the plain and long-page copies of the corpus); at 0.5%, 0.7 (session 8).
 PLAIN_BUDGET = MAX_WRONG_DECLINES / 2
@@ -253,7 +254,9 @@ def main() -> int:
     y_sq = y[has_question]
     c_sq, threshold_sq, cv_p_sq = choose_model(x_sq, y_sq)
     topic = [FEATURES.index(f) for f in IN_SCOPE_FEATURES]
-    in_scope = fit_logistic(x[:, topic], y_scope, c)
+    # in_scope learns from every row (near-misses are its positives), with the C chosen on every row
+    c_all = choose_model(x, y, verbose=False)[0]
+    in_scope = fit_logistic(x[:, topic], y_scope, c_all)
     examples, examples_report = decline_examples(
         with_questions, assistant.index.embedder, cv_p_sq >= threshold_sq,
         [answerable_reference(features_of(r)) for r in with_questions])
@@ -301,7 +304,7 @@ def main() -> int:
         x_plain, y_plain, [kind_of(r["item"]) for r, kept in zip(train, plain) if kept], PLAIN_BUDGET)))
     print(f"answerable_with_questions (C={c_sq}, threshold {threshold_sq:.3f}, {len(x_sq)} questions): "
           + describe(nested_cv(x_sq, y_sq, [kind_of(r["item"]) for r in with_questions])))
-    print(wording(train, y_scope, topic, c))
+    print(wording(train, y_scope, topic, c_all))
     print(examples_report)
     for name, rows in (("dev (fitted on)", [r for r in train if r["item"].get("split") == "dev"]),
                        ("validation (quoted)", held_out)):
