@@ -18,7 +18,8 @@ What it does, on the question bank's `dev` split only (validation is answered an
 2. `answerable`: logistic regression (scikit-learn, standardised features, balanced classes), positives the
    answerable questions, negatives the questions that must be declined except the written near-misses (it
    decides on documents ingested from elsewhere, for which near-misses of the shipped corpus mean nothing;
-   since session 8, and with PLAIN_BUDGET, half of MAX_WRONG_DECLINES, as its budget). Threshold: a normal distribution
+   since session 8, and with PLAIN_BUDGET, half of MAX_WRONG_DECLINES, as its budget). Threshold: a normal
+   distribution
    fitted to the log-odds of the answerable questions' 5-fold cross-validated probabilities; the threshold is
    its budget's quantile (MAX_WRONG_DECLINES, half the issue's 2% target, a margin for unseen questions; for
    `answerable`, PLAIN_BUDGET). A fitted tail
@@ -92,9 +93,9 @@ SAFEGUARDING_FILE = ROOT / "eval" / "safeguarding-train-questions.jsonl"
 # questions right against 95.7% for all features.
 IN_SCOPE_FEATURES = ("centroid", "clinical", "off_topic")
 # The wrong-decline budget of `answerable` (without SECTION_QUESTION): half MAX_WRONG_DECLINES, the budget of
-# `answerable_with_questions`. Without near-misses among
-# its negatives it separates the rest better and its 1% tail declined 1.7 of 185 answerable questions in nested CV
-# (1 and 2 of 127 on the plain and long-page copies of the corpus); at 0.5%, 0.7 (session 8).
+# `answerable_with_questions`. Without near-misses among its negatives it separates the rest better, and at 1% it
+# declined 1.7 of 185 answerable questions in nested CV (1 and 2 of 127 on the plain and long-page copies of the
+# corpus); at 0.5%, 0.7 (and none on either copy). Session 8.
 PLAIN_BUDGET = MAX_WRONG_DECLINES / 2
 
 
