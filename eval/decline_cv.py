@@ -125,8 +125,9 @@ def nested_cv(x: np.ndarray, y: np.ndarray, kinds: list[str], budget: float = MA
 
 
 def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference: np.ndarray,
-                     budget: float = EXAMPLE_BUDGET) -> tuple[dict, str]:
-    """The must-decline examples and their margin (see `bot.decline_model.DECLINE_EXAMPLE`), and a report.
+                     budget: float = EXAMPLE_BUDGET) -> tuple[dict, str, np.ndarray]:
+    """The must-decline examples and their margin (see `bot.decline_model.DECLINE_EXAMPLE`), a report, and every
+    row's vector (in `rows` order, so the caller need not embed them again).
 
     Examples: the must-decline training questions (never bank ones), as the bot prepares them. A question's
     margin is its cosine to the nearest example minus its `reference` (one per row:
@@ -172,7 +173,7 @@ def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference
     data = {"texts": [r["retrieval_text"] for r, e in zip(rows, is_example) if e], "margin": round(margin, 6),
             "budget": budget, "vectors": encode_vectors(vectors[is_example]),
             "fingerprint": getattr(embedder, "fingerprint", "")}
-    return data, report
+    return data, report, vectors
 
 
 def with_section_question(rows: list[dict]) -> list[dict]:

@@ -258,7 +258,7 @@ def main() -> int:
     # in_scope learns from every row (near-misses are its positives), with the C chosen on every row
     c_all = choose_model(x, y, verbose=False)[0]
     in_scope = fit_logistic(x[:, topic], y_scope, c_all)
-    examples, examples_report = decline_examples(
+    examples, examples_report, row_vectors = decline_examples(
         with_questions, assistant.index.embedder, cv_p_sq >= threshold_sq,
         [answerable_reference(features_of(r)) for r in with_questions])
 
@@ -287,11 +287,15 @@ def main() -> int:
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
     model = DeclineModel(data)
-    # the bank questions' nearest example, as the bot reads it (none of them is an example)
+    # the bank questions' nearest example, as the bot reads it (none of them is an example); a question
+    # `decline_examples` embedded already is not embedded again
     vectors = model.example_vectors(assistant.index.embedder)
+    embedded = dict(zip((r["retrieval_text"] for r in with_questions), row_vectors))
     for row in train + held_out:
         if row["item"].get("split") != "train":
-            row[DECLINE_EXAMPLE] = float((vectors @ assistant.index.embedder.embed_query(row["retrieval_text"])).max())
+            text = row["retrieval_text"]
+            vector = embedded[text] if text in embedded else assistant.index.embedder.embed_query(text)
+            row[DECLINE_EXAMPLE] = float((vectors @ vector).max())
     positives, negatives_p = np.sort(cv_p[y_plain == 1]), cv_p[y_plain == 0]
     for budget in (PLAIN_BUDGET, 0.01, 0.02, 0.03, 0.05):
         t = threshold_for(cv_p, y_plain, budget)

@@ -201,7 +201,7 @@ def test_stored_example_vectors_are_used_only_with_the_embedder_that_made_them()
 
 def test_the_shipped_example_vectors_are_the_examples_as_the_bot_embeds_them(shared_embedder):
     """The stored vectors are the examples embedded by the default embedder (whose fingerprint they carry, so the
-    bot uses them instead of embedding 300 questions at start-up), in the order of the texts."""
+    bot uses them instead of embedding several hundred questions at start-up), in the order of the texts."""
     from bot.decline_model import decode_vectors
 
     model = DeclineModel.load()
