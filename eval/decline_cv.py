@@ -125,9 +125,10 @@ def nested_cv(x: np.ndarray, y: np.ndarray, kinds: list[str], budget: float = MA
 
 
 def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference: np.ndarray,
-                     budget: float = EXAMPLE_BUDGET) -> tuple[dict, str, np.ndarray]:
+                     budget: float = EXAMPLE_BUDGET, vectors: np.ndarray | None = None) -> tuple[dict, str, np.ndarray]:
     """The must-decline examples and their margin (see `bot.decline_model.DECLINE_EXAMPLE`), a report, and every
-    row's vector (in `rows` order, so the caller need not embed them again).
+    row's vector (in `rows` order, so the caller need not embed them again; `vectors`: those vectors, when the
+    caller has them already).
 
     Examples: the must-decline training questions (never bank ones), as the bot prepares them. A question's
     margin is its cosine to the nearest example minus its `reference` (one per row:
@@ -145,7 +146,8 @@ def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference
     if not is_example.any():
         raise SystemExit("no must-decline training question among the rows: no decline examples to fit "
                          "(pass the out-of-scope and near-miss files with --training)")
-    vectors = np.asarray(embedder.embed([r["retrieval_text"] for r in rows]))
+    if vectors is None:
+        vectors = np.asarray(embedder.embed([r["retrieval_text"] for r in rows]))
     y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in rows])
     reference = np.asarray(reference, dtype=float)
     margins = (vectors @ vectors[is_example].T).max(axis=1) - reference
@@ -176,10 +178,65 @@ def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference
     return data, report, vectors
 
 
+def as_dict(model, threshold: float) -> dict:
+    scaler, logistic = model[0], model[1]
+    return {"mean": scaler.mean_.round(6).tolist(), "scale": scaler.scale_.round(6).tolist(),
+            "coef": logistic.coef_[0].round(6).tolist(), "intercept": round(float(logistic.intercept_[0]), 6),
+            "threshold": round(float(threshold), 6)}
+
+
+def widen(model: dict, columns: list[int], width: int) -> dict:
+    """A model fitted on some columns as one over all features: coefficient 0 (mean 0, scale 1) elsewhere."""
+    out = {**model, "mean": [0.0] * width, "scale": [1.0] * width, "coef": [0.0] * width}
+    for i, column in enumerate(columns):
+        for key in ("mean", "scale", "coef"):
+            out[key][column] = model[key][i]
+    return out
+
+
 def with_section_question(rows: list[dict]) -> list[dict]:
-    """The collected rows that have the section-question feature, with it appended to their feature row (the
-    order of `bot.decline_model.FEATURES_WITH_SECTION_QUESTION`); rows without it are left out."""
-    return [{**r, "x": r["x"] + [r["section_question"]]} for r in rows if r.get("section_question") is not None]
+    """The collected rows that have the section-question feature, with it appended to their feature row, and the
+    decline vote after it where the row has one (the order of `bot.decline_model.FEATURES_WITH_SECTION_QUESTION`);
+    rows without the section-question feature are left out."""
+    from bot.decline_model import DECLINE_VOTE
+
+    return [{**r, "x": r["x"] + [r["section_question"]] + ([r[DECLINE_VOTE]] if DECLINE_VOTE in r else [])}
+            for r in rows if r.get("section_question") is not None]
+
+
+def batch_of(item: dict) -> str:
+    """Who wrote a question, as far as the ids tell: a training question's batch is its id without the number
+    ("oos-near-miss4-012" -> "oos-near-miss4"), every bank question is in the batch of its split."""
+    return item["id"].rsplit("-", 1)[0] if item.get("split") == "train" else f"bank {item.get('split', '')}"
+
+
+def add_decline_votes(rows: list[dict], index, references: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Sets each row's DECLINE_VOTE (`decline_votes`); returns the rows' vectors and the index's section-question
+    vectors, for the caller to reuse."""
+    from bot.decline_model import DECLINE_VOTE
+
+    vectors = np.asarray(index.embedder.embed([r["retrieval_text"] for r in rows]))
+    questions = np.asarray(index.questions.get(include=["embeddings"])["embeddings"], dtype=np.float32)
+    for row, vote in zip(rows, decline_votes(rows, vectors, questions, references)):
+        row[DECLINE_VOTE] = float(vote)
+    return vectors, questions
+
+
+def decline_votes(rows: list[dict], vectors: np.ndarray, question_vectors: np.ndarray,
+                  references: list[float]) -> np.ndarray:
+    """Each row's DECLINE_VOTE (`bot.decline_model.decline_vote`; `references`: each row's answerable reference)
+    as the bot would read it, except that the examples of the row's own batch (`batch_of`) are left out: a
+    near-miss's batch-mates ask about the same topics in the same voice, so counting them would judge a written
+    near-miss by its twins, and the fitted weight would trust the vote more than it deserves on a new writer's
+    questions. Bank questions are in no example's batch."""
+    from bot.decline_model import decline_vote
+
+    batches = [batch_of(r["item"]) for r in rows]
+    is_example = np.array([r["item"].get("split") == "train" and bool(r["item"].get("expect_refusal")) for r in rows])
+    example_batches = np.array(batches)[is_example]
+    question_cosines, example_cosines = vectors @ question_vectors.T, vectors @ vectors[is_example].T
+    return np.array([decline_vote(question_cosines[i], example_cosines[i][example_batches != batches[i]],
+                                  references[i]) for i in range(len(rows))])
 
 
 def kind_of(item: dict) -> str:
@@ -210,6 +267,8 @@ def main() -> int:
             ap.error("this cache has no section_question: write it again with fit_decline_model.py --features-cache")
         names = cached["features_with_section_question"]
         rows = with_section_question(rows)
+        if len(rows[0]["x"]) < len(names):  # the fit script computes the decline vote after the cache is written
+            names = names[: len(rows[0]["x"])]
     drop = {d for d in args.drop.split(",") if d}
     if names and drop - set(names):
         ap.error(f"no such feature: {', '.join(sorted(drop - set(names)))} (the cache has: {', '.join(names)})")

@@ -30,8 +30,10 @@ What it does, on the question bank's `dev` split only (validation is answered an
    The figure to judge a change by is the nested cross-validation printed at the end (`eval/decline_cv.py`:
    C and threshold chosen on inner folds only, declines counted on the outer folds, per kind of question).
    `answerable_with_questions`: the same regression and threshold rule with SECTION_QUESTION (the cosine to
-   the nearest section question) added, fitted on the questions whose best passage has section questions (all
-   of them on the shipped corpus); the bot uses it for such a question (`bot.decline_model`).
+   the nearest section question) and DECLINE_VOTE (the share of must-decline examples among the labelled
+   questions nearest it, each written question's own batch of examples left out: `decline_cv.decline_votes`)
+   added, fitted on the questions whose best passage has section questions (all of them on the shipped corpus);
+   the bot uses it for such a question (`bot.decline_model`).
 3. `in_scope`: positives every records-access question (answerable, or a near-miss the corpus does not
    cover), negatives the rest; threshold 0.5 (balanced classes: even odds). It only words a decline, so it
    weighs what the question is about (IN_SCOPE_FEATURES), not how well the passages answer it: a question the
@@ -68,12 +70,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.decline_model import (DECLINE_EXAMPLE, FEATURES, FEATURES_WITH_SECTION_QUESTION, MODEL_PATH,  # noqa: E402
-                               OFF_TOPIC, SECTION_QUESTION, Decision, DeclineModel, answerable_reference)
+from bot.decline_model import (DECLINE_EXAMPLE, DECLINE_VOTE, FEATURES, FEATURES_WITH_SECTION_QUESTION,  # noqa: E402
+                               MODEL_PATH, OFF_TOPIC, SECTION_QUESTION, Decision, DeclineModel, answerable_reference,
+                               decline_vote)
 from eval.safeguarding_calibration import (STEP_MIN_SIMILARITY, safeguarding_fired,  # noqa: E402
                                            safeguarding_threshold)
-from eval.decline_cv import (MAX_WRONG_DECLINES, choose_model, cross_validated, decline_examples, describe,  # noqa: E402
-                              fit_logistic, kind_of, nested_cv, threshold_for, with_section_question)
+from eval.decline_cv import (MAX_WRONG_DECLINES, add_decline_votes, as_dict, choose_model,  # noqa: E402
+                              cross_validated, decline_examples, describe, fit_logistic, kind_of, nested_cv,
+                              threshold_for, widen, with_section_question)
 
 # question files written for training (split "train"), never bank questions: must-decline ones (expect_refusal)
 # and answerable ones
@@ -97,7 +101,6 @@ IN_SCOPE_FEATURES = ("centroid", "clinical", "off_topic")
 # declined 1.7 of 185 answerable questions in nested CV (1 and 2 of 127 on the plain and long-page copies of the
 # corpus); at 0.5%, 0.7 (and none on either copy). Session 8.
 PLAIN_BUDGET = MAX_WRONG_DECLINES / 2
-
 
 
 class _AnswerEverything:
@@ -162,25 +165,10 @@ def features_of(row: dict) -> dict[str, float]:
     features = dict(zip(FEATURES, row["x"]))
     if row.get("section_question") is not None:
         features[SECTION_QUESTION] = row["section_question"]
-    if row.get(DECLINE_EXAMPLE) is not None:
-        features[DECLINE_EXAMPLE] = row[DECLINE_EXAMPLE]
+    for name in (DECLINE_EXAMPLE, DECLINE_VOTE):
+        if row.get(name) is not None:
+            features[name] = row[name]
     return features
-
-
-def as_dict(model, threshold: float) -> dict:
-    scaler, logistic = model[0], model[1]
-    return {"mean": scaler.mean_.round(6).tolist(), "scale": scaler.scale_.round(6).tolist(),
-            "coef": logistic.coef_[0].round(6).tolist(), "intercept": round(float(logistic.intercept_[0]), 6),
-            "threshold": round(float(threshold), 6)}
-
-
-def widen(model: dict, columns: list[int], width: int) -> dict:
-    """A model fitted on some columns as one over all features: coefficient 0 (mean 0, scale 1) elsewhere."""
-    out = {**model, "mean": [0.0] * width, "scale": [1.0] * width, "coef": [0.0] * width}
-    for i, column in enumerate(columns):
-        for key in ("mean", "scale", "coef"):
-            out[key][column] = model[key][i]
-    return out
 
 
 def main() -> int:
@@ -250,6 +238,10 @@ def main() -> int:
     if not has_question.all():
         print(f"   {int((~has_question).sum())} of {len(train)} questions had no {SECTION_QUESTION}: left out of "
               "answerable_with_questions", file=sys.stderr)
+    # the decline vote of every such question, its own writer's examples left out (`add_decline_votes`)
+    sq_rows = [r for r in train if r.get("section_question") is not None]
+    row_vectors, questions = add_decline_votes(sq_rows, assistant.index,
+                                               [answerable_reference(features_of(r)) for r in sq_rows])
     with_questions = with_section_question(train)
     x_sq = np.array([r["x"] for r in with_questions])
     y_sq = y[has_question]
@@ -258,9 +250,9 @@ def main() -> int:
     # in_scope learns from every row (near-misses are its positives), with the C chosen on every row
     c_all = choose_model(x, y, verbose=False)[0]
     in_scope = fit_logistic(x[:, topic], y_scope, c_all)
-    examples, examples_report, row_vectors = decline_examples(
+    examples, examples_report, _ = decline_examples(
         with_questions, assistant.index.embedder, cv_p_sq >= threshold_sq,
-        [answerable_reference(features_of(r)) for r in with_questions])
+        [answerable_reference(features_of(r)) for r in with_questions], vectors=row_vectors)
 
     # the line is calibrated on the dev questions, the answerable training ones and 30 written stories of patients
     # at risk (SAFEGUARDING_FILE): 17 dev stories alone could not tell apart settings that score the same on them
@@ -296,6 +288,9 @@ def main() -> int:
             text = row["retrieval_text"]
             vector = embedded[text] if text in embedded else assistant.index.embedder.embed_query(text)
             row[DECLINE_EXAMPLE] = float((vectors @ vector).max())
+            if row.get("section_question") is not None:  # every example counts, as in the bot
+                row[DECLINE_VOTE] = decline_vote(questions @ vector, vectors @ vector,
+                                                 answerable_reference(features_of(row)))
     positives, negatives_p = np.sort(cv_p[y_plain == 1]), cv_p[y_plain == 0]
     for budget in (PLAIN_BUDGET, 0.01, 0.02, 0.03, 0.05):
         t = threshold_for(cv_p, y_plain, budget)

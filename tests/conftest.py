@@ -92,3 +92,17 @@ def llm_assistant(shared_index_settings, shared_embedder, llm_server):
 
     settings = shared_index_settings.replace(llm_base_url=llm_server.base_url, llm_timeout_seconds=5.0)
     return build_assistant(settings, index=Index(settings, embedder=shared_embedder))
+
+
+@pytest.fixture(scope="session")
+def annotated_assistant(tmp_path_factory, shared_embedder):
+    """A tiny index of tests/fixtures/annotated: sources comments, references.yaml, questions.yaml."""
+    from bot.index import Index
+    from bot.pipeline import build_assistant
+    from ingest.pipeline import run_ingest
+
+    corpus = Path(__file__).parent / "fixtures" / "annotated"
+    settings = make_settings(tmp_path_factory.mktemp("annotated"), corpus)
+    index = Index(settings, embedder=shared_embedder)
+    assert not run_ingest(settings, [str(corpus)], index=index, progress=False).failed
+    return build_assistant(settings, index=index)

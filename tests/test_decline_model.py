@@ -167,6 +167,62 @@ def test_the_example_margin_never_declines_an_answerable_question_it_was_fitted_
     assert cv.example_margin(margins, budget=0.01) == 0.15 + cv.EXAMPLE_MARGIN_GAP
 
 
+def test_the_decline_vote_is_the_share_of_examples_among_the_nearest_labelled_questions():
+    from bot.decline_model import decline_vote
+
+    questions, examples = np.array([0.9, 0.5, 0.4]), np.array([0.8, 0.7, 0.1])
+    assert decline_vote(questions, examples, 0.9, k=1) == 0.0  # the nearest is a section question
+    assert decline_vote(questions, examples, 0.9, k=3, window=1) == 2 / 3  # 0.9 (question), 0.8 and 0.7 (examples)
+    assert decline_vote(questions, examples, 0.9, k=6, window=1) == 0.5
+    assert decline_vote(questions, np.zeros(0), 0.9, k=3, window=1) == 0.0  # no examples: nothing votes to decline
+    assert decline_vote(np.array([0.6]), np.array([0.6]), 0.6, k=1) == 0.0  # a tie goes to the section question
+    assert decline_vote(np.zeros(0), np.zeros(0), 0.5) == 0.0
+
+
+def test_only_neighbours_about_as_close_as_what_answers_the_question_vote():
+    """On an index with few section questions every near neighbour is an example, though a passage answers: the
+    examples well below that passage's cosine (the reference) do not vote."""
+    from bot.decline_model import decline_vote
+
+    questions, examples = np.array([0.40, 0.35]), np.array([0.60, 0.58, 0.55])
+    assert decline_vote(questions, examples, reference=0.66, k=5, window=0.05) == 0.0  # no one within 0.05
+    assert decline_vote(questions, examples, reference=0.62, k=5, window=0.05) == 1.0  # 0.60 and 0.58 vote
+    assert decline_vote(questions, examples, reference=0.62, k=5, window=0.3) == 3 / 5  # everyone votes
+
+
+def test_a_tiny_annotated_index_is_not_voted_down_by_the_decline_examples(annotated_assistant):
+    """A few section questions beside hundreds of must-decline examples: every labelled question near this one is
+    an example, but none is about as close as the passage that answers it, so none votes (`DECLINE_VOTE`)."""
+    from bot.decline_model import DECLINE_EXAMPLE, DECLINE_VOTE, SECTION_QUESTION
+
+    trace: dict = {}
+    answer = annotated_assistant.answer("a patient living with domestic abuse: how do we restrict her online access "
+                                        "to her record?", trace=trace)
+    features = trace["features"]
+    assert features[DECLINE_EXAMPLE] > features[SECTION_QUESTION]  # the examples are nearer than its questions
+    assert features[DECLINE_VOTE] == 0.0
+    assert answer.kind is AnswerKind.answered
+
+
+def test_a_written_question_is_voted_on_without_its_own_batch_of_examples():
+    """The fit script's votes leave out the examples written in the same batch as the question (its twins), and
+    judge a bank question by every example, as the bot does."""
+    cv = decline_cv()
+    rows = [{"item": {"id": "oos-near-miss4-001", "split": "train", "expect_refusal": True}},
+            {"item": {"id": "oos-near-miss4-002", "split": "train", "expect_refusal": True}},
+            {"item": {"id": "oos-near-miss5-001", "split": "train", "expect_refusal": True}},
+            {"item": {"id": "b1-01", "split": "dev"}}]
+    near, far = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    vectors = np.array([near, near, far, near])  # the two batch-mates and the bank question ask the same
+    questions = np.array([[0.6, 0.8]])  # one section question, between the two topics
+    votes = cv.decline_votes(rows, vectors, questions, references=[0.6] * 4)
+    # its twin left out, a written question meets only the section question (0.6) within the window
+    assert votes[0] == votes[1] == 0.0
+    # the bank question meets both twins (1.0) and the section question
+    assert votes[3] == 2 / 3
+    assert cv.batch_of(rows[0]["item"]) == "oos-near-miss4" and cv.batch_of(rows[3]["item"]) == "bank dev"
+
+
 class _NamedEmbedder:
     """A fingerprint, and an embed that records what it was asked (every text gets the same vector), so a test
     sees whether the stored vectors were used."""

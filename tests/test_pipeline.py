@@ -246,21 +246,6 @@ def test_answer_comes_from_the_matching_section_not_the_lead_paragraph(assistant
     assert answer.text.startswith("EMIS Web reads the codes at go-live")  # not the passage's first lines
 
 
-@pytest.fixture(scope="module")
-def annotated_assistant(tmp_path_factory, shared_embedder):
-    """A tiny index of tests/fixtures/annotated: sources comments, references.yaml, questions.yaml."""
-    from pathlib import Path
-
-    from ingest.pipeline import run_ingest
-    from tests.conftest import make_settings
-
-    corpus = Path(__file__).parent / "fixtures" / "annotated"
-    settings = make_settings(tmp_path_factory.mktemp("annotated"), corpus)
-    index = Index(settings, embedder=shared_embedder)
-    assert not run_ingest(settings, [str(corpus)], index=index, progress=False).failed
-    return build_assistant(settings, index=index)
-
-
 def test_section_questions_are_extra_vectors_pointing_at_their_section(annotated_assistant):
     from bot.retrieval import prepare_query
 

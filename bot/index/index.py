@@ -116,8 +116,7 @@ class Index(VerifiedVectors):
         return self.store.vectors(chunk_ids)
 
     def sample_vectors(self, limit: int) -> np.ndarray:
-        """The stored embeddings of up to `limit` chunks spread evenly over the index (cheap at 100k chunks):
-        a sample of what the corpus is about."""
+        """Up to `limit` stored chunk embeddings spread evenly over the index: what the corpus is about."""
         ids = self.keyword_ids()
         step = max(1, len(ids) // max(1, limit))
         vectors = list(self.vectors(ids[::step][:limit]).values())
@@ -141,9 +140,8 @@ class Index(VerifiedVectors):
     def embedder_changed(self) -> bool:
         """True when the index holds vectors from another embedder than the configured one (or from before
         fingerprints were recorded): ingest then re-embeds every chunk and verified question."""
-        if self.count() == 0 and self.verified_count() == 0:
-            return False
-        return self.current_version().get("embedder", "") != self.embedder_fingerprint
+        empty = self.count() == 0 and self.verified_count() == 0
+        return not empty and self.current_version().get("embedder", "") != self.embedder_fingerprint
 
     # --- derived data lifecycle ---
     def _rebuild(self, version: str) -> None:
@@ -212,6 +210,9 @@ class Index(VerifiedVectors):
     def question_search(self, query_vector: np.ndarray, k: int) -> dict[str, float]:
         """chunk id -> best cosine between the query and that chunk's section questions."""
         return self.store.question_search(query_vector, k)
+
+    def question_cosines(self, query_vector: np.ndarray, k: int) -> np.ndarray:  # the k nearest questions', best first
+        return self.store.question_cosines(query_vector, k)
 
     def keyword_search(self, query: str, k: int) -> list[ScoredChunk]:
         derived = self.derived()

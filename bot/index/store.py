@@ -146,6 +146,15 @@ class ChromaStore:
             best[chunk_id] = max(best.get(chunk_id, -1.0), 1.0 - float(distance))
         return best
 
+    def question_cosines(self, query_vector: np.ndarray, k: int) -> np.ndarray:
+        """The cosines of the k section questions nearest the query, best first (empty: none indexed)."""
+        total = self.questions.count()
+        if total == 0:
+            return np.zeros(0)
+        got = self.questions.query(query_embeddings=[as_floats(query_vector)], n_results=min(k, total),
+                                   include=["distances"])
+        return 1.0 - np.asarray(got["distances"][0], dtype=float)
+
     # --- version stamp and counts ---
     def read_stamp(self) -> dict:
         got = self.meta.get(ids=[schema.VERSION_RECORD], include=["metadatas"])
