@@ -205,9 +205,10 @@ def with_section_question(rows: list[dict]) -> list[dict]:
 
 
 def batch_of(item: dict) -> str:
-    """Who wrote a question, as far as the ids tell: a training question's batch is its id without the number
-    ("oos-near-miss4-012" -> "oos-near-miss4"), every bank question is in the batch of its split."""
-    return item["id"].rsplit("-", 1)[0] if item.get("split") == "train" else f"bank {item.get('split', '')}"
+    """Who wrote a question: a training question's batch is the file it came from (`source_file`, set by the fit
+    script: one writer's file holds several kinds of question, and twins across them), every bank question is in
+    the batch of its split."""
+    return item.get("source_file") or item["id"] if item.get("split") == "train" else f"bank {item.get('split', '')}"
 
 
 def add_decline_votes(rows: list[dict], index, references: list[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -268,6 +269,7 @@ def main() -> int:
         names = cached["features_with_section_question"]
         rows = with_section_question(rows)
         if len(rows[0]["x"]) < len(names):  # the fit script computes the decline vote after the cache is written
+            print(f"the cache has no {names[-1]} (the fit script computes it): left out here", file=sys.stderr)
             names = names[: len(rows[0]["x"])]
     drop = {d for d in args.drop.split(",") if d}
     if names and drop - set(names):

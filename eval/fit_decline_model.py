@@ -31,7 +31,7 @@ What it does, on the question bank's `dev` split only (validation is answered an
    C and threshold chosen on inner folds only, declines counted on the outer folds, per kind of question).
    `answerable_with_questions`: the same regression and threshold rule with SECTION_QUESTION (the cosine to
    the nearest section question) and DECLINE_VOTE (the share of must-decline examples among the labelled
-   questions nearest it, each written question's own batch of examples left out: `decline_cv.decline_votes`)
+   questions nearest it, each written question's own file of examples left out: `decline_cv.decline_votes`)
    added, fitted on the questions whose best passage has section questions (all of them on the shipped corpus);
    the bot uses it for such a question (`bot.decline_model`).
 3. `in_scope`: positives every records-access question (answerable, or a near-miss the corpus does not
@@ -202,7 +202,7 @@ def main() -> int:
     if args.features_cache and args.features_cache.is_file():
         cached = json.loads(args.features_cache.read_text(encoding="utf-8"))
         if cached.get("features_with_section_question") != list(FEATURES_WITH_SECTION_QUESTION):
-            sys.exit(f"{args.features_cache} was written by an older fit script (no {SECTION_QUESTION}): delete it")
+            sys.exit(f"{args.features_cache} was written by a fit script with other features: delete it")
         train, held_out = cached["train"], cached["held_out"]
         for row in train + held_out:  # caches written before the decline examples lack the prepared text
             if "retrieval_text" not in row:
@@ -217,6 +217,9 @@ def main() -> int:
                 "features": list(FEATURES), "features_with_section_question": list(FEATURES_WITH_SECTION_QUESTION),
                 "train": train, "held_out": held_out, "stories": stories}), encoding="utf-8")
 
+    source_file = {item["id"]: path.name for path in args.training for item in load_jsonl(path)}
+    for row in train:  # who wrote it, for the decline vote (`decline_cv.batch_of`)
+        row["item"]["source_file"] = source_file.get(row["item"]["id"])
     x = np.array([r["x"] for r in train])
     y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in train])
     y_scope = np.array([1 if (not r["item"].get("expect_refusal") or r["item"].get("expected_kind") == "not_covered")

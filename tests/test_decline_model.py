@@ -205,12 +205,12 @@ def test_a_tiny_annotated_index_is_not_voted_down_by_the_decline_examples(annota
 
 
 def test_a_written_question_is_voted_on_without_its_own_batch_of_examples():
-    """The fit script's votes leave out the examples written in the same batch as the question (its twins), and
-    judge a bank question by every example, as the bot does."""
+    """The fit script's votes leave out the examples written in the same file as the question (its twins, whatever
+    their ids), and judge a bank question by every example, as the bot does."""
     cv = decline_cv()
-    rows = [{"item": {"id": "oos-near-miss4-001", "split": "train", "expect_refusal": True}},
-            {"item": {"id": "oos-near-miss4-002", "split": "train", "expect_refusal": True}},
-            {"item": {"id": "oos-near-miss5-001", "split": "train", "expect_refusal": True}},
+    rows = [{"item": {"id": "oos-clinical-01", "split": "train", "expect_refusal": True, "source_file": "a.jsonl"}},
+            {"item": {"id": "oos-clinical-s2-01", "split": "train", "expect_refusal": True, "source_file": "a.jsonl"}},
+            {"item": {"id": "oos-near-miss5-001", "split": "train", "expect_refusal": True, "source_file": "b.jsonl"}},
             {"item": {"id": "b1-01", "split": "dev"}}]
     near, far = np.array([1.0, 0.0]), np.array([0.0, 1.0])
     vectors = np.array([near, near, far, near])  # the two batch-mates and the bank question ask the same
@@ -220,7 +220,7 @@ def test_a_written_question_is_voted_on_without_its_own_batch_of_examples():
     assert votes[0] == votes[1] == 0.0
     # the bank question meets both twins (1.0) and the section question
     assert votes[3] == 2 / 3
-    assert cv.batch_of(rows[0]["item"]) == "oos-near-miss4" and cv.batch_of(rows[3]["item"]) == "bank dev"
+    assert cv.batch_of(rows[1]["item"]) == "a.jsonl" and cv.batch_of(rows[3]["item"]) == "bank dev"
 
 
 class _NamedEmbedder:

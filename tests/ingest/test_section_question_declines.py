@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.decline_model import (DECLINE_EXAMPLE, DECLINE_VOTE, FEATURES_WITH_SECTION_QUESTION, MODEL_PATH,
@@ -41,10 +42,12 @@ def mixed_settings(tmp_path_factory, ingest_embedder):
 def _model(*, plain_threshold: float, questions_threshold: float | None, examples: list[str] | None = None,
            margin: float = 0.0) -> DeclineModel:
     """The shipped coefficients with thresholds that tell which regression decided (None: a model file without
-    the regression with section questions), and these must-decline examples (None: none at all)."""
+    the regression with section questions), and these must-decline examples (None: the shipped ones; []: none,
+    so no decline vote either, and the regression with section questions never decides)."""
     data = json.loads(MODEL_PATH.read_text())
-    data.pop("decline_examples", None)
-    if examples is not None:
+    if examples == []:
+        del data["decline_examples"]
+    elif examples is not None:
         data["decline_examples"] = {"texts": examples, "margin": margin}
     data["answerable"]["threshold"] = plain_threshold
     if questions_threshold is None:
@@ -141,6 +144,31 @@ def test_a_question_nearer_a_decline_example_than_every_section_question_is_decl
     assert answer.kind is AnswerKind.answered
 
 
+def test_the_vote_the_bot_reads_is_the_one_the_fit_computes(mixed_settings, ingest_embedder, monkeypatch):
+    """The run-time vote (the index's nearest section questions, the model's examples, the question's answerable
+    reference) equals the vote computed from every section question's vector, as eval/fit_decline_model.py does."""
+    from bot.decline_model import VOTE_NEIGHBOURS, decline_vote
+
+    asked_for = []
+    question_cosines = Index.question_cosines
+    monkeypatch.setattr(Index, "question_cosines",
+                        lambda self, vector, k: asked_for.append(k) or question_cosines(self, vector, k))
+    examples = [NEAR_MISS, "can patients turn off nhs app notifications themselves", "what is the wifi password"]
+    model = _model(plain_threshold=0.0, questions_threshold=0.0, examples=examples)
+    _, features = _ask(mixed_settings, ingest_embedder, NEAR_MISS, model)
+    assert asked_for == [VOTE_NEIGHBOURS]
+    index = Index(mixed_settings, embedder=ingest_embedder)
+    questions = np.asarray(index.questions.get(include=["embeddings"])["embeddings"])
+    vector = ingest_embedder.embed_query(NEAR_MISS)
+    expected = decline_vote(questions @ vector, model.example_vectors(ingest_embedder) @ vector,
+                            answerable_reference(features))
+    assert features[DECLINE_VOTE] > 0  # the two notification examples are nearer than any section question
+    assert abs(features[DECLINE_VOTE] - expected) < 1e-9
+    # the index's nearest section questions are the exact ten nearest, best first
+    nearest = index.question_cosines(vector, 10)
+    assert np.allclose(nearest, np.sort(questions @ vector)[::-1][:10], atol=1e-4)
+
+
 def test_the_margin_decides_how_much_nearer_the_example_must_be(mixed_settings, ingest_embedder):
     _, features = _ask(mixed_settings, ingest_embedder, NEAR_MISS,
                        _model(plain_threshold=0.0, questions_threshold=0.0, examples=[NEAR_MISS]))
@@ -161,10 +189,12 @@ def test_a_question_about_a_plain_page_is_never_declined_by_an_example(mixed_set
 
 
 def test_a_model_file_without_examples_declines_by_the_regressions_alone(mixed_settings, ingest_embedder):
-    model = _model(plain_threshold=0.0, questions_threshold=0.0)
+    """No examples, no vote: the plain regression decides (set here to answer everything, the other to decline)."""
+    model = _model(plain_threshold=0.0, questions_threshold=1.01, examples=[])
     assert model.example_vectors(ingest_embedder) is None
     answer, features = _ask(mixed_settings, ingest_embedder, NEAR_MISS, model)
-    assert DECLINE_EXAMPLE not in features and answer.kind is AnswerKind.answered
+    assert SECTION_QUESTION in features and DECLINE_EXAMPLE not in features and DECLINE_VOTE not in features
+    assert answer.kind is AnswerKind.answered
 
 
 def test_the_shipped_examples_are_the_written_must_decline_questions():
