@@ -124,6 +124,11 @@ def nested_cv(x: np.ndarray, y: np.ndarray, kinds: list[str], budget: float = MA
             "by_kind": {k: (by_kind[k] / n, totals[k]) for k in sorted(totals)}}
 
 
+def example_rows(rows: list[dict]) -> np.ndarray:
+    """Which rows are must-decline examples: the must-decline questions written for training (never bank ones)."""
+    return np.array([r["item"].get("split") == "train" and bool(r["item"].get("expect_refusal")) for r in rows])
+
+
 def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference: np.ndarray,
                      budget: float = EXAMPLE_BUDGET, vectors: np.ndarray | None = None) -> tuple[dict, str, np.ndarray]:
     """The must-decline examples and their margin (see `bot.decline_model.DECLINE_EXAMPLE`), a report, and every
@@ -142,7 +147,7 @@ def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference
 
     from bot.decline_model import encode_vectors
 
-    is_example = np.array([r["item"].get("split") == "train" and bool(r["item"].get("expect_refusal")) for r in rows])
+    is_example = example_rows(rows)
     if not is_example.any():
         raise SystemExit("no must-decline training question among the rows: no decline examples to fit "
                          "(pass the out-of-scope and near-miss files with --training)")
@@ -208,7 +213,7 @@ def batch_of(item: dict) -> str:
     """Who wrote a question: a training question's batch is the file it came from (`source_file`, set by the fit
     script: one writer's file holds several kinds of question, and twins across them), every bank question is in
     the batch of its split."""
-    return item.get("source_file") or item["id"] if item.get("split") == "train" else f"bank {item.get('split', '')}"
+    return (item.get("source_file") or item["id"]) if item.get("split") == "train" else f"bank {item.get('split', '')}"
 
 
 def add_decline_votes(rows: list[dict], index, references: list[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -233,7 +238,7 @@ def decline_votes(rows: list[dict], vectors: np.ndarray, question_vectors: np.nd
     from bot.decline_model import decline_vote
 
     batches = [batch_of(r["item"]) for r in rows]
-    is_example = np.array([r["item"].get("split") == "train" and bool(r["item"].get("expect_refusal")) for r in rows])
+    is_example = example_rows(rows)
     example_batches = np.array(batches)[is_example]
     question_cosines, example_cosines = vectors @ question_vectors.T, vectors @ vectors[is_example].T
     return np.array([decline_vote(question_cosines[i], example_cosines[i][example_batches != batches[i]],

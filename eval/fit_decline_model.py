@@ -243,8 +243,8 @@ def main() -> int:
               "answerable_with_questions", file=sys.stderr)
     # the decline vote of every such question, its own writer's examples left out (`add_decline_votes`)
     sq_rows = [r for r in train if r.get("section_question") is not None]
-    row_vectors, questions = add_decline_votes(sq_rows, assistant.index,
-                                               [answerable_reference(features_of(r)) for r in sq_rows])
+    references = [answerable_reference(features_of(r)) for r in sq_rows]
+    row_vectors, questions = add_decline_votes(sq_rows, assistant.index, references)
     with_questions = with_section_question(train)
     x_sq = np.array([r["x"] for r in with_questions])
     y_sq = y[has_question]
@@ -253,9 +253,8 @@ def main() -> int:
     # in_scope learns from every row (near-misses are its positives), with the C chosen on every row
     c_all = choose_model(x, y, verbose=False)[0]
     in_scope = fit_logistic(x[:, topic], y_scope, c_all)
-    examples, examples_report, _ = decline_examples(
-        with_questions, assistant.index.embedder, cv_p_sq >= threshold_sq,
-        [answerable_reference(features_of(r)) for r in with_questions], vectors=row_vectors)
+    examples, examples_report, _ = decline_examples(  # with_questions: sq_rows, in order, their features widened
+        with_questions, assistant.index.embedder, cv_p_sq >= threshold_sq, references, vectors=row_vectors)
 
     # the line is calibrated on the dev questions, the answerable training ones and 30 written stories of patients
     # at risk (SAFEGUARDING_FILE): 17 dev stories alone could not tell apart settings that score the same on them
