@@ -1,6 +1,6 @@
 """gpbot's answering core: a question in plain text, an answer with citations out.
 
-Owns: preparing a question (`retrieval.prepare_query`, the glossary), hybrid retrieval (`retrieval`), the
+Owns: preparing a question (`query`: `prepare_query`, the glossary), hybrid retrieval (`retrieval`), the
 extractive answer and its citations (`answer`, `units`, `citations`), the decline decision (`decline_model`),
 the safeguarding line (`safeguarding`), the optional language model and the check of its claims (`llm`,
 `llm_provider`, `claims`), the pipeline that runs them (`pipeline.Assistant`), the question-bank evaluation

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from bot.index import analyze
-from bot.retrieval import PreparedQuery
+from bot.query import PreparedQuery
 from bot.citations import CitationBook, cite_numbers
 from bot.settings import AnsweringSettings, default_of
 from bot.specifics import specifics

@@ -24,7 +24,7 @@ from bot.answer import Draft
 from bot.citations import CitationBook
 from bot.claims import CITATION, ClaimVerifier, SentenceVectors, claim_lines, rebuild
 from bot.llm_provider import connect_chat_model
-from bot.retrieval import PreparedQuery
+from bot.query import PreparedQuery
 from bot.settings import Settings, default_of
 from bot.types import ScoredChunk
 

@@ -18,7 +18,7 @@ from bot.index import analyze
 from bot.types import ScoredChunk
 
 if TYPE_CHECKING:
-    from bot.retrieval import PreparedQuery
+    from bot.query import PreparedQuery
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class PassageMatch:
     or of its glossary expansions, held by the passage's text and/or by its title and headings (`head`)."""
 
     cosine: float  # the question's vector to the passage's own text
+    adapted_cosine: float | None  # the question's adapted vector to it (None: the index has no query adapter)
     lexical: float  # share of the core terms in text, title and headings
     lexical_idf: float  # the same, weighted by the index's idf
     expansion: float  # share of the expansions in text, title and headings (0: no expansions)
@@ -45,6 +46,7 @@ def passage_matches(query: PreparedQuery, query_vector: np.ndarray, candidates: 
     weight = idf or (lambda term: 1.0)
     terms, core = set(analyze(query.expanded)), set(analyze(query.retrieval_text))
     expansion, core_weight, named = terms - core, sum(weight(t) for t in core) or 1.0, set(query.systems)
+    adapted = getattr(query, "adapted_vector", None)
     out = []
     for cand in candidates:
         chunk, vector = cand.chunk, vectors.get(cand.chunk.chunk_id)
@@ -53,6 +55,7 @@ def passage_matches(query: PreparedQuery, query_vector: np.ndarray, candidates: 
         match = bool(named) and bool(systems & named)
         out.append(PassageMatch(
             cosine=float(vector @ query_vector) if vector is not None else (cand.dense or 0.0),
+            adapted_cosine=float(vector @ adapted) if vector is not None and adapted is not None else None,
             lexical=len(held) / max(1, len(core)),
             lexical_idf=sum(weight(t) for t in held) / core_weight,
             expansion=len(expansion & (body | head)) / len(expansion) if expansion else 0.0,

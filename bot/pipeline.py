@@ -20,7 +20,8 @@ from bot.citations import CitationBook
 from bot.decline_model import DeclineModel, corpus_centroid, decision_features, off_topic_vectors
 from bot.index import Index, analyze
 from bot.llm import answerer_for
-from bot.retrieval import Glossary, Mode, PreparedQuery, Retrieval, Retriever, detect_systems, prepare_query
+from bot.query import Glossary, PreparedQuery, detect_systems, prepare_query
+from bot.retrieval import Mode, Retrieval, Retriever
 from bot.safeguarding import SITUATIONS_FILE, Safeguarding
 from bot.settings import AnsweringSettings, Settings
 from bot.specifics import specifics

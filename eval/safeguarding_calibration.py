@@ -15,7 +15,12 @@ import numpy as np
 # 139 other dev questions); with the evidence weight and routine margin searched too, beta 2's refit gave up a dev
 # safeguarding question (15 -> 14 of 17) to save six spare lines, and beta 3 fires on 18 of 139.
 SAFEGUARDING_BETA = 3.0
-SAFEGUARDING_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0)  # evidence weights tried (0 = similarity alone)
+# Evidence weights tried (0 = similarity alone). 4 was in the grid until session 10: with the query adapter the
+# fit chose 4 at threshold 0.792 (recall the same as 2 at 0.575, 9 fewer spare lines of 181), and then a story
+# on an index that gives no evidence (a small one, or one all about safeguarding) needs similarity 0.79 alone:
+# 12 of the 30 written stories with their evidence set to 0 against 16 at weight 2, and the pipeline test's
+# story on the fixture corpus (0.71) lost its line. The largest weight is capped so that similarity still counts.
+SAFEGUARDING_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 SAFEGUARDING_MARGIN = 0.02
 # How much closer to a situation than to the nearest routine request a story must be. A small grid from 0 up:
 # cosines of one question to two descriptions differ by a few hundredths when both fit. Never below 0 (nor no

@@ -4,7 +4,7 @@ import pytest
 
 from bot.answer import ExtractiveAnswerer
 from bot.units import split_units
-from bot.retrieval import Glossary, prepare_query
+from bot.query import Glossary, prepare_query
 from bot.settings import AnsweringSettings
 from bot.types import Chunk, ScoredChunk
 

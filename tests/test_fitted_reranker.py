@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from bot.fitted_reranker import MODEL_PATH, RERANK_FEATURES, FittedReranker, LinearRanking, candidate_features
-from bot.retrieval import FeatureReranker, PreparedQuery, Retriever
+from bot.query import PreparedQuery
+from bot.retrieval import FeatureReranker, Retriever
 from bot.settings import RetrievalSettings
 from bot.types import Chunk, ScoredChunk
 

@@ -4,7 +4,7 @@ was built, and anything it cannot trust (another version, another chunk count, a
 import json
 
 from bot.index import analyze
-from bot.index.derived import DERIVED_FILE, DerivedCache, DerivedData
+from bot.index.derived import ADAPTER_FILE, DERIVED_FILE, DerivedCache, DerivedData
 from bot.types import Chunk
 
 CHUNKS = [
@@ -66,3 +66,22 @@ def test_the_same_version_at_another_count_is_replaced_not_rebuilt_forever(tmp_p
     cache.save(DerivedData.build("v1", CHUNKS))
     assert cache.load("v1", len(CHUNKS)) is not None
     assert [p.name for p in root.iterdir()] == ["v-v1"]
+
+
+def test_the_query_adapter_round_trips_and_an_index_without_one_reloads_without(tmp_path):
+    import numpy as np
+
+    adapter = np.arange(16, dtype=np.float32).reshape(4, 4) / 100
+    cache = DerivedCache(tmp_path / "with")
+    cache.save(DerivedData.build("v1", CHUNKS, adapter))
+    loaded = cache.load("v1", len(CHUNKS))
+    assert loaded is not None and loaded.adapter is not None
+    assert loaded.adapter.dtype == np.float32 and np.array_equal(loaded.adapter, adapter)
+    without = DerivedCache(tmp_path / "without")
+    without.save(DerivedData.build("v1", CHUNKS))
+    assert without.load("v1", len(CHUNKS)).adapter is None
+    assert not list((tmp_path / "without").rglob(ADAPTER_FILE))
+    # the metadata says an adapter was saved, but its file is gone: refused, so it is rebuilt
+    [folder] = (tmp_path / "with").iterdir()
+    (folder / ADAPTER_FILE).unlink()
+    assert cache.load("v1", len(CHUNKS)) is None

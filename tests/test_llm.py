@@ -11,7 +11,7 @@ import pytest
 from bot import prompts
 from bot.answer import ExtractiveAnswerer
 from bot.llm import LLMAnswerer, answerer_for, describe
-from bot.retrieval import Glossary, prepare_query
+from bot.query import Glossary, prepare_query
 from bot.settings import Settings
 from bot.types import Chunk, ScoredChunk
 from llm_server import CannedLLMServer, Hang, Status, altered, out_of_range, uncited, wrong_code

@@ -234,7 +234,7 @@ def test_a_verified_answer_to_a_safeguarding_story_gets_the_cited_protective_lin
 def test_answer_comes_from_the_matching_section_not_the_lead_paragraph(assistant):
     """The context is the retrieved passages in order of relevance: no lead paragraph is forced in, and the
     section that matched is what the answer quotes."""
-    from bot.retrieval import prepare_query
+    from bot.query import prepare_query
 
     query = prepare_query("when does EMIS read the 104 code?", assistant.glossary)
     results = assistant.retriever.retrieve(query, k=6).results
@@ -247,7 +247,7 @@ def test_answer_comes_from_the_matching_section_not_the_lead_paragraph(assistant
 
 
 def test_section_questions_are_extra_vectors_pointing_at_their_section(annotated_assistant):
-    from bot.retrieval import prepare_query
+    from bot.query import prepare_query
 
     query = prepare_query("how do i actually block one persons app access", annotated_assistant.glossary)
     top = annotated_assistant.retriever.retrieve(query, k=3).results[0]

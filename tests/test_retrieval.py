@@ -4,16 +4,8 @@ import numpy as np
 import pytest
 
 from bot.passage_match import heading_mismatch
-from bot.retrieval import (
-    FeatureReranker,
-    Glossary,
-    PreparedQuery,
-    collapse,
-    detect_systems,
-    is_follow_up,
-    prepare_query,
-    reciprocal_rank_fusion,
-)
+from bot.query import Glossary, PreparedQuery, detect_systems, is_follow_up, prepare_query
+from bot.retrieval import FeatureReranker, collapse, reciprocal_rank_fusion
 from bot.settings import RetrievalSettings
 from bot.types import Chunk, ScoredChunk
 
@@ -198,7 +190,7 @@ def test_reranker_puts_the_page_whose_title_names_another_subject_below():
 
 
 def test_staff_shorthand_is_spelt_out_before_the_question_is_searched(tmp_path):
-    from bot.retrieval import Glossary, prepare_query
+    from bot.query import Glossary, prepare_query
 
     path = tmp_path / "glossary.yaml"
     path.write_text('NHSE: [NHS England]\nshorthand:\n  pt: patient\n  pts: patients\n  "pt\'s": "patient\'s"\n')

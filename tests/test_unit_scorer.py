@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.retrieval import Glossary, prepare_query
+from bot.query import Glossary, prepare_query
 from bot.types import Chunk, ScoredChunk
 from bot.unit_scorer import UNIT_FEATURES, unit_features
 from bot.units import unit_key

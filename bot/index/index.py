@@ -3,7 +3,8 @@
 It ties together the Chroma store (`store`), the writer ingest uses (`writer`), the embedder that made the
 stored vectors (its fingerprint is kept with the version stamp, and `embedder_changed()` tells ingest to
 re-embed everything when the configured embedder differs), the answer units' vectors (`sentence_store`) and
-the data derived from every chunk (`derived`: the keyword index and the identifier allow-list), rebuilt
+the data derived from every chunk (`derived`: the keyword index, the identifier allow-list and the query
+adapter fitted on the section questions), rebuilt
 whenever the version stamp moves so the keyword and vector indexes always hold exactly the same chunk ids.
 """
 
@@ -20,6 +21,7 @@ import numpy as np
 from bot.index.embedder import EMBEDDING_DIM, Embedder, load_embedder
 from bot.index import schema
 from bot.index.derived import DerivedCache, DerivedData
+from bot.index.query_adapter import adapt, adapter_from_store
 from bot.index.sentence_store import SentenceStore
 from bot.index.store import READ_BATCH, ChromaStore, VerifiedVectors
 from bot.index.writer import GuidanceWriter
@@ -146,7 +148,7 @@ class Index(VerifiedVectors):
     # --- derived data lifecycle ---
     def _rebuild(self, version: str) -> None:
         chunks = self.all_chunks()
-        derived = DerivedData.build(version, chunks)
+        derived = DerivedData.build(version, chunks, adapter_from_store(self.store, [c.chunk_id for c in chunks]))
         with self._lock:
             self._derived = derived
             self._chunk_cache = {c.chunk_id: c for c in chunks}
@@ -207,6 +209,10 @@ class Index(VerifiedVectors):
         return [ScoredChunk(chunk=chunk, score=similarity, dense=similarity)
                 for chunk, similarity in self.store.dense_search(query_vector, k)]
 
+    def adapted_query(self, query_vector: np.ndarray) -> np.ndarray | None:  # None: no adapter (query_adapter)
+        derived = self.derived()
+        return adapt(derived.adapter, query_vector) if derived and derived.adapter is not None else None
+
     def question_search(self, query_vector: np.ndarray, k: int) -> dict[str, float]:
         """chunk id -> best cosine between the query and that chunk's section questions."""
         return self.store.question_search(query_vector, k)
@@ -225,19 +231,13 @@ class Index(VerifiedVectors):
 
     # --- what the index holds ---
     def info(self) -> IndexInfo:
-        derived = self.derived()
+        derived, version = self.derived(), self.current_version()
         reviewed = derived.reviewed if derived else ()
-        version = self.current_version()
         try:
             active = self.store.active_verified_count()
         except Exception:
             active = 0
-        return IndexInfo(
-            chunks=derived.count if derived else 0,
-            documents=derived.documents if derived else 0,
-            newest_reviewed=reviewed[-1] if reviewed else "",
-            oldest_reviewed=reviewed[0] if reviewed else "",
-            last_ingest=version.get("last_ingest", ""),
-            version=version.get("version", ""),
-            verified_active=active,
-        )
+        return IndexInfo(chunks=derived.count if derived else 0, documents=derived.documents if derived else 0,
+                         newest_reviewed=reviewed[-1] if reviewed else "", oldest_reviewed=reviewed[0] if reviewed else "",
+                         last_ingest=version.get("last_ingest", ""), version=version.get("version", ""),
+                         verified_active=active)

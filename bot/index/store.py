@@ -146,6 +146,16 @@ class ChromaStore:
             best[chunk_id] = max(best.get(chunk_id, -1.0), 1.0 - float(distance))
         return best
 
+    def question_vectors(self) -> tuple[list[str], np.ndarray]:
+        """Every section question's chunk id and vector (for fitting the query adapter), a page at a time."""
+        chunk_ids: list[str] = []
+        vectors: list[np.ndarray] = []
+        for offset in range(0, self.questions.count(), READ_BATCH):
+            got = self.questions.get(include=["embeddings", "metadatas"], limit=READ_BATCH, offset=offset)
+            chunk_ids += [meta.get("chunk_id", "") for meta in got["metadatas"]]
+            vectors += [np.asarray(v, dtype=np.float32) for v in got["embeddings"]]
+        return chunk_ids, (np.stack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32))
+
     def question_cosines(self, query_vector: np.ndarray, k: int) -> np.ndarray:
         """The cosines of the k section questions nearest the query, best first (empty: none indexed)."""
         total = self.questions.count()

@@ -112,6 +112,13 @@ class RetrievalSettings(Section):
     names it in its title. Chosen jointly with RERANK_TITLE_WEIGHT and RERANK_LEXICAL_WEIGHT by 5-fold
     cross-validation on the dev split grouped by question (eval/rerank_cv.py; grid 0-0.2): every fold chose 0.1;
     held out, dev must-contain 113 -> 118 of 140, citations 125 of 142 either way. Default: 0.1"""
+    rerank_adapter_weight: NonNegativeFloat = 1.0
+    """Reranker: taken off times how far the passage's cosine to the adapted question vector falls below the best
+    candidate's (`bot.index.query_adapter`: a linear map learned from the index's own section questions each time
+    the index changes; an index without them has none, and this does nothing). Chosen on the dev split and the
+    three held-out sets written in sessions 6 and 9 (eval/query_adapter.md): 0.3 / 0.6 / 1 / 1.5 / 2 / 3 gave
+    must-contain 306 / 310 / 315 / 314 / 312 / 312 of 349 against 305 without, citations 319-326 against 316 of
+    347; the middle of the plateau was kept. Default: 1"""
     rerank_question_margin: float = 0.0
     """How much closer a question-to-section-question match must be than a question-to-passage match to count the
     same (they run higher); chosen on the dev split with score.py: no margin did best. Default: 0"""

@@ -1,0 +1,108 @@
+"""The query adapter: a linear map that moves a question's vector towards the passages that answer it, learned
+from the index's own section questions (knowledge/questions.yaml) every time the index changes.
+
+all-MiniLM-L6-v2 was trained to match a question with a question, so staff wording lands nearer other questions
+than the guidance text that answers it. Each section question is a labelled pair (a question in staff words, the
+passage it points at), so the index holds about a thousand of them. `fit_query_adapter` learns `W` (the question
+vector `q` becomes `q + q @ W`, normalised) by softmax cross-entropy over the passages (each question's own
+passage against the others, or a sample of them on a large index), with an L2 pull towards the identity so
+that it stays a small correction. The retriever's reranker reads the adapted vector's cosine to each candidate
+beside the raw one (`bot.retrieval`, RERANK_ADAPTER_WEIGHT). An index without section questions (documents
+ingested from elsewhere) has no adapter, and its ranking is the same as before.
+
+The constants were chosen on the evaluation sets, never on the bank's validation split; eval/query_adapter.md
+has the figures and `eval/query_adapter_cv.py` prints them.
+Numpy only (the bot does not import torch at run time); the fit is deterministic for a given index.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# softmax temperature over cosines: the usual value for contrastive training of sentence vectors
+ADAPTER_TEMPERATURE = 0.05
+# L2 weight on W (the pull towards the identity): 0.01 of 0.003 / 0.01 / 0.03 / 0.1 (eval/query_adapter.md)
+ADAPTER_REGULARISATION = 0.01
+ADAPTER_STEPS = 300
+ADAPTER_LEARNING_RATE = 1e-3
+# passages a question is told apart from at most (its own, the other questions' own, then a sample), so the fit
+# costs the same on a large index
+ADAPTER_MAX_PASSAGES = 2000
+# questions it learns from at most (an even spread of them), so the fit stays a few seconds on any index
+ADAPTER_MAX_QUESTIONS = 5000
+# fewer labelled questions than this: no adapter (a handful of questions would only learn themselves)
+ADAPTER_MIN_QUESTIONS = 50
+SEED = 0
+
+
+def fit_query_adapter(question_vectors: np.ndarray, answer_rows: np.ndarray, passage_vectors: np.ndarray, *,
+                      steps: int = ADAPTER_STEPS, regularisation: float = ADAPTER_REGULARISATION,
+                      temperature: float = ADAPTER_TEMPERATURE,
+                      learning_rate: float = ADAPTER_LEARNING_RATE) -> np.ndarray:
+    """W (dim x dim, float32) for questions `question_vectors` (n x dim, unit length) whose answers are the
+    rows `answer_rows` (n ints) of `passage_vectors` (m x dim, unit length). Adam on the mean cross-entropy plus
+    `regularisation` x |W|^2, full batch, from W = 0 (the identity map)."""
+    q = np.asarray(question_vectors, dtype=np.float32)
+    p = np.asarray(passage_vectors, dtype=np.float32)
+    rows = np.asarray(answer_rows, dtype=int)
+    dim = q.shape[1]
+    w = np.zeros((dim, dim), dtype=np.float32)
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    n = len(q)
+    target = np.zeros((n, len(p)), dtype=np.float32)
+    target[np.arange(n), rows] = 1.0
+    for step in range(1, steps + 1):
+        moved = q + q @ w
+        norm = np.linalg.norm(moved, axis=1, keepdims=True)
+        unit = moved / norm
+        logits = unit @ p.T / temperature
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        d_logits = (probs - target) / n
+        d_unit = d_logits @ p / temperature
+        # through the normalisation: the part of the gradient along the vector itself changes nothing
+        d_moved = (d_unit - np.sum(d_unit * unit, axis=1, keepdims=True) * unit) / norm
+        grad = q.T @ d_moved + 2 * regularisation * w
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad * grad
+        w -= learning_rate * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + eps)
+    return w.astype(np.float32)
+
+
+def training_passages(answer_ids: list[str], all_ids: list[str],
+                      limit: int = ADAPTER_MAX_PASSAGES) -> list[str]:
+    """The passages the fit tells apart: every passage a question points at, then an even spread of the others
+    up to `limit` (all of them on an index that small)."""
+    own = list(dict.fromkeys(answer_ids))
+    others = [i for i in all_ids if i not in set(own)]
+    room = max(0, limit - len(own))
+    step = max(1, -(-len(others) // room)) if room else len(others) + 1
+    return own + others[::step][:room]
+
+
+def adapt(w: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """The question vector moved by the adapter, unit length."""
+    moved = np.asarray(vector, dtype=np.float32)
+    moved = moved + moved @ w
+    return moved / (np.linalg.norm(moved) or 1.0)
+
+
+def adapter_from_store(store, chunk_ids: list[str]) -> np.ndarray | None:
+    """The adapter fitted on a `ChromaStore`'s section questions and their passages (`chunk_ids`: every passage
+    the store holds), or None when it holds fewer than ADAPTER_MIN_QUESTIONS questions whose passage is indexed."""
+    if store.questions.count() < ADAPTER_MIN_QUESTIONS:
+        return None
+    question_chunks, question_vectors = store.question_vectors()
+    keep = [n for n, chunk_id in enumerate(question_chunks) if chunk_id]
+    keep = keep[:: -(-len(keep) // ADAPTER_MAX_QUESTIONS)] if len(keep) > ADAPTER_MAX_QUESTIONS else keep
+    passages = training_passages([question_chunks[n] for n in keep], sorted(chunk_ids))
+    vectors = store.vectors(passages)
+    keep = [n for n in keep if question_chunks[n] in vectors]
+    if len(keep) < ADAPTER_MIN_QUESTIONS:
+        return None
+    order = [p for p in passages if p in vectors]
+    row = {p: n for n, p in enumerate(order)}
+    return fit_query_adapter(question_vectors[keep], np.array([row[question_chunks[n]] for n in keep]),
+                             np.stack([vectors[p] for p in order]))
