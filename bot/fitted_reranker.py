@@ -16,7 +16,9 @@ they were fitted and tuned on: `dense` and the `passage_*` values are the hand r
 answerer as the gap to the best passage) starts at the pool's best hand score and falls by the fitted score's
 gaps times the model's `slope`. A pool in which no section question was matched (an index of documents ingested
 from elsewhere) is ordered by the hand reranker: the model ranked such pools worse. Not the default (setting
-RERANKER): eval/reranker_trials.md has the measurements.
+RERANKER): eval/reranker_trials.md has the measurements. It was fitted before the query adapter (session 10) and
+has no feature for it: the adapter reaches its order only through the hand scores of a pool without section-question
+matches, and its `slope` was fitted on hand scores without the adapter's term (refit before making it the default).
 The per-passage evidence (shares, cosines, system match) is `bot.passage_match`'s, shared with the hand
 reranker. Imports `bot.retrieval`, `bot.passage_match` and `bot.settings`; it must not import the
 answerers, the pipeline or the Slack layer.

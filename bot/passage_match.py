@@ -1,4 +1,5 @@
-"""How one candidate passage meets the question: the lexical, heading and clinical-system evidence both
+"""How one candidate passage meets the question: the cosines (of the question's vector, and of its vector moved by
+the query adapter when the index has one), the lexical, heading and clinical-system evidence both
 rerankers read (`bot.retrieval.FeatureReranker` sums it with hand weights, `bot.fitted_reranker` turns it into
 model features), worked out once per candidate so the formulas live in one place and each passage's text is
 analysed once per question.
@@ -46,7 +47,7 @@ def passage_matches(query: PreparedQuery, query_vector: np.ndarray, candidates: 
     weight = idf or (lambda term: 1.0)
     terms, core = set(analyze(query.expanded)), set(analyze(query.retrieval_text))
     expansion, core_weight, named = terms - core, sum(weight(t) for t in core) or 1.0, set(query.systems)
-    adapted = getattr(query, "adapted_vector", None)
+    adapted = query.adapted_vector
     out = []
     for cand in candidates:
         chunk, vector = cand.chunk, vectors.get(cand.chunk.chunk_id)

@@ -7,7 +7,7 @@ Knows nothing about Slack. Talks to the index only through `bot.index.Index`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Literal, Protocol, Sequence
 
 import numpy as np
@@ -63,7 +63,9 @@ class FeatureReranker:
         if matches is None:
             matches = passage_matches(query, query_vector, candidates, vectors, self.idf)
         out = []
-        best_adapted = max((m.adapted_cosine for m in matches if m.adapted_cosine is not None), default=0.0)
+        adapted = [m.adapted_cosine for m in matches if m.adapted_cosine is not None]
+        # a candidate without a stored vector (an ingest under way) counts as the pool's farthest
+        best_adapted, worst_adapted = max(adapted, default=0.0), min(adapted, default=0.0)
         # the candidates come in the fused keyword-and-dense order: a small bonus for a place near its top
         for place, (cand, m) in enumerate(zip(candidates, matches)):
             cosine = m.cosine
@@ -78,8 +80,9 @@ class FeatureReranker:
                 score += t.rerank_system_bonus
             elif m.other_system:
                 score -= t.rerank_other_system_penalty
-            if m.adapted_cosine is not None:  # how far below the pool's best the adapted question vector puts it
-                score -= t.rerank_adapter_weight * (best_adapted - m.adapted_cosine)
+            if adapted:  # how far below the pool's best the adapted question vector puts it
+                score -= t.rerank_adapter_weight * (best_adapted - (m.adapted_cosine if m.adapted_cosine is not None
+                                                                    else worst_adapted))
             own = score - t.rerank_dense_weight * (cosine - m.cosine)  # the passage's own text, no question match
             score += t.rerank_fusion_weight / (1 + place)
             out.append(cand.model_copy(update={"score": score, "dense": cosine, "passage_dense": m.cosine,
@@ -134,6 +137,16 @@ class Retrieval:
     # the cosine of the question to the nearest section question in the index (knowledge/questions.yaml); None
     # when the index holds none or they were not searched
     nearest_question_cosine: float | None = None
+    # the raw and the adapted question vector's cosine to their nearest passage (None: no dense search, no adapter)
+    nearest_passage_cosine: float | None = None
+    nearest_adapted_cosine: float | None = None
+
+    @property
+    def adapter_lift(self) -> float:
+        """How far the query adapter moves the nearest passage's cosine (0 without an adapter): a decline feature."""
+        if self.nearest_passage_cosine is None or self.nearest_adapted_cosine is None:
+            return 0.0
+        return self.nearest_adapted_cosine - self.nearest_passage_cosine
 
     @property
     def top_score(self) -> float:
@@ -166,6 +179,7 @@ class Retriever:
 
         t1 = time.perf_counter()
         dense = self.index.dense_search(query_vector, self.pool) if mode != "bm25" else []
+        nearest_passage = max((h.dense for h in dense if h.dense is not None), default=None)
         nearest_question_cosine = None
         if mode != "bm25" and self.use_questions:
             dense, nearest_question_cosine = self._with_question_hits(dense, query_vector)
@@ -196,7 +210,10 @@ class Retriever:
         vectors = self.index.vectors(pool_ids)
         if query_vector is None:  # bm25 mode: no dense side, so the reranker needs the query vector
             query_vector = self.index.embedder.embed_query(query.retrieval_text)
-        query.adapted_vector = self.index.adapted_query(query_vector)
+        # the question moved by the query adapter learned from the section questions (none when they are not used)
+        query = replace(query, adapted_vector=self.index.adapted_query(query_vector) if self.use_questions else None)
+        nearest_adapted = (next((h.dense for h in self.index.dense_search(query.adapted_vector, 1)), None)
+                           if query.adapted_vector is not None else None)
         reranked = self.reranker.rerank(query, query_vector, candidates, vectors)
         if mode == "hybrid":
             ranked = reranked
@@ -208,7 +225,8 @@ class Retriever:
         results = collapse(ranked, vectors, per_doc=self.per_doc, near_duplicate=self.near_duplicate)[:k]
         timings["rerank"] = (time.perf_counter() - t3) * 1000
         return Retrieval(query=query, query_vector=query_vector, results=results, candidates=len(candidates),
-                         timings_ms=timings, nearest_question_cosine=nearest_question_cosine)
+                         timings_ms=timings, nearest_question_cosine=nearest_question_cosine,
+                         nearest_passage_cosine=nearest_passage, nearest_adapted_cosine=nearest_adapted)
 
     def _with_question_hits(self, dense: list[ScoredChunk],
                             query_vector: np.ndarray) -> tuple[list[ScoredChunk], float | None]:

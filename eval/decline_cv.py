@@ -200,12 +200,13 @@ def widen(model: dict, columns: list[int], width: int) -> dict:
 
 
 def with_section_question(rows: list[dict]) -> list[dict]:
-    """The collected rows that have the section-question feature, with it appended to their feature row, and the
-    decline vote after it where the row has one (the order of `bot.decline_model.FEATURES_WITH_SECTION_QUESTION`);
-    rows without the section-question feature are left out."""
-    from bot.decline_model import DECLINE_VOTE
+    """The collected rows that have the section-question feature, with it appended to their feature row, then the
+    decline vote and the adapter lift where the row has them (the order of
+    `bot.decline_model.FEATURES_WITH_SECTION_QUESTION`); rows without the section-question feature are left out."""
+    from bot.decline_model import ADAPTER_LIFT, DECLINE_VOTE
 
-    return [{**r, "x": r["x"] + [r["section_question"]] + ([r[DECLINE_VOTE]] if DECLINE_VOTE in r else [])}
+    return [{**r, "x": r["x"] + [r["section_question"]] + ([r[DECLINE_VOTE]] if DECLINE_VOTE in r else [])
+             + ([r[ADAPTER_LIFT]] if r.get(ADAPTER_LIFT) is not None else [])}
             for r in rows if r.get("section_question") is not None]
 
 
@@ -271,11 +272,13 @@ def main() -> int:
     if args.with_section_question:
         if not cached.get("features_with_section_question"):
             ap.error("this cache has no section_question: write it again with fit_decline_model.py --features-cache")
+        from bot.decline_model import DECLINE_VOTE
+
         names = cached["features_with_section_question"]
+        if DECLINE_VOTE not in rows[0]:  # the fit script computes the decline vote after the cache is written
+            print(f"the cache has no {DECLINE_VOTE} (the fit script computes it): left out here", file=sys.stderr)
+            names = [n for n in names if n != DECLINE_VOTE]
         rows = with_section_question(rows)
-        if len(rows[0]["x"]) < len(names):  # the fit script computes the decline vote after the cache is written
-            print(f"the cache has no {names[-1]} (the fit script computes it): left out here", file=sys.stderr)
-            names = names[: len(rows[0]["x"])]
     drop = {d for d in args.drop.split(",") if d}
     if names and drop - set(names):
         ap.error(f"no such feature: {', '.join(sorted(drop - set(names)))} (the cache has: {', '.join(names)})")

@@ -31,8 +31,8 @@ What it does, on the question bank's `dev` split only (validation is answered an
    C and threshold chosen on inner folds only, declines counted on the outer folds, per kind of question).
    `answerable_with_questions`: the same regression and threshold rule with SECTION_QUESTION (the cosine to
    the nearest section question) and DECLINE_VOTE (the share of must-decline examples among the labelled
-   questions nearest it, each written question's own file of examples left out: `decline_cv.decline_votes`)
-   added, fitted on the questions whose best passage has section questions (all of them on the shipped corpus);
+   questions nearest it, each written question's own file of examples left out: `decline_cv.decline_votes`) and
+   ADAPTER_LIFT (how far the query adapter moves the question's nearest passage cosine) added, fitted on the questions whose best passage has section questions (all of them on the shipped corpus);
    the bot uses it for such a question (`bot.decline_model`).
 3. `in_scope`: positives every records-access question (answerable, or a near-miss the corpus does not
    cover), negatives the rest; threshold 0.5 (balanced classes: even odds). It only words a decline, so it
@@ -70,7 +70,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.decline_model import (DECLINE_EXAMPLE, DECLINE_VOTE, FEATURES, FEATURES_WITH_SECTION_QUESTION,  # noqa: E402
+from bot.decline_model import (ADAPTER_LIFT, DECLINE_EXAMPLE, DECLINE_VOTE, FEATURES,  # noqa: E402
+                               FEATURES_WITH_SECTION_QUESTION,
                                MODEL_PATH, OFF_TOPIC, SECTION_QUESTION, Decision, DeclineModel, answerable_reference,
                                decline_vote)
 from eval.safeguarding_calibration import (STEP_MIN_SIMILARITY, safeguarding_fired,  # noqa: E402
@@ -142,6 +143,7 @@ def collect(assistant, items: list[dict]) -> list[dict]:
         rows.append({"item": item, "x": [trace["features"][f] for f in FEATURES],
                      "retrieval_text": retrieval_text(assistant, item),
                      "section_question": trace["features"].get(SECTION_QUESTION),
+                     ADAPTER_LIFT: trace["features"].get(ADAPTER_LIFT),
                      "safeguarding": trace["safeguarding_similarity"], "routine": trace["safeguarding_routine"],
                      "evidence": trace["safeguarding_evidence"], "keyword": trace["safeguarding_keyword"],
                      "clinical": trace["clinical"]})
@@ -165,7 +167,7 @@ def features_of(row: dict) -> dict[str, float]:
     features = dict(zip(FEATURES, row["x"]))
     if row.get("section_question") is not None:
         features[SECTION_QUESTION] = row["section_question"]
-    for name in (DECLINE_EXAMPLE, DECLINE_VOTE):
+    for name in (DECLINE_EXAMPLE, DECLINE_VOTE, ADAPTER_LIFT):
         if row.get(name) is not None:
             features[name] = row[name]
     return features

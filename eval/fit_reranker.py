@@ -152,6 +152,10 @@ class DevBench:
         self.by_id = {q["id"]: q for q in self.items}
         settings = Settings()  # the baseline is the hand reranker whatever RERANKER says in the environment
         settings.retrieval.reranker = "features"
+        # the fitted reranker was fitted, and is compared, against the hand reranker without the query adapter: the
+        # section-question pools of fit_reranker_sq.py would otherwise be ranked by an adapter trained on those very
+        # questions (`bot.index.query_adapter`); so these benches leave its term out
+        settings.retrieval.rerank_adapter_weight = 0.0
         self.assistant = assistant = build_assistant(settings)
         assistant.warm_up()
         self.tuning = assistant.settings.retrieval

@@ -10,7 +10,8 @@ than MAX_POSITIVES passages, or in none, are left out). For each regularisation 
 index's section questions (as ingest fits it); with --with-labelled, also on the other sets' labelled questions
 (leave one set out; not what the bot does, printed to show what more labels would give). Prints, per set, the
 right passage first (R@1), within the first three (R@3) and the mean reciprocal rank. The end-to-end figures
-(must-contain, citations) come from `gpbot ask --jsonl` and score.py; eval/query_adapter.md has both.
+(must-contain, citations) came from an in-process run with score.py's rules, and held out from score.py itself;
+eval/query_adapter.md has both. The validation split is not offered: it is never tuned on.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from bot.index.query_adapter import ADAPTER_REGULARISATION, adapt, fit_query_adapter  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
-SETS = {"dev": (SHARED / "question-bank.jsonl", "dev"), "validation": (SHARED / "question-bank.jsonl", "validation"),
+SETS = {"dev": (SHARED / "question-bank.jsonl", "dev"),
         **{name: (ROOT / "eval" / f"{name}-questions.jsonl", None) for name in ("fresh", "fresh2", "fresh3", "fresh4")}}
 MAX_POSITIVES = 15
 

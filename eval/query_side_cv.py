@@ -7,7 +7,7 @@ on the question bank's dev split, grouped by question.
 
 Needs a built index (gpbot ingest knowledge). Uses the `dev` split ONLY. Every method is applied here, around the
 real assistant (`bot.pipeline.build_assistant`), without changing the product; a method that wins is then moved
-into bot/retrieval.py. Families (each a small grid; the first row of every family is today's retrieval):
+into bot/query.py (query preparation moved there in session 10). Families (each a small grid; the first row of every family is today's retrieval):
   parts     the message split into sentences/clauses (`parts_of`), each embedded (one batch); the retrieval
             vector is the whole-message vector plus W times the parts' mean weighted by softmax(closeness / T),
             closeness = a part's best cosine to any passage or section question (chatter is far from the corpus,

@@ -193,7 +193,7 @@ def test_only_neighbours_about_as_close_as_what_answers_the_question_vote():
 def test_a_tiny_annotated_index_is_not_voted_down_by_the_decline_examples(annotated_assistant):
     """A few section questions beside hundreds of must-decline examples: every labelled question near this one is
     an example, but none is about as close as the passage that answers it, so none votes (`DECLINE_VOTE`)."""
-    from bot.decline_model import DECLINE_EXAMPLE, DECLINE_VOTE, SECTION_QUESTION
+    from bot.decline_model import ADAPTER_LIFT, DECLINE_EXAMPLE, DECLINE_VOTE, SECTION_QUESTION
 
     trace: dict = {}
     answer = annotated_assistant.answer("a patient living with domestic abuse: how do we restrict her online access "
@@ -201,6 +201,7 @@ def test_a_tiny_annotated_index_is_not_voted_down_by_the_decline_examples(annota
     features = trace["features"]
     assert features[DECLINE_EXAMPLE] > features[SECTION_QUESTION]  # the examples are nearer than its questions
     assert features[DECLINE_VOTE] == 0.0
+    assert features[ADAPTER_LIFT] == 0.0  # too few section questions for a query adapter: nothing moved
     assert answer.kind is AnswerKind.answered
 
 

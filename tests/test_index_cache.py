@@ -71,7 +71,9 @@ def test_the_same_version_at_another_count_is_replaced_not_rebuilt_forever(tmp_p
 def test_the_query_adapter_round_trips_and_an_index_without_one_reloads_without(tmp_path):
     import numpy as np
 
-    adapter = np.arange(16, dtype=np.float32).reshape(4, 4) / 100
+    from bot.index.embedder import EMBEDDING_DIM
+
+    adapter = np.arange(EMBEDDING_DIM**2, dtype=np.float32).reshape(EMBEDDING_DIM, EMBEDDING_DIM) / EMBEDDING_DIM**2
     cache = DerivedCache(tmp_path / "with")
     cache.save(DerivedData.build("v1", CHUNKS, adapter))
     loaded = cache.load("v1", len(CHUNKS))
@@ -84,4 +86,9 @@ def test_the_query_adapter_round_trips_and_an_index_without_one_reloads_without(
     # the metadata says an adapter was saved, but its file is gone: refused, so it is rebuilt
     [folder] = (tmp_path / "with").iterdir()
     (folder / ADAPTER_FILE).unlink()
+    assert cache.load("v1", len(CHUNKS)) is None
+    cache.save(DerivedData.build("v1", CHUNKS, adapter))  # repaired, not left as it was
+    assert cache.load("v1", len(CHUNKS)) is not None
+    # an array of another shape (another embedder's, or damaged) is refused, never applied
+    np.save(folder / ADAPTER_FILE, np.ones((3, 3), dtype=np.float32), allow_pickle=False)
     assert cache.load("v1", len(CHUNKS)) is None

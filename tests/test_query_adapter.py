@@ -72,9 +72,6 @@ class _Store:
         self._questions = questions
         self.questions = self
 
-    def count(self):
-        return len(self._question_ids)
-
     def question_vectors(self):
         return list(self._question_ids), self._questions
 
@@ -135,20 +132,67 @@ def test_a_real_store_gives_the_same_adapter_as_its_arrays(tmp_path):
     assert from_store is not None and np.allclose(from_store, from_arrays, atol=1e-4)
 
 
-def test_a_large_store_is_fitted_on_an_even_spread_of_at_most_the_cap(monkeypatch):
+def test_a_large_store_is_fitted_on_an_even_spread_of_at_most_the_caps(monkeypatch):
     import bot.index.query_adapter as qa
 
     passages, questions, rows = worded_apart(seed=4, per_passage=4)
-    store = _Store(passages, questions, rows)
+    extra = unit(np.random.default_rng(5).normal(size=(70, DIM)))  # passages no question points at
+    store = _Store(np.concatenate([passages, extra]), questions, rows)
     seen = {}
     real_fit = qa.fit_query_adapter
 
     def fit(question_vectors, answer_rows, passage_vectors, **kw):
-        seen["questions"], seen["passages"] = len(question_vectors), len(passage_vectors)
+        seen["questions"], seen["passages"], seen["rows"] = len(question_vectors), len(passage_vectors), answer_rows
         return real_fit(question_vectors, answer_rows, passage_vectors, steps=2)
 
     monkeypatch.setattr(qa, "fit_query_adapter", fit)
     monkeypatch.setattr(qa, "ADAPTER_MAX_QUESTIONS", 60)
-    monkeypatch.setattr(qa, "ADAPTER_MAX_PASSAGES", 20)
+    monkeypatch.setattr(qa, "ADAPTER_MAX_PASSAGES", 40)
     assert qa.adapter_from_store(store, store._ids) is not None
-    assert 50 <= seen["questions"] <= 60 and seen["passages"] <= PASSAGES
+    assert 50 <= seen["questions"] <= 60  # 120 questions, every second one
+    assert seen["passages"] == 40 and max(seen["rows"]) < 40  # 30 answers and 10 of the 70 others
+    monkeypatch.setattr(qa, "ADAPTER_MAX_PASSAGES", 20)  # fewer than the answers: questions beyond it left out
+    monkeypatch.setattr(qa, "ADAPTER_MIN_QUESTIONS", 10)
+    assert qa.adapter_from_store(store, store._ids) is not None
+    assert seen["passages"] == 20 and 30 <= seen["questions"] <= 40 and max(seen["rows"]) < 20
+
+
+def test_the_adapter_lift_is_how_far_the_adapter_moves_the_nearest_passage():
+    from bot.retrieval import Retrieval
+
+    def lift(raw, adapted):
+        return Retrieval(query=None, query_vector=None, results=[], candidates=0, nearest_passage_cosine=raw,
+                         nearest_adapted_cosine=adapted).adapter_lift
+
+    assert lift(0.6, 0.45) == pytest.approx(-0.15) and lift(0.4, 0.5) == pytest.approx(0.1)
+    assert lift(0.6, None) == 0.0 and lift(None, 0.5) == 0.0  # no adapter, or no dense search: nothing moved
+
+
+def test_an_ingested_index_fits_the_adapter_and_the_retriever_reads_it(tmp_path, shared_embedder, monkeypatch):
+    """End to end on the annotated fixture (two section questions, so the minimum is lowered): ingest fits and caches
+    the adapter, a fresh Index loads it, and retrieval moves the question by it without touching the caller's
+    query; with the section questions switched off it is not used."""
+    from pathlib import Path
+
+    import bot.index.query_adapter as qa
+    from bot.index import Index
+    from bot.query import Glossary, prepare_query
+    from bot.retrieval import Retriever
+    from ingest.pipeline import run_ingest
+    from tests.conftest import make_settings
+
+    monkeypatch.setattr(qa, "ADAPTER_MIN_QUESTIONS", 1)
+    corpus = Path(__file__).parent / "fixtures" / "annotated"
+    settings = make_settings(tmp_path, corpus)
+    assert not run_ingest(settings, [str(corpus)], index=Index(settings, embedder=shared_embedder),
+                          progress=False).failed
+    index = Index(settings, embedder=shared_embedder)  # a new process: loads what ingest cached
+    assert index.derived().adapter is not None and qa.usable(index.derived().adapter)
+    query = prepare_query("can we stop her partner seeing her record in the app?", Glossary())
+    vector = shared_embedder.embed_query(query.retrieval_text)
+    got = Retriever(index).retrieve(query, k=3, query_vector=vector)
+    assert query.adapted_vector is None  # the caller's query is left as it was
+    assert got.query.adapted_vector is not None and not np.allclose(got.query.adapted_vector, vector)
+    assert got.nearest_adapted_cosine is not None and got.adapter_lift != 0.0
+    off = Retriever(index, use_questions=False).retrieve(query, k=3, query_vector=vector)
+    assert off.query.adapted_vector is None and off.adapter_lift == 0.0

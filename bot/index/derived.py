@@ -23,6 +23,7 @@ import numpy as np
 
 from bot.index.keyword import ANALYZER, KeywordIndex
 from bot.index.public_numbers import corpus_public_identifiers
+from bot.index.query_adapter import usable
 from bot.index.schema import embedding_text
 from bot.types import Chunk
 
@@ -84,14 +85,14 @@ class DerivedCache:
             adapter = np.load(folder / ADAPTER_FILE, allow_pickle=False) if meta.get("adapter") else None
         except Exception:  # missing, torn or from an older layout: rebuilt
             return None
-        if len(keyword.ids) != count:
+        if len(keyword.ids) != count or (adapter is not None and not usable(adapter)):
             return None
         return DerivedData(version=version, keyword=keyword, public_numbers=frozenset(meta["public_numbers"]),
                            reviewed=tuple(meta["reviewed"]), documents=meta["documents"], adapter=adapter)
 
     def save(self, data: DerivedData) -> None:
         target = self._folder(data.version)
-        if self._meta(target, data.version, data.count) is not None:  # already saved (another process)
+        if self.load(data.version, data.count) is not None:  # already saved whole (another process)
             self._prune(keep=target)
             return
         try:
@@ -105,11 +106,11 @@ class DerivedCache:
                     "public_numbers": sorted(data.public_numbers), "reviewed": list(data.reviewed),
                     "documents": data.documents, "adapter": data.adapter is not None}
             (tmp / DERIVED_FILE).write_text(json.dumps(meta), encoding="utf-8")
-            if self._meta(target, data.version, data.count) is not None:  # saved meanwhile: the same data
+            if self.load(data.version, data.count) is not None:  # saved whole meanwhile: the same data
                 shutil.rmtree(tmp, ignore_errors=True)
             else:
                 replaced = None
-                if target.exists():  # this version at another chunk count (an interrupted ingest): replaced
+                if target.exists():  # this version at another chunk count (an interrupted ingest), or torn: replaced
                     replaced = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=self.root))
                     target.rename(replaced / "old")
                 tmp.rename(target)

@@ -21,7 +21,7 @@ import numpy as np
 from bot.index.embedder import EMBEDDING_DIM, Embedder, load_embedder
 from bot.index import schema
 from bot.index.derived import DerivedCache, DerivedData
-from bot.index.query_adapter import adapt, adapter_from_store
+from bot.index.query_adapter import adapt, safe_adapter
 from bot.index.sentence_store import SentenceStore
 from bot.index.store import READ_BATCH, ChromaStore, VerifiedVectors
 from bot.index.writer import GuidanceWriter
@@ -129,10 +129,11 @@ class Index(VerifiedVectors):
         return self.store.read_stamp()
 
     def mark_changed(self, *, ingest_summary: dict | None = None) -> str:
-        """Record that the guidance chunks changed; rebuild the derived data now."""
+        """Record that the guidance chunks changed, after building (and caching) the derived data at the new
+        version: a running bot that sees the stamp then loads them instead of building them inside a request."""
         stamp = schema.new_version_stamp(self.embedder_fingerprint, ingest_summary)
-        self.store.write_stamp(stamp)
         self._rebuild(stamp["version"])
+        self.store.write_stamp(stamp)
         return stamp["version"]
 
     @property
@@ -148,7 +149,7 @@ class Index(VerifiedVectors):
     # --- derived data lifecycle ---
     def _rebuild(self, version: str) -> None:
         chunks = self.all_chunks()
-        derived = DerivedData.build(version, chunks, adapter_from_store(self.store, [c.chunk_id for c in chunks]))
+        derived = DerivedData.build(version, chunks, safe_adapter(self.store, [c.chunk_id for c in chunks]))
         with self._lock:
             self._derived = derived
             self._chunk_cache = {c.chunk_id: c for c in chunks}

@@ -3,7 +3,7 @@ from the index's own section questions (knowledge/questions.yaml) every time the
 
 all-MiniLM-L6-v2 was trained to match a question with a question, so staff wording lands nearer other questions
 than the guidance text that answers it. Each section question is a labelled pair (a question in staff words, the
-passage it points at), so the index holds about a thousand of them. `fit_query_adapter` learns `W` (the question
+passage it points at), so the shipped index holds 1,343 of them. `fit_query_adapter` learns `W` (the question
 vector `q` becomes `q + q @ W`, normalised) by softmax cross-entropy over the passages (each question's own
 passage against the others, or a sample of them on a large index), with an L2 pull towards the identity so
 that it stays a small correction. The retriever's reranker reads the adapted vector's cosine to each candidate
@@ -17,7 +17,11 @@ Numpy only (the bot does not import torch at run time); the fit is deterministic
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 # softmax temperature over cosines: the usual value for contrastive training of sentence vectors
 ADAPTER_TEMPERATURE = 0.05
@@ -25,14 +29,14 @@ ADAPTER_TEMPERATURE = 0.05
 ADAPTER_REGULARISATION = 0.01
 ADAPTER_STEPS = 300
 ADAPTER_LEARNING_RATE = 1e-3
-# passages a question is told apart from at most (its own, the other questions' own, then a sample), so the fit
-# costs the same on a large index
+# passages a question is told apart from at most (its own, the other questions' own, then a sample); questions whose
+# passage falls outside it are left out
 ADAPTER_MAX_PASSAGES = 2000
-# questions it learns from at most (an even spread of them), so the fit stays a few seconds on any index
+# questions it learns from at most (an even spread of them): with ADAPTER_MAX_PASSAGES it bounds the fit's cost (about
+# 3 s for the shipped 1,343 questions and 298 passages; some minutes at both caps)
 ADAPTER_MAX_QUESTIONS = 5000
 # fewer labelled questions than this: no adapter (a handful of questions would only learn themselves)
 ADAPTER_MIN_QUESTIONS = 50
-SEED = 0
 
 
 def fit_query_adapter(question_vectors: np.ndarray, answer_rows: np.ndarray, passage_vectors: np.ndarray, *,
@@ -73,10 +77,11 @@ def fit_query_adapter(question_vectors: np.ndarray, answer_rows: np.ndarray, pas
 
 def training_passages(answer_ids: list[str], all_ids: list[str],
                       limit: int = ADAPTER_MAX_PASSAGES) -> list[str]:
-    """The passages the fit tells apart: every passage a question points at, then an even spread of the others
-    up to `limit` (all of them on an index that small)."""
-    own = list(dict.fromkeys(answer_ids))
-    others = [i for i in all_ids if i not in set(own)]
+    """The passages the fit tells apart, at most `limit`: the passages the questions point at (the first `limit` of
+    them), then an even spread of the others (all of them on an index that small)."""
+    own = list(dict.fromkeys(answer_ids))[:limit]
+    mine = set(own)
+    others = [i for i in all_ids if i not in mine]
     room = max(0, limit - len(own))
     step = max(1, -(-len(others) // room)) if room else len(others) + 1
     return own + others[::step][:room]
@@ -92,12 +97,12 @@ def adapt(w: np.ndarray, vector: np.ndarray) -> np.ndarray:
 def adapter_from_store(store, chunk_ids: list[str]) -> np.ndarray | None:
     """The adapter fitted on a `ChromaStore`'s section questions and their passages (`chunk_ids`: every passage
     the store holds), or None when it holds fewer than ADAPTER_MIN_QUESTIONS questions whose passage is indexed."""
-    if store.questions.count() < ADAPTER_MIN_QUESTIONS:
-        return None
     question_chunks, question_vectors = store.question_vectors()
     keep = [n for n, chunk_id in enumerate(question_chunks) if chunk_id]
+    if len(keep) < ADAPTER_MIN_QUESTIONS:
+        return None
     keep = keep[:: -(-len(keep) // ADAPTER_MAX_QUESTIONS)] if len(keep) > ADAPTER_MAX_QUESTIONS else keep
-    passages = training_passages([question_chunks[n] for n in keep], sorted(chunk_ids))
+    passages = training_passages([question_chunks[n] for n in keep], sorted(chunk_ids), limit=ADAPTER_MAX_PASSAGES)
     vectors = store.vectors(passages)
     keep = [n for n in keep if question_chunks[n] in vectors]
     if len(keep) < ADAPTER_MIN_QUESTIONS:
@@ -106,3 +111,21 @@ def adapter_from_store(store, chunk_ids: list[str]) -> np.ndarray | None:
     row = {p: n for n, p in enumerate(order)}
     return fit_query_adapter(question_vectors[keep], np.array([row[question_chunks[n]] for n in keep]),
                              np.stack([vectors[p] for p in order]))
+
+
+def safe_adapter(store, chunk_ids: list[str]) -> np.ndarray | None:
+    """`adapter_from_store`, or None (logged) when the fit fails: the adapter is an aid to ranking, and search must
+    not stop for it."""
+    try:
+        return adapter_from_store(store, chunk_ids)
+    except Exception:
+        log.warning("could not fit the query adapter; ranking without it", exc_info=True)
+        return None
+
+
+def usable(w) -> bool:
+    """A cached adapter that can be applied: a finite square float matrix of the embedding's size."""
+    from bot.index.embedder import EMBEDDING_DIM
+
+    return (isinstance(w, np.ndarray) and w.shape == (EMBEDDING_DIM, EMBEDDING_DIM) and w.dtype.kind == "f"
+            and bool(np.isfinite(w).all()))

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.decline_model import (DECLINE_EXAMPLE, DECLINE_VOTE, FEATURES_WITH_SECTION_QUESTION, MODEL_PATH,
+from bot.decline_model import (ADAPTER_LIFT, DECLINE_EXAMPLE, DECLINE_VOTE, FEATURES_WITH_SECTION_QUESTION, MODEL_PATH,
                                SECTION_QUESTION, DeclineModel, answerable_reference)
 from bot.index import Index
 from bot.types import AnswerKind
@@ -71,7 +71,8 @@ def test_the_shipped_model_has_both_regressions_and_weighs_a_close_section_quest
     coef = dict(zip(FEATURES_WITH_SECTION_QUESTION, model.answerable_with_questions.coef))
     assert coef[SECTION_QUESTION] > 0
     assert coef[DECLINE_VOTE] < 0  # more must-decline examples among the nearest questions: less answerable
-    assert len(model.answerable.coef) == len(FEATURES_WITH_SECTION_QUESTION) - 2
+    assert coef[ADAPTER_LIFT] > 0  # the adapter moves what the corpus answers towards a passage
+    assert len(model.answerable.coef) == len(FEATURES_WITH_SECTION_QUESTION) - 3
 
 
 def test_a_question_answered_from_an_annotated_section_is_judged_with_its_section_question(mixed_settings,
@@ -120,7 +121,7 @@ def test_a_model_whose_question_features_or_widths_differ_is_refused():
     with pytest.raises(ValueError, match="fit_decline_model"):
         DeclineModel({**data, "question_features": data["question_features"][:-1]})
     short = {**data["answerable_with_questions"], "coef": data["answerable_with_questions"]["coef"][:-1]}
-    with pytest.raises(ValueError, match="coefficients where 12 features"):
+    with pytest.raises(ValueError, match="coefficients where 13 features"):
         DeclineModel({**data, "answerable_with_questions": short})
 
 
