@@ -1,6 +1,6 @@
 """Whether to answer: a logistic model over retrieval and coverage features, scored with numpy.
 
-Two logistic regressions share one feature vector (FEATURES), and a third reads two features more:
+Two logistic regressions share one feature vector (FEATURES), and a third reads three features more:
 - `answerable`: does the guidance found hold an answer? Below its threshold the bot declines.
 - `answerable_with_questions`: the same question, with SECTION_QUESTION, DECLINE_VOTE and ADAPTER_LIFT too (below).
 - `in_scope`: is the question about records access at all? It only words the decline: `not_covered`
@@ -13,7 +13,7 @@ Where the best passage's section has staff-worded questions (knowledge/questions
 the question gets three more features, SECTION_QUESTION (its cosine to the nearest section question in the index),
 DECLINE_VOTE and ADAPTER_LIFT (below), and is judged by `answerable_with_questions`, fitted on FEATURES + those three
 (its threshold chosen the same way). Where the best passage has none (a document ingested from elsewhere, alone or beside the
-corpus), both are left out and `answerable`, which never saw them, decides: a question about a plain page must not
+corpus), the three are left out and `answerable`, which never saw them, decides: a question about a plain page must not
 be declined for lacking a section question. The choice is per question, not per index. In nested
 cross-validation on the dev split and the training questions the second declined 407.7 of 680 must-decline
 questions and 1.3 of 185 answerable ones (the training questions were written from corpus sections, as the section
@@ -157,9 +157,9 @@ def corpus_centroid(index: Index) -> np.ndarray | None:
 def decision_features(query, retrieval, draft, index: Index,
                       decline_examples: np.ndarray | None = None) -> dict[str, float]:
     """The feature vector of one answered-or-not question: `query` a PreparedQuery, `retrieval` a
-    Retrieval, `draft` the answerer's Draft (or None when nothing was found). SECTION_QUESTION (and DECLINE_VOTE
-    with it) only when the best passage's section has questions and the question search ran; DECLINE_EXAMPLE when
-    `decline_examples` (`DeclineModel.example_vectors`) are given."""
+    Retrieval, `draft` the answerer's Draft (or None when nothing was found). SECTION_QUESTION and ADAPTER_LIFT
+    only when the best passage's section has questions and the question search ran; DECLINE_EXAMPLE when
+    `decline_examples` (`DeclineModel.example_vectors`) are given; DECLINE_VOTE when both."""
     terms = list(dict.fromkeys(analyze(query.retrieval_text)))
     results = retrieval.results
     # the passages' own text only: a section question's match helps ranking, but these features must read the
@@ -321,8 +321,8 @@ class DeclineModel:
 
     def answerable_model(self, features: dict[str, float]) -> tuple[Logistic, tuple[str, ...]]:
         """The regression that judges these features, and the features it reads: the one fitted with
-        SECTION_QUESTION and DECLINE_VOTE when the features hold both (and the model file has it), else the one
-        fitted without."""
+        SECTION_QUESTION, DECLINE_VOTE and ADAPTER_LIFT when the features hold all three (and the model file has it),
+        else the one fitted without."""
         if self.answerable_with_questions is not None and all(f in features for f in FEATURES_WITH_SECTION_QUESTION):
             return self.answerable_with_questions, FEATURES_WITH_SECTION_QUESTION
         return self.answerable, FEATURES

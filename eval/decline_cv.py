@@ -130,10 +130,9 @@ def example_rows(rows: list[dict]) -> np.ndarray:
 
 
 def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference: np.ndarray,
-                     budget: float = EXAMPLE_BUDGET, vectors: np.ndarray | None = None) -> tuple[dict, str, np.ndarray]:
-    """The must-decline examples and their margin (see `bot.decline_model.DECLINE_EXAMPLE`), a report, and every
-    row's vector (in `rows` order, so the caller need not embed them again; `vectors`: those vectors, when the
-    caller has them already).
+                     budget: float = EXAMPLE_BUDGET, vectors: np.ndarray | None = None) -> tuple[dict, str]:
+    """The must-decline examples and their margin (see `bot.decline_model.DECLINE_EXAMPLE`) and a report.
+    `vectors`: the rows' vectors in `rows` order, when the caller has them already (else they are embedded).
 
     Examples: the must-decline training questions (never bank ones), as the bot prepares them. A question's
     margin is its cosine to the nearest example minus its `reference` (one per row:
@@ -180,7 +179,7 @@ def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference
     data = {"texts": [r["retrieval_text"] for r, e in zip(rows, is_example) if e], "margin": round(margin, 6),
             "budget": budget, "vectors": encode_vectors(vectors[is_example]),
             "fingerprint": getattr(embedder, "fingerprint", "")}
-    return data, report, vectors
+    return data, report
 
 
 def as_dict(model, threshold: float) -> dict:

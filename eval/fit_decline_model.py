@@ -32,8 +32,9 @@ What it does, on the question bank's `dev` split only (validation is answered an
    `answerable_with_questions`: the same regression and threshold rule with SECTION_QUESTION (the cosine to
    the nearest section question) and DECLINE_VOTE (the share of must-decline examples among the labelled
    questions nearest it, each written question's own file of examples left out: `decline_cv.decline_votes`) and
-   ADAPTER_LIFT (how far the query adapter moves the question's nearest passage cosine) added, fitted on the questions whose best passage has section questions (all of them on the shipped corpus);
-   the bot uses it for such a question (`bot.decline_model`).
+   ADAPTER_LIFT (how far the query adapter moves the question's nearest passage cosine) added, fitted on the
+   questions whose best passage has section questions (all of them on the shipped corpus); the bot uses it for
+   such a question (`bot.decline_model`).
 3. `in_scope`: positives every records-access question (answerable, or a near-miss the corpus does not
    cover), negatives the rest; threshold 0.5 (balanced classes: even odds). It only words a decline, so it
    weighs what the question is about (IN_SCOPE_FEATURES), not how well the passages answer it: a question the
@@ -255,7 +256,7 @@ def main() -> int:
     # in_scope learns from every row (near-misses are its positives), with the C chosen on every row
     c_all = choose_model(x, y, verbose=False)[0]
     in_scope = fit_logistic(x[:, topic], y_scope, c_all)
-    examples, examples_report, _ = decline_examples(  # with_questions: sq_rows, in order, their features widened
+    examples, examples_report = decline_examples(  # with_questions: sq_rows, in order, their features widened
         with_questions, assistant.index.embedder, cv_p_sq >= threshold_sq, references, vectors=row_vectors)
 
     # the line is calibrated on the dev questions, the answerable training ones and 30 written stories of patients
