@@ -65,15 +65,20 @@ class _Store:
     """The part of `ChromaStore` the adapter reads, over arrays (the real store is exercised in the pipeline
     tests, whose annotated index has fewer section questions than an adapter needs)."""
 
-    def __init__(self, passages, questions, rows):
+    def __init__(self, passages, questions, rows, verified=None, verified_rows=()):
         self._ids = [f"chunk-{n}" for n in range(len(passages))]
         self._passages = dict(zip(self._ids, passages))
         self._question_ids = [self._ids[r] for r in rows]
         self._questions = questions
+        self._verified = verified if verified is not None else np.zeros((0, DIM), dtype=np.float32)
+        self._verified_ids = [self._ids[r] for r in verified_rows]
         self.questions = self
 
     def question_vectors(self):
         return list(self._question_ids), self._questions
+
+    def verified_pairs(self):
+        return list(self._verified_ids), self._verified
 
     def vectors(self, ids):
         return {i: self._passages[i] for i in ids if i in self._passages}
@@ -86,6 +91,20 @@ def test_from_a_store_it_fits_on_the_section_questions_and_needs_enough_of_them(
     assert w is not None and top1(questions, rows, passages, w) > top1(questions, rows, passages)
     few = ADAPTER_MIN_QUESTIONS - 1
     assert adapter_from_store(_Store(passages, questions[:few], rows[:few]), store._ids) is None
+
+
+def test_verified_answers_are_labelled_questions_too():
+    """The review loop teaches the adapter: an index with too few section questions (documents from elsewhere)
+    gets one once enough verified answers name their passage, fitted as if they were section questions."""
+    passages, questions, rows = worded_apart(seed=6)
+    few = ADAPTER_MIN_QUESTIONS // 2
+    alone = _Store(passages, questions[:few], rows[:few])
+    assert adapter_from_store(alone, alone._ids) is None
+    taught = _Store(passages, questions[:few], rows[:few], verified=questions[few:], verified_rows=rows[few:])
+    w = adapter_from_store(taught, taught._ids)
+    assert w is not None and np.allclose(w, fit_query_adapter(questions, rows, passages), atol=1e-4)
+    only_verified = _Store(passages, np.zeros((0, 0), dtype=np.float32), [], verified=questions, verified_rows=rows)
+    assert adapter_from_store(only_verified, only_verified._ids) is not None
 
 
 @pytest.mark.parametrize("weight", [0.0, 1.0])

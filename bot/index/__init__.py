@@ -4,7 +4,7 @@ It owns
 - the schema (`schema`): collection names, the chunk <-> metadata mapping, `embedding_text`, the section
   question records and the version stamp's format;
 - the Chroma store (`store`): the only module that imports chromadb; it also holds the index's part of
-  verified answers (id, question vector and status; their text lives in the review store);
+  verified answers (id, question vector, status and the passage each rests on; their text lives in the review store);
 - the keyword index (`keyword`): the text analysis `analyze` (also the answerer's notion of a term) and BM25;
 - the data derived from every chunk when the version stamp moves (`derived`): the keyword index, the
   identifier allow-list (`public_numbers`), review dates, the query adapter learned from the section questions

@@ -7,8 +7,10 @@ passage it points at), so the shipped index holds 1,343 of them. `fit_query_adap
 vector `q` becomes `q + q @ W`, normalised) by softmax cross-entropy over the passages (each question's own
 passage against the others, or a sample of them on a large index), with an L2 pull towards the identity so
 that it stays a small correction. The retriever's reranker reads the adapted vector's cosine to each candidate
-beside the raw one (`bot.retrieval`, RERANK_ADAPTER_WEIGHT). An index without section questions (documents
-ingested from elsewhere) has no adapter, and its ranking is the same as before.
+beside the raw one (`bot.retrieval`, RERANK_ADAPTER_WEIGHT). The review loop adds labelled pairs too: each active
+verified answer's question with the cited passage its answer rests on (`ChromaStore.verified_pairs`), so documents
+ingested from elsewhere, which have no section questions, get an adapter once enough answers are verified; until
+then they have none, and their ranking is the same as before (eval/verified_adapter.py simulates it).
 
 The constants were chosen on the evaluation sets, never on the bank's validation split; eval/query_adapter.md
 has the figures and `eval/query_adapter_cv.py` prints them.
@@ -98,9 +100,15 @@ def adapt(w: np.ndarray, vector: np.ndarray) -> np.ndarray:
 
 
 def adapter_from_store(store, chunk_ids: list[str]) -> np.ndarray | None:
-    """The adapter fitted on a `ChromaStore`'s section questions and their passages (`chunk_ids`: every passage
-    the store holds), or None when it holds fewer than ADAPTER_MIN_QUESTIONS questions whose passage is indexed."""
+    """The adapter fitted on a `ChromaStore`'s labelled questions (its section questions, then its active verified
+    answers' questions with the passage each answer rests on) and their passages (`chunk_ids`: every passage the
+    store holds), or None when it holds fewer than ADAPTER_MIN_QUESTIONS questions whose passage is indexed."""
     question_chunks, question_vectors = store.question_vectors()
+    verified_chunks, verified_vectors = store.verified_pairs()
+    if verified_chunks:
+        question_chunks = question_chunks + verified_chunks
+        question_vectors = (np.concatenate([question_vectors, verified_vectors]) if len(question_vectors)
+                            else verified_vectors)
     keep = [n for n, chunk_id in enumerate(question_chunks) if chunk_id]
     if len(keep) < ADAPTER_MIN_QUESTIONS:
         return None

@@ -100,6 +100,14 @@ def question_records(chunks: Sequence[Chunk]) -> list[tuple[str, str, dict[str, 
             for c in chunks for n, q in enumerate(c.questions)]
 
 
+VERIFIED_ANSWER_CHUNK = "chunk_id"  # a verified answer's metadata: the passage its answer rests on (may be absent)
+
+
+def verified_metadata(status: str, answer_chunk: str = "") -> dict[str, str]:
+    """A verified answer's record in the index: its status and, when known, the passage its answer rests on."""
+    return {"status": status, **({VERIFIED_ANSWER_CHUNK: answer_chunk} if answer_chunk else {})}
+
+
 def new_version_stamp(embedder_fingerprint: str, ingest_summary: dict | None = None) -> dict[str, str]:
     """A fresh version stamp: a new random version, the time, which embedder made the vectors and (after an
     ingest) its summary."""

@@ -29,8 +29,8 @@ def as_floats(vector: np.ndarray) -> list[float]:
 
 
 class ChromaStore:
-    """The guidance chunks (cosine), the verified answers (id, question vector and status), the section
-    questions and a small meta collection holding the index version stamp."""
+    """The guidance chunks (cosine), the verified answers (id, question vector, status, the passage it rests
+    on), the section questions and a small meta collection holding the index version stamp."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -156,6 +156,17 @@ class ChromaStore:
             vectors += [np.asarray(v, dtype=np.float32) for v in got["embeddings"]]
         return chunk_ids, (np.stack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32))
 
+    def verified_pairs(self) -> tuple[list[str], np.ndarray]:
+        """The active verified answers' passage ids and question vectors, for those that name the passage their
+        answer rests on (labelled pairs for the query adapter, like the section questions)."""
+        got = self.verified.get(where={"status": "active"}, include=["embeddings", "metadatas"])
+        pairs = [(meta[schema.VERIFIED_ANSWER_CHUNK], vector)
+                 for meta, vector in zip(got["metadatas"], got["embeddings"])
+                 if (meta or {}).get(schema.VERIFIED_ANSWER_CHUNK)]
+        if not pairs:
+            return [], np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        return [chunk_id for chunk_id, _ in pairs], np.stack([np.asarray(v, dtype=np.float32) for _, v in pairs])
+
     def question_cosines(self, query_vector: np.ndarray, k: int) -> np.ndarray:
         """The cosines of the k section questions nearest the query, best first (empty: none indexed)."""
         total = self.questions.count()
@@ -181,13 +192,16 @@ class VerifiedVectors:
     """The index's part of verified answers, a mixin of `Index`: it expects `self.verified` (the collection
     `ChromaStore.verified`). The answers themselves live in the review store."""
 
-    # --- verified answers: id, question vector and status only (their text lives in the review store) ---
-    def upsert_verified(self, verified_id: str, question_vector: np.ndarray, status: str) -> None:
+    # --- verified answers: id, question vector, status and passage only (their text lives in the review store) ---
+    def upsert_verified(self, verified_id: str, question_vector: np.ndarray, status: str,
+                        answer_chunk: str = "") -> None:
         """Written whole (Chroma's upsert would keep an older record's other fields: releases before 2026-12
-        kept the answer here too; `gpbot review verified reindex` rewrites those)."""
+        kept the answer here too; `gpbot review verified reindex` rewrites those). `answer_chunk`: the cited
+        passage that best supports the answer, which makes the question a labelled pair for the query adapter
+        ("" = none)."""
         self.verified.delete(ids=[verified_id])
         self.verified.add(ids=[verified_id], embeddings=[as_floats(question_vector)],
-                          metadatas=[{"status": status}])
+                          metadatas=[schema.verified_metadata(status, answer_chunk)])
 
     def set_verified_status(self, verified_id: str, status: str) -> None:
         """KeyError when the index does not hold this verified answer (then upsert it)."""

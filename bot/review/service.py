@@ -7,7 +7,8 @@ in the data dir by default, PostgreSQL through DATABASE_URL) and brings its sche
 - `bot.review.dedupe`: `claim`, `release`, `holds_key`, `purge_dedupe_keys` (Slack event deduplication);
 - `bot.review.answers`: the answer record and its feedback;
 - `bot.review.reviews`: review items and their cards;
-- `bot.review.verified`: verified answers (SQL; the index holds only id, question vector and status),
+- `bot.review.verified`: verified answers (SQL; the index holds only id, question vector, status and the
+  passage it rests on),
   `reindex_verified`;
 - `bot.review.stale`: verified answers whose cited guidance changed (needs-review flags) and their stale cards;
 - `bot.review.reports`: export, gap questions, statistics, purge.

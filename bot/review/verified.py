@@ -1,7 +1,8 @@
 """Verified answers: a reviewer's approved or corrected answer, given again for the same question.
 
 SQL holds each verified answer (the one copy of its text, citations and status); the guidance index holds
-only what search needs: its id, the question's vector and its status (`Index.upsert_verified` and friends).
+only what search needs: its id, the question's vector and its status (`Index.upsert_verified` and friends), and
+the cited passage its answer rests on, from which the query adapter learns (`_answer_chunk`).
 A new one is searchable at once; retiring, reinstating and ingest's `flag_stale_verified` change the status
 in both. `reindex_verified` embeds every question again into the index (after a rebuild or a new embedder).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Iterable, Sequence
 
+import numpy as np
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -79,7 +81,7 @@ class VerifiedAnswers(StoreBase):
             log.warning("verified answer %s stored but not searchable (no index attached)", rec.id)
         else:
             try:
-                self.index.upsert_verified(rec.id, vector, rec.status)
+                self.index.upsert_verified(rec.id, vector, rec.status, self._answer_chunk(rec.answer, cites))
             except Exception:
                 with self.session() as s:  # a reviewer's action fails whole: nothing half-made to retry around
                     s.execute(delete(VerifiedRecord).where(VerifiedRecord.id == rec.id))
@@ -131,7 +133,7 @@ class VerifiedAnswers(StoreBase):
         records = self.list_verified()
         for verified in records:
             self.index.upsert_verified(verified.verified_id, self.index.embedder.embed_query(verified.question),
-                                       verified.status)
+                                       verified.status, self._answer_chunk(verified.answer, verified.citations))
         for orphan in set(self.index.verified_statuses()) - {v.verified_id for v in records}:
             self.index.delete_verified(orphan)
         return len(records)
@@ -144,7 +146,25 @@ class VerifiedAnswers(StoreBase):
             self.index.set_verified_status(verified.verified_id, verified.status)
         except KeyError:
             self.index.upsert_verified(verified.verified_id, self.index.embedder.embed_query(verified.question),
-                                       verified.status)
+                                       verified.status, self._answer_chunk(verified.answer, verified.citations))
+
+    def _answer_chunk(self, answer_text: str, citations: Sequence[Citation]) -> str:
+        """The cited passage nearest the answer's text ("" when none of them is indexed): the passage the answer
+        rests on, which makes the verified question a labelled pair for the query adapter. A corrected answer
+        keeps the citations of the answer it corrects, so the nearest of them to the reviewer's own words is
+        taken, not the first."""
+        cited = list(dict.fromkeys(c.chunk_id for c in citations if c.chunk_id))
+        if not cited or not answer_text.strip():
+            return ""
+        try:
+            stored = self.index.vectors(cited)
+            if not stored:
+                return ""
+            answer_vector = self.index.embedder.embed([answer_text])[0]
+        except Exception as exc:  # a missing pair only costs the adapter one example
+            log.warning("could not find the passage a verified answer rests on: %s", exc)
+            return ""
+        return max(stored, key=lambda chunk_id: float(np.dot(stored[chunk_id], answer_vector)))
 
     def _doc_hashes(self, citations: Sequence[Citation]) -> dict[str, str]:
         hashes: dict[str, str] = {}

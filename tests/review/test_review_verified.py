@@ -67,14 +67,30 @@ def test_verified_lifecycle(review_env):
         review.retire_verified("does-not-exist")
 
 
-def test_the_index_holds_only_id_vector_and_status(review_env):
+def test_the_index_holds_only_id_vector_status_and_the_passage_it_rests_on(review_env):
     review, index = review_env.review, review_env.index
     v = review.create_verified("What is a proxy?", "Someone acting for a patient.", [citation("doc-b")], "UREV1")
     got = index.verified.get(ids=[v.verified_id], include=["metadatas", "documents", "embeddings"])
-    assert got["metadatas"] == [{"status": "active"}]
+    assert got["metadatas"] == [{"status": "active", "chunk_id": "doc-b#0"}]
     assert got["documents"] == [None]  # neither question nor answer text: they live in SQL only
     np.testing.assert_allclose(got["embeddings"][0], index.embedder.embed_query(v.question), atol=1e-6)
     assert review.get_verified(v.verified_id).answer == "Someone acting for a patient."
+
+
+def test_a_verified_answer_teaches_the_query_adapter_the_cited_passage_nearest_its_text(review_env):
+    """The labelled pair is (question, the cited passage nearest the answer's own words), not the first citation:
+    a correction keeps the citations of the answer it corrects. Only active answers teach; an answer citing
+    nothing indexed teaches nothing."""
+    review, index = review_env.review, review_env.index
+    v = review.create_verified("Which guidance covers this?", "As the guidance text of doc b says.",
+                               [citation("doc-a"), citation("doc-b", 2)], "UREV1")
+    chunk_ids, vectors = index.store.verified_pairs()
+    assert chunk_ids == ["doc-b#0"]
+    np.testing.assert_allclose(vectors[0], index.embedder.embed_query(v.question), atol=1e-6)
+    review.create_verified("Another?", "Whatever it says.", [citation("doc-gone")], "UREV1")
+    assert index.store.verified_pairs()[0] == ["doc-b#0"]
+    review.retire_verified(v.verified_id)
+    assert index.store.verified_pairs()[0] == []
 
 
 def test_correction_replaces_an_older_verified_answer(review_env):

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Does the review loop teach retrieval? A simulation of the support team approving answers.
+
+    PYTHONPATH=$PWD .venv/bin/python eval/verified_adapter.py [--teach dev fresh fresh2] [--test fresh3 fresh4]
+        [--plain]
+
+A verified answer names the cited passage its answer rests on, and the query adapter (bot/index/query_adapter.py)
+learns from the active ones beside the section questions. This script copies the index (GPBOT_DATA_DIR, default
+./data) into a scratch folder, or with `--plain` builds the plain copy of the corpus (eval/plain_corpus.py: no
+section questions, so no adapter to start with), and scores the test sets. Then, as a reviewer would, it approves
+the bot's own answer to every teaching question it answered with all its must-contain strings, through
+`ReviewService.create_verified` (what the Slack approve button calls), refits the adapter as `gpbot review verified
+reindex` does, and scores the test sets again. Verified answers are also given outright to a question that means
+the same; the script counts how often that happened, so the rest of the change is the adapter's.
+
+The teaching and test questions are our own sets and the bank's dev split (never its validation split): a test set
+must be one the teaching sets did not come from. Scores are `bot.evaluation`'s (the rules of `gpbot eval`), hybrid
+mode. Reads ../shared (an eval script).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SHARED = ROOT.parent / "shared" / "eval"
+SETS = {"dev": (SHARED / "question-bank.jsonl", "dev"),
+        **{name: (ROOT / "eval" / f"{name}-questions.jsonl", None) for name in ("fresh", "fresh2", "fresh3", "fresh4")}}
+
+
+def questions(name: str) -> list[dict]:
+    from bot.evaluation import load_questions
+
+    path, split = SETS[name]
+    return [q for q in load_questions(path) if split is None or q.get("split") == split]
+
+
+def score(assistant, names: list[str]) -> dict[str, str]:
+    from bot.evaluation import score_item, summarize
+
+    lines = {}
+    for name in names:
+        results = [score_item(assistant, item, "hybrid") for item in questions(name)]
+        report = summarize(results, "hybrid", categories=False)
+        musts = [r.must_ok for r in results if r.must_ok is not None]
+        cites = [r.cite_ok for r in results if r.cite_ok is not None]
+        lines[name] = (f"must-contain {sum(musts)}/{len(musts)}, citations {sum(cites)}/{len(cites)}, "
+                       f"out-of-scope declined {report.refusals_declined}, answerable declined "
+                       f"{report.answerable_declined}, safeguarding line {report.safeguarding_line}")
+    return lines
+
+
+def approve(assistant, review, names: list[str]) -> int:
+    """Approve the bot's answer to each teaching question it answered with every must-contain string."""
+    from bot.evaluation import normalised
+    from bot.types import AnswerKind
+
+    approved = 0
+    for name in names:
+        for item in questions(name):
+            must = item.get("must_contain") or []
+            if item.get("expect_refusal") or not must or item.get("history"):
+                continue
+            answer = assistant.answer(item["question"])
+            if answer.kind != AnswerKind.answered or answer.answerer == "verified":
+                continue
+            if all(normalised(m) in normalised(answer.text) for m in must):
+                review.create_verified(answer.question, answer.text, answer.citations, "simulated-reviewer")
+                approved += 1
+    return approved
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--teach", nargs="+", default=["dev", "fresh", "fresh2"], choices=sorted(SETS))
+    parser.add_argument("--test", nargs="+", default=["fresh3"], choices=sorted(SETS))
+    parser.add_argument("--plain", action="store_true", help="start from the plain copy of the corpus")
+    args = parser.parse_args()
+    if set(args.teach) & set(args.test):
+        parser.error("a test set must not be a teaching set")
+    scratch = Path(tempfile.mkdtemp(prefix="gpbot-verified-adapter-"))
+    try:
+        data = scratch / "data"
+        if args.plain:
+            sys.path.insert(0, str(ROOT / "eval"))
+            from plain_corpus import ingest, write_plain_corpus
+
+            corpus = scratch / "plain-knowledge"
+            write_plain_corpus(corpus)
+            ingest(corpus, data)
+        else:
+            shutil.copytree(Path(os.environ.get("GPBOT_DATA_DIR", "data")), data,
+                            ignore=shutil.ignore_patterns("gpbot.db*"))
+        os.environ["GPBOT_DATA_DIR"] = str(data)
+        from bot.index import Index
+        from bot.pipeline import build_assistant
+        from bot.review.service import ReviewService
+        from bot.settings import Settings
+
+        settings = Settings()
+        index = Index(settings)
+        assistant = build_assistant(settings, index=index)
+        print("adapter before:", index.derived().adapter is not None)
+        before = score(assistant, args.test)
+        review = ReviewService.from_settings(settings, index=index)
+        approved = approve(assistant, review, args.teach)
+        w_before = index.derived().adapter
+        index.mark_changed()  # what `gpbot review verified reindex` does after rewriting them
+        w_after = index.derived().adapter
+        print(f"approved {approved} answers to {' + '.join(args.teach)}, {len(index.store.verified_pairs()[0])} "
+              f"naming their passage; adapter after:", w_after is not None)
+        if w_before is not None and w_after is not None:
+            print(f"the adapter moved by {float(np.linalg.norm(w_after - w_before)):.3f} (|W| {float(np.linalg.norm(w_before)):.3f})")
+        adapter_only = score(build_assistant(settings, index=index), args.test)
+        assistant = build_assistant(settings, index=index, verified_lookup=review.get_verified)
+        after = score(assistant, args.test)
+        served = sum(assistant.answer(item["question"], history=item.get("history") or []).answerer == "verified"
+                     for name in args.test for item in questions(name))
+        for name in args.test:
+            print(f"{name} before:                       {before[name]}")
+            print(f"{name} after, adapter only:          {adapter_only[name]}")
+            print(f"{name} after, verified answers given: {after[name]}")
+        print(f"a verified answer was given outright to {served} test questions")
+        review.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
