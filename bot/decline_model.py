@@ -23,7 +23,8 @@ budget: it declined 92.7 of the other 110 must-decline questions (clinical, othe
 bank's) and 0.7 of 185 answerable ones.
 
 Beside the regressions, the model file carries must-decline examples (DECLINE_EXAMPLE below): a question much
-nearer one of them than to anything the index can answer it from is declined whatever the regressions say.
+nearer one of them than to anything the index can answer it from is declined whatever the regressions say, with a
+wider margin where the best passage has no section questions (only the closest passage to weigh it against).
 
 The coefficients are fitted on the question bank's dev split plus the questions written for training (must-decline:
 `eval/out-of-scope-questions.jsonl` and `eval/near-miss-questions.jsonl` to `-6.jsonl`;
@@ -82,13 +83,12 @@ SECTION_QUESTION = "section_question"  # present only when the best passage's se
 DECLINE_VOTE = "decline_vote"
 VOTE_NEIGHBOURS = 10
 VOTE_WINDOW = 0.05
-# How far the query adapter (`bot.index.query_adapter`, learned from the section questions) moves the question's
-# nearest passage: the adapted vector's cosine to its nearest passage minus the raw vector's to its nearest. A question
-# worded like the section questions' staff (what the corpus answers) is moved towards a passage; a near-miss that
-# only shares the corpus's words much less. 0 on an index without an adapter. Read with SECTION_QUESTION only. In
-# nested cross-validation (session 10) it raised the must-decline questions declined from 381.7 to 407.7 of 680
-# (near-misses 282.7 -> 308.0 of 570) for 1.0 -> 1.3 of 185 answerable ones declined; the adapted cosine alone gave
-# 390.0 (2.0 answerable), the gap between its first two passages 358.0.
+# How far the query adapter (`bot.index.query_adapter`, learned from section questions and verified answers) moves
+# the question's nearest passage: the adapted vector's cosine to its nearest passage minus the raw vector's. A
+# staff question about what the corpus answers is moved towards a passage, a near-miss much less. 0 without an
+# adapter. Read with SECTION_QUESTION only. In nested cross-validation (session 10) it raised the must-decline
+# questions declined from 381.7 to 407.7 of 680 (near-misses 282.7 -> 308.0 of 570) for 1.0 -> 1.3 of 185 answerable
+# ones declined; the adapted cosine alone gave 390.0 (2.0 answerable), the gap between its first two passages 358.0.
 ADAPTER_LIFT = "adapter_lift"
 FEATURES_WITH_SECTION_QUESTION = (*FEATURES, SECTION_QUESTION, DECLINE_VOTE, ADAPTER_LIFT)
 # The cosine of the question to the nearest must-decline example (`decline_examples` in the model file: the
@@ -98,7 +98,8 @@ FEATURES_WITH_SECTION_QUESTION = (*FEATURES, SECTION_QUESTION, DECLINE_VOTE, ADA
 # regressions cannot weigh: near-misses share the corpus's words ("the NHS App", "online", "record"), so every
 # score the regressions read is high for them, while the example they resemble names what they ask about.
 # The closest passage counts too so that a corpus whose sections have few questions (a maintainer's own
-# annotated pages) does not make every question look nearer an example than anything it can answer.
+# annotated pages) does not make every question look nearer an example than anything it can answer; without
+# section questions it is all there is (`DeclineModel.nearer_a_decline_example`).
 DECLINE_EXAMPLE = "decline_example"
 
 # What else staff at a GP practice ask about, one broad topic a line: the question's closeness to the nearest one
@@ -187,7 +188,9 @@ def decision_features(query, retrieval, draft, index: Index,
     if retrieval.nearest_question_cosine is not None and results and results[0].chunk.questions:
         features[SECTION_QUESTION] = float(retrieval.nearest_question_cosine)
         features[ADAPTER_LIFT] = float(retrieval.adapter_lift)
-    if decline_examples is not None and len(decline_examples) and vector is not None:
+    # weighed against a section question or, without one, the nearest passage: only a dense search finds it
+    weighable = SECTION_QUESTION in features or retrieval.nearest_passage_cosine is not None
+    if decline_examples is not None and len(decline_examples) and vector is not None and weighable:
         example_cosines = decline_examples @ vector
         features[DECLINE_EXAMPLE] = float(example_cosines.max())
         if SECTION_QUESTION in features:  # without examples there is no vote, and `answerable` decides
@@ -278,6 +281,9 @@ class DeclineModel:
         self._examples = data.get("decline_examples") or {}
         self.example_texts: tuple[str, ...] = tuple(self._examples.get("texts", ()))
         self.example_margin = float(self._examples["margin"]) if self.example_texts else math.inf
+        # where the best passage has no section questions (files fitted before session 11 have none: the rule is off)
+        self.plain_example_margin = (float(self._examples["plain_margin"])
+                                     if self.example_texts and "plain_margin" in self._examples else math.inf)
         self._example_vectors: tuple[str, np.ndarray] | None = None  # (the embedder's fingerprint, vectors)
 
     def example_vectors(self, embedder) -> np.ndarray | None:
@@ -303,12 +309,18 @@ class DeclineModel:
             self._example_vectors = cached
         return cached[1]
 
-    def nearer_a_decline_example(self, features: dict[str, float]) -> bool:
+    def nearer_a_decline_example(self, features: dict[str, float], story: bool = False) -> bool:
         """The question is nearer a must-decline example than every section question and its closest passage,
-        by more than the fitted margin. Read only where the best passage's section has questions: on documents
-        ingested from elsewhere there is no question to weigh the example against, and the regression decides."""
-        if DECLINE_EXAMPLE not in features or SECTION_QUESTION not in features:
+        by more than the fitted margin. Where the best passage's section has no questions (documents ingested
+        from elsewhere), nearer than its closest passage by more than the margin fitted for that
+        (`plain_margin`: a question-to-passage cosine runs lower than a question-to-question one, so it is wider),
+        unless it is a `story` of a patient at risk: a story's cosine to the guidance runs lower still, and on a
+        small index of plain pages the rule declined the coercion stories the pages answer (none of the examples
+        is such a story). There the regression alone judges it."""
+        if DECLINE_EXAMPLE not in features:
             return False
+        if SECTION_QUESTION not in features:
+            return not story and features[DECLINE_EXAMPLE] - features["top_dense"] > self.plain_example_margin
         return features[DECLINE_EXAMPLE] - answerable_reference(features) > self.example_margin
 
     @classmethod
@@ -327,12 +339,12 @@ class DeclineModel:
             return self.answerable_with_questions, FEATURES_WITH_SECTION_QUESTION
         return self.answerable, FEATURES
 
-    def decide(self, features: dict[str, float]) -> Decision:
+    def decide(self, features: dict[str, float], story: bool = False) -> Decision:  # story: a patient at risk
         x = self.vector(features)
         answerable, names = self.answerable_model(features)
         p_answerable = answerable.probability(self.vector(features, names))
         p_in_scope = self.in_scope.probability(x)
-        if p_answerable >= answerable.threshold and not self.nearer_a_decline_example(features):
+        if p_answerable >= answerable.threshold and not self.nearer_a_decline_example(features, story):
             return Decision(True, "answered", p_answerable, p_in_scope)
         kind = "not_covered" if p_in_scope >= self.in_scope.threshold else "out_of_scope"
         return Decision(False, kind, p_answerable, p_in_scope)

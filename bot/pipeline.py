@@ -129,7 +129,7 @@ class Assistant:
         confidence = confidence_of(retrieval, draft, self.settings.answering)
         features = decision_features(query, retrieval, draft, self.index,
                                      self.decline_model.example_vectors(self.index.embedder))
-        decision = self.decline_model.decide(features)
+        decision = self.decline_model.decide(features, story=safeguarding)
         if trace is not None:
             trace.update(features=features, p_answerable=decision.p_answerable, p_in_scope=decision.p_in_scope)
         if decision.answer and draft is not None and draft.text and self.answerer is not self.extractive:

@@ -92,7 +92,7 @@ class PreparedQuery:
     glossary_terms: list[str]
     vector: np.ndarray | None = None  # the embedded retrieval_text, once the pipeline has computed it
     # that vector moved by the index's query adapter (`bot.index.query_adapter`), set by the retriever; None: the
-    # index has no adapter (no section questions), and the reranker reads the raw cosines only
+    # index has no adapter (too few section questions and verified answers), and the reranker reads the raw cosines only
     adapted_vector: np.ndarray | None = None
 
 

@@ -210,7 +210,8 @@ class Retriever:
         vectors = self.index.vectors(pool_ids)
         if query_vector is None:  # bm25 mode: no dense side, so the reranker needs the query vector
             query_vector = self.index.embedder.embed_query(query.retrieval_text)
-        # the question moved by the query adapter learned from the section questions (none when they are not used)
+        # the question moved by the query adapter (learned from the section questions and verified answers; none when
+        # section questions are not used)
         query = replace(query, adapted_vector=self.index.adapted_query(query_vector) if self.use_questions else None)
         nearest_adapted = (next((h.dense for h in self.index.dense_search(query.adapted_vector, 1)), None)
                            if query.adapted_vector is not None else None)

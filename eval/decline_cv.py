@@ -182,6 +182,28 @@ def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference
     return data, report
 
 
+def plain_decline_examples(rows: list[dict], embedder, answered: np.ndarray, vectors: np.ndarray) -> tuple[float, str]:
+    """The examples' margin where the best passage has no section questions (`plain_margin`): every row weighed
+    against its closest passage alone (`top_dense`), by `decline_examples`; the margin and its report."""
+    from bot.decline_model import FEATURES
+
+    data, report = decline_examples(rows, embedder, answered, [r["x"][FEATURES.index("top_dense")] for r in rows],
+                                    vectors=vectors)
+    return data["margin"], f"without section_question (against the closest passage): {report}"
+
+
+def wording(train: list[dict], y_scope: np.ndarray, topic: list[int], c: float) -> str:
+    """How the cross-validated in-scope model words the declines of the must-decline training and dev
+    questions, per kind: how many it calls "not covered" (the right word for a near-miss only)."""
+    from collections import Counter
+
+    p = cross_validated(np.array([r["x"] for r in train])[:, topic], y_scope, c)
+    must = [(kind_of(r["item"]), p_i >= 0.5) for r, p_i in zip(train, p) if r["item"].get("expect_refusal")]
+    said, total = Counter(k for k, covered in must if covered), Counter(k for k, _ in must)
+    return "in_scope (cross-validated) words \"not covered\": " + ", ".join(
+        f"{k} {said[k]}/{total[k]}" for k in sorted(total)) + " (right for near-misses only)"
+
+
 def as_dict(model, threshold: float) -> dict:
     scaler, logistic = model[0], model[1]
     return {"mean": scaler.mean_.round(6).tolist(), "scale": scaler.scale_.round(6).tolist(),

@@ -78,8 +78,8 @@ from bot.decline_model import (ADAPTER_LIFT, DECLINE_EXAMPLE, DECLINE_VOTE, FEAT
 from eval.safeguarding_calibration import (STEP_MIN_SIMILARITY, safeguarding_fired,  # noqa: E402
                                            safeguarding_threshold)
 from eval.decline_cv import (MAX_WRONG_DECLINES, add_decline_votes, as_dict, choose_model,  # noqa: E402
-                              cross_validated, decline_examples, describe, fit_logistic, kind_of, nested_cv,
-                              threshold_for, widen, with_section_question)
+                              decline_examples, describe, fit_logistic, kind_of, nested_cv,
+                              plain_decline_examples, threshold_for, widen, with_section_question, wording)
 
 # question files written for training (split "train"), never bank questions: must-decline ones (expect_refusal)
 # and answerable ones
@@ -113,7 +113,7 @@ class _AnswerEverything:
         shipped = json.loads(MODEL_PATH.read_text(encoding="utf-8")) if MODEL_PATH.is_file() else {}
         self.data = {"safeguarding": shipped.get("safeguarding", {})}
 
-    def decide(self, features):
+    def decide(self, features, story: bool = False):
         return Decision(True, "answered", 1.0, 1.0)
 
     def example_vectors(self, embedder):
@@ -149,18 +149,6 @@ def collect(assistant, items: list[dict]) -> list[dict]:
                      "evidence": trace["safeguarding_evidence"], "keyword": trace["safeguarding_keyword"],
                      "clinical": trace["clinical"]})
     return rows
-
-
-def wording(train: list[dict], y_scope: np.ndarray, topic: list[int], c: float) -> str:
-    """How the cross-validated in-scope model words the declines of the must-decline training and dev
-    questions, per kind: how many it calls "not covered" (the right word for a near-miss only)."""
-    from collections import Counter
-
-    p = cross_validated(np.array([r["x"] for r in train])[:, topic], y_scope, c)
-    must = [(kind_of(r["item"]), p_i >= 0.5) for r, p_i in zip(train, p) if r["item"].get("expect_refusal")]
-    said, total = Counter(k for k, covered in must if covered), Counter(k for k, _ in must)
-    return "in_scope (cross-validated) words \"not covered\": " + ", ".join(
-        f"{k} {said[k]}/{total[k]}" for k in sorted(total)) + " (right for near-misses only)"
 
 
 def features_of(row: dict) -> dict[str, float]:
@@ -258,6 +246,14 @@ def main() -> int:
     in_scope = fit_logistic(x[:, topic], y_scope, c_all)
     examples, examples_report = decline_examples(  # with_questions: sq_rows, in order, their features widened
         with_questions, assistant.index.embedder, cv_p_sq >= threshold_sq, references, vectors=row_vectors)
+    # the same rule for documents from elsewhere (no section questions): every row, against its closest passage
+    embedded = dict(zip((r["retrieval_text"] for r in with_questions), row_vectors))
+    missing = [r["retrieval_text"] for r in train if r["retrieval_text"] not in embedded]
+    embedded.update(zip(missing, assistant.index.embedder.embed(missing)))
+    plain_p = answerable.predict_proba(x)[:, 1]
+    plain_p[plain] = cv_p  # cross-validated where `answerable` was fitted on the row
+    examples["plain_margin"], plain_examples_report = plain_decline_examples(
+        train, assistant.index.embedder, plain_p >= threshold, np.stack([embedded[r["retrieval_text"]] for r in train]))
 
     # the line is calibrated on the dev questions, the answerable training ones and 30 written stories of patients
     # at risk (SAFEGUARDING_FILE): 17 dev stories alone could not tell apart settings that score the same on them
@@ -287,7 +283,6 @@ def main() -> int:
     # the bank questions' nearest example, as the bot reads it (none of them is an example); a question
     # `decline_examples` embedded already is not embedded again
     vectors = model.example_vectors(assistant.index.embedder)
-    embedded = dict(zip((r["retrieval_text"] for r in with_questions), row_vectors))
     for row in train + held_out:
         if row["item"].get("split") != "train":
             text = row["retrieval_text"]
@@ -311,6 +306,7 @@ def main() -> int:
           + describe(nested_cv(x_sq, y_sq, [kind_of(r["item"]) for r in with_questions])))
     print(wording(train, y_scope, topic, c_all))
     print(examples_report)
+    print(plain_examples_report)
     for name, rows in (("dev (fitted on)", [r for r in train if r["item"].get("split") == "dev"]),
                        ("validation (quoted)", held_out)):
         if not rows:

@@ -11,7 +11,9 @@ section questions, so no adapter to start with), and scores the test sets. Then,
 the bot's own answer to every teaching question it answered with all its must-contain strings, through
 `ReviewService.create_verified` (what the Slack approve button calls), refits the adapter as `gpbot review verified
 reindex` does, and scores the test sets again. Verified answers are also given outright to a question that means
-the same; the script counts how often that happened, so the rest of the change is the adapter's.
+the same; the script lists the questions the adapter alone moved apart by whether a verified answer would be given
+to them anyway, so what the adapter adds on questions unlike any approved one shows. It never touches a live store:
+DATABASE_URL and CHROMA_HOST are dropped and no .env is read.
 
 The teaching and test questions are our own sets and the bank's dev split (never its validation split): a test set
 must be one the teaching sets did not come from. Scores are `bot.evaluation`'s (the rules of `gpbot eval`), hybrid
@@ -44,10 +46,11 @@ def questions(name: str) -> list[dict]:
     return [q for q in load_questions(path) if split is None or q.get("split") == split]
 
 
-def score(assistant, names: list[str]) -> dict[str, str]:
+def score(assistant, names: list[str]) -> tuple[dict[str, str], dict[str, bool | None]]:
+    """Per set, its summary line; per question id, whether its answer held every must-contain string."""
     from bot.evaluation import score_item, summarize
 
-    lines = {}
+    lines, must_ok = {}, {}
     for name in names:
         results = [score_item(assistant, item, "hybrid") for item in questions(name)]
         report = summarize(results, "hybrid", categories=False)
@@ -56,7 +59,8 @@ def score(assistant, names: list[str]) -> dict[str, str]:
         lines[name] = (f"must-contain {sum(musts)}/{len(musts)}, citations {sum(cites)}/{len(cites)}, "
                        f"out-of-scope declined {report.refusals_declined}, answerable declined "
                        f"{report.answerable_declined}, safeguarding line {report.safeguarding_line}")
-    return lines
+        must_ok.update({f"{name}:{r.id}": r.must_ok for r in results})
+    return lines, must_ok
 
 
 def approve(assistant, review, names: list[str]) -> int:
@@ -82,11 +86,13 @@ def approve(assistant, review, names: list[str]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--teach", nargs="+", default=["dev", "fresh", "fresh2"], choices=sorted(SETS))
-    parser.add_argument("--test", nargs="+", default=["fresh3"], choices=sorted(SETS))
+    parser.add_argument("--test", nargs="+", default=["fresh3", "fresh4"], choices=sorted(SETS))
     parser.add_argument("--plain", action="store_true", help="start from the plain copy of the corpus")
     args = parser.parse_args()
     if set(args.teach) & set(args.test):
         parser.error("a test set must not be a teaching set")
+    for name in ("DATABASE_URL", "CHROMA_HOST"):  # scratch only: never a live review store or index
+        os.environ.pop(name, None)
     scratch = Path(tempfile.mkdtemp(prefix="gpbot-verified-adapter-"))
     try:
         data = scratch / "data"
@@ -106,30 +112,38 @@ def main() -> None:
         from bot.review.service import ReviewService
         from bot.settings import Settings
 
-        settings = Settings()
+        settings = Settings(_env_file=None)
         index = Index(settings)
         assistant = build_assistant(settings, index=index)
         print("adapter before:", index.derived().adapter is not None)
-        before = score(assistant, args.test)
+        before, must_before = score(assistant, args.test)
         review = ReviewService.from_settings(settings, index=index)
         approved = approve(assistant, review, args.teach)
         w_before = index.derived().adapter
-        index.mark_changed()  # what `gpbot review verified reindex` does after rewriting them
+        index.refit()  # what `gpbot review verified reindex` does after rewriting them
         w_after = index.derived().adapter
         print(f"approved {approved} answers to {' + '.join(args.teach)}, {len(index.store.verified_pairs()[0])} "
               f"naming their passage; adapter after:", w_after is not None)
         if w_before is not None and w_after is not None:
             print(f"the adapter moved by {float(np.linalg.norm(w_after - w_before)):.3f} (|W| {float(np.linalg.norm(w_before)):.3f})")
-        adapter_only = score(build_assistant(settings, index=index), args.test)
+        adapter_only, must_adapter = score(build_assistant(settings, index=index), args.test)
         assistant = build_assistant(settings, index=index, verified_lookup=review.get_verified)
-        after = score(assistant, args.test)
-        served = sum(assistant.answer(item["question"], history=item.get("history") or []).answerer == "verified"
-                     for name in args.test for item in questions(name))
+        after, _ = score(assistant, args.test)
+        served = {f"{name}:{item['id']}" for name in args.test for item in questions(name)
+                  if assistant.answer(item["question"], history=item.get("history") or []).answerer == "verified"}
         for name in args.test:
             print(f"{name} before:                       {before[name]}")
             print(f"{name} after, adapter only:          {adapter_only[name]}")
             print(f"{name} after, verified answers given: {after[name]}")
-        print(f"a verified answer was given outright to {served} test questions")
+        print(f"a verified answer was given outright to {len(served)} test questions")
+        # which questions the adapter alone moved, apart by whether a verified answer would be given to them
+        # anyway (a near twin of a teaching question): the rest is what the adapter adds
+        for label, keep in (("with a verified answer given", True), ("the rest", False)):
+            ids = [i for i in must_before if (i in served) == keep and must_before[i] is not None]
+            gained = sorted(i for i in ids if must_adapter[i] and not must_before[i])
+            lost = sorted(i for i in ids if must_before[i] and not must_adapter[i])
+            print(f"adapter alone, questions {label} ({len(ids)}): gained {len(gained)} {gained}, "
+                  f"lost {len(lost)} {lost}")
         review.close()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

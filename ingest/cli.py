@@ -54,6 +54,8 @@ def ingest_and_flag(settings, targets: list[str] | None = None, *, index=None, d
     summary = run_ingest(settings, targets, dry_run=dry_run, index=index, progress=progress,
                          restore_verified=lambda: reindex_verified_answers(settings, index))
     flagged = 0 if dry_run else flag_verified_answers(settings, index, summary.changed_doc_ids, summary.doc_hashes)
+    if flagged:  # the query adapter learns from active verified answers only: fit it again without these
+        index.refit()
     return summary, flagged
 
 

@@ -3,6 +3,7 @@ small fixture corpus (answered, not covered: on topic but missing, out of scope:
 
 import importlib.util
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -281,4 +282,17 @@ def test_the_closest_passage_counts_as_much_as_a_section_question_against_an_exa
     assert model.nearer_a_decline_example(near)
     assert not model.nearer_a_decline_example({**near, "top_dense": 0.8 - model.example_margin + 0.01})
     assert not model.nearer_a_decline_example({**near, "section_question": 0.8 - model.example_margin + 0.01})
-    assert not model.nearer_a_decline_example({"decline_example": 0.8, "top_dense": 0.3})  # no section question
+    # no section question (documents from elsewhere): the closest passage alone, against the wider plain margin
+    assert model.example_margin < model.plain_example_margin < math.inf
+    assert model.nearer_a_decline_example({"decline_example": 0.8, "top_dense": 0.3})
+    assert not model.nearer_a_decline_example({"decline_example": 0.8, "top_dense": 0.8 - model.plain_example_margin
+                                               + 0.01})
+    assert model.nearer_a_decline_example({"decline_example": 0.8, "top_dense": 0.8 - model.plain_example_margin
+                                           - 0.01})
+    # a story of a patient at risk is spared on that path only (its cosine to plain pages runs low); against a
+    # section question the rule holds for stories too
+    assert not model.nearer_a_decline_example({"decline_example": 0.8, "top_dense": 0.3}, story=True)
+    assert model.nearer_a_decline_example(near, story=True)
+    fitted_before = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    del fitted_before["decline_examples"]["plain_margin"]  # a model file from before session 11: the rule is off
+    assert not DeclineModel(fitted_before).nearer_a_decline_example({"decline_example": 0.8, "top_dense": 0.3})

@@ -215,3 +215,12 @@ def test_an_ingested_index_fits_the_adapter_and_the_retriever_reads_it(tmp_path,
     assert got.nearest_adapted_cosine is not None and got.adapter_lift != 0.0
     off = Retriever(index, use_questions=False).retrieve(query, k=3, query_vector=vector)
     assert off.query.adapted_vector is None and off.adapter_lift == 0.0
+    # a refit without an ingest (verified answers changed) moves the version only: which embedder made the vectors
+    # and when the last ingest ran stay, so an embedder change is still noticed and index-age alerts still fire
+    before = index.current_version()
+    version = index.refit()
+    after = index.current_version()
+    assert version == after["version"] != before["version"] and index.derived().version == version
+    assert {k: v for k, v in after.items() if k not in ("version", "updated_at")} == {
+        k: v for k, v in before.items() if k not in ("version", "updated_at")}
+    assert after["embedder"] == index.embedder_fingerprint and not index.embedder_changed()

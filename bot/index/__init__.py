@@ -8,7 +8,7 @@ It owns
 - the keyword index (`keyword`): the text analysis `analyze` (also the answerer's notion of a term) and BM25;
 - the data derived from every chunk when the version stamp moves (`derived`): the keyword index, the
   identifier allow-list (`public_numbers`), review dates, the query adapter learned from the section questions
-  (`query_adapter`); cached on disk keyed by version;
+  and verified answers (`query_adapter`); cached on disk keyed by version;
 - the answer units' vectors computed at ingest (`sentence_store`);
 - the embedder (`embedder`: onnxruntime over the model exported at set-up, or sentence-transformers as the
   fallback; `embedder_export` writes and checks the export);

@@ -1,7 +1,8 @@
 """What the index derives from every chunk when its version stamp moves, and the on-disk cache of it.
 
 `DerivedData` holds the keyword index, the identifier allow-list the corpus quotes, the review dates, the
-number of documents and the query adapter learned from the section questions (`bot.index.query_adapter`; None
+number of documents and the query adapter learned from the section questions and verified answers
+(`bot.index.query_adapter`; None
 when the index has too few). It is rebuilt from the store after each ingest (or when the cache is missing, torn
 or from another version) and saved beside the index (JSON, bm25s's own files and a .npy array, no pickle), keyed
 by the version stamp, the chunk count and the cache format (which names the text analysis, so a new analysis

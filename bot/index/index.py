@@ -4,7 +4,7 @@ It ties together the Chroma store (`store`), the writer ingest uses (`writer`), 
 stored vectors (its fingerprint is kept with the version stamp, and `embedder_changed()` tells ingest to
 re-embed everything when the configured embedder differs), the answer units' vectors (`sentence_store`) and
 the data derived from every chunk (`derived`: the keyword index, the identifier allow-list and the query
-adapter fitted on the section questions), rebuilt
+adapter fitted on the section questions and verified answers), rebuilt
 whenever the version stamp moves so the keyword and vector indexes always hold exactly the same chunk ids.
 """
 
@@ -59,13 +59,8 @@ class Index(VerifiedVectors):
         self._last_version_check = 0.0
         self.version_check_seconds = settings.index.index_version_check_seconds
 
-    @property
-    def verified(self):
-        return self.store.verified
-
-    @property
-    def questions(self):
-        return self.store.questions
+    verified = property(lambda self: self.store.verified)
+    questions = property(lambda self: self.store.questions)
 
     # --- writing guidance chunks (ingest) ---
     def embed_chunks(self, chunks: Sequence[Chunk]) -> np.ndarray:
@@ -131,7 +126,13 @@ class Index(VerifiedVectors):
     def mark_changed(self, *, ingest_summary: dict | None = None) -> str:
         """Record that the guidance chunks changed, after building (and caching) the derived data at the new
         version: a running bot that sees the stamp then loads them instead of building them inside a request."""
-        stamp = schema.new_version_stamp(self.embedder_fingerprint, ingest_summary)
+        return self._publish(schema.new_version_stamp(self.embedder_fingerprint, ingest_summary))
+
+    def refit(self) -> str:
+        """`mark_changed` without an ingest (verified answers changed): keeps the stamp's embedder and last ingest."""
+        return self._publish(schema.refreshed_stamp(self.current_version()))
+
+    def _publish(self, stamp: dict) -> str:
         self._rebuild(stamp["version"])
         self.store.write_stamp(stamp)
         return stamp["version"]

@@ -1,5 +1,6 @@
 """The query adapter: a linear map that moves a question's vector towards the passages that answer it, learned
-from the index's own section questions (knowledge/questions.yaml) every time the index changes.
+from the index's own section questions (knowledge/questions.yaml) and active verified answers every time the index
+changes (and when `gpbot review verified reindex` or an ingest that flags verified answers refits it).
 
 all-MiniLM-L6-v2 was trained to match a question with a question, so staff wording lands nearer other questions
 than the guidance text that answers it. Each section question is a labelled pair (a question in staff words, the
@@ -14,7 +15,9 @@ then they have none, and their ranking is the same as before (eval/verified_adap
 
 The constants were chosen on the evaluation sets, never on the bank's validation split; eval/query_adapter.md
 has the figures and `eval/query_adapter_cv.py` prints them.
-Numpy only (the bot does not import torch at run time); the fit is deterministic for a given index.
+Numpy only (the bot does not import torch at run time); the fit is deterministic for a given index and set of active
+verified answers (replicas that each rebuild a missing cache after a verification may hold slightly different ones
+at the same version until the next refit).
 """
 
 from __future__ import annotations

@@ -108,6 +108,13 @@ def verified_metadata(status: str, answer_chunk: str = "") -> dict[str, str]:
     return {"status": status, **({VERIFIED_ANSWER_CHUNK: answer_chunk} if answer_chunk else {})}
 
 
+def refreshed_stamp(stamp: dict) -> dict[str, str]:
+    """The same stamp at a new version (and time): the derived data were rebuilt without an ingest, so which
+    embedder made the vectors and when the last ingest ran stay as they were."""
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return {**stamp, "version": uuid.uuid4().hex, "updated_at": now}
+
+
 def new_version_stamp(embedder_fingerprint: str, ingest_summary: dict | None = None) -> dict[str, str]:
     """A fresh version stamp: a new random version, the time, which embedder made the vectors and (after an
     ingest) its summary."""

@@ -128,7 +128,7 @@ def verified(
     try:
         if action is VerifiedAction.reindex:
             n = service.reindex_verified()
-            service.index.mark_changed()  # refits the query adapter, which learns from the active verified answers
+            service.index.refit()  # the query adapter learns from the active verified answers
             console.print(prompts.REVIEW_CLI_REINDEXED.format(count=n))
             return
         if not verified_id:

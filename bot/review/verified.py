@@ -2,7 +2,8 @@
 
 SQL holds each verified answer (the one copy of its text, citations and status); the guidance index holds
 only what search needs: its id, the question's vector and its status (`Index.upsert_verified` and friends), and
-the cited passage its answer rests on, from which the query adapter learns (`_answer_chunk`).
+the cited passage its answer rests on, from which the query adapter learns (`_answer_chunk`; recomputed
+whenever an answer becomes active again, and by `reindex_verified`).
 A new one is searchable at once; retiring, reinstating and ingest's `flag_stale_verified` change the status
 in both. `reindex_verified` embeds every question again into the index (after a rebuild or a new embedder).
 """
@@ -10,6 +11,7 @@ in both. `reindex_verified` embeds every question again into the index (after a 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -24,7 +26,16 @@ from bot.types import Citation, VerifiedAnswer
 log = logging.getLogger(__name__)
 
 VERIFIED_STATUSES = ("active", "needs_review", "retired")
+# An answer rests on a cited passage when they share a run of this many words (normalised: lower case, letters and
+# digits): about a clause, which two texts share by chance only when one quotes the other. Set by hand.
+SUPPORT_RUN = 8
 MIN_PREFIX = 4  # a verified id may be given by a unique prefix this long (CLI convenience)
+
+
+def word_runs(text: str, n: int = SUPPORT_RUN) -> set[tuple[str, ...]]:
+    """Every run of n consecutive words of the text (lower case, letters and digits)."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 def verified_from_record(rec: VerifiedRecord) -> VerifiedAnswer:
@@ -132,39 +143,52 @@ class VerifiedAnswers(StoreBase):
             raise ReviewError(prompts.REVIEW_NO_INDEX)
         records = self.list_verified()
         for verified in records:
-            self.index.upsert_verified(verified.verified_id, self.index.embedder.embed_query(verified.question),
-                                       verified.status, self._answer_chunk(verified.answer, verified.citations))
+            self._write_to_index(verified)
         for orphan in set(self.index.verified_statuses()) - {v.verified_id for v in records}:
             self.index.delete_verified(orphan)
         return len(records)
 
     def _index_status(self, verified: VerifiedAnswer) -> None:
-        """Carry the SQL status into the index; a question the index lost is embedded again."""
+        """Carry the SQL status into the index. An answer made active again is written whole, so the passage it
+        rests on is read from the documents as they are now (and an answer verified before passages were
+        recorded gains one); a question the index lost is embedded again."""
         if self.index is None:
+            return
+        if verified.status == "active":
+            self._write_to_index(verified)
             return
         try:
             self.index.set_verified_status(verified.verified_id, verified.status)
         except KeyError:
-            self.index.upsert_verified(verified.verified_id, self.index.embedder.embed_query(verified.question),
-                                       verified.status, self._answer_chunk(verified.answer, verified.citations))
+            self._write_to_index(verified)
+
+    def _write_to_index(self, verified: VerifiedAnswer) -> None:
+        self.index.upsert_verified(verified.verified_id, self.index.embedder.embed_query(verified.question),
+                                   verified.status, self._answer_chunk(verified.answer, verified.citations))
 
     def _answer_chunk(self, answer_text: str, citations: Sequence[Citation]) -> str:
-        """The cited passage nearest the answer's text ("" when none of them is indexed): the passage the answer
-        rests on, which makes the verified question a labelled pair for the query adapter. A corrected answer
-        keeps the citations of the answer it corrects, so the nearest of them to the reviewer's own words is
-        taken, not the first."""
+        """The cited passage the answer rests on, which makes the verified question a labelled pair for the query
+        adapter: of the cited passages the answer quotes (a run of SUPPORT_RUN words in common), the one whose
+        vector is nearest the answer's; "" when it quotes none, or none is indexed. A correction keeps the
+        citations of the answer it corrects, so a reviewer's own words teach nothing, while a correction that
+        quotes the guidance teaches a passage it quotes. (The passage sharing the most runs was tried instead of
+        the nearest: in eval/verified_adapter.py --plain it gained nothing, the nearest 3 questions on each set.)"""
         cited = list(dict.fromkeys(c.chunk_id for c in citations if c.chunk_id))
-        if not cited or not answer_text.strip():
+        runs = word_runs(answer_text)
+        if not cited or not runs or self.index is None:
             return ""
         try:
-            stored = self.index.vectors(cited)
-            if not stored:
-                return ""
+            texts = {chunk.chunk_id: chunk.text for chunk in self.index.get_chunks(cited)}
+            quoted = [chunk_id for chunk_id in cited if chunk_id in texts and runs & word_runs(texts[chunk_id])]
+            if len(quoted) < 2:
+                return quoted[0] if quoted else ""
+            stored = self.index.vectors(quoted)
             answer_vector = self.index.embedder.embed([answer_text])[0]
-        except Exception as exc:  # a missing pair only costs the adapter one example
+            return max(quoted, key=lambda chunk_id: float(np.dot(stored[chunk_id], answer_vector))
+                       if chunk_id in stored else -2.0)
+        except Exception as exc:  # a missing pair only costs the adapter one example, never a reviewer's action
             log.warning("could not find the passage a verified answer rests on: %s", exc)
             return ""
-        return max(stored, key=lambda chunk_id: float(np.dot(stored[chunk_id], answer_vector)))
 
     def _doc_hashes(self, citations: Sequence[Citation]) -> dict[str, str]:
         hashes: dict[str, str] = {}

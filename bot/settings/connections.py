@@ -69,8 +69,9 @@ class IndexSettings(Section):
     many single-threaded sessions side by side, each holding its own copy of the model. Default: 2"""
     question_vectors: bool = True
     """Also match questions against the staff questions written for each corpus section (knowledge/questions.yaml,
-    indexed at ingest as extra vectors pointing at the section), and rank with the query adapter learned from them
-    (`bot.index.query_adapter`). false = passages only (the adapter is still fitted at ingest, and not used). Default:
+    indexed at ingest as extra vectors pointing at the section), and rank with the query adapter learned from them and
+    from verified answers (`bot.index.query_adapter`). false = passages only (the adapter is still fitted at
+    ingest, and not used). Default:
     true"""
     index_version_check_seconds: NonNegativeFloat = 5.0
     """At most how often, in seconds, a running bot asks whether an ingest moved the index's version stamp (then it

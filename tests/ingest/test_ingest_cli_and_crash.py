@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import typer
@@ -193,3 +194,19 @@ def test_against_chroma_server(tmp_path, counting):
         assert set(fresh.chunk_refs()) == set(fresh.keyword_ids()) == want
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("flagged", [0, 2])
+def test_flagged_verified_answers_leave_the_query_adapter_at_once(monkeypatch, flagged):
+    """The adapter learns from active verified answers: the ingest that flags some needs-review (after it fitted
+    the adapter) fits it again without them, and only then."""
+    import ingest.cli as cli
+    import ingest.pipeline as pipeline
+
+    refits = []
+    index = SimpleNamespace(refit=lambda: refits.append(1))
+    summary = SimpleNamespace(changed_doc_ids=["doc-a"], doc_hashes={"doc-a": "h2"})
+    monkeypatch.setattr(pipeline, "run_ingest", lambda *a, **k: summary)
+    monkeypatch.setattr(cli, "flag_verified_answers", lambda *a, **k: flagged)
+    assert cli.ingest_and_flag(settings=None, index=index) == (summary, flagged)
+    assert len(refits) == (1 if flagged else 0)

@@ -40,7 +40,7 @@ def mixed_settings(tmp_path_factory, ingest_embedder):
 
 
 def _model(*, plain_threshold: float, questions_threshold: float | None, examples: list[str] | None = None,
-           margin: float = 0.0) -> DeclineModel:
+           margin: float = 0.0, plain_margin: float | None = None) -> DeclineModel:
     """The shipped coefficients with thresholds that tell which regression decided (None: a model file without
     the regression with section questions), and these must-decline examples (None: the shipped ones; []: none,
     so no decline vote either, and the regression with section questions never decides)."""
@@ -48,7 +48,8 @@ def _model(*, plain_threshold: float, questions_threshold: float | None, example
     if examples == []:
         del data["decline_examples"]
     elif examples is not None:
-        data["decline_examples"] = {"texts": examples, "margin": margin}
+        data["decline_examples"] = {"texts": examples, "margin": margin,
+                                    **({} if plain_margin is None else {"plain_margin": plain_margin})}
     data["answerable"]["threshold"] = plain_threshold
     if questions_threshold is None:
         del data["answerable_with_questions"], data["question_features"]
@@ -180,13 +181,18 @@ def test_the_margin_decides_how_much_nearer_the_example_must_be(mixed_settings, 
     assert _ask(mixed_settings, ingest_embedder, NEAR_MISS, wide)[0].kind is AnswerKind.answered
 
 
-def test_a_question_about_a_plain_page_is_never_declined_by_an_example(mixed_settings, ingest_embedder):
-    """No section question to weigh the example against (a document ingested from elsewhere): the regression
-    alone decides, even for a question that is itself an example."""
-    model = _model(plain_threshold=0.0, questions_threshold=0.0, examples=[ABOUT_A_PLAIN_PAGE])
+@pytest.mark.parametrize("plain_margin, declined", [(None, False), (0.0, True), (0.9, False)])
+def test_on_a_plain_page_the_example_is_weighed_against_the_closest_passage(mixed_settings, ingest_embedder,
+                                                                             plain_margin, declined):
+    """No section question to weigh the example against (a document ingested from elsewhere): the closest passage
+    is, by the plain margin (a model file without one: the regression alone decides), even for a question that is
+    itself an example."""
+    model = _model(plain_threshold=0.0, questions_threshold=0.0, examples=[ABOUT_A_PLAIN_PAGE],
+                   plain_margin=plain_margin)
     answer, features = _ask(mixed_settings, ingest_embedder, ABOUT_A_PLAIN_PAGE, model)
     assert features[DECLINE_EXAMPLE] > 0.99 and SECTION_QUESTION not in features
-    assert answer.kind is AnswerKind.answered
+    assert 0.0 < features[DECLINE_EXAMPLE] - features["top_dense"] < 0.9
+    assert (answer.kind is not AnswerKind.answered) is declined
 
 
 def test_a_model_file_without_examples_declines_by_the_regressions_alone(mixed_settings, ingest_embedder):

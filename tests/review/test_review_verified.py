@@ -1,5 +1,5 @@
-"""Verified answers (bot.review.verified): stored once, in SQL; the index holds only id, question vector and
-status, kept in step with SQL by every change."""
+"""Verified answers (bot.review.verified): stored once, in SQL; the index holds only id, question vector, status
+and the passage the answer rests on (what the query adapter learns from), kept in step with SQL by every change."""
 
 from __future__ import annotations
 
@@ -69,28 +69,77 @@ def test_verified_lifecycle(review_env):
 
 def test_the_index_holds_only_id_vector_status_and_the_passage_it_rests_on(review_env):
     review, index = review_env.review, review_env.index
+    _two_passages(index)
     v = review.create_verified("What is a proxy?", "Someone acting for a patient.", [citation("doc-b")], "UREV1")
     got = index.verified.get(ids=[v.verified_id], include=["metadatas", "documents", "embeddings"])
-    assert got["metadatas"] == [{"status": "active", "chunk_id": "doc-b#0"}]
+    assert got["metadatas"] == [{"status": "active"}]  # its answer quotes no passage: no passage named
+    quoting = review.create_verified("What does the 104 do?", CODE_TEXT, [citation("doc-code")], "UREV1")
+    assert index.verified.get(ids=[quoting.verified_id], include=["metadatas"])["metadatas"] == [
+        {"status": "active", "chunk_id": "doc-code#0"}]
     assert got["documents"] == [None]  # neither question nor answer text: they live in SQL only
     np.testing.assert_allclose(got["embeddings"][0], index.embedder.embed_query(v.question), atol=1e-6)
     assert review.get_verified(v.verified_id).answer == "Someone acting for a patient."
 
 
-def test_a_verified_answer_teaches_the_query_adapter_the_cited_passage_nearest_its_text(review_env):
-    """The labelled pair is (question, the cited passage nearest the answer's own words), not the first citation:
-    a correction keeps the citations of the answer it corrects. Only active answers teach; an answer citing
-    nothing indexed teaches nothing."""
+CODE_TEXT = "Adding the enhanced review code stops automatic access to new entries until a clinician has looked."
+PROXY_TEXT = "A parent with proxy access sees a child's record only with the child's agreement once the child is eleven."
+
+
+def _two_passages(index):
+    from bot.types import Chunk
+
+    index.upsert_chunks([Chunk(chunk_id=f"{doc}#0", doc_id=doc, text=text, title=doc.title(), content_hash="h1",
+                               source_urls=[f"https://example.org/{doc}"])
+                         for doc, text in (("doc-code", CODE_TEXT), ("doc-proxy", PROXY_TEXT))])
+
+
+def test_a_verified_answer_teaches_the_query_adapter_the_cited_passage_it_quotes(review_env):
+    """The labelled pair is (question, a cited passage the answer quotes), whichever place it is cited in; of two
+    it quotes, the one nearer the answer; a reviewer's own words quote none and teach nothing. Only active answers
+    teach, and one made active again is read afresh."""
     review, index = review_env.review, review_env.index
-    v = review.create_verified("Which guidance covers this?", "As the guidance text of doc b says.",
-                               [citation("doc-a"), citation("doc-b", 2)], "UREV1")
+    _two_passages(index)
+    both = [citation("doc-code"), citation("doc-proxy", 2)]
+    proxy = review.create_verified("Can mum see her daughter's notes?", f"{PROXY_TEXT} [2]", both, "UREV1")
+    code = review.create_verified("What does the 104 do?", f"{CODE_TEXT} [1]", both, "UREV1")
+    mostly_proxy = review.create_verified("Parents and proxy?", f"{CODE_TEXT} {PROXY_TEXT} Proxy parent child.",
+                                          both, "UREV1")
+    own_words = review.create_verified("Parent see notes?", "No, not without asking the child first [2].", both,
+                                       "UREV1")
     chunk_ids, vectors = index.store.verified_pairs()
-    assert chunk_ids == ["doc-b#0"]
-    np.testing.assert_allclose(vectors[0], index.embedder.embed_query(v.question), atol=1e-6)
-    review.create_verified("Another?", "Whatever it says.", [citation("doc-gone")], "UREV1")
-    assert index.store.verified_pairs()[0] == ["doc-b#0"]
-    review.retire_verified(v.verified_id)
-    assert index.store.verified_pairs()[0] == []
+    taught = {tuple(np.round(v, 5)): c for c, v in zip(chunk_ids, vectors)}
+    assert len(chunk_ids) == 3
+    for verified, chunk_id in ((proxy, "doc-proxy#0"), (code, "doc-code#0"), (mostly_proxy, "doc-proxy#0")):
+        assert taught[tuple(np.round(index.embedder.embed_query(verified.question), 5))] == chunk_id
+    assert index.verified.get(ids=[own_words.verified_id], include=["metadatas"])["metadatas"] == [{"status": "active"}]
+    review.retire_verified(proxy.verified_id)
+    assert sorted(index.store.verified_pairs()[0]) == ["doc-code#0", "doc-proxy#0"]
+    index.verified.update(ids=[proxy.verified_id], metadatas=[{"status": "retired"}])  # as written before passages
+    review.reinstate_verified(proxy.verified_id)
+    assert sorted(index.store.verified_pairs()[0]) == ["doc-code#0", "doc-proxy#0", "doc-proxy#0"]
+
+
+def test_the_passage_is_kept_through_status_changes_and_written_by_reindex(review_env):
+    review, index = review_env.review, review_env.index
+    _two_passages(index)
+    v = review.create_verified("What does the 104 do?", CODE_TEXT, [citation("doc-code")], "UREV1")
+    review.flag_stale_verified(["doc-code"])
+    assert index.verified.get(ids=[v.verified_id], include=["metadatas"])["metadatas"] == [
+        {"status": "needs_review", "chunk_id": "doc-code#0"}]
+    assert index.store.verified_pairs()[0] == []  # only active answers teach
+    index.delete_verified(v.verified_id)
+    assert review.reindex_verified() == 1
+    assert index.verified.get(ids=[v.verified_id], include=["metadatas"])["metadatas"] == [
+        {"status": "needs_review", "chunk_id": "doc-code#0"}]
+
+
+def test_a_failure_finding_the_passage_never_stops_a_reviewer(review_env, monkeypatch):
+    review, index = review_env.review, review_env.index
+    _two_passages(index)
+    monkeypatch.setattr(index, "get_chunks", lambda ids: (_ for _ in ()).throw(OSError("down")))
+    v = review.create_verified("What does the 104 do?", CODE_TEXT, [citation("doc-code")], "UREV1")
+    assert review.get_verified(v.verified_id).status == "active"
+    assert index.verified_statuses() == {v.verified_id: "active"} and index.store.verified_pairs()[0] == []
 
 
 def test_correction_replaces_an_older_verified_answer(review_env):
