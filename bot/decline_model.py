@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from bot import guard
+from bot.corpus_subject import OFF_TOPIC, corpus_centroid, off_topic_vectors, subject_similarity
 from bot.index import Index, analyze
 
 log = logging.getLogger(__name__)
@@ -101,66 +102,18 @@ FEATURES_WITH_SECTION_QUESTION = (*FEATURES, SECTION_QUESTION, DECLINE_VOTE, ADA
 # annotated pages) does not make every question look nearer an example than anything it can answer; without
 # section questions it is all there is (`DeclineModel.nearer_a_decline_example`).
 DECLINE_EXAMPLE = "decline_example"
+# Without section questions, the cosine of the best passage to the centroid of the corpus the examples were written
+# against (`bot.corpus_subject`): the examples say what lies just outside that subject, so they decline there only
+# on a page at least as typical of it as the fit's `plain_subject` minimum (the 5th percentile of its own passages).
+PLAIN_SUBJECT = "plain_subject"
 
-# What else staff at a GP practice ask about, one broad topic a line: the question's closeness to the nearest one
-# is the `off_topic` feature. The descriptions name kinds of work, never a particular question; their weight is
-# fitted with the others (eval/fit_decline_model.py), and in nested cross-validation on the dev split this
-# feature raised the must-decline questions declined from 71 to 76 of 116 at no wrong declines. A topic that is
-# close to records access (test results, the app's record) would make the model decline answerable questions,
-# so none is listed; the fitted JSON records the list and a changed list needs a re-fit.
-OFF_TOPIC = (
-    "Which medicine, dose or prescription should a patient be given, and does it interact with other drugs?",
-    "A patient's symptoms or illness: what is wrong with them and do they need treatment or referral?",
-    "Who is eligible for a vaccination or a screening programme, and when should it be given?",
-    "An IT problem: a password, login, smartcard, printer, phone system, email or computer that is not working.",
-    "Staff matters: pay, pensions, leave, rotas, contracts, recruitment, training and appraisals.",
-    "Help writing something: an email, a job advert, a speech, a poster, a social media post or a translation.",
-    "General knowledge, small talk, the weather, jokes or news unrelated to the practice's work.",
-    "The building and facilities: keys, parking, cleaning, heating, stationery and supplies.",
-    "Booking or cancelling appointments, ordering repeat prescriptions and choosing a nominated pharmacy.",
-    "Practice finance and payments: claims, invoices, QOF points, funding and fees.",
-    "Which doctor or nurse is working today, and who is on duty or covering clinics.",
-)
-
-
-_off_topic: dict[int, np.ndarray] = {}
-
-
-def off_topic_vectors(embedder) -> np.ndarray:
-    """OFF_TOPIC embedded once per embedder."""
-    key = id(embedder)
-    vectors = _off_topic.get(key)
-    if vectors is None:
-        vectors = np.asarray(embedder.embed(list(OFF_TOPIC)))
-        _off_topic.clear()
-        _off_topic[key] = vectors
-    return vectors  # the local: another thread may clear the cache in between
-
-
-_centroids: dict[tuple[int, str], np.ndarray] = {}
-
-
-def corpus_centroid(index: Index) -> np.ndarray | None:
-    """The normalised mean vector of (a sample of) the indexed passages, cached per index version."""
-    key = (id(index), index.version)
-    if key not in _centroids:
-        sample = index.sample_vectors(index.settings.answering.decline_centroid_sample)
-        if not len(sample):
-            return None
-        mean = np.mean(sample, axis=0)
-        centroid = mean / (np.linalg.norm(mean) or 1.0)
-        _centroids.clear()
-        _centroids[key] = centroid
-        return centroid  # the local: another thread may clear the cache between the two lines above and here
-    return _centroids[key]
-
-
-def decision_features(query, retrieval, draft, index: Index,
-                      decline_examples: np.ndarray | None = None) -> dict[str, float]:
+def decision_features(query, retrieval, draft, index: Index, decline_examples: np.ndarray | None = None,
+                      subject_centroid: np.ndarray | None = None) -> dict[str, float]:
     """The feature vector of one answered-or-not question: `query` a PreparedQuery, `retrieval` a
     Retrieval, `draft` the answerer's Draft (or None when nothing was found). SECTION_QUESTION and ADAPTER_LIFT
     only when the best passage's section has questions and the question search ran; DECLINE_EXAMPLE when
-    `decline_examples` (`DeclineModel.example_vectors`) are given; DECLINE_VOTE when both."""
+    `decline_examples` (`DeclineModel.example_vectors`) are given and there is a section question or a dense
+    search ran; DECLINE_VOTE with a section question, PLAIN_SUBJECT without one (`subject_centroid` given)."""
     terms = list(dict.fromkeys(analyze(query.retrieval_text)))
     results = retrieval.results
     # the passages' own text only: a section question's match helps ranking, but these features must read the
@@ -196,6 +149,8 @@ def decision_features(query, retrieval, draft, index: Index,
         if SECTION_QUESTION in features:  # without examples there is no vote, and `answerable` decides
             features[DECLINE_VOTE] = decline_vote(index.question_cosines(vector, VOTE_NEIGHBOURS), example_cosines,
                                                   answerable_reference(features))
+        elif results and (subject := subject_similarity(index, results[0].chunk.chunk_id, subject_centroid)) is not None:
+            features[PLAIN_SUBJECT] = subject
     return features
 
 
@@ -282,9 +237,18 @@ class DeclineModel:
         self.example_texts: tuple[str, ...] = tuple(self._examples.get("texts", ()))
         self.example_margin = float(self._examples["margin"]) if self.example_texts else math.inf
         # where the best passage has no section questions (files fitted before session 11 have none: the rule is off)
+        subject = self._examples.get("plain_subject") or {}
         self.plain_example_margin = (float(self._examples["plain_margin"])
-                                     if self.example_texts and "plain_margin" in self._examples else math.inf)
+                                     if self.example_texts and "plain_margin" in self._examples and subject else math.inf)
+        self.plain_subject_min = float(subject.get("min", math.inf))
+        self._subject = (subject.get("fingerprint", ""), np.asarray(subject["centroid"], dtype=np.float32)
+                         if subject else None)
         self._example_vectors: tuple[str, np.ndarray] | None = None  # (the embedder's fingerprint, vectors)
+
+    def subject_centroid(self, embedder) -> np.ndarray | None:
+        """The centroid PLAIN_SUBJECT is measured against, when this embedder made it (else None: the rule is off)."""
+        fingerprint, centroid = self._subject
+        return centroid if centroid is not None and fingerprint == getattr(embedder, "fingerprint", "") else None
 
     def example_vectors(self, embedder) -> np.ndarray | None:
         """The must-decline examples' vectors for this embedder (None when the model file has none): the ones the
@@ -320,7 +284,8 @@ class DeclineModel:
         if DECLINE_EXAMPLE not in features:
             return False
         if SECTION_QUESTION not in features:
-            return not story and features[DECLINE_EXAMPLE] - features["top_dense"] > self.plain_example_margin
+            return (not story and features.get(PLAIN_SUBJECT, -1.0) >= self.plain_subject_min
+                    and features[DECLINE_EXAMPLE] - features["top_dense"] > self.plain_example_margin)
         return features[DECLINE_EXAMPLE] - answerable_reference(features) > self.example_margin
 
     @classmethod

@@ -17,7 +17,8 @@ import numpy as np
 from bot import guard, prompts
 from bot.answer import Draft, ExtractiveAnswerer, repeats_answer
 from bot.citations import CitationBook
-from bot.decline_model import DeclineModel, corpus_centroid, decision_features, off_topic_vectors
+from bot.corpus_subject import corpus_centroid, off_topic_vectors
+from bot.decline_model import DeclineModel, decision_features
 from bot.index import Index, analyze
 from bot.llm import answerer_for
 from bot.query import Glossary, PreparedQuery, detect_systems, prepare_query
@@ -128,7 +129,8 @@ class Assistant:
 
         confidence = confidence_of(retrieval, draft, self.settings.answering)
         features = decision_features(query, retrieval, draft, self.index,
-                                     self.decline_model.example_vectors(self.index.embedder))
+                                     self.decline_model.example_vectors(self.index.embedder),
+                                     self.decline_model.subject_centroid(self.index.embedder))
         decision = self.decline_model.decide(features, story=safeguarding)
         if trace is not None:
             trace.update(features=features, p_answerable=decision.p_answerable, p_in_scope=decision.p_in_scope)

@@ -44,6 +44,7 @@ import numpy as np
 import yaml
 
 from bot import guard
+from bot.corpus_subject import sample_vectors
 from bot.decline_model import MODEL_PATH
 from bot.index import Index
 from bot.types import Chunk, ScoredChunk
@@ -181,7 +182,7 @@ class Safeguarding:
         version = self.index.version
         with self._lock:
             if self._closeness[0] != version:
-                sample = self.index.sample_vectors(self.index.settings.answering.safeguarding_baseline_sample)
+                sample = sample_vectors(self.index, self.index.settings.answering.safeguarding_baseline_sample)
                 baseline = float((sample @ situations.T).max(axis=1).mean()) if len(sample) else 0.0
                 self._closeness = (version, {}, baseline)
             return self._closeness[1], self._closeness[2]

@@ -79,7 +79,8 @@ from eval.safeguarding_calibration import (STEP_MIN_SIMILARITY, safeguarding_fir
                                            safeguarding_threshold)
 from eval.decline_cv import (MAX_WRONG_DECLINES, add_decline_votes, as_dict, choose_model,  # noqa: E402
                               decline_examples, describe, fit_logistic, kind_of, nested_cv,
-                              plain_decline_examples, threshold_for, widen, with_section_question, wording)
+                              plain_decline_examples, plain_subject, threshold_for, widen, with_section_question,
+                              wording)
 
 # question files written for training (split "train"), never bank questions: must-decline ones (expect_refusal)
 # and answerable ones
@@ -254,6 +255,7 @@ def main() -> int:
     plain_p[plain] = cv_p  # cross-validated where `answerable` was fitted on the row
     examples["plain_margin"], plain_examples_report = plain_decline_examples(
         train, assistant.index.embedder, plain_p >= threshold, np.stack([embedded[r["retrieval_text"]] for r in train]))
+    examples["plain_subject"] = plain_subject(assistant.index)  # which plain pages the examples speak for
 
     # the line is calibrated on the dev questions, the answerable training ones and 30 written stories of patients
     # at risk (SAFEGUARDING_FILE): 17 dev stories alone could not tell apart settings that score the same on them

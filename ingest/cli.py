@@ -55,7 +55,10 @@ def ingest_and_flag(settings, targets: list[str] | None = None, *, index=None, d
                          restore_verified=lambda: reindex_verified_answers(settings, index))
     flagged = 0 if dry_run else flag_verified_answers(settings, index, summary.changed_doc_ids, summary.doc_hashes)
     if flagged:  # the query adapter learns from active verified answers only: fit it again without these
-        index.refit()
+        try:
+            index.refit()
+        except Exception as exc:  # the index is right; the adapter catches up at the next refit
+            log.error("could not refit the query adapter after flagging verified answers: %s", exc)
     return summary, flagged
 
 

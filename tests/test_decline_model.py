@@ -5,6 +5,7 @@ import importlib.util
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -283,16 +284,22 @@ def test_the_closest_passage_counts_as_much_as_a_section_question_against_an_exa
     assert not model.nearer_a_decline_example({**near, "top_dense": 0.8 - model.example_margin + 0.01})
     assert not model.nearer_a_decline_example({**near, "section_question": 0.8 - model.example_margin + 0.01})
     # no section question (documents from elsewhere): the closest passage alone, against the wider plain margin
-    assert model.example_margin < model.plain_example_margin < math.inf
-    assert model.nearer_a_decline_example({"decline_example": 0.8, "top_dense": 0.3})
-    assert not model.nearer_a_decline_example({"decline_example": 0.8, "top_dense": 0.8 - model.plain_example_margin
-                                               + 0.01})
-    assert model.nearer_a_decline_example({"decline_example": 0.8, "top_dense": 0.8 - model.plain_example_margin
-                                           - 0.01})
+    # on a page typical of the subject the examples were written against (PLAIN_SUBJECT at least the fit's minimum)
+    assert model.example_margin < model.plain_example_margin < math.inf and 0.0 < model.plain_subject_min < 1.0
+    plain = {"decline_example": 0.8, "top_dense": 0.3, "plain_subject": model.plain_subject_min}
+    assert model.nearer_a_decline_example(plain)
+    assert not model.nearer_a_decline_example({**plain, "top_dense": 0.8 - model.plain_example_margin + 0.01})
+    assert model.nearer_a_decline_example({**plain, "top_dense": 0.8 - model.plain_example_margin - 0.01})
+    # a page about another subject, or one the subject could not be measured for: the regression alone decides
+    assert not model.nearer_a_decline_example({**plain, "plain_subject": model.plain_subject_min - 0.01})
+    assert not model.nearer_a_decline_example({"decline_example": 0.8, "top_dense": 0.3})
     # a story of a patient at risk is spared on that path only (its cosine to plain pages runs low); against a
     # section question the rule holds for stories too
-    assert not model.nearer_a_decline_example({"decline_example": 0.8, "top_dense": 0.3}, story=True)
+    assert not model.nearer_a_decline_example(plain, story=True)
     assert model.nearer_a_decline_example(near, story=True)
     fitted_before = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     del fitted_before["decline_examples"]["plain_margin"]  # a model file from before session 11: the rule is off
-    assert not DeclineModel(fitted_before).nearer_a_decline_example({"decline_example": 0.8, "top_dense": 0.3})
+    del fitted_before["decline_examples"]["plain_subject"]
+    assert not DeclineModel(fitted_before).nearer_a_decline_example(plain)
+    # the centroid is only read under the embedder that made it
+    assert model.subject_centroid(SimpleNamespace(fingerprint="another")) is None

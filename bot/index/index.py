@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from bot.index.embedder import EMBEDDING_DIM, Embedder, load_embedder
+from bot.index.embedder import Embedder, load_embedder
 from bot.index import schema
 from bot.index.derived import DerivedCache, DerivedData
 from bot.index.query_adapter import adapt, safe_adapter
@@ -112,13 +112,6 @@ class Index(VerifiedVectors):
         """The stored embeddings of these chunks (for reranking and near-duplicate collapsing)."""
         return self.store.vectors(chunk_ids)
 
-    def sample_vectors(self, limit: int) -> np.ndarray:
-        """Up to `limit` stored chunk embeddings spread evenly over the index: what the corpus is about."""
-        ids = self.keyword_ids()
-        step = max(1, len(ids) // max(1, limit))
-        vectors = list(self.vectors(ids[::step][:limit]).values())
-        return np.stack(vectors) if vectors else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-
     # --- version stamp: lets a running bot notice a finished ingest ---
     def current_version(self) -> dict:
         return self.store.read_stamp()
@@ -129,11 +122,16 @@ class Index(VerifiedVectors):
         return self._publish(schema.new_version_stamp(self.embedder_fingerprint, ingest_summary))
 
     def refit(self) -> str:
-        """`mark_changed` without an ingest (verified answers changed): keeps the stamp's embedder and last ingest."""
-        return self._publish(schema.refreshed_stamp(self.current_version()))
+        """`mark_changed` without an ingest (verified answers changed): keeps the stamp's embedder and last ingest.
+        An ingest that moved the stamp meanwhile wins (it fitted on the same answers): its version is kept."""
+        return self._publish(schema.refreshed_stamp(self.current_version()), unless_moved=True)
 
-    def _publish(self, stamp: dict) -> str:
+    def _publish(self, stamp: dict, unless_moved: bool = False) -> str:
+        started = self.current_version().get("version")
         self._rebuild(stamp["version"])
+        if unless_moved and self.current_version().get("version") != started:
+            self.ensure_fresh(force=True)
+            return self.current_version().get("version", "")
         self.store.write_stamp(stamp)
         return stamp["version"]
 

@@ -140,6 +140,7 @@ def verified(
         else:
             done = service.reinstate_verified(verified_id)
             console.print(prompts.REVIEW_CLI_REINSTATED.format(verified_id=done.verified_id))
+        service.index.refit()  # the query adapter learns from active answers only: at once, not at the next ingest
     except ReviewError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1)

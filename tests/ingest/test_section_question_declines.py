@@ -40,7 +40,7 @@ def mixed_settings(tmp_path_factory, ingest_embedder):
 
 
 def _model(*, plain_threshold: float, questions_threshold: float | None, examples: list[str] | None = None,
-           margin: float = 0.0, plain_margin: float | None = None) -> DeclineModel:
+           margin: float = 0.0, plain_margin: float | None = None, subject_min: float | None = None) -> DeclineModel:
     """The shipped coefficients with thresholds that tell which regression decided (None: a model file without
     the regression with section questions), and these must-decline examples (None: the shipped ones; []: none,
     so no decline vote either, and the regression with section questions never decides)."""
@@ -48,8 +48,10 @@ def _model(*, plain_threshold: float, questions_threshold: float | None, example
     if examples == []:
         del data["decline_examples"]
     elif examples is not None:
+        subject = {**data["decline_examples"]["plain_subject"], "min": subject_min}  # the shipped corpus's centroid
         data["decline_examples"] = {"texts": examples, "margin": margin,
-                                    **({} if plain_margin is None else {"plain_margin": plain_margin})}
+                                    **({} if plain_margin is None else {"plain_margin": plain_margin,
+                                                                        "plain_subject": subject})}
     data["answerable"]["threshold"] = plain_threshold
     if questions_threshold is None:
         del data["answerable_with_questions"], data["question_features"]
@@ -181,17 +183,20 @@ def test_the_margin_decides_how_much_nearer_the_example_must_be(mixed_settings, 
     assert _ask(mixed_settings, ingest_embedder, NEAR_MISS, wide)[0].kind is AnswerKind.answered
 
 
-@pytest.mark.parametrize("plain_margin, declined", [(None, False), (0.0, True), (0.9, False)])
+@pytest.mark.parametrize("plain_margin, subject_min, declined",
+                         [(None, None, False), (0.0, 0.0, True), (0.9, 0.0, False), (0.0, 0.99, False)])
 def test_on_a_plain_page_the_example_is_weighed_against_the_closest_passage(mixed_settings, ingest_embedder,
-                                                                             plain_margin, declined):
+                                                                             plain_margin, subject_min, declined):
     """No section question to weigh the example against (a document ingested from elsewhere): the closest passage
-    is, by the plain margin (a model file without one: the regression alone decides), even for a question that is
-    itself an example."""
+    is, by the plain margin, on a page typical enough of the subject the examples were written against (a model
+    file without them: the regression alone decides), even for a question that is itself an example."""
     model = _model(plain_threshold=0.0, questions_threshold=0.0, examples=[ABOUT_A_PLAIN_PAGE],
-                   plain_margin=plain_margin)
+                   plain_margin=plain_margin, subject_min=subject_min)
     answer, features = _ask(mixed_settings, ingest_embedder, ABOUT_A_PLAIN_PAGE, model)
     assert features[DECLINE_EXAMPLE] > 0.99 and SECTION_QUESTION not in features
     assert 0.0 < features[DECLINE_EXAMPLE] - features["top_dense"] < 0.9
+    if plain_margin is not None:  # the Docman page's cosine to the shipped corpus's centroid
+        assert 0.0 < features["plain_subject"] < 0.99
     assert (answer.kind is not AnswerKind.answered) is declined
 
 

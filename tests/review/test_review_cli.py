@@ -67,7 +67,10 @@ def test_verified_commands(store, monkeypatch):
     v = service.create_verified("What is a proxy?", "Someone acting for a patient.", [citation("doc-a")], "UREV1")
     assert v.verified_id[:8] in run("verified")
     assert json.loads(run("verified", "list", "--json"))[0]["status"] == "active"
+    stamp = Index(service.settings, embedder=FakeEmbedder()).current_version().get("version")
     assert "Retired" in run("verified", "retire", v.verified_id[:8])
+    # the query adapter learns from active answers only: retiring refits it at once (the version stamp moves)
+    assert Index(service.settings, embedder=FakeEmbedder()).current_version().get("version") != stamp
     assert json.loads(run("verified", "list", "--status", "retired", "--json"))[0]["verified_id"] == v.verified_id
     assert "Reinstated" in run("verified", "reinstate", v.verified_id)
     assert service.get_verified(v.verified_id).status == "active"
