@@ -166,6 +166,23 @@ def decline_vote(question_cosines: np.ndarray, example_cosines: np.ndarray, refe
     return sum(voting) / len(voting) if voting else 0.0
 
 
+def _plain_subject(examples: dict) -> dict | None:
+    """The model file's `plain_subject`, when whole (a centroid of the embedding's size, a finite minimum, the
+    embedder that made it); else None, said, and the plain-page example rule is off."""
+    subject = examples.get("plain_subject")
+    if subject is None:
+        return None
+    from bot.index.embedder import EMBEDDING_DIM
+
+    try:
+        if len(subject["centroid"]) == EMBEDDING_DIM and math.isfinite(float(subject["min"])) and subject["fingerprint"]:
+            return subject
+    except (KeyError, TypeError, ValueError):
+        pass
+    log.warning("the decline model's plain_subject is incomplete: re-run eval/fit_decline_model.py")
+    return None
+
+
 def encode_vectors(vectors: np.ndarray) -> str:
     """Unit vectors as base64 of float16 (a cosine moves by under 0.001), for the model file."""
     return base64.b64encode(np.asarray(vectors, dtype="<f2").tobytes()).decode("ascii")
@@ -237,18 +254,25 @@ class DeclineModel:
         self.example_texts: tuple[str, ...] = tuple(self._examples.get("texts", ()))
         self.example_margin = float(self._examples["margin"]) if self.example_texts else math.inf
         # where the best passage has no section questions (files fitted before session 11 have none: the rule is off)
-        subject = self._examples.get("plain_subject") or {}
+        subject = _plain_subject(self._examples)
         self.plain_example_margin = (float(self._examples["plain_margin"])
                                      if self.example_texts and "plain_margin" in self._examples and subject else math.inf)
-        self.plain_subject_min = float(subject.get("min", math.inf))
-        self._subject = (subject.get("fingerprint", ""), np.asarray(subject["centroid"], dtype=np.float32)
-                         if subject else None)
+        self.plain_subject_min = float(subject["min"]) if subject else math.inf
+        self._subject = (subject["fingerprint"], np.asarray(subject["centroid"], dtype=np.float32)) if subject else ("", None)
         self._example_vectors: tuple[str, np.ndarray] | None = None  # (the embedder's fingerprint, vectors)
+        self._warned_subject = False
 
     def subject_centroid(self, embedder) -> np.ndarray | None:
-        """The centroid PLAIN_SUBJECT is measured against, when this embedder made it (else None: the rule is off)."""
+        """The centroid PLAIN_SUBJECT is measured against, when this embedder made it (else None, said once: the
+        plain-page example rule is off, e.g. under the torch fallback, until the fit is re-run with it)."""
         fingerprint, centroid = self._subject
-        return centroid if centroid is not None and fingerprint == getattr(embedder, "fingerprint", "") else None
+        if centroid is not None and fingerprint != getattr(embedder, "fingerprint", ""):
+            if not self._warned_subject:
+                log.warning("the decline model's subject centroid was made by another embedder (%s): the must-decline "
+                            "examples are not read on pages without section questions", fingerprint)
+                self._warned_subject = True
+            return None
+        return centroid
 
     def example_vectors(self, embedder) -> np.ndarray | None:
         """The must-decline examples' vectors for this embedder (None when the model file has none): the ones the
@@ -284,7 +308,7 @@ class DeclineModel:
         if DECLINE_EXAMPLE not in features:
             return False
         if SECTION_QUESTION not in features:
-            return (not story and features.get(PLAIN_SUBJECT, -1.0) >= self.plain_subject_min
+            return (not story and PLAIN_SUBJECT in features and features[PLAIN_SUBJECT] >= self.plain_subject_min
                     and features[DECLINE_EXAMPLE] - features["top_dense"] > self.plain_example_margin)
         return features[DECLINE_EXAMPLE] - answerable_reference(features) > self.example_margin
 

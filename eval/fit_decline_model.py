@@ -78,9 +78,8 @@ from bot.decline_model import (ADAPTER_LIFT, DECLINE_EXAMPLE, DECLINE_VOTE, FEAT
 from eval.safeguarding_calibration import (STEP_MIN_SIMILARITY, safeguarding_fired,  # noqa: E402
                                            safeguarding_threshold)
 from eval.decline_cv import (MAX_WRONG_DECLINES, add_decline_votes, as_dict, choose_model,  # noqa: E402
-                              decline_examples, describe, fit_logistic, kind_of, nested_cv,
-                              plain_decline_examples, plain_subject, threshold_for, widen, with_section_question,
-                              wording)
+                              decline_examples, describe, fit_logistic, kind_of, nested_cv, plain_decline_examples,
+                              plain_subject, threshold_for, widen, with_section_question, wording)
 
 # question files written for training (split "train"), never bank questions: must-decline ones (expect_refusal)
 # and answerable ones
@@ -119,6 +118,9 @@ class _AnswerEverything:
 
     def example_vectors(self, embedder):
         return None  # the examples are chosen here: no question is judged by them while fitting
+
+    def subject_centroid(self, embedder):
+        return None  # nor by the subject they were written against
 
 
 def load_jsonl(path: Path) -> list[dict]:

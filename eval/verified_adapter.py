@@ -114,8 +114,11 @@ def main() -> None:
 
         settings = Settings(_env_file=None)
         index = Index(settings)
-        for verified_id in index.verified_statuses():  # the copy's own verified answers would teach both fits
+        own = list(index.verified_statuses())  # the copy's own verified answers would teach both fits
+        for verified_id in own:
             index.delete_verified(verified_id)
+        if own:
+            index.refit()
         assistant = build_assistant(settings, index=index)
         print("adapter before:", index.derived().adapter is not None)
         before, must_before = score(assistant, args.test)

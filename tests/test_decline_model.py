@@ -299,7 +299,48 @@ def test_the_closest_passage_counts_as_much_as_a_section_question_against_an_exa
     assert model.nearer_a_decline_example(near, story=True)
     fitted_before = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     del fitted_before["decline_examples"]["plain_margin"]  # a model file from before session 11: the rule is off
-    del fitted_before["decline_examples"]["plain_subject"]
     assert not DeclineModel(fitted_before).nearer_a_decline_example(plain)
-    # the centroid is only read under the embedder that made it
+    # the centroid is read only under the embedder that made it
+    stored = model.data["decline_examples"]["plain_subject"]
+    centroid = model.subject_centroid(SimpleNamespace(fingerprint=stored["fingerprint"]))
+    assert centroid is not None and centroid.shape == (384,) and abs(float(np.linalg.norm(centroid)) - 1) < 1e-3
     assert model.subject_centroid(SimpleNamespace(fingerprint="another")) is None
+
+
+@pytest.mark.parametrize("damage", ["absent", "no centroid", "short centroid", "no minimum", "no fingerprint"])
+def test_an_incomplete_plain_subject_turns_the_plain_page_rule_off_without_breaking_the_model(damage):
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    subject = data["decline_examples"]["plain_subject"]
+    if damage == "absent":
+        del data["decline_examples"]["plain_subject"]
+    elif damage == "no centroid":
+        del subject["centroid"]
+    elif damage == "short centroid":
+        subject["centroid"] = subject["centroid"][:10]
+    elif damage == "no minimum":
+        del subject["min"]
+    else:
+        subject["fingerprint"] = ""
+    model = DeclineModel(data)
+    assert model.plain_example_margin == math.inf and model.subject_centroid(SimpleNamespace(fingerprint="")) is None
+    assert not model.nearer_a_decline_example({"decline_example": 0.9, "top_dense": 0.1, "plain_subject": 0.9})
+
+
+def test_the_fit_scripts_stand_in_model_answers_through_the_real_pipeline(shared_index_settings, shared_embedder):
+    """eval/fit_decline_model.py collects features through the Assistant with a stand-in that answers everything:
+    it must offer every method the pipeline asks a decline model for, or the fit stops at its first question."""
+    import sys
+
+    from bot.index import Index
+    from bot.pipeline import Assistant
+
+    sys.path.insert(0, str(REPO))
+    spec = importlib.util.spec_from_file_location("fit_decline_model", REPO / "eval" / "fit_decline_model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    stand_in = module._AnswerEverything()
+    assistant = Assistant(shared_index_settings, index=Index(shared_index_settings, embedder=shared_embedder),
+                          decline_model=stand_in)
+    trace: dict = {}
+    answer = assistant.answer("what is the wifi password for the staff room", trace=trace)
+    assert answer.kind is AnswerKind.answered and "top_dense" in trace["features"]

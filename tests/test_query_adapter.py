@@ -224,3 +224,30 @@ def test_an_ingested_index_fits_the_adapter_and_the_retriever_reads_it(tmp_path,
     assert {k: v for k, v in after.items() if k not in ("version", "updated_at")} == {
         k: v for k, v in before.items() if k not in ("version", "updated_at")}
     assert after["embedder"] == index.embedder_fingerprint and not index.embedder_changed()
+
+
+def test_a_refit_that_an_ingest_overtakes_fits_again_on_top_of_it(tmp_path, shared_embedder, monkeypatch):
+    """An ingest publishing while a refit fits: the refit does not write its older stamp over the ingest's (which
+    would lose its summary and embedder); it fits again after it and publishes that, once."""
+    from bot.index import Index, schema
+    from bot.types import Chunk
+    from tests.conftest import make_settings
+
+    index = Index(make_settings(tmp_path), embedder=shared_embedder)
+    index.upsert_chunks([Chunk(chunk_id="c#0", doc_id="c", title="T", text="Some guidance about the record.")])
+    index.mark_changed(ingest_summary={"n": 1})
+    ingest = schema.new_version_stamp(index.embedder_fingerprint, {"n": 2})
+    build, builds = index._build, []
+
+    def overtaken(version):
+        if not builds:  # the ingest lands while the first fit runs
+            index.store.write_stamp(ingest)
+        builds.append(version)
+        return build(version)
+
+    monkeypatch.setattr(index, "_build", overtaken)
+    version = index.refit()
+    stamp = index.current_version()
+    assert len(builds) == 2 and version == stamp["version"] == builds[1] != ingest["version"]
+    assert stamp["last_summary"] == ingest["last_summary"] and stamp["embedder"] == ingest["embedder"]
+    assert index.derived().version == version

@@ -119,19 +119,8 @@ class Index(VerifiedVectors):
     def mark_changed(self, *, ingest_summary: dict | None = None) -> str:
         """Record that the guidance chunks changed, after building (and caching) the derived data at the new
         version: a running bot that sees the stamp then loads them instead of building them inside a request."""
-        return self._publish(schema.new_version_stamp(self.embedder_fingerprint, ingest_summary))
-
-    def refit(self) -> str:
-        """`mark_changed` without an ingest (verified answers changed): keeps the stamp's embedder and last ingest.
-        An ingest that moved the stamp meanwhile wins (it fitted on the same answers): its version is kept."""
-        return self._publish(schema.refreshed_stamp(self.current_version()), unless_moved=True)
-
-    def _publish(self, stamp: dict, unless_moved: bool = False) -> str:
-        started = self.current_version().get("version")
+        stamp = schema.new_version_stamp(self.embedder_fingerprint, ingest_summary)
         self._rebuild(stamp["version"])
-        if unless_moved and self.current_version().get("version") != started:
-            self.ensure_fresh(force=True)
-            return self.current_version().get("version", "")
         self.store.write_stamp(stamp)
         return stamp["version"]
 
@@ -147,8 +136,13 @@ class Index(VerifiedVectors):
 
     # --- derived data lifecycle ---
     def _rebuild(self, version: str) -> None:
+        self._install(*self._build(version))
+
+    def _build(self, version: str) -> tuple[DerivedData, list[Chunk]]:
         chunks = self.all_chunks()
-        derived = DerivedData.build(version, chunks, safe_adapter(self.store, [c.chunk_id for c in chunks]))
+        return DerivedData.build(version, chunks, safe_adapter(self.store, [c.chunk_id for c in chunks])), chunks
+
+    def _install(self, derived: DerivedData, chunks: list[Chunk]) -> None:
         with self._lock:
             self._derived = derived
             self._chunk_cache = {c.chunk_id: c for c in chunks}

@@ -190,7 +190,23 @@ class ChromaStore:
 
 class VerifiedVectors:
     """The index's part of verified answers, a mixin of `Index`: it expects `self.verified` (the collection
-    `ChromaStore.verified`). The answers themselves live in the review store."""
+    `ChromaStore.verified`) and, for `refit`, the index's stamp and derived-data methods. The answers themselves live
+    in the review store."""
+
+    def refit(self, attempts: int = 3) -> str:
+        """`Index.mark_changed` without an ingest, after the verified answers the query adapter learns from changed:
+        the stamp keeps its embedder and last-ingest time. When an ingest or another refit moves the stamp during
+        the fit, it fits again (up to `attempts` times), so what is published was fitted after that change."""
+        for _ in range(attempts):
+            before = self.current_version()
+            stamp = schema.refreshed_stamp(before)
+            built = self._build(stamp["version"])
+            if self.current_version().get("version") == before.get("version"):
+                self._install(*built)
+                self.store.write_stamp(stamp)
+                return stamp["version"]
+        self.ensure_fresh(force=True)  # still moving: keep what the last writer published
+        return self.current_version().get("version", "")
 
     # --- verified answers: id, question vector, status and passage only (their text lives in the review store) ---
     def upsert_verified(self, verified_id: str, question_vector: np.ndarray, status: str,

@@ -292,6 +292,8 @@ REVIEW_CLI_NO_VERIFIED = "No verified answers."
 REVIEW_CLI_VERIFIED_TITLE = "Verified answers ({count})"
 REVIEW_CLI_REINDEXED = ("Wrote {count} verified answer(s) into the index and refitted the query adapter (it learns "
                         "from the active ones once the index holds 50 labelled questions).")
+REVIEW_CLI_REFIT_FAILED = ("Could not refit the query adapter ({error}); it learns the change at the next refit: "
+                           "run `gpbot review verified reindex` once the index is reachable.")
 REVIEW_CLI_ID_NEEDED = "verified {action}: give the verified answer's ID"
 REVIEW_CLI_RETIRED = "Retired {verified_id}: it will no longer be given."
 REVIEW_CLI_REINSTATED = "Reinstated {verified_id}: active again."

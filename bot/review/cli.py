@@ -128,7 +128,7 @@ def verified(
     try:
         if action is VerifiedAction.reindex:
             n = service.reindex_verified()
-            service.index.refit()  # the query adapter learns from the active verified answers
+            _refit(service)  # the query adapter learns from the active verified answers
             console.print(prompts.REVIEW_CLI_REINDEXED.format(count=n))
             return
         if not verified_id:
@@ -140,10 +140,18 @@ def verified(
         else:
             done = service.reinstate_verified(verified_id)
             console.print(prompts.REVIEW_CLI_REINSTATED.format(verified_id=done.verified_id))
-        service.index.refit()  # the query adapter learns from active answers only: at once, not at the next ingest
+        _refit(service)  # the query adapter learns from active answers only: at once, not at the next ingest
     except ReviewError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1)
+
+
+def _refit(service) -> None:
+    """Refit the query adapter; a failure is said (the review store is already right) and does not fail the command."""
+    try:
+        service.index.refit()
+    except Exception as exc:
+        typer.echo(prompts.REVIEW_CLI_REFIT_FAILED.format(error=exc), err=True)
 
 
 # ------------------------------------------------------------------ export

@@ -71,7 +71,8 @@ class IndexSettings(Section):
     """Also match questions against the staff questions written for each corpus section (knowledge/questions.yaml,
     indexed at ingest as extra vectors pointing at the section), and rank with the query adapter learned from them and
     from verified answers (`bot.index.query_adapter`). false = passages only (the adapter is still fitted at
-    ingest, and not used; the must-decline examples are then weighed against the closest passage). Default:
+    ingest, and not used; the must-decline examples are then weighed against the closest passage, on pages
+    typical of the shipped corpus's subject). Default:
     true"""
     index_version_check_seconds: NonNegativeFloat = 5.0
     """At most how often, in seconds, a running bot asks whether an ingest moved the index's version stamp (then it
