@@ -1,7 +1,6 @@
 """What the corpus is about, for the decline model (`bot.decline_model`): the kinds of practice work that are not
-records access (OFF_TOPIC), the centroid of the indexed passages, and how typical a passage is of the shipped
-corpus's subject (`subject_similarity`), which says whether the must-decline examples written against that
-subject apply to a page that has no section questions.
+records access (OFF_TOPIC) and the centroid of the indexed passages (`unit_mean` of a sample of them; the fit keeps
+the shipped corpus's own, against which the decline model measures how typical of that subject a page is).
 """
 
 from __future__ import annotations
@@ -53,6 +52,12 @@ def sample_vectors(index, limit: int) -> np.ndarray:
     return np.stack(vectors) if vectors else np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
 
 
+def unit_mean(vectors: np.ndarray) -> np.ndarray:
+    """The mean of the vectors, normalised: their centroid on the unit sphere."""
+    mean = np.mean(vectors, axis=0)
+    return mean / (np.linalg.norm(mean) or 1.0)
+
+
 _centroids: dict[tuple[int, str], np.ndarray] = {}
 
 
@@ -63,18 +68,8 @@ def corpus_centroid(index) -> np.ndarray | None:
         sample = sample_vectors(index, index.settings.answering.decline_centroid_sample)
         if not len(sample):
             return None
-        mean = np.mean(sample, axis=0)
-        centroid = mean / (np.linalg.norm(mean) or 1.0)
+        centroid = unit_mean(sample)
         _centroids.clear()
         _centroids[key] = centroid
         return centroid  # the local: another thread may clear the cache between the two lines above and here
     return _centroids[key]
-
-
-def subject_similarity(index, chunk_id: str, centroid: np.ndarray | None) -> float | None:
-    """The cosine of a passage's stored vector to the shipped corpus's centroid (None: no centroid, or the passage
-    has no vector)."""
-    if centroid is None:
-        return None
-    vectors = index.vectors([chunk_id])
-    return float(vectors[chunk_id] @ centroid) if chunk_id in vectors else None

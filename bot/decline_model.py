@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 
 from bot import guard
-from bot.corpus_subject import OFF_TOPIC, corpus_centroid, off_topic_vectors, subject_similarity
+from bot.corpus_subject import OFF_TOPIC, corpus_centroid, off_topic_vectors
 from bot.index import Index, analyze
 
 log = logging.getLogger(__name__)
@@ -149,8 +149,8 @@ def decision_features(query, retrieval, draft, index: Index, decline_examples: n
         if SECTION_QUESTION in features:  # without examples there is no vote, and `answerable` decides
             features[DECLINE_VOTE] = decline_vote(index.question_cosines(vector, VOTE_NEIGHBOURS), example_cosines,
                                                   answerable_reference(features))
-        elif results and (subject := subject_similarity(index, results[0].chunk.chunk_id, subject_centroid)) is not None:
-            features[PLAIN_SUBJECT] = subject
+        elif subject_centroid is not None and retrieval.top_vector is not None:
+            features[PLAIN_SUBJECT] = float(retrieval.top_vector @ subject_centroid)
     return features
 
 

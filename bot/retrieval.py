@@ -140,6 +140,7 @@ class Retrieval:
     # the raw and the adapted question vector's cosine to their nearest passage (None: no dense search, no adapter)
     nearest_passage_cosine: float | None = None
     nearest_adapted_cosine: float | None = None
+    top_vector: np.ndarray | None = None  # the best result's stored vector (read for reranking already)
 
     @property
     def adapter_lift(self) -> float:
@@ -227,7 +228,8 @@ class Retriever:
         timings["rerank"] = (time.perf_counter() - t3) * 1000
         return Retrieval(query=query, query_vector=query_vector, results=results, candidates=len(candidates),
                          timings_ms=timings, nearest_question_cosine=nearest_question_cosine,
-                         nearest_passage_cosine=nearest_passage, nearest_adapted_cosine=nearest_adapted)
+                         nearest_passage_cosine=nearest_passage, nearest_adapted_cosine=nearest_adapted,
+                         top_vector=vectors.get(results[0].chunk.chunk_id) if results else None)
 
     def _with_question_hits(self, dense: list[ScoredChunk],
                             query_vector: np.ndarray) -> tuple[list[ScoredChunk], float | None]:

@@ -207,11 +207,10 @@ def wording(train: list[dict], y_scope: np.ndarray, topic: list[int], c: float) 
 def plain_subject(index, percentile: float = 5.0) -> dict:
     """PLAIN_SUBJECT's reference (`bot.decline_model`): the centroid of the index's passages (the corpus the examples
     were written against), the cosine to it that all but `percentile`% of those passages reach, and the embedder."""
-    from bot.corpus_subject import sample_vectors
+    from bot.corpus_subject import sample_vectors, unit_mean
 
     vectors = sample_vectors(index, 100_000)
-    centroid = vectors.mean(axis=0)
-    centroid /= np.linalg.norm(centroid)
+    centroid = unit_mean(vectors)
     return {"centroid": [round(float(v), 6) for v in centroid],
             "min": round(float(np.percentile(vectors @ centroid, percentile)), 6),
             "fingerprint": getattr(index.embedder, "fingerprint", "")}

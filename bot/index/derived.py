@@ -2,11 +2,10 @@
 
 `DerivedData` holds the keyword index, the identifier allow-list the corpus quotes, the review dates, the
 number of documents and the query adapter learned from the section questions and verified answers
-(`bot.index.query_adapter`; None
-when the index has too few). It is rebuilt from the store after each ingest (or when the cache is missing, torn
-or from another version) and saved beside the index (JSON, bm25s's own files and a .npy array, no pickle), keyed
-by the version stamp, the chunk count and the cache format (which names the text analysis, so a new analysis
-never reuses an old keyword index).
+(`bot.index.query_adapter`; None when the index has too few). It is rebuilt from the store after each ingest (or
+when the cache is missing, torn or from another version) and saved beside the index (JSON, bm25s's own files and a
+.npy array, no pickle), keyed by the version stamp, the chunk count and the cache format (which names the text
+analysis, so a new analysis never reuses an old keyword index).
 """
 
 from __future__ import annotations

@@ -115,11 +115,11 @@ class RetrievalSettings(Section):
     rerank_adapter_weight: NonNegativeFloat = 1.0
     """Reranker: taken off times how far the passage's cosine to the adapted question vector falls below the best
     candidate's (`bot.index.query_adapter`: a linear map learned from the index's own section questions and verified
-    answers each time the index changes; an index with too few has none, and this does nothing). Chosen on the dev split and the
-    three held-out sets written in sessions 6 and 9 (eval/query_adapter.md): 0.3 / 0.6 / 1 / 1.5 / 2 / 3 gave
-    must-contain 306 / 310 / 315 / 314 / 312 / 312 of 349 against 305 without, citations 319-326 against 316 of
-    347; the middle of the plateau was kept. 0 leaves the ranking as without an adapter (the decline model still reads
-    how far the adapter moves the nearest passage, `bot.decline_model.ADAPTER_LIFT`). Default: 1"""
+    answers each time the index changes; an index with too few has none, and this does nothing). Chosen on the dev
+    split and the three held-out sets written in sessions 6 and 9 (eval/query_adapter.md): 0.3 / 0.6 / 1 / 1.5 / 2
+    / 3 gave must-contain 306 / 310 / 315 / 314 / 312 / 312 of 349 against 305 without, citations 319-326 against
+    316 of 347; the middle of the plateau was kept. 0 leaves the ranking as without an adapter (the decline model
+    still reads how far the adapter moves the nearest passage, `bot.decline_model.ADAPTER_LIFT`). Default: 1"""
     rerank_question_margin: float = 0.0
     """How much closer a question-to-section-question match must be than a question-to-passage match to count the
     same (they run higher); chosen on the dev split with score.py: no margin did best. Default: 0"""
