@@ -102,10 +102,25 @@ _FOLLOW_UP = re.compile(
 )
 
 
+# A message that opens like this carries on the one before it at any length ("ok and when the GP has been through
+# it all and is happy for him to see it?"): conjunctions and "what about" openers, optionally after "ok"/"right".
+_CONTINUES = re.compile(
+    r"^(?:(?:ok|okay|right|thanks)[,.!]?\s+)?(and|also|what about|how about|same (for|question)|what if|but what|then what)\b",
+    re.I,
+)
+
+
 def is_follow_up(text: str, max_words: int = default_of("query_follow_up_max_words")) -> bool:
     """A short question that leans on the previous one ("and for under-16s?")."""
     words = text.split()
     return len(words) <= max_words and bool(_FOLLOW_UP.search(text))
+
+
+def continues_thread(text: str, tuning: RetrievalSettings) -> bool:
+    """In a thread: does this message lean on the previous question? A follow-up (above), any message of at most
+    QUERY_THREAD_MAX_WORDS words, or one of any length that opens by carrying on ("and…", "ok and…", "what about…")."""
+    return (is_follow_up(text, tuning.query_follow_up_max_words) or len(text.split()) <= tuning.query_thread_max_words
+            or bool(_CONTINUES.match(text)))
 
 
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in guard.PLACEHOLDERS.values()))
@@ -121,8 +136,7 @@ def prepare_query(text_redacted: str, glossary: Glossary, history: Sequence[str]
     searchable = glossary.spell_out(_SPACES.sub(" ", _PLACEHOLDER.sub(" ", clean)).strip(" ,;:-"))
     retrieval_text = searchable
     # in a thread, a short message leans on the one before it even without "that"/"it"
-    if history and (is_follow_up(searchable, tuning.query_follow_up_max_words)
-                    or len(searchable.split()) <= tuning.query_thread_max_words):
+    if history and continues_thread(searchable, tuning):
         earlier = glossary.spell_out(_SPACES.sub(" ", _PLACEHOLDER.sub(" ", history[-1])).strip())
         retrieval_text = f"{earlier} {searchable}"
     return PreparedQuery(

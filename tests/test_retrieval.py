@@ -50,6 +50,12 @@ def test_follow_up_uses_the_previous_question():
     long = ("what is the 104 code used for in practice today when a patient registers with us from a practice "
             "that never switched on")
     assert prepare_query(long, glossary, history=["x"]).retrieval_text == long
+    # a long message that opens by carrying on ("ok and…") still leans on the question before it
+    carried = "ok and when the gp has been through all of it and is happy for him to see everything again?"
+    assert len(carried.split()) > 15
+    assert prepare_query(carried, glossary, history=["what code holds back his access"]).retrieval_text == (
+        f"what code holds back his access {carried}")
+    assert prepare_query("android " + long, glossary, history=["x"]).retrieval_text == "android " + long
 
 
 def test_reciprocal_rank_fusion_rewards_agreement():

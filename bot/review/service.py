@@ -35,5 +35,13 @@ class ReviewService(DedupeKeys, AnswerLog, ReviewItems, VerifiedAnswers, StaleVe
     """The review store. Thread-safe: every method uses its own short session."""
 
     @classmethod
-    def from_settings(cls, settings: Settings, index=None) -> "ReviewService":
-        return cls(make_engine(settings.sqlalchemy_url), settings, index)
+    def from_settings(cls, settings: Settings, index=None, *, refit_in_background: bool = False) -> "ReviewService":
+        """`refit_in_background` (the Slack server): every change to which verified answers are active refits the
+        query adapter on a background thread (`bot.index.background_refit`); without it (the CLI) the caller
+        refits."""
+        service = cls(make_engine(settings.sqlalchemy_url), settings, index)
+        if refit_in_background and index is not None:
+            from bot.index.background_refit import BackgroundRefit
+
+            service.adapter_refits = BackgroundRefit(index.refit)
+        return service

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 from sqlalchemy import delete, select, update
@@ -22,6 +22,9 @@ from bot import prompts
 from bot.review.models import VerifiedRecord, new_id, utcnow
 from bot.review.store import ReviewError, StoreBase
 from bot.types import Citation, VerifiedAnswer
+
+if TYPE_CHECKING:
+    from bot.index.background_refit import BackgroundRefit
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,11 @@ def verified_from_record(rec: VerifiedRecord) -> VerifiedAnswer:
 
 class VerifiedAnswers(StoreBase):
     """Needs `open_review` (bot.review.reviews.ReviewItems) beside it: `ReviewService` has both."""
+
+    # Asked to refit after every change to which answers are active (stored, retired, reinstated, replaced): the
+    # query adapter learns from the active ones. The Slack server sets a `BackgroundRefit`
+    # (bot.index.background_refit); None (the CLI, which refits in the foreground): nothing is asked.
+    adapter_refits: BackgroundRefit | None = None
 
     def create_verified(
         self,
@@ -104,6 +112,7 @@ class VerifiedAnswers(StoreBase):
                 self._index_status(retired)
             except Exception as exc:  # SQL says retired, and the pipeline reads SQL; `verified reindex` repairs
                 log.error("could not mark verified answer %s retired in the index: %s", replaces, exc)
+        self._verified_changed()
         return verified_from_record(rec)
 
     def get_verified(self, verified_id: str) -> VerifiedAnswer | None:
@@ -212,7 +221,12 @@ class VerifiedAnswers(StoreBase):
             s.flush()
         verified = verified_from_record(rec)
         self._index_status(verified)
+        self._verified_changed()
         return verified
+
+    def _verified_changed(self) -> None:
+        if self.index is not None and self.adapter_refits is not None:
+            self.adapter_refits.request()
 
     @staticmethod
     def _get_verified_record(s: Session, verified_id: str) -> VerifiedRecord:

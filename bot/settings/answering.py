@@ -31,8 +31,9 @@ class RetrievalSettings(Section):
     measurement recorded. Default: 8"""
     query_thread_max_words: NonNegativeInt = 15
     """In a thread, a message of at most this many words is searched with the previous question even without "that"
-    or "it": the dev split's thread questions run to 14 words; a longer one usually restates its subject.
-    Default: 15"""
+    or "it": the dev split's thread questions run to 14 words; a longer one usually restates its subject, unless it
+    opens by carrying on ("and…", "ok and…", "what about…": `bot.query.continues_thread`, any length; session 12,
+    after an 18-word "ok and when…" follow-up in a held-out set was searched alone). Default: 15"""
     retrieval_pool: Annotated[int, Field(ge=1, le=30)] = 30
     """Candidates the keyword and the dense search each return, and the fused pool the reranker scores: the
     retriever has always capped it at 30 (reranking 30 takes about 2 ms); not tuned on the question bank.

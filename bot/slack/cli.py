@@ -132,7 +132,8 @@ def warm_assistant(settings):
     try:
         from bot.review.service import ReviewService
 
-        review = ReviewService.from_settings(settings, index=index)
+        # a reviewer's approve, correct, retire or reinstate teaches the query adapter at once, off the click's path
+        review = ReviewService.from_settings(settings, index=index, refit_in_background=True)
     except Exception as exc:
         log.error("the review store could not be opened (%s): answers are not recorded", type(exc).__name__)
     assistant = build_assistant(settings, index=index, verified_lookup=review.get_verified if review is not None else None)

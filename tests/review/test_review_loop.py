@@ -2,7 +2,8 @@
 (tests/slack/slack_emulator.py) and payloads signed exactly as Slack signs them:
 
 question → 👎 → review card → (a non-reviewer's click changes nothing) → Correct → modal submit →
-corrected reply in the original thread → the same question in other words gets the verified answer →
+corrected reply in the original thread (the query adapter refitted in the background) → the same question in
+other words gets the verified answer →
 an ingest that changes the cited document marks it needs-review → a stale card in the review channel,
 and the verified answer is no longer given.
 """
@@ -56,7 +57,8 @@ def loop(tmp_path, shared_embedder, monkeypatch):
     index = Index(settings, embedder=shared_embedder)
     summary = run_ingest(settings, [str(corpus)], index=index, progress=False)
     assert not summary.failed
-    review = ReviewService.from_settings(settings, index=index)
+    review = ReviewService.from_settings(settings, index=index, refit_in_background=True)  # as the server opens it
+    review.adapter_refits.delay_s = 0
     assistant = build_assistant(settings, index=index, verified_lookup=review.get_verified)
     services = BotServices(settings, assistant, review)
     app = build_app(services, client=WebClient(token=BOT_TOKEN, base_url=api.base_url))
@@ -169,6 +171,7 @@ def test_review_loop(loop):
             "answer": {"answer": {"type": "plain_text_input", "value": CORRECTED}}}}},
         "response_urls": [],
     }
+    version = loop.index.current_version().get("version")
     status, body = interact(loop, submission)
     assert status == 200 and "errors" not in body
 
@@ -182,6 +185,9 @@ def test_review_loop(loop):
     assert "<@UREV1>" in all_text(final[-1].params)
     [verified] = loop.review.list_verified(status="active")
     assert verified.answer == CORRECTED
+    # the query adapter learns from the active verified answers: the correction refitted it in the background
+    assert loop.review.adapter_refits.wait(60)
+    assert loop.index.current_version().get("version") not in (None, "", version)
 
     # 6. the same question in other words gets the verified answer
     again = mention(loop, PARAPHRASE, ts="1700000100.000100", channel="COTHER", user="UOTHER")

@@ -45,6 +45,8 @@ def test_http_mode_needs_the_signing_secret(monkeypatch, capsys, tmp_path):
 def test_the_served_assistant_is_built_with_the_review_stores_verified_answers(index_settings):
     assistant, review = cli.warm_assistant(index_settings)
     assert review is not None and assistant.verified_lookup == review.get_verified
+    # a reviewer's change in Slack refits the query adapter in the background, on the index the assistant reads
+    assert review.adapter_refits is not None and review.index is assistant.index
     services = cli.build_services(index_settings, (assistant, review))
     try:
         assert services.assistant is assistant and services.review is review

@@ -1,0 +1,71 @@
+"""Refitting the query adapter off the request path.
+
+A reviewer's approve, correct, retire or reinstate in Slack changes which verified answers the query adapter learns
+from (`bot.index.query_adapter`), and a refit takes seconds (about 6 s on the shipped corpus, on two cores), so the Slack server
+runs it on one background thread instead of in the click's handler:
+
+    review.adapter_refits = BackgroundRefit(index.refit)   # bot.review.verified asks after every such change
+
+Requests that arrive while a fit runs are coalesced into one more fit after it, so a burst of clicks costs at most
+two fits and the last one always starts after the last change. A failed fit is logged; the change is learnt at the
+next refit (the next request, an ingest, or `gpbot review verified reindex`). The CLI refits in the foreground
+instead (`bot.review.cli`): its process ends with the command.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+# Seconds a first request waits before fitting, so that the clicks of one review session (a correction retires the
+# old answer and stores the new one) are fitted once. Set by hand; no measurement recorded.
+REFIT_DELAY_S = 2.0
+
+
+class BackgroundRefit:
+    """Thread-safe. `request()` returns at once; `wait()` blocks until no fit is pending or running."""
+
+    def __init__(self, refit: Callable[[], object], *, delay_s: float = REFIT_DELAY_S):
+        self._refit = refit
+        self.delay_s = delay_s
+        self._lock = threading.Lock()
+        self._pending = False
+        self._worker: threading.Thread | None = None
+        self._idle = threading.Event()
+        self._idle.set()
+        self.fits = 0  # fits run (including failed ones), for tests and the logs
+
+    def request(self) -> None:
+        with self._lock:
+            self._pending = True
+            self._idle.clear()
+            if self._worker is None:  # the worker clears this under the same lock before it stops
+                self._worker = threading.Thread(target=self._run, name="gpbot-refit", daemon=True)
+                self._worker.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once nothing is pending or running (False when `timeout` ran out first)."""
+        return self._idle.wait(timeout)
+
+    def _run(self) -> None:
+        time.sleep(self.delay_s)
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._worker = None
+                    self._idle.set()
+                    return
+                self._pending = False
+            started = time.perf_counter()
+            try:
+                version = self._refit()
+                log.info("query adapter refitted after a verified-answer change (%.1f s, version %s)",
+                         time.perf_counter() - started, version)
+            except Exception as exc:  # the review store is already right; the next refit learns the change
+                log.error("could not refit the query adapter after a verified-answer change: %s", exc)
+            finally:
+                self.fits += 1
