@@ -77,16 +77,26 @@ def _answerable(text: str) -> bool:
             and not _PAGE_POINTER.search(text) and not _ONLY_A_POINTER.match(text))
 
 
+def _names(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
 def split_units(chunk: Chunk, rank: int) -> list[Unit]:
     units: list[Unit] = []
     steps: list[str] = []
     position = 0
 
     paragraph_number = 0
+    # a page's title or heading repeated as a line of its text (a saved page that prints its title twice) labels the
+    # passage; it is not something the guidance says
+    labels = {_names(chunk.title), *(_names(h) for h in chunk.heading_path)}
 
     def add(unit: Unit):
         nonlocal position
         unit.text = _DOCUMENT_POINTER.sub("", _ASIDE_POINTER.sub("", unit.text))
+        if not unit.is_list and (_names(unit.text) in labels or (not unit.bullet and unit.text.rstrip().endswith("?"))):
+            return  # a sentence that asks (an FAQ page's question, not set as a heading) states nothing: what follows it
+            # answers (a checklist's bulleted questions are guidance and stay)
         if unit.is_list:  # a bullet that is only a pointer leaves its list (numbered steps keep their numbers)
             unit.text = "\n".join(line for line in unit.text.splitlines()
                                    if not (_BULLET_ITEM.match(line) and _ONLY_A_POINTER.match(_BULLET_ITEM.sub("", line))))

@@ -25,6 +25,10 @@ from ingest.readers.markdown import read_markdown
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·–]\s+|\d{1,2}[.)]\s+|[a-z][.)]\s+)")
 MAX_TITLE_WORDS = 15  # a longer first line is a sentence, not a title
 MAX_HEADING_WORDS = 10  # a standalone line of at most this many words, without a sentence end, heads a section
+# a standalone question of at most this many words heads a section too: an FAQ page's question ("Will patients have to
+# ask for access to new entries in their records?" is 13) and the answer under it. Set by hand from the FAQ pages of
+# the MDU and NHS England; no measurement recorded.
+MAX_QUESTION_HEADING_WORDS = 25
 
 
 def looks_like_title(line: str) -> bool:
@@ -71,6 +75,8 @@ def paragraphs(lines: list[str]) -> str:
         alone = (i == 0 or not out[i - 1]) and (i + 1 == len(out) or not out[i + 1])
         if alone and block and looks_like_title(block) and len(block.split()) <= MAX_HEADING_WORDS:
             out[i] = "## " + block
+        elif alone and block.endswith("?") and block[:1].isalnum() and len(block.split()) <= MAX_QUESTION_HEADING_WORDS:
+            out[i] = "## " + block
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
 
 
@@ -89,7 +95,10 @@ def read_text(data: bytes, doc_id: str, source_url: str | None = None) -> Source
         meta["title"] = title
         if site:
             meta["publisher"] = [site]
-        body = f"# {title}\n\n" + paragraphs(lines[1:])
+        rest = lines[1:]
+        while rest and (not rest[0].strip() or rest[0].strip() == lines[0].strip()):  # the title printed again
+            rest = rest[1:]
+        body = f"# {title}\n\n" + paragraphs(rest)
     else:
         body = paragraphs(lines)
     return make_document(doc_id=doc_id, text=body, meta=meta, source_url=url or source_url)

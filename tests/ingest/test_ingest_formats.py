@@ -152,3 +152,25 @@ def test_folder_ingest_lists_skipped_files_and_dates_feed_staleness(tmp_path, co
     assert chunks and {(c.title, c.published, c.last_reviewed) for c in chunks} == {
         ("Holding back new entries for review", "2021-03-04", "2021-03-04")}
     json.dumps(out)  # JSON-ready
+
+
+def test_an_faq_page_saved_as_text_keeps_each_question_as_the_heading_of_its_answer(tmp_path):
+    """An FAQ page copied as text: the title printed again under it is dropped, and a question standing alone heads
+    the answer below it (a passage then carries its question, and the question is never quoted as an answer)."""
+    path = tmp_path / "faq.txt"
+    path.write_text(
+        "SOURCE: https://example.org/records-faq\n"
+        "Online records - questions from practices\n\n"
+        "Online records - questions from practices\n\n"
+        "We answer common questions about patients reading new entries online.\n\n"
+        "Will patients have to ask for access to new entries in their records, or is it automatic for everyone?\n\n"
+        "Patients with an online account see new entries automatically from the go-live date.\n\n"
+        "What will patients not see?\n\n"
+        "Administrative tasks and messages between practice staff are not shown.\n",
+        encoding="utf-8")
+    doc = load_file(path)
+    assert doc.source_urls == ["https://example.org/records-faq"]
+    assert doc.text.count("Online records - questions from practices") == 1  # the title, once
+    assert "\n## Will patients have to ask for access to new entries in their records, or is it automatic for everyone?\n" in doc.text
+    assert "\n## What will patients not see?\n" in doc.text
+    assert "\n## We answer" not in doc.text  # a sentence is not a heading
