@@ -223,3 +223,15 @@ def is_date_line(line: str) -> bool:
         return False
     rest = _LABEL_WORDS.sub(" ", _DATE.sub(" ", line))
     return len(re.findall(r"[A-Za-z]{2,}", rest)) <= 2
+
+
+# A paragraph set in bold and nothing else (a sub-heading or an FAQ question in <strong> or bold Word runs, instead of a
+# heading style) heads what follows when it is short and not a sentence or a list's lead-in. An FAQ question runs to
+# about 20 words; set by hand, as the text reader's limit for questions.
+MAX_BOLD_HEADING_WORDS = 25
+
+
+def reads_as_bold_heading(text: str) -> bool:
+    """Whether a wholly bold paragraph's text is a heading (see MAX_BOLD_HEADING_WORDS)."""
+    text = text.strip()
+    return bool(text) and len(text.split()) <= MAX_BOLD_HEADING_WORDS and not text.endswith((".", ",", ";", ":"))

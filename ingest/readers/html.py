@@ -5,7 +5,8 @@ saved to a file), and its dates — a labelled "Published / Last updated / Page 
 the date trafilatura's htmldate infers from the markup.
 
 A heading that carries content the text needs, such as a code number, is also kept as the first line of its
-section: the chunker turns headings into section labels, and a code must stay in the passage."""
+section: the chunker turns headings into section labels, and a code must stay in the passage. An accordion's
+heading set in a <button>, and a standalone bold line (an FAQ question in <strong>), are headings too."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from ingest.readers.common import (
     labelled_dates,
     make_document,
     pop_source_line,
+    reads_as_bold_heading,
     split_site_suffix,
 )
 
@@ -55,6 +57,41 @@ def keep_heading_content(markdown: str) -> str:
         elif not is_date_line(line):
             out.append(line)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out))
+
+
+_BOLD_LINE = re.compile(r"^\*\*([^*\n]+?)\*\*$")  # a line that is bold and nothing else
+
+
+def bold_lines_as_headings(markdown: str) -> str:
+    """A standalone bold line (`reads_as_bold_heading`) becomes a `####` heading: it labels what follows (the chunker does not cut there, so a
+    page of many short answers stays in passages of a useful size) and is never quoted as part of an answer."""
+    lines = markdown.splitlines()
+    for i, line in enumerate(lines):
+        match = _BOLD_LINE.match(line.strip())
+        alone = (i == 0 or not lines[i - 1].strip()) and (i + 1 == len(lines) or not lines[i + 1].strip())
+        if match and alone and reads_as_bold_heading(match.group(1)):
+            lines[i] = "#### " + match.group(1).strip()
+    return "\n".join(lines)
+
+
+_BUTTON_IN_HEADING = re.compile(r"<h[1-6][^>]*>\s*(?:<[^>]+>\s*)*<button", re.I)
+
+
+def unwrap_heading_buttons(html: str) -> str:
+    """An accordion's heading whose text sits in a <button> (`<h3><button>What about care homes?</button></h3>`):
+    trafilatura drops buttons, and the heading with them. The button's tag is taken off, its text kept; a page
+    without one is returned as it was."""
+    if not _BUTTON_IN_HEADING.search(html):
+        return html
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.document_fromstring(html)
+    except Exception:  # noqa: BLE001 — left to trafilatura as it is
+        return html
+    for button in tree.xpath("//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]//button"):
+        button.drop_tag()
+    return lxml_html.tostring(tree, encoding="unicode")
 
 
 def _page_meta(html: str) -> dict[str, str]:
@@ -112,7 +149,7 @@ def read_html(data: bytes, doc_id: str, source_url: str | None = None) -> Source
 
     try:
         text = trafilatura.extract(
-            html,
+            unwrap_heading_buttons(html),
             output_format="markdown",
             include_comments=False,
             include_tables=True,
@@ -143,4 +180,5 @@ def read_html(data: bytes, doc_id: str, source_url: str | None = None) -> Source
         meta_fields["publisher"] = [site or suffix]
     # a page saved to a file cites where it was published, not the file
     source_url = source_url or page["canonical"] or None
-    return make_document(doc_id=doc_id, text=keep_heading_content(text), meta=meta_fields, source_url=source_url)
+    return make_document(doc_id=doc_id, text=keep_heading_content(bold_lines_as_headings(text)), meta=meta_fields,
+                         source_url=source_url)

@@ -174,3 +174,49 @@ def test_an_faq_page_saved_as_text_keeps_each_question_as_the_heading_of_its_ans
     assert "\n## Will patients have to ask for access to new entries in their records, or is it automatic for everyone?\n" in doc.text
     assert "\n## What will patients not see?\n" in doc.text
     assert "\n## We answer" not in doc.text  # a sentence is not a heading
+
+
+FAQ_HTML = """<html><head><title>Proxy access questions - Example LMC</title>
+<link rel="canonical" href="https://example.org/proxy-faq"></head><body><nav><a href="/">Home</a></nav><main>
+<h1>Proxy access questions</h1>
+<p>This page answers the questions practices ask most often about proxy access to online services.</p>
+<div class="accordion"><h2 class="accordion-header"><button class="accordion-button" type="button">
+What about care home staff?</button></h2><div class="accordion-body"><p>Care home staff can be given proxy access
+where the resident consents, or lacks capacity and it is in their best interests.</p></div></div>
+<p><strong>Does proxy access include the full record?</strong></p>
+<p>The practice sets the level of access a proxy has, which can be limited to appointments and repeat prescriptions.</p>
+<p><strong>Practices must record who the proxy is.</strong></p>
+<p><strong>Before giving access:</strong></p><ul><li>check the proxy's identity</li><li>record the consent</li></ul>
+</main><footer>Copyright</footer></body></html>"""
+
+
+def test_real_page_headings_set_in_a_button_or_in_bold_stay_headings(tmp_path):
+    """An accordion heading whose text is in a <button> (which trafilatura drops, with the heading) and an FAQ
+    question set in <strong> head what follows; a bold sentence and a bold lead-in stay text."""
+    path = tmp_path / "faq.html"
+    path.write_text(FAQ_HTML, encoding="utf-8")
+    text = load_file(path).text
+    assert "\n## What about care home staff?\n" in text
+    assert "Care home staff can be given proxy access" in text
+    assert "\n#### Does proxy access include the full record?\n" in text
+    assert "#### Practices must record" not in text and "Practices must record who the proxy is." in text
+    assert "#### Before giving access" not in text
+
+
+def test_a_bold_paragraph_in_word_heads_what_follows(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Proxy access questions", level=1)
+    document.add_paragraph("This page answers the questions practices ask most often about proxy access.")
+    document.add_paragraph().add_run("Does proxy access include the full record?").bold = True
+    document.add_paragraph("The practice sets the level of access a proxy has.")
+    document.add_paragraph().add_run("Practices must record who the proxy is.").bold = True
+    mixed = document.add_paragraph()
+    mixed.add_run("Note: ").bold = True
+    mixed.add_run("proxies see what the patient sees.")
+    path = tmp_path / "faq.docx"
+    document.save(path)
+    text = load_file(path).text
+    assert "#### Does proxy access include the full record?" in text
+    assert "#### Practices must record" not in text and "#### Note" not in text
