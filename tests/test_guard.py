@@ -97,3 +97,12 @@ def test_controlling_person_vs_controlling_a_condition():
     assert safeguarding_signal("her partner is controlling and reads her messages")
     assert safeguarding_signal("he is controlling her and wants her NHS App login")
     assert not safeguarding_signal("she is controlling her asthma well now")
+
+
+def test_violence_named_outright_is_a_safeguarding_signal():
+    assert safeguarding_signal("pt told me her partner hurts her and she thinks he reads her app")
+    assert safeguarding_signal("her dad hits her when he is drunk, can we hide the consultation")
+    assert safeguarding_signal("she has just left a violent relationship and he had her login")
+    assert not safeguarding_signal("he hurt his back lifting boxes, can he see the physio letter online")
+    assert not safeguarding_signal("pt refused access in 2019 for threatening behaviour towards staff")
+    assert not safeguarding_signal("the results hit the app before the GP had seen them")
