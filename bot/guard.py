@@ -41,11 +41,17 @@ _SAFEGUARDING_RE = _rx(
     r"(?:diabetes|blood|asthma|bp|symptoms?|condition|pain|weight|sugars?|levels?|epilepsy|seizures?|cholesterol))",
     r"\b(?:forc|pressur|coerc|mak)(?:e|ed|es|ing)[ \t]+(?:(?:him|her|them|me|us|the[ \t]+patient|patients?|someone|victims?)[ \t]+)?"
     r"(?:to|into)[ \t]+(?:share|sharing|show|showing|hand|give|giving|disclose|reveal|let)\b",
-    # violence named outright: someone hurting, hitting or threatening the patient, or a violent partner or relative
+    # violence named outright: a partner, relative or other person hurting, hitting or threatening the patient, or a
+    # violent partner or relative. A person must be the subject ("it would hurt her to read it", "the results hit him
+    # hard", "the practice threatened them with removal" are not stories), and staff ("me", "us") are not the object
     # (session 12: over the ~1,200 dev, written and training questions it matches three stories and nothing else)
-    r"\b(?:hit|hits|hitting|beat|beats|beating|hurt|hurts|hurting|assault(?:s|ed|ing)?|threaten(?:s|ed|ing)?|"
-    r"strangl(?:e|es|ed|ing)|chok(?:e|es|ed|ing)|punch(?:es|ed|ing)?|kick(?:s|ed|ing)?)[ \t]+"
-    r"(?:her|him|them|me|the[ \t]+(?:patient|pt))\b",
+    r"\b(?:partner|husband|wife|boyfriend|girlfriend|ex|fianc[eé]e?|dad|father|step-?dad|stepfather|mum|mother|"
+    r"step-?mum|stepmother|son|daughter|brother|sister|uncle|aunt|cousin|relative|carer|he|she|someone|somebody)"
+    r"(?:[ \t]+(?:has|had|have|keeps|kept|sometimes|often|still|also|then|now|even|just|apparently|allegedly|"
+    r"repeatedly|regularly|always))*[ \t]+(?:hurts?|hurting|hit|hits|hitting|beats?|beating|beaten|"
+    r"assault(?:s|ed|ing)?|threaten(?:s|ed|ing)?|strangl(?:e|es|ed|ing)|chok(?:e|es|ed|ing)|punch(?:es|ed|ing)?|"
+    r"kick(?:s|ed|ing)?)[ \t]+(?:her|him|them|the[ \t]+(?:patient|pt))\b"
+    r"(?![ \t]+(?:with|into)[ \t]+(?:a[ \t]+|the[ \t]+)?(?:removal|deduction|legal|complaints?|solicitors?|court))",
     r"\bviolent[ \t]+(?:partner|husband|wife|boyfriend|girlfriend|ex|father|dad|mother|mum|son|daughter|relationship|"
     r"home)\b",
     r"\bat[ \t\-]+risk\b",

@@ -95,8 +95,9 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
         nonlocal position
         unit.text = _DOCUMENT_POINTER.sub("", _ASIDE_POINTER.sub("", unit.text))
         if not unit.is_list and (_names(unit.text) in labels or (not unit.bullet and unit.text.rstrip().endswith("?"))):
-            return  # a sentence that asks (an FAQ page's question, not set as a heading) states nothing: what follows it
-            # answers (a checklist's bulleted questions are guidance and stay)
+            return  # a question ending its line (an FAQ page's, not set as a heading) states nothing: the text after
+            # it answers; one followed on its line by its answer was joined to it below, and a checklist's bulleted
+            # questions are guidance and stay
         if unit.is_list:  # a bullet that is only a pointer leaves its list (numbered steps keep their numbers)
             unit.text = "\n".join(line for line in unit.text.splitlines()
                                    if not (_BULLET_ITEM.match(line) and _ONLY_A_POINTER.match(_BULLET_ITEM.sub("", line))))
@@ -118,7 +119,8 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
     def flush_steps():
         nonlocal steps, steps_lead_in, steps_heading
         if steps:
-            head = [f"{steps_heading.rstrip(':')}:"] if steps_heading else []
+            label = steps_heading.rstrip(":") if steps_heading else ""
+            head = [label if label.endswith("?") else f"{label}:"] if label else []
             if steps_lead_in is not None and steps_lead_in in units:  # the sentence introducing the steps
                 units.remove(steps_lead_in)
                 head = [steps_lead_in.text]
@@ -182,14 +184,28 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
                 continue
             flush_bullets()
             last_kind = "text"
-            for sentence in _SENTENCE_END.split(stripped):
-                sentence = sentence.strip()
+            for sentence in _questions_with_their_answers(_SENTENCE_END.split(stripped)):
                 add(Unit(sentence, rank, 0, lead=(chunk.chunk_index == 0 and position == 0)))
                 if sentence.endswith(":") and units and units[-1].text == sentence:
                     lead_in = units[-1]
         flush_steps()
     flush_bullets()
     return units
+
+
+def _questions_with_their_answers(sentences: list[str]) -> list[str]:
+    """A line's sentences, a question joined to the sentence after it ("Is the patient under 16? If so, the GP
+    assesses competence first."): the answer alone would read as general guidance."""
+    out: list[str] = []
+    pending = ""
+    for sentence in (s.strip() for s in sentences):
+        if not sentence:
+            continue
+        sentence = f"{pending} {sentence}" if pending else sentence
+        pending = sentence if sentence.endswith("?") else ""
+        if not pending:
+            out.append(sentence)
+    return out + ([pending] if pending else [])
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")

@@ -335,21 +335,3 @@ def test_a_list_introduced_by_its_heading_cites_what_its_first_step_cites():
     said = steps.model_copy(update={"text": "Under this model:\n" + steps.text, "line_sources": []})
     assert not split_units(said, 0)[0].heading_lead_in
 
-
-def test_a_question_or_a_repeated_title_is_never_an_answer_unit():
-    """A page's own questions (an FAQ saved without headings) and its title printed again as text say nothing; a
-    checklist's bulleted questions and a list led in by a question stay."""
-    chunk = Chunk(
-        chunk_id="faq-1", doc_id="faq.txt", title="Citizen access - advice for practices",
-        heading_path=["Citizen access - advice for practices", "What patients see"],
-        text=("Citizen access - advice for practices\n\n"
-              "Should we amend the amount of information we record in the notes? Records should stay complete. "
-              "What patients see\n\n"
-              "- Has the patient been asked about sensitive entries?\n\n"
-              "Check before go-live:\n- Is the test patient set up?\n- Are staff trained?"),
-    )
-    assert [u.text for u in split_units(chunk, 0)] == [
-        "Records should stay complete.",
-        "Has the patient been asked about sensitive entries?",
-        "Check before go-live:\n- Is the test patient set up?\n- Are staff trained?",
-    ]

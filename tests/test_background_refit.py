@@ -41,8 +41,10 @@ def test_requests_during_a_fit_are_coalesced_into_one_more_fit_after_the_last_of
     refit = SlowRefit()
     refits = BackgroundRefit(refit, delay_s=0)
     refits.request()
-    while not refit.started:
+    deadline = time.monotonic() + 5
+    while not refit.started and time.monotonic() < deadline:
         time.sleep(0.01)
+    assert refit.started, "the first fit never started"
     last_request = 0.0
     for _ in range(5):  # a burst of clicks while the first fit runs
         refits.request()
@@ -75,3 +77,26 @@ def test_a_failed_fit_is_logged_and_the_next_request_fits_again(caplog):
     refits.request()
     assert refits.wait(5)
     assert len(refit.started) == 2 and refits.fits == 2
+
+
+def test_a_thread_that_cannot_start_is_logged_and_the_next_request_fits(monkeypatch, caplog):
+    refit = SlowRefit()
+    refit.release.set()
+    refits = BackgroundRefit(refit, delay_s=0)
+    real_start = threading.Thread.start
+    calls = []
+
+    def start_once_failing(thread):
+        calls.append(thread)
+        if len(calls) == 1:
+            raise RuntimeError("can't start new thread")
+        return real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start_once_failing)
+    with caplog.at_level(logging.ERROR, logger="bot.index.background_refit"):
+        refits.request()  # does not raise
+    assert "could not start a refit" in caplog.text
+    assert refits.wait(0.1)  # nothing pending: close() is not held up
+    refits.request()
+    assert refits.wait(5)
+    assert len(refit.started) == 1

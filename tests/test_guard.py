@@ -106,3 +106,9 @@ def test_violence_named_outright_is_a_safeguarding_signal():
     assert not safeguarding_signal("he hurt his back lifting boxes, can he see the physio letter online")
     assert not safeguarding_signal("pt refused access in 2019 for threatening behaviour towards staff")
     assert not safeguarding_signal("the results hit the app before the GP had seen them")
+    for ordinary in ("will it hurt her to read the cancer result online", "the letter may hurt her feelings",
+                     "pt threatened me at reception", "the practice threatened them with removal from the list",
+                     "the practice kicked him off the list", "the test results hit him hard",
+                     "they tried to hit me up about access", "she threatened them with a complaint"):
+        assert not safeguarding_signal(ordinary), ordinary
+    assert safeguarding_signal("mum says her ex has hit her twice and still has her nhs login")

@@ -12,7 +12,8 @@ It owns
 - the answer units' vectors computed at ingest (`sentence_store`);
 - the embedder (`embedder`: onnxruntime over the model exported at set-up, or sentence-transformers as the
   fallback; `embedder_export` writes and checks the export);
-- writing guidance (`writer`) and `Index` (`index`), the one object the bot, ingest and the review store use.
+- writing guidance (`writer`) and `Index` (`index`), the one object the bot, ingest and the review store use;
+- refitting the query adapter off the request path after a reviewer's change in Slack (`background_refit`).
 
 It must not import the Slack layer (`bot.slack`), the review store (`bot.review`), the answering pipeline
 (`bot.pipeline`, `bot.answer`, `bot.retrieval`) or ingest; they import it.

@@ -40,12 +40,20 @@ class BackgroundRefit:
         self.fits = 0  # fits run (including failed ones), for tests and the logs
 
     def request(self) -> None:
+        """Never raises: a thread that cannot start is logged, and the next request tries again."""
         with self._lock:
             self._pending = True
             self._idle.clear()
             if self._worker is None:  # the worker clears this under the same lock before it stops
-                self._worker = threading.Thread(target=self._run, name="gpbot-refit", daemon=True)
-                self._worker.start()
+                worker = threading.Thread(target=self._run, name="gpbot-refit", daemon=True)
+                try:
+                    worker.start()
+                except RuntimeError as exc:  # "can't start new thread": the change waits for the next refit
+                    self._pending = False
+                    self._idle.set()
+                    log.error("could not start a refit of the query adapter: %s", exc)
+                    return
+                self._worker = worker
 
     def wait(self, timeout: float | None = None) -> bool:
         """True once nothing is pending or running (False when `timeout` ran out first)."""

@@ -54,6 +54,9 @@ class Index(VerifiedVectors):
         self.writer = GuidanceWriter(self.store, self.sentences, self.embedder)
         self._cache = DerivedCache(settings.data_dir / "keyword_index")
         self._lock = threading.RLock()
+        # held while a new version is published (derived data installed, stamp written): an ingest's `mark_changed`
+        # and a background `refit` in one process never interleave their stamps
+        self._publish_lock = threading.Lock()
         self._derived: DerivedData | None = None
         self._chunk_cache: dict[str, Chunk] = {}
         self._last_version_check = 0.0
@@ -120,8 +123,9 @@ class Index(VerifiedVectors):
         """Record that the guidance chunks changed, after building (and caching) the derived data at the new
         version: a running bot that sees the stamp then loads them instead of building them inside a request."""
         stamp = schema.new_version_stamp(self.embedder_fingerprint, ingest_summary)
-        self._rebuild(stamp["version"])
-        self.store.write_stamp(stamp)
+        with self._publish_lock:
+            self._rebuild(stamp["version"])
+            self.store.write_stamp(stamp)
         return stamp["version"]
 
     @property

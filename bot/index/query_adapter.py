@@ -1,6 +1,7 @@
 """The query adapter: a linear map that moves a question's vector towards the passages that answer it, learned
 from the index's own section questions (knowledge/questions.yaml) and active verified answers every time the index
-changes (and when `gpbot review verified reindex` or an ingest that flags verified answers refits it).
+changes (and when `gpbot review verified reindex`, `retire` or `reinstate`, an ingest that flags verified answers, or
+a reviewer's approve, correction, retirement or reinstatement in Slack (`bot.index.background_refit`) refits it).
 
 all-MiniLM-L6-v2 was trained to match a question with a question, so staff wording lands nearer other questions
 than the guidance text that answers it. Each section question is a labelled pair (a question in staff words, the

@@ -190,7 +190,7 @@ class ChromaStore:
 
 class VerifiedVectors:
     """The index's part of verified answers, a mixin of `Index`: it expects `self.verified` (the collection
-    `ChromaStore.verified`) and, for `refit`, the index's stamp and derived-data methods. The answers themselves live
+    `ChromaStore.verified`) and, for `refit`, the index's stamp, derived-data methods and `_publish_lock`. The answers themselves live
     in the review store."""
 
     def refit(self, attempts: int = 3) -> str:
@@ -201,10 +201,11 @@ class VerifiedVectors:
             before = self.current_version()
             stamp = schema.refreshed_stamp(before)
             built = self._build(stamp["version"])
-            if self.current_version().get("version") == before.get("version"):
-                self._install(*built)
-                self.store.write_stamp(stamp)
-                return stamp["version"]
+            with self._publish_lock:  # an ingest in this process publishes before or after, never in between
+                if self.current_version().get("version") == before.get("version"):
+                    self._install(*built)
+                    self.store.write_stamp(stamp)
+                    return stamp["version"]
         self.ensure_fresh(force=True)  # still moving: keep what the last writer published
         return self.current_version().get("version", "")
 

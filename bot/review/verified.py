@@ -225,8 +225,12 @@ class VerifiedAnswers(StoreBase):
         return verified
 
     def _verified_changed(self) -> None:
+        """Ask for a refit; the reviewer's change is already stored, so nothing here may fail it."""
         if self.index is not None and self.adapter_refits is not None:
-            self.adapter_refits.request()
+            try:
+                self.adapter_refits.request()
+            except Exception as exc:  # noqa: BLE001 — learnt at the next refit instead
+                log.error("could not ask for a refit of the query adapter: %s", exc)
 
     @staticmethod
     def _get_verified_record(s: Session, verified_id: str) -> VerifiedRecord:

@@ -96,6 +96,7 @@ def serve_command(
         typer.echo(prompts.SERVE_HTTP_MODE.format(host=host, port=port), err=True)
         server.run()  # uvicorn handles SIGINT/SIGTERM
         stop.set()
+        services.close()  # a reviewer's last change may still be refitting the adapter
         return
 
     from bot.slack.socket_mode import connect, is_connected

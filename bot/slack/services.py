@@ -27,8 +27,8 @@ from bot.slack.thread_memory import ThreadMemory
 log = logging.getLogger(__name__)
 
 # Seconds `close()` waits for a refit of the query adapter that a reviewer's change started (one takes about 6 s on
-# the shipped corpus). Set by hand.
-REFIT_SHUTDOWN_WAIT_S = 30.0
+# the shipped corpus): inside the 10 s a container is given to stop. Set by hand.
+REFIT_SHUTDOWN_WAIT_S = 8.0
 
 
 @dataclass

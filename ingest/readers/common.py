@@ -225,13 +225,17 @@ def is_date_line(line: str) -> bool:
     return len(re.findall(r"[A-Za-z]{2,}", rest)) <= 2
 
 
-# A paragraph set in bold and nothing else (a sub-heading or an FAQ question in <strong> or bold Word runs, instead of a
-# heading style) heads what follows when it is short and not a sentence or a list's lead-in. An FAQ question runs to
-# about 20 words; set by hand, as the text reader's limit for questions.
-MAX_BOLD_HEADING_WORDS = 25
+# A question standing alone heads the answer below it: an FAQ page's question saved as text, set in bold in HTML or
+# Word, instead of in a heading. At most this many words ("Will patients have to ask for access to new entries in
+# their records?" is 13); set by hand from the FAQ pages of the MDU and NHS England, no measurement recorded.
+MAX_QUESTION_HEADING_WORDS = 25
+LIST_MARKER = re.compile(r"^\s*(?:[-*•·–]\s+|\d{1,2}[.)]\s+|[a-z][.)]\s+)")  # a list item's marker
+_INNER_SENTENCE_END = re.compile(r"[.!?]\s+[A-Z]")  # a statement before the question: a paragraph, not a heading
 
 
-def reads_as_bold_heading(text: str) -> bool:
-    """Whether a wholly bold paragraph's text is a heading (see MAX_BOLD_HEADING_WORDS)."""
+def reads_as_question_heading(text: str) -> bool:
+    """One question, not a list item, of at most MAX_QUESTION_HEADING_WORDS words. (Other bold lines stay text: a
+    bold warning such as "Never share the patient's login" is guidance, and a heading is never quoted.)"""
     text = text.strip()
-    return bool(text) and len(text.split()) <= MAX_BOLD_HEADING_WORDS and not text.endswith((".", ",", ";", ":"))
+    return (text.endswith("?") and text[:1].isalnum() and not LIST_MARKER.match(text)
+            and not _INNER_SENTENCE_END.search(text) and len(text.split()) <= MAX_QUESTION_HEADING_WORDS)

@@ -1,5 +1,5 @@
 """Word (.docx) with python-docx: paragraphs and tables in document order; "Heading N" and "Title" styles
-become `#` headings (a short wholly bold paragraph a `####` one), list paragraphs (list styles or Word numbering) `- ` items, and a table one `- ` item per
+become `#` headings (a wholly bold question, an FAQ's, a `####` one), list paragraphs (list styles or Word numbering) `- ` items, and a table one `- ` item per
 row that names each cell by its column header ("Code: 1364731000000104; Meaning: …"), which reads as a
 sentence in an answer. Title and date come from the document properties (core title; modified, else
 created), a labelled date in the text ("Published …", "Version 1.1, 12 May 2023") taking precedence."""
@@ -18,7 +18,7 @@ from ingest.readers.common import (
     is_date_line,
     labelled_dates,
     make_document,
-    reads_as_bold_heading,
+    reads_as_question_heading,
     split_site_suffix,
 )
 
@@ -51,7 +51,7 @@ def _paragraph_line(paragraph) -> str:
     numbered = paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
     if numbered or style.lower().startswith("list"):
         return "- " + text
-    if _wholly_bold(paragraph) and reads_as_bold_heading(text):  # a sub-heading or FAQ question set in bold
+    if _wholly_bold(paragraph) and reads_as_question_heading(text):  # an FAQ's question set in bold
         return "#### " + text
     return text
 
@@ -60,7 +60,14 @@ def _wholly_bold(paragraph) -> bool:
     """Every run with text is bold, set on the run or by the paragraph's style."""
     style_bold = bool(paragraph.style is not None and paragraph.style.font.bold)
     runs = [run for run in paragraph.runs if run.text.strip()]
-    return bool(runs) and all(run.bold or (run.bold is None and style_bold) for run in runs)
+
+    def bold(run) -> bool:
+        if run.bold is not None:
+            return bool(run.bold)
+        character_style = run.style.font.bold if run.style is not None else None  # e.g. "Strong"
+        return bool(character_style) if character_style is not None else style_bold
+
+    return bool(runs) and all(bold(run) for run in runs)
 
 
 def _table_lines(table) -> list[str]:

@@ -6,7 +6,7 @@ the date trafilatura's htmldate infers from the markup.
 
 A heading that carries content the text needs, such as a code number, is also kept as the first line of its
 section: the chunker turns headings into section labels, and a code must stay in the passage. An accordion's
-heading set in a <button>, and a standalone bold line (an FAQ question in <strong>), are headings too."""
+heading set in a <button>, and a standalone bold question (an FAQ's, in <strong>), are headings too."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from ingest.readers.common import (
     labelled_dates,
     make_document,
     pop_source_line,
-    reads_as_bold_heading,
+    reads_as_question_heading,
     split_site_suffix,
 )
 
@@ -63,13 +63,14 @@ _BOLD_LINE = re.compile(r"^\*\*([^*\n]+?)\*\*$")  # a line that is bold and noth
 
 
 def bold_lines_as_headings(markdown: str) -> str:
-    """A standalone bold line (`reads_as_bold_heading`) becomes a `####` heading: it labels what follows (the chunker does not cut there, so a
-    page of many short answers stays in passages of a useful size) and is never quoted as part of an answer."""
+    """A standalone bold question (`reads_as_question_heading`: an FAQ's, set in <strong>) becomes a `####` heading:
+    it labels its answer (the chunker does not cut there, so a page of many short answers stays in passages of a
+    useful size) and is never quoted as if it were guidance. Other bold lines stay text."""
     lines = markdown.splitlines()
     for i, line in enumerate(lines):
         match = _BOLD_LINE.match(line.strip())
         alone = (i == 0 or not lines[i - 1].strip()) and (i + 1 == len(lines) or not lines[i + 1].strip())
-        if match and alone and reads_as_bold_heading(match.group(1)):
+        if match and alone and reads_as_question_heading(match.group(1)):
             lines[i] = "#### " + match.group(1).strip()
     return "\n".join(lines)
 
@@ -86,7 +87,7 @@ def unwrap_heading_buttons(html: str) -> str:
     from lxml import html as lxml_html
 
     try:
-        tree = lxml_html.document_fromstring(html)
+        tree = lxml_html.document_fromstring(html.encode("utf-8", "replace"))  # bytes: an XML declaration is allowed
     except Exception:  # noqa: BLE001 — left to trafilatura as it is
         return html
     for button in tree.xpath("//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]//button"):

@@ -10,6 +10,7 @@ import re
 from bot import prompts
 from bot.types import SourceDocument
 from ingest.readers.common import (
+    LIST_MARKER,
     LoadError,
     date_fields,
     decode,
@@ -17,18 +18,14 @@ from ingest.readers.common import (
     labelled_dates,
     make_document,
     pop_source_line,
+    reads_as_question_heading,
     split_front_matter,
     split_site_suffix,
 )
 from ingest.readers.markdown import read_markdown
 
-_LIST_ITEM = re.compile(r"^\s*(?:[-*•·–]\s+|\d{1,2}[.)]\s+|[a-z][.)]\s+)")
 MAX_TITLE_WORDS = 15  # a longer first line is a sentence, not a title
 MAX_HEADING_WORDS = 10  # a standalone line of at most this many words, without a sentence end, heads a section
-# a standalone question of at most this many words heads a section too: an FAQ page's question ("Will patients have to
-# ask for access to new entries in their records?" is 13) and the answer under it. Set by hand from the FAQ pages of
-# the MDU and NHS England; no measurement recorded.
-MAX_QUESTION_HEADING_WORDS = 25
 
 
 def looks_like_title(line: str) -> bool:
@@ -36,7 +33,7 @@ def looks_like_title(line: str) -> bool:
     words = line.split()
     return (
         0 < len(words) <= MAX_TITLE_WORDS
-        and not _LIST_ITEM.match(line)
+        and not LIST_MARKER.match(line)
         and not line.endswith((".", ",", ";", ":"))
         and not line.startswith("#")
         and line[:1].isalnum()
@@ -59,14 +56,14 @@ def paragraphs(lines: list[str]) -> str:
             flush()
             out.append("")
             continue
-        if _LIST_ITEM.match(line) or line.startswith("#") or " | " in line or "\t" in raw.strip():
+        if LIST_MARKER.match(line) or line.startswith("#") or " | " in line or "\t" in raw.strip():
             flush()
             out.append(line)
             continue
         if current and current[-1].endswith("-") and line[:1].islower():
             current[-1] = current[-1][:-1] + line
             continue
-        if out and out[-1] and _LIST_ITEM.match(out[-1]) and not current and raw[:1].isspace():
+        if out and out[-1] and LIST_MARKER.match(out[-1]) and not current and raw[:1].isspace():
             out[-1] += " " + line  # a wrapped list item (indented)
             continue
         current.append(line)
@@ -75,7 +72,7 @@ def paragraphs(lines: list[str]) -> str:
         alone = (i == 0 or not out[i - 1]) and (i + 1 == len(out) or not out[i + 1])
         if alone and block and looks_like_title(block) and len(block.split()) <= MAX_HEADING_WORDS:
             out[i] = "## " + block
-        elif alone and block.endswith("?") and block[:1].isalnum() and len(block.split()) <= MAX_QUESTION_HEADING_WORDS:
+        elif alone and block and reads_as_question_heading(block):  # an FAQ's question: it heads its answer
             out[i] = "## " + block
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
 

@@ -166,7 +166,9 @@ def test_an_faq_page_saved_as_text_keeps_each_question_as_the_heading_of_its_ans
         "Will patients have to ask for access to new entries in their records, or is it automatic for everyone?\n\n"
         "Patients with an online account see new entries automatically from the go-live date.\n\n"
         "What will patients not see?\n\n"
-        "Administrative tasks and messages between practice staff are not shown.\n",
+        "Administrative tasks and messages between practice staff are not shown.\n\n"
+        "1. Has every clinician been trained on redaction?\n\n"
+        "Practices can give a carer proxy access. But what if the patient lacks capacity?\n",
         encoding="utf-8")
     doc = load_file(path)
     assert doc.source_urls == ["https://example.org/records-faq"]
@@ -174,6 +176,7 @@ def test_an_faq_page_saved_as_text_keeps_each_question_as_the_heading_of_its_ans
     assert "\n## Will patients have to ask for access to new entries in their records, or is it automatic for everyone?\n" in doc.text
     assert "\n## What will patients not see?\n" in doc.text
     assert "\n## We answer" not in doc.text  # a sentence is not a heading
+    assert "## 1." not in doc.text and "## Practices can give" not in doc.text  # a checklist item, a paragraph
 
 
 FAQ_HTML = """<html><head><title>Proxy access questions - Example LMC</title>
@@ -186,13 +189,15 @@ where the resident consents, or lacks capacity and it is in their best interests
 <p><strong>Does proxy access include the full record?</strong></p>
 <p>The practice sets the level of access a proxy has, which can be limited to appointments and repeat prescriptions.</p>
 <p><strong>Practices must record who the proxy is.</strong></p>
+<p><strong>Never give a proxy the patient's own login</strong></p>
 <p><strong>Before giving access:</strong></p><ul><li>check the proxy's identity</li><li>record the consent</li></ul>
 </main><footer>Copyright</footer></body></html>"""
 
 
 def test_real_page_headings_set_in_a_button_or_in_bold_stay_headings(tmp_path):
     """An accordion heading whose text is in a <button> (which trafilatura drops, with the heading) and an FAQ
-    question set in <strong> head what follows; a bold sentence and a bold lead-in stay text."""
+    question set in <strong> head what follows; a bold sentence, a bold warning and a bold lead-in stay text (a
+    heading is never quoted)."""
     path = tmp_path / "faq.html"
     path.write_text(FAQ_HTML, encoding="utf-8")
     text = load_file(path).text
@@ -201,9 +206,10 @@ def test_real_page_headings_set_in_a_button_or_in_bold_stay_headings(tmp_path):
     assert "\n#### Does proxy access include the full record?\n" in text
     assert "#### Practices must record" not in text and "Practices must record who the proxy is." in text
     assert "#### Before giving access" not in text
+    assert "#### Never" not in text and "Never give a proxy the patient's own login" in text
 
 
-def test_a_bold_paragraph_in_word_heads_what_follows(tmp_path):
+def test_a_bold_question_in_word_heads_its_answer(tmp_path):
     import docx
 
     document = docx.Document()
@@ -212,6 +218,7 @@ def test_a_bold_paragraph_in_word_heads_what_follows(tmp_path):
     document.add_paragraph().add_run("Does proxy access include the full record?").bold = True
     document.add_paragraph("The practice sets the level of access a proxy has.")
     document.add_paragraph().add_run("Practices must record who the proxy is.").bold = True
+    document.add_paragraph().add_run("Never give a proxy the patient's own login").bold = True
     mixed = document.add_paragraph()
     mixed.add_run("Note: ").bold = True
     mixed.add_run("proxies see what the patient sees.")
@@ -219,4 +226,4 @@ def test_a_bold_paragraph_in_word_heads_what_follows(tmp_path):
     document.save(path)
     text = load_file(path).text
     assert "#### Does proxy access include the full record?" in text
-    assert "#### Practices must record" not in text and "#### Note" not in text
+    assert "#### Practices must record" not in text and "#### Note" not in text and "#### Never" not in text

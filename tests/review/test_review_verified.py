@@ -263,34 +263,43 @@ def test_a_correction_is_one_step_whatever_the_index_does(review_env, monkeypatc
     assert review.get_verified(old.verified_id).status == "retired"
 
 
-def test_with_background_refits_every_change_to_the_active_answers_refits_the_adapter(review_env):
-    """The Slack server's store (`refit_in_background`): storing, correcting, retiring and reinstating each move the
-    index's version stamp through a background refit, so a retired answer stops teaching the query adapter at once;
-    the CLI's store (the default) leaves refitting to the command."""
+def test_with_background_refits_every_change_to_the_active_answers_refits_the_adapter(review_env, monkeypatch):
+    """The Slack server's store (`refit_in_background`): storing, correcting, retiring and reinstating each refit in
+    the background (the version stamp moves), and each refit reads the labelled pairs as they are after the change,
+    so a retired answer stops teaching the query adapter at once; the CLI's store (the default) leaves refitting to
+    the command."""
     from bot.review.service import ReviewService
 
     review, index = review_env.review, review_env.index
+    _two_passages(index)
     assert review.adapter_refits is None
     before = index.current_version().get("version")
-    review.create_verified("What does the 104 do?", CODE_TEXT, [citation("doc-a")], "UREV1")
+    review.create_verified("What does the 104 do?", CODE_TEXT, [citation("doc-code")], "UREV1")
     assert index.current_version().get("version") == before
 
+    pairs_read = []  # the labelled pairs each fit read (`adapter_from_store` reads them through the store)
+    verified_pairs = index.store.verified_pairs
+    monkeypatch.setattr(index.store, "verified_pairs",
+                        lambda: pairs_read.append(verified_pairs()[0]) or verified_pairs())
     server_store = ReviewService.from_settings(review_env.settings, index=index, refit_in_background=True)
     server_store.adapter_refits.delay_s = 0
     try:
-        actions = [
-            lambda: server_store.create_verified("What does the 106 do?", CODE_TEXT, [citation("doc-a")], "UREV1"),
-            lambda: server_store.create_verified("What does the 106 code do?", "It overrides the 104 [1].",
-                                                 [citation("doc-a")], "UREV1", replaces=made[0].verified_id),
-            lambda: server_store.retire_verified(made[1].verified_id),
-            lambda: server_store.reinstate_verified(made[1].verified_id),
-        ]
         made = []
-        for action in actions:
+        actions = [  # (the change, the passages taught after it)
+            (lambda: server_store.create_verified("Can mum see the notes?", PROXY_TEXT, [citation("doc-proxy")],
+                                                  "UREV1"), ["doc-code#0", "doc-proxy#0"]),
+            (lambda: server_store.create_verified("Mum and the notes?", "Only with the child's agreement [1].",
+                                                  [citation("doc-proxy")], "UREV1", replaces=made[0].verified_id),
+             ["doc-code#0"]),  # a correction in the reviewer's own words teaches nothing
+            (lambda: server_store.retire_verified(made[1].verified_id), ["doc-code#0"]),
+            (lambda: server_store.reinstate_verified(made[0].verified_id), ["doc-code#0", "doc-proxy#0"]),
+        ]
+        for action, taught in actions:
             version = index.current_version().get("version")
             made.append(action())
             assert server_store.adapter_refits.wait(30)
             assert index.current_version().get("version") not in (None, "", version)
+            assert sorted(pairs_read[-1]) == taught
         assert server_store.adapter_refits.fits == len(actions)
     finally:
         server_store.close()
