@@ -41,17 +41,23 @@ _SAFEGUARDING_RE = _rx(
     r"(?:diabetes|blood|asthma|bp|symptoms?|condition|pain|weight|sugars?|levels?|epilepsy|seizures?|cholesterol))",
     r"\b(?:forc|pressur|coerc|mak)(?:e|ed|es|ing)[ \t]+(?:(?:him|her|them|me|us|the[ \t]+patient|patients?|someone|victims?)[ \t]+)?"
     r"(?:to|into)[ \t]+(?:share|sharing|show|showing|hand|give|giving|disclose|reveal|let)\b",
-    # violence named outright: a partner, relative or other person hurting, hitting or threatening the patient, or a
-    # violent partner or relative. A person must be the subject ("it would hurt her to read it", "the results hit him
-    # hard", "the practice threatened them with removal" are not stories), and staff ("me", "us") are not the object
-    # (session 12: over the ~1,200 dev, written and training questions it matches three stories and nothing else)
+    # violence named outright: a person hurting, hitting or threatening the patient ("her boyfriend has been hitting
+    # her", "he tried to strangle her", "partner hit and kicked her"), or a violent partner or relative. A person must
+    # be the subject, within three words of the verb, so "it would hurt her to read it" and "the results hit him
+    # hard" are not stories; staff ("me", "us") are never the object; and what follows the object must not make it a
+    # possessive or a figure of speech ("she hurt her knee", "kicked them off the list", "threatened them with a
+    # complaint"). Session 12: over the ~1,200 dev, written and training questions it matches three stories and
+    # nothing else; tests/test_guard.py lists the sentences it must and must not hear.
     r"\b(?:partner|husband|wife|boyfriend|girlfriend|ex|fianc[eé]e?|dad|father|step-?dad|stepfather|mum|mother|"
-    r"step-?mum|stepmother|son|daughter|brother|sister|uncle|aunt|cousin|relative|carer|he|she|someone|somebody)"
-    r"(?:[ \t]+(?:has|had|have|keeps|kept|sometimes|often|still|also|then|now|even|just|apparently|allegedly|"
-    r"repeatedly|regularly|always))*[ \t]+(?:hurts?|hurting|hit|hits|hitting|beats?|beating|beaten|"
-    r"assault(?:s|ed|ing)?|threaten(?:s|ed|ing)?|strangl(?:e|es|ed|ing)|chok(?:e|es|ed|ing)|punch(?:es|ed|ing)?|"
-    r"kick(?:s|ed|ing)?)[ \t]+(?:her|him|them|the[ \t]+(?:patient|pt))\b"
-    r"(?![ \t]+(?:with|into)[ \t]+(?:a[ \t]+|the[ \t]+)?(?:removal|deduction|legal|complaints?|solicitors?|court))",
+    r"step-?mum|stepmother|son|daughter|brother|sister|uncle|aunt|grand(?:ad|dad|father|ma|mother)|cousin|relative|"
+    r"carer|he|she|someone|somebody)(?:'s)?(?:[ \t]+[a-z']+){0,3}?[ \t]+"
+    r"(?:hurts?|hurting|hit|hits|hitting|beats?|beating|beaten|attack(?:s|ed|ing)?|assault(?:s|ed|ing)?|"
+    r"threaten(?:s|ed|ing)?|strangl(?:e|es|ed|ing)|chok(?:e|es|ed|ing)|punch(?:es|ed|ing)?|kick(?:s|ed|ing)?)"
+    r"[ \t]+(?:her|him|them|the[ \t]+(?:patient|pt))\b"
+    r"(?![ \t]+(?:own|knees?|head|back|arms?|legs?|foot|feet|hands?|wrists?|ankles?|shoulders?|neck|hip|chest|"
+    r"face|eye|toe|finger|limit|chances|feelings|case|off|out|to[ \t]+it|"
+    r"with[ \t]+(?:a[ \t]+|an[ \t]+|the[ \t]+)?(?:formal[ \t]+|new[ \t]+)?(?:bill|fee|invoice|removal|deduction|"
+    r"discharge|complaint|letter|subject|sar|ombudsman|legal|solicitors?|court|lawyers?)))",
     r"\bviolent[ \t]+(?:partner|husband|wife|boyfriend|girlfriend|ex|father|dad|mother|mum|son|daughter|relationship|"
     r"home)\b",
     r"\bat[ \t\-]+risk\b",

@@ -99,16 +99,28 @@ def test_controlling_person_vs_controlling_a_condition():
     assert not safeguarding_signal("she is controlling her asthma well now")
 
 
-def test_violence_named_outright_is_a_safeguarding_signal():
-    assert safeguarding_signal("pt told me her partner hurts her and she thinks he reads her app")
-    assert safeguarding_signal("her dad hits her when he is drunk, can we hide the consultation")
-    assert safeguarding_signal("she has just left a violent relationship and he had her login")
-    assert not safeguarding_signal("he hurt his back lifting boxes, can he see the physio letter online")
-    assert not safeguarding_signal("pt refused access in 2019 for threatening behaviour towards staff")
-    assert not safeguarding_signal("the results hit the app before the GP had seen them")
-    for ordinary in ("will it hurt her to read the cancer result online", "the letter may hurt her feelings",
-                     "pt threatened me at reception", "the practice threatened them with removal from the list",
-                     "the practice kicked him off the list", "the test results hit him hard",
-                     "they tried to hit me up about access", "she threatened them with a complaint"):
-        assert not safeguarding_signal(ordinary), ordinary
-    assert safeguarding_signal("mum says her ex has hit her twice and still has her nhs login")
+@pytest.mark.parametrize("disclosure", [
+    "pt told me her partner hurts her and she thinks he reads her app", "her dad hits her when he is drunk",
+    "she has just left a violent relationship and he had her login", "her boyfriend has been hitting her",
+    "he's been hitting her", "her partner will hurt her if he sees it", "he tried to strangle her",
+    "partner threatens to hurt her", "her partner hit and kicked her", "grandad hits him", "partner beats her up",
+    "he threatened her with a knife", "mum says her ex has hit her twice and still has her nhs login",
+])
+def test_violence_named_outright_is_a_safeguarding_signal(disclosure):
+    assert safeguarding_signal(disclosure)
+
+
+@pytest.mark.parametrize("ordinary", [
+    "he hurt his back lifting boxes, can he see the physio letter online",
+    "pt refused access in 2019 for threatening behaviour towards staff",
+    "the results hit the app before the GP had seen them", "will it hurt her to read the cancer result online",
+    "the letter may hurt her feelings", "pt threatened me at reception", "the test results hit him hard",
+    "the practice threatened them with removal from the list", "the practice kicked him off the list",
+    "someone kicked them off the list", "she threatened them with a formal complaint",
+    "dad threatened them with the ombudsman", "mum hit them with a subject access request",
+    "the partner hit them with a bill", "she hurt her knee, can she see the x-ray report online",
+    "mum hit her head and the A&E letter is missing", "the patient says she hit her limit on the app",
+    "he beat them to it", "she kicked them out of the group",
+])
+def test_ordinary_words_about_hurting_or_threatening_are_not_a_signal(ordinary):
+    assert not safeguarding_signal(ordinary)

@@ -233,9 +233,28 @@ LIST_MARKER = re.compile(r"^\s*(?:[-*•·–]\s+|\d{1,2}[.)]\s+|[a-z][.)]\s+)")
 _INNER_SENTENCE_END = re.compile(r"[.!?]\s+[A-Z]")  # a statement before the question: a paragraph, not a heading
 
 
+_QUESTION_LABEL = re.compile(r"^Q\s?\d{0,3}\s?[.:)]\s*", re.I)  # "Q1. Can a parent see everything?"
+
+
 def reads_as_question_heading(text: str) -> bool:
-    """One question, not a list item, of at most MAX_QUESTION_HEADING_WORDS words. (Other bold lines stay text: a
-    bold warning such as "Never share the patient's login" is guidance, and a heading is never quoted.)"""
-    text = text.strip()
+    """One question (an FAQ's "Q1." label allowed), not a list item, of at most MAX_QUESTION_HEADING_WORDS words."""
+    text = _QUESTION_LABEL.sub("", text.strip())
     return (text.endswith("?") and text[:1].isalnum() and not LIST_MARKER.match(text)
             and not _INNER_SENTENCE_END.search(text) and len(text.split()) <= MAX_QUESTION_HEADING_WORDS)
+
+
+# A bold line that names what follows ("Children under 11") is a sub-heading; one that tells the reader what to do
+# ("Never give a proxy the patient's login", "Check the record first") is guidance and stays text, since a heading
+# is never quoted. At most this many words, as the text reader's titles.
+MAX_BOLD_HEADING_WORDS = 10
+_INSTRUCTION = re.compile(r"^(?:never|do|don't|dont|always|must|you|we|warning|important|note|remember|check|make|"
+                          r"ensure|avoid|only|please|stop|keep|use|give|tell|ask|call|contact)\b", re.I)
+
+
+def reads_as_bold_heading(text: str) -> bool:
+    """A wholly bold line or paragraph that heads what follows: an FAQ's question, or a short label that is not a
+    sentence, an instruction or a list's lead-in."""
+    text = text.strip()
+    return reads_as_question_heading(text) or (
+        0 < len(text.split()) <= MAX_BOLD_HEADING_WORDS and text[:1].isalnum() and not _INSTRUCTION.match(text)
+        and not text.endswith((".", ",", ";", ":", "!")))

@@ -1,8 +1,9 @@
 """Word (.docx) with python-docx: paragraphs and tables in document order; "Heading N" and "Title" styles
-become `#` headings (a wholly bold question, an FAQ's, a `####` one), list paragraphs (list styles or Word numbering) `- ` items, and a table one `- ` item per
-row that names each cell by its column header ("Code: 1364731000000104; Meaning: …"), which reads as a
-sentence in an answer. Title and date come from the document properties (core title; modified, else
-created), a labelled date in the text ("Published …", "Version 1.1, 12 May 2023") taking precedence."""
+become `#` headings (a wholly bold question or short label a `####` one), list paragraphs (list styles or Word
+numbering) `- ` items, and a table one `- ` item per row that names each cell by its column header ("Code:
+1364731000000104; Meaning: …"), which reads as a sentence in an answer. Title and date come from the document
+properties (core title; modified, else created), a labelled date in the text ("Published …", "Version 1.1, 12 May
+2023") taking precedence."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from ingest.readers.common import (
     is_date_line,
     labelled_dates,
     make_document,
-    reads_as_question_heading,
+    reads_as_bold_heading,
     split_site_suffix,
 )
 
@@ -51,7 +52,7 @@ def _paragraph_line(paragraph) -> str:
     numbered = paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
     if numbered or style.lower().startswith("list"):
         return "- " + text
-    if _wholly_bold(paragraph) and reads_as_question_heading(text):  # an FAQ's question set in bold
+    if _wholly_bold(paragraph) and reads_as_bold_heading(text):  # an FAQ's question or a sub-heading set in bold
         return "#### " + text
     return text
 

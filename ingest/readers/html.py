@@ -6,7 +6,8 @@ the date trafilatura's htmldate infers from the markup.
 
 A heading that carries content the text needs, such as a code number, is also kept as the first line of its
 section: the chunker turns headings into section labels, and a code must stay in the passage. An accordion's
-heading set in a <button>, and a standalone bold question (an FAQ's, in <strong>), are headings too."""
+heading set in a <button>, and a standalone bold question or label (an FAQ's question, a sub-heading in <strong>), are
+headings too."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from ingest.readers.common import (
     labelled_dates,
     make_document,
     pop_source_line,
-    reads_as_question_heading,
+    reads_as_bold_heading,
     split_site_suffix,
 )
 
@@ -63,14 +64,15 @@ _BOLD_LINE = re.compile(r"^\*\*([^*\n]+?)\*\*$")  # a line that is bold and noth
 
 
 def bold_lines_as_headings(markdown: str) -> str:
-    """A standalone bold question (`reads_as_question_heading`: an FAQ's, set in <strong>) becomes a `####` heading:
-    it labels its answer (the chunker does not cut there, so a page of many short answers stays in passages of a
-    useful size) and is never quoted as if it were guidance. Other bold lines stay text."""
+    """A standalone bold question or label (`reads_as_bold_heading`: an FAQ's question or a sub-heading set in
+    <strong>) becomes a `####` heading: it labels what follows (the chunker does not cut there, so a page of many
+    short answers stays in passages of a useful size) and is never quoted as if it were guidance. A bold sentence,
+    instruction or lead-in stays text."""
     lines = markdown.splitlines()
     for i, line in enumerate(lines):
         match = _BOLD_LINE.match(line.strip())
         alone = (i == 0 or not lines[i - 1].strip()) and (i + 1 == len(lines) or not lines[i + 1].strip())
-        if match and alone and reads_as_question_heading(match.group(1)):
+        if match and alone and reads_as_bold_heading(match.group(1)):
             lines[i] = "#### " + match.group(1).strip()
     return "\n".join(lines)
 
@@ -87,7 +89,9 @@ def unwrap_heading_buttons(html: str) -> str:
     from lxml import html as lxml_html
 
     try:
-        tree = lxml_html.document_fromstring(html.encode("utf-8", "replace"))  # bytes: an XML declaration is allowed
+        # UTF-8 bytes read as UTF-8 whatever the page's <meta charset> says (the text is already decoded)
+        tree = lxml_html.document_fromstring(html.encode("utf-8", "replace"),
+                                             parser=lxml_html.HTMLParser(encoding="utf-8"))
     except Exception:  # noqa: BLE001 — left to trafilatura as it is
         return html
     for button in tree.xpath("//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6]//button"):

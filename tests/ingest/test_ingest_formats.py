@@ -190,14 +190,18 @@ where the resident consents, or lacks capacity and it is in their best interests
 <p>The practice sets the level of access a proxy has, which can be limited to appointments and repeat prescriptions.</p>
 <p><strong>Practices must record who the proxy is.</strong></p>
 <p><strong>Never give a proxy the patient's own login</strong></p>
+<p><strong>Children under 11</strong></p>
+<p>A parent can usually have proxy access to a young child's record.</p>
+<p><strong>Q1. Can a parent see everything?</strong></p>
+<p>Not always: the practice sets the level of access.</p>
 <p><strong>Before giving access:</strong></p><ul><li>check the proxy's identity</li><li>record the consent</li></ul>
 </main><footer>Copyright</footer></body></html>"""
 
 
 def test_real_page_headings_set_in_a_button_or_in_bold_stay_headings(tmp_path):
     """An accordion heading whose text is in a <button> (which trafilatura drops, with the heading) and an FAQ
-    question set in <strong> head what follows; a bold sentence, a bold warning and a bold lead-in stay text (a
-    heading is never quoted)."""
+    question or a bold label set in <strong> head what follows; a bold sentence, a bold warning and a bold lead-in stay
+    text (a heading is never quoted)."""
     path = tmp_path / "faq.html"
     path.write_text(FAQ_HTML, encoding="utf-8")
     text = load_file(path).text
@@ -207,9 +211,21 @@ def test_real_page_headings_set_in_a_button_or_in_bold_stay_headings(tmp_path):
     assert "#### Practices must record" not in text and "Practices must record who the proxy is." in text
     assert "#### Before giving access" not in text
     assert "#### Never" not in text and "Never give a proxy the patient's own login" in text
+    assert "\n#### Children under 11\n" in text and "\n#### Q1. Can a parent see everything?\n" in text
 
 
-def test_a_bold_question_in_word_heads_its_answer(tmp_path):
+def test_a_page_in_another_charset_with_an_accordion_keeps_its_characters(tmp_path):
+    page = ('<html><head><meta charset="windows-1252"><title>Fees</title></head><body><main><h1>Fees</h1>'
+            '<p>This page explains what practices can and cannot charge for copies of records.</p>'
+            '<h2><button>Fees \u2013 SARs \u00a3</button></h2><p>A practice can\u2019t charge \u00a30 for a caf\u00e9 '
+            'visit; a subject access request is free in most cases and answered within a month.</p></main></body></html>')
+    path = tmp_path / "fees.html"
+    path.write_bytes(page.encode("windows-1252"))
+    text = load_file(path).text
+    assert "## Fees \u2013 SARs \u00a3" in text and "can\u2019t" in text and "caf\u00e9" in text
+
+
+def test_a_bold_question_or_label_in_word_heads_what_follows(tmp_path):
     import docx
 
     document = docx.Document()
@@ -219,6 +235,8 @@ def test_a_bold_question_in_word_heads_its_answer(tmp_path):
     document.add_paragraph("The practice sets the level of access a proxy has.")
     document.add_paragraph().add_run("Practices must record who the proxy is.").bold = True
     document.add_paragraph().add_run("Never give a proxy the patient's own login").bold = True
+    document.add_paragraph().add_run("Children under 11").bold = True
+    document.add_paragraph("A parent can usually have proxy access to a young child's record.")
     mixed = document.add_paragraph()
     mixed.add_run("Note: ").bold = True
     mixed.add_run("proxies see what the patient sees.")
@@ -227,3 +245,4 @@ def test_a_bold_question_in_word_heads_its_answer(tmp_path):
     text = load_file(path).text
     assert "#### Does proxy access include the full record?" in text
     assert "#### Practices must record" not in text and "#### Note" not in text and "#### Never" not in text
+    assert "#### Children under 11" in text
