@@ -1,15 +1,15 @@
 """Refitting the query adapter off the request path.
 
 A reviewer's approve, correct, retire or reinstate in Slack changes which verified answers the query adapter learns
-from (`bot.index.query_adapter`), and a refit takes seconds (about 6 s on the shipped corpus, on two cores), so the Slack server
-runs it on one background thread instead of in the click's handler:
+from (`bot.index.query_adapter`), and a refit takes seconds (about 6 s on the shipped corpus, on two cores), so the
+Slack server runs it on one background thread instead of in the click's handler:
 
     review.adapter_refits = BackgroundRefit(index.refit)   # bot.review.verified asks after every such change
 
-Requests that arrive while a fit runs are coalesced into one more fit after it, so a burst of clicks costs at most
-two fits and the last one always starts after the last change. A failed fit is logged; the change is learnt at the
-next refit (the next request, an ingest, or `gpbot review verified reindex`). The CLI refits in the foreground
-instead (`bot.review.cli`): its process ends with the command.
+Requests that arrive while a fit runs are gathered into one more fit after it, so the last fit always starts after
+the last change. A failed fit is logged; the change is learnt at the next refit (the next request, an ingest, or
+`gpbot review verified reindex`). The CLI refits in the foreground instead (`bot.review.cli`): its process ends with
+the command.
 """
 
 from __future__ import annotations

@@ -190,8 +190,8 @@ class ChromaStore:
 
 class VerifiedVectors:
     """The index's part of verified answers, a mixin of `Index`: it expects `self.verified` (the collection
-    `ChromaStore.verified`) and, for `refit`, the index's stamp, derived-data methods and `_publish_lock`. The answers themselves live
-    in the review store."""
+    `ChromaStore.verified`) and, for `refit`, the index's stamp, derived-data methods and `_publish_lock`. The answers
+    themselves live in the review store."""
 
     def refit(self, attempts: int = 3) -> str:
         """`Index.mark_changed` without an ingest, after the verified answers the query adapter learns from changed:

@@ -243,10 +243,11 @@ def reads_as_question_heading(text: str) -> bool:
             and not _INNER_SENTENCE_END.search(text) and len(text.split()) <= MAX_QUESTION_HEADING_WORDS)
 
 
-# A bold line that names what follows ("Children under 11") is a sub-heading; one that tells the reader what to do
-# ("Never give a proxy the patient's login", "Check the record first") is guidance and stays text, since a heading
-# is never quoted. At most this many words, as the text reader's titles.
-MAX_BOLD_HEADING_WORDS = 10
+# A short line standing alone that names what follows heads a section: a text file's sub-heading, or a bold line
+# ("Children under 11") in HTML or Word. At most this many words, without a sentence end.
+MAX_HEADING_WORDS = 10
+# A bold line that tells the reader what to do ("Never give a proxy the patient's login", "Check the record first")
+# is guidance and stays text, since a heading is never quoted.
 _INSTRUCTION = re.compile(r"^(?:never|do|don't|dont|always|must|you|we|warning|important|note|remember|check|make|"
                           r"ensure|avoid|only|please|stop|keep|use|give|tell|ask|call|contact)\b", re.I)
 
@@ -256,5 +257,5 @@ def reads_as_bold_heading(text: str) -> bool:
     sentence, an instruction or a list's lead-in."""
     text = text.strip()
     return reads_as_question_heading(text) or (
-        0 < len(text.split()) <= MAX_BOLD_HEADING_WORDS and text[:1].isalnum() and not _INSTRUCTION.match(text)
+        0 < len(text.split()) <= MAX_HEADING_WORDS and text[:1].isalnum() and not _INSTRUCTION.match(text)
         and not text.endswith((".", ",", ";", ":", "!")))

@@ -11,6 +11,7 @@ from bot import prompts
 from bot.types import SourceDocument
 from ingest.readers.common import (
     LIST_MARKER,
+    MAX_HEADING_WORDS,
     LoadError,
     date_fields,
     decode,
@@ -25,7 +26,6 @@ from ingest.readers.common import (
 from ingest.readers.markdown import read_markdown
 
 MAX_TITLE_WORDS = 15  # a longer first line is a sentence, not a title
-MAX_HEADING_WORDS = 10  # a standalone line of at most this many words, without a sentence end, heads a section
 
 
 def looks_like_title(line: str) -> bool:
@@ -70,9 +70,8 @@ def paragraphs(lines: list[str]) -> str:
     flush()
     for i, block in enumerate(out):  # a short title-like line standing alone is a section heading
         alone = (i == 0 or not out[i - 1]) and (i + 1 == len(out) or not out[i + 1])
-        if alone and block and looks_like_title(block) and len(block.split()) <= MAX_HEADING_WORDS:
-            out[i] = "## " + block
-        elif alone and block and reads_as_question_heading(block):  # an FAQ's question: it heads its answer
+        short_title = looks_like_title(block) and len(block.split()) <= MAX_HEADING_WORDS
+        if alone and block and (short_title or reads_as_question_heading(block)):  # or an FAQ's question
             out[i] = "## " + block
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
 
