@@ -108,12 +108,13 @@ DECLINE_EXAMPLE = "decline_example"
 PLAIN_SUBJECT = "plain_subject"
 
 def decision_features(query, retrieval, draft, index: Index, decline_examples: np.ndarray | None = None,
-                      subject_centroid: np.ndarray | None = None) -> dict[str, float]:
+                      subject_centroid: np.ndarray | None = None, voting: int | None = None) -> dict[str, float]:
     """The feature vector of one answered-or-not question: `query` a PreparedQuery, `retrieval` a
     Retrieval, `draft` the answerer's Draft (or None when nothing was found). SECTION_QUESTION and ADAPTER_LIFT
     only when the best passage's section has questions and the question search ran; DECLINE_EXAMPLE when
     `decline_examples` (`DeclineModel.example_vectors`) are given and there is a section question or a dense
-    search ran; DECLINE_VOTE with a section question, PLAIN_SUBJECT without one (`subject_centroid` given)."""
+    search ran; DECLINE_VOTE with a section question (the first `voting` examples vote, all when None),
+    PLAIN_SUBJECT without one (`subject_centroid` given)."""
     terms = list(dict.fromkeys(analyze(query.retrieval_text)))
     results = retrieval.results
     # the passages' own text only: a section question's match helps ranking, but these features must read the
@@ -147,8 +148,8 @@ def decision_features(query, retrieval, draft, index: Index, decline_examples: n
         example_cosines = decline_examples @ vector
         features[DECLINE_EXAMPLE] = float(example_cosines.max())
         if SECTION_QUESTION in features:  # without examples there is no vote, and `answerable` decides
-            features[DECLINE_VOTE] = decline_vote(index.question_cosines(vector, VOTE_NEIGHBOURS), example_cosines,
-                                                  answerable_reference(features))
+            features[DECLINE_VOTE] = decline_vote(index.question_cosines(vector, VOTE_NEIGHBOURS),
+                                                  example_cosines[:voting], answerable_reference(features))
         elif subject_centroid is not None and retrieval.top_vector is not None:
             features[PLAIN_SUBJECT] = float(retrieval.top_vector @ subject_centroid)
     return features
@@ -253,6 +254,9 @@ class DeclineModel:
         self._examples = data.get("decline_examples") or {}
         self.example_texts: tuple[str, ...] = tuple(self._examples.get("texts", ()))
         self.example_margin = float(self._examples["margin"]) if self.example_texts else math.inf
+        # the first `voting` examples vote (DECLINE_VOTE); the rest (the fit script's MARGIN_ONLY_FILES) count only
+        # against the margin, as the regressions were fitted without them. Files without the field: all vote
+        self.voting_examples = int(self._examples.get("voting", len(self.example_texts)))
         # where the best passage has no section questions (files fitted before session 11 have none: the rule is off)
         subject = _plain_subject(self._examples)
         self.plain_example_margin = (float(self._examples["plain_margin"])

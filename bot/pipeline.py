@@ -130,7 +130,8 @@ class Assistant:
         confidence = confidence_of(retrieval, draft, self.settings.answering)
         features = decision_features(query, retrieval, draft, self.index,
                                      self.decline_model.example_vectors(self.index.embedder),
-                                     self.decline_model.subject_centroid(self.index.embedder))
+                                     self.decline_model.subject_centroid(self.index.embedder),
+                                     self.decline_model.voting_examples)
         decision = self.decline_model.decide(features, story=safeguarding)
         if trace is not None:
             trace.update(features=features, p_answerable=decision.p_answerable, p_in_scope=decision.p_in_scope)

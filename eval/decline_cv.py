@@ -130,9 +130,12 @@ def example_rows(rows: list[dict]) -> np.ndarray:
 
 
 def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference: np.ndarray,
-                     budget: float = EXAMPLE_BUDGET, vectors: np.ndarray | None = None) -> tuple[dict, str]:
+                     budget: float = EXAMPLE_BUDGET, vectors: np.ndarray | None = None,
+                     margin_only: tuple[list[str], np.ndarray] = ([], np.zeros((0, 0)))) -> tuple[dict, str]:
     """The must-decline examples and their margin (see `bot.decline_model.DECLINE_EXAMPLE`) and a report.
     `vectors`: the rows' vectors in `rows` order, when the caller has them already (else they are embedded).
+    `margin_only`: texts and vectors of more examples that are not rows (no regression saw them): they count in
+    every margin, every fold, and are stored after the rows' examples, which alone vote (the file's `voting`).
 
     Examples: the must-decline training questions (never bank ones), as the bot prepares them. A question's
     margin is its cosine to the nearest example minus its `reference` (one per row:
@@ -154,13 +157,15 @@ def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference
         vectors = np.asarray(embedder.embed([r["retrieval_text"] for r in rows]))
     y = np.array([0 if r["item"].get("expect_refusal") else 1 for r in rows])
     reference = np.asarray(reference, dtype=float)
-    margins = (vectors @ vectors[is_example].T).max(axis=1) - reference
+    extra_texts, extra = margin_only
+    extra = extra.reshape(len(extra_texts), vectors.shape[1])
+    margins = (vectors @ np.vstack([vectors[is_example], extra]).T).max(axis=1) - reference
     margin = example_margin(margins[y == 1], budget)
     kinds = [kind_of(r["item"]) for r in rows]
     declined, wrong, gained, by_kind = 0, 0, 0, Counter()
     for seed in SEEDS:
         for train, test in StratifiedKFold(n_splits=5, shuffle=True, random_state=200 + seed).split(vectors, y):
-            fold_examples = vectors[[i for i in train if is_example[i]]]
+            fold_examples = np.vstack([vectors[[i for i in train if is_example[i]]], extra])
             fold_margins = (vectors @ fold_examples.T).max(axis=1) - reference
             cut = example_margin(fold_margins[train][y[train] == 1], budget)
             for i in test[fold_margins[test] > cut]:
@@ -169,26 +174,28 @@ def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference
                 gained += int(not y[i] and answered[i])
                 by_kind.update([kinds[i]] if not y[i] else [])
     n = len(SEEDS)
-    report = (f"decline examples: {int(is_example.sum())}, margin {margin:.3f} (answerable margins: mean "
+    report = (f"decline examples: {int(is_example.sum())} + {len(extra_texts)} margin-only, margin {margin:.3f} (answerable margins: mean "
               f"{margins[y == 1].mean():.3f}, largest {margins[y == 1].max():.3f}); 5-fold, {n} shuffles, mean: "
               f"must-decline declined by the examples {declined / n:.1f}/{int((y == 0).sum())} ("
               + ", ".join(f"{k} {c / n:.1f}" for k, c in sorted(by_kind.items()))
               + f"; {gained / n:.1f} of them answered by the regression), "
               f"answerable {wrong / n:.1f}/{int((y == 1).sum())}")
     # the bot uses the stored vectors only under the embedder that made them (its fingerprint)
-    data = {"texts": [r["retrieval_text"] for r, e in zip(rows, is_example) if e], "margin": round(margin, 6),
-            "budget": budget, "vectors": encode_vectors(vectors[is_example]),
+    data = {"texts": [r["retrieval_text"] for r, e in zip(rows, is_example) if e] + list(extra_texts),
+            "voting": int(is_example.sum()), "margin": round(margin, 6),
+            "budget": budget, "vectors": encode_vectors(np.vstack([vectors[is_example], extra])),
             "fingerprint": getattr(embedder, "fingerprint", "")}
     return data, report
 
 
-def plain_decline_examples(rows: list[dict], embedder, answered: np.ndarray, vectors: np.ndarray) -> tuple[float, str]:
+def plain_decline_examples(rows: list[dict], embedder, answered: np.ndarray, vectors: np.ndarray,
+                           margin_only: tuple[list[str], np.ndarray]) -> tuple[float, str]:
     """The examples' margin where the best passage has no section questions (`plain_margin`): every row weighed
     against its closest passage alone (`top_dense`), by `decline_examples`; the margin and its report."""
     from bot.decline_model import FEATURES
 
     data, report = decline_examples(rows, embedder, answered, [r["x"][FEATURES.index("top_dense")] for r in rows],
-                                    vectors=vectors)
+                                    vectors=vectors, margin_only=margin_only)
     return data["margin"], f"without section_question (against the closest passage): {report}"
 
 

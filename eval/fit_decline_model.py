@@ -12,17 +12,14 @@ What it does, on the question bank's `dev` split only (validation is answered an
    "train": `eval/out-of-scope-questions.jsonl`, questions to decline — clinical, other practice admin,
    unrelated, and near-misses about records or the NHS App that the corpus does not cover —,
    `eval/near-miss-questions.jsonl` to `-6.jsonl`, more such near-misses, and `eval/answerable-train-questions.jsonl`,
-   answerable ones written from corpus sections the bank covers less)
-   in hybrid mode, recording the features of `bot.decline_model.decision_features` and the question's
-   similarity to the safeguarding situations.
+   answerable ones written from corpus sections the bank covers less) in hybrid mode, recording the features of
+   `bot.decline_model.decision_features` and the question's similarity to the safeguarding situations.
 2. `answerable`: logistic regression (scikit-learn, standardised features, balanced classes), positives the
    answerable questions, negatives the questions that must be declined except the written near-misses (it
    decides on documents ingested from elsewhere, for which near-misses of the shipped corpus mean nothing;
-   since session 8, and with PLAIN_BUDGET, half of MAX_WRONG_DECLINES, as its budget). Threshold: a normal
-   distribution
-   fitted to the log-odds of the answerable questions' 5-fold cross-validated probabilities; the threshold is
-   its budget's quantile (MAX_WRONG_DECLINES, half the issue's 2% target, a margin for unseen questions; for
-   `answerable`, PLAIN_BUDGET). A fitted tail
+   since session 8, with PLAIN_BUDGET as its budget). Threshold: a normal distribution fitted to the log-odds of
+   the answerable questions' 5-fold cross-validated probabilities; the threshold is its budget's quantile
+   (MAX_WRONG_DECLINES, half the issue's 2% target, a margin for unseen questions). A fitted tail
    instead of the empirical one: with ~140 answerable questions, 1% is the single lowest one, and in nested
    cross-validation (threshold chosen on inner folds, wrong declines counted on outer folds, 3 seeds) the
    empirical choice declined 1.3–3 answerable questions of 143 where the fitted tail declined 0. The
@@ -41,22 +38,18 @@ What it does, on the question bank's `dev` split only (validation is answered an
    corpus does not cover is still on topic, and on a small corpus every question's coverage is low.
 4. `safeguarding`: the line fires when similarity + evidence_weight × evidence reaches `threshold`
    (`bot.safeguarding`: similarity of the question to the described situations; evidence, how close the
-   passages it retrieved are to them). The weight (from SAFEGUARDING_WEIGHTS) and the threshold are the pair
-   with the best F-beta (SAFEGUARDING_BETA = 3: recall counts nine times as much as precision, because the target
-   is the line on every safeguarding scenario and a missed protective step costs more than a spare line) on dev,
-   the answerable training questions and the written stories of SAFEGUARDING_FILE; positives the
-   safeguarding-category questions, the keyword signal counted in; the threshold is placed SAFEGUARDING_MARGIN/2
-   below the chosen question's score. The same search picks the routine margin (from ROUTINE_MARGINS, never
-   below 0): how much closer to a situation than to the nearest routine request
-   (knowledge/safeguarding-situations.yaml) a question must be to count as a story. `step_min_similarity`
-   (which sentences state a protective step) is fixed at STEP_MIN_SIMILARITY (`eval/safeguarding_calibration.py`
-   holds these constants and the search).
-5. `decline_examples`: the must-decline training questions as examples, and the margin by which a question
-   must be nearer one of them than anything it can be answered from to be declined (`bot.decline_model`
-   DECLINE_EXAMPLE; `eval/decline_cv.py` `decline_examples` says how the margin is chosen and judged).
-scikit-learn is a dev dependency: the bot scores the JSON with numpy. The fitting helpers (threshold rule, C
-choice, nested cross-validation) are in `eval/decline_cv.py`, which also compares feature sets on a
---features-cache file.
+   passages it retrieved are to them). The weight and the threshold are the pair with the best F-beta (beta 3:
+   a missed protective step costs more than a spare line) on dev, the answerable training questions and the
+   stories of SAFEGUARDING_FILE; positives the safeguarding-category questions, the keyword signal counted in.
+   The same search picks the routine margin: how much closer to a situation than to the nearest routine request
+   (knowledge/safeguarding-situations.yaml) a question must be to count as a story. `eval/safeguarding_calibration.py`
+   holds the constants (weights, margins, STEP_MIN_SIMILARITY for which sentences state a protective step) and
+   the search.
+5. `decline_examples`: the must-decline training questions as examples, then those of MARGIN_ONLY_FILES, and
+   the margin by which a question must be nearer one of them than anything it can be answered from to be
+   declined (`bot.decline_model` DECLINE_EXAMPLE; `eval/decline_cv.py` `decline_examples`: how it is chosen).
+scikit-learn is a dev dependency (the bot scores the JSON with numpy). The fitting helpers are in
+`eval/decline_cv.py`, which also compares feature sets on a --features-cache file.
 """
 
 from __future__ import annotations
@@ -81,13 +74,15 @@ from eval.decline_cv import (MAX_WRONG_DECLINES, add_decline_votes, as_dict, cho
                               decline_examples, describe, fit_logistic, kind_of, nested_cv, plain_decline_examples,
                               plain_subject, threshold_for, widen, with_section_question, wording)
 
-# question files written for training (split "train"), never bank questions: must-decline ones (expect_refusal)
-# and answerable ones
+# question files written for training (split "train"), never bank ones: must-decline (expect_refusal) and answerable
 NEAR_MISS_FILES = tuple(ROOT / "eval" / name for name in (
     "near-miss-questions.jsonl", "near-miss-questions-2.jsonl", "near-miss-questions-3.jsonl",
     "near-miss-questions-4.jsonl", "near-miss-questions-5.jsonl", "near-miss-questions-6.jsonl"))
 TRAINING_FILES = (ROOT / "eval" / "out-of-scope-questions.jsonl", *NEAR_MISS_FILES,
                   ROOT / "eval" / "answerable-train-questions.jsonl")
+# must-decline questions written after the regressions were settled: examples for the margin rule only (no vote,
+# no regression), as session 12 found that refitting with them declined answerable questions (eval/reranker_trials.md)
+MARGIN_ONLY_FILES = (ROOT / "eval" / "near-miss-questions-7.jsonl",)
 # stories of patients at risk, written for calibrating the safeguarding line only (as answerable training
 # questions they made the decline model decline fewer must-decline questions in nested CV: 92.7 -> 82.3 of 195)
 SAFEGUARDING_FILE = ROOT / "eval" / "safeguarding-train-questions.jsonl"
@@ -98,10 +93,9 @@ SAFEGUARDING_FILE = ROOT / "eval" / "safeguarding-train-questions.jsonl"
 # lacks "out of scope". On the shipped corpus, 5-fold cross-validated, these three word 94.8% of the must-decline
 # questions right against 95.7% for all features.
 IN_SCOPE_FEATURES = ("centroid", "clinical", "off_topic")
-# The wrong-decline budget of `answerable` (without SECTION_QUESTION): half MAX_WRONG_DECLINES, the budget of
-# `answerable_with_questions`. Without near-misses among its negatives it separates the rest better, and at 1% it
-# declined 1.7 of 185 answerable questions in nested CV (1 and 2 of 127 on the plain and long-page copies of the
-# corpus); at 0.5%, 0.7 (and none on either copy). Session 8.
+# The wrong-decline budget of `answerable` (without SECTION_QUESTION): half that of `answerable_with_questions`.
+# At 1% it declined 1.7 of 185 answerable questions in nested CV (1 and 2 of 127 on the plain and long-page copies
+# of the corpus); at 0.5%, 0.7 (and none on either copy). Session 8.
 PLAIN_BUDGET = MAX_WRONG_DECLINES / 2
 
 
@@ -115,6 +109,8 @@ class _AnswerEverything:
 
     def decide(self, features, story: bool = False):
         return Decision(True, "answered", 1.0, 1.0)
+
+    voting_examples = None
 
     def example_vectors(self, embedder):
         return None  # the examples are chosen here: no question is judged by them while fitting
@@ -247,8 +243,11 @@ def main() -> int:
     # in_scope learns from every row (near-misses are its positives), with the C chosen on every row
     c_all = choose_model(x, y, verbose=False)[0]
     in_scope = fit_logistic(x[:, topic], y_scope, c_all)
+    margin_only_texts = [retrieval_text(assistant, q) for path in MARGIN_ONLY_FILES for q in load_jsonl(path)]
+    margin_only = (margin_only_texts, np.asarray(assistant.index.embedder.embed(margin_only_texts)))
     examples, examples_report = decline_examples(  # with_questions: sq_rows, in order, their features widened
-        with_questions, assistant.index.embedder, cv_p_sq >= threshold_sq, references, vectors=row_vectors)
+        with_questions, assistant.index.embedder, cv_p_sq >= threshold_sq, references, vectors=row_vectors,
+        margin_only=margin_only)
     # the same rule for documents from elsewhere (no section questions): every row, against its closest passage
     embedded = dict(zip((r["retrieval_text"] for r in with_questions), row_vectors))
     missing = [r["retrieval_text"] for r in train if r["retrieval_text"] not in embedded]
@@ -256,7 +255,8 @@ def main() -> int:
     plain_p = answerable.predict_proba(x)[:, 1]
     plain_p[plain] = cv_p  # cross-validated where `answerable` was fitted on the row
     examples["plain_margin"], plain_examples_report = plain_decline_examples(
-        train, assistant.index.embedder, plain_p >= threshold, np.stack([embedded[r["retrieval_text"]] for r in train]))
+        train, assistant.index.embedder, plain_p >= threshold, np.stack([embedded[r["retrieval_text"]] for r in train]),
+        margin_only)
     examples["plain_subject"] = plain_subject(assistant.index)  # which plain pages the examples speak for
 
     # the line is calibrated on the dev questions, the answerable training ones and 30 written stories of patients
@@ -279,7 +279,7 @@ def main() -> int:
                                                     for r, y_i in zip(train, y))),
                       "training_answerable": int(sum(r["item"].get("split") == "train" and y_i == 1
                                                      for r, y_i in zip(train, y))),
-                      "command": "python eval/fit_decline_model.py"},
+                      "margin_only_examples": len(margin_only_texts), "command": "python eval/fit_decline_model.py"},
     }
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
@@ -293,7 +293,7 @@ def main() -> int:
             vector = embedded[text] if text in embedded else assistant.index.embedder.embed_query(text)
             row[DECLINE_EXAMPLE] = float((vectors @ vector).max())
             if row.get("section_question") is not None:  # every example counts, as in the bot
-                row[DECLINE_VOTE] = decline_vote(questions @ vector, vectors @ vector,
+                row[DECLINE_VOTE] = decline_vote(questions @ vector, vectors[:model.voting_examples] @ vector,
                                                  answerable_reference(features_of(row)))
     positives, negatives_p = np.sort(cv_p[y_plain == 1]), cv_p[y_plain == 0]
     for budget in (PLAIN_BUDGET, 0.01, 0.02, 0.03, 0.05):
