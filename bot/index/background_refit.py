@@ -8,7 +8,8 @@ Slack server runs it on one background thread instead of in the click's handler:
 
 Requests that arrive while a fit runs are gathered into one more fit after it, so the last fit always starts after
 the last change. A failed fit is logged; the change is learnt at the next refit (the next request, an ingest, or
-`gpbot review verified reindex`). The CLI refits in the foreground instead (`bot.review.cli`): its process ends with
+`gpbot review verified reindex`). A fit lost to a kill is requested again when the server next opens its review
+store (`ReviewService.from_settings`: the stamp's fingerprint of what the adapter learnt, `schema.STAMP_TEACHING`). The CLI refits in the foreground instead (`bot.review.cli`): its process ends with
 the command.
 """
 

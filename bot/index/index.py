@@ -122,7 +122,8 @@ class Index(VerifiedVectors):
     def mark_changed(self, *, ingest_summary: dict | None = None) -> str:
         """Record that the guidance chunks changed, after building (and caching) the derived data at the new
         version: a running bot that sees the stamp then loads them instead of building them inside a request."""
-        stamp = schema.new_version_stamp(self.embedder_fingerprint, ingest_summary)
+        stamp = {**schema.new_version_stamp(self.embedder_fingerprint, ingest_summary),
+                 schema.STAMP_TEACHING: self.store.teaching()}  # read before the adapter is fitted
         with self._publish_lock:
             self._rebuild(stamp["version"])
             self.store.write_stamp(stamp)

@@ -8,6 +8,7 @@ stamp's format. Pure data mapping: imports neither chromadb nor the embedder.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import uuid
 from typing import Iterable, Sequence
@@ -106,6 +107,19 @@ VERIFIED_ANSWER_CHUNK = "chunk_id"  # a verified answer's metadata: the passage 
 def verified_metadata(status: str, answer_chunk: str = "") -> dict[str, str]:
     """A verified answer's record in the index: its status and, when known, the passage its answer rests on."""
     return {"status": status, **({VERIFIED_ANSWER_CHUNK: answer_chunk} if answer_chunk else {})}
+
+
+# the stamp's fingerprint of the verified answers the query adapter was fitted on (`teaching_fingerprint`)
+STAMP_TEACHING = "teaching"
+
+
+def teaching_fingerprint(pairs: Iterable[tuple[str, str]]) -> str:
+    """A fingerprint of the (verified id, passage id) pairs the query adapter learns from, whatever their order: a
+    stamp whose fingerprint is not the store's was published before a change to them that no refit followed."""
+    digest = hashlib.sha1()
+    for verified_id, chunk_id in sorted(pairs):
+        digest.update(f"{verified_id}\t{chunk_id}\n".encode("utf-8"))
+    return digest.hexdigest()[:16]
 
 
 def refreshed_stamp(stamp: dict) -> dict[str, str]:

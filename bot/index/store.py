@@ -7,6 +7,7 @@ Chroma's default embedding function downloads a model, so every collection is op
 
 from __future__ import annotations
 
+import logging
 from functools import cached_property
 from typing import Iterable, Sequence
 
@@ -16,6 +17,8 @@ from bot.index.embedder import EMBEDDING_DIM
 from bot.index import schema
 from bot.settings import Settings
 from bot.types import Chunk
+
+log = logging.getLogger(__name__)
 
 WRITE_BATCH = 500  # ids per update/delete call
 QUESTION_BATCH = 2000  # section questions per upsert call
@@ -167,6 +170,13 @@ class ChromaStore:
             return [], np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         return [chunk_id for chunk_id, _ in pairs], np.stack([np.asarray(v, dtype=np.float32) for _, v in pairs])
 
+    def teaching(self) -> str:
+        """`schema.teaching_fingerprint` of the pairs `verified_pairs` gives the query adapter."""
+        got = self.verified.get(where={"status": "active"}, include=["metadatas"])
+        passages = ((vid, (meta or {}).get(schema.VERIFIED_ANSWER_CHUNK))
+                    for vid, meta in zip(got["ids"], got["metadatas"]))
+        return schema.teaching_fingerprint((vid, chunk_id) for vid, chunk_id in passages if chunk_id)
+
     def question_cosines(self, query_vector: np.ndarray, k: int) -> np.ndarray:
         """The cosines of the k section questions nearest the query, best first (empty: none indexed)."""
         total = self.questions.count()
@@ -199,7 +209,8 @@ class VerifiedVectors:
         the fit, it fits again (up to `attempts` times), so what is published was fitted after that change."""
         for _ in range(attempts):
             before = self.current_version()
-            stamp = schema.refreshed_stamp(before)
+            # what the fit learns from, read before it: a change during the fit leaves the stamp out of date
+            stamp = {**schema.refreshed_stamp(before), schema.STAMP_TEACHING: self.store.teaching()}
             built = self._build(stamp["version"])
             with self._publish_lock:  # an ingest in this process publishes before or after, never in between
                 if self.current_version().get("version") == before.get("version"):
@@ -208,6 +219,16 @@ class VerifiedVectors:
                     return stamp["version"]
         self.ensure_fresh(force=True)  # still moving: keep what the last writer published
         return self.current_version().get("version", "")
+
+    def adapter_missed_a_change(self) -> bool:
+        """The verified answers the query adapter learns from changed after it was last fitted, and no refit
+        followed (one cut short by a kill, or a stamp from before fingerprints were kept): the caller refits.
+        Never raises (False, logged): it is asked at start-up."""
+        try:
+            return self.count() > 0 and self.current_version().get(schema.STAMP_TEACHING) != self.store.teaching()
+        except Exception:
+            log.warning("could not tell whether the query adapter is out of date", exc_info=True)
+            return False
 
     # --- verified answers: id, question vector, status and passage only (their text lives in the review store) ---
     def upsert_verified(self, verified_id: str, question_vector: np.ndarray, status: str,

@@ -18,6 +18,8 @@ Everything written is redacted again (`bot.review.redaction.redact`), whatever t
 
 from __future__ import annotations
 
+import logging
+
 from bot.review.answers import AnswerLog
 from bot.review.db import alembic_config, make_engine, migrate
 from bot.review.dedupe import DedupeKeys
@@ -27,6 +29,8 @@ from bot.review.stale import StaleVerified
 from bot.review.store import AlreadyResolved, ReviewError
 from bot.review.verified import VerifiedAnswers
 from bot.settings import Settings
+
+log = logging.getLogger(__name__)
 
 __all__ = ["AlreadyResolved", "ReviewError", "ReviewService", "alembic_config", "make_engine", "migrate"]
 
@@ -44,4 +48,7 @@ class ReviewService(DedupeKeys, AnswerLog, ReviewItems, VerifiedAnswers, StaleVe
             from bot.index.background_refit import BackgroundRefit
 
             service.adapter_refits = BackgroundRefit(index.refit)
+            if index.adapter_missed_a_change():  # a refit lost to a kill or crash is done now, in the background
+                log.info("the query adapter was fitted before the last change to the verified answers: refitting")
+                service.adapter_refits.request()
         return service

@@ -282,8 +282,11 @@ def test_with_background_refits_every_change_to_the_active_answers_refits_the_ad
     monkeypatch.setattr(index.store, "verified_pairs",
                         lambda: pairs_read.append(verified_pairs()[0]) or verified_pairs())
     server_store = ReviewService.from_settings(review_env.settings, index=index, refit_in_background=True)
-    server_store.adapter_refits.delay_s = 0
     try:
+        # the CLI store's change above was never refitted: the server's store does it as it opens
+        assert server_store.adapter_refits.wait(30) and server_store.adapter_refits.fits == 1
+        assert sorted(pairs_read[-1]) == ["doc-code#0"] and not index.adapter_missed_a_change()
+        server_store.adapter_refits.delay_s = 0
         made = []
         actions = [  # (the change, the passages taught after it)
             (lambda: server_store.create_verified("Can mum see the notes?", PROXY_TEXT, [citation("doc-proxy")],
@@ -300,6 +303,33 @@ def test_with_background_refits_every_change_to_the_active_answers_refits_the_ad
             assert server_store.adapter_refits.wait(30)
             assert index.current_version().get("version") not in (None, "", version)
             assert sorted(pairs_read[-1]) == taught
-        assert server_store.adapter_refits.fits == len(actions)
+        assert server_store.adapter_refits.fits == 1 + len(actions)
     finally:
         server_store.close()
+
+
+def test_a_refit_lost_to_a_kill_is_done_when_the_server_next_opens_its_store(review_env):
+    """The stamp keeps a fingerprint of the verified answers the adapter was fitted on: a change that no refit
+    followed (the process killed first) is seen at the next start and refitted in the background, once; a store
+    opened on an up-to-date stamp fits nothing."""
+    from bot.review.service import ReviewService
+
+    review, index = review_env.review, review_env.index
+    _two_passages(index)
+    index.mark_changed()
+    assert not index.adapter_missed_a_change()
+    made = review.create_verified("What does the 104 do?", CODE_TEXT, [citation("doc-code")], "UREV1")
+    assert index.adapter_missed_a_change()  # stored, never refitted: as if killed before the refit
+    for expected_fits in (1, 0):  # the first start refits; the next finds the stamp up to date
+        before = index.current_version()["version"]
+        server_store = ReviewService.from_settings(review_env.settings, index=index, refit_in_background=True)
+        try:
+            assert server_store.adapter_refits.wait(30) and server_store.adapter_refits.fits == expected_fits
+        finally:
+            server_store.close()
+        assert not index.adapter_missed_a_change()
+        assert (index.current_version()["version"] != before) == bool(expected_fits)
+    review.retire_verified(made.verified_id)  # a retired answer stops teaching: that too is a change
+    assert index.adapter_missed_a_change()
+    index.refit()
+    assert not index.adapter_missed_a_change()
