@@ -82,7 +82,7 @@ TRAINING_FILES = (ROOT / "eval" / "out-of-scope-questions.jsonl", *NEAR_MISS_FIL
                   ROOT / "eval" / "answerable-train-questions.jsonl")
 # must-decline questions written after the regressions were settled: examples for the margin rule only (no vote,
 # no regression), as session 12 found that refitting with them declined answerable questions (eval/reranker_trials.md)
-MARGIN_ONLY_FILES = (ROOT / "eval" / "near-miss-questions-7.jsonl",)
+MARGIN_ONLY_FILES = (ROOT / "eval" / "near-miss-questions-7.jsonl", ROOT / "eval" / "near-miss-questions-8.jsonl")
 # stories of patients at risk, written for calibrating the safeguarding line only (as answerable training
 # questions they made the decline model decline fewer must-decline questions in nested CV: 92.7 -> 82.3 of 195)
 SAFEGUARDING_FILE = ROOT / "eval" / "safeguarding-train-questions.jsonl"
