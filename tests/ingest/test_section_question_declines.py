@@ -210,16 +210,29 @@ def test_a_model_file_without_examples_declines_by_the_regressions_alone(mixed_s
 
 
 def test_the_shipped_examples_are_the_written_must_decline_questions():
-    """Every must-decline training question (never a bank question) is an example, as the bot prepares it, and
-    the margin is positive: a question must be nearer an example than every section question to be declined."""
+    """Every must-decline training question (never a bank question) is an example, as the bot prepares it: those
+    the regressions were fitted on vote, then those of the fit script's MARGIN_ONLY_FILES; and the margin is
+    positive: a question must be nearer an example than every section question to be declined."""
+    import importlib.util
+
     from test_corpus_questions import BANK_HASHES, five_gram_hashes
 
     repo = Path(__file__).resolve().parents[2]
-    written = [json.loads(line) for path in sorted((repo / "eval").glob("*.jsonl"))
-               for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    must_decline = [item for item in written if item.get("split") == "train" and item.get("expect_refusal")]
+    spec = importlib.util.spec_from_file_location("fit_decline_model", repo / "eval" / "fit_decline_model.py")
+    fit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fit)
+    margin_only = {path.name for path in fit.MARGIN_ONLY_FILES}
+
+    def must_decline(path):
+        items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [item for item in items if item.get("expect_refusal")]
+
+    voting = [item for path in sorted((repo / "eval").glob("*.jsonl")) if path.name not in margin_only
+              for item in must_decline(path) if item.get("split") == "train"]
     model = DeclineModel.load()
-    assert len(model.example_texts) == len(must_decline) >= 170
+    assert model.voting_examples == len(voting) >= 170
+    margin_only_items = [item for path in fit.MARGIN_ONLY_FILES for item in must_decline(path)]
+    assert len(model.example_texts) - model.voting_examples == len(margin_only_items) > 0
     assert 0 < model.example_margin < 0.5
     bank = set(BANK_HASHES.read_text().split())
     assert [text for text in model.example_texts if five_gram_hashes(text) & bank] == []
