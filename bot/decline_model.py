@@ -257,6 +257,8 @@ class DeclineModel:
         # the first `voting` examples vote (DECLINE_VOTE); the rest (the fit script's MARGIN_ONLY_FILES) count only
         # against the margin, as the regressions were fitted without them. Files without the field: all vote
         self.voting_examples = int(self._examples.get("voting", len(self.example_texts)))
+        if not 0 <= self.voting_examples <= len(self.example_texts):
+            raise ValueError("decline model's voting examples outnumber its examples: re-run eval/fit_decline_model.py")
         # where the best passage has no section questions (files fitted before session 11 have none: the rule is off)
         subject = _plain_subject(self._examples)
         self.plain_example_margin = (float(self._examples["plain_margin"])

@@ -48,8 +48,13 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[SEED])
     parser.add_argument("--show", nargs="*", default=[], help="question ids whose answers to print per setting")
     parser.add_argument("--save", type=Path, help="write every setting's answers here (JSON)")
+    parser.add_argument("--also", type=Path, nargs="*", default=[],
+                        help="our own written question files to tune on beside dev (eval/fresh*-questions.jsonl; "
+                             "never the bank's validation split)")
     args, settings = parsed_grid(parser)
-    items = dev_questions()
+    also = [json.loads(line) for path in args.also for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+    items = dev_questions() + [q for q in also if q.get("split") not in ("validation", "dev")]
     table, saved = [], {}
     for env in settings:
         label = label_of(env)

@@ -174,7 +174,8 @@ def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference
                 gained += int(not y[i] and answered[i])
                 by_kind.update([kinds[i]] if not y[i] else [])
     n = len(SEEDS)
-    report = (f"decline examples: {int(is_example.sum())} + {len(extra_texts)} margin-only, margin {margin:.3f} (answerable margins: mean "
+    report = (f"decline examples: {int(is_example.sum())} + {len(extra_texts)} margin-only, margin {margin:.3f} "
+              f"(answerable margins: mean "
               f"{margins[y == 1].mean():.3f}, largest {margins[y == 1].max():.3f}); 5-fold, {n} shuffles, mean: "
               f"must-decline declined by the examples {declined / n:.1f}/{int((y == 0).sum())} ("
               + ", ".join(f"{k} {c / n:.1f}" for k, c in sorted(by_kind.items()))

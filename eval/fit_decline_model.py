@@ -74,14 +74,12 @@ from eval.decline_cv import (MAX_WRONG_DECLINES, add_decline_votes, as_dict, cho
                               decline_examples, describe, fit_logistic, kind_of, nested_cv, plain_decline_examples,
                               plain_subject, threshold_for, widen, with_section_question, wording)
 
+NEAR_MISS_FILES = tuple(ROOT / "eval" / f"near-miss-questions{n}.jsonl" for n in ("", "-2", "-3", "-4", "-5", "-6"))
 # question files written for training (split "train"), never bank ones: must-decline (expect_refusal) and answerable
-NEAR_MISS_FILES = tuple(ROOT / "eval" / name for name in (
-    "near-miss-questions.jsonl", "near-miss-questions-2.jsonl", "near-miss-questions-3.jsonl",
-    "near-miss-questions-4.jsonl", "near-miss-questions-5.jsonl", "near-miss-questions-6.jsonl"))
 TRAINING_FILES = (ROOT / "eval" / "out-of-scope-questions.jsonl", *NEAR_MISS_FILES,
                   ROOT / "eval" / "answerable-train-questions.jsonl")
-# must-decline questions written after the regressions were settled: examples for the margin rule only (no vote,
-# no regression), as session 12 found that refitting with them declined answerable questions (eval/reranker_trials.md)
+# must-decline questions written after the regressions were settled: margin-rule examples only (no vote, no
+# regression: refitting with them declined answerable questions, session 12 in eval/reranker_trials.md)
 MARGIN_ONLY_FILES = (ROOT / "eval" / "near-miss-questions-7.jsonl", ROOT / "eval" / "near-miss-questions-8.jsonl")
 # stories of patients at risk, written for calibrating the safeguarding line only (as answerable training
 # questions they made the decline model decline fewer must-decline questions in nested CV: 92.7 -> 82.3 of 195)
@@ -243,7 +241,8 @@ def main() -> int:
     # in_scope learns from every row (near-misses are its positives), with the C chosen on every row
     c_all = choose_model(x, y, verbose=False)[0]
     in_scope = fit_logistic(x[:, topic], y_scope, c_all)
-    margin_only_texts = [retrieval_text(assistant, q) for path in MARGIN_ONLY_FILES for q in load_jsonl(path)]
+    margin_only_texts = [retrieval_text(assistant, q) for path in MARGIN_ONLY_FILES for q in load_jsonl(path)
+                         if q.get("expect_refusal")]
     margin_only = (margin_only_texts, np.asarray(assistant.index.embedder.embed(margin_only_texts)))
     examples, examples_report = decline_examples(  # with_questions: sq_rows, in order, their features widened
         with_questions, assistant.index.embedder, cv_p_sq >= threshold_sq, references, vectors=row_vectors,
@@ -292,7 +291,7 @@ def main() -> int:
             text = row["retrieval_text"]
             vector = embedded[text] if text in embedded else assistant.index.embedder.embed_query(text)
             row[DECLINE_EXAMPLE] = float((vectors @ vector).max())
-            if row.get("section_question") is not None:  # every example counts, as in the bot
+            if row.get("section_question") is not None:  # the voting examples count, as in the bot
                 row[DECLINE_VOTE] = decline_vote(questions @ vector, vectors[:model.voting_examples] @ vector,
                                                  answerable_reference(features_of(row)))
     positives, negatives_p = np.sort(cv_p[y_plain == 1]), cv_p[y_plain == 0]

@@ -116,6 +116,32 @@ def false_alarms(bank: Path | None) -> dict:
             "quoted": dict(quoted)}
 
 
+def mistyped_nhs_numbers(n: int, seed: int) -> tuple[int, int, int, int]:
+    """Ten-digit numbers with a wrong check digit (a mistyped or invented NHS number), in the 3-3-4 grouping (spaces
+    of any width) alone, or run together beside a name: (redacted grouped, of, redacted beside a name, of). Redacted
+    as any kind counts (one starting with 0 reads as a phone number)."""
+    import random
+
+    from faker import Faker
+    from identifier_variants import FRAMES, NHS_SEPARATORS, _nhs_number
+
+    rng, fake = random.Random(seed), Faker("en_GB")
+    fake.seed_instance(seed)
+    grouped = beside = 0
+    for _ in range(n):
+        good = _nhs_number(rng)
+        bad = good[:9] + str((int(good[9]) + rng.randrange(1, 10)) % 10)
+        frame = rng.choice(FRAMES)
+        sep = rng.choice([s for s in NHS_SEPARATORS if s and s.strip(" \u00a0\u202f\u2009") == ""])
+        for number, name in ((sep.join((bad[:3], bad[3:6], bad[6:])), ""),
+                             (bad, f"{fake.first_name()} {fake.last_name()} ")):
+            text = frame.replace("{x}", name + number)
+            start = text.index(number)
+            caught = any(f.start <= start and start + len(number) <= f.end for f in find_identifiers(text))
+            grouped, beside = (grouped + caught, beside) if not name else (grouped, beside + caught)
+    return grouped, n, beside, n
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1200)
@@ -130,6 +156,9 @@ def main() -> int:
     print("recall by kind: " + ", ".join(f"{k} {x}" for k, x in v["recall_by_kind"].items()))
     for miss in v["misses"]:
         print("  missed " + miss)
+    grouped, n_grouped, beside, n_beside = mistyped_nhs_numbers(200, args.seed)
+    print(f"mistyped NHS numbers (wrong check digit): 3-3-4 grouped {grouped}/{n_grouped}, run together beside a "
+          f"name {beside}/{n_beside}")
     found, total, cap = unlisted_names(300, args.seed)
     print(f"names not in the detector's lists (other Faker locales): {found}/{total} found "
           f"(capitalised {cap}/{total // 3}; lower case and titled make up the rest)")

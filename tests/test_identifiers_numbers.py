@@ -69,10 +69,23 @@ def test_every_spacing_is_found_and_redacted(n, fmt):
 
 
 @pytest.mark.parametrize("n", VALID)
-def test_bare_invalid_number_is_not_flagged(n):
+def test_an_invalid_number_named_as_another_reference_is_not_flagged(n):
     bad = flip_last(n)
     assert find_identifiers(f"reference {bad} on the letter") == []
     assert find_identifiers(f"reference {bad[:3]} {bad[3:6]} {bad[6:]} on the letter") == []
+    assert find_identifiers(f"logged with the service desk, ticket no. {bad[:3]} {bad[3:6]} {bad[6:]}") == []
+    assert find_identifiers(f"the service desk gave us {bad} weeks ago") == []  # run together, alone
+
+
+@pytest.mark.parametrize("n", VALID)
+def test_a_mistyped_nhs_number_is_flagged_in_its_grouping_or_beside_a_name_or_birth_date(n):
+    """Staff mistype NHS numbers and test messages invent them: a wrong check digit must not let one through."""
+    bad = flip_last(n)
+    for text in (f"pt {bad[:3]} {bad[3:6]} {bad[6:]} rang about the app",
+                 f"pt Daniel Fakename {bad} rang about the app",
+                 f"re {bad}, dob 03/03/1960 - wants access"):
+        r = redact(text)
+        assert "nhs_number" in r.kinds and digits(bad) not in digits(r.text), text
 
 
 @pytest.mark.parametrize("cue", ["NHS no", "NHS no.", "NHS number", "NHS #", "nhs:", "NHS No:", "NHS number is", "nhs number -"])

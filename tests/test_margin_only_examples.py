@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from bot.decline_model import DECLINE_EXAMPLE, DECLINE_VOTE, MODEL_PATH, SECTION_QUESTION, DeclineModel, encode_vectors
+from bot.decline_model import (DECLINE_EXAMPLE, DECLINE_VOTE, MODEL_PATH, SECTION_QUESTION, DeclineModel, decode_vectors,
+                               encode_vectors)
 from bot.types import AnswerKind
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,6 +37,9 @@ def model_with_examples(embedder, texts: list[str], voting: int) -> DeclineModel
 def test_a_margin_only_example_declines_but_does_not_vote(annotated_assistant, shared_embedder, monkeypatch):
     prepared = annotated_assistant.prepare(QUESTION)[1].retrieval_text
     far = "what dose of amoxicillin for a child with otitis media"
+    control = model_with_examples(shared_embedder, [far], 1)  # without its twin the question is answered
+    monkeypatch.setattr(annotated_assistant, "decline_model", control)
+    assert annotated_assistant.answer(QUESTION).kind is AnswerKind.answered
     answers = {}
     for voting in (1, 2):  # the twin of the question as a margin-only example, then as a voting one
         model = model_with_examples(shared_embedder, [far, prepared], voting)
@@ -48,10 +53,14 @@ def test_a_margin_only_example_declines_but_does_not_vote(annotated_assistant, s
     assert margin_only.kind is not AnswerKind.answered  # nearer an example than anything it is answered from
 
 
-def test_a_model_file_without_voting_lets_every_example_vote(shared_embedder):
+def test_a_model_file_without_voting_lets_every_example_vote_and_a_wrong_count_is_refused():
     data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     data["decline_examples"] = {key: value for key, value in data["decline_examples"].items() if key != "voting"}
     assert DeclineModel(data).voting_examples == len(data["decline_examples"]["texts"])
+    for wrong in (-1, len(data["decline_examples"]["texts"]) + 1):
+        data["decline_examples"]["voting"] = wrong
+        with pytest.raises(ValueError, match="re-run"):
+            DeclineModel(data)
 
 
 def test_the_fit_stores_margin_only_examples_after_the_voting_ones_and_widens_the_margin_for_them():
@@ -69,5 +78,7 @@ def test_the_fit_stores_margin_only_examples_after_the_voting_ones_and_widens_th
     data, report = cv.decline_examples(rows, embedder, answered, reference, vectors=vectors, budget=0.1,
                                        margin_only=(["twin"], extra))
     assert data["texts"] == [f"w{i}" for i in range(10)] + ["twin"] and data["voting"] == 10
+    stored = decode_vectors(data["vectors"], 11)  # the vectors in the same order as the texts
+    assert np.allclose(stored[:10], vectors[:10], atol=2e-3) and np.allclose(stored[10], extra[0], atol=2e-3)
     assert data["margin"] > without["margin"] and data["margin"] >= 0.5  # no answerable row declined by it
     assert "1 margin-only" in report

@@ -36,13 +36,34 @@ def is_valid_nhs_number(number: str) -> bool:
     return bool(stdnum_nhs.is_valid(d))
 
 
-def nhs_numbers(norm: str, public: set[str]) -> list[Finding]:
+# A reference of another kind named right before a number ("ref", "ticket no."): then only a valid check digit or
+# an NHS cue makes it an NHS number
+_OTHER_REFERENCE_RE = re.compile(
+    r"\b(?:ref|reference|ticket|case|incident|job|order|invoice|call|log)\b\.?(?: *(?:no|number|#)\b\.?)? *[:#=\-]? *$",
+    re.IGNORECASE,
+)
+
+# How near another identifier (a name, a date of birth) a ten-digit number with a wrong check digit must stand to
+# count: about one short line ("pt Daniel Fakename 999 888 7776 dob 03/03/1960"). Set by hand, like the names' 80.
+NEAR_ANOTHER_CHARS = 40
+
+
+def nhs_numbers(norm: str, public: set[str], beside: Iterable[Finding] = ()) -> list[Finding]:
+    """Ten-digit numbers that are NHS numbers: a valid check digit; or, since staff mistype them and an invented
+    number is still typed as one, a cue right before it ("NHS no"), the NHS's own 3-3-4 grouping ("999 888 7776";
+    never a leading 0, a phone number's), or another identifier within NEAR_ANOTHER_CHARS (`beside`: the names and
+    dates of birth found), unless another kind of reference is named right before it ("ref 482 910 3756")."""
+    beside = list(beside)
     found = []
     for m in _TEN_DIGITS_RE.finditer(norm):
         d = digits(m.group(1))
-        if d in public or ("/" in m.group(1) and [len(g) for g in re.findall(r"\d+", m.group(1))] != [3, 3, 4]):
+        groups = [len(g) for g in re.findall(r"\d+", m.group(1))]
+        if d in public or ("/" in m.group(1) and groups != [3, 3, 4]):
             continue  # slashes: only in the 3-3-4 grouping (never a date's)
-        if is_valid_nhs_number(d) or _NHS_CUE_RE.search(norm, max(0, m.start() - 30), m.start()):
+        unchecked = (not d.startswith("0") and not _OTHER_REFERENCE_RE.search(norm, max(0, m.start() - 30), m.start())
+                     and (groups == [3, 3, 4] or any(f.start - NEAR_ANOTHER_CHARS <= m.end(1)
+                                                     and m.start(1) <= f.end + NEAR_ANOTHER_CHARS for f in beside)))
+        if is_valid_nhs_number(d) or unchecked or _NHS_CUE_RE.search(norm, max(0, m.start() - 30), m.start()):
             found.append(Finding("nhs_number", m.start(1), m.end(1)))
     return found
 

@@ -4,13 +4,14 @@ A reviewer's approve, correct, retire or reinstate in Slack changes which verifi
 from (`bot.index.query_adapter`), and a refit takes seconds (about 6 s on the shipped corpus, on two cores), so the
 Slack server runs it on one background thread instead of in the click's handler:
 
-    review.adapter_refits = BackgroundRefit(index.refit)   # bot.review.verified asks after every such change
+    review.adapter_refits = BackgroundRefit(index.refit_if_out_of_date)   # bot.review.verified asks after a change
 
 Requests that arrive while a fit runs are gathered into one more fit after it, so the last fit always starts after
 the last change. A failed fit is logged; the change is learnt at the next refit (the next request, an ingest, or
 `gpbot review verified reindex`). A fit lost to a kill is requested again when the server next opens its review
-store (`ReviewService.from_settings`: the stamp's fingerprint of what the adapter learnt, `schema.STAMP_TEACHING`). The CLI refits in the foreground instead (`bot.review.cli`): its process ends with
-the command.
+store (`ReviewService.from_settings`), from the stamp's fingerprint of what the adapter learnt
+(`schema.STAMP_TEACHING`); the worker fits only while that fingerprint is out of date. The CLI refits in the
+foreground instead (`bot.review.cli`): its process ends with the command.
 """
 
 from __future__ import annotations

@@ -54,8 +54,7 @@ class Index(VerifiedVectors):
         self.writer = GuidanceWriter(self.store, self.sentences, self.embedder)
         self._cache = DerivedCache(settings.data_dir / "keyword_index")
         self._lock = threading.RLock()
-        # held while a new version is published (derived data installed, stamp written): an ingest's `mark_changed`
-        # and a background `refit` in one process never interleave their stamps
+        # held while a version is published: an ingest's `mark_changed` and a `refit` never interleave their stamps
         self._publish_lock = threading.Lock()
         self._derived: DerivedData | None = None
         self._chunk_cache: dict[str, Chunk] = {}
@@ -122,10 +121,9 @@ class Index(VerifiedVectors):
     def mark_changed(self, *, ingest_summary: dict | None = None) -> str:
         """Record that the guidance chunks changed, after building (and caching) the derived data at the new
         version: a running bot that sees the stamp then loads them instead of building them inside a request."""
-        stamp = {**schema.new_version_stamp(self.embedder_fingerprint, ingest_summary),
-                 schema.STAMP_TEACHING: self.store.teaching()}  # read before the adapter is fitted
+        stamp = schema.new_version_stamp(self.embedder_fingerprint, ingest_summary)
         with self._publish_lock:
-            self._rebuild(stamp["version"])
+            stamp[schema.STAMP_TEACHING] = self._rebuild(stamp["version"])
             self.store.write_stamp(stamp)
         return stamp["version"]
 
@@ -140,12 +138,18 @@ class Index(VerifiedVectors):
         return not empty and self.current_version().get("embedder", "") != self.embedder_fingerprint
 
     # --- derived data lifecycle ---
-    def _rebuild(self, version: str) -> None:
-        self._install(*self._build(version))
+    def _rebuild(self, version: str) -> str:  # the fingerprint `_build` read
+        derived, chunks, teaching = self._build(version)
+        self._install(derived, chunks)
+        return teaching
 
-    def _build(self, version: str) -> tuple[DerivedData, list[Chunk]]:
+    def _build(self, version: str) -> tuple[DerivedData, list[Chunk], str]:
+        """The derived data at `version`, its chunks and `schema.STAMP_TEACHING`: read before the adapter is fitted
+        (a change during the fit leaves the stamp out of date), "" when the fit failed (the next start fits again)."""
+        teaching = self.store.teaching_fingerprint()
         chunks = self.all_chunks()
-        return DerivedData.build(version, chunks, safe_adapter(self.store, [c.chunk_id for c in chunks])), chunks
+        adapter, fitted = safe_adapter(self.store, [c.chunk_id for c in chunks])
+        return DerivedData.build(version, chunks, adapter), chunks, teaching if fitted else ""
 
     def _install(self, derived: DerivedData, chunks: list[Chunk]) -> None:
         with self._lock:
@@ -185,8 +189,7 @@ class Index(VerifiedVectors):
 
     @property
     def public_numbers(self) -> frozenset[str]:
-        """What the guidance quotes (help-line numbers as national-form digits, "name:..." and "email:..." of
-        the people and offices it names): the identifier detector's allow-list (`bot.index.public_numbers`)."""
+        """The identifier detector's allow-list: what the guidance quotes (`bot.index.public_numbers`)."""
         derived = self.derived()
         return derived.public_numbers if derived else frozenset()
 

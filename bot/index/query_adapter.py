@@ -128,14 +128,14 @@ def adapter_from_store(store, chunk_ids: list[str]) -> np.ndarray | None:
                              np.stack([vectors[p] for p in order]))
 
 
-def safe_adapter(store, chunk_ids: list[str]) -> np.ndarray | None:
-    """`adapter_from_store`, or None (logged) when the fit fails: the adapter is an aid to ranking, and search must
-    not stop for it."""
+def safe_adapter(store, chunk_ids: list[str]) -> tuple[np.ndarray | None, bool]:
+    """(`adapter_from_store`, True), or (None, False), logged, when the fit fails: the adapter is an aid to ranking,
+    and search must not stop for it."""
     try:
-        return adapter_from_store(store, chunk_ids)
+        return adapter_from_store(store, chunk_ids), True
     except Exception:
         log.warning("could not fit the query adapter; ranking without it", exc_info=True)
-        return None
+        return None, False
 
 
 def usable(w) -> bool:

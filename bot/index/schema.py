@@ -133,7 +133,10 @@ def new_version_stamp(embedder_fingerprint: str, ingest_summary: dict | None = N
     """A fresh version stamp: a new random version, the time, which embedder made the vectors and (after an
     ingest) its summary."""
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    stamp = {"version": uuid.uuid4().hex, "updated_at": now, "last_ingest": now, "embedder": embedder_fingerprint}
+    # no teaching fingerprint yet (`Index.mark_changed` sets it): written as "" so no older one is kept (Chroma merges
+    # a record's metadata on upsert)
+    stamp = {"version": uuid.uuid4().hex, "updated_at": now, "last_ingest": now, "embedder": embedder_fingerprint,
+             STAMP_TEACHING: ""}
     if ingest_summary is not None:
         stamp["last_summary"] = json.dumps(ingest_summary)[:SUMMARY_LIMIT]
     return stamp

@@ -170,8 +170,9 @@ class ChromaStore:
             return [], np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         return [chunk_id for chunk_id, _ in pairs], np.stack([np.asarray(v, dtype=np.float32) for _, v in pairs])
 
-    def teaching(self) -> str:
-        """`schema.teaching_fingerprint` of the pairs `verified_pairs` gives the query adapter."""
+    def teaching_fingerprint(self) -> str:
+        """`schema.teaching_fingerprint` of the pairs `verified_pairs` gives the query adapter (ids and passages: a
+        question re-embedded under the same id, as `gpbot review verified reindex` does, is not seen)."""
         got = self.verified.get(where={"status": "active"}, include=["metadatas"])
         passages = ((vid, (meta or {}).get(schema.VERIFIED_ANSWER_CHUNK))
                     for vid, meta in zip(got["ids"], got["metadatas"]))
@@ -209,15 +210,17 @@ class VerifiedVectors:
         the fit, it fits again (up to `attempts` times), so what is published was fitted after that change."""
         for _ in range(attempts):
             before = self.current_version()
-            # what the fit learns from, read before it: a change during the fit leaves the stamp out of date
-            stamp = {**schema.refreshed_stamp(before), schema.STAMP_TEACHING: self.store.teaching()}
-            built = self._build(stamp["version"])
+            stamp = schema.refreshed_stamp(before)
+            derived, chunks, teaching = self._build(stamp["version"])
             with self._publish_lock:  # an ingest in this process publishes before or after, never in between
-                if self.current_version().get("version") == before.get("version"):
-                    self._install(*built)
-                    self.store.write_stamp(stamp)
+                now = self.current_version()
+                if now.get("version") == before.get("version"):
+                    self._install(derived, chunks)
+                    self.store.write_stamp({**stamp, schema.STAMP_TEACHING: teaching})
                     return stamp["version"]
-        self.ensure_fresh(force=True)  # still moving: keep what the last writer published
+                if teaching and now.get(schema.STAMP_TEACHING) == teaching:
+                    break  # another process (a replica, an ingest) published a fit of the same answers meanwhile
+        self.ensure_fresh(force=True)  # keep what the last writer published
         return self.current_version().get("version", "")
 
     def adapter_missed_a_change(self) -> bool:
@@ -225,10 +228,16 @@ class VerifiedVectors:
         followed (one cut short by a kill, or a stamp from before fingerprints were kept): the caller refits.
         Never raises (False, logged): it is asked at start-up."""
         try:
-            return self.count() > 0 and self.current_version().get(schema.STAMP_TEACHING) != self.store.teaching()
+            stamped = self.current_version().get(schema.STAMP_TEACHING)
+            return self.count() > 0 and stamped != self.store.teaching_fingerprint()
         except Exception:
             log.warning("could not tell whether the query adapter is out of date", exc_info=True)
             return False
+
+    def refit_if_out_of_date(self) -> bool:
+        """`refit` only when `adapter_missed_a_change`: what the background worker runs, so that a change another
+        process (a replica, an ingest) has fitted already costs nothing. Whether it refitted."""
+        return self.adapter_missed_a_change() and bool(self.refit())
 
     # --- verified answers: id, question vector, status and passage only (their text lives in the review store) ---
     def upsert_verified(self, verified_id: str, question_vector: np.ndarray, status: str,

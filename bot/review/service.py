@@ -47,7 +47,7 @@ class ReviewService(DedupeKeys, AnswerLog, ReviewItems, VerifiedAnswers, StaleVe
         if refit_in_background and index is not None:
             from bot.index.background_refit import BackgroundRefit
 
-            service.adapter_refits = BackgroundRefit(index.refit)
+            service.adapter_refits = BackgroundRefit(index.refit_if_out_of_date)
             if index.adapter_missed_a_change():  # a refit lost to a kill or crash is done now, in the background
                 log.info("the query adapter was fitted before the last change to the verified answers: refitting")
                 service.adapter_refits.request()

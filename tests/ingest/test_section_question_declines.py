@@ -233,6 +233,10 @@ def test_the_shipped_examples_are_the_written_must_decline_questions():
     assert model.voting_examples == len(voting) >= 170
     margin_only_items = [item for path in fit.MARGIN_ONLY_FILES for item in must_decline(path)]
     assert len(model.example_texts) - model.voting_examples == len(margin_only_items) > 0
+    # the margin-only examples follow the voting ones, in file order (prepared: shorthand spelt out)
+    for text, item in zip(model.example_texts[model.voting_examples:], margin_only_items):
+        said, asked = set(text.lower().split()), set(item["question"].lower().split())
+        assert len(said & asked) >= 0.6 * len(asked), (text, item["question"])
     assert 0 < model.example_margin < 0.5
     bank = set(BANK_HASHES.read_text().split())
     assert [text for text in model.example_texts if five_gram_hashes(text) & bank] == []

@@ -141,3 +141,15 @@ def record(review, question="Can a parent see a 12 year old's record?", **kw) ->
     """Record an answer as the Slack layer would; returns its id."""
     return review.record_answer(make_answer(question, **kw), team_id="T1", channel_id="C1", thread_ts="100.1",
                                 user_id="UASK", latency_ms=250.0)
+
+
+CODE_TEXT = "Adding the enhanced review code stops automatic access to new entries until a clinician has looked."
+PROXY_TEXT = "A parent with proxy access sees a child's record only with the child's agreement once the child is eleven."
+
+
+def two_passages(index):
+    from bot.types import Chunk
+
+    index.upsert_chunks([Chunk(chunk_id=f"{doc}#0", doc_id=doc, text=text, title=doc.title(), content_hash="h1",
+                               source_urls=[f"https://example.org/{doc}"])
+                         for doc, text in (("doc-code", CODE_TEXT), ("doc-proxy", PROXY_TEXT))])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from bot.review.service import ReviewError
-from review_helpers import citation, record, seed_chunks
+from review_helpers import CODE_TEXT, PROXY_TEXT, citation, record, seed_chunks, two_passages
 
 PARENT = "can a parent see the record of a 12 year old"
 
@@ -69,7 +69,7 @@ def test_verified_lifecycle(review_env):
 
 def test_the_index_holds_only_id_vector_status_and_the_passage_it_rests_on(review_env):
     review, index = review_env.review, review_env.index
-    _two_passages(index)
+    two_passages(index)
     v = review.create_verified("What is a proxy?", "Someone acting for a patient.", [citation("doc-b")], "UREV1")
     got = index.verified.get(ids=[v.verified_id], include=["metadatas", "documents", "embeddings"])
     assert got["metadatas"] == [{"status": "active"}]  # its answer quotes no passage: no passage named
@@ -81,24 +81,12 @@ def test_the_index_holds_only_id_vector_status_and_the_passage_it_rests_on(revie
     assert review.get_verified(v.verified_id).answer == "Someone acting for a patient."
 
 
-CODE_TEXT = "Adding the enhanced review code stops automatic access to new entries until a clinician has looked."
-PROXY_TEXT = "A parent with proxy access sees a child's record only with the child's agreement once the child is eleven."
-
-
-def _two_passages(index):
-    from bot.types import Chunk
-
-    index.upsert_chunks([Chunk(chunk_id=f"{doc}#0", doc_id=doc, text=text, title=doc.title(), content_hash="h1",
-                               source_urls=[f"https://example.org/{doc}"])
-                         for doc, text in (("doc-code", CODE_TEXT), ("doc-proxy", PROXY_TEXT))])
-
-
 def test_a_verified_answer_teaches_the_query_adapter_the_cited_passage_it_quotes(review_env):
     """The labelled pair is (question, a cited passage the answer quotes), whichever place it is cited in; of two
     it quotes, the one nearer the answer; a reviewer's own words quote none and teach nothing. Only active answers
     teach, and one made active again is read afresh."""
     review, index = review_env.review, review_env.index
-    _two_passages(index)
+    two_passages(index)
     both = [citation("doc-code"), citation("doc-proxy", 2)]
     proxy = review.create_verified("Can mum see her daughter's notes?", f"{PROXY_TEXT} [2]", both, "UREV1")
     code = review.create_verified("What does the 104 do?", f"{CODE_TEXT} [1]", both, "UREV1")
@@ -121,7 +109,7 @@ def test_a_verified_answer_teaches_the_query_adapter_the_cited_passage_it_quotes
 
 def test_the_passage_is_kept_through_status_changes_and_written_by_reindex(review_env):
     review, index = review_env.review, review_env.index
-    _two_passages(index)
+    two_passages(index)
     v = review.create_verified("What does the 104 do?", CODE_TEXT, [citation("doc-code")], "UREV1")
     review.flag_stale_verified(["doc-code"])
     assert index.verified.get(ids=[v.verified_id], include=["metadatas"])["metadatas"] == [
@@ -135,7 +123,7 @@ def test_the_passage_is_kept_through_status_changes_and_written_by_reindex(revie
 
 def test_a_failure_finding_the_passage_never_stops_a_reviewer(review_env, monkeypatch):
     review, index = review_env.review, review_env.index
-    _two_passages(index)
+    two_passages(index)
     monkeypatch.setattr(index, "get_chunks", lambda ids: (_ for _ in ()).throw(OSError("down")))
     v = review.create_verified("What does the 104 do?", CODE_TEXT, [citation("doc-code")], "UREV1")
     assert review.get_verified(v.verified_id).status == "active"
@@ -261,75 +249,3 @@ def test_a_correction_is_one_step_whatever_the_index_does(review_env, monkeypatc
                                  replaces=old.verified_id)
     assert [v.verified_id for v in review.list_verified(status="active")] == [new.verified_id]
     assert review.get_verified(old.verified_id).status == "retired"
-
-
-def test_with_background_refits_every_change_to_the_active_answers_refits_the_adapter(review_env, monkeypatch):
-    """The Slack server's store (`refit_in_background`): storing, correcting, retiring and reinstating each refit in
-    the background (the version stamp moves), and each refit reads the labelled pairs as they are after the change,
-    so a retired answer stops teaching the query adapter at once; the CLI's store (the default) leaves refitting to
-    the command."""
-    from bot.review.service import ReviewService
-
-    review, index = review_env.review, review_env.index
-    _two_passages(index)
-    assert review.adapter_refits is None
-    before = index.current_version().get("version")
-    review.create_verified("What does the 104 do?", CODE_TEXT, [citation("doc-code")], "UREV1")
-    assert index.current_version().get("version") == before
-
-    pairs_read = []  # the labelled pairs each fit read (`adapter_from_store` reads them through the store)
-    verified_pairs = index.store.verified_pairs
-    monkeypatch.setattr(index.store, "verified_pairs",
-                        lambda: pairs_read.append(verified_pairs()[0]) or verified_pairs())
-    server_store = ReviewService.from_settings(review_env.settings, index=index, refit_in_background=True)
-    try:
-        # the CLI store's change above was never refitted: the server's store does it as it opens
-        assert server_store.adapter_refits.wait(30) and server_store.adapter_refits.fits == 1
-        assert sorted(pairs_read[-1]) == ["doc-code#0"] and not index.adapter_missed_a_change()
-        server_store.adapter_refits.delay_s = 0
-        made = []
-        actions = [  # (the change, the passages taught after it)
-            (lambda: server_store.create_verified("Can mum see the notes?", PROXY_TEXT, [citation("doc-proxy")],
-                                                  "UREV1"), ["doc-code#0", "doc-proxy#0"]),
-            (lambda: server_store.create_verified("Mum and the notes?", "Only with the child's agreement [1].",
-                                                  [citation("doc-proxy")], "UREV1", replaces=made[0].verified_id),
-             ["doc-code#0"]),  # a correction in the reviewer's own words teaches nothing
-            (lambda: server_store.retire_verified(made[1].verified_id), ["doc-code#0"]),
-            (lambda: server_store.reinstate_verified(made[0].verified_id), ["doc-code#0", "doc-proxy#0"]),
-        ]
-        for action, taught in actions:
-            version = index.current_version().get("version")
-            made.append(action())
-            assert server_store.adapter_refits.wait(30)
-            assert index.current_version().get("version") not in (None, "", version)
-            assert sorted(pairs_read[-1]) == taught
-        assert server_store.adapter_refits.fits == 1 + len(actions)
-    finally:
-        server_store.close()
-
-
-def test_a_refit_lost_to_a_kill_is_done_when_the_server_next_opens_its_store(review_env):
-    """The stamp keeps a fingerprint of the verified answers the adapter was fitted on: a change that no refit
-    followed (the process killed first) is seen at the next start and refitted in the background, once; a store
-    opened on an up-to-date stamp fits nothing."""
-    from bot.review.service import ReviewService
-
-    review, index = review_env.review, review_env.index
-    _two_passages(index)
-    index.mark_changed()
-    assert not index.adapter_missed_a_change()
-    made = review.create_verified("What does the 104 do?", CODE_TEXT, [citation("doc-code")], "UREV1")
-    assert index.adapter_missed_a_change()  # stored, never refitted: as if killed before the refit
-    for expected_fits in (1, 0):  # the first start refits; the next finds the stamp up to date
-        before = index.current_version()["version"]
-        server_store = ReviewService.from_settings(review_env.settings, index=index, refit_in_background=True)
-        try:
-            assert server_store.adapter_refits.wait(30) and server_store.adapter_refits.fits == expected_fits
-        finally:
-            server_store.close()
-        assert not index.adapter_missed_a_change()
-        assert (index.current_version()["version"] != before) == bool(expected_fits)
-    review.retire_verified(made.verified_id)  # a retired answer stops teaching: that too is a change
-    assert index.adapter_missed_a_change()
-    index.refit()
-    assert not index.adapter_missed_a_change()
