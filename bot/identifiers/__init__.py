@@ -61,7 +61,7 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
 
     nhs = numbers.nhs_numbers(norm, public)
     contacts = not_quoted(numbers.phones(norm, public) + numbers.emails(norm) + numbers.postcodes(norm))
-    people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm) + names.patient_cued_names(norm))
+    people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm))
     births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people))
     nhs = numbers.nhs_numbers(norm, public, beside=people + births)  # with a mistyped one beside a name or birth date
     others = merge(nhs + contacts + births)

@@ -114,31 +114,6 @@ def titled_names(norm: str) -> list[Finding]:
     return out
 
 
-# "pt"/"patient" right before a capitalised word: staff name a patient the way a title would ("pt Kowalczyk rang",
-# "patient Priya Example"). Never a capitalised "Patient", which starts the names of products and groups ("Patient
-# Participation Group"); "access" and "online" are function words here
-_PATIENT_CUE_RE = re.compile(r"(?<![A-Za-z])(?:[Pp]t|PT|patient)(?![A-Za-z])[ ,:]{1,3}")
-
-
-def patient_cued_names(norm: str) -> list[Finding]:
-    """One to three capitalised words (not all capitals, not function words) right after "pt" or "patient"."""
-    _given, _surnames, stop = name_lists()
-    out: list[Finding] = []
-    for cue in _PATIENT_CUE_RE.finditer(norm):
-        end, prev_end = None, cue.end()
-        for w in _WORD_RE.finditer(norm, cue.end()):
-            token = w.group()
-            if (w.start() != prev_end and not _gap_ok(norm, prev_end, w.start())) or len(token) < 2 \
-                    or not _is_cap(token) or token.isupper() or _bare(token) in stop:
-                break
-            end = prev_end = w.end()
-            if w.end() - cue.end() > 60:
-                break
-        if end is not None:
-            out.append(Finding("name", cue.end(), end))
-    return out
-
-
 def is_given_name(word: str, given: frozenset) -> bool:
     """A listed given name, or a hyphenated one with a listed part ("kerry-ann")."""
     w = word.lower()
