@@ -44,6 +44,9 @@ TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 # Messages with no identifier that look like they might have one: codes, help lines, guidance dates.
 CONTROLS = [
+    "What kind of access should I give this patient?\nKind regards\nPractice team",
+    "logins per site last month\nMain\t512\t398\t1024\nBranch\t12\t40\t88",
+    "the domestic abuse helpline from abroad is +44 808 2000 247",
     "Use SNOMED 1364731000000104 to hold back access for review",
     "is 1364751000000106 the code that reverses 104?",
     "codes 1364731000000104, 1364751000000106 and 1290331000000103",

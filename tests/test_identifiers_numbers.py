@@ -88,6 +88,20 @@ def test_a_mistyped_nhs_number_is_flagged_in_its_grouping_or_beside_a_name_or_bi
         assert "nhs_number" in r.kinds and digits(bad) not in digits(r.text), text
 
 
+@pytest.mark.parametrize("n", VALID)
+def test_a_mistyped_number_beside_contact_details_or_named_a_case_beside_a_name_is_flagged(n):
+    bad = flip_last(n)
+    for text in (f"{bad} LS1 4AB", f"{bad} tel 07700 900123", f"Jane Smith case {bad[:3]} {bad[3:6]} {bad[6:]}"):
+        assert digits(bad) not in digits(redact(text).text), text
+
+
+def test_a_table_a_phone_number_or_a_public_help_line_in_3_3_4_is_not_an_nhs_number():
+    assert find_identifiers("logins per site\nMain\t512\t398\t1024\nBranch\t12\t40\t88") == []
+    # a phone number written internationally: a phone number, not an NHS number
+    assert set(kinds_in("ring +44 300 311 2233 or 0044 300 311 2233")) == {"phone"}
+    assert redact("the helpline is +44 300 311 2233", public_numbers={"03003112233"}).findings == ()
+
+
 @pytest.mark.parametrize("cue", ["NHS no", "NHS no.", "NHS number", "NHS #", "nhs:", "NHS No:", "NHS number is", "nhs number -"])
 def test_invalid_number_after_cue_is_flagged(cue):
     bad = flip_last(VALID[0])

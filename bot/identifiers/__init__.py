@@ -59,11 +59,12 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     def not_quoted(findings: list[Finding]) -> list[Finding]:  # the guidance's own names and addresses
         return [f for f in findings if not quoted or not _is_public(f, norm, quoted)]
 
-    nhs = numbers.nhs_numbers(norm, public)
+    nhs = numbers.nhs_numbers(norm, public, raw=text)
     contacts = not_quoted(numbers.phones(norm, public) + numbers.emails(norm) + numbers.postcodes(norm))
     people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm))
     births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people))
-    nhs = numbers.nhs_numbers(norm, public, beside=people + births)  # with a mistyped one beside a name or birth date
+    # a mistyped one beside a name, a date of birth or contact details
+    nhs = numbers.nhs_numbers(norm, public, beside=people + births + contacts, raw=text)
     others = merge(nhs + contacts + births)
     if others:  # untitled capitalised pairs next to any other identifier
         people += not_quoted(names.adjacent_names(norm, others))

@@ -7,6 +7,7 @@ dots and " - ". Every regex is linear: repeats are bounded and each pattern is a
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Iterable
 
@@ -48,24 +49,51 @@ _OTHER_REFERENCE_RE = re.compile(
 NEAR_ANOTHER_CHARS = 40
 
 
-def nhs_numbers(norm: str, public: set[str], beside: Iterable[Finding] = ()) -> list[Finding]:
+def nhs_numbers(norm: str, public: set[str], beside: Iterable[Finding] = (), raw: str = "") -> list[Finding]:
     """Ten-digit numbers that are NHS numbers: a valid check digit; or, since staff mistype them and an invented
-    number is still typed as one, a cue right before it ("NHS no"), the NHS's own 3-3-4 grouping ("999 888 7776";
-    never a leading 0, a phone number's), or another identifier within NEAR_ANOTHER_CHARS (`beside`: the names and
-    dates of birth found), unless another kind of reference is named right before it ("ref 482 910 3756")."""
-    beside = list(beside)
+    number is still typed as one, a cue right before it ("NHS no"); another identifier within NEAR_ANOTHER_CHARS
+    (`beside`: the names, dates of birth and contact details found); or the NHS's own 3-3-4 grouping with the same
+    space, dash or dot between the groups in `raw` (the text before normalising: tabs and line breaks are a table's),
+    unless another kind of reference is named right before it ("ref 482 910 3756"). Never a leading 0, nor what
+    follows +44 or 0044: a phone number's, as is a public help line's."""
+    beside = sorted((f.start, f.end) for f in beside)
+    longest = max((e - s for s, e in beside), default=0)
     found = []
     for m in _TEN_DIGITS_RE.finditer(norm):
         d = digits(m.group(1))
         groups = [len(g) for g in re.findall(r"\d+", m.group(1))]
-        if d in public or ("/" in m.group(1) and groups != [3, 3, 4]):
+        if d in public or "0" + d in public or ("/" in m.group(1) and groups != [3, 3, 4]):
             continue  # slashes: only in the 3-3-4 grouping (never a date's)
-        unchecked = (not d.startswith("0") and not _OTHER_REFERENCE_RE.search(norm, max(0, m.start() - 30), m.start())
-                     and (groups == [3, 3, 4] or any(f.start - NEAR_ANOTHER_CHARS <= m.end(1)
-                                                     and m.start(1) <= f.end + NEAR_ANOTHER_CHARS for f in beside)))
-        if is_valid_nhs_number(d) or unchecked or _NHS_CUE_RE.search(norm, max(0, m.start() - 30), m.start()):
+        if is_valid_nhs_number(d) or _NHS_CUE_RE.search(norm, max(0, m.start() - 30), m.start()):
+            found.append(Finding("nhs_number", m.start(1), m.end(1)))
+        elif not d.startswith("0") and not _PHONE_PREFIX_RE.search(norm, max(0, m.start() - 8), m.start()) and (
+                _near(beside, longest, m.start(1), m.end(1))
+                or (_grouped_334(raw[m.start(1):m.end(1)] if raw else m.group(1))
+                    and not _OTHER_REFERENCE_RE.search(norm, max(0, m.start() - 30), m.start()))):
             found.append(Finding("nhs_number", m.start(1), m.end(1)))
     return found
+
+
+_PHONE_PREFIX_RE = re.compile(r"(?:\+ ?44|\b0044|\b44)[ .\-]{0,3}(?:\(0\)[ .\-]{0,3})?$")
+_GROUPED_334_RE = re.compile(r"\d{3}([ \u00a0\u2007\u2009\u202f]{1,2}|[.\-])\d{3}\1\d{4}")
+
+
+def _grouped_334(span: str) -> bool:
+    """Three, three and four digits with the same space (any width, one or two; never a tab or line break), dash or
+    dot between them ("999 888 7776")."""
+    return bool(_GROUPED_334_RE.fullmatch(span))
+
+
+def _near(spans: list[tuple[int, int]], longest: int, start: int, end: int) -> bool:
+    """Whether any of `spans` ((start, end), sorted; the longest `longest` characters) lies within
+    NEAR_ANOTHER_CHARS of start..end: a bisection, so a message of thousands of names stays fast."""
+    for i in range(bisect.bisect_left(spans, (start - NEAR_ANOTHER_CHARS - longest, -1)), len(spans)):
+        s_start, s_end = spans[i]
+        if s_start > end + NEAR_ANOTHER_CHARS:
+            return False
+        if s_end >= start - NEAR_ANOTHER_CHARS:
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ class BackgroundRefit:
         self._worker: threading.Thread | None = None
         self._idle = threading.Event()
         self._idle.set()
-        self.fits = 0  # fits run (including failed ones), for tests and the logs
+        self.fits = 0  # times the refit callable ran (including failed ones and ones with nothing to do), for tests
 
     def request(self) -> None:
         """Never raises: a thread that cannot start is logged, and the next request tries again."""
@@ -73,8 +73,9 @@ class BackgroundRefit:
             started = time.perf_counter()
             try:
                 version = self._refit()
-                log.info("query adapter refitted after a verified-answer change (%.1f s, version %s)",
-                         time.perf_counter() - started, version)
+                log.info("query adapter after a verified-answer change: %s (%.1f s)",
+                         f"refitted, version {version}" if version else "already up to date",
+                         time.perf_counter() - started)
             except Exception as exc:  # the review store is already right; the next refit learns the change
                 log.error("could not refit the query adapter after a verified-answer change: %s", exc)
             finally:

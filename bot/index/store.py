@@ -225,19 +225,27 @@ class VerifiedVectors:
 
     def adapter_missed_a_change(self) -> bool:
         """The verified answers the query adapter learns from changed after it was last fitted, and no refit
-        followed (one cut short by a kill, or a stamp from before fingerprints were kept): the caller refits.
-        Never raises (False, logged): it is asked at start-up."""
+        followed (one cut short by a kill or failed, or a stamp from before fingerprints were kept): the caller
+        refits. Never raises (False, logged): it is asked at start-up."""
         try:
-            stamped = self.current_version().get(schema.STAMP_TEACHING)
-            return self.count() > 0 and stamped != self.store.teaching_fingerprint()
+            return self._adapter_out_of_date()
         except Exception:
             log.warning("could not tell whether the query adapter is out of date", exc_info=True)
             return False
 
-    def refit_if_out_of_date(self) -> bool:
-        """`refit` only when `adapter_missed_a_change`: what the background worker runs, so that a change another
-        process (a replica, an ingest) has fitted already costs nothing. Whether it refitted."""
-        return self.adapter_missed_a_change() and bool(self.refit())
+    def refit_if_out_of_date(self) -> str:
+        """`refit` unless the stamp says the adapter was fitted on the verified answers as they are: what the
+        background worker runs, so a change another process (a replica, an ingest) has fitted already costs
+        nothing; when that cannot be read, it refits. The version published, or "" when nothing was to do."""
+        try:
+            stale = self._adapter_out_of_date()
+        except Exception:
+            stale = True
+        return self.refit() if stale else ""
+
+    def _adapter_out_of_date(self) -> bool:
+        stamped = self.current_version().get(schema.STAMP_TEACHING)
+        return self.count() > 0 and stamped != self.store.teaching_fingerprint()
 
     # --- verified answers: id, question vector, status and passage only (their text lives in the review store) ---
     def upsert_verified(self, verified_id: str, question_vector: np.ndarray, status: str,

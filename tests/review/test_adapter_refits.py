@@ -43,10 +43,11 @@ def test_with_background_refits_every_change_to_the_active_answers_refits_the_ad
             (lambda: server_store.reinstate_verified(made[0].verified_id), ["doc-code#0", "doc-proxy#0"], True),
         ]
         for action, taught, moves in actions:
-            version = index.current_version().get("version")
+            version, reads = index.current_version().get("version"), len(pairs_read)
             made.append(action())
             assert server_store.adapter_refits.wait(30)
             assert (index.current_version().get("version") not in (None, "", version)) == moves
+            assert (len(pairs_read) > reads) == moves  # a fit read the labelled pairs only when it ran
             assert sorted(pairs_read[-1]) == taught
         assert server_store.adapter_refits.fits == 1 + len(actions)
     finally:
@@ -76,8 +77,9 @@ def test_a_refit_lost_to_a_kill_is_done_when_the_server_next_opens_its_store(rev
         assert (index.current_version()["version"] != before) == bool(expected_fits)
     review.retire_verified(made.verified_id)  # a retired answer stops teaching: that too is a change
     assert index.adapter_missed_a_change()
-    assert index.refit_if_out_of_date() and not index.adapter_missed_a_change()
-    assert not index.refit_if_out_of_date()  # up to date: nothing to fit
+    assert index.refit_if_out_of_date() == index.current_version()["version"]
+    assert not index.adapter_missed_a_change()
+    assert index.refit_if_out_of_date() == ""  # up to date: nothing to fit
 
 
 def test_a_change_during_a_fit_or_a_failed_fit_leaves_the_stamp_out_of_date(review_env, monkeypatch):
