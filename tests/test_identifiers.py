@@ -106,6 +106,26 @@ def test_untitled_and_lower_case_names_and_their_repeats(text, expected):
     assert redact(text).text == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a clinical system's patient banner, pasted
+        ("SMITH, Jane (Mrs) Born 03-Mar-1960 wants access", "[name] Born [date of birth] wants access"),
+        ("KOWALCZYK, Anna Maria (Miss) rang about the app", "[name] rang about the app"),
+        ("OYELARAN, Tunde (Mr) - can he see his letters", "[name] - can he see his letters"),
+        ("SMITH, Jane rang twice", "[name] rang twice"),
+        ("Smith, Jane wants her notes hidden", "[name] wants her notes hidden"),
+        # a comma after a greeting, a system or a publisher is not a surname
+        ("Hi, Jane here from reception", None),
+        ("In EMIS, Mark the entry as private", None),
+        ("NHS England, May 2023", None),
+        ("Thanks, Amy", None),
+    ],
+)
+def test_names_written_surname_first_as_clinical_systems_print_them(text, expected):
+    assert redact(text).text == (expected or text)
+
+
 def test_untitled_pair_next_to_identifier_is_a_name():
     r = redact("Amy Dummy, 9993909963 - can she see it")
     assert r.kinds == ["nhs_number", "name"]

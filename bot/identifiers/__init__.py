@@ -61,7 +61,7 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
 
     nhs = numbers.nhs_numbers(norm, public, raw=text)
     contacts = not_quoted(numbers.phones(norm, public) + numbers.emails(norm) + numbers.postcodes(norm))
-    people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm))
+    people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm) + names.surname_first_names(norm))
     births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people))
     # a mistyped one beside a name, a date of birth or contact details
     nhs = numbers.nhs_numbers(norm, public, beside=people + births + contacts, raw=text)

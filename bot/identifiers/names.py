@@ -114,6 +114,28 @@ def titled_names(norm: str) -> list[Finding]:
     return out
 
 
+# A clinical system's patient banner, pasted: "SMITH, Jane (Mrs)", "Kowalczyk, Anna Maria (Miss)"
+_BANNER_RE = re.compile(
+    r"(?<![A-Za-z])([A-Z][A-Za-z'\-]+), +([A-Z][A-Za-z'\-]+(?: +[A-Z][A-Za-z'\-]+)?) *\((?i:mrs|mr|ms|mx|miss|dr|master|prof)\.?\)"
+)
+# "SMITH, Jane" or "Smith, Jane": a surname in capitals or a listed one, a comma, a listed given name
+_SURNAME_FIRST_RE = re.compile(r"(?<![A-Za-z])([A-Z][A-Za-z'\-]+), +([A-Z][a-z'\-]+)(?![A-Za-z])")
+
+
+def surname_first_names(norm: str) -> list[Finding]:
+    """Names written surname first, as clinical systems print them: with the title after them in brackets, or a
+    surname in capitals (or a listed one) before a listed given name ("SMITH, Jane", "Smith, Jane")."""
+    given, surnames, stop = name_lists()
+    out = [Finding("name", m.start(), m.end()) for m in _BANNER_RE.finditer(norm) if _bare(m.group(1)) not in stop]
+    for m in _SURNAME_FIRST_RE.finditer(norm):
+        surname, first = m.group(1), m.group(2)
+        if _bare(surname) in stop or not is_given_name(first, given):
+            continue
+        if (surname.isupper() and len(surname) > 1) or _bare(surname) in surnames:
+            out.append(Finding("name", m.start(), m.end()))
+    return out
+
+
 def is_given_name(word: str, given: frozenset) -> bool:
     """A listed given name, or a hyphenated one with a listed part ("kerry-ann")."""
     w = word.lower()
