@@ -2,9 +2,7 @@
 decline a question much nearer them than to anything the index answers it from, but never vote (DECLINE_VOTE),
 which the regressions were fitted without them."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,17 +10,10 @@ import pytest
 from bot.decline_model import (DECLINE_EXAMPLE, DECLINE_VOTE, MODEL_PATH, SECTION_QUESTION, DeclineModel, decode_vectors,
                                encode_vectors)
 from bot.types import AnswerKind
+from test_decline_model import decline_cv
 
-REPO = Path(__file__).resolve().parents[1]
 # on the annotated fixture (a page on restricting access), a question its section questions sit near
 QUESTION = "can we switch off one patient's app access because her husband watches her use it"
-
-
-def decline_cv():
-    spec = importlib.util.spec_from_file_location("decline_cv", REPO / "eval" / "decline_cv.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def model_with_examples(embedder, texts: list[str], voting: int) -> DeclineModel:
