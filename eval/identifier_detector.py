@@ -127,19 +127,18 @@ def mistyped_nhs_numbers(n: int, seed: int) -> tuple[int, int, int, int]:
 
     rng, fake = random.Random(seed), Faker("en_GB")
     fake.seed_instance(seed)
-    grouped = beside = 0
+    caught = {"grouped": 0, "beside": 0}
     for _ in range(n):
         good = _nhs_number(rng)
         bad = good[:9] + str((int(good[9]) + rng.randrange(1, 10)) % 10)
         frame = rng.choice(FRAMES)
         sep = rng.choice([s for s in NHS_SEPARATORS if s and s.strip(" \u00a0\u202f\u2009") == ""])
-        for number, name in ((sep.join((bad[:3], bad[3:6], bad[6:])), ""),
-                             (bad, f"{fake.first_name()} {fake.last_name()} ")):
+        for form, number, name in (("grouped", sep.join((bad[:3], bad[3:6], bad[6:])), ""),
+                                   ("beside", bad, f"{fake.first_name()} {fake.last_name()} ")):
             text = frame.replace("{x}", name + number)
             start = text.index(number)
-            caught = any(f.start <= start and start + len(number) <= f.end for f in find_identifiers(text))
-            grouped, beside = (grouped + caught, beside) if not name else (grouped, beside + caught)
-    return grouped, n, beside, n
+            caught[form] += any(f.start <= start and start + len(number) <= f.end for f in find_identifiers(text))
+    return caught["grouped"], n, caught["beside"], n
 
 
 def main() -> int:

@@ -63,8 +63,9 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     contacts = not_quoted(numbers.phones(norm, public) + numbers.emails(norm) + numbers.postcodes(norm))
     people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm) + names.surname_first_names(norm))
     births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people))
-    # a mistyped one beside a name, a date of birth or contact details
-    nhs = numbers.nhs_numbers(norm, public, beside=people + births + contacts, raw=text)
+    beside = people + births + contacts
+    if beside:  # a mistyped one beside a name, a date of birth or contact details (without them: the same numbers)
+        nhs = numbers.nhs_numbers(norm, public, beside=beside, raw=text)
     others = merge(nhs + contacts + births)
     if others:  # untitled capitalised pairs next to any other identifier
         people += not_quoted(names.adjacent_names(norm, others))

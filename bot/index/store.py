@@ -162,21 +162,24 @@ class ChromaStore:
     def verified_pairs(self) -> tuple[list[str], np.ndarray]:
         """The active verified answers' passage ids and question vectors, for those that name the passage their
         answer rests on (labelled pairs for the query adapter, like the section questions)."""
-        got = self.verified.get(where={"status": "active"}, include=["embeddings", "metadatas"])
-        pairs = [(meta[schema.VERIFIED_ANSWER_CHUNK], vector)
-                 for meta, vector in zip(got["metadatas"], got["embeddings"])
-                 if (meta or {}).get(schema.VERIFIED_ANSWER_CHUNK)]
+        pairs = self._active_with_passage(include=["embeddings", "metadatas"])
         if not pairs:
             return [], np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        return [chunk_id for chunk_id, _ in pairs], np.stack([np.asarray(v, dtype=np.float32) for _, v in pairs])
+        return [chunk_id for _, chunk_id, _ in pairs], np.stack([np.asarray(v, dtype=np.float32) for *_, v in pairs])
 
     def teaching_fingerprint(self) -> str:
         """`schema.teaching_fingerprint` of the pairs `verified_pairs` gives the query adapter (ids and passages: a
         question re-embedded under the same id, as `gpbot review verified reindex` does, is not seen)."""
-        got = self.verified.get(where={"status": "active"}, include=["metadatas"])
-        passages = ((vid, (meta or {}).get(schema.VERIFIED_ANSWER_CHUNK))
-                    for vid, meta in zip(got["ids"], got["metadatas"]))
-        return schema.teaching_fingerprint((vid, chunk_id) for vid, chunk_id in passages if chunk_id)
+        return schema.teaching_fingerprint((vid, chunk_id) for vid, chunk_id, _ in
+                                           self._active_with_passage(include=["metadatas"]))
+
+    def _active_with_passage(self, include: list[str]) -> list[tuple[str, str, object]]:
+        """(verified id, passage id, question vector or None) of the active verified answers that name a passage."""
+        got = self.verified.get(where={"status": "active"}, include=include)
+        vectors = got["embeddings"] if "embeddings" in include else [None] * len(got["ids"])
+        return [(vid, meta[schema.VERIFIED_ANSWER_CHUNK], vector)
+                for vid, meta, vector in zip(got["ids"], got["metadatas"], vectors)
+                if (meta or {}).get(schema.VERIFIED_ANSWER_CHUNK)]
 
     def question_cosines(self, query_vector: np.ndarray, k: int) -> np.ndarray:
         """The cosines of the k section questions nearest the query, best first (empty: none indexed)."""
