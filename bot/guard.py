@@ -17,6 +17,7 @@ from bot.identifiers import (  # noqa: F401 - re-exported: the one identifier de
     is_valid_nhs_number,
     phone_numbers,
     redact,
+    warm_up,
 )
 
 __all__ = ["clinical_advice_signal", "safeguarding_signal"]

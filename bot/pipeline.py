@@ -57,11 +57,13 @@ class Assistant:
 
     # --- warm-up: load the model and the keyword index before the first question ---
     def warm_up(self) -> None:
-        """What every first question would otherwise pay for: the keyword index, the model, the situation,
-        off-topic and must-decline example vectors and the corpus centroid. (The protective-step sentences are
-        left to the first safeguarding question: read from the vectors stored at ingest they take a few dozen
-        milliseconds, and most processes, a one-off `gpbot ask` above all, never need them.)"""
+        """What every first question would otherwise pay for: the keyword index, the identifier detector's name
+        lists, the model, the situation, off-topic and must-decline example vectors and the corpus centroid. (The
+        protective-step sentences are left to the first safeguarding question: read from the vectors stored at
+        ingest they take a few dozen milliseconds, and most processes, a one-off `gpbot ask` above all, never need
+        them.)"""
         self.index.ensure_fresh(force=True)
+        guard.warm_up()
         self.index.embedder.embed_query("warm up")
         self.safeguarding.warm_up()
         off_topic_vectors(self.index.embedder)

@@ -141,6 +141,47 @@ def mistyped_nhs_numbers(n: int, seed: int) -> tuple[int, int, int, int]:
     return caught["grouped"], n, caught["beside"], n
 
 
+STREET_TYPES = ["Road", "Street", "Avenue", "Lane", "Close", "Drive", "Way", "Crescent", "Court", "Place", "Gardens",
+                "Grove", "Terrace", "Hill", "Mews", "Park", "View", "Rise"]
+
+
+def other_forms(n: int, seed: int) -> dict[str, tuple[int, int]]:
+    """Kinds outside the variants, generated here: a UK street address (house or flat number, a surname or place word
+    from Faker, a UK street type; a third in lower case), a hospital or record number after its name, a listed
+    surname right after "pt", and a mistyped NHS number typed alone as ten digits. (found, of) per kind; the street
+    types and record cues are the detector's own, so this checks the rules' reach, not their vocabulary."""
+    import random
+
+    from faker import Faker
+    from identifier_variants import FRAMES, _nhs_number
+
+    rng, fake = random.Random(seed), Faker("en_GB")
+    fake.seed_instance(seed)
+    found = Counter()
+    for _ in range(n):
+        street = f"{rng.choice([fake.last_name(), fake.city()])} {rng.choice(STREET_TYPES)}"
+        number = rng.choice([str(rng.randrange(1, 300)), f"{rng.randrange(1, 99)}a", f"Flat {rng.randrange(1, 30)}, "
+                             f"{rng.randrange(1, 200)}", f"Flat {rng.randrange(1, 30)},"])
+        address = f"{number} {street}"
+        address = address.lower() if rng.random() < 0.33 and not street.split()[-1] in ("Close", "Drive", "Way",
+                                                                                         "Court", "Place", "Hill",
+                                                                                         "Park", "View", "Rise") \
+            else address
+        record = rng.choice(["hospital number ", "hosp no ", "MRN ", "MRN: ", "EMIS number ", "unit no. "]) + \
+            rng.choice(["RXH", "K", "", "A"]) + "".join(str(rng.randrange(10)) for _ in range(rng.choice([6, 7, 8])))
+        surname = f"pt {fake.last_name()}"
+        good = _nhs_number(rng)
+        alone = good[:9] + str((int(good[9]) + rng.randrange(1, 10)) % 10)
+        for kind, shown, secret in (("address", f"she lives at {address} with her ex", address),
+                                    ("record_number", record, record.split()[-1]),
+                                    ("surname_after_pt", surname, surname[3:]),
+                                    ("mistyped_alone", alone, alone)):
+            text = rng.choice(FRAMES).replace("{x}", shown)
+            start = text.index(secret)
+            found[kind] += _covered(text, start, start + len(secret), find_identifiers(text))
+    return {k: (found[k], n) for k in ("address", "record_number", "surname_after_pt", "mistyped_alone")}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1200)
@@ -158,6 +199,8 @@ def main() -> int:
     grouped, n_grouped, beside, n_beside = mistyped_nhs_numbers(200, args.seed)
     print(f"mistyped NHS numbers (wrong check digit): 3-3-4 grouped {grouped}/{n_grouped}, run together beside a "
           f"name {beside}/{n_beside}")
+    other = other_forms(200, args.seed)
+    print("other forms (generated here): " + ", ".join(f"{k} {a}/{b}" for k, (a, b) in other.items()))
     found, total, cap = unlisted_names(300, args.seed)
     print(f"names not in the detector's lists (other Faker locales): {found}/{total} found "
           f"(capitalised {cap}/{total // 3}; lower case and titled make up the rest)")

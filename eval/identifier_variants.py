@@ -73,6 +73,12 @@ CONTROLS = [
     "can the pt book a dr appointment online",
     "practice in SW1A postcode area, our phone system is down",
     "our practice (ODS code F84003) went live on 1 Nov 2023",
+    "2 practices close early on Wednesdays, does that matter?",
+    "10 working days to respond, or 28 calendar days?",
+    "Patient Access and Patient Online are not the same thing",
+    "see wiki pageId=4342022162 for the TPP steps",
+    "what is the hospital number for switchboard",
+    "is 1156257007 a SNOMED code we need?",
 ]
 
 

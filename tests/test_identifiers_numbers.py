@@ -74,7 +74,18 @@ def test_an_invalid_number_named_as_another_reference_is_not_flagged(n):
     assert find_identifiers(f"reference {bad} on the letter") == []
     assert find_identifiers(f"reference {bad[:3]} {bad[3:6]} {bad[6:]} on the letter") == []
     assert find_identifiers(f"logged with the service desk, ticket no. {bad[:3]} {bad[3:6]} {bad[6:]}") == []
-    assert find_identifiers(f"the service desk gave us {bad} weeks ago") == []  # run together, alone
+    assert find_identifiers(f"the service desk ref {bad} weeks ago") == []  # run together
+    assert find_identifiers(f"wiki pageId={bad}") == [] and find_identifiers(f"see /pages/{bad}/guide") == []
+
+
+@pytest.mark.parametrize("n", VALID)
+def test_a_mistyped_number_typed_alone_is_flagged(n):
+    """Ten digits typed as a word of their own are what staff paste an NHS number as, even with a wrong check digit
+    (a phone number starts with 0, a SNOMED identifier carries a Verhoeff check digit)."""
+    bad = flip_last(n)
+    r = redact(f"can you check {bad} for me, app shows nothing")
+    assert r.kinds == ["nhs_number"] and bad not in r.text
+    assert find_identifiers("is 1156257007 the right one") == []  # a ten-digit SNOMED CT concept identifier
 
 
 @pytest.mark.parametrize("n", VALID)

@@ -1,9 +1,9 @@
 """Patient identifiers: the one detector and the one redaction every path in and out goes through.
 
-Staff sometimes paste patient details into Slack. `find_identifiers` spots NHS numbers, dates of
-birth, postcodes, phone numbers, email addresses and names; `redact` replaces every one of them with
-a placeholder such as "[NHS number]" so the question can still be answered without the identifiers
-ever being stored, logged, embedded or forwarded.
+Staff sometimes paste patient details into Slack. `find_identifiers` spots NHS numbers, hospital and
+record numbers, dates of birth, postcodes, street addresses, phone numbers, email addresses and names;
+`redact` replaces every one of them with a placeholder such as "[NHS number]" so the question can still be
+answered without the identifiers ever being stored, logged, embedded or forwarded.
 
 It runs on the RAW message (before Slack markup is removed) and normalises first (`text.normalise`:
 every Unicode space, line break and tab, every dash, other scripts' digits; one character for one, so
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from bot.identifiers import dates, names, numbers
+from bot.identifiers import addresses, dates, names, numbers
 from bot.identifiers.numbers import is_valid_nhs_number, phone_numbers
 from bot.identifiers.text import normalise
 from bot.identifiers.types import KINDS, PLACEHOLDERS, Finding, Redaction, merge
@@ -39,6 +39,7 @@ __all__ = [
     "phone_numbers",
     "public_identifiers",
     "redact",
+    "warm_up",
 ]
 
 
@@ -60,13 +61,15 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
         return [f for f in findings if not quoted or not _is_public(f, norm, quoted)]
 
     nhs = numbers.nhs_numbers(norm, public, raw=text)
-    contacts = not_quoted(numbers.phones(norm, public) + numbers.emails(norm) + numbers.postcodes(norm))
-    people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm) + names.surname_first_names(norm))
+    contacts = not_quoted(numbers.phones(norm, public) + numbers.emails(norm) + numbers.postcodes(norm)
+                          + addresses.street_addresses(norm))
+    people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm) + names.surname_first_names(norm)
+                        + names.patient_surnames(norm, text))
     births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people))
     beside = people + births + contacts
     if beside:  # a mistyped one beside a name, a date of birth or contact details (without them: the same numbers)
         nhs = numbers.nhs_numbers(norm, public, beside=beside, raw=text)
-    others = merge(nhs + contacts + births)
+    others = merge(nhs + numbers.record_numbers(norm) + contacts + births)
     if others:  # untitled capitalised pairs next to any other identifier
         people += not_quoted(names.adjacent_names(norm, others))
     people += names.repeats(norm, merge(people))
@@ -100,6 +103,12 @@ def _is_public(f: Finding, norm: str, public: set[str]) -> bool:
     # "Martin Marshall"
     words = set(names.name_words(f.text_in(norm)))
     return len(words) >= 2 and any(words == set(p[5:].split()) for p in public if p.startswith("name:"))
+
+
+def warm_up() -> None:
+    """Load the name lists (Faker's providers, about half a second) before the first message needs them."""
+    names.name_lists()
+    names.world_names()
 
 
 def redact(text: str, *, public_numbers: Iterable[str] = ()) -> Redaction:

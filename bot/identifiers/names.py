@@ -136,6 +136,46 @@ def surname_first_names(norm: str) -> list[Finding]:
     return out
 
 
+# "pt Kowalczyk", "patient: Okafor": a word naming the patient right before a capitalised surname, on one line
+_PATIENT_RE = re.compile(r"(?<![A-Za-z])(?:pt|pts|patient|patients|pt's|patient's) *[:\-]? *([A-Z][A-Za-z'\-]+)")
+
+
+@lru_cache(maxsize=1)
+def world_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, surnames) from every Faker person provider written in Latin letters (about 15,000 surnames),
+    lower case, less the common English words of Faker's en_US lorem list ("Best", "Kind", "Young") and the
+    function words."""
+    import importlib
+    import pkgutil
+
+    import faker.providers.person as person
+    from faker.providers.lorem.en_US import Provider as Lorem
+
+    found: dict[str, set[str]] = {"first_names": set(), "last_names": set()}
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = importlib.import_module(f"{person.__name__}.{module.name}").Provider
+        for attr in dir(provider):
+            listed = getattr(provider, attr)
+            if attr.startswith(tuple(found)) and isinstance(listed, (list, tuple, dict)):
+                found[attr[:11].rstrip("_")].update(
+                    n.lower() for n in listed
+                    if isinstance(n, str) and n.isascii() and n.replace("-", "").replace("'", "").isalpha())
+    common = {w.lower() for w in Lorem.word_list} | name_lists()[2]
+    return frozenset(found["first_names"] - common), frozenset(found["last_names"] - common)
+
+
+def patient_surnames(norm: str, raw: str) -> list[Finding]:
+    """A capitalised surname right after "pt" or "patient" on the same line ("pt Kowalczyk asking why..."): only
+    a listed one, so "patient Access" or a sign-off on the next line stays."""
+    surnames = world_names()[1]
+    out = []
+    for m in _PATIENT_RE.finditer(norm):
+        if "\n" in (raw or norm)[m.start():m.start(1)] or _bare(m.group(1)) not in surnames:
+            continue
+        out.append(Finding("name", m.start(1), m.end(1)))
+    return out
+
+
 def is_given_name(word: str, given: frozenset) -> bool:
     """A listed given name, or a hyphenated one with a listed part ("kerry-ann")."""
     w = word.lower()
@@ -154,6 +194,22 @@ def _surname_like(word: str, first: str, given: frozenset, surnames: frozenset, 
     return _is_cap(first) and _is_cap(word) and not word.isupper() or (first.isupper() and word.isupper())
 
 
+# Pairs of name words that are the name of a thing in general practice: the paper record's "Lloyd George" envelope
+_RECORD_TERMS = frozenset({("lloyd", "george")})
+
+
+def _world_pair(first: str, second: str) -> bool:
+    """A given name another country's list holds before a listed surname, both capitalised ("Tyrone Jackson",
+    "Oksana Nowak"): names staff type that Faker's en_GB lists lack."""
+    world_given, world_surnames = world_names()
+    _given, surnames, stop = name_lists()
+    if (_bare(first), _bare(second)) in _RECORD_TERMS:
+        return False
+    return first[0].isupper() and not first.isupper() and second[0].isupper() and not second.isupper() \
+        and _bare(first) in world_given and _bare(second) not in stop \
+        and (_bare(second) in world_surnames or _bare(second) in surnames)
+
+
 def given_name_pairs(norm: str) -> list[Finding]:
     given, surnames, stop = name_lists()
     words = _words(norm)
@@ -163,7 +219,11 @@ def given_name_pairs(norm: str) -> list[Finding]:
         first = words[i].group()
         # (an unlisted word before a listed surname is not enough: "North West", "Great Hall")
         if not is_given_name(first, given):
-            i += 1
+            if _world_pair(first, words[i + 1].group()) and _gap_ok(norm, words[i].end(), words[i + 1].start()):
+                out.append(Finding("name", words[i].start(), words[i + 1].end()))
+                i += 2
+            else:
+                i += 1
             continue
         j = i + 1
         while j < len(words) and j - i <= 3 and _gap_ok(norm, words[j - 1].end(), words[j].start()) \

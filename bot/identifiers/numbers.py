@@ -1,4 +1,5 @@
-"""NHS numbers (Modulus 11, validated by python-stdnum), UK phone numbers, email addresses, postcodes.
+"""NHS numbers (Modulus 11, validated by python-stdnum), hospital and record numbers, UK phone numbers, email
+addresses, postcodes.
 
 Patterns run on the normalised text (`text.normalise`): every space is " ", every dash "-". Digit groups
 may be split by up to three separators (" ", ".", "-", "/"), which covers line breaks, tabs, two spaces,
@@ -11,6 +12,7 @@ import bisect
 import re
 from typing import Iterable
 
+from stdnum import verhoeff
 from stdnum.gb import nhs as stdnum_nhs
 
 from bot.identifiers.text import digits
@@ -40,7 +42,7 @@ def is_valid_nhs_number(number: str) -> bool:
 # A reference of another kind named right before a number ("ref", "ticket no."): then only a valid check digit or
 # an NHS cue makes it an NHS number
 _OTHER_REFERENCE_RE = re.compile(
-    r"\b(?:ref|reference|ticket|case|incident|job|order|invoice|call|log)\b\.?(?: *(?:no|number|#)\b\.?)? *[:#=\-]? *$",
+    r"\b(?:ref|reference|ticket|case|incident|job|order|invoice|call|log|page|pageid|id|code|snomed|concept)\b\.?(?: *(?:no|number|#)\b\.?)? *[:#=\-]? *$",
     re.IGNORECASE,
 )
 
@@ -68,10 +70,39 @@ def nhs_numbers(norm: str, public: set[str], beside: Iterable[Finding] = (), raw
             found.append(Finding("nhs_number", m.start(1), m.end(1)))
         elif not d.startswith("0") and not _PHONE_PREFIX_RE.search(norm, max(0, m.start() - 8), m.start()) and (
                 _near(beside, longest, m.start(1), m.end(1))
-                or (_grouped_334(raw[m.start(1):m.end(1)] if raw else m.group(1))
+                or ((_grouped_334(raw[m.start(1):m.end(1)] if raw else m.group(1)) or _run_alone(norm, m.start(1), d))
                     and not _OTHER_REFERENCE_RE.search(norm, max(0, m.start() - 30), m.start()))):
             found.append(Finding("nhs_number", m.start(1), m.end(1)))
     return found
+
+
+def _run_alone(norm: str, start: int, d: str) -> bool:
+    """Ten digits typed together as a word of their own ("check 9991234567 for me"): what staff paste an NHS number
+    as, even mistyped. Not inside a link or another code ("pageId=4342022162", "pages/4342546435/", "AB1234567890"),
+    nor a SNOMED CT concept identifier (a Verhoeff check digit after partition 00 or 10: "1156257007")."""
+    end = start + 10
+    if norm[start:end] != d:
+        return False  # grouped: the 3-3-4 rule decides
+    if (start and (norm[start - 1].isalpha() or norm[start - 1] in "=/?&#:_@")) or \
+            (end < len(norm) and (norm[end].isalpha() or norm[end] in "/_@")):
+        return False
+    return not (d[-3:-1] in ("00", "10") and verhoeff.is_valid(d))
+
+
+# A hospital or clinical-system record number, always after its name ("hospital no", "MRN", "EMIS number"):
+# letters and digits with at least four digits, so "unit 4" or "hospital number please" stay.
+_RECORD_NUMBER_RE = re.compile(
+    r"\b(?:(?:hospital|hosp|unit|case[ \-]?note|medical[ \-]record|patient|pt|emis|systmone|s1|tpp|vision)"
+    r" *(?:number|no\b\.?|num\b\.?|nbr\b\.?|#|id\b)|mrn\b|crn\b|pas +(?:number|no\b\.?|id\b))"
+    r" *(?:is|was|[:#=\-])? *"
+    r"((?=(?:[A-Za-z\-/ ]{0,4}\d){4})[A-Za-z]{0,4}[ \-/]?\d[\d \-/]{2,14}\d[A-Za-z]?)(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
+
+def record_numbers(norm: str) -> list[Finding]:
+    """Hospital and clinical-system record numbers named as such ("hosp no RXH1234567", "MRN: 00123456")."""
+    return [Finding("record_number", m.start(1), m.end(1)) for m in _RECORD_NUMBER_RE.finditer(norm)]
 
 
 _PHONE_PREFIX_RE = re.compile(r"(?:\+ ?44|\b0044|\b44)[ .\-]{0,3}(?:\(0\)[ .\-]{0,3})?$")

@@ -6,12 +6,16 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 # Canonical order of kinds; also the priority used when overlapping findings are merged.
-KINDS: tuple[str, ...] = ("nhs_number", "date_of_birth", "name", "phone", "email", "postcode")
+KINDS: tuple[str, ...] = (
+    "nhs_number", "record_number", "date_of_birth", "address", "name", "phone", "email", "postcode",
+)
 
 PLACEHOLDERS: dict[str, str] = {
     "nhs_number": "[NHS number]",
     "date_of_birth": "[date of birth]",
     "postcode": "[postcode]",
+    "address": "[address]",
+    "record_number": "[record number]",
     "phone": "[phone number]",
     "email": "[email]",
     "name": "[name]",

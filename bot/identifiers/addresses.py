@@ -1,0 +1,54 @@
+"""Street addresses: a house number and a street ("14 Acacia Avenue", "flat 2, 10 church rd", "3a Mill Lane").
+
+A postcode is found on its own (`numbers.postcodes`); a street with its house number identifies a home as well,
+and staff type it without one. The street must end in a word that names a street. In capitals ("Park Close",
+"Mill Lane") any of them counts; in lower case only those that are not also ordinary words ("road", "avenue",
+"lane"...), so "2 practices close early" or "3 options way" stay prose. The words between the number and the
+street word must not be function words ("10 of the road") nor the units a number counts ("14 days", "2 weeks").
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.identifiers.names import name_lists
+from bot.identifiers.types import Finding
+
+# Street words that are never ordinary English in lower case, and those that are (only capitalised).
+_STREET_WORDS = (
+    "road|rd|street|avenue|ave|lane|crescent|cres|gardens|gdns|terrace|mews|grove|boulevard|parade|meadows|wharf"
+)
+_CAPITAL_STREET_WORDS = (
+    "St|Close|Drive|Way|Court|Place|Hill|Walk|Row|Square|Park|View|Rise|Green|Vale|Croft|Gate|Meadow|Orchard"
+    "|Fields|Quay|Yard|Chase|Dale|Wynd|Mount|Heights|Approach"
+)
+
+_ADDRESS_RE = re.compile(
+    r"(?<![\w/.\-])(?:"
+    r"(?i:flat|apartment|apt|studio)\.? *\d{1,4}[A-Za-z]?,? +(?:\d{1,4}[A-Za-z]?,? +)?"  # "Flat 2, 10 ..." / "Flat 5, ..."
+    r"|\d{1,4}[A-Za-z]?(?:-\d{1,4})?,? +"  # "14", "3a", "14-16"
+    r")"
+    r"((?:[A-Za-z][A-Za-z'\-]* +){1,3})"
+    rf"((?i:{_STREET_WORDS})|{_CAPITAL_STREET_WORDS})\b\.?"
+)
+
+# What a number counts that is never a street's first word ("14 days", "3 GP practices")
+_UNITS = frozenset(
+    """
+    day days week weeks month months year years hour hours minute minutes min mins working calendar
+    patient patients practice practices gp gps code codes entry entries page pages step steps item items
+    time times per percent
+    """.split()
+)
+
+
+def street_addresses(norm: str) -> list[Finding]:
+    """House numbers with their street, and a flat number before them."""
+    _given, _surnames, stop = name_lists()
+    out = []
+    for m in _ADDRESS_RE.finditer(norm):
+        words = m.group(1).split()
+        if any(w.lower() in stop or w.lower() in _UNITS for w in words):
+            continue
+        out.append(Finding("address", m.start(), m.end()))
+    return out
