@@ -83,3 +83,28 @@ def test_a_given_name_from_another_countrys_list_before_a_surname_is_a_name(name
                                   "Kind Regards, Practice Manager", "Happy New Year all"])
 def test_capitalised_record_terms_and_sign_offs_are_not_names(text):
     assert find_identifiers(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [("Mrs *Smith* wants access", "Smith"), ("Mr. `Jones` rang", "Jones"), ("Mrs _Smith_ asked", "Smith"),
+     ("nhs *9993909963* cant log in", "9993909963"), ("Mrs *Smith*, DOB *01/02/1980*", "01/02/1980"),
+     ("**Jackson, Tyrone** on the phone", "Jackson")],
+)
+def test_chat_emphasis_marks_do_not_hide_an_identifier(text, secret):
+    """Slack's bold, italic, strike and code marks are formatting: a name between them is still a name, on paths
+    that redact the raw text once (a modal's input, `gpbot ask`)."""
+    r = redact(text)
+    assert r.has_identifiers
+    assert_gone(text, r.text, secret)
+
+
+@pytest.mark.parametrize(("text", "kind"), [("dob.01/02/1980 wants access", "date_of_birth"),
+                                            ("lives at LS1-4AB now", "postcode")])
+def test_a_date_of_birth_after_a_dot_and_a_postcode_with_a_dash_are_found(text, kind):
+    assert kind in redact(text).kinds
+
+
+def test_marks_inside_a_word_stay(text="email j_smith@example.com or snake_case_name"):
+    r = redact(text)
+    assert r.kinds == ["email"] and r.text.endswith("or snake_case_name")

@@ -124,14 +124,16 @@ _SURNAME_FIRST_RE = re.compile(r"(?<![A-Za-z])([A-Z][A-Za-z'\-]+), +([A-Z][a-z'\
 
 def surname_first_names(norm: str) -> list[Finding]:
     """Names written surname first, as clinical systems print them: with the title after them in brackets, or a
-    surname in capitals (or a listed one) before a listed given name ("SMITH, Jane", "Smith, Jane")."""
+    surname in capitals (or a listed one) before a listed given name ("SMITH, Jane", "Smith, Jane"), another
+    country's lists counting too ("Jackson, Tyrone")."""
     given, surnames, stop = name_lists()
     out = [Finding("name", m.start(), m.end()) for m in _BANNER_RE.finditer(norm) if _bare(m.group(1)) not in stop]
+    world_given, world_surnames = world_names()
     for m in _SURNAME_FIRST_RE.finditer(norm):
         surname, first = m.group(1), m.group(2)
-        if _bare(surname) in stop or not is_given_name(first, given):
+        if _bare(surname) in stop or not (is_given_name(first, given) or _bare(first) in world_given):
             continue
-        if (surname.isupper() and len(surname) > 1) or _bare(surname) in surnames:
+        if (surname.isupper() and len(surname) > 1) or _bare(surname) in surnames or _bare(surname) in world_surnames:
             out.append(Finding("name", m.start(), m.end()))
     return out
 

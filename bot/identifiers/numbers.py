@@ -200,7 +200,7 @@ _POSTCODE_RE = re.compile(
     r"(?<![A-Za-z0-9])(?:"
     r"[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?)"
     r"|GIR(?= {0,3}0AA)"
-    r") {0,3}\d[ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])",
+    r")(?: {0,3}|-)\d[ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 

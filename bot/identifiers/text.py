@@ -2,7 +2,7 @@
 
 Every kind of space (tabs, line breaks, no-break and narrow no-break spaces U+00A0/U+202F, zero-width
 characters) becomes " ", every dash becomes "-", other scripts' digits (full-width...) become ASCII
-digits, and Slack's user/channel/special mentions (`<@U123>`, `<#C1|general>`, `<!here>`) are blanked
+digits, emphasis marks at a word's edge (`*`, `_`, `~`, a backtick) become " ", and Slack's user/channel/special mentions (`<@U123>`, `<#C1|general>`, `<!here>`) are blanked
 so their ids are never mistaken for identifiers. Case is kept (names use it); patterns ignore case.
 """
 
@@ -30,9 +30,16 @@ def _fold(c: str) -> str:
     return folded if len(folded) == 1 else c
 
 
+# Emphasis marks at a word's edge ("Mrs *Smith*", "`Jones`", "_9993909963_"): chat formatting, not part of the
+# identifier, so they read as spaces. Inside a word ("j_smith@example.com") they stay.
+_EDGE_MARKS = re.compile(r"[*_~`]+(?=[A-Za-z0-9])(?<![A-Za-z0-9][*_~`])|(?<=[A-Za-z0-9.'])[*_~`]+(?![A-Za-z0-9])")
+
+
 def normalise(text: str) -> str:
-    """`text` with spaces, dashes and digits folded and Slack mentions blanked; same length as `text`."""
+    """`text` with spaces, dashes and digits folded, Slack mentions blanked and emphasis marks at a word's edge
+    made spaces; same length as `text`."""
     out = "".join(_fold(c) for c in text)
+    out = _EDGE_MARKS.sub(lambda m: " " * len(m.group()), out)
     return _SLACK_REFS.sub(lambda m: " " * len(m.group()), out)
 
 

@@ -58,7 +58,7 @@ class DedupeKeys(StoreBase):
             try:
                 self.purge_dedupe_keys()
             except Exception as exc:  # purging is housekeeping; never fail a claim on it
-                log.warning("purging old dedupe keys failed: %s", exc)
+                log.warning("purging old dedupe keys failed: %s", type(exc).__name__)
         return claimed
 
     def release(self, key: str) -> None:

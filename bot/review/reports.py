@@ -103,7 +103,7 @@ class Reports(StoreBase):
             return [
                 {
                     "answer_id": a.id,
-                    "question": a.question,
+                    "question": self._redact(a.question),  # again on the way out, as the export is
                     "reason": "not_covered" if a.kind == "not_covered" else "thumbs_down",
                     "created_at": a.created_at.isoformat(timespec="seconds"),
                 }

@@ -42,7 +42,7 @@ class StaleVerified(StoreBase):
             try:
                 self._index_status(verified)
             except Exception as exc:  # the pipeline checks the SQL status too; `verified reindex` repairs
-                log.error("could not mark verified answer %s needs_review in the index: %s", verified.verified_id, exc)
+                log.error("could not mark verified answer %s needs_review in the index: %s", verified.verified_id, type(exc).__name__)
             self.open_review(None, "stale_verified", verified_id=verified.verified_id)
         if flagged:
             log.info("%d verified answer(s) now need review: their sources changed", len(flagged))

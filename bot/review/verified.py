@@ -111,7 +111,7 @@ class VerifiedAnswers(StoreBase):
             try:
                 self._index_status(retired)
             except Exception as exc:  # SQL says retired, and the pipeline reads SQL; `verified reindex` repairs
-                log.error("could not mark verified answer %s retired in the index: %s", replaces, exc)
+                log.error("could not mark verified answer %s retired in the index: %s", replaces, type(exc).__name__)
         self._verified_changed()
         return verified_from_record(rec)
 
@@ -127,7 +127,10 @@ class VerifiedAnswers(StoreBase):
             query = select(VerifiedRecord).order_by(VerifiedRecord.created_at)
             if status:
                 query = query.where(VerifiedRecord.status == status)
-            return [verified_from_record(r) for r in s.scalars(query)]
+            rows = [verified_from_record(r) for r in s.scalars(query)]
+        # redacted again on the way out (`gpbot review verified list`), as the export is
+        return [r.model_copy(update={"question": self._redact(r.question) or "", "answer": self._redact(r.answer) or ""})
+                for r in rows]
 
     # ---------------------------------------------------------------- status
     def retire_verified(self, verified_id: str) -> VerifiedAnswer:
@@ -196,7 +199,7 @@ class VerifiedAnswers(StoreBase):
             return max(quoted, key=lambda chunk_id: float(np.dot(stored[chunk_id], answer_vector))
                        if chunk_id in stored else -2.0)
         except Exception as exc:  # a missing pair only costs the adapter one example, never a reviewer's action
-            log.warning("could not find the passage a verified answer rests on: %s", exc)
+            log.warning("could not find the passage a verified answer rests on: %s", type(exc).__name__)
             return ""
 
     def _doc_hashes(self, citations: Sequence[Citation]) -> dict[str, str]:
@@ -208,7 +211,7 @@ class VerifiedAnswers(StoreBase):
                 if chunk.content_hash:
                     hashes[chunk.doc_id] = chunk.content_hash
         except Exception as exc:
-            log.warning("could not read content hashes for a verified answer: %s", exc)
+            log.warning("could not read content hashes for a verified answer: %s", type(exc).__name__)
         return hashes
 
     def _set_verified_status(self, verified_id: str, status: str, **extra) -> VerifiedAnswer:

@@ -125,7 +125,7 @@ def _post_claimed_card(client, services, item_id: str) -> str | None:
         review.set_review_card(item_id, resp.get("channel") or channel, ts)
         return ts
     except Exception as exc:
-        log.error("posting the review card failed: %s", exc)
+        log.error("posting the review card failed: %s", type(exc).__name__)
         review.release_review_card(item_id)  # let a later event try again
         return None
 
@@ -140,7 +140,7 @@ def post_review_card(client, services, answer_id: str, reason: str = "not_covere
     try:
         item = review.open_review(answer_id, reason, opened_by=opened_by)
     except ReviewError as exc:
-        log.warning("cannot open a review item: %s", exc)
+        log.warning("cannot open a review item: %s", type(exc).__name__)
         return None
     post_card(client, services, item.id)
     return item.id

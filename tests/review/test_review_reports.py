@@ -74,3 +74,24 @@ def test_export_redacts_rows_written_before_the_detector_knew_their_form(review_
     row = next(r for r in review_env.review.export_answers() if r["id"] == "old1")
     assert "placeholder" not in row["question"] and "5919" not in row["question"]
     assert "[name]" in row["question"] and "[NHS number" in row["question"]
+
+
+def test_every_read_redacts_rows_written_before_the_detector_knew_their_form(review_env):
+    """The review list, the verified list and the gap report (what `gpbot review list|verified|gaps` print) redact
+    an older release's rows on the way out, as the export does."""
+    from bot.review.models import AnswerRecord, VerifiedRecord
+
+    review = review_env.review
+    old = "can Mrs *Smith* at 14 Acacia Avenue see it"
+    with review.session() as s:
+        s.add(AnswerRecord(id="old2", question=old, answer_text="Yes.", kind="not_covered"))
+    review.open_review("old2", "not_covered")
+    verified = review.create_verified("q?", "a.", [citation("doc-a")], "UREV1")
+    with review.session() as s:
+        s.get(VerifiedRecord, verified.verified_id).question = old
+    shown = [next(r["question"] for r in review.list_reviews() if r["answer_id"] == "old2"),
+             next(g["question"] for g in review.gap_questions() if g["answer_id"] == "old2"),
+             next(v.question for v in review.list_verified() if v.verified_id == verified.verified_id)]
+    for question in shown:
+        assert "Smith" not in question and "Acacia" not in question
+        assert "[name]" in question and "[address]" in question

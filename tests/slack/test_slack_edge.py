@@ -231,6 +231,28 @@ def test_an_edit_that_adds_an_nhs_number_is_warned(slack_api, make_slack_bot, fa
     assert NHS_NUMBER[6:] not in json.dumps([c.params for c in slack_api.calls])
 
 
+def test_an_edit_that_swaps_one_nhs_number_for_another_is_warned_and_an_unchanged_one_is_not(
+        slack_api, make_slack_bot, fake_assistant):
+    bot = make_slack_bot(fake_assistant)
+    other = "9434765870"  # another valid number (Modulus 11)
+
+    def edit(before: str, after: str) -> dict:
+        ts = user_ts()
+        return {"type": "message", "subtype": "message_changed", "channel": "C0GENERAL", "channel_type": "channel",
+                "ts": user_ts(), "hidden": True,
+                "message": {"type": "message", "user": "U0USER", "text": f"<@U0BOT> can pt {after} see results?",
+                            "ts": ts, "edited": {"user": "U0USER", "ts": user_ts()}},
+                "previous_message": {"type": "message", "user": "U0USER", "text": f"<@U0BOT> can pt {before} see it?",
+                                     "ts": ts}}
+
+    assert bot.send(event_callback(edit(NHS_NUMBER, NHS_NUMBER)))[0] == 200  # the same number: warned before
+    slack_api.settle(quiet=0.3)
+    assert not slack_api.calls_to("chat.postEphemeral")
+    assert bot.send(event_callback(edit(NHS_NUMBER, other)))[0] == 200
+    assert "NHS number" in slack_api.wait_for("chat.postEphemeral")[0].params["text"]
+    assert other[6:] not in json.dumps([c.params for c in slack_api.calls])
+
+
 def test_an_edit_outside_the_allowed_channels_gets_no_warning(slack_api, make_slack_bot, fake_assistant):
     """The bot stays silent in a channel it is not allowed in, even for an edit that adds an NHS number; in an
     allowed channel the same edit is warned."""
@@ -271,6 +293,33 @@ def test_correction_with_identifiers_is_redacted_before_posting_and_the_reviewer
     flat = json.dumps(posted.params).lower()
     assert "placeholder" not in flat and "jane" not in flat and NHS_NUMBER[6:] not in flat and "[name]" in flat
     assert "removed" in told.params["text"] and "NHS number" in told.params["text"]
+
+
+def test_a_name_in_chat_emphasis_is_redacted_in_a_correction_and_a_feedback_comment(
+        slack_api, make_slack_bot, fake_assistant):
+    """Modal inputs are redacted once, on the raw text: bold or italic marks around a name must not hide it (a
+    reviewer showed "Mrs *Smith*" reaching the asker's thread, the verified answer and the review card)."""
+    bot = make_slack_bot(fake_assistant, review_channel="C0REVIEW", reviewer_user_ids="U0REV")
+    bot.mention("uncovered question about proxy access")
+    slack_api.wait_for("chat.postMessage", 2)
+    item = bot.services.review.list_reviews()[0]
+    comment = rb.comment_modal(answer_id=item["answer_id"], item_id=item["id"], channel="C0GENERAL",
+                               thread_ts="1.1").private_metadata
+    assert bot.action(_view_submission("review_feedback_comment", comment,
+                                       {"comment": {"comment": {"value": "Mrs *Smith* was confused by this"}}}))[0] == 200
+    slack_api.wait_for("chat.update")
+    correction = rb.correction_modal(item_id=item["id"], question="q", answer_text="a", citations=[],
+                                     card_channel="C0REVIEW", card_ts="1.1").private_metadata
+    assert bot.action(_view_submission("review_correction", correction,
+                                       {"answer": {"answer": {"value": "Tell Mrs _Smith_ she can have proxy access."}}},
+                                       user="U0REV"))[0] == 200
+    slack_api.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "C0GENERAL"
+                       and "Corrected" in json.dumps(c.params))
+    review = bot.services.review
+    kept = ([f.comment for f in review.get_feedback(item["answer_id"])] + [v.answer for v in review.list_verified()]
+            + [json.dumps(c.params) for c in slack_api.calls])
+    assert not any("Smith" in text for text in kept if text)
+    assert any("[name]" in (f.comment or "") for f in review.get_feedback(item["answer_id"]))
 
 
 def _mutations(payload, rng, path=()):

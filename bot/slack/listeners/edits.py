@@ -19,6 +19,14 @@ def _is_editable_by_a_person(message: dict) -> bool:
     return bool(message.get("user")) and not message.get("bot_id") and message.get("subtype") in (None, "thread_broadcast")
 
 
+def _written(services, text: str) -> Counter:
+    """The identifiers of the raw text as written (kind, letters and digits only), to tell one NHS number swapped
+    for another from an unchanged one. Held in memory for the comparison only: never logged or stored."""
+    raw = text or ""
+    return Counter((f.kind, "".join(c for c in f.text_in(raw).lower() if c.isalnum()))
+                   for f in services.redact(raw).findings)
+
+
 def handle_edit(services, client, event: dict) -> None:
     message = event.get("message") or {}
     previous = event.get("previous_message") or {}
@@ -31,7 +39,8 @@ def handle_edit(services, client, event: dict) -> None:
     if not now.has_identifiers:
         return
     before = services.plain_text(message_text(previous)) if previous else None
-    if before is not None and not Counter(f.kind for f in now.findings) - Counter(f.kind for f in before.findings):
+    if before is not None and not Counter(f.kind for f in now.findings) - Counter(f.kind for f in before.findings) \
+            and not _written(services, message_text(message)) - _written(services, message_text(previous)):
         return  # nothing new: the poster was warned when the details first went in
     if not services.claim(f"edit:{channel}:{message.get('ts')}:{(message.get('edited') or {}).get('ts') or event.get('ts')}"):
         return

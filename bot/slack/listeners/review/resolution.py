@@ -51,7 +51,7 @@ def _save_verified(client, services, item, user: str, channel: str | None, faile
     try:
         verified = create()
     except Exception as exc:
-        log.error("saving a verified answer failed: %s", exc)
+        log.error("saving a verified answer failed: %s", type(exc).__name__)
         services.review.reopen_review(item.id)
         post_ephemeral(services, client, channel, user, failed)
         return None
