@@ -148,7 +148,8 @@ STREET_TYPES = ["Road", "Street", "Avenue", "Lane", "Close", "Drive", "Way", "Cr
 def other_forms(n: int, seed: int) -> dict[str, tuple[int, int]]:
     """Kinds outside the variants, generated here: a UK street address (house or flat number, a surname or place word
     from Faker, a UK street type; a third in lower case), a hospital or record number after its name, a listed
-    surname right after "pt", and a mistyped NHS number typed alone as ten digits. (found, of) per kind; the street
+    surname right after "pt" or "patient" in any case, and a mistyped NHS number typed alone as ten digits, starting
+    as issued numbers do. (found, of) per kind; the street
     types and record cues are the detector's own, so this checks the rules' reach, not their vocabulary."""
     import random
 
@@ -169,12 +170,14 @@ def other_forms(n: int, seed: int) -> dict[str, tuple[int, int]]:
             else address
         record = rng.choice(["hospital number ", "hosp no ", "MRN ", "MRN: ", "EMIS number ", "unit no. "]) + \
             rng.choice(["RXH", "K", "", "A"]) + "".join(str(rng.randrange(10)) for _ in range(rng.choice([6, 7, 8])))
-        surname = f"pt {fake.last_name()}"
+        surname = f"{rng.choice(['pt', 'Pt', 'patient', 'Patient', 'pt.'])} {fake.last_name()}"
         good = _nhs_number(rng)
+        while good[0] not in "4679":  # as issued (England and Wales 4, 6, 7; the 999 test range)
+            good = _nhs_number(rng)
         alone = good[:9] + str((int(good[9]) + rng.randrange(1, 10)) % 10)
         for kind, shown, secret in (("address", f"she lives at {address} with her ex", address),
                                     ("record_number", record, record.split()[-1]),
-                                    ("surname_after_pt", surname, surname[3:]),
+                                    ("surname_after_pt", surname, surname.split(" ", 1)[1]),
                                     ("mistyped_alone", alone, alone)):
             text = rng.choice(FRAMES).replace("{x}", shown)
             start = text.index(secret)

@@ -86,6 +86,8 @@ def test_a_mistyped_number_typed_alone_is_flagged(n):
     r = redact(f"can you check {bad} for me, app shows nothing")
     assert r.kinds == ["nhs_number"] and bad not in r.text
     assert find_identifiers("is 1156257007 the right one") == []  # a ten-digit SNOMED CT concept identifier
+    for text in ("timestamp 1712345678 in the audit log", "The ICB's ticket reference is 4512398761"):
+        assert find_identifiers(text) == []  # not an issued NHS number's first digit; named as another reference
 
 
 @pytest.mark.parametrize("n", VALID)

@@ -7,7 +7,7 @@ answered without the identifiers ever being stored, logged, embedded or forwarde
 
 It runs on the RAW message (before Slack markup is removed) and normalises first (`text.normalise`:
 every Unicode space, line break and tab, every dash, other scripts' digits; one character for one, so
-offsets stay valid), then looks for each kind (`numbers`, `dates`, `names`).
+offsets stay valid), then looks for each kind (`numbers`, `dates`, `names`, `addresses`).
 
 `Finding` never carries the matched text: it holds only the kind and the offsets, so logging a finding
 cannot leak an identifier. Use `Finding.text_in(source)` when the text is really needed.
@@ -66,10 +66,11 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm) + names.surname_first_names(norm)
                         + names.patient_surnames(norm, text))
     births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people))
-    beside = people + births + contacts
+    records = numbers.record_numbers(norm)
+    beside = people + births + contacts + records
     if beside:  # a mistyped one beside a name, a date of birth or contact details (without them: the same numbers)
         nhs = numbers.nhs_numbers(norm, public, beside=beside, raw=text)
-    others = merge(nhs + numbers.record_numbers(norm) + contacts + births)
+    others = merge(nhs + records + contacts + births)
     if others:  # untitled capitalised pairs next to any other identifier
         people += not_quoted(names.adjacent_names(norm, others))
     people += names.repeats(norm, merge(people))

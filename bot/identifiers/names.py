@@ -55,6 +55,11 @@ def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return frozenset(given - stop), frozenset(surnames), stop
 
 
+def function_words() -> frozenset[str]:
+    """The detector's function words, lower case: bm25s's English stop words and the words listed above."""
+    return name_lists()[2]
+
+
 def _is_cap(word: str) -> bool:
     return word[0].isupper()
 
@@ -122,31 +127,37 @@ _BANNER_RE = re.compile(
 _SURNAME_FIRST_RE = re.compile(r"(?<![A-Za-z])([A-Z][A-Za-z'\-]+), +([A-Z][a-z'\-]+)(?![A-Za-z])")
 
 
+_LIST_GOES_ON = re.compile(r" *(?:,|and\b|or\b|&) *[A-Z]")  # "London, Kent, Essex", "Post, Link and Comment"
+
+
 def surname_first_names(norm: str) -> list[Finding]:
     """Names written surname first, as clinical systems print them: with the title after them in brackets, or a
-    surname in capitals (or a listed one) before a listed given name ("SMITH, Jane", "Smith, Jane"), another
-    country's lists counting too ("Jackson, Tyrone")."""
+    surname in capitals (or a listed one) before a listed given name ("SMITH, Jane", "Smith, Jane"), or before a
+    given name of another country's list when no list of capitalised words goes on ("Jackson, Tyrone", not
+    "London, Kent, Essex")."""
     given, surnames, stop = name_lists()
     out = [Finding("name", m.start(), m.end()) for m in _BANNER_RE.finditer(norm) if _bare(m.group(1)) not in stop]
-    world_given, world_surnames = world_names()
+    world_given = world_names()[0]
     for m in _SURNAME_FIRST_RE.finditer(norm):
         surname, first = m.group(1), m.group(2)
-        if _bare(surname) in stop or not (is_given_name(first, given) or _bare(first) in world_given):
+        listed = is_given_name(first, given)
+        if _bare(surname) in stop or not (listed or (_bare(first) in world_given and not _LIST_GOES_ON.match(norm, m.end()))):
             continue
-        if (surname.isupper() and len(surname) > 1) or _bare(surname) in surnames or _bare(surname) in world_surnames:
+        if (surname.isupper() and len(surname) > 1) or _bare(surname) in surnames:
             out.append(Finding("name", m.start(), m.end()))
     return out
 
 
 # "pt Kowalczyk", "patient: Okafor": a word naming the patient right before a capitalised surname, on one line
-_PATIENT_RE = re.compile(r"(?<![A-Za-z])(?:pt|pts|patient|patients|pt's|patient's) *[:\-]? *([A-Z][A-Za-z'\-]+)")
+_PATIENT_RE = re.compile(r"(?<![A-Za-z])(?i:pt|pts|patient|patients|pt's|patient's)\.? *[:\-]? *([A-Z][A-Za-z'\-]+)"
+                         r"(?! +[A-Z])")
 
 
 @lru_cache(maxsize=1)
 def world_names() -> tuple[frozenset[str], frozenset[str]]:
     """(given names, surnames) from every Faker person provider written in Latin letters (about 15,000 surnames),
-    lower case, less the common English words of Faker's en_US lorem list ("Best", "Kind", "Young") and the
-    function words."""
+    lower case, less the common English words of Faker's en_US lorem lists (its words and parts of speech, 2,239:
+    "Best", "Kind", "Young", "Link", "Grant", "Little") and the function words."""
     import importlib
     import pkgutil
 
@@ -162,13 +173,15 @@ def world_names() -> tuple[frozenset[str], frozenset[str]]:
                 found[attr[:11].rstrip("_")].update(
                     n.lower() for n in listed
                     if isinstance(n, str) and n.isascii() and n.replace("-", "").replace("'", "").isalpha())
-    common = {w.lower() for w in Lorem.word_list} | name_lists()[2]
+    english = [*Lorem.word_list, *(w for words in getattr(Lorem, "parts_of_speech", {}).values() for w in words)]
+    common = {w.lower() for w in english} | name_lists()[2]
     return frozenset(found["first_names"] - common), frozenset(found["last_names"] - common)
 
 
 def patient_surnames(norm: str, raw: str) -> list[Finding]:
-    """A capitalised surname right after "pt" or "patient" on the same line ("pt Kowalczyk asking why..."): only
-    a listed one, so "patient Access" or a sign-off on the next line stays."""
+    """A capitalised surname right after "pt" or "patient" (any case) on the same line ("pt Nowak asking why...",
+    "Patient Okafor rang"): only a listed one that is not a common English word, and not the first of a run of
+    capitalised words, so "patient Access", "Patient Knows Best" or a sign-off on the next line stays."""
     surnames = world_names()[1]
     out = []
     for m in _PATIENT_RE.finditer(norm):
@@ -201,17 +214,27 @@ _RECORD_TERMS = frozenset({("lloyd", "george"), ("lloyd", "georges")})
 
 
 def _world_pair(first: str, second: str) -> bool:
-    """A given name another country's list holds before a listed surname, both capitalised or both in lower case
-    ("Tyrone Jackson", "tyrone jackson"): names staff type that Faker's en_GB lists lack. (Over every corpus line
-    put in lower case this finds nothing: eval/identifier_detector.py's false alarms are unchanged.)"""
+    """A given name another country's list holds before a listed surname, both capitalised ("Tyrone Jackson"):
+    names staff type that Faker's en_GB lists lack. (In lower case such pairs are ordinary words too often: "made
+    long", "odd weeks"; `_world_pair_at` also leaves a pair inside a run of capitalised words.)"""
     world_given, world_surnames = world_names()
     _given, surnames, stop = name_lists()
     if (_bare(first), _bare(second)) in _RECORD_TERMS:
         return False
-    same_case = (first[0].isupper() and not first.isupper() and second[0].isupper() and not second.isupper()) \
-        or (first.islower() and second.islower())
-    return same_case and _bare(first) in world_given and _bare(second) not in stop \
+    return first[0].isupper() and not first.isupper() and second[0].isupper() and not second.isupper() \
+        and _bare(first) in world_given and _bare(second) not in stop \
         and (_bare(second) in world_surnames or _bare(second) in surnames)
+
+
+def _world_pair_at(norm: str, words: list[re.Match], i: int) -> bool:
+    """`_world_pair` for words i and i+1, standing alone: not after a capitalised word or an article ("London
+    North West University…", "The Stone Ward") nor before a capitalised word ("Justice Green Paper")."""
+    if not (_world_pair(words[i].group(), words[i + 1].group()) and _gap_ok(norm, words[i].end(), words[i + 1].start())):
+        return False
+    before = words[i - 1] if i and _gap_ok(norm, words[i - 1].end(), words[i].start()) else None
+    after = words[i + 2] if i + 2 < len(words) and _gap_ok(norm, words[i + 1].end(), words[i + 2].start()) else None
+    return not (before and (before.group()[0].isupper() or before.group().lower() in ("the", "a", "an"))) \
+        and not (after and after.group()[0].isupper())
 
 
 def given_name_pairs(norm: str) -> list[Finding]:
@@ -223,7 +246,7 @@ def given_name_pairs(norm: str) -> list[Finding]:
         first = words[i].group()
         # (an unlisted word before a listed surname is not enough: "North West", "Great Hall")
         if not is_given_name(first, given):
-            if _world_pair(first, words[i + 1].group()) and _gap_ok(norm, words[i].end(), words[i + 1].start()):
+            if _world_pair_at(norm, words, i):
                 out.append(Finding("name", words[i].start(), words[i + 1].end()))
                 i += 2
             else:

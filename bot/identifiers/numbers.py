@@ -3,7 +3,8 @@ addresses, postcodes.
 
 Patterns run on the normalised text (`text.normalise`): every space is " ", every dash "-". Digit groups
 may be split by up to three separators (" ", ".", "-", "/"), which covers line breaks, tabs, two spaces,
-dots and " - ". Every regex is linear: repeats are bounded and each pattern is anchored by a look-behind.
+dots and " - ". Every regex is linear: repeats are bounded and each pattern is anchored by a look-behind or a word
+boundary.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def is_valid_nhs_number(number: str) -> bool:
 # A reference of another kind named right before a number ("ref", "ticket no."): then only a valid check digit or
 # an NHS cue makes it an NHS number
 _OTHER_REFERENCE_RE = re.compile(
-    r"\b(?:ref|reference|ticket|case|incident|job|order|invoice|call|log|page|pageid|id|code|snomed|concept)\b\.?(?: *(?:no|number|#)\b\.?)? *[:#=\-]? *$",
+    r"\b(?:ref|reference|ticket|case|incident|job|order|invoice|call|log|page|pageid|id|code|snomed|concept)\b\.?"
+    r"(?: *(?:no|number|#)\b\.?)? *(?:is|was)? *[:#=\-]? *$",
     re.IGNORECASE,
 )
 
@@ -76,12 +78,18 @@ def nhs_numbers(norm: str, public: set[str], beside: Iterable[Finding] = (), raw
     return found
 
 
+# The first digits of NHS numbers as issued: England and Wales 400 000 000-499 999 999 and 600 000 000-
+# 799 999 999, and the 999 test range staff paste from training material. A lone run of ten digits starting otherwise
+# (a timestamp "1712345678", "1234567890", an error code) is not taken for a mistyped one.
+_ISSUED_FIRST_DIGITS = "4679"
+
+
 def _run_alone(norm: str, start: int, d: str) -> bool:
-    """Ten digits typed together as a word of their own ("check 9991234567 for me"): what staff paste an NHS number
-    as, even mistyped. Not inside a link or another code ("pageId=4342022162", "pages/4342546435/", "AB1234567890"),
+    """Ten digits typed together as a word of their own ("check 9991234567 for me"), starting as an issued NHS number
+    does: what staff paste an NHS number as, even mistyped. Not inside a link or another code ("pageId=4342022162", "pages/4342546435/", "AB1234567890"),
     nor a SNOMED CT concept identifier (a Verhoeff check digit after partition 00 or 10: "1156257007")."""
     end = start + 10
-    if norm[start:end] != d:
+    if norm[start:end] != d or d[0] not in _ISSUED_FIRST_DIGITS:
         return False  # grouped: the 3-3-4 rule decides
     if (start and (norm[start - 1].isalpha() or norm[start - 1] in "=/?&#:_@")) or \
             (end < len(norm) and (norm[end].isalpha() or norm[end] in "/_@")):
@@ -89,20 +97,27 @@ def _run_alone(norm: str, start: int, d: str) -> bool:
     return not (d[-3:-1] in ("00", "10") and verhoeff.is_valid(d))
 
 
-# A hospital or clinical-system record number, always after its name ("hospital no", "MRN", "EMIS number"):
-# letters and digits with at least four digits, so "unit 4" or "hospital number please" stay.
+# A hospital or clinical-system record number, always after its name ("hospital no", "hosp. no.", "MRN",
+# "EMIS number"): letters and digits with at least six digits, so "unit 4", "patient ID 2024 update" or a year stay.
 _RECORD_NUMBER_RE = re.compile(
-    r"\b(?:(?:hospital|hosp|unit|case[ \-]?note|medical[ \-]record|patient|pt|emis|systmone|s1|tpp|vision)"
-    r" *(?:number|no\b\.?|num\b\.?|nbr\b\.?|#|id\b)|mrn\b|crn\b|pas +(?:number|no\b\.?|id\b))"
+    r"\b(?:(?:hospital|hosp\b\.?|unit|case[ \-]?note|medical[ \-]record|patient|pt|emis|systmone|s1|tpp|vision)"
+    r" *(?:number\b|no\b\.?|num\b\.?|nbr\b\.?|#|id\b)|mrn(?![a-z])|crn(?![a-z])|pas +(?:number\b|no\b\.?|id\b))"
     r" *(?:is|was|[:#=\-])? *"
-    r"((?=(?:[A-Za-z\-/ ]{0,4}\d){4})[A-Za-z]{0,4}[ \-/]?\d[\d \-/]{2,14}\d[A-Za-z]?)(?![A-Za-z0-9])",
+    r"((?=(?:[A-Za-z\-/ ]{0,4}\d){6})(?!(?:19|20)\d\d[/\-]\d\d(?!\d))(?:[A-Za-z]{1,4}[ \-/]?)?\d[\d \-/]{4,14}\d[A-Za-z]?)"
+    r"(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 
 
 def record_numbers(norm: str) -> list[Finding]:
-    """Hospital and clinical-system record numbers named as such ("hosp no RXH1234567", "MRN: 00123456")."""
-    return [Finding("record_number", m.start(1), m.end(1)) for m in _RECORD_NUMBER_RE.finditer(norm)]
+    """Hospital and clinical-system record numbers named as such ("hosp no RXH1234567", "MRN: 00123456"); a phone
+    number after such a name ("TPP number: 0113 …") is left to `phones`, which keeps the guidance's help lines, and a
+    year or a financial year ("CRN 2023/24") is not one."""
+    found = []
+    for m in _RECORD_NUMBER_RE.finditer(norm):
+        if not _is_uk_phone(national_phone_digits(m.group(1))):  # a phone number's: `phones` decides, help lines kept
+            found.append(Finding("record_number", m.start(1), m.end(1)))
+    return found
 
 
 _PHONE_PREFIX_RE = re.compile(r"(?:\+ ?44|\b0044|\b44)[ .\-]{0,3}(?:\(0\)[ .\-]{0,3})?$")

@@ -32,7 +32,8 @@ def _fold(c: str) -> str:
 
 # Emphasis marks at a word's edge ("Mrs *Smith*", "`Jones`", "_9993909963_"): chat formatting, not part of the
 # identifier, so they read as spaces. Inside a word ("j_smith@example.com") they stay.
-_EDGE_MARKS = re.compile(r"[*_~`]+(?=[A-Za-z0-9])(?<![A-Za-z0-9][*_~`])|(?<=[A-Za-z0-9.'])[*_~`]+(?![A-Za-z0-9])")
+# Each branch starts where a run of marks starts (the look-behinds), so a long run is read once, not once per mark.
+_EDGE_MARKS = re.compile(r"(?<![A-Za-z0-9*_~`])[*_~`]+(?=[A-Za-z0-9])|(?<=[A-Za-z0-9.'])[*_~`]+(?![A-Za-z0-9*_~`])")
 
 
 def normalise(text: str) -> str:

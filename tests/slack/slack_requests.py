@@ -97,3 +97,10 @@ def blocks_of(call) -> list[dict]:
 def all_text(call) -> str:
     """Everything a posted message shows: text and blocks, as one string."""
     return json.dumps(call.params, ensure_ascii=False)
+
+
+def view_submission(callback_id: str, metadata: str, values: dict, user: str = "U0USER") -> dict:
+    """A modal's `view_submission` payload with these input values."""
+    return {"type": "view_submission", "team": {"id": TEAM_ID}, "user": {"id": user}, "api_app_id": "A0APP",
+            "trigger_id": "t.1", "view": {"id": "V1", "type": "modal", "callback_id": callback_id,
+                                           "private_metadata": metadata, "state": {"values": values}}}

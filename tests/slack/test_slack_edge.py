@@ -1,5 +1,6 @@
 """The Slack edge under abuse (issue 12): signature first, payload shapes, the streamed body limit,
-idempotent escalate and share, rich_text blocks, workspace lifecycle events, signed values, edits."""
+idempotent escalate and share, rich_text blocks, workspace lifecycle events, signed values. (Edits and identifiers in
+modal inputs: test_identifiers_in_edits_and_modals.py.)"""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import resource
 import pytest
 
 from slack_emulator import BOT_TOKEN, TEAM_ID
-from slack_requests import event_callback, post, sign, user_ts
+from slack_requests import event_callback, post, sign, user_ts, view_submission
 from waiting import wait_until
 
 from bot.slack import review_blocks as rb
@@ -18,11 +19,6 @@ from bot.slack.blocks import share_value
 
 NHS_NUMBER = "9991860916"
 
-
-def _view_submission(callback_id: str, metadata: str, values: dict, user: str = "U0USER") -> dict:
-    return {"type": "view_submission", "team": {"id": TEAM_ID}, "user": {"id": user}, "api_app_id": "A0APP",
-            "trigger_id": "t.1", "view": {"id": "V1", "type": "modal", "callback_id": callback_id,
-                                           "private_metadata": metadata, "state": {"values": values}}}
 
 
 def _button(action_id: str, value, *, user: str = "U0USER", channel: str = "C0GENERAL", ts: str = "1700000000.5",
@@ -59,9 +55,9 @@ def test_a_bad_timestamp_is_401_before_anything_parses_the_body(slack_api, make_
     ({"type": "block_actions", "team": {"id": TEAM_ID}, "user": "U0USER", "actions": [{"action_id": "escalate"}]}, True),
     ({"type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": "U0USER"},
       "actions": [{"action_id": "feedback", "value": {"a": 1}}]}, True),
-    (_view_submission("review_correction", rb.item_value("I1"), {"answer": {"answer": {"value": ["a", "b"]}}}), True),
-    (_view_submission("review_correction", rb.item_value("I1"), {"answer": ["x"]}), True),
-    (_view_submission("review_feedback_comment", ["meta"], {}), True),
+    (view_submission("review_correction", rb.item_value("I1"), {"answer": {"answer": {"value": ["a", "b"]}}}), True),
+    (view_submission("review_correction", rb.item_value("I1"), {"answer": ["x"]}), True),
+    (view_submission("review_feedback_comment", ["meta"], {}), True),
     ({"type": "view_submission", "team": {"id": TEAM_ID}, "user": {"id": "U0USER"}, "view": "modal"}, True),
 ])
 def test_signed_payloads_of_any_shape_get_a_4xx_never_a_5xx(slack_api, make_slack_bot, fake_assistant, payload, form):
@@ -162,7 +158,7 @@ def test_forged_and_unsigned_button_values_and_metadata_are_refused(slack_api, m
     bot.action(_button("share_answer", forged_share, response_url=slack_api.response_url("f")))
     bot.action(_button("escalate", json.dumps({"a": None, "c": "C0ELSEWHERE", "t": "1.1"})))
     wrong_key = json.dumps({"i": "I1", "s": json.loads(share_value("a", "C1", "q"))["s"]})
-    status, body, _ = bot.action(_view_submission("review_correction", wrong_key,
+    status, body, _ = bot.action(view_submission("review_correction", wrong_key,
                                                   {"answer": {"answer": {"value": "forged answer"}}}))
     assert status == 200
     slack_api.settle(quiet=0.5)
@@ -213,115 +209,6 @@ def test_uninstall_and_revoked_tokens_stop_posting_for_that_workspace(slack_api,
     wait_until(lambda: bot.services.workspaces.is_revoked("T0OTHER"), 10, what="the uninstalled workspace on record")
 
 
-def test_an_edit_that_adds_an_nhs_number_is_warned(slack_api, make_slack_bot, fake_assistant):
-    bot = make_slack_bot(fake_assistant)
-    ts = user_ts()
-    edit = {"type": "message", "subtype": "message_changed", "channel": "C0GENERAL", "channel_type": "channel",
-            "ts": user_ts(), "hidden": True,
-            "message": {"type": "message", "user": "U0USER", "text": f"<@U0BOT> can pt {NHS_NUMBER[:3]}\u202f"
-                        f"{NHS_NUMBER[3:6]}\u202f{NHS_NUMBER[6:]} see results?", "ts": ts,
-                        "edited": {"user": "U0USER", "ts": user_ts()}},
-            "previous_message": {"type": "message", "user": "U0USER", "text": "<@U0BOT> can pt see results?", "ts": ts}}
-    assert bot.send(event_callback(edit))[0] == 200
-    warning = slack_api.wait_for("chat.postEphemeral")[0]
-    assert warning.params["user"] == "U0USER" and "NHS number" in warning.params["text"]
-    assert "removed" in warning.params["text"] and "delete or edit" in warning.params["text"]
-    slack_api.settle(quiet=0.3)
-    assert not slack_api.calls_to("chat.postMessage")  # edits are never answered
-    assert NHS_NUMBER[6:] not in json.dumps([c.params for c in slack_api.calls])
-
-
-def test_an_edit_that_swaps_one_nhs_number_for_another_is_warned_and_an_unchanged_one_is_not(
-        slack_api, make_slack_bot, fake_assistant):
-    bot = make_slack_bot(fake_assistant)
-    other = "9434765870"  # another valid number (Modulus 11)
-
-    def edit(before: str, after: str) -> dict:
-        ts = user_ts()
-        return {"type": "message", "subtype": "message_changed", "channel": "C0GENERAL", "channel_type": "channel",
-                "ts": user_ts(), "hidden": True,
-                "message": {"type": "message", "user": "U0USER", "text": f"<@U0BOT> can pt {after} see results?",
-                            "ts": ts, "edited": {"user": "U0USER", "ts": user_ts()}},
-                "previous_message": {"type": "message", "user": "U0USER", "text": f"<@U0BOT> can pt {before} see it?",
-                                     "ts": ts}}
-
-    assert bot.send(event_callback(edit(NHS_NUMBER, NHS_NUMBER)))[0] == 200  # the same number: warned before
-    slack_api.settle(quiet=0.3)
-    assert not slack_api.calls_to("chat.postEphemeral")
-    assert bot.send(event_callback(edit(NHS_NUMBER, other)))[0] == 200
-    assert "NHS number" in slack_api.wait_for("chat.postEphemeral")[0].params["text"]
-    assert other[6:] not in json.dumps([c.params for c in slack_api.calls])
-
-
-def test_an_edit_outside_the_allowed_channels_gets_no_warning(slack_api, make_slack_bot, fake_assistant):
-    """The bot stays silent in a channel it is not allowed in, even for an edit that adds an NHS number; in an
-    allowed channel the same edit is warned."""
-    bot = make_slack_bot(fake_assistant, allowed_channel_ids="C0ALLOWED")
-
-    def edit(channel: str) -> dict:
-        ts = user_ts()
-        return {"type": "message", "subtype": "message_changed", "channel": channel, "channel_type": "channel",
-                "ts": user_ts(), "hidden": True,
-                "message": {"type": "message", "user": "U0USER", "text": f"can pt {NHS_NUMBER} see results?",
-                            "ts": ts, "edited": {"user": "U0USER", "ts": user_ts()}},
-                "previous_message": {"type": "message", "user": "U0USER", "text": "can pt see results?", "ts": ts}}
-
-    assert bot.send(event_callback(edit("C0ELSEWHERE")))[0] == 200
-    slack_api.settle(quiet=0.5)
-    assert [c.method for c in slack_api.calls if c.method != "auth.test"] == [] and fake_assistant.questions == []
-    assert bot.send(event_callback(edit("C0ALLOWED")))[0] == 200
-    warning = slack_api.wait_for("chat.postEphemeral")[0]
-    assert warning.params["channel"] == "C0ALLOWED" and "NHS number" in warning.params["text"]
-    assert NHS_NUMBER[6:] not in json.dumps([c.params for c in slack_api.calls])
-
-
-def test_correction_with_identifiers_is_redacted_before_posting_and_the_reviewer_is_told(
-        slack_api, make_slack_bot, fake_assistant):
-    bot = make_slack_bot(fake_assistant, review_channel="C0REVIEW", reviewer_user_ids="U0REV")
-    bot.mention("uncovered question about proxy access")
-    slack_api.wait_for("chat.postMessage", 2)  # the answer and its review card
-    item = bot.services.review.list_reviews()[0]
-    meta = json.loads(json.dumps(rb.correction_modal(item_id=item["id"], question="q", answer_text="a", citations=[],
-                                                     card_channel="C0REVIEW", card_ts="1.1").to_dict()))
-    text = f"Mrs Jane Placeholder (NHS {NHS_NUMBER[:3]}-{NHS_NUMBER[3:6]}-{NHS_NUMBER[6:]}) can have proxy access; jane must consent."
-    status, _, _ = bot.action(_view_submission("review_correction", meta["private_metadata"],
-                                               {"answer": {"answer": {"value": text}}}, user="U0REV"))
-    assert status == 200
-    posted = slack_api.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "C0GENERAL"
-                                and "Corrected" in json.dumps(c.params))[0]
-    told = slack_api.wait_for("chat.postEphemeral", where=lambda c: c.params.get("user") == "U0REV")[0]
-    flat = json.dumps(posted.params).lower()
-    assert "placeholder" not in flat and "jane" not in flat and NHS_NUMBER[6:] not in flat and "[name]" in flat
-    assert "removed" in told.params["text"] and "NHS number" in told.params["text"]
-
-
-def test_a_name_in_chat_emphasis_is_redacted_in_a_correction_and_a_feedback_comment(
-        slack_api, make_slack_bot, fake_assistant):
-    """Modal inputs are redacted once, on the raw text: bold or italic marks around a name must not hide it (a
-    reviewer showed "Mrs *Smith*" reaching the asker's thread, the verified answer and the review card)."""
-    bot = make_slack_bot(fake_assistant, review_channel="C0REVIEW", reviewer_user_ids="U0REV")
-    bot.mention("uncovered question about proxy access")
-    slack_api.wait_for("chat.postMessage", 2)
-    item = bot.services.review.list_reviews()[0]
-    comment = rb.comment_modal(answer_id=item["answer_id"], item_id=item["id"], channel="C0GENERAL",
-                               thread_ts="1.1").private_metadata
-    assert bot.action(_view_submission("review_feedback_comment", comment,
-                                       {"comment": {"comment": {"value": "Mrs *Smith* was confused by this"}}}))[0] == 200
-    slack_api.wait_for("chat.update")
-    correction = rb.correction_modal(item_id=item["id"], question="q", answer_text="a", citations=[],
-                                     card_channel="C0REVIEW", card_ts="1.1").private_metadata
-    assert bot.action(_view_submission("review_correction", correction,
-                                       {"answer": {"answer": {"value": "Tell Mrs _Smith_ she can have proxy access."}}},
-                                       user="U0REV"))[0] == 200
-    slack_api.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "C0GENERAL"
-                       and "Corrected" in json.dumps(c.params))
-    review = bot.services.review
-    kept = ([f.comment for f in review.get_feedback(item["answer_id"])] + [v.answer for v in review.list_verified()]
-            + [json.dumps(c.params) for c in slack_api.calls])
-    assert not any("Smith" in text for text in kept if text)
-    assert any("[name]" in (f.comment or "") for f in review.get_feedback(item["answer_id"]))
-
-
 def _mutations(payload, rng, path=()):
     """Every (path, replacement) that swaps one part of `payload` for a value of another type."""
     out = []
@@ -355,7 +242,7 @@ def test_any_part_of_a_signed_payload_of_another_type_never_gets_a_5xx(slack_api
     mention = event_callback({"type": "app_mention", "user": "U0USER", "text": "<@U0BOT> hi", "ts": "1700000001.1",
                               "channel": "C0GENERAL", "thread_ts": "1700000001.0"})
     button = _button("feedback", rb.feedback_value("A1", "down"))
-    modal = _view_submission("review_correction", rb.item_value("I1"), {"answer": {"answer": {"value": "text"}}})
+    modal = view_submission("review_correction", rb.item_value("I1"), {"answer": {"answer": {"value": "text"}}})
     rng = random.Random(12)
     statuses = []
     for base, form in ((mention, False), (button, True), (modal, True)):
