@@ -117,3 +117,9 @@ def test_a_date_of_birth_after_a_dot_and_a_postcode_with_a_dash_are_found(text, 
 def test_marks_inside_a_word_stay(text="email j_smith@example.com or snake_case_name"):
     r = redact(text)
     assert r.kinds == ["email"] and r.text.endswith("or snake_case_name")
+
+
+def test_the_marks_around_an_identifier_go_with_it():
+    """No lone "*" is left behind to turn the rest of a Slack message bold."""
+    assert redact("Mrs *Smith* wants access").text == "[name] wants access"
+    assert redact("nhs *9993909963*, DOB _01/02/1980_").text == "nhs [NHS number], DOB [date of birth]"

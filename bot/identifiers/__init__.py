@@ -74,8 +74,21 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     if others:  # untitled capitalised pairs next to any other identifier
         people += not_quoted(names.adjacent_names(norm, others))
     people += names.repeats(norm, merge(people))
-    found = merge(others + people)
-    return found
+    return merge([_with_marks(f, text) for f in merge(others + people)])
+
+
+_MARKS = "*_~`"
+
+
+def _with_marks(f: Finding, text: str) -> Finding:
+    """The finding with the chat emphasis marks right around it ("*Smith*"): a redacted name leaves no lone "*"
+    behind to turn the rest of a Slack message bold."""
+    start, end = f.start, f.end
+    while start and text[start - 1] in _MARKS:
+        start -= 1
+    while end < len(text) and text[end] in _MARKS:
+        end += 1
+    return Finding(f.kind, start, end) if (start, end) != (f.start, f.end) else f
 
 
 _PUBLIC_PREFIXES = ("name:", "email:")

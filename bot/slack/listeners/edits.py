@@ -20,8 +20,9 @@ def _is_editable_by_a_person(message: dict) -> bool:
 
 
 def _written(services, text: str) -> Counter:
-    """The identifiers of the raw text as written (kind, letters and digits only), to tell one NHS number swapped
-    for another from an unchanged one. Held in memory for the comparison only: never logged or stored."""
+    """The identifiers of the raw text as written (kind, letters and digits only), of every kind: an edit that swaps
+    one NHS number (or name, or date) for another is warned like one that adds it, an unchanged one is not. Held in
+    memory for the comparison only: never logged or stored."""
     raw = text or ""
     return Counter((f.kind, "".join(c for c in f.text_in(raw).lower() if c.isalnum()))
                    for f in services.redact(raw).findings)
