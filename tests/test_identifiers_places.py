@@ -123,3 +123,29 @@ def test_the_marks_around_an_identifier_go_with_it():
     """No lone "*" is left behind to turn the rest of a Slack message bold."""
     assert redact("Mrs *Smith* wants access").text == "[name] wants access"
     assert redact("nhs *9993909963*, DOB _01/02/1980_").text == "nhs [NHS number], DOB [date of birth]"
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets"),
+    [("Siobhán O'Driscoll rang, upset about a scan result", ["Siobhán", "O'Driscoll"]),
+     ("mrs priya raghunathan at the desk wants proxy for her mum", ["raghunathan"]),
+     ("mr dermot kavanagh d.o.b 7/3/56 cant see letters", ["kavanagh", "7/3/56"]),
+     ("zhang wei (dob 1991-06-30) wants access switched off", ["zhang wei", "1991-06-30"]),
+     ("bronwen price-jones 0113 496 0559 asked about her bloods", ["price-jones", "0113 496 0559"]),
+     ("from the online form:\nName: Bilal Hussain\nMsg: can I see my old notes", ["Bilal", "Hussain"]),
+     ("Okonkwo, Miss Chiamaka - dob 17.12.2006, letters visible", ["Okonkwo", "Chiamaka"]),
+     ("Hodan Abdi Warsame (EMIS pt no. 88213) needs an interpreter", ["Warsame", "88213"]),
+     ("pt is lukasz jankowski, wants to know about fit notes", ["jankowski"])],
+)
+def test_names_and_numbers_staff_paste_in_other_forms(text, secrets):
+    """Forms a held-out set of pasted details found in clear (eval/pii-held-out-questions.jsonl, session 14)."""
+    r = redact(text)
+    for secret in secrets:
+        assert secret.lower() not in r.text.lower(), (secret, r.text)
+
+
+def test_a_name_inside_an_email_address_stays_an_email_and_a_request_after_a_number_is_not_a_name():
+    r = redact("Name: Bilal Hussain\nEmail: bilal.hussain84@example.com")
+    assert r.text == "Name: [name]\nEmail: [email]"
+    assert "needs interpreter" in redact("Mrs Amy Dummy (EMIS pt no. 88213) – needs interpreter").text
+    assert find_identifiers("my smartcard 7000123456 and error 4234567890") == []

@@ -64,7 +64,7 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     contacts = not_quoted(numbers.phones(norm, public) + numbers.emails(norm) + numbers.postcodes(norm)
                           + addresses.street_addresses(norm))
     people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm) + names.surname_first_names(norm)
-                        + names.patient_surnames(norm, text))
+                        + names.patient_surnames(norm, text) + names.field_names(norm, text))
     births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people))
     records = numbers.record_numbers(norm)
     beside = people + births + contacts + records
@@ -74,6 +74,8 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     if others:  # untitled capitalised pairs next to any other identifier
         people += not_quoted(names.adjacent_names(norm, others))
     people += names.repeats(norm, merge(people))
+    # a name inside an email address or a number already found is part of that ("bilal.hussain84@…" is an email)
+    people = [f for f in people if not any(o.start <= f.start and f.end <= o.end for o in others)]
     return merge([_with_marks(f, text) for f in merge(others + people)])
 
 

@@ -10,55 +10,14 @@ given name in staff messages without being a name.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
+from bot.identifiers.name_lists import common_words, function_words, name_lists, world_names
 from bot.identifiers.types import Finding
 
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]")
 _TITLE_RE = re.compile(r"(?<![A-Za-z])(mrs|mr|ms|mx|dr|miss|master|mstr|prof)\b(\.?)", re.IGNORECASE)
 _VERB_TITLES = {"miss", "master"}  # also ordinary words: in lower case only before a listed name
 _PERSON_TITLES = {"mr", "mrs", "ms", "mx"}  # only ever before a name: any word after them is one
-
-# Words that are not names though they may follow a title or a given name (checked on data: see
-# eval/identifier_detector.py, which reports every false alarm on the corpus and the question bank).
-_NOT_NAMES = frozenset(
-    """
-    a an and or but if then so as at by for from in into of on onto to with without about after before
-    the this that these those there here it its i we you he she they her his him their them our us my your me
-    is are was were be been being am has have had do does did can could should would will shall may might must
-    not no yes ok okay hi hello hey dear thanks thank please cheers sorry morning afternoon evening
-    who what when where why how which whose whom all any some each every other another same
-    mr mrs ms miss mx dr master sir madam prof
-    nhs app apps patient patients access online services service gp gps practice practices manager team teams
-    record records summary care scr emis web systmone tpp vision epr ehr clinical system systems
-    word excel outlook office forms edge windows microsoft google chrome slack
-    index said says told asked wants wanted called rang phoned emailed
-    monday tuesday wednesday thursday friday saturday sunday
-    proxy guidance policy
-    dob born date birth number tel phone mobile mob email e-mail postcode address ref age aged
-    helpline helplines line lines hotline centre center unit surgery hospital trust council icb
-    support advice national domestic abuse foundation charity society association desk
-    england digital bma rcgp ico cqc gmc dpo
-    """.split()
-)
-
-
-@lru_cache(maxsize=1)
-def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """(given names, surnames, function words), all lower case."""
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
-    from faker.providers.person.en_GB import Provider
-
-    given = {n.lower() for n in (*Provider.first_names_male, *Provider.first_names_female)}
-    surnames = {n.lower() for n in Provider.last_names}
-    stop = frozenset(_NOT_NAMES | {w.lower() for w in STOPWORDS_EN_PLUS})
-    return frozenset(given - stop), frozenset(surnames), stop
-
-
-def function_words() -> frozenset[str]:
-    """The detector's function words, lower case: bm25s's English stop words and the words listed above."""
-    return name_lists()[2]
-
 
 def _is_cap(word: str) -> bool:
     return word[0].isupper()
@@ -77,6 +36,13 @@ def _gap_ok(norm: str, end: int, start: int) -> bool:
     """Only spaces (at most three) or an initial's dot between two words of one name."""
     gap = norm[end:start]
     return 0 < len(gap) <= 3 and gap.strip(" .") == ""
+
+
+def _lower_surname_after_title(title: str, token: str, first: str) -> bool:
+    """"mrs priya raghunathan", "mr dermot kavanagh": after a person title and a lower-case first name, a second
+    lower-case word that is not a common English word ("mrs smith wants", "mr jones rang back") is the surname."""
+    return title.lower() in _PERSON_TITLES and first.islower() and token.islower() and len(token) > 2 \
+        and _bare(token) not in common_words()
 
 
 def titled_names(norm: str) -> list[Finding]:
@@ -103,7 +69,7 @@ def titled_names(norm: str) -> list[Finding]:
                 break
             if token.islower() and not listed and title.lower() not in _PERSON_TITLES:
                 break  # "a dr appointment", "the prof said": a lower-case unlisted word after dr/prof
-            if taken and not (_is_cap(token) or listed):
+            if taken and not (_is_cap(token) or listed or _lower_surname_after_title(title, token, words[i + 1].group())):
                 break
             if len(token) == 1:
                 if not initial:
@@ -123,6 +89,10 @@ def titled_names(norm: str) -> list[Finding]:
 _BANNER_RE = re.compile(
     r"(?<![A-Za-z])([A-Z][A-Za-z'\-]+), +([A-Z][A-Za-z'\-]+(?: +[A-Z][A-Za-z'\-]+)?) *\((?i:mrs|mr|ms|mx|miss|dr|master|prof)\.?\)"
 )
+# "Okonkwo, Miss Chiamaka": a surname, a comma, then the title and the given name
+_TITLE_INSIDE_RE = re.compile(
+    r"(?<![A-Za-z])([A-Z][A-Za-z'\-]+), +(?i:mrs|mr|ms|mx|miss|dr|master|prof)\.? +[A-Z][A-Za-z'\-]+(?![A-Za-z])"
+)
 # "SMITH, Jane" or "Smith, Jane": a surname in capitals or a listed one, a comma, a listed given name
 _SURNAME_FIRST_RE = re.compile(r"(?<![A-Za-z])([A-Z][A-Za-z'\-]+), +([A-Z][a-z'\-]+)(?![A-Za-z])")
 
@@ -136,7 +106,8 @@ def surname_first_names(norm: str) -> list[Finding]:
     given name of another country's list when no list of capitalised words goes on ("Jackson, Tyrone", not
     "London, Kent, Essex")."""
     given, surnames, stop = name_lists()
-    out = [Finding("name", m.start(), m.end()) for m in _BANNER_RE.finditer(norm) if _bare(m.group(1)) not in stop]
+    out = [Finding("name", m.start(), m.end()) for pattern in (_BANNER_RE, _TITLE_INSIDE_RE)
+           for m in pattern.finditer(norm) if _bare(m.group(1)) not in stop]
     world_given = world_names()[0]
     for m in _SURNAME_FIRST_RE.finditer(norm):
         surname, first = m.group(1), m.group(2)
@@ -151,31 +122,6 @@ def surname_first_names(norm: str) -> list[Finding]:
 # "pt Kowalczyk", "patient: Okafor": a word naming the patient right before a capitalised surname, on one line
 _PATIENT_RE = re.compile(r"(?<![A-Za-z])(?i:pt|pts|patient|patients|pt's|patient's)\.? *[:\-]? *([A-Z][A-Za-z'\-]+)"
                          r"(?! +[A-Z])")
-
-
-@lru_cache(maxsize=1)
-def world_names() -> tuple[frozenset[str], frozenset[str]]:
-    """(given names, surnames) from every Faker person provider written in Latin letters (about 15,000 surnames),
-    lower case, less the common English words of Faker's en_US lorem lists (its words and parts of speech, 2,239:
-    "Best", "Kind", "Young", "Link", "Grant", "Little") and the function words."""
-    import importlib
-    import pkgutil
-
-    import faker.providers.person as person
-    from faker.providers.lorem.en_US import Provider as Lorem
-
-    found: dict[str, set[str]] = {"first_names": set(), "last_names": set()}
-    for module in pkgutil.iter_modules(person.__path__):
-        provider = importlib.import_module(f"{person.__name__}.{module.name}").Provider
-        for attr in dir(provider):
-            listed = getattr(provider, attr)
-            if attr.startswith(tuple(found)) and isinstance(listed, (list, tuple, dict)):
-                found[attr[:11].rstrip("_")].update(
-                    n.lower() for n in listed
-                    if isinstance(n, str) and n.isascii() and n.replace("-", "").replace("'", "").isalpha())
-    english = [*Lorem.word_list, *(w for words in getattr(Lorem, "parts_of_speech", {}).values() for w in words)]
-    common = {w.lower() for w in english} | name_lists()[2]
-    return frozenset(found["first_names"] - common), frozenset(found["last_names"] - common)
 
 
 def patient_surnames(norm: str, raw: str) -> list[Finding]:
@@ -214,15 +160,17 @@ _RECORD_TERMS = frozenset({("lloyd", "george"), ("lloyd", "georges")})
 
 
 def _world_pair(first: str, second: str) -> bool:
-    """A given name another country's list holds before a listed surname, both capitalised ("Tyrone Jackson"):
-    names staff type that Faker's en_GB lists lack. (In lower case such pairs are ordinary words too often: "made
-    long", "odd weeks"; `_world_pair_at` also leaves a pair inside a run of capitalised words.)"""
+    """A given name another country's list holds before a listed surname, both capitalised or both in lower case
+    ("Tyrone Jackson", "lukasz jankowski"): names staff type that Faker's en_GB lists lack. The lists hold no common
+    English word (`common_words`: "made long", "odd weeks" stay); `_world_pair_at` also leaves a pair inside a run
+    of capitalised words.)"""
     world_given, world_surnames = world_names()
     _given, surnames, stop = name_lists()
     if (_bare(first), _bare(second)) in _RECORD_TERMS:
         return False
-    return first[0].isupper() and not first.isupper() and second[0].isupper() and not second.isupper() \
-        and _bare(first) in world_given and _bare(second) not in stop \
+    capitalised = first[0].isupper() and not first.isupper() and second[0].isupper() and not second.isupper()
+    lower = first.islower() and second.islower() and _bare(second) not in common_words()
+    return (capitalised or lower) and _bare(first) in world_given and _bare(second) not in stop \
         and (_bare(second) in world_surnames or _bare(second) in surnames)
 
 
@@ -266,15 +214,30 @@ def given_name_pairs(norm: str) -> list[Finding]:
 
 _CAP = r"[A-Z][A-Za-z'\-]+"
 _GAP = (
-    r" *(?:[,;:()\[\]/|\-][ ]*){0,3}"
+    r" *(?:[,;:()\[\]/|\-<>\"'][ ]*){0,3}"
     r"(?:(?i:nhs(?: *(?:no\b\.?|number|num|#))?|dob|d\.o\.b\.?|date +of +birth|born|b\.|tel\.?"
-    r"|phone|mob(?:ile)?|e-?mail|postcode|address) *[:#.\-]? *)?"
+    r"|phone|mob(?:ile)?|e-?mail|postcode|address"
+    r"|(?:emis|s1|tpp|systmone|hospital|hosp\.?)(?: +(?:pt|patient))? *(?:no\b\.?|number|id|ref)) *[:#.\-]? *)?"
 )
 _NAME_BEFORE_RE = re.compile(rf"((?:{_CAP} +){{1,2}}{_CAP}){_GAP}$")
 _NAME_AFTER_RE = re.compile(rf"{_GAP}((?:{_CAP} +){{1,2}}{_CAP})")
 _ANY = r"[A-Za-z][A-Za-z'\-]+"
 _PAIR_BEFORE_RE = re.compile(rf"({_ANY}) +({_ANY}){_GAP}$")
 _PAIR_AFTER_RE = re.compile(rf"{_GAP}({_ANY}) +({_ANY})")
+
+
+def _unlisted_pair(first: str, second: str) -> bool:
+    """Two words in the same case, neither a common English word, right before a number, a date of birth or contact
+    details: a name the lists lack ("zhang wei (dob …)", "bronwen price-jones 0113 …"). (After one, a name is taken
+    only with a listed given name: a request follows there, "… – needs interpreter".)"""
+    same_case = (first.islower() and second.islower()) or (first[0].isupper() and second[0].isupper())
+    return same_case and min(len(first), len(second)) > 2 and not _common(first) and not _common(second)
+
+
+def _common(word: str) -> bool:
+    """A common English word, or one with an inflection taken off ("needs", "asked", "calling")."""
+    w, common = _bare(word), common_words()
+    return w in common or any(w.endswith(end) and w[: -len(end)] in common for end in ("s", "es", "ed", "d", "ing"))
 
 
 def adjacent_names(norm: str, anchors: list[Finding]) -> list[Finding]:
@@ -298,9 +261,31 @@ def adjacent_names(norm: str, anchors: list[Finding]) -> list[Finding]:
                 keep.sort()
                 out.append(Finding("name", keep[0][0], keep[-1][1]))
         # any case: a listed given name and a word beside the identifier ("kerry-ann doyle 9991590838")
-        for m in (_PAIR_BEFORE_RE.search(norm, lo, f.start), _PAIR_AFTER_RE.match(norm, f.end, min(len(norm), f.end + 80))):
-            if m and is_given_name(m.group(1), _given) and _bare(m.group(2)) not in stop and _bare(m.group(1)) not in stop:
+        for m, before in ((_PAIR_BEFORE_RE.search(norm, lo, f.start), True),
+                          (_PAIR_AFTER_RE.match(norm, f.end, min(len(norm), f.end + 80)), False)):
+            if m and _bare(m.group(2)) not in stop and _bare(m.group(1)) not in stop and (
+                    is_given_name(m.group(1), _given) or (before and _unlisted_pair(m.group(1), m.group(2)))):
                 out.append(Finding("name", m.start(1), m.end(2)))
+    return out
+
+
+# A form's name field, pasted: "Name: Bilal Hussain", "patient name - amy dummy", "Full name: …"
+_NAME_FIELD_RE = re.compile(r"(?<![A-Za-z])(?i:(?:patient'?s?|pt'?s?|full|first|last|sur|given|fore) *)?(?i:name)"
+                            r" *[:=\-] *([A-Za-z][A-Za-z'\-]*(?: +[A-Za-z][A-Za-z'\-]*){0,3})")
+
+
+def field_names(norm: str, raw: str) -> list[Finding]:
+    """The words after a form's "Name:" field on the same line, up to the first function word."""
+    stop = function_words()
+    out = []
+    for m in _NAME_FIELD_RE.finditer(norm):
+        end = None
+        for w in _WORD_RE.finditer(norm, m.start(1), m.end(1)):
+            if _bare(w.group()) in stop or "\n" in (raw or norm)[m.start(1):w.start()]:
+                break
+            end = w.end()
+        if end is not None:
+            out.append(Finding("name", m.start(1), end))
     return out
 
 

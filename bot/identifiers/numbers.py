@@ -43,7 +43,8 @@ def is_valid_nhs_number(number: str) -> bool:
 # A reference of another kind named right before a number ("ref", "ticket no."): then only a valid check digit or
 # an NHS cue makes it an NHS number
 _OTHER_REFERENCE_RE = re.compile(
-    r"\b(?:ref|reference|ticket|case|incident|job|order|invoice|call|log|page|pageid|id|code|snomed|concept)\b\.?"
+    r"\b(?:ref|reference|ticket|case|incident|job|order|invoice|call|log|page|pageid|id|code|snomed|concept"
+    r"|smartcard|card|serial|uuid|account|acct|error|version)\b\.?"
     r"(?: *(?:no|number|#)\b\.?)? *(?:is|was)? *[:#=\-]? *$",
     re.IGNORECASE,
 )
@@ -98,12 +99,15 @@ def _run_alone(norm: str, start: int, d: str) -> bool:
 
 
 # A hospital or clinical-system record number, always after its name ("hospital no", "hosp. no.", "MRN",
-# "EMIS number"): letters and digits with at least six digits, so "unit 4", "patient ID 2024 update" or a year stay.
+# "EMIS number", "EMIS pt no.", "S1 ref"): letters and digits with at least five digits, so "unit 4", "patient ID
+# 2024 update" or a year stay.
 _RECORD_NUMBER_RE = re.compile(
-    r"\b(?:(?:hospital|hosp\b\.?|unit|case[ \-]?note|medical[ \-]record|patient|pt|emis|systmone|s1|tpp|vision)"
-    r" *(?:number\b|no\b\.?|num\b\.?|nbr\b\.?|#|id\b)|mrn(?![a-z])|crn(?![a-z])|pas +(?:number\b|no\b\.?|id\b))"
+    r"\b(?:(?:hospital|hosp\b\.?|unit|case[ \-]?note|medical[ \-]record|patient|pt)"
+    r" *(?:number\b|no\b\.?|num\b\.?|nbr\b\.?|#|id\b)"
+    r"|(?:emis|systmone|s1|tpp|vision)(?: +(?:pt|patient))? *(?:number\b|no\b\.?|num\b\.?|nbr\b\.?|#|id\b|ref\b\.?)"
+    r"|mrn(?![a-z])|crn(?![a-z])|pas +(?:number\b|no\b\.?|id\b))"
     r" *(?:is|was|[:#=\-])? *"
-    r"((?=(?:[A-Za-z\-/ ]{0,4}\d){6})(?!(?:19|20)\d\d[/\-]\d\d(?!\d))(?:[A-Za-z]{1,4}[ \-/]?)?\d[\d \-/]{4,14}\d[A-Za-z]?)"
+    r"((?=(?:[A-Za-z\-/ ]{0,4}\d){5})(?!(?:19|20)\d\d[/\-]\d\d(?!\d))(?:[A-Za-z]{1,4}[ \-/]?)?\d[\d \-/]{3,14}\d[A-Za-z]?)"
     r"(?![A-Za-z0-9])",
     re.IGNORECASE,
 )

@@ -2,7 +2,7 @@
 
 Every kind of space (tabs, line breaks, no-break and narrow no-break spaces U+00A0/U+202F, zero-width
 characters) becomes " ", every dash becomes "-", other scripts' digits (full-width...) become ASCII
-digits, emphasis marks at a word's edge (`*`, `_`, `~`, a backtick) become " ", and Slack's user/channel/special mentions (`<@U123>`, `<#C1|general>`, `<!here>`) are blanked
+digits, accented letters their base letter ("Siobhán" reads "Siobhan"), emphasis marks at a word's edge (`*`, `_`, `~`, a backtick) become " ", and Slack's user/channel/special mentions (`<@U123>`, `<#C1|general>`, `<!here>`) are blanked
 so their ids are never mistaken for identifiers. Case is kept (names use it); patterns ignore case.
 """
 
@@ -26,8 +26,26 @@ def _fold(c: str) -> str:
         return str(unicodedata.decimal(c))
     if c in "\u2018\u2019\u02bc":
         return "'"
+    if category.startswith("L"):  # a letter with an accent reads as its base letter: "Siobhán", "Szymańska"
+        return fold_letter(c)
     folded = unicodedata.normalize("NFKC", c)
     return folded if len(folded) == 1 else c
+
+
+# Latin letters that have no accent to take off (Unicode gives them no decomposition)
+_PLAIN_LETTERS = str.maketrans("łŁøØđĐħĦıßæÆœŒþÞðÐ", "lLoOdDhHisaAoOtTdD")
+
+
+def fold_letter(c: str) -> str:
+    """One letter without its accents, or the letter itself ("á" -> "a", "ł" -> "l", "й" stays): one character
+    for one, so offsets stay valid. Name lists are folded the same way (`fold`)."""
+    base = unicodedata.normalize("NFKD", c)[0].translate(_PLAIN_LETTERS)
+    return base if base.isascii() and base.isalpha() else c
+
+
+def fold(word: str) -> str:
+    """`fold_letter` over a word (a listed name, for comparison with normalised text)."""
+    return "".join(fold_letter(c) if not c.isascii() else c for c in word)
 
 
 # Emphasis marks at a word's edge ("Mrs *Smith*", "`Jones`", "_9993909963_"): chat formatting, not part of the

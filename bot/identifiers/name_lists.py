@@ -1,0 +1,86 @@
+"""The word lists the name rules read: Faker's en_GB given names and surnames, every other Latin-script provider's
+(accents taken off), common English words, and the function words that follow a title or a given name in staff
+messages without being names. Lists only (cached); the rules are in `names`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from bot.identifiers.text import fold
+
+# Words that are not names though they may follow a title or a given name (checked on data: see
+# eval/identifier_detector.py, which reports every false alarm on the corpus and the question bank).
+_NOT_NAMES = frozenset(
+    """
+    a an and or but if then so as at by for from in into of on onto to with without about after before
+    the this that these those there here it its i we you he she they her his him their them our us my your me
+    is are was were be been being am has have had do does did can could should would will shall may might must
+    not no yes ok okay hi hello hey dear thanks thank please cheers sorry morning afternoon evening
+    who what when where why how which whose whom all any some each every other another same
+    mr mrs ms miss mx dr master sir madam prof
+    nhs app apps patient patients access online services service gp gps practice practices manager team teams
+    record records summary care scr emis web systmone tpp vision epr ehr clinical system systems
+    word excel outlook office forms edge windows microsoft google chrome slack
+    index said says told asked wants wanted called rang phoned emailed
+    monday tuesday wednesday thursday friday saturday sunday
+    proxy guidance policy
+    dob born date birth number tel phone mobile mob email e-mail postcode address ref age aged
+    helpline helplines line lines hotline centre center unit surgery hospital trust council icb
+    support advice national domestic abuse foundation charity society association desk
+    england digital bma rcgp ico cqc gmc dpo
+    """.split()
+)
+
+
+@lru_cache(maxsize=1)
+def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(given names, surnames, function words), all lower case."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+    from faker.providers.person.en_GB import Provider
+
+    given = {n.lower() for n in (*Provider.first_names_male, *Provider.first_names_female)}
+    surnames = {n.lower() for n in Provider.last_names}
+    stop = frozenset(_NOT_NAMES | {w.lower() for w in STOPWORDS_EN_PLUS})
+    return frozenset(given - stop), frozenset(surnames), stop
+
+
+def function_words() -> frozenset[str]:
+    """The detector's function words, lower case: bm25s's English stop words and the words listed above."""
+    return name_lists()[2]
+
+
+@lru_cache(maxsize=1)
+def world_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, surnames) from every Faker person provider written in Latin letters (about 16,000 surnames),
+    lower case with accents taken off as the detector reads text ("Szymańska" -> "szymanska"), less the common
+    English words (`common_words`)."""
+    import importlib
+    import pkgutil
+
+    import faker.providers.person as person
+
+    found: dict[str, set[str]] = {"first_names": set(), "last_names": set()}
+    for module in pkgutil.iter_modules(person.__path__):
+        provider = importlib.import_module(f"{person.__name__}.{module.name}").Provider
+        for attr in dir(provider):
+            kind = next((k for k in found if k in attr), None)  # "last_names", "male_last_names", ...
+            listed = getattr(provider, attr) if kind else None
+            if isinstance(listed, (list, tuple, dict)):
+                folded = (fold(n).lower() for n in listed if isinstance(n, str))
+                found[kind].update(n for n in folded if n.isascii() and n.replace("-", "").replace("'", "").isalpha())
+    # Polish, Czech and Slovak surnames change their ending for a woman: "Zielinski" -> "Zielinska"
+    found["last_names"] |= {n[:-1] + "a" for n in found["last_names"] if n.endswith(("ski", "cki", "dzki"))}
+    common = common_words()
+    return frozenset(found["first_names"] - common), frozenset(found["last_names"] - common)
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Common English words, lower case: Faker's en_US lorem lists (its words and parts of speech, 2,239: "best",
+    "kind", "young", "link", "grant", "little", "long") and the function words. A name rule that has only a word's
+    look to go on (a listed name from another country, a lower-case pair beside a number) never takes one of these."""
+    from faker.providers.lorem.en_US import Provider as Lorem
+
+    english = [*Lorem.word_list, *(w for words in getattr(Lorem, "parts_of_speech", {}).values() for w in words)]
+    return frozenset({w.lower() for w in english} | name_lists()[2])
