@@ -135,7 +135,12 @@ def test_the_marks_around_an_identifier_go_with_it():
      ("from the online form:\nName: Bilal Hussain\nMsg: can I see my old notes", ["Bilal", "Hussain"]),
      ("Okonkwo, Miss Chiamaka - dob 17.12.2006, letters visible", ["Okonkwo", "Chiamaka"]),
      ("Hodan Abdi Warsame (EMIS pt no. 88213) needs an interpreter", ["Warsame", "88213"]),
-     ("pt is lukasz jankowski, wants to know about fit notes", ["jankowski"])],
+     ("pt is lukasz jankowski, wants to know about fit notes", ["jankowski"]),
+     ("*Patient:* Mariana Gonçalves Ferreira\n*DOB:* 19/07/1991\nwants historic access", ["Ferreira", "Mariana"]),
+     ("pt name: ayodele\nsurname: okafor\nDOB 3rd june 1983", ["ayodele", "okafor"]),
+     ("Dafydd ap Rhys, 59 Station Rd - his wife has proxy", ["Dafydd", "Rhys", "59 Station Rd"]),
+     ("pt *Akosua* (MRN *MRN00461239*) from maternity", ["Akosua", "00461239"]),
+     ("chukwuemeka anyanwu nhs 999628194 (think i missed a digit) has a 104", ["999628194"])],
 )
 def test_names_and_numbers_staff_paste_in_other_forms(text, secrets):
     """Forms a held-out set of pasted details found in clear (eval/pii-held-out-questions.jsonl, session 14)."""
@@ -149,3 +154,6 @@ def test_a_name_inside_an_email_address_stays_an_email_and_a_request_after_a_num
     assert r.text == "Name: [name]\nEmail: [email]"
     assert "needs interpreter" in redact("Mrs Amy Dummy (EMIS pt no. 88213) – needs interpreter").text
     assert find_identifiers("my smartcard 7000123456 and error 4234567890") == []
+    for text in ("North West London ICB says we must", "a patient Charter for online access?", "pt cant log in",
+                 "Do we log patient Consent in EMIS?", "the Court of Appeal and the Bank of England"):
+        assert find_identifiers(text) == [], text

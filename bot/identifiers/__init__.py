@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from bot.identifiers import addresses, dates, names, numbers
+from bot.identifiers import addresses, dates, name_contexts, names, numbers
 from bot.identifiers.numbers import is_valid_nhs_number, phone_numbers
 from bot.identifiers.text import normalise
 from bot.identifiers.types import KINDS, PLACEHOLDERS, Finding, Redaction, merge
@@ -60,16 +60,16 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     def not_quoted(findings: list[Finding]) -> list[Finding]:  # the guidance's own names and addresses
         return [f for f in findings if not quoted or not _is_public(f, norm, quoted)]
 
-    nhs = numbers.nhs_numbers(norm, public, raw=text)
+    nhs = numbers.nhs_numbers(norm, public, raw=text) + numbers.cued_near_misses(norm)
     contacts = not_quoted(numbers.phones(norm, public) + numbers.emails(norm) + numbers.postcodes(norm)
                           + addresses.street_addresses(norm))
     people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm) + names.surname_first_names(norm)
-                        + names.patient_surnames(norm, text) + names.field_names(norm, text))
+                        + name_contexts.patient_surnames(norm, text) + name_contexts.field_names(norm, text))
     births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people))
     records = numbers.record_numbers(norm)
     beside = people + births + contacts + records
     if beside:  # a mistyped one beside a name, a date of birth or contact details (without them: the same numbers)
-        nhs = numbers.nhs_numbers(norm, public, beside=beside, raw=text)
+        nhs = numbers.nhs_numbers(norm, public, beside=beside, raw=text) + numbers.cued_near_misses(norm)
     others = merge(nhs + records + contacts + births)
     if others:  # untitled capitalised pairs next to any other identifier
         people += not_quoted(names.adjacent_names(norm, others))

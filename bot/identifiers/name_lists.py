@@ -29,6 +29,8 @@ _NOT_NAMES = frozenset(
     helpline helplines line lines hotline centre center unit surgery hospital trust council icb
     support advice national domestic abuse foundation charity society association desk
     england digital bma rcgp ico cqc gmc dpo
+    cant wont dont didnt doesnt isnt wasnt hasnt havent hadnt shouldnt couldnt wouldnt arent werent
+    portal portals participation facing
     """.split()
 )
 
@@ -84,3 +86,10 @@ def common_words() -> frozenset[str]:
 
     english = [*Lorem.word_list, *(w for words in getattr(Lorem, "parts_of_speech", {}).values() for w in words)]
     return frozenset({w.lower() for w in english} | name_lists()[2])
+
+
+def is_common(word: str) -> bool:
+    """A common English word, or one with an inflection taken off ("needs", "asked", "calling")."""
+    w = word.lower()[:-2] if word.lower().endswith("'s") else word.lower()
+    common = common_words()
+    return w in common or any(w.endswith(end) and w[: -len(end)] in common for end in ("s", "es", "ed", "d", "ing"))

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
-from bot.identifiers.name_lists import common_words, function_words, name_lists, world_names
+from bot.identifiers.name_lists import common_words, function_words, is_common, name_lists, world_names
 from bot.identifiers.types import Finding
 
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]")
+WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]")
 _TITLE_RE = re.compile(r"(?<![A-Za-z])(mrs|mr|ms|mx|dr|miss|master|mstr|prof)\b(\.?)", re.IGNORECASE)
 _VERB_TITLES = {"miss", "master"}  # also ordinary words: in lower case only before a listed name
 _PERSON_TITLES = {"mr", "mrs", "ms", "mx"}  # only ever before a name: any word after them is one
@@ -23,13 +23,14 @@ def _is_cap(word: str) -> bool:
     return word[0].isupper()
 
 
-def _bare(word: str) -> str:
+def bare(word: str) -> str:
+    """A word in lower case without its possessive "'s"."""
     w = word.lower()
     return w[:-2] if w.endswith("'s") else w
 
 
 def _words(norm: str) -> list[re.Match]:
-    return list(_WORD_RE.finditer(norm))
+    return list(WORD_RE.finditer(norm))
 
 
 def _gap_ok(norm: str, end: int, start: int) -> bool:
@@ -42,7 +43,7 @@ def _lower_surname_after_title(title: str, token: str, first: str) -> bool:
     """"mrs priya raghunathan", "mr dermot kavanagh": after a person title and a lower-case first name, a second
     lower-case word that is not a common English word ("mrs smith wants", "mr jones rang back") is the surname."""
     return title.lower() in _PERSON_TITLES and first.islower() and token.islower() and len(token) > 2 \
-        and _bare(token) not in common_words()
+        and bare(token) not in common_words()
 
 
 def titled_names(norm: str) -> list[Finding]:
@@ -61,10 +62,10 @@ def titled_names(norm: str) -> list[Finding]:
             w = words[k]
             token = w.group()
             initial = len(token) == 1 and token.isupper()
-            listed_cap = _is_cap(token) and _bare(token) in surnames  # "Dr May", not "dr may be"
-            if not _gap_ok(norm, prev_end, w.start()) or (_bare(token) in stop and not initial and not listed_cap):
+            listed_cap = _is_cap(token) and bare(token) in surnames  # "Dr May", not "dr may be"
+            if not _gap_ok(norm, prev_end, w.start()) or (bare(token) in stop and not initial and not listed_cap):
                 break
-            listed = is_given_name(token, given) or _bare(token) in surnames
+            listed = is_given_name(token, given) or bare(token) in surnames
             if title.islower() and title.lower() in _VERB_TITLES and not listed:
                 break
             if token.islower() and not listed and title.lower() not in _PERSON_TITLES:
@@ -76,8 +77,8 @@ def titled_names(norm: str) -> list[Finding]:
                     break
                 # an initial ("Mrs A Smith", "dr j. patel") only when a name word follows
                 nxt = words[k + 1] if k + 1 < len(words) else None
-                if nxt is None or _bare(nxt.group()) in stop or not _gap_ok(norm, w.end(), nxt.start()) \
-                        or not (_is_cap(nxt.group()) or _bare(nxt.group()) in given or _bare(nxt.group()) in surnames):
+                if nxt is None or bare(nxt.group()) in stop or not _gap_ok(norm, w.end(), nxt.start()) \
+                        or not (_is_cap(nxt.group()) or bare(nxt.group()) in given or bare(nxt.group()) in surnames):
                     break
             end, prev_end, taken = w.end(), w.end(), taken + 1
         if end is not None:
@@ -107,33 +108,15 @@ def surname_first_names(norm: str) -> list[Finding]:
     "London, Kent, Essex")."""
     given, surnames, stop = name_lists()
     out = [Finding("name", m.start(), m.end()) for pattern in (_BANNER_RE, _TITLE_INSIDE_RE)
-           for m in pattern.finditer(norm) if _bare(m.group(1)) not in stop]
+           for m in pattern.finditer(norm) if bare(m.group(1)) not in stop]
     world_given = world_names()[0]
     for m in _SURNAME_FIRST_RE.finditer(norm):
         surname, first = m.group(1), m.group(2)
         listed = is_given_name(first, given)
-        if _bare(surname) in stop or not (listed or (_bare(first) in world_given and not _LIST_GOES_ON.match(norm, m.end()))):
+        if bare(surname) in stop or not (listed or (bare(first) in world_given and not _LIST_GOES_ON.match(norm, m.end()))):
             continue
-        if (surname.isupper() and len(surname) > 1) or _bare(surname) in surnames:
+        if (surname.isupper() and len(surname) > 1) or bare(surname) in surnames:
             out.append(Finding("name", m.start(), m.end()))
-    return out
-
-
-# "pt Kowalczyk", "patient: Okafor": a word naming the patient right before a capitalised surname, on one line
-_PATIENT_RE = re.compile(r"(?<![A-Za-z])(?i:pt|pts|patient|patients|pt's|patient's)\.? *[:\-]? *([A-Z][A-Za-z'\-]+)"
-                         r"(?! +[A-Z])")
-
-
-def patient_surnames(norm: str, raw: str) -> list[Finding]:
-    """A capitalised surname right after "pt" or "patient" (any case) on the same line ("pt Nowak asking why...",
-    "Patient Okafor rang"): only a listed one that is not a common English word, and not the first of a run of
-    capitalised words, so "patient Access", "Patient Knows Best" or a sign-off on the next line stays."""
-    surnames = world_names()[1]
-    out = []
-    for m in _PATIENT_RE.finditer(norm):
-        if "\n" in (raw or norm)[m.start():m.start(1)] or _bare(m.group(1)) not in surnames:
-            continue
-        out.append(Finding("name", m.start(1), m.end(1)))
     return out
 
 
@@ -144,12 +127,12 @@ def is_given_name(word: str, given: frozenset) -> bool:
 
 
 def _surname_like(word: str, first: str, given: frozenset, surnames: frozenset, stop: frozenset) -> bool:
-    bare = _bare(word)
-    if bare in stop:  # "Ruth May", "HARRY MAY": a listed surname in capitals after a capitalised given name
-        return bare in surnames and word[0].isupper() and first[0].isupper()
-    if len(bare) < 2:
+    lower = bare(word)
+    if lower in stop:  # "Ruth May", "HARRY MAY": a listed surname in capitals after a capitalised given name
+        return lower in surnames and word[0].isupper() and first[0].isupper()
+    if len(lower) < 2:
         return False
-    if bare in surnames:
+    if lower in surnames:
         return True
     # an unlisted surname: capitalised after a capitalised given name ("Amy Dummy")
     return _is_cap(first) and _is_cap(word) and not word.isupper() or (first.isupper() and word.isupper())
@@ -166,12 +149,12 @@ def _world_pair(first: str, second: str) -> bool:
     of capitalised words.)"""
     world_given, world_surnames = world_names()
     _given, surnames, stop = name_lists()
-    if (_bare(first), _bare(second)) in _RECORD_TERMS:
+    if (bare(first), bare(second)) in _RECORD_TERMS:
         return False
     capitalised = first[0].isupper() and not first.isupper() and second[0].isupper() and not second.isupper()
-    lower = first.islower() and second.islower() and _bare(second) not in common_words()
-    return (capitalised or lower) and _bare(first) in world_given and _bare(second) not in stop \
-        and (_bare(second) in world_surnames or _bare(second) in surnames)
+    lower = first.islower() and second.islower() and bare(second) not in common_words()
+    return (capitalised or lower) and bare(first) in world_given and bare(second) not in stop \
+        and (bare(second) in world_surnames or bare(second) in surnames)
 
 
 def _world_pair_at(norm: str, words: list[re.Match], i: int) -> bool:
@@ -185,6 +168,40 @@ def _world_pair_at(norm: str, words: list[re.Match], i: int) -> bool:
         and not (after and after.group()[0].isupper())
 
 
+_PARTICLES = frozenset("ap ab van von de del della da dos das di le la bin binti al el ben mac".split()).__contains__
+
+
+_PLACE_WORDS = frozenset("north south east west central greater upper lower new old royal saint st city county".split())
+
+
+def _world_run(norm: str, words: list[re.Match], i: int) -> int:
+    """The end (exclusive word index) of a run of three or four capitalised words from i, each a listed given name
+    or surname (any country's), opening with a given name and closing with a surname ("Mariana Gonçalves
+    Ferreira"), or two around a particle ("Dafydd ap Rhys"); i when there is none. ("North West London": no given
+    name opens it.)"""
+    world_given, world_surnames = world_names()
+    given, surnames, stop = name_lists()
+    j, names_seen = i, 0
+    while j < len(words) and j - i < 4 and (j == i or _gap_ok(norm, words[j - 1].end(), words[j].start())):
+        w = words[j].group()
+        if _PARTICLES(w) and j > i and j + 1 < len(words) and words[j + 1].group()[0].isupper():
+            j += 1
+            continue
+        lower = bare(w)
+        listed = lower in world_given or lower in world_surnames or lower in given or lower in surnames
+        before_particle = j + 1 < len(words) and _PARTICLES(words[j + 1].group())  # "Dafydd ap …"
+        if not (w[0].isupper() and not w.isupper() and lower not in stop and (listed or (before_particle and not is_common(w)))):
+            break
+        names_seen, j = names_seen + 1, j + 1
+    if any(bare(words[k].group()) in _PLACE_WORDS for k in range(i, j)):
+        return i  # "London North West …": a place
+    particle = any(_PARTICLES(words[k].group()) for k in range(i, j))
+    first, last = bare(words[i].group()), bare(words[j - 1].group()) if j > i else ""
+    person = (first in world_given or first in given or particle) and (last in world_surnames or last in surnames
+                                                                     or particle)
+    return j if person and (names_seen >= 3 or (particle and names_seen >= 2)) else i
+
+
 def given_name_pairs(norm: str) -> list[Finding]:
     given, surnames, stop = name_lists()
     words = _words(norm)
@@ -193,6 +210,11 @@ def given_name_pairs(norm: str) -> list[Finding]:
     while i < len(words) - 1:
         first = words[i].group()
         # (an unlisted word before a listed surname is not enough: "North West", "Great Hall")
+        run = _world_run(norm, words, i)
+        if run > i + 1:
+            out.append(Finding("name", words[i].start(), words[run - 1].end()))
+            i = run
+            continue
         if not is_given_name(first, given):
             if _world_pair_at(norm, words, i):
                 out.append(Finding("name", words[i].start(), words[i + 1].end()))
@@ -231,13 +253,7 @@ def _unlisted_pair(first: str, second: str) -> bool:
     details: a name the lists lack ("zhang wei (dob …)", "bronwen price-jones 0113 …"). (After one, a name is taken
     only with a listed given name: a request follows there, "… – needs interpreter".)"""
     same_case = (first.islower() and second.islower()) or (first[0].isupper() and second[0].isupper())
-    return same_case and min(len(first), len(second)) > 2 and not _common(first) and not _common(second)
-
-
-def _common(word: str) -> bool:
-    """A common English word, or one with an inflection taken off ("needs", "asked", "calling")."""
-    w, common = _bare(word), common_words()
-    return w in common or any(w.endswith(end) and w[: -len(end)] in common for end in ("s", "es", "ed", "d", "ing"))
+    return same_case and min(len(first), len(second)) > 2 and not is_common(first) and not is_common(second)
 
 
 def adjacent_names(norm: str, anchors: list[Finding]) -> list[Finding]:
@@ -254,7 +270,7 @@ def adjacent_names(norm: str, anchors: list[Finding]) -> list[Finding]:
             words = [(m.start(1) + a, m.start(1) + b, w) for a, b, w in words]
             keep: list[tuple[int, int, str]] = []
             for w in (reversed(words) if from_end else words):  # the run of non-function words by the gap
-                if _bare(w[2]) in stop:
+                if bare(w[2]) in stop:
                     break
                 keep.append(w)
             if len(keep) >= 2:
@@ -263,36 +279,16 @@ def adjacent_names(norm: str, anchors: list[Finding]) -> list[Finding]:
         # any case: a listed given name and a word beside the identifier ("kerry-ann doyle 9991590838")
         for m, before in ((_PAIR_BEFORE_RE.search(norm, lo, f.start), True),
                           (_PAIR_AFTER_RE.match(norm, f.end, min(len(norm), f.end + 80)), False)):
-            if m and _bare(m.group(2)) not in stop and _bare(m.group(1)) not in stop and (
+            if m and bare(m.group(2)) not in stop and bare(m.group(1)) not in stop and (
                     is_given_name(m.group(1), _given) or (before and _unlisted_pair(m.group(1), m.group(2)))):
                 out.append(Finding("name", m.start(1), m.end(2)))
-    return out
-
-
-# A form's name field, pasted: "Name: Bilal Hussain", "patient name - amy dummy", "Full name: …"
-_NAME_FIELD_RE = re.compile(r"(?<![A-Za-z])(?i:(?:patient'?s?|pt'?s?|full|first|last|sur|given|fore) *)?(?i:name)"
-                            r" *[:=\-] *([A-Za-z][A-Za-z'\-]*(?: +[A-Za-z][A-Za-z'\-]*){0,3})")
-
-
-def field_names(norm: str, raw: str) -> list[Finding]:
-    """The words after a form's "Name:" field on the same line, up to the first function word."""
-    stop = function_words()
-    out = []
-    for m in _NAME_FIELD_RE.finditer(norm):
-        end = None
-        for w in _WORD_RE.finditer(norm, m.start(1), m.end(1)):
-            if _bare(w.group()) in stop or "\n" in (raw or norm)[m.start(1):w.start()]:
-                break
-            end = w.end()
-        if end is not None:
-            out.append(Finding("name", m.start(1), end))
     return out
 
 
 def name_words(span: str) -> list[str]:
     """The words of a name found, lower case, without titles or function words ("Dr Smith's" -> ["smith"])."""
     _given, _surnames, stop = name_lists()
-    words = (_bare(w.group()) for w in _WORD_RE.finditer(span))
+    words = (bare(w.group()) for w in WORD_RE.finditer(span))
     return [w for w in words if len(w) >= 2 and w not in stop and not _TITLE_RE.fullmatch(w)]
 
 
@@ -302,4 +298,4 @@ def repeats(norm: str, names: list[Finding]) -> list[Finding]:
     tokens = {w for f in names for w in name_words(f.text_in(norm))}
     if not tokens:
         return []
-    return [Finding("name", w.start(), w.end()) for w in _WORD_RE.finditer(norm) if _bare(w.group()) in tokens]
+    return [Finding("name", w.start(), w.end()) for w in WORD_RE.finditer(norm) if bare(w.group()) in tokens]

@@ -85,6 +85,16 @@ def nhs_numbers(norm: str, public: set[str], beside: Iterable[Finding] = (), raw
 _ISSUED_FIRST_DIGITS = "4679"
 
 
+# Nine or eleven digits right after an NHS cue: a number typed a digit short or long ("nhs 999628194")
+_NEAR_TEN_RE = re.compile(r"(?<!\d)(\d(?:[ .\-]{0,2}\d){8}|\d(?:[ .\-]{0,2}\d){10})(?![\d])")
+
+
+def cued_near_misses(norm: str) -> list[Finding]:
+    """A number of nine or eleven digits right after "NHS no" and the like: an NHS number mistyped by a digit."""
+    return [Finding("nhs_number", m.start(1), m.end(1)) for m in _NEAR_TEN_RE.finditer(norm)
+            if _NHS_CUE_RE.search(norm, max(0, m.start() - 30), m.start()) and not digits(m.group(1)).startswith("0")]
+
+
 def _run_alone(norm: str, start: int, d: str) -> bool:
     """Ten digits typed together as a word of their own ("check 9991234567 for me"), starting as an issued NHS number
     does: what staff paste an NHS number as, even mistyped. Not inside a link or another code ("pageId=4342022162", "pages/4342546435/", "AB1234567890"),
