@@ -22,6 +22,7 @@ stop-word list). It writes nothing, logs no text and keeps no state beyond cache
 
 from __future__ import annotations
 
+import bisect
 from typing import Iterable
 
 from bot.identifiers import addresses, dates, name_contexts, names, numbers
@@ -66,7 +67,7 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm) + names.surname_first_names(norm)
                         + name_contexts.patient_surnames(norm, text) + name_contexts.field_names(norm, text))
     births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people))
-    records = numbers.record_numbers(norm)
+    records = numbers.record_numbers(norm, beside=people + births)
     beside = people + births + contacts + records
     if beside:  # a mistyped one beside a name, a date of birth or contact details (without them: the same numbers)
         nhs = numbers.nhs_numbers(norm, public, beside=beside, raw=text) + numbers.cued_near_misses(norm)
@@ -75,8 +76,14 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
         people += not_quoted(names.adjacent_names(norm, others))
     people += names.repeats(norm, merge(people))
     # a name inside an email address or a number already found is part of that ("bilal.hussain84@…" is an email)
-    people = [f for f in people if not any(o.start <= f.start and f.end <= o.end for o in others)]
+    people = [f for f in people if not _inside(f, others)]
     return merge([_with_marks(f, text) for f in merge(others + people)])
+
+
+def _inside(f: Finding, merged: list[Finding]) -> bool:
+    """Whether `f` lies within one of `merged` (sorted, not overlapping: `merge`'s output), by bisection."""
+    i = bisect.bisect_right([o.start for o in merged], f.start) - 1  # the last one starting at or before f
+    return i >= 0 and f.end <= merged[i].end
 
 
 _MARKS = "*_~`"

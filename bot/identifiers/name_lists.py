@@ -89,7 +89,16 @@ def common_words() -> frozenset[str]:
 
 
 def is_common(word: str) -> bool:
-    """A common English word, or one with an inflection taken off ("needs", "asked", "calling")."""
+    """A common English word, or one with an inflection taken off ("needs", "asked", "scanning", "queries",
+    "stopped", "replied")."""
     w = word.lower()[:-2] if word.lower().endswith("'s") else word.lower()
     common = common_words()
-    return w in common or any(w.endswith(end) and w[: -len(end)] in common for end in ("s", "es", "ed", "d", "ing"))
+    if w in common:
+        return True
+    for end, back in (("ies", "y"), ("ied", "y"), ("s", ""), ("es", ""), ("ed", ""), ("d", ""), ("ing", ""), ("ing", "e"),
+                      ("er", ""), ("ers", ""), ("ly", "")):
+        stem = w[: -len(end)] + back if w.endswith(end) else ""
+        # "scanning" -> "scann" -> "scan", "stopped" -> "stop"
+        if stem and (stem in common or (len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in common)):
+            return True
+    return False

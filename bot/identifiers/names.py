@@ -43,7 +43,7 @@ def _lower_surname_after_title(title: str, token: str, first: str) -> bool:
     """"mrs priya raghunathan", "mr dermot kavanagh": after a person title and a lower-case first name, a second
     lower-case word that is not a common English word ("mrs smith wants", "mr jones rang back") is the surname."""
     return title.lower() in _PERSON_TITLES and first.islower() and token.islower() and len(token) > 2 \
-        and bare(token) not in common_words()
+        and not is_common(token)
 
 
 def titled_names(norm: str) -> list[Finding]:
@@ -152,7 +152,7 @@ def _world_pair(first: str, second: str) -> bool:
     if (bare(first), bare(second)) in _RECORD_TERMS:
         return False
     capitalised = first[0].isupper() and not first.isupper() and second[0].isupper() and not second.isupper()
-    lower = first.islower() and second.islower() and bare(second) not in common_words()
+    lower = first.islower() and second.islower() and not is_common(second) and not is_common(first)
     return (capitalised or lower) and bare(first) in world_given and bare(second) not in stop \
         and (bare(second) in world_surnames or bare(second) in surnames)
 
@@ -168,37 +168,45 @@ def _world_pair_at(norm: str, words: list[re.Match], i: int) -> bool:
         and not (after and after.group()[0].isupper())
 
 
-_PARTICLES = frozenset("ap ab van von de del della da dos das di le la bin binti al el ben mac".split()).__contains__
-
-
+_PARTICLES = frozenset("ap ab van von der den de del della da dos das di du des le la bin binti al el ben".split()).__contains__
 _PLACE_WORDS = frozenset("north south east west central greater upper lower new old royal saint st city county".split())
+# Words that make a run of capitalised words an organisation's name ("Clinica de Madrid", "… Practice")
+_ORGANISATION_WORDS = frozenset("clinica clinic centro centre center instituto hospital hospitais casa santa".split())
 
 
 def _world_run(norm: str, words: list[re.Match], i: int) -> int:
-    """The end (exclusive word index) of a run of three or four capitalised words from i, each a listed given name
-    or surname (any country's), opening with a given name and closing with a surname ("Mariana Gonçalves
-    Ferreira"), or two around a particle ("Dafydd ap Rhys"); i when there is none. ("North West London": no given
-    name opens it.)"""
+    """The end (exclusive word index) of a run of three or four capitalised name words from i, each a listed given
+    name or surname (any country's), opening with a given name and closing with a surname ("Mariana Gonçalves
+    Ferreira"), or of two or more around particles ("Dafydd ap Rhys", "Willem van der Merwe", "Ana Maria da Silva
+    Santos"); i when there is none. Never a place ("North West London") or an organisation ("Clinica de Madrid"),
+    nor part of a longer run of capitalised words ("Mac de Souza Practice"), a title before it apart."""
     world_given, world_surnames = world_names()
     given, surnames, stop = name_lists()
-    j, names_seen = i, 0
-    while j < len(words) and j - i < 4 and (j == i or _gap_ok(norm, words[j - 1].end(), words[j].start())):
+    j, names_seen, last_name = i, 0, i
+    while j < len(words) and names_seen < 4 and (j == i or _gap_ok(norm, words[j - 1].end(), words[j].start())):
         w = words[j].group()
-        if _PARTICLES(w) and j > i and j + 1 < len(words) and words[j + 1].group()[0].isupper():
+        if _PARTICLES(w) and j > i:
             j += 1
             continue
         lower = bare(w)
         listed = lower in world_given or lower in world_surnames or lower in given or lower in surnames
         before_particle = j + 1 < len(words) and _PARTICLES(words[j + 1].group())  # "Dafydd ap …"
-        if not (w[0].isupper() and not w.isupper() and lower not in stop and (listed or (before_particle and not is_common(w)))):
+        after_particle = j > i and _PARTICLES(words[j - 1].group())  # "… van der Merwe"
+        if not (w[0].isupper() and not w.isupper() and lower not in stop
+                and (listed or ((after_particle or (j == i and before_particle)) and not is_common(w)))):
             break
-        names_seen, j = names_seen + 1, j + 1
-    if any(bare(words[k].group()) in _PLACE_WORDS for k in range(i, j)):
-        return i  # "London North West …": a place
-    particle = any(_PARTICLES(words[k].group()) for k in range(i, j))
-    first, last = bare(words[i].group()), bare(words[j - 1].group()) if j > i else ""
-    person = (first in world_given or first in given or particle) and (last in world_surnames or last in surnames
-                                                                     or particle)
+        names_seen, j, last_name = names_seen + 1, j + 1, j + 1
+    j = last_name  # a run ends on a name, never on a particle
+    run = [bare(words[k].group()) for k in range(i, j)]
+    after = words[j] if j < len(words) and _gap_ok(norm, words[j - 1].end(), words[j].start()) else None
+    before = words[i - 1] if i and _gap_ok(norm, words[i - 1].end(), words[i].start()) else None
+    if j <= i or any(w in _PLACE_WORDS or w in _ORGANISATION_WORDS for w in run) \
+            or (after is not None and after.group()[0].isupper()) \
+            or (before is not None and before.group()[0].isupper() and not _TITLE_RE.fullmatch(before.group())):
+        return i  # inside a longer run of capitalised words ("Hospital Santa Maria de Belem"), unless after a title
+    particle = any(_PARTICLES(w) for w in run)
+    person = (run[0] in world_given or run[0] in given or particle) and (run[-1] in world_surnames
+                                                                         or run[-1] in surnames or particle)
     return j if person and (names_seen >= 3 or (particle and names_seen >= 2)) else i
 
 
@@ -248,10 +256,15 @@ _PAIR_BEFORE_RE = re.compile(rf"({_ANY}) +({_ANY}){_GAP}$")
 _PAIR_AFTER_RE = re.compile(rf"{_GAP}({_ANY}) +({_ANY})")
 
 
+# What an unlisted pair of words must stand right before to be taken for a name: a number or a date of birth that is
+# a person's (contact details are also a supplier's: "docman helpdesk 0113 …", "pcn nhsmail a@b")
+_PERSONAL_ANCHORS = frozenset({"nhs_number", "date_of_birth", "record_number"})
+
+
 def _unlisted_pair(first: str, second: str) -> bool:
-    """Two words in the same case, neither a common English word, right before a number, a date of birth or contact
-    details: a name the lists lack ("zhang wei (dob …)", "bronwen price-jones 0113 …"). (After one, a name is taken
-    only with a listed given name: a request follows there, "… – needs interpreter".)"""
+    """Two words in the same case, neither a common English word, right before an NHS or record number or a date of
+    birth: a name the lists lack ("zhang wei (dob …)"). (After one, a name is taken only with a listed given name: a
+    request follows there, "… – needs interpreter".)"""
     same_case = (first.islower() and second.islower()) or (first[0].isupper() and second[0].isupper())
     return same_case and min(len(first), len(second)) > 2 and not is_common(first) and not is_common(second)
 
@@ -280,7 +293,8 @@ def adjacent_names(norm: str, anchors: list[Finding]) -> list[Finding]:
         for m, before in ((_PAIR_BEFORE_RE.search(norm, lo, f.start), True),
                           (_PAIR_AFTER_RE.match(norm, f.end, min(len(norm), f.end + 80)), False)):
             if m and bare(m.group(2)) not in stop and bare(m.group(1)) not in stop and (
-                    is_given_name(m.group(1), _given) or (before and _unlisted_pair(m.group(1), m.group(2)))):
+                    is_given_name(m.group(1), _given)
+                    or (before and f.kind in _PERSONAL_ANCHORS and _unlisted_pair(m.group(1), m.group(2)))):
                 out.append(Finding("name", m.start(1), m.end(2)))
     return out
 

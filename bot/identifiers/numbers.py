@@ -91,8 +91,16 @@ _NEAR_TEN_RE = re.compile(r"(?<!\d)(\d(?:[ .\-]{0,2}\d){8}|\d(?:[ .\-]{0,2}\d){1
 
 def cued_near_misses(norm: str) -> list[Finding]:
     """A number of nine or eleven digits right after "NHS no" and the like: an NHS number mistyped by a digit."""
-    return [Finding("nhs_number", m.start(1), m.end(1)) for m in _NEAR_TEN_RE.finditer(norm)
-            if _NHS_CUE_RE.search(norm, max(0, m.start() - 30), m.start()) and not digits(m.group(1)).startswith("0")]
+    found = []
+    for m in _NEAR_TEN_RE.finditer(norm):
+        cue = _NHS_CUE_RE.search(norm, max(0, m.start() - 30), m.start())
+        # after a bare "nhs" ("NHS 111 111 111", "nhs 100 200 300") only what starts as an issued number does
+        if cue and (_NAMED_NUMBER_RE.search(cue.group()) or digits(m.group(1))[0] in _ISSUED_FIRST_DIGITS):
+            found.append(Finding("nhs_number", m.start(1), m.end(1)))
+    return found
+
+
+_NAMED_NUMBER_RE = re.compile(r"(?:no|num|nbr|number|n°)\b|#", re.IGNORECASE)
 
 
 def _run_alone(norm: str, start: int, d: str) -> bool:
@@ -114,23 +122,30 @@ def _run_alone(norm: str, start: int, d: str) -> bool:
 _RECORD_NUMBER_RE = re.compile(
     r"\b(?:(?:hospital|hosp\b\.?|unit|case[ \-]?note|medical[ \-]record|patient|pt)"
     r" *(?:number\b|no\b\.?|num\b\.?|nbr\b\.?|#|id\b)"
-    r"|(?:emis|systmone|s1|tpp|vision)(?: +(?:pt|patient))? *(?:number\b|no\b\.?|num\b\.?|nbr\b\.?|#|id\b|ref\b\.?)"
+    r"|(?:emis|systmone|s1|tpp|vision)(?: +(?:pt|patient))? *(?:number\b|no\b\.?|num\b\.?|nbr\b\.?|#|id\b|(?P<ref>ref\b\.?))"
     r"|mrn(?![a-z])|crn(?![a-z])|pas +(?:number\b|no\b\.?|id\b))"
     r" *(?:is|was|[:#=\-])? *"
-    r"((?=(?:[A-Za-z\-/ ]{0,4}\d){5})(?!(?:19|20)\d\d[/\-]\d\d(?!\d))(?:[A-Za-z]{1,4}[ \-/]?)?\d[\d \-/]{3,14}\d[A-Za-z]?)"
+    r"(?P<number>(?=(?:[A-Za-z\-/ ]{0,4}\d){5})(?!(?:19|20)\d\d[/\-]\d\d(?!\d))(?:[A-Za-z]{1,4}[ \-/]?)?\d[\d \-/]{3,14}\d[A-Za-z]?)"
     r"(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 
 
-def record_numbers(norm: str) -> list[Finding]:
+def record_numbers(norm: str, beside: Iterable[Finding] = ()) -> list[Finding]:
     """Hospital and clinical-system record numbers named as such ("hosp no RXH1234567", "MRN: 00123456"); a phone
-    number after such a name ("TPP number: 0113 …") is left to `phones`, which keeps the guidance's help lines, and a
-    year or a financial year ("CRN 2023/24") is not one."""
+    number after such a name ("TPP number: 0113 …") is left to `phones`, which keeps the guidance's help lines, a
+    year or a financial year ("CRN 2023/24") is not one, and a system's "ref" counts only `beside` a name or a date
+    of birth."""
+    spans = sorted((f.start, f.end) for f in beside)
+    longest = max((e - s for s, e in spans), default=0)
     found = []
     for m in _RECORD_NUMBER_RE.finditer(norm):
-        if not _is_uk_phone(national_phone_digits(m.group(1))):  # a phone number's: `phones` decides, help lines kept
-            found.append(Finding("record_number", m.start(1), m.end(1)))
+        if _is_uk_phone(national_phone_digits(m.group("number"))):  # a phone number's: `phones` decides
+            continue
+        # "S1 ref" is also how a supplier's support call is numbered: a patient's only beside a name or birth date
+        if m.group("ref") and not _near(spans, longest, m.start("number"), m.end("number")):
+            continue
+        found.append(Finding("record_number", m.start("number"), m.end("number")))
     return found
 
 

@@ -51,7 +51,7 @@ def fold(word: str) -> str:
 # Emphasis marks at a word's edge ("Mrs *Smith*", "`Jones`", "_9993909963_"): chat formatting, not part of the
 # identifier, so they read as spaces. Inside a word ("j_smith@example.com") they stay.
 # Each branch starts where a run of marks starts (the look-behinds), so a long run is read once, not once per mark.
-_EDGE_MARKS = re.compile(r"(?<![A-Za-z0-9*_~`])[*_~`]+(?=[A-Za-z0-9])|(?<=[A-Za-z0-9.'])[*_~`]+(?![A-Za-z0-9*_~`])")
+_EDGE_MARKS = re.compile(r"(?<![A-Za-z0-9*_~`])[*_~`]+(?=[A-Za-z0-9])|(?<=[A-Za-z0-9.':;,!?)])[*_~`]+(?![A-Za-z0-9*_~`])")
 
 
 def normalise(text: str) -> str:
