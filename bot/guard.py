@@ -61,6 +61,18 @@ _SAFEGUARDING_RE = _rx(
     r"discharge|complaint|letter|subject|sar|ombudsman|legal|solicitors?|court|lawyers?)))",
     r"\bviolent[ \t]+(?:partner|husband|wife|boyfriend|girlfriend|ex|father|dad|mother|mum|son|daughter|relationship|"
     r"home)\b",
+    # someone close watching the patient's app, phone or record: "her partner checks her phone", "her partner's been
+    # going thru her app", "mother in law goes through her phone" (session 14: such stories told in plain words got
+    # no line); the object must be the patient's own ("her", "his", "their"), so "the partners read the notes" is not
+    r"\b(?:partner|husband|wife|boyfriend|girlfriend|ex|ex-partner|fianc[eé]e?|mother[ \t\-]in[ \t\-]law|"
+    r"father[ \t\-]in[ \t\-]law|family)(?:'s)?(?:[ \t]+[a-z']+){0,3}?[ \t]+"
+    r"(?:checks?|checking|checked|reads?|reading|goes[ \t]+(?:through|thru)|going[ \t]+(?:through|thru)|"
+    r"went[ \t]+(?:through|thru)|looks?[ \t]+(?:at|through|thru)|looking[ \t]+(?:at|through|thru)|"
+    r"watch(?:es|ing)?|monitor(?:s|ing|ed)?|track(?:s|ing|ed)?|snoop(?:s|ing|ed)?|spy(?:ing)?|spies)"
+    r"[ \t]+(?:on[ \t]+)?(?:all[ \t]+)?(?:her|his|their)[ \t]+(?:nhs[ \t]+)?"
+    r"(?:app|phone|mobile|record|records|notes|messages|texts|emails?|account|login)\b",
+    r"\b(?:scared|afraid|frightened|terrified)[ \t]+(?:of[ \t]+(?:him|her|them|(?:her|his|their)[ \t]+"
+    r"(?:partner|husband|wife|boyfriend|girlfriend|ex))|to[ \t]+go[ \t]+home)\b",
     r"\bat[ \t\-]+risk\b",
     r"\bsafeguard(?:ing|ed|s)?\b",
     r"\bstalk(?:ing|er|ers|ed|s)?\b",

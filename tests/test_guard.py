@@ -124,3 +124,24 @@ def test_violence_named_outright_is_a_safeguarding_signal(disclosure):
 ])
 def test_ordinary_words_about_hurting_or_threatening_are_not_a_signal(ordinary):
     assert not safeguarding_signal(ordinary)
+
+
+@pytest.mark.parametrize("story", [
+    "woman whispered can we stop her notes showing, her partner checks her phone",
+    "she says her partner's been going thru her app", "her husband goes through her phone every night",
+    "her ex is monitoring her nhs app", "his wife reads his texts and his record", "she seemed frightened of him",
+    "she's scared to go home tonight", "her boyfriend keeps looking at her app",
+])
+def test_someone_close_watching_the_patients_app_or_phone_is_a_safeguarding_signal(story):
+    """Stories told in plain words (session 14: two held-out ones got no line)."""
+    assert safeguarding_signal(story)
+
+
+@pytest.mark.parametrize("ordinary", [
+    "the partners read the notes every week", "one partner checks the results inbox",
+    "partners keep checking their emails", "our PM reads the record access guidance",
+    "the GP partner looked at the app settings", "is she scared of needles, the letter says so",
+    "her partner can have proxy if she agrees", "family checks are done by the practice",
+])
+def test_a_practices_partners_and_ordinary_checking_are_not_a_signal(ordinary):
+    assert not safeguarding_signal(ordinary)
