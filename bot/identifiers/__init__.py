@@ -25,7 +25,7 @@ from __future__ import annotations
 import bisect
 from typing import Iterable
 
-from bot.identifiers import addresses, dates, name_contexts, names, numbers
+from bot.identifiers import addresses, dates, name_contexts, name_lists, names, numbers
 from bot.identifiers.numbers import is_valid_nhs_number, phone_numbers
 from bot.identifiers.text import normalise
 from bot.identifiers.types import KINDS, PLACEHOLDERS, Finding, Redaction, merge
@@ -61,7 +61,8 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     def not_quoted(findings: list[Finding]) -> list[Finding]:  # the guidance's own names and addresses
         return [f for f in findings if not quoted or not _is_public(f, norm, quoted)]
 
-    nhs = numbers.nhs_numbers(norm, public, raw=text) + numbers.cued_near_misses(norm)
+    near_misses = numbers.cued_near_misses(norm)
+    nhs = numbers.nhs_numbers(norm, public, raw=text) + near_misses
     contacts = not_quoted(numbers.phones(norm, public) + numbers.emails(norm) + numbers.postcodes(norm)
                           + addresses.street_addresses(norm))
     people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm) + names.surname_first_names(norm)
@@ -70,19 +71,21 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     records = numbers.record_numbers(norm, beside=people + births)
     beside = people + births + contacts + records
     if beside:  # a mistyped one beside a name, a date of birth or contact details (without them: the same numbers)
-        nhs = numbers.nhs_numbers(norm, public, beside=beside, raw=text) + numbers.cued_near_misses(norm)
+        nhs = numbers.nhs_numbers(norm, public, beside=beside, raw=text) + near_misses
     others = merge(nhs + records + contacts + births)
     if others:  # untitled capitalised pairs next to any other identifier
         people += not_quoted(names.adjacent_names(norm, others))
     people += names.repeats(norm, merge(people))
     # a name inside an email address or a number already found is part of that ("bilal.hussain84@…" is an email)
-    people = [f for f in people if not _inside(f, others)]
+    starts = [o.start for o in others]
+    people = [f for f in people if not _inside(f, others, starts)]
     return merge([_with_marks(f, text) for f in merge(others + people)])
 
 
-def _inside(f: Finding, merged: list[Finding]) -> bool:
-    """Whether `f` lies within one of `merged` (sorted, not overlapping: `merge`'s output), by bisection."""
-    i = bisect.bisect_right([o.start for o in merged], f.start) - 1  # the last one starting at or before f
+def _inside(f: Finding, merged: list[Finding], starts: list[int]) -> bool:
+    """Whether `f` lies within one of `merged` (sorted, not overlapping: `merge`'s output; `starts` their starts),
+    by bisection."""
+    i = bisect.bisect_right(starts, f.start) - 1  # the last one starting at or before f
     return i >= 0 and f.end <= merged[i].end
 
 
@@ -130,8 +133,8 @@ def _is_public(f: Finding, norm: str, public: set[str]) -> bool:
 
 def warm_up() -> None:
     """Load the name lists (Faker's providers, about half a second) before the first message needs them."""
-    names.name_lists()
-    names.world_names()
+    name_lists.name_lists()
+    name_lists.world_names()
 
 
 def redact(text: str, *, public_numbers: Iterable[str] = ()) -> Redaction:

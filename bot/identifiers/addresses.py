@@ -2,16 +2,18 @@
 
 A postcode is found on its own (`numbers.postcodes`); a street with its house number identifies a home as well,
 and staff type it without one. The street must end in a word that names a street. In capitals ("Park Close",
-"Mill Lane") any of them counts; in lower case only those that are not also ordinary words ("road", "avenue",
-"lane"...), so "2 practices close early" or "3 options way" stay prose. The words between the number and the
-street word must not be function words ("10 of the road") nor the units a number counts ("14 days", "2 weeks").
+"Mill Lane", "Acacia Ave") any of them counts; in lower case only those that are not also ordinary words ("road",
+"avenue", "lane"...), so "2 practices close early" or "40 requests ave per day" stay prose, and never a "road map".
+The words between the number and the street word must not be function words ("10 of the road", though "2 The
+Crescent" is an address) nor what a number counts ("14 days", "2 weeks"); the number must not be a page's, a
+version's or a step's ("version 2 release road map").
 """
 
 from __future__ import annotations
 
 import re
 
-from bot.identifiers.names import function_words
+from bot.identifiers.name_lists import function_words
 from bot.identifiers.types import Finding
 
 # Street words that are never ordinary English in lower case, and those that are (only capitalised).

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from bot.identifiers.name_lists import function_words, is_common, name_lists, world_names
-from bot.identifiers.names import WORD_RE, bare
+from bot.identifiers.name_lists import bare, function_words, is_common, is_listed
+from bot.identifiers.names import WORD_RE
 from bot.identifiers.types import Finding
 
 # "pt Kowalczyk", "patient: Okafor": a word naming the patient right before a capitalised name, on one line
@@ -21,14 +21,13 @@ def patient_surnames(norm: str, raw: str) -> list[Finding]:
     the first of a run of capitalised words, so "patient Access", "patient Consent", "Patient Knows Best" or a
     sign-off on the next line stays. (Tried and taken out: an unlisted capitalised word, as staff capitalise nouns
     after "patient" too often; a listed word in lower case, as the lists hold "held", "trace", "echo", "rose".)"""
-    world_given, world_surnames = world_names()
-    _given, surnames, stop = name_lists()
+    stop = function_words()
     out = []
     for m in _PATIENT_RE.finditer(norm):
         word, lower = m.group(1), bare(m.group(1))
         if "\n" in (raw or norm)[m.start():m.start(1)] or lower in stop or is_common(word) or len(lower) < 3:
             continue
-        if lower in world_surnames or lower in world_given or lower in surnames or lower in _given:
+        if is_listed(lower):
             out.append(Finding("name", m.start(1), m.end(1)))
     return out
 

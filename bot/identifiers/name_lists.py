@@ -47,6 +47,19 @@ def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return frozenset(given - stop), frozenset(surnames), stop
 
 
+def bare(word: str) -> str:
+    """A word in lower case without its possessive "'s"."""
+    w = word.lower()
+    return w[:-2] if w.endswith("'s") else w
+
+
+def is_listed(lower: str) -> bool:
+    """A given name or surname (lower case, `bare`) of any list: en_GB's or another country's."""
+    given, surnames, _stop = name_lists()
+    world_given, world_surnames = world_names()
+    return lower in given or lower in surnames or lower in world_given or lower in world_surnames
+
+
 def function_words() -> frozenset[str]:
     """The detector's function words, lower case: bm25s's English stop words and the words listed above."""
     return name_lists()[2]
@@ -91,7 +104,7 @@ def common_words() -> frozenset[str]:
 def is_common(word: str) -> bool:
     """A common English word, or one with an inflection taken off ("needs", "asked", "scanning", "queries",
     "stopped", "replied")."""
-    w = word.lower()[:-2] if word.lower().endswith("'s") else word.lower()
+    w = bare(word)
     common = common_words()
     if w in common:
         return True

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.identifiers.name_lists import common_words, function_words, is_common, name_lists, world_names
+from bot.identifiers.name_lists import bare, is_common, is_listed, name_lists, world_names
 from bot.identifiers.types import Finding
 
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]")
@@ -21,12 +21,6 @@ _PERSON_TITLES = {"mr", "mrs", "ms", "mx"}  # only ever before a name: any word 
 
 def _is_cap(word: str) -> bool:
     return word[0].isupper()
-
-
-def bare(word: str) -> str:
-    """A word in lower case without its possessive "'s"."""
-    w = word.lower()
-    return w[:-2] if w.endswith("'s") else w
 
 
 def _words(norm: str) -> list[re.Match]:
@@ -146,7 +140,7 @@ def _world_pair(first: str, second: str) -> bool:
     """A given name another country's list holds before a listed surname, both capitalised or both in lower case
     ("Tyrone Jackson", "lukasz jankowski"): names staff type that Faker's en_GB lists lack. The lists hold no common
     English word (`common_words`: "made long", "odd weeks" stay); `_world_pair_at` also leaves a pair inside a run
-    of capitalised words.)"""
+    of capitalised words."""
     world_given, world_surnames = world_names()
     _given, surnames, stop = name_lists()
     if (bare(first), bare(second)) in _RECORD_TERMS:
@@ -189,7 +183,7 @@ def _world_run(norm: str, words: list[re.Match], i: int) -> int:
             j += 1
             continue
         lower = bare(w)
-        listed = lower in world_given or lower in world_surnames or lower in given or lower in surnames
+        listed = is_listed(lower)
         before_particle = j + 1 < len(words) and _PARTICLES(words[j + 1].group())  # "Dafydd ap …"
         after_particle = j > i and _PARTICLES(words[j - 1].group())  # "… van der Merwe"
         if not (w[0].isupper() and not w.isupper() and lower not in stop

@@ -89,6 +89,9 @@ _ISSUED_FIRST_DIGITS = "4679"
 _NEAR_TEN_RE = re.compile(r"(?<!\d)(\d(?:[ .\-]{0,2}\d){8}|\d(?:[ .\-]{0,2}\d){10})(?![\d])")
 
 
+_NAMED_NUMBER_RE = re.compile(r"(?:no|num|nbr|number|n°)\b|#", re.IGNORECASE)  # "NHS no", not a bare "NHS"
+
+
 def cued_near_misses(norm: str) -> list[Finding]:
     """A number of nine or eleven digits right after "NHS no" and the like: an NHS number mistyped by a digit."""
     found = []
@@ -100,16 +103,14 @@ def cued_near_misses(norm: str) -> list[Finding]:
     return found
 
 
-_NAMED_NUMBER_RE = re.compile(r"(?:no|num|nbr|number|n°)\b|#", re.IGNORECASE)
-
-
 def _run_alone(norm: str, start: int, d: str) -> bool:
     """Ten digits typed together as a word of their own ("check 9991234567 for me"), starting as an issued NHS number
-    does: what staff paste an NHS number as, even mistyped. Not inside a link or another code ("pageId=4342022162", "pages/4342546435/", "AB1234567890"),
-    nor a SNOMED CT concept identifier (a Verhoeff check digit after partition 00 or 10: "1156257007")."""
+    does: what staff paste an NHS number as, even mistyped. Not inside a link or another code ("pageId=4342022162",
+    "pages/4342546435/", "AB1234567890"), nor a SNOMED CT concept identifier (a Verhoeff check digit after partition
+    00 or 10: "1156257007")."""
     end = start + 10
     if norm[start:end] != d or d[0] not in _ISSUED_FIRST_DIGITS:
-        return False  # grouped: the 3-3-4 rule decides
+        return False  # grouped (the 3-3-4 rule decides), or not an issued number's first digit
     if (start and (norm[start - 1].isalpha() or norm[start - 1] in "=/?&#:_@")) or \
             (end < len(norm) and (norm[end].isalpha() or norm[end] in "/_@")):
         return False
@@ -122,10 +123,12 @@ def _run_alone(norm: str, start: int, d: str) -> bool:
 _RECORD_NUMBER_RE = re.compile(
     r"\b(?:(?:hospital|hosp\b\.?|unit|case[ \-]?note|medical[ \-]record|patient|pt)"
     r" *(?:number\b|no\b\.?|num\b\.?|nbr\b\.?|#|id\b)"
-    r"|(?:emis|systmone|s1|tpp|vision)(?: +(?:pt|patient))? *(?:number\b|no\b\.?|num\b\.?|nbr\b\.?|#|id\b|(?P<ref>ref\b\.?))"
+    r"|(?:emis|systmone|s1|tpp|vision)(?: +(?:pt|patient))?"
+    r" *(?:number\b|no\b\.?|num\b\.?|nbr\b\.?|#|id\b|(?P<ref>ref\b\.?))"
     r"|mrn(?![a-z])|crn(?![a-z])|pas +(?:number\b|no\b\.?|id\b))"
     r" *(?:is|was|[:#=\-])? *"
-    r"(?P<number>(?=(?:[A-Za-z\-/ ]{0,4}\d){5})(?!(?:19|20)\d\d[/\-]\d\d(?!\d))(?:[A-Za-z]{1,4}[ \-/]?)?\d[\d \-/]{3,14}\d[A-Za-z]?)"
+    r"(?P<number>(?=(?:[A-Za-z\-/ ]{0,4}\d){5})(?!(?:19|20)\d\d[/\-]\d\d(?!\d))"
+    r"(?:[A-Za-z]{1,4}[ \-/]?)?\d[\d \-/]{3,14}\d[A-Za-z]?)"
     r"(?![A-Za-z0-9])",
     re.IGNORECASE,
 )

@@ -2,8 +2,10 @@
 
 Every kind of space (tabs, line breaks, no-break and narrow no-break spaces U+00A0/U+202F, zero-width
 characters) becomes " ", every dash becomes "-", other scripts' digits (full-width...) become ASCII
-digits, accented letters their base letter ("Siobhán" reads "Siobhan"), emphasis marks at a word's edge (`*`, `_`, `~`, a backtick) become " ", and Slack's user/channel/special mentions (`<@U123>`, `<#C1|general>`, `<!here>`) are blanked
-so their ids are never mistaken for identifiers. Case is kept (names use it); patterns ignore case.
+digits, accented letters their base letter ("Siobhán" reads "Siobhan"), emphasis marks at a word's edge (`*`,
+`_`, `~`, a backtick) become " ", and Slack's user/channel/special mentions (`<@U123>`, `<#C1|general>`,
+`<!here>`) are blanked so their ids are never mistaken for identifiers. Case is kept (names use it); patterns
+ignore case.
 """
 
 from __future__ import annotations

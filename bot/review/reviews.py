@@ -126,7 +126,7 @@ class ReviewItems(StoreBase):
             answers = {a.id: a for a in s.scalars(select(AnswerRecord).where(AnswerRecord.id.in_(answer_ids)))}
             verified = {v.id: v for v in s.scalars(select(VerifiedRecord).where(VerifiedRecord.id.in_(verified_ids)))}
             out = [item_to_dict(i, answers.get(i.answer_id), verified.get(i.verified_id)) for i in items]
-        for row in out:  # redacted again on the way out, as the export is: rows written before the detector learnt a form
+        for row in out:  # redacted again on the way out, as the export is (rows written before the detector knew a form)
             row.update({k: self._redact(row[k]) for k in ("note", "question", "answer")})
         return out
 
