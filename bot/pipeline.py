@@ -18,7 +18,8 @@ from bot import guard, prompts
 from bot.answer import Draft, ExtractiveAnswerer, repeats_answer
 from bot.citations import CitationBook
 from bot.corpus_subject import corpus_centroid, off_topic_vectors
-from bot.decline_model import DeclineModel, decision_features
+from bot.decline_model import DeclineModel
+from bot.decline_features import decision_features
 from bot.index import Index, analyze
 from bot.llm import answerer_for
 from bot.query import Glossary, PreparedQuery, detect_systems, prepare_query
@@ -67,7 +68,7 @@ class Assistant:
         self.index.embedder.embed_query("warm up")
         self.safeguarding.warm_up()
         off_topic_vectors(self.index.embedder)
-        self.decline_model.example_vectors(self.index.embedder)
+        self.decline_model.centred_examples(self.index.embedder)  # the examples' vectors, and centred
         corpus_centroid(self.index)
 
     @property
@@ -133,7 +134,8 @@ class Assistant:
         features = decision_features(query, retrieval, draft, self.index,
                                      self.decline_model.example_vectors(self.index.embedder),
                                      self.decline_model.subject_centroid(self.index.embedder),
-                                     self.decline_model.voting_examples)
+                                     self.decline_model.voting_examples, self.decline_model.example_center,
+                                     self.decline_model.centred_examples(self.index.embedder))
         decision = self.decline_model.decide(features, story=safeguarding)
         if trace is not None:
             trace.update(features=features, p_answerable=decision.p_answerable, p_in_scope=decision.p_in_scope)

@@ -129,10 +129,19 @@ def example_rows(rows: list[dict]) -> np.ndarray:
     return np.array([r["item"].get("split") == "train" and bool(r["item"].get("expect_refusal")) for r in rows])
 
 
+def example_center(index, example_texts: list[str]) -> np.ndarray:
+    """The mean of the section questions' and the must-decline examples' vectors (`bot.decline_features`)."""
+    examples = np.asarray(index.embedder.embed(example_texts), dtype=np.float32)
+    questions = np.asarray(index.questions.get(include=["embeddings"])["embeddings"], dtype=np.float32)
+    return np.vstack([questions.reshape(-1, examples.shape[1]), examples]).mean(axis=0)
+
+
 def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference: np.ndarray,
                      budget: float = EXAMPLE_BUDGET, vectors: np.ndarray | None = None,
-                     margin_only: tuple[list[str], np.ndarray] = ([], np.zeros((0, 0)))) -> tuple[dict, str]:
+                     margin_only: tuple[list[str], np.ndarray] = ([], np.zeros((0, 0))),
+                     center: np.ndarray | None = None) -> tuple[dict, str]:
     """The must-decline examples and their margin (see `bot.decline_model.DECLINE_EXAMPLE`) and a report.
+    `center`: cosines are centred on it (CENTRED_EXAMPLE; `reference` centred too), and it is stored with them.
     `vectors`: the rows' vectors in `rows` order, when the caller has them already (else they are embedded).
     `margin_only`: texts and vectors of more examples that are not rows (no regression saw them): they count in
     every margin, every fold, and are stored after the rows' examples, which alone vote (the file's `voting`).
@@ -148,6 +157,7 @@ def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference
     from sklearn.model_selection import StratifiedKFold
 
     from bot.decline_model import encode_vectors
+    from bot.decline_features import centred
 
     is_example = example_rows(rows)
     if not is_example.any():
@@ -159,6 +169,9 @@ def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference
     reference = np.asarray(reference, dtype=float)
     extra_texts, extra = margin_only
     extra = extra.reshape(len(extra_texts), vectors.shape[1])
+    raw_vectors, raw_extra = vectors, extra
+    if center is not None:  # every cosine below is a centred one
+        vectors, extra = centred(vectors, center), centred(extra, center) if len(extra) else extra
     margins = (vectors @ np.vstack([vectors[is_example], extra]).T).max(axis=1) - reference
     margin = example_margin(margins[y == 1], budget)
     kinds = [kind_of(r["item"]) for r in rows]
@@ -174,7 +187,8 @@ def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference
                 gained += int(not y[i] and answered[i])
                 by_kind.update([kinds[i]] if not y[i] else [])
     n = len(SEEDS)
-    report = (f"decline examples: {int(is_example.sum())} + {len(extra_texts)} margin-only, margin {margin:.3f} "
+    report = (f"decline examples{' (centred cosines)' if center is not None else ''}: {int(is_example.sum())} + "
+              f"{len(extra_texts)} margin-only, margin {margin:.3f} "
               f"(answerable margins: mean "
               f"{margins[y == 1].mean():.3f}, largest {margins[y == 1].max():.3f}); 5-fold, {n} shuffles, mean: "
               f"must-decline declined by the examples {declined / n:.1f}/{int((y == 0).sum())} ("
@@ -184,8 +198,10 @@ def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference
     # the bot uses the stored vectors only under the embedder that made them (its fingerprint)
     data = {"texts": [r["retrieval_text"] for r, e in zip(rows, is_example) if e] + list(extra_texts),
             "voting": int(is_example.sum()), "margin": round(margin, 6),
-            "budget": budget, "vectors": encode_vectors(np.vstack([vectors[is_example], extra])),
+            "budget": budget, "vectors": encode_vectors(np.vstack([raw_vectors[is_example], raw_extra])),
             "fingerprint": getattr(embedder, "fingerprint", "")}
+    if center is not None:
+        data["center"] = [round(float(v), 6) for v in center]
     return data, report
 
 
@@ -193,7 +209,7 @@ def plain_decline_examples(rows: list[dict], embedder, answered: np.ndarray, vec
                            margin_only: tuple[list[str], np.ndarray]) -> tuple[float, str]:
     """The examples' margin where the best passage has no section questions (`plain_margin`): every row weighed
     against its closest passage alone (`top_dense`), by `decline_examples`; the margin and its report."""
-    from bot.decline_model import FEATURES
+    from bot.decline_features import FEATURES
 
     data, report = decline_examples(rows, embedder, answered, [r["x"][FEATURES.index("top_dense")] for r in rows],
                                     vectors=vectors, margin_only=margin_only)
@@ -244,7 +260,7 @@ def with_section_question(rows: list[dict]) -> list[dict]:
     """The collected rows that have the section-question feature, with it appended to their feature row, then the
     decline vote and the adapter lift where the row has them (the order of
     `bot.decline_model.FEATURES_WITH_SECTION_QUESTION`); rows without the section-question feature are left out."""
-    from bot.decline_model import ADAPTER_LIFT, DECLINE_VOTE
+    from bot.decline_features import ADAPTER_LIFT, DECLINE_VOTE
 
     return [{**r, "x": r["x"] + [r["section_question"]] + ([r[DECLINE_VOTE]] if DECLINE_VOTE in r else [])
              + ([r[ADAPTER_LIFT]] if r.get(ADAPTER_LIFT) is not None else [])}
@@ -261,7 +277,7 @@ def batch_of(item: dict) -> str:
 def add_decline_votes(rows: list[dict], index, references: list[float]) -> tuple[np.ndarray, np.ndarray]:
     """Sets each row's DECLINE_VOTE (`decline_votes`); returns the rows' vectors and the index's section-question
     vectors, for the caller to reuse."""
-    from bot.decline_model import DECLINE_VOTE
+    from bot.decline_features import DECLINE_VOTE
 
     vectors = np.asarray(index.embedder.embed([r["retrieval_text"] for r in rows]))
     questions = np.asarray(index.questions.get(include=["embeddings"])["embeddings"], dtype=np.float32)
@@ -277,7 +293,7 @@ def decline_votes(rows: list[dict], vectors: np.ndarray, question_vectors: np.nd
     near-miss's batch-mates ask about the same topics in the same voice, so counting them would judge a written
     near-miss by its twins, and the fitted weight would trust the vote more than it deserves on a new writer's
     questions. Bank questions are in no example's batch."""
-    from bot.decline_model import decline_vote
+    from bot.decline_features import decline_vote
 
     batches = [batch_of(r["item"]) for r in rows]
     is_example = example_rows(rows)
@@ -313,7 +329,7 @@ def main() -> int:
     if args.with_section_question:
         if not cached.get("features_with_section_question"):
             ap.error("this cache has no section_question: write it again with fit_decline_model.py --features-cache")
-        from bot.decline_model import DECLINE_VOTE
+        from bot.decline_features import DECLINE_VOTE
 
         names = cached["features_with_section_question"]
         if DECLINE_VOTE not in rows[0]:  # the fit script computes the decline vote after the cache is written

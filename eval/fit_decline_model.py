@@ -64,15 +64,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.decline_model import (ADAPTER_LIFT, DECLINE_EXAMPLE, DECLINE_VOTE, FEATURES,  # noqa: E402
-                               FEATURES_WITH_SECTION_QUESTION,
-                               MODEL_PATH, OFF_TOPIC, SECTION_QUESTION, Decision, DeclineModel, answerable_reference,
-                               decline_vote)
-from eval.safeguarding_calibration import (STEP_MIN_SIMILARITY, safeguarding_fired,  # noqa: E402
+from bot.decline_features import (ADAPTER_LIFT, DECLINE_EXAMPLE, DECLINE_VOTE, EXAMPLE_REFERENCE,  # noqa: E402
+                                  FEATURES, FEATURES_WITH_SECTION_QUESTION, SECTION_QUESTION, answerable_reference,
+                                  decline_vote)
+from bot.decline_model import MODEL_PATH, OFF_TOPIC, Decision, DeclineModel  # noqa: E402
+from eval.safeguarding_calibration import (STEP_MIN_SIMILARITY, safeguarding_report,  # noqa: E402
                                            safeguarding_threshold)
 from eval.decline_cv import (MAX_WRONG_DECLINES, add_decline_votes, as_dict, choose_model,  # noqa: E402
-                              decline_examples, describe, fit_logistic, kind_of, nested_cv, plain_decline_examples,
-                              plain_subject, threshold_for, widen, with_section_question, wording)
+                              decline_examples, describe, example_center, fit_logistic, kind_of, nested_cv,
+                              plain_decline_examples, plain_subject, threshold_for, widen, with_section_question,
+                              wording)
 
 NEAR_MISS_FILES = tuple(ROOT / "eval" / f"near-miss-questions{n}.jsonl" for n in ("", "-2", "-3", "-4", "-5", "-6"))
 # question files written for training (split "train"), never bank ones: must-decline (expect_refusal) and answerable
@@ -106,12 +107,16 @@ class _AnswerEverything:
         self.data = {"safeguarding": shipped.get("safeguarding", {})}
 
     voting_examples = None
+    example_center = None  # set before collecting: EXAMPLE_REFERENCE is read centred on it
 
     def decide(self, features, story: bool = False):
         return Decision(True, "answered", 1.0, 1.0)
 
     def example_vectors(self, embedder):
         return None  # the examples are chosen here: no question is judged by them while fitting
+
+    def centred_examples(self, embedder):
+        return None
 
     def subject_centroid(self, embedder):
         return None  # nor by the subject they were written against
@@ -141,6 +146,7 @@ def collect(assistant, items: list[dict]) -> list[dict]:
         rows.append({"item": item, "x": [trace["features"][f] for f in FEATURES],
                      "retrieval_text": retrieval_text(assistant, item),
                      "section_question": trace["features"].get(SECTION_QUESTION),
+                     EXAMPLE_REFERENCE: trace["features"].get(EXAMPLE_REFERENCE),
                      ADAPTER_LIFT: trace["features"].get(ADAPTER_LIFT),
                      "safeguarding": trace["safeguarding_similarity"], "routine": trace["safeguarding_routine"],
                      "evidence": trace["safeguarding_evidence"], "keyword": trace["safeguarding_keyword"],
@@ -185,6 +191,12 @@ def main() -> int:
     assistant = Assistant(settings, decline_model=_AnswerEverything())
     assistant.safeguarding.step_min_similarity = STEP_MIN_SIMILARITY
     assistant.warm_up()
+    # the centre of the examples' rule: the mean of the section questions' and the must-decline examples' vectors
+    margin_only_texts = [retrieval_text(assistant, q) for path in MARGIN_ONLY_FILES for q in load_jsonl(path)
+                         if q.get("expect_refusal")]
+    center = example_center(assistant.index, [retrieval_text(assistant, q) for q in training
+                                              if q.get("expect_refusal")] + margin_only_texts)
+    assistant.decline_model.example_center = center
     print(f"answering {len(dev)} dev + {len(training)} training questions (+ {len(validation)} validation, "
           "quoted only)…", file=sys.stderr)
     if args.features_cache and args.features_cache.is_file():
@@ -192,6 +204,8 @@ def main() -> int:
         if cached.get("features_with_section_question") != list(FEATURES_WITH_SECTION_QUESTION):
             sys.exit(f"{args.features_cache} was written by a fit script with other features: delete it")
         train, held_out = cached["train"], cached["held_out"]
+        if any(r.get("section_question") is not None and r.get(EXAMPLE_REFERENCE) is None for r in train):
+            sys.exit(f"{args.features_cache} has no {EXAMPLE_REFERENCE}: delete it")
         for row in train + held_out:  # caches written before the decline examples lack the prepared text
             if "retrieval_text" not in row:
                 row["retrieval_text"] = retrieval_text(assistant, row["item"])
@@ -241,12 +255,10 @@ def main() -> int:
     # in_scope learns from every row (near-misses are its positives), with the C chosen on every row
     c_all = choose_model(x, y, verbose=False)[0]
     in_scope = fit_logistic(x[:, topic], y_scope, c_all)
-    margin_only_texts = [retrieval_text(assistant, q) for path in MARGIN_ONLY_FILES for q in load_jsonl(path)
-                         if q.get("expect_refusal")]
     margin_only = (margin_only_texts, np.asarray(assistant.index.embedder.embed(margin_only_texts)))
     examples, examples_report = decline_examples(  # with_questions: sq_rows, in order, their features widened
-        with_questions, assistant.index.embedder, cv_p_sq >= threshold_sq, references, vectors=row_vectors,
-        margin_only=margin_only)
+        with_questions, assistant.index.embedder, cv_p_sq >= threshold_sq,
+        [r[EXAMPLE_REFERENCE] for r in sq_rows], vectors=row_vectors, margin_only=margin_only, center=center)
     # the same rule for documents from elsewhere (no section questions): every row, against its closest passage
     embedded = dict(zip((r["retrieval_text"] for r in with_questions), row_vectors))
     missing = [r["retrieval_text"] for r in train if r["retrieval_text"] not in embedded]
@@ -324,20 +336,7 @@ def main() -> int:
         for r, d in decided:
             if d.answer == bool(r["item"].get("expect_refusal")) and name.startswith("dev"):
                 print(f"   {r['item']['id']}: p={d.p_answerable:.3f} {'answered' if d.answer else 'declined'}")
-    for name, rows in (("dev", [r for r in train if r["item"].get("split") == "dev"]),
-                       ("training (answerable)", [r for r in train if r["item"].get("split") != "dev"
-                                                  and not r["item"].get("expect_refusal")]),
-                       ("written stories", stories),
-                       ("validation (quoted)", held_out)):
-        if not rows:
-            continue
-        fired = safeguarding_fired(rows, sg_weight, sg_threshold, sg_margin).tolist()
-        positive = [r["item"].get("category") == "safeguarding" for r in rows]
-        print(f"safeguarding {name}: evidence weight {sg_weight}, threshold {sg_threshold:.3f}, routine margin "
-              f"{sg_margin}; "
-              f"safeguarding questions flagged "
-              f"{sum(f and p for f, p in zip(fired, positive))}/{sum(positive)}, other questions flagged "
-              f"{sum(f and not p for f, p in zip(fired, positive))}/{len(rows) - sum(positive)}")
+    print(safeguarding_report(train, stories, held_out, sg_weight, sg_threshold, sg_margin))
     if args.show_steps:
         for step in assistant.safeguarding.step_sentences():
             print(f"  step: {step.text[:140]}  ({step.chunk.doc_id})")

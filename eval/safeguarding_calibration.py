@@ -63,3 +63,23 @@ def safeguarding_threshold(rows: list[dict]) -> tuple[float, float, float | None
                 if f > best_f + 1e-9:
                     best, best_f = (weight, t - SAFEGUARDING_MARGIN / 2, margin), f
     return float(best[0]), float(best[1]), best[2]
+
+
+def safeguarding_report(train: list[dict], stories: list[dict], held_out: list[dict], weight: float, threshold: float,
+                        margin: float | None) -> str:
+    """How often the calibrated line fires on safeguarding questions and on the others, per set of rows."""
+    lines = []
+    for name, rows in (("dev", [r for r in train if r["item"].get("split") == "dev"]),
+                       ("training (answerable)", [r for r in train if r["item"].get("split") != "dev"
+                                                  and not r["item"].get("expect_refusal")]),
+                       ("written stories", stories),
+                       ("validation (quoted)", held_out)):
+        if not rows:
+            continue
+        fired = safeguarding_fired(rows, weight, threshold, margin).tolist()
+        positive = [r["item"].get("category") == "safeguarding" for r in rows]
+        lines.append(f"safeguarding {name}: evidence weight {weight}, threshold {threshold:.3f}, routine margin "
+                     f"{margin}; safeguarding questions flagged {sum(f and p for f, p in zip(fired, positive))}/"
+                     f"{sum(positive)}, other questions flagged "
+                     f"{sum(f and not p for f, p in zip(fired, positive))}/{len(rows) - sum(positive)}")
+    return "\n".join(lines)

@@ -170,7 +170,7 @@ def test_the_example_margin_never_declines_an_answerable_question_it_was_fitted_
 
 
 def test_the_decline_vote_is_the_share_of_examples_among_the_nearest_labelled_questions():
-    from bot.decline_model import decline_vote
+    from bot.decline_features import decline_vote
 
     questions, examples = np.array([0.9, 0.5, 0.4]), np.array([0.8, 0.7, 0.1])
     assert decline_vote(questions, examples, 0.9, k=1) == 0.0  # the nearest is a section question
@@ -184,7 +184,7 @@ def test_the_decline_vote_is_the_share_of_examples_among_the_nearest_labelled_qu
 def test_only_neighbours_about_as_close_as_what_answers_the_question_vote():
     """On an index with few section questions every near neighbour is an example, though a passage answers: the
     examples well below that passage's cosine (the reference) do not vote."""
-    from bot.decline_model import decline_vote
+    from bot.decline_features import decline_vote
 
     questions, examples = np.array([0.40, 0.35]), np.array([0.60, 0.58, 0.55])
     assert decline_vote(questions, examples, reference=0.66, k=5, window=0.05) == 0.0  # no one within 0.05
@@ -195,7 +195,7 @@ def test_only_neighbours_about_as_close_as_what_answers_the_question_vote():
 def test_a_tiny_annotated_index_is_not_voted_down_by_the_decline_examples(annotated_assistant):
     """A few section questions beside hundreds of must-decline examples: every labelled question near this one is
     an example, but none is about as close as the passage that answers it, so none votes (`DECLINE_VOTE`)."""
-    from bot.decline_model import ADAPTER_LIFT, DECLINE_EXAMPLE, DECLINE_VOTE, SECTION_QUESTION
+    from bot.decline_features import ADAPTER_LIFT, DECLINE_EXAMPLE, DECLINE_VOTE, SECTION_QUESTION
 
     trace: dict = {}
     answer = annotated_assistant.answer("a patient living with domestic abuse: how do we restrict her online access "
@@ -279,10 +279,13 @@ def test_the_shipped_example_vectors_are_the_examples_as_the_bot_embeds_them(sha
 def test_the_closest_passage_counts_as_much_as_a_section_question_against_an_example():
     """A question whose own passage is closer than the example (a sparsely annotated page) is not declined by it."""
     model = DeclineModel.load()
+    uncentred = json.loads(MODEL_PATH.read_text(encoding="utf-8"))  # raw cosines (centred: tests/test_centred_examples)
+    del uncentred["decline_examples"]["center"]
+    raw = DeclineModel(uncentred)
     near = {"decline_example": 0.8, "section_question": 0.3, "top_dense": 0.3}
-    assert model.nearer_a_decline_example(near)
-    assert not model.nearer_a_decline_example({**near, "top_dense": 0.8 - model.example_margin + 0.01})
-    assert not model.nearer_a_decline_example({**near, "section_question": 0.8 - model.example_margin + 0.01})
+    assert raw.nearer_a_decline_example(near)
+    assert not raw.nearer_a_decline_example({**near, "top_dense": 0.8 - raw.example_margin + 0.01})
+    assert not raw.nearer_a_decline_example({**near, "section_question": 0.8 - raw.example_margin + 0.01})
     # no section question (documents from elsewhere): the closest passage alone, against the wider plain margin
     # on a page typical of the subject the examples were written against (PLAIN_SUBJECT at least the fit's minimum)
     assert model.example_margin < model.plain_example_margin < math.inf and 0.0 < model.plain_subject_min < 1.0
@@ -296,7 +299,7 @@ def test_the_closest_passage_counts_as_much_as_a_section_question_against_an_exa
     # a story of a patient at risk is spared on that path only (its cosine to plain pages runs low); against a
     # section question the rule holds for stories too
     assert not model.nearer_a_decline_example(plain, story=True)
-    assert model.nearer_a_decline_example(near, story=True)
+    assert raw.nearer_a_decline_example(near, story=True)
     fitted_before = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     del fitted_before["decline_examples"]["plain_margin"]  # a model file from before session 11: the rule is off
     assert not DeclineModel(fitted_before).nearer_a_decline_example(plain)

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from bot.decline_model import (DECLINE_EXAMPLE, DECLINE_VOTE, MODEL_PATH, SECTION_QUESTION, DeclineModel, decode_vectors,
-                               encode_vectors)
+from bot.decline_model import MODEL_PATH, DeclineModel, decode_vectors, encode_vectors
+from bot.decline_features import DECLINE_EXAMPLE, DECLINE_VOTE, SECTION_QUESTION
 from bot.types import AnswerKind
 from test_decline_model import decline_cv
 

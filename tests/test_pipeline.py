@@ -9,7 +9,8 @@ import pytest
 
 from bot.index import Index
 from bot import guard, prompts
-from bot.decline_model import FEATURES, MODEL_PATH, DeclineModel
+from bot.decline_model import MODEL_PATH, DeclineModel
+from bot.decline_features import FEATURES
 from bot.pipeline import Assistant, build_assistant
 from bot.types import AnswerKind, VerifiedAnswer
 

@@ -219,8 +219,8 @@ class Index(VerifiedVectors):
         """chunk id -> best cosine between the query and that chunk's section questions."""
         return self.store.question_search(query_vector, k)
 
-    def question_cosines(self, query_vector: np.ndarray, k: int) -> np.ndarray:  # the k nearest questions', best first
-        return self.store.question_cosines(query_vector, k)
+    def nearest_questions(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.store.nearest_questions(query_vector, k)  # the k nearest questions' cosines and vectors, best first
 
     def keyword_search(self, query: str, k: int) -> list[ScoredChunk]:
         derived = self.derived()

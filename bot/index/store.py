@@ -181,14 +181,16 @@ class ChromaStore:
                 for vid, meta, vector in zip(got["ids"], got["metadatas"], vectors)
                 if (meta or {}).get(schema.VERIFIED_ANSWER_CHUNK)]
 
-    def question_cosines(self, query_vector: np.ndarray, k: int) -> np.ndarray:
-        """The cosines of the k section questions nearest the query, best first (empty: none indexed)."""
+    def nearest_questions(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k section questions nearest the query, best first: their cosines and their vectors (both empty
+        when none is indexed)."""
         total = self.questions.count()
         if total == 0:
-            return np.zeros(0)
+            return np.zeros(0), np.zeros((0, len(query_vector)), dtype=np.float32)
         got = self.questions.query(query_embeddings=[as_floats(query_vector)], n_results=min(k, total),
-                                   include=["distances"])
-        return 1.0 - np.asarray(got["distances"][0], dtype=float)
+                                   include=["distances", "embeddings"])
+        return (1.0 - np.asarray(got["distances"][0], dtype=float),
+                np.asarray(got["embeddings"][0], dtype=np.float32).reshape(-1, len(query_vector)))
 
     # --- version stamp and counts ---
     def read_stamp(self) -> dict:

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.decline_model import (ADAPTER_LIFT, DECLINE_EXAMPLE, DECLINE_VOTE, FEATURES_WITH_SECTION_QUESTION, MODEL_PATH,
-                               SECTION_QUESTION, DeclineModel, answerable_reference)
+from bot.decline_model import MODEL_PATH, DeclineModel
+from bot.decline_features import (ADAPTER_LIFT, DECLINE_EXAMPLE, DECLINE_VOTE, FEATURES_WITH_SECTION_QUESTION,
+                                  SECTION_QUESTION, answerable_reference)
 from bot.index import Index
 from bot.types import AnswerKind
 
@@ -151,12 +152,12 @@ def test_a_question_nearer_a_decline_example_than_every_section_question_is_decl
 def test_the_vote_the_bot_reads_is_the_one_the_fit_computes(mixed_settings, ingest_embedder, monkeypatch):
     """The run-time vote (the index's nearest section questions, the model's examples, the question's answerable
     reference) equals the vote computed from every section question's vector, as eval/fit_decline_model.py does."""
-    from bot.decline_model import VOTE_NEIGHBOURS, decline_vote
+    from bot.decline_features import VOTE_NEIGHBOURS, decline_vote
 
     asked_for = []
-    question_cosines = Index.question_cosines
-    monkeypatch.setattr(Index, "question_cosines",
-                        lambda self, vector, k: asked_for.append(k) or question_cosines(self, vector, k))
+    nearest_questions = Index.nearest_questions
+    monkeypatch.setattr(Index, "nearest_questions",
+                        lambda self, vector, k: asked_for.append(k) or nearest_questions(self, vector, k))
     examples = [NEAR_MISS, "can patients turn off nhs app notifications themselves", "what is the wifi password"]
     model = _model(plain_threshold=0.0, questions_threshold=0.0, examples=examples)
     _, features = _ask(mixed_settings, ingest_embedder, NEAR_MISS, model)
@@ -169,7 +170,7 @@ def test_the_vote_the_bot_reads_is_the_one_the_fit_computes(mixed_settings, inge
     assert features[DECLINE_VOTE] > 0  # the two notification examples are nearer than any section question
     assert abs(features[DECLINE_VOTE] - expected) < 1e-9
     # the index's nearest section questions are the exact ten nearest, best first
-    nearest = index.question_cosines(vector, 10)
+    nearest = index.nearest_questions(vector, 10)[0]
     assert np.allclose(nearest, np.sort(questions @ vector)[::-1][:10], atol=1e-4)
 
 
@@ -240,3 +241,28 @@ def test_the_shipped_examples_are_the_written_must_decline_questions():
     assert 0 < model.example_margin < 0.5
     bank = set(BANK_HASHES.read_text().split())
     assert [text for text in model.example_texts if five_gram_hashes(text) & bank] == []
+
+
+def test_the_centred_rule_the_bot_reads_is_the_one_the_fit_computes(mixed_settings, ingest_embedder):
+    """With a `center` in the model file the examples' rule reads centred cosines: CENTRED_EXAMPLE is the centred
+    cosine to the nearest example, EXAMPLE_REFERENCE the nearer of the centred nearest section question (of every
+    one, as eval/fit_decline_model.py reads it) and the best passage; a question that is itself an example is
+    declined by the rule alone, one worded as a section question is answered."""
+    from bot.decline_features import CENTRED_EXAMPLE, EXAMPLE_REFERENCE, centred
+
+    examples = [NEAR_MISS, "what is the wifi password"]
+    index = Index(mixed_settings, embedder=ingest_embedder)
+    questions = np.asarray(index.questions.get(include=["embeddings"])["embeddings"], dtype=np.float32)
+    center = np.vstack([questions, ingest_embedder.embed(examples)]).mean(axis=0)
+    model = _model(plain_threshold=0.0, questions_threshold=0.0, examples=examples, margin=0.1)
+    model = DeclineModel({**model.data, "decline_examples": {**model.data["decline_examples"],
+                                                             "center": center.tolist()}})
+    answer, features = _ask(mixed_settings, ingest_embedder, NEAR_MISS, model)
+    own = centred(ingest_embedder.embed_query(NEAR_MISS), center)
+    assert abs(features[CENTRED_EXAMPLE] - 1.0) < 1e-4  # the question is the first example
+    assert features[EXAMPLE_REFERENCE] >= float((centred(questions, center) @ own).max()) - 1e-4
+    assert features[CENTRED_EXAMPLE] - features[EXAMPLE_REFERENCE] > model.example_margin
+    assert answer.kind in (AnswerKind.not_covered, AnswerKind.out_of_scope)
+    answer, features = _ask(mixed_settings, ingest_embedder, ASKED, model)
+    assert abs(features[EXAMPLE_REFERENCE] - 1.0) < 1e-4  # the very section question
+    assert answer.kind is AnswerKind.answered
