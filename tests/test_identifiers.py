@@ -24,7 +24,6 @@ PHONES = [
     "+44 (0)20 7946 0958",
     "0113 496 0000",
     "(01632) 960001",
-    "0300 123 4567",
 ]
 EMAILS = ["amy.dummy@example.com", "a_b+tag@mail.example.nhs.uk", "SARA@EXAMPLE.ORG"]
 TITLED_NAMES = [

@@ -111,7 +111,8 @@ def test_a_mistyped_number_beside_contact_details_or_named_a_case_beside_a_name_
 def test_a_table_a_phone_number_or_a_public_help_line_in_3_3_4_is_not_an_nhs_number():
     assert find_identifiers("logins per site\nMain\t512\t398\t1024\nBranch\t12\t40\t88") == []
     # a phone number written internationally: a phone number, not an NHS number
-    assert set(kinds_in("ring +44 300 311 2233 or 0044 300 311 2233")) == {"phone"}
+    assert set(kinds_in("ring +44 113 496 0000 or 0044 113 496 0000")) == {"phone"}
+    assert kinds_in("ring +44 300 311 2233 or 0044 300 311 2233") == []  # an organisation's range: neither
     assert redact("the helpline is +44 300 311 2233", public_numbers={"03003112233"}).findings == ()
 
 
@@ -191,8 +192,8 @@ def test_help_lines_in_public_numbers_never_alarm():
     assert find_identifiers(text, public_numbers=HELP_LINES) == []
     # compared on digits only: another spelling is still public
     assert find_identifiers("call 08082000247 or 0114-349-1666", public_numbers=HELP_LINES) == []
-    # without the allow-list they are phone numbers
-    assert kinds_in(text) == ["phone", "phone"]
+    # without the allow-list the geographic one is a phone number (0808 is a free-phone range: never a patient's)
+    assert kinds_in(text) == ["phone"]
 
 
 def test_public_numbers_do_not_hide_other_phones():
@@ -253,3 +254,12 @@ def test_numeric_date_counts_when_message_has_nhs_number_or_titled_name():
 def test_impossible_dates_are_ignored():
     assert kinds_in("9991860916 ref 45/45/2001") == ["nhs_number"]
 
+
+
+@pytest.mark.parametrize("number", ["0300 123 3000", "0303 123 1113", "0345 122 3301", "0800 123 4567",
+                                    "0808 801 0327", "0843 123 4567", "0909 123 4567", "+44 300 311 2233"])
+def test_a_help_line_or_supplier_number_is_not_a_patients_phone(number):
+    """Non-geographic ranges (03, 08, 09) belong to organisations; a patient's number is a landline or a mobile."""
+    assert find_identifiers(f"is {number} the right number to ring about it?") == []
+    r = redact(f"she rang the helpline on {number} from her mobile 07700 900123")
+    assert r.kinds == ["phone"] and number in r.text

@@ -163,4 +163,5 @@ def test_a_name_inside_an_email_address_stays_an_email_and_a_request_after_a_num
                  "NHS 111 111 111", "nhs 100 200 300", "tpp ref 98765", "Mac de Souza Practice",
                  "from Clinica de Madrid", "Hospital Santa Maria de Belem"):
         assert find_identifiers(text) == [], text
-    assert redact("docman helpdesk 0330 024 9260").text == "docman helpdesk [phone number]"  # not a name
+    assert redact("docman helpdesk 0113 496 0000").text == "docman helpdesk [phone number]"  # not a name
+    assert find_identifiers("docman helpdesk 0330 024 9260") == []  # an organisation's range (03)

@@ -66,7 +66,8 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     contacts = not_quoted(numbers.phones(norm, public) + numbers.emails(norm) + numbers.postcodes(norm)
                           + addresses.street_addresses(norm))
     people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm) + names.surname_first_names(norm)
-                        + name_contexts.patient_surnames(norm, text) + name_contexts.field_names(norm, text))
+                        + name_contexts.patient_surnames(norm, text) + name_contexts.field_names(norm, text)
+                        + name_contexts.called_names(norm))
     births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people))
     records = numbers.record_numbers(norm, beside=people + births)
     beside = people + births + contacts + records
@@ -75,6 +76,12 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     others = merge(nhs + records + contacts + births)
     if others:  # untitled capitalised pairs next to any other identifier
         people += not_quoted(names.adjacent_names(norm, others))
+    if any(o.kind in names.PERSONAL_ANCHORS for o in others):  # flagged anyway: a word after "pt" is taken loosely
+        people += not_quoted(name_contexts.patient_surnames(norm, text, loose=True))
+    if people:  # a house and street right after a name, whatever its street ("Mr Wojciech Kowalczyk, 27 Kingsway")
+        others = merge(others + addresses.after_names(norm, merge(people)))
+    colleagues = name_contexts.colleagues(norm, people)  # "Dr Nguyen our registrar": staff, not a patient
+    people = [f for f in people if f not in colleagues]
     people += names.repeats(norm, merge(people))
     # a name inside an email address or a number already found is part of that ("bilal.hussain84@…" is an email)
     starts = [o.start for o in others]

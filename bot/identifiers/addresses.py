@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from bot.identifiers.name_lists import function_words
+from bot.identifiers.name_lists import function_words, is_common
 from bot.identifiers.types import Finding
 
 # Street words that are never ordinary English in lower case, and those that are (only capitalised).
@@ -22,6 +22,13 @@ _CAPITAL_STREET_WORDS = (
     "St|Ave|Close|Drive|Way|Court|Place|Hill|Walk|Row|Square|Park|View|Rise|Green|Vale|Croft|Gate|Meadow|Orchard"
     "|Fields|Quay|Yard|Chase|Dale|Wynd|Mount|Heights|Approach"
 )
+
+# Welsh streets put the street word first: "9 Heol y Felin", "2 Ffordd yr Eglwys", "12 Stryd Fawr", "4 Lon Isaf"
+_WELSH_RE = re.compile(r"(?<![\w/\-])\d{1,4}[A-Za-z]?,? +(?i:heol|ffordd|stryd|lon|rhodfa|cilgant|teras)"
+                       r"(?: +[A-Za-z][A-Za-z'\-]*){1,3}")
+# A house number and one to three capitalised words right after a name and a comma: the street needs no street
+# word there ("Mr Wojciech Kowalczyk, 27 Kingsway", "Anna Nowak, 5 The Crescent")
+_AFTER_NAME_RE = re.compile(r" *,? *(\d{1,4}[A-Za-z]?,? +[A-Z][A-Za-z'\-]*(?: +[A-Z][A-Za-z'\-]*){0,2})")
 
 _ADDRESS_RE = re.compile(
     r"(?<![\w/\-])(?<![\w.]\.)(?:"
@@ -58,4 +65,21 @@ def street_addresses(norm: str) -> list[Finding]:
                 or _NOT_A_HOUSE.search(norm, max(0, m.start() - 20), m.start()):
             continue
         out.append(Finding("address", m.start(), m.end()))
+    for m in _WELSH_RE.finditer(norm):  # the street's words end before an English word ("… Eglwys last year")
+        words = list(re.finditer(r"\S+", m.group()))
+        keep = next((i for i in range(2, len(words)) if words[i].group().lower() not in ("y", "yr", "'r")
+                     and (words[i].group().lower() in stop or is_common(words[i].group()))), len(words))
+        if keep > 2:
+            out.append(Finding("address", m.start(), m.start() + words[keep - 1].end()))
+    return out
+
+
+def after_names(norm: str, people: list[Finding]) -> list[Finding]:
+    """A house number and its street right after a name found (`people`) and a comma, with or without a street word."""
+    stop = function_words()
+    out = []
+    for f in people:
+        m = _AFTER_NAME_RE.match(norm, f.end)
+        if m and not any(w.lower() in stop or w.lower() in _COUNTED_NOUNS for w in m.group(1).split()[1:2]):
+            out.append(Finding("address", m.start(1), m.end(1)))
     return out

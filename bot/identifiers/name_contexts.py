@@ -1,5 +1,7 @@
-"""Names known by what stands before them: a word naming the patient ("pt Nowak", "Patient Okafor rang") and a
-form's name field ("Name: Bilal Hussain"). The other name rules are in `names`; the lists in `name_lists`.
+"""Names known by the words around them: a word naming the patient ("pt Nowak", "Patient Okafor rang"), a form's name
+field ("Name: Bilal Hussain"), a surname or first name so called ("surname Adeyemi"), a family ("the ogunleye family");
+and colleagues named with their role ("Dr Okafor (our new salaried GP)"), who are not patients. The other name rules
+are in `names`; the lists in `name_lists`.
 """
 
 from __future__ import annotations
@@ -13,21 +15,24 @@ from bot.identifiers.types import Finding
 # "pt Kowalczyk", "patient: Okafor": a word naming the patient right before a capitalised name, on one line
 _PATIENT_RE = re.compile(r"(?<![A-Za-z])(?i:pt|pts|patient|patients|pt's|patient's)\.?(?: *: *| +- +| +)"
                          r"([A-Z][A-Za-z'\-]+)(?![A-Za-z'\-])(?! +[A-Z])")
+_PATIENT_ANY_CASE_RE = re.compile(_PATIENT_RE.pattern.replace("([A-Z]", "([A-Za-z]"))
 
 
-def patient_surnames(norm: str, raw: str) -> list[Finding]:
+def patient_surnames(norm: str, raw: str, *, loose: bool = False) -> list[Finding]:
     """A capitalised name right after "pt" or "patient" (any case) on the same line: a listed given name or surname
     of any country ("pt Nowak asking why...", "Patient Okafor rang"), never a common English or function word, nor
     the first of a run of capitalised words, so "patient Access", "patient Consent", "Patient Knows Best" or a
     sign-off on the next line stays. (Tried and taken out: an unlisted capitalised word, as staff capitalise nouns
-    after "patient" too often; a listed word in lower case, as the lists hold "held", "trace", "echo", "rose".)"""
+    after "patient" too often; a listed word in lower case, as the lists hold "held", "trace", "echo", "rose".)
+    `loose`: the message holds a person's number or date of birth already, so it is flagged whatever this finds and
+    a word taken for a name by mistake costs little: any word, in any case, that is not a common one ("pt hodan")."""
     stop = function_words()
     out = []
-    for m in _PATIENT_RE.finditer(norm):
+    for m in (_PATIENT_ANY_CASE_RE if loose else _PATIENT_RE).finditer(norm):
         word, lower = m.group(1), bare(m.group(1))
         if "\n" in (raw or norm)[m.start():m.start(1)] or lower in stop or is_common(word) or len(lower) < 3:
             continue
-        if is_listed(lower):
+        if loose or is_listed(lower):
             out.append(Finding("name", m.start(1), m.end(1)))
     return out
 
@@ -55,3 +60,39 @@ def field_names(norm: str, raw: str) -> list[Finding]:
         if end is not None:
             out.append(Finding("name", m.start(1), end))
     return out
+
+
+# "surname Adeyemi", "her first name is Siobhan", "forename: aisling": a name so called, anywhere in a line
+_CALLED_RE = re.compile(r"(?<![A-Za-z])(?i:surname|last +name|family +name|forename|first +name|given +name)"
+                        r"(?: +(?i:is|was))? *[:=\-]? *([A-Za-z][A-Za-z'\-]+)(?![A-Za-z'\-])")
+# "the Ogunleye family", "the ogunleye household"; kinds of family ("the foster family") are not surnames
+_FAMILY_RE = re.compile(r"(?<![A-Za-z])(?i:the) +([A-Za-z][A-Za-z'\-]+) +(?i:family|families|household|twins)\b")
+_FAMILY_KINDS = frozenset("foster adoptive blended nuclear wider host birth step extended".split())
+
+
+def called_names(norm: str) -> list[Finding]:
+    """A surname or first name so called, and the surname of "the … family": capitalised or, in lower case, a name
+    of any list; never a common or function word."""
+    stop = function_words()
+    out = []
+    for pattern in (_CALLED_RE, _FAMILY_RE):
+        for m in pattern.finditer(norm):
+            word, lower = m.group(1), bare(m.group(1))
+            if lower in stop or lower in _FAMILY_KINDS or is_common(word) or len(lower) < 3:
+                continue
+            if word[0].isupper() or is_listed(lower):
+                out.append(Finding("name", m.start(1), m.end(1)))
+    return out
+
+
+# A colleague named with their role right after: "Dr Okafor (our new salaried GP)", "Mrs Khan, our reception lead"
+_OUR_ROLE_RE = re.compile(r" *[,(\-]? *(?:is +|who +is +)?our +(?:[a-z]+ +){0,3}?"
+                          r"(?i:gp|gps|doctor|registrar|partner|nurse|pm|manager|receptionist|lead|locum|pharmacist|"
+                          r"hca|administrator|admin|guardian|dpo|colleague|trainee|secretary|coordinator|paramedic|"
+                          r"clinician|director)\b")
+_TITLED_RE = re.compile(r"(?i:dr|mrs|mr|ms|miss|mx|prof)\.?(?: +[A-Za-z][A-Za-z'\-]*){1,2}$")
+
+
+def colleagues(norm: str, people: list[Finding]) -> list[Finding]:
+    """The names in `people` that are a titled colleague with their role right after ("Dr Nguyen our registrar")."""
+    return [f for f in people if _TITLED_RE.match(f.text_in(norm)) and _OUR_ROLE_RE.match(norm, f.end)]

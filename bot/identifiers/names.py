@@ -1,6 +1,8 @@
 """Personal names: titled ("Mrs Smith", "dr a. patel"), a given name followed by a surname-like word
-("Amy Dummy", "john smith"), capitalised pairs right next to another identifier, and every later repeat
-of a name word found ("... smith's daughter"), in any case.
+("Amy Dummy", "john smith"), runs of names of any country's lists (three words may hold one no list has: "Gurpreet
+Kaur Sandhu"), names right next to another identifier (a pair, a given name or an initial and a surname alone before
+a person's number or date of birth, a banner's "ANAND, Rohit"), and every later repeat of a name word found
+("... smith's daughter"), in any case.
 
 Given names and surnames come from Faker's en_GB person provider (a package, not a hand-typed list);
 function words from bm25s's English stop-word list plus the words below that often follow a title or a
@@ -137,10 +139,10 @@ _RECORD_TERMS = frozenset({("lloyd", "george"), ("lloyd", "georges")})
 
 
 def _world_pair(first: str, second: str) -> bool:
-    """A given name another country's list holds before a listed surname, both capitalised or both in lower case
-    ("Tyrone Jackson", "lukasz jankowski"): names staff type that Faker's en_GB lists lack. The lists hold no common
-    English word (`common_words`: "made long", "odd weeks" stay); `_world_pair_at` also leaves a pair inside a run
-    of capitalised words."""
+    """A given name another country's list holds before a listed surname (or a double-barrelled one with a listed
+    part, "Zainab Oyelaran-Hughes"), both capitalised or both in lower case ("Tyrone Jackson", "lukasz jankowski"):
+    names staff type that Faker's en_GB lists lack. The lists hold no common English word (`common_words`: "made
+    long", "odd weeks" stay); `_world_pair_at` also leaves a pair inside a run of capitalised words."""
     world_given, world_surnames = world_names()
     _given, surnames, stop = name_lists()
     if (bare(first), bare(second)) in _RECORD_TERMS:
@@ -148,7 +150,7 @@ def _world_pair(first: str, second: str) -> bool:
     capitalised = first[0].isupper() and not first.isupper() and second[0].isupper() and not second.isupper()
     lower = first.islower() and second.islower() and not is_common(second) and not is_common(first)
     return (capitalised or lower) and bare(first) in world_given and bare(second) not in stop \
-        and (bare(second) in world_surnames or bare(second) in surnames)
+        and any(part in world_surnames or part in surnames for part in (bare(second), *bare(second).split("-")[:2]))
 
 
 def _world_pair_at(norm: str, words: list[re.Match], i: int) -> bool:
@@ -165,7 +167,8 @@ def _world_pair_at(norm: str, words: list[re.Match], i: int) -> bool:
 _PARTICLES = frozenset("ap ab van von der den de del della da dos das di du des le la bin binti al el ben".split()).__contains__
 _PLACE_WORDS = frozenset("north south east west central greater upper lower new old royal saint st city county".split())
 # Words that make a run of capitalised words an organisation's name ("Clinica de Madrid", "… Practice")
-_ORGANISATION_WORDS = frozenset("clinica clinic centro centre center instituto hospital hospitais casa santa".split())
+_ORGANISATION_WORDS = frozenset("clinica clinic centro centre center instituto hospital hospitais casa santa medical "
+                                "surgery practice health healthcare partnership group pharmacy".split())
 
 
 def _world_run(norm: str, words: list[re.Match], i: int) -> int:
@@ -176,7 +179,7 @@ def _world_run(norm: str, words: list[re.Match], i: int) -> int:
     nor part of a longer run of capitalised words ("Mac de Souza Practice"), a title before it apart."""
     world_given, world_surnames = world_names()
     given, surnames, stop = name_lists()
-    j, names_seen, last_name = i, 0, i
+    j, names_seen, last_name, unlisted = i, 0, i, 0
     while j < len(words) and names_seen < 4 and (j == i or _gap_ok(norm, words[j - 1].end(), words[j].start())):
         w = words[j].group()
         if _PARTICLES(w) and j > i:
@@ -186,9 +189,12 @@ def _world_run(norm: str, words: list[re.Match], i: int) -> int:
         listed = is_listed(lower)
         before_particle = j + 1 < len(words) and _PARTICLES(words[j + 1].group())  # "Dafydd ap …"
         after_particle = j > i and _PARTICLES(words[j - 1].group())  # "… van der Merwe"
+        # one word no list holds, in a run of three ("Gurpreet Kaur Sandhu", "Tran Thi Hoa"), checked below
+        spare = not listed and not unlisted and len(lower) > 2 and not is_common(w)
         if not (w[0].isupper() and not w.isupper() and lower not in stop
-                and (listed or ((after_particle or (j == i and before_particle)) and not is_common(w)))):
+                and (listed or spare or ((after_particle or (j == i and before_particle)) and not is_common(w)))):
             break
+        unlisted += spare and not (after_particle or (j == i and before_particle))
         names_seen, j, last_name = names_seen + 1, j + 1, j + 1
     j = last_name  # a run ends on a name, never on a particle
     run = [bare(words[k].group()) for k in range(i, j)]
@@ -199,6 +205,9 @@ def _world_run(norm: str, words: list[re.Match], i: int) -> int:
             or (before is not None and before.group()[0].isupper() and not _TITLE_RE.fullmatch(before.group())):
         return i  # inside a longer run of capitalised words ("Hospital Santa Maria de Belem"), unless after a title
     particle = any(_PARTICLES(w) for w in run)
+    if unlisted:  # three words, the other two listed names of any country; never "Lloyd George Envelope"
+        three = names_seen == 3 and len(run) == 3 and not particle
+        return j if three and not _RECORD_TERMS & set(zip(run, run[1:])) else i
     person = (run[0] in world_given or run[0] in given or particle) and (run[-1] in world_surnames
                                                                          or run[-1] in surnames or particle)
     return j if person and (names_seen >= 3 or (particle and names_seen >= 2)) else i
@@ -237,8 +246,10 @@ def given_name_pairs(norm: str) -> list[Finding]:
 
 
 _CAP = r"[A-Z][A-Za-z'\-]+"
+_PUNCT = r" *(?:[,;:()\[\]/|\-<>\"'][ ]*){0,3}"
 _GAP = (
-    r" *(?:[,;:()\[\]/|\-<>\"'][ ]*){0,3}"
+    # an age may stand between: "- 83 yo -", "48 y"
+    rf"{_PUNCT}(?:\d{{1,3}} *(?i:y\.?o\.?|yrs?|years?(?: +old)?|y)\b\.?{_PUNCT})?"
     r"(?:(?i:nhs(?: *(?:no\b\.?|number|num|#))?|dob|d\.o\.b\.?|date +of +birth|born|b\.|tel\.?"
     r"|phone|mob(?:ile)?|e-?mail|postcode|address"
     r"|(?:emis|s1|tpp|systmone|hospital|hosp\.?)(?: +(?:pt|patient))? *(?:no\b\.?|number|id|ref)) *[:#.\-]? *)?"
@@ -246,13 +257,17 @@ _GAP = (
 _NAME_BEFORE_RE = re.compile(rf"((?:{_CAP} +){{1,2}}{_CAP}){_GAP}$")
 _NAME_AFTER_RE = re.compile(rf"{_GAP}((?:{_CAP} +){{1,2}}{_CAP})")
 _ANY = r"[A-Za-z][A-Za-z'\-]+"
-_PAIR_BEFORE_RE = re.compile(rf"({_ANY}) +({_ANY}){_GAP}$")
+_PAIR_BEFORE_RE = re.compile(rf"({_ANY})(?: *, *| +)({_ANY}){_GAP}$")  # "zhang wei", "khan, imran"
+# one word alone: "aisling born …", "J. Okafor (dob …"
+_ONE_BEFORE_RE = re.compile(rf"(?<![A-Za-z'\-])((?:[A-Z]\. *)?{_ANY}){_GAP}$")
+# A clinical system's banner before a date of birth or an NHS number: "Mr ANAND, Rohit (Rohit) 48 y 23-Feb-1975"
+_CAPS_FIRST_RE = re.compile(r"(?<![A-Za-z])([A-Z][A-Z'\-]+), +([A-Z][a-z'\-]+)(?![A-Za-z])")
 _PAIR_AFTER_RE = re.compile(rf"{_GAP}({_ANY}) +({_ANY})")
 
 
-# What an unlisted pair of words must stand right before to be taken for a name: a number or a date of birth that is
-# a person's (contact details are also a supplier's: "docman helpdesk 0113 …", "pcn nhsmail a@b")
-_PERSONAL_ANCHORS = frozenset({"nhs_number", "date_of_birth", "record_number"})
+# What an unlisted pair of words must stand right before to be taken for a name: a number, a date of birth or a home
+# address that is a person's (a phone or an email is also a supplier's: "docman helpdesk 0113 …", "pcn nhsmail a@b")
+PERSONAL_ANCHORS = frozenset({"nhs_number", "date_of_birth", "record_number", "address"})
 
 
 def _unlisted_pair(first: str, second: str) -> bool:
@@ -260,7 +275,8 @@ def _unlisted_pair(first: str, second: str) -> bool:
     birth: a name the lists lack ("zhang wei (dob …)"). (After one, a name is taken only with a listed given name: a
     request follows there, "… – needs interpreter".)"""
     same_case = (first.islower() and second.islower()) or (first[0].isupper() and second[0].isupper())
-    return same_case and min(len(first), len(second)) > 2 and not is_common(first) and not is_common(second)
+    return same_case and min(len(first), len(second)) > 2 and not is_common(first) and not is_common(second) \
+        and not {bare(first), bare(second)} & _ORGANISATION_WORDS
 
 
 def adjacent_names(norm: str, anchors: list[Finding]) -> list[Finding]:
@@ -288,9 +304,27 @@ def adjacent_names(norm: str, anchors: list[Finding]) -> list[Finding]:
                           (_PAIR_AFTER_RE.match(norm, f.end, min(len(norm), f.end + 80)), False)):
             if m and bare(m.group(2)) not in stop and bare(m.group(1)) not in stop and (
                     is_given_name(m.group(1), _given)
-                    or (before and f.kind in _PERSONAL_ANCHORS and _unlisted_pair(m.group(1), m.group(2)))):
+                    or (before and f.kind in PERSONAL_ANCHORS and _unlisted_pair(m.group(1), m.group(2)))):
                 out.append(Finding("name", m.start(1), m.end(2)))
+        if f.kind in PERSONAL_ANCHORS:
+            out += _one_before(norm, lo, f.start, stop) + [
+                Finding("name", m.start(), m.end()) for m in _CAPS_FIRST_RE.finditer(norm, lo, f.start)
+                if bare(m.group(1)) not in stop and bare(m.group(2)) not in stop and not is_common(m.group(2))]
     return out
+
+
+def _one_before(norm: str, lo: int, start: int, stop: frozenset) -> list[Finding]:
+    """One word right before a person's number or date of birth: a given name of any list, in any case ("aisling
+    born …"), or a capitalised word after an initial ("J. Okafor (dob …"); never a common word."""
+    m = _ONE_BEFORE_RE.search(norm, lo, start)
+    if m is None:
+        return []
+    initial = re.match(r"[A-Z]\. *", m.group(1))
+    word = m.group(1)[initial.end():] if initial else m.group(1)
+    if bare(word) in stop or is_common(word) or len(word) < 3:
+        return []
+    named = word[0].isupper() if initial else (bare(word) in name_lists()[0] or bare(word) in world_names()[0])
+    return [Finding("name", m.start(1), m.end(1))] if named else []
 
 
 def name_words(span: str) -> list[str]:

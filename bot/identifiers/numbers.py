@@ -216,11 +216,24 @@ def phone_numbers(text: str) -> set[str]:
     return found
 
 
+# Non-geographic ranges (Ofcom's numbering plan): 03 UK-wide numbers of public bodies and charities, 080 freephone,
+# 084/087 service and 09 premium numbers, eleven digits (freephone also ten). Help lines and suppliers' desks use them
+# ("0300 311 22 33", "0808 2000 247", the EMIS desk's 0345 …); a patient's own number is a landline (01, 02) or a
+# mobile (07). Ten digits in those ranges otherwise are no such number: a mistyped NHS number ("083 016 6132").
+_ORGANISATION_RANGES = ("03", "08", "09")
+
+
+def _organisations(national: str) -> bool:
+    return national.startswith(_ORGANISATION_RANGES) and (len(national) == 11 or national.startswith("080"))
+
+
 def phones(norm: str, public: set[str]) -> list[Finding]:
+    """A patient's phone numbers: UK landlines and mobiles, not the help lines' and suppliers' ranges."""
     found = []
     for m in _PHONE_RE.finditer(norm):
         national = national_phone_digits(m.group())
-        if _is_uk_phone(national) and national not in public and digits(m.group()) not in public:
+        if _is_uk_phone(national) and not _organisations(national) and national not in public \
+                and digits(m.group()) not in public:
             found.append(Finding("phone", m.start(), m.end()))
     return found
 

@@ -85,12 +85,15 @@ def test_help_lines_the_guidance_quotes_are_stored_intact(review_env):
 
 
 def test_help_lines_are_redacted_without_an_index(review_env):
-    """Without an index there is no allow-list: every phone number is removed (fail safe)."""
+    """Without an index there is no allow-list: every landline or mobile number is removed (fail safe). A number in
+    the organisations' ranges (03, 08, 09) is never a patient's, so a free-phone help line stays."""
     bare = ReviewService.from_settings(review_env.settings)
     try:
-        answer_id = record(bare, question=f"Patient {NHS_NUMBER}?", text=f"Give them the {HELPLINE} [1].")
+        answer_id = record(bare, question=f"Patient {NHS_NUMBER}?",
+                           text=f"Give them the {HELPLINE} [1] or Sheffield's 0114 349 1666 [1].")
         stored = bare.get_answer(answer_id)
-        assert "0808 2000 247" not in stored.answer_text and NHS_NUMBER not in stored.question
+        assert "0114 349 1666" not in stored.answer_text and NHS_NUMBER not in stored.question
+        assert "0808 2000 247" in stored.answer_text
     finally:
         bare.close()
 

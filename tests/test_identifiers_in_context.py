@@ -1,0 +1,72 @@
+"""Identifiers known by what stands around them (session 15): forms a third held-out set of pasted details showed the
+detector missing, each written here in other words, and the colleagues it must leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.identifiers import find_identifiers, redact
+
+
+@pytest.mark.parametrize("text, gone", [
+    # one word right before a date of birth or an NHS number: a given name of any list, or an initial and a surname
+    ("quick q, siobhan born 4th may 2011 - can her dad have proxy? siobhan is ok with it", ["siobhan"]),
+    ("R. Adebayo (dob 02/06/1968) wants his letters hidden", ["Adebayo", "02/06/1968"]),
+    # a lower-case name surname first, and a name with the age between it and the date of birth
+    ("nowak, ewa 14/9/66 asking why her results show", ["nowak", "ewa"]),
+    ("bernie o'hagan - 77 yrs - 2/2/47, son wants to see his letters", ["bernie", "o'hagan"]),
+    # a clinical system's banner: a surname in capitals, a comma and the given name, then the age and the date
+    ("Mrs OKORO, Ifeoma (Ify) 52 y 03-Mar-1972 F NHS No. 999 123 4567", ["OKORO", "Ifeoma"]),
+    # a double-barrelled surname with a listed part, and three names two of which any list holds
+    ("Amara Nwosu-Clarke wants the 104 taken off", ["Amara", "Nwosu-Clarke"]),
+    ("is 'Harpreet Kaur Gill' on the at-risk list?", ["Harpreet Kaur Gill"]),
+    # a surname so called, the surname of a family
+    ("the app shows the wrong record, her surname is Eze", ["Eze"]),
+    ("the mensah family at 4 Elm Road all want proxy set up", ["mensah", "4 Elm Road"]),
+    # a house and street right after a name, with no street word; a Welsh street, its street word first
+    ("pt Jan Kowalski 12 Eastway, he wants access off", ["Kowalski", "12 Eastway"]),
+    ("Mr Rhys Evans, 3 Heol y Nant, wants his access reduced", ["Evans", "3 Heol y Nant"]),
+    # a month and a year after a birth cue
+    ("born feb 79, wants the historic record", ["feb 79"]),
+    ("dob 11/84 and she says she cant see anything", ["11/84"]),
+    # after "pt" any uncommon word once the message holds a person's number: flagged anyway, so taken loosely
+    ("pt fadumo says the app is empty, nhs no 999 765 4321", ["fadumo"]),
+])
+def test_a_name_address_or_date_known_by_its_context_is_redacted(text, gone):
+    redacted = redact(text).text
+    for value in gone:
+        assert value not in redacted, (value, redacted)
+
+
+@pytest.mark.parametrize("text", [
+    # colleagues named with their role, and kinds of family
+    "Dr Mensah (our new salaried GP) wants to know how redaction works",
+    "Dr Kowalski our registrar asked whether results go out before filing",
+    "Mrs Evans, our reception lead, says requests by email are fine",
+    "the foster family have asked about proxy access for the children",
+    "the whole family uses the app",
+    # a surname field named but not filled in, a Welsh word outside an address, an organisation's numbers
+    "what is the first name field for in emis",
+    "we moved to 2 Ffordd yr Eglwys last year",
+    "is the NHS App number 0300 311 22 33?",
+    "ring the EMIS desk on 0345 122 3301 or the ICB",
+    # a month and a year with no birth cue
+    "since April 2023 the practice has had prospective access on",
+])
+def test_colleagues_kinds_of_family_and_organisations_numbers_stay(text):
+    findings = find_identifiers(text)
+    kinds = [f.kind for f in findings]
+    if text.startswith("we moved"):
+        assert kinds == ["address"] and "last year" in redact(text).text
+    else:
+        assert findings == [], text
+
+
+def test_a_colleague_is_left_but_a_patient_beside_our_words_is_not():
+    r = redact("Mrs Okafor, our patient, wants Dr Mensah (our GP) to check her proxy")
+    assert r.text.startswith("[name], our patient") and "Dr Mensah (our GP)" in r.text
+    # the patient's name is redacted wherever it stands, a colleague's title beside it or not
+    assert "Okafor" not in redact("Mrs Okafor, our patient, asked Dr Okafor (our GP), no relation").text
+    # a ten-digit number in an organisation's range is still caught: a mistyped NHS number, not a help line
+    assert redact("Amy Dummy 0830166132 wants access").kinds != []
+    assert "083 016 6132" not in redact("can someone check 083 016 6132 please").text
