@@ -125,18 +125,20 @@ def decision_features(query, retrieval, draft, index: Index, decline_examples: n
         features[ADAPTER_LIFT] = float(retrieval.adapter_lift)
     # weighed against a section question or, without one, the nearest passage: only a dense search finds it
     weighable = SECTION_QUESTION in features or retrieval.nearest_passage_cosine is not None
-    examples = decline_examples is not None and len(decline_examples) and vector is not None and weighable
-    nearest = (index.nearest_questions(vector, VOTE_NEIGHBOURS)
-               if SECTION_QUESTION in features and vector is not None and (examples or center is not None) else None)
+    with_examples = decline_examples is not None and len(decline_examples) and vector is not None and weighable
+    nearest = (index.nearest_questions(vector, VOTE_NEIGHBOURS)  # (their cosines, their vectors)
+               if SECTION_QUESTION in features and vector is not None and (with_examples or center is not None)
+               else None)
     if nearest is not None and center is not None:  # needs no examples: the fit reads it before choosing them
+        _cosines, question_vectors = nearest
         own = centred(vector, center)
-        reference = float((centred(nearest[1], center) @ own).max(initial=-1.0))
-        if retrieval.top_vector is not None:  # the closest passage counts too, as in `answerable_reference`
+        reference = float((centred(question_vectors, center) @ own).max(initial=-1.0))
+        if retrieval.top_vector is not None:  # the best passage counts too (the raw rule reads the closest one)
             reference = max(reference, float(centred(retrieval.top_vector, center) @ own))
         features[EXAMPLE_REFERENCE] = reference
         if centred_examples is not None and len(centred_examples):
             features[CENTRED_EXAMPLE] = float((centred_examples @ own).max())
-    if examples:
+    if with_examples:
         example_cosines = decline_examples @ vector
         features[DECLINE_EXAMPLE] = float(example_cosines.max())
         if nearest is not None:  # without examples there is no vote, and `answerable` decides

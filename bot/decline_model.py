@@ -148,7 +148,8 @@ class DeclineModel:
         self._example_vectors: tuple[str, np.ndarray] | None = None  # (the embedder's fingerprint, vectors)
         center = self._examples.get("center") if self.example_texts else None
         self.example_center = np.asarray(center, dtype=np.float32) if center is not None else None
-        self._centred_examples: tuple[int, np.ndarray] | None = None  # (id of the vectors centred, centred)
+        self._centred_examples: tuple[str, np.ndarray] | None = None  # (the embedder's fingerprint, centred vectors)
+        self._warned_center = False
         self._warned_subject = False
 
     def subject_centroid(self, embedder) -> np.ndarray | None:
@@ -204,16 +205,30 @@ class DeclineModel:
                     and features[CENTRED_EXAMPLE] - features[EXAMPLE_REFERENCE] > self.example_margin)
         return features[DECLINE_EXAMPLE] - answerable_reference(features) > self.example_margin
 
-    def centred_examples(self, embedder) -> np.ndarray | None:
-        """The examples' vectors centred on the fit's `center` (CENTRED_EXAMPLE), None without a center."""
+    def center_for(self, embedder) -> np.ndarray | None:
+        """The fit's `center` when this embedder is the one the fit used (the examples' stored fingerprint), else None,
+        said once: the centred rule is then off (e.g. under the torch fallback) until the fit is re-run with it."""
         if self.example_center is None:
             return None
-        vectors = self.example_vectors(embedder)
+        if getattr(embedder, "fingerprint", "") != self._examples.get("fingerprint"):
+            if not self._warned_center:
+                log.warning("the decline model's example center was made by another embedder (%s): the must-decline "
+                            "examples' rule is off", self._examples.get("fingerprint"))
+                self._warned_center = True
+            return None
+        return self.example_center
+
+    def centred_examples(self, embedder) -> np.ndarray | None:
+        """The examples' vectors centred on the fit's `center` (CENTRED_EXAMPLE); None without a center for this
+        embedder (`center_for`)."""
+        center = self.center_for(embedder)
+        vectors = self.example_vectors(embedder) if center is not None else None
         if vectors is None:
             return None
+        key = getattr(embedder, "fingerprint", "")
         cached = self._centred_examples
-        if cached is None or cached[0] != id(vectors):
-            cached = (id(vectors), centred(vectors, self.example_center))
+        if cached is None or cached[0] != key:
+            cached = (key, centred(vectors, center))
             self._centred_examples = cached
         return cached[1]
 

@@ -134,7 +134,8 @@ class Assistant:
         features = decision_features(query, retrieval, draft, self.index,
                                      self.decline_model.example_vectors(self.index.embedder),
                                      self.decline_model.subject_centroid(self.index.embedder),
-                                     self.decline_model.voting_examples, self.decline_model.example_center,
+                                     self.decline_model.voting_examples,
+                                     self.decline_model.center_for(self.index.embedder),
                                      self.decline_model.centred_examples(self.index.embedder))
         decision = self.decline_model.decide(features, story=safeguarding)
         if trace is not None:

@@ -141,7 +141,7 @@ def decline_examples(rows: list[dict], embedder, answered: np.ndarray, reference
                      margin_only: tuple[list[str], np.ndarray] = ([], np.zeros((0, 0))),
                      center: np.ndarray | None = None) -> tuple[dict, str]:
     """The must-decline examples and their margin (see `bot.decline_model.DECLINE_EXAMPLE`) and a report.
-    `center`: cosines are centred on it (CENTRED_EXAMPLE; `reference` centred too), and it is stored with them.
+    `center`: cosines are centred on it (CENTRED_EXAMPLE; pass `reference` already centred), and it is stored too.
     `vectors`: the rows' vectors in `rows` order, when the caller has them already (else they are embedded).
     `margin_only`: texts and vectors of more examples that are not rows (no regression saw them): they count in
     every margin, every fold, and are stored after the rows' examples, which alone vote (the file's `voting`).

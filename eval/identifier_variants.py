@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 
 from faker import Faker
 
-from bot.identifiers.numbers import national_phone_digits
-
 FRAMES = [
     "pt {x} wants online access switched on, what do we do?",
     "can someone check {x} please - mum is asking about proxy",
@@ -172,7 +170,8 @@ def variants(n: int = 1200, seed: int = 7) -> list[Variant]:
             pc = rng.choice([pc, pc.lower(), pc.replace(" ", ""), pc.replace(" ", "  ")])
             parts.append(("postcode", "postcode ", pc))
         if kind == "phone":
-            parts.append(("phone", rng.choice(["tel ", "mobile ", "call back on ", ""]), _patient_phone(fake, rng)))
+            parts.append(("phone", rng.choice(["tel ", "mobile ", "call back on ", ""]),
+                          rng.choice([fake.phone_number(), fake.cellphone_number()])))
         if kind == "email":
             parts.append(("email", "email ", fake.email()))
         rng.shuffle(parts)
@@ -187,12 +186,3 @@ def variants(n: int = 1200, seed: int = 7) -> list[Variant]:
             text += ident
         out.append(Variant(text + tail, truth, kind))
     return out
-
-
-def _patient_phone(fake: Faker, rng: random.Random) -> str:
-    """A landline or a mobile as a patient has (Faker's en_GB numbers also fall in the organisations' 03, 08 and 09
-    ranges, which the detector leaves as help lines: `bot.identifiers.numbers`)."""
-    while True:
-        number = rng.choice([fake.phone_number(), fake.cellphone_number()])
-        if not national_phone_digits(number).startswith(("03", "08", "09")):
-            return number

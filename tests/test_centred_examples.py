@@ -34,6 +34,18 @@ def test_the_shipped_model_declines_on_centred_cosines_only():
     assert not model.nearer_a_decline_example({"decline_example": 0.9, "section_question": 0.1, "top_dense": 0.1})
 
 
+def test_the_center_is_read_only_under_the_embedder_that_made_it(caplog):
+    """Another embedder (the torch fallback, another model) has another space, perhaps of another size: the centred
+    rule is off there, said once, and nothing is embedded to centre."""
+    model = DeclineModel.load()
+    fingerprint = model.data["decline_examples"]["fingerprint"]
+    assert model.center_for(SimpleNamespace(fingerprint=fingerprint)) is model.example_center
+    other = SimpleNamespace(fingerprint="another:768")
+    assert model.center_for(other) is None and model.centred_examples(other) is None
+    assert model.center_for(other) is None
+    assert sum("example center was made by another embedder" in r.getMessage() for r in caplog.records) == 1
+
+
 def test_a_model_file_without_a_center_reads_raw_cosines_and_embeds_nothing_to_centre():
     data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     del data["decline_examples"]["center"]

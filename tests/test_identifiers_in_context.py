@@ -62,6 +62,36 @@ def test_colleagues_kinds_of_family_and_organisations_numbers_stay(text):
         assert findings == [], text
 
 
+@pytest.mark.parametrize("text, gone", [
+    # a relative of a colleague is a patient, and anything flagged keeps every titled name
+    ("Mr Lewis our receptionist's dad wants proxy", ["Lewis"]),
+    ("Mrs Ali, our practice manager's mum, wants access. Ali is 84", ["Ali"]),
+    ("Mr Grant (our GP partner's father) wants his letters hidden", ["Grant"]),
+    ("Dr Osei (our registrar) is the patient here, dob 02/02/1980", ["Osei", "02/02/1980"]),
+    # a number in an organisation's range said to be someone's, typed run together, or after a health-number cue
+    ("the patient's number is 0333 123 4567, she wants a call back", ["0333 123 4567"]),
+    ("Mr Begum mob 0330 088 2222", ["0330 088 2222"]),
+    ("pt 09434765919 cant log in", ["09434765919"]),
+    ("nhs 0943 476 5919 wants access", ["0943 476 5919"]),
+    # a name said to be one, even a common word; a double-barrelled family
+    ("her surname is Green and she wants proxy", ["Green"]),
+    ("the adeyemi-clarke family want proxy for the twins", ["adeyemi-clarke"]),
+])
+def test_relatives_of_colleagues_and_someones_numbers_are_redacted(text, gone):
+    redacted = redact(text).text
+    for value in gone:
+        assert value not in redacted, (value, redacted)
+
+
+@pytest.mark.parametrize("text", [
+    "children born in April 2012 can have proxy until when?", "the NHS App's birthday in Nov 2023",
+    "The Jones family practice merged with us", "the Bevan family of hospitals", "Surname Mismatch error in docman",
+    "is the NHS App number 0300 311 22 33?",
+])
+def test_cohorts_practices_and_labels_are_not_identifiers(text):
+    assert find_identifiers(text) == [], text
+
+
 def test_a_colleague_is_left_but_a_patient_beside_our_words_is_not():
     r = redact("Mrs Okafor, our patient, wants Dr Mensah (our GP) to check her proxy")
     assert r.text.startswith("[name], our patient") and "Dr Mensah (our GP)" in r.text

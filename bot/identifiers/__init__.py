@@ -76,17 +76,23 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     others = merge(nhs + records + contacts + births)
     if others:  # untitled capitalised pairs next to any other identifier
         people += not_quoted(names.adjacent_names(norm, others))
-    if any(o.kind in names.PERSONAL_ANCHORS for o in others):  # flagged anyway: a word after "pt" is taken loosely
+    if any(o.kind in _LOOSE_ANCHORS for o in others):  # flagged anyway: a word after "pt" is taken loosely
         people += not_quoted(name_contexts.patient_surnames(norm, text, loose=True))
     if people:  # a house and street right after a name, whatever its street ("Mr Wojciech Kowalczyk, 27 Kingsway")
         others = merge(others + addresses.after_names(norm, merge(people)))
-    colleagues = name_contexts.colleagues(norm, people)  # "Dr Nguyen our registrar": staff, not a patient
-    people = [f for f in people if f not in colleagues]
+    if not others:  # "Dr Nguyen our registrar" alone is staff; beside anything flagged, kept (it costs nothing)
+        staff = name_contexts.colleagues(norm, people)
+        people = [f for f in people if (f.start, f.end) not in staff]
     people += names.repeats(norm, merge(people))
     # a name inside an email address or a number already found is part of that ("bilal.hussain84@…" is an email)
     starts = [o.start for o in others]
     people = [f for f in people if not _inside(f, others, starts)]
     return merge([_with_marks(f, text) for f in merge(others + people)])
+
+
+# What lets the word after "pt" be taken loosely: a person's number or date of birth (not an address: a practice's
+# own address would make "pt reg queries" a name)
+_LOOSE_ANCHORS = frozenset({"nhs_number", "date_of_birth", "record_number"})
 
 
 def _inside(f: Finding, merged: list[Finding], starts: list[int]) -> bool:

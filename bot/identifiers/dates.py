@@ -54,14 +54,16 @@ _TEXT_DATE_RE = re.compile(
 )
 _DOB_CUE_RE = re.compile(
     r"(?:\bd\.? ?o\.? ?b\b\.?|\bdate +of +birth|\bbirth ?(?:date|day)|\bb-?day|\bborn|(?<![A-Za-z])b\.)"
-    r" *(?:[:\-=]|is|was|on|of|in)? *(?:on +|in +)?(?:the +)?$",
+    r" *(?:[:\-=]|is|was|on|of)? *(?:on +)?(?:the +)?$",
     re.IGNORECASE,
 )
 
 
-# A month and a year alone ("born april 82", "DOB: Apr 1982", "dob 11/84"): a date of birth only right after a birth cue
-_MONTH_YEAR_RE = re.compile(rf"(?<![\dA-Za-z])(?:{MONTH_PATTERN}\b\.?,? {{1,3}}(?:\d{{4}}|'?\d{{2}})"
+# A month and a year alone ("born april 82", "DOB: Apr-1982", "dob 11/84"): a date of birth only right after a
+# person's birth cue ("dob", "date of birth", "born"; not "born in", said of a cohort: "children born in April 2012")
+_MONTH_YEAR_RE = re.compile(rf"(?<![\dA-Za-z])(?:{MONTH_PATTERN}\b\.?,?[ \-]{{1,3}}(?:\d{{4}}|'?\d{{2}})"
                             r"|(?<![/.\-])(?:0?[1-9]|1[0-2])[/.\-](?:\d{4}|\d{2}))(?![\dA-Za-z]|[/.\-]\d)", re.IGNORECASE)
+_MONTH_YEAR_CUE_RE = re.compile(r"(?:\bd\.? ?o\.? ?b\b\.?|\bdate +of +birth|\bborn) *(?:[:\-=]|is|was)? *$", re.IGNORECASE)
 
 
 _GUIDANCE_PREP_RE = re.compile(
@@ -126,6 +128,6 @@ def dates_of_birth(norm: str, *, other_identifier: bool) -> list[Finding]:
         if cued or in_words or beside_person or (numeric_year is not None and SENTINEL_YEAR < numeric_year < GUIDANCE_ERA_STARTS):
             found.append(Finding("date_of_birth", m.start(), m.end()))
     for m in _MONTH_YEAR_RE.finditer(norm):
-        if _DOB_CUE_RE.search(norm, max(0, m.start() - 30), m.start()) is not None:
+        if _MONTH_YEAR_CUE_RE.search(norm, max(0, m.start() - 30), m.start()) is not None:
             found.append(Finding("date_of_birth", m.start(), m.end()))
     return found

@@ -13,17 +13,18 @@ from bot.identifiers.names import WORD_RE
 from bot.identifiers.types import Finding
 
 # "pt Kowalczyk", "patient: Okafor": a word naming the patient right before a capitalised name, on one line
-_PATIENT_RE = re.compile(r"(?<![A-Za-z])(?i:pt|pts|patient|patients|pt's|patient's)\.?(?: *: *| +- +| +)"
-                         r"([A-Z][A-Za-z'\-]+)(?![A-Za-z'\-])(?! +[A-Z])")
-_PATIENT_ANY_CASE_RE = re.compile(_PATIENT_RE.pattern.replace("([A-Z]", "([A-Za-z]"))
+_PATIENT_WORD = r"(?<![A-Za-z])(?i:pt|pts|patient|patients|pt's|patient's)\.?(?: *: *| +- +| +)"
+_PATIENT_RE = re.compile(_PATIENT_WORD + r"([A-Z][A-Za-z'\-]+)(?![A-Za-z'\-])(?! +[A-Z])")
+_PATIENT_ANY_CASE_RE = re.compile(_PATIENT_WORD + r"([A-Za-z][A-Za-z'\-]+)(?![A-Za-z'\-])(?! +[A-Z])")
 
 
 def patient_surnames(norm: str, raw: str, *, loose: bool = False) -> list[Finding]:
     """A capitalised name right after "pt" or "patient" (any case) on the same line: a listed given name or surname
     of any country ("pt Nowak asking why...", "Patient Okafor rang"), never a common English or function word, nor
     the first of a run of capitalised words, so "patient Access", "patient Consent", "Patient Knows Best" or a
-    sign-off on the next line stays. (Tried and taken out: an unlisted capitalised word, as staff capitalise nouns
-    after "patient" too often; a listed word in lower case, as the lists hold "held", "trace", "echo", "rose".)
+    sign-off on the next line stays. (Tried and taken out as the rule for every message: an unlisted capitalised
+    word, as staff capitalise nouns after "patient" too often; a listed word in lower case, as the lists hold "held",
+    "trace", "echo", "rose".)
     `loose`: the message holds a person's number or date of birth already, so it is flagged whatever this finds and
     a word taken for a name by mistake costs little: any word, in any case, that is not a common one ("pt hodan")."""
     stop = function_words()
@@ -62,37 +63,55 @@ def field_names(norm: str, raw: str) -> list[Finding]:
     return out
 
 
-# "surname Adeyemi", "her first name is Siobhan", "forename: aisling": a name so called, anywhere in a line
-_CALLED_RE = re.compile(r"(?<![A-Za-z])(?i:surname|last +name|family +name|forename|first +name|given +name)"
-                        r"(?: +(?i:is|was))? *[:=\-]? *([A-Za-z][A-Za-z'\-]+)(?![A-Za-z'\-])")
-# "the Ogunleye family", "the ogunleye household"; kinds of family ("the foster family") are not surnames
-_FAMILY_RE = re.compile(r"(?<![A-Za-z])(?i:the) +([A-Za-z][A-Za-z'\-]+) +(?i:family|families|household|twins)\b")
+# "surname Adeyemi", "her first name is Siobhan", "maiden name: Hughes": a name so called, anywhere in a line
+_CALLED_RE = re.compile(r"(?<![A-Za-z])(?i:surname|last +name|family +name|maiden +name|forename|first +name|given +name)"
+                        r"(?P<said>(?: +(?i:is|was))? *[:=]?) *([A-Za-z][A-Za-z'\-]+)(?![A-Za-z'\-])")
+# "the Ogunleye family", "the ogunleye-smith household"; not a kind of family ("the foster family") nor a practice's
+# or a group's name ("the Jones family practice", "the Bevan family of hospitals")
+_FAMILY_RE = re.compile(r"(?<![A-Za-z])(?i:the) +([A-Za-z][A-Za-z'\-]+) +(?i:family|families|household|twins)\b"
+                        r"(?! +(?i:of|practice|practices|doctors?|group|surgery|medical|health|partnership)\b)")
 _FAMILY_KINDS = frozenset("foster adoptive blended nuclear wider host birth step extended".split())
 
 
 def called_names(norm: str) -> list[Finding]:
-    """A surname or first name so called, and the surname of "the … family": capitalised or, in lower case, a name
-    of any list; never a common or function word."""
+    """A name so called, and the surname of "the … family": a name of any list (or, for a family, any capitalised
+    word), or a capitalised word said to be the name ("surname: Green", "her surname is Green"); never a function
+    word, and a common word only when said to be the name."""
     stop = function_words()
     out = []
     for pattern in (_CALLED_RE, _FAMILY_RE):
         for m in pattern.finditer(norm):
-            word, lower = m.group(1), bare(m.group(1))
-            if lower in stop or lower in _FAMILY_KINDS or is_common(word) or len(lower) < 3:
+            word = m.group(m.lastindex)
+            lower = bare(word)
+            said = pattern is _CALLED_RE and m.group("said").strip() != ""
+            if lower in stop or lower in _FAMILY_KINDS or len(lower) < 3 or (is_common(word) and not said):
                 continue
-            if word[0].isupper() or is_listed(lower):
-                out.append(Finding("name", m.start(1), m.end(1)))
+            listed = any(is_listed(part) for part in (lower, *lower.split("-")[:2]))
+            if listed or (word[0].isupper() and (said or pattern is _FAMILY_RE)):
+                out.append(Finding("name", m.start(m.lastindex), m.end(m.lastindex)))
     return out
 
 
 # A colleague named with their role right after: "Dr Okafor (our new salaried GP)", "Mrs Khan, our reception lead"
-_OUR_ROLE_RE = re.compile(r" *[,(\-]? *(?:is +|who +is +)?our +(?:[a-z]+ +){0,3}?"
+_OUR_ROLE_RE = re.compile(r" *[,(\-]? *(?:is +|who +is +)?our +(?:[A-Za-z]+ +){0,3}?"
                           r"(?i:gp|gps|doctor|registrar|partner|nurse|pm|manager|receptionist|lead|locum|pharmacist|"
                           r"hca|administrator|admin|guardian|dpo|colleague|trainee|secretary|coordinator|paramedic|"
                           r"clinician|director)\b")
+# ... unless the role is someone else's, in the next words: "our GP partner's father", "our nurse's husband"
+_SOMEONE_ELSES_RE = re.compile(r" *(?:[A-Za-z]+ +){0,2}?(?:[A-Za-z]+(?:'s|s')(?![A-Za-z])|(?i:mum|mother|dad|father|"
+                               r"husband|wife|son|daughter|brother|sister|neighbour|friend|relative|aunt|uncle|nan|"
+                               r"gran|grandmother|grandfather|child|kid)s?\b)")
 _TITLED_RE = re.compile(r"(?i:dr|mrs|mr|ms|miss|mx|prof)\.?(?: +[A-Za-z][A-Za-z'\-]*){1,2}$")
 
 
-def colleagues(norm: str, people: list[Finding]) -> list[Finding]:
-    """The names in `people` that are a titled colleague with their role right after ("Dr Nguyen our registrar")."""
-    return [f for f in people if _TITLED_RE.match(f.text_in(norm)) and _OUR_ROLE_RE.match(norm, f.end)]
+def colleagues(norm: str, people: list[Finding]) -> set[tuple[int, int]]:
+    """The spans of the names in `people` that are a titled colleague with their role right after ("Dr Nguyen our
+    registrar"), not a relative of one ("Mr Jones our nurse's husband"). For a message with no other identifier:
+    leaving a colleague's name only saves a false alarm, so where anything else is flagged the caller keeps them."""
+    out = set()
+    for f in people:
+        role = _OUR_ROLE_RE.match(norm, f.end) if _TITLED_RE.match(f.text_in(norm)) else None
+        if role is None or norm.startswith(("'s", "s'"), role.end()) or _SOMEONE_ELSES_RE.match(norm, role.end()):
+            continue
+        out.add((f.start, f.end))
+    return out

@@ -84,14 +84,14 @@ def titled_names(norm: str) -> list[Finding]:
 
 # A clinical system's patient banner, pasted: "SMITH, Jane (Mrs)", "Kowalczyk, Anna Maria (Miss)"
 _BANNER_RE = re.compile(
-    r"(?<![A-Za-z])([A-Z][A-Za-z'\-]+), +([A-Z][A-Za-z'\-]+(?: +[A-Z][A-Za-z'\-]+)?) *\((?i:mrs|mr|ms|mx|miss|dr|master|prof)\.?\)"
+    r"(?<![A-Za-z'\-])([A-Z][A-Za-z'\-]+), +([A-Z][A-Za-z'\-]+(?: +[A-Z][A-Za-z'\-]+)?) *\((?i:mrs|mr|ms|mx|miss|dr|master|prof)\.?\)"
 )
 # "Okonkwo, Miss Chiamaka": a surname, a comma, then the title and the given name
 _TITLE_INSIDE_RE = re.compile(
-    r"(?<![A-Za-z])([A-Z][A-Za-z'\-]+), +(?i:mrs|mr|ms|mx|miss|dr|master|prof)\.? +[A-Z][A-Za-z'\-]+(?![A-Za-z])"
+    r"(?<![A-Za-z'\-])([A-Z][A-Za-z'\-]+), +(?i:mrs|mr|ms|mx|miss|dr|master|prof)\.? +[A-Z][A-Za-z'\-]+(?![A-Za-z])"
 )
 # "SMITH, Jane" or "Smith, Jane": a surname in capitals or a listed one, a comma, a listed given name
-_SURNAME_FIRST_RE = re.compile(r"(?<![A-Za-z])([A-Z][A-Za-z'\-]+), +([A-Z][a-z'\-]+)(?![A-Za-z])")
+_SURNAME_FIRST_RE = re.compile(r"(?<![A-Za-z'\-])([A-Z][A-Za-z'\-]+), +([A-Z][a-z'\-]+)(?![A-Za-z])")
 
 
 _LIST_GOES_ON = re.compile(r" *(?:,|and\b|or\b|&) *[A-Z]")  # "London, Kent, Essex", "Post, Link and Comment"
@@ -260,8 +260,6 @@ _ANY = r"[A-Za-z][A-Za-z'\-]+"
 _PAIR_BEFORE_RE = re.compile(rf"({_ANY})(?: *, *| +)({_ANY}){_GAP}$")  # "zhang wei", "khan, imran"
 # one word alone: "aisling born …", "J. Okafor (dob …"
 _ONE_BEFORE_RE = re.compile(rf"(?<![A-Za-z'\-])((?:[A-Z]\. *)?{_ANY}){_GAP}$")
-# A clinical system's banner before a date of birth or an NHS number: "Mr ANAND, Rohit (Rohit) 48 y 23-Feb-1975"
-_CAPS_FIRST_RE = re.compile(r"(?<![A-Za-z])([A-Z][A-Z'\-]+), +([A-Z][a-z'\-]+)(?![A-Za-z])")
 _PAIR_AFTER_RE = re.compile(rf"{_GAP}({_ANY}) +({_ANY})")
 
 
@@ -306,10 +304,11 @@ def adjacent_names(norm: str, anchors: list[Finding]) -> list[Finding]:
                     is_given_name(m.group(1), _given)
                     or (before and f.kind in PERSONAL_ANCHORS and _unlisted_pair(m.group(1), m.group(2)))):
                 out.append(Finding("name", m.start(1), m.end(2)))
-        if f.kind in PERSONAL_ANCHORS:
+        if f.kind in PERSONAL_ANCHORS:  # and a banner's surname in capitals, "Mr ANAND, Rohit (Rohit) 48 y 23-Feb-1975"
             out += _one_before(norm, lo, f.start, stop) + [
-                Finding("name", m.start(), m.end()) for m in _CAPS_FIRST_RE.finditer(norm, lo, f.start)
-                if bare(m.group(1)) not in stop and bare(m.group(2)) not in stop and not is_common(m.group(2))]
+                Finding("name", m.start(), m.end()) for m in _SURNAME_FIRST_RE.finditer(norm, lo, f.start)
+                if m.group(1).isupper() and bare(m.group(1)) not in stop and bare(m.group(2)) not in stop
+                and not is_common(m.group(2))]
     return out
 
 

@@ -218,21 +218,31 @@ def phone_numbers(text: str) -> set[str]:
 
 # Non-geographic ranges (Ofcom's numbering plan): 03 UK-wide numbers of public bodies and charities, 080 freephone,
 # 084/087 service and 09 premium numbers, eleven digits (freephone also ten). Help lines and suppliers' desks use them
-# ("0300 311 22 33", "0808 2000 247", the EMIS desk's 0345 …); a patient's own number is a landline (01, 02) or a
-# mobile (07). Ten digits in those ranges otherwise are no such number: a mistyped NHS number ("083 016 6132").
+# and print them grouped ("0300 311 22 33", "0808 2000 247", the EMIS desk's 0345 …); a patient's own number is a
+# landline (01, 02) or a mobile (07). Such a number still counts when typed run together (an NHS number with a 0 in
+# front, "09434765919"), when the message says it is someone's ("her number is 0333 …", "mob 0330 …"), or after a
+# health-number cue ("nhs 0943 476 5919", a Northern Irish "H&C" number).
 _ORGANISATION_RANGES = ("03", "08", "09")
+_SOMEONES_NUMBER_RE = re.compile(
+    r"(?i:(?:\b(?:her|his|their|my|your|pt'?s|patient'?s|mum'?s|dad'?s|home|own|personal)\b[^\n\d]{0,12}"
+    r"(?:number|no\b|mobile|mob\b|phone|tel\b|landline)|\b(?:mob|mobile|cell|call +back +on|ring +(?:her|him) +on)\b)"
+    r"[^\n\d]{0,12}|\b(?:nhs|h ?& ?c|chi)(?: *(?:no\b\.?|num(?:ber)?|#))? *[:#\-]? *)$")
 
 
-def _organisations(national: str) -> bool:
-    return national.startswith(_ORGANISATION_RANGES) and (len(national) == 11 or national.startswith("080"))
+def _organisations_number(norm: str, m: re.Match, national: str) -> bool:
+    """Whether the phone-like number `m` is an organisation's (above), not a person's."""
+    ranged = national.startswith(_ORGANISATION_RANGES) and (len(national) == 11 or national.startswith("080"))
+    grouped = any(not c.isdigit() and c != "+" for c in m.group().strip())
+    return ranged and grouped and not _SOMEONES_NUMBER_RE.search(norm, max(0, m.start() - 30), m.start())
 
 
 def phones(norm: str, public: set[str]) -> list[Finding]:
-    """A patient's phone numbers: UK landlines and mobiles, not the help lines' and suppliers' ranges."""
+    """A patient's phone numbers: UK landlines and mobiles, and numbers in the organisations' ranges said to be
+    someone's; not the help lines' and suppliers' numbers."""
     found = []
     for m in _PHONE_RE.finditer(norm):
         national = national_phone_digits(m.group())
-        if _is_uk_phone(national) and not _organisations(national) and national not in public \
+        if _is_uk_phone(national) and not _organisations_number(norm, m, national) and national not in public \
                 and digits(m.group()) not in public:
             found.append(Finding("phone", m.start(), m.end()))
     return found

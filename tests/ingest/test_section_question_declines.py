@@ -255,8 +255,8 @@ def test_the_centred_rule_the_bot_reads_is_the_one_the_fit_computes(mixed_settin
     questions = np.asarray(index.questions.get(include=["embeddings"])["embeddings"], dtype=np.float32)
     center = np.vstack([questions, ingest_embedder.embed(examples)]).mean(axis=0)
     model = _model(plain_threshold=0.0, questions_threshold=0.0, examples=examples, margin=0.1)
-    model = DeclineModel({**model.data, "decline_examples": {**model.data["decline_examples"],
-                                                             "center": center.tolist()}})
+    model = DeclineModel({**model.data, "decline_examples": {**model.data["decline_examples"], "center": center.tolist(),
+                                                             "fingerprint": ingest_embedder.fingerprint}})
     answer, features = _ask(mixed_settings, ingest_embedder, NEAR_MISS, model)
     own = centred(ingest_embedder.embed_query(NEAR_MISS), center)
     assert abs(features[CENTRED_EXAMPLE] - 1.0) < 1e-4  # the question is the first example
