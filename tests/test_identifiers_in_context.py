@@ -76,6 +76,9 @@ def test_colleagues_kinds_of_family_and_organisations_numbers_stay(text):
     # a name said to be one, even a common word; a double-barrelled family
     ("her surname is Green and she wants proxy", ["Green"]),
     ("the adeyemi-clarke family want proxy for the twins", ["adeyemi-clarke"]),
+    # a name before a mobile: a mobile is someone's (a supplier's desk has a landline or a help line)
+    ("Siobhan rang from 07700 900 461 about her son's record", ["Siobhan", "07700 900 461"]),
+    ("zhou jian 07700 900127 wants proxy", ["zhou jian"]),
 ])
 def test_relatives_of_colleagues_and_someones_numbers_are_redacted(text, gone):
     redacted = redact(text).text
@@ -87,6 +90,7 @@ def test_relatives_of_colleagues_and_someones_numbers_are_redacted(text, gone):
     "children born in April 2012 can have proxy until when?", "the NHS App's birthday in Nov 2023",
     "The Jones family practice merged with us", "the Bevan family of hospitals", "Surname Mismatch error in docman",
     "is the NHS App number 0300 311 22 33?",
+    "docman helpdesk rang from 0330 024 9260 about the outage",
 ])
 def test_cohorts_practices_and_labels_are_not_identifiers(text):
     assert find_identifiers(text) == [], text

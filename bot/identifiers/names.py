@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from bot.identifiers.name_lists import bare, is_common, is_listed, name_lists, world_names
+from bot.identifiers.numbers import national_phone_digits
 from bot.identifiers.types import Finding
 
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]")
@@ -251,7 +252,7 @@ _GAP = (
     # an age may stand between: "- 83 yo -", "48 y"
     rf"{_PUNCT}(?:\d{{1,3}} *(?i:y\.?o\.?|yrs?|years?(?: +old)?|y)\b\.?{_PUNCT})?"
     r"(?:(?i:nhs(?: *(?:no\b\.?|number|num|#))?|dob|d\.o\.b\.?|date +of +birth|born|b\.|tel\.?"
-    r"|phone|mob(?:ile)?|e-?mail|postcode|address"
+    r"|phone|mob(?:ile)?|e-?mail|postcode|address|(?:rang|rung|called|phoned|texted)(?: +(?:us +)?(?:from|on))?"
     r"|(?:emis|s1|tpp|systmone|hospital|hosp\.?)(?: +(?:pt|patient))? *(?:no\b\.?|number|id|ref)) *[:#.\-]? *)?"
 )
 _NAME_BEFORE_RE = re.compile(rf"((?:{_CAP} +){{1,2}}{_CAP}){_GAP}$")
@@ -277,12 +278,18 @@ def _unlisted_pair(first: str, second: str) -> bool:
         and not {bare(first), bare(second)} & _ORGANISATION_WORDS
 
 
+def _personal(f: Finding, norm: str) -> bool:
+    """A person's number or date of birth, a home address, or a mobile number (a supplier's desk has a landline or
+    a help line; a mobile is someone's)."""
+    return f.kind in PERSONAL_ANCHORS or (f.kind == "phone" and national_phone_digits(f.text_in(norm)).startswith("07"))
+
+
 def adjacent_names(norm: str, anchors: list[Finding]) -> list[Finding]:
     """Capitalised First Last pairs right next to another identifier ("Amy Dummy, 9993909963")."""
     _given, _surnames, stop = name_lists()
     out: list[Finding] = []
     for f in anchors:
-        lo = max(0, f.start - 80)
+        lo, personal = max(0, f.start - 80), _personal(f, norm)
         for m, from_end in ((_NAME_BEFORE_RE.search(norm, lo, f.start), True),
                             (_NAME_AFTER_RE.match(norm, f.end, min(len(norm), f.end + 80)), False)):
             if not m:
@@ -302,9 +309,9 @@ def adjacent_names(norm: str, anchors: list[Finding]) -> list[Finding]:
                           (_PAIR_AFTER_RE.match(norm, f.end, min(len(norm), f.end + 80)), False)):
             if m and bare(m.group(2)) not in stop and bare(m.group(1)) not in stop and (
                     is_given_name(m.group(1), _given)
-                    or (before and f.kind in PERSONAL_ANCHORS and _unlisted_pair(m.group(1), m.group(2)))):
+                    or (before and personal and _unlisted_pair(m.group(1), m.group(2)))):
                 out.append(Finding("name", m.start(1), m.end(2)))
-        if f.kind in PERSONAL_ANCHORS:  # and a banner's surname in capitals, "Mr ANAND, Rohit (Rohit) 48 y 23-Feb-1975"
+        if personal:  # and a banner's surname in capitals, "Mr ANAND, Rohit (Rohit) 48 y 23-Feb-1975"
             out += _one_before(norm, lo, f.start, stop) + [
                 Finding("name", m.start(), m.end()) for m in _SURNAME_FIRST_RE.finditer(norm, lo, f.start)
                 if m.group(1).isupper() and bare(m.group(1)) not in stop and bare(m.group(2)) not in stop
