@@ -10,6 +10,7 @@ import numpy as np
 from bot.decline_features import centred
 from bot.decline_model import MODEL_PATH, DeclineModel, decode_vectors
 from test_decline_model import decline_cv
+from test_margin_only_examples import fit_rows
 
 
 def test_centred_vectors_have_length_one_and_lose_the_shared_direction():
@@ -61,11 +62,8 @@ def test_with_a_center_the_fit_measures_centred_cosines_stores_the_center_and_ra
     shared = rng.normal(size=8)  # a direction every row shares, as records-access questions do
     vectors = rng.normal(size=(20, 8)) * 0.3 + shared
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    rows = [{"item": {"id": f"w{i}", "split": "train", "expect_refusal": True}, "retrieval_text": f"w{i}"}
-            for i in range(10)] + [{"item": {"id": f"a{i}", "split": "dev"}, "retrieval_text": f"a{i}"}
-                                   for i in range(10)]
+    rows, embedder = fit_rows()
     reference, answered = np.full(20, 0.2), np.ones(20, dtype=bool)
-    embedder = type("Embedder", (), {"fingerprint": "fake:1"})()
     center = vectors.mean(axis=0)
     raw, _ = cv.decline_examples(rows, embedder, answered, reference, vectors=vectors, budget=0.1)
     data, report = cv.decline_examples(rows, embedder, answered, reference, vectors=vectors, budget=0.1, center=center)

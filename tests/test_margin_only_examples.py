@@ -54,16 +54,21 @@ def test_a_model_file_without_voting_lets_every_example_vote_and_a_wrong_count_i
             DeclineModel(data)
 
 
+def fit_rows(n: int = 10) -> tuple[list[dict], object]:
+    """`n` written must-decline rows, then `n` answerable dev rows, as the fit collects them; and a named embedder."""
+    rows = [{"item": {"id": f"w{i}", "split": "train", "expect_refusal": True}, "retrieval_text": f"w{i}"}
+            for i in range(n)] + [{"item": {"id": f"a{i}", "split": "dev"}, "retrieval_text": f"a{i}"}
+                                  for i in range(n)]
+    return rows, type("Embedder", (), {"fingerprint": "fake:1"})()
+
+
 def test_the_fit_stores_margin_only_examples_after_the_voting_ones_and_widens_the_margin_for_them():
     cv = decline_cv()
     rng = np.random.default_rng(3)
     vectors = rng.normal(size=(20, 8))
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    rows = [{"item": {"id": f"w{i}", "split": "train", "expect_refusal": True}, "retrieval_text": f"w{i}"}
-            for i in range(10)] + [{"item": {"id": f"a{i}", "split": "dev"}, "retrieval_text": f"a{i}"}
-                                   for i in range(10)]
+    rows, embedder = fit_rows()
     reference, answered = np.full(20, 0.5), np.ones(20, dtype=bool)
-    embedder = type("Embedder", (), {"fingerprint": "fake:1"})()
     without, _ = cv.decline_examples(rows, embedder, answered, reference, vectors=vectors, budget=0.1)
     extra = vectors[10:11]  # an answerable row's twin as a margin-only example: that row's margin becomes 0.5
     data, report = cv.decline_examples(rows, embedder, answered, reference, vectors=vectors, budget=0.1,
