@@ -149,20 +149,24 @@ class DeclineModel:
         center = self._examples.get("center") if self.example_texts else None
         self.example_center = np.asarray(center, dtype=np.float32) if center is not None else None
         self._centred_examples: tuple[str, np.ndarray] | None = None  # (the embedder's fingerprint, centred vectors)
-        self._warned_center = False
-        self._warned_subject = False
+        self._warned: set[str] = set()  # what was said to be made by another embedder (said once each)
+
+    def _if_made_by(self, embedder, fingerprint: str, value: np.ndarray | None, what: str, effect: str):
+        """`value` when `embedder` is the one that made it (`fingerprint`), else None, said once: `effect`, e.g.
+        under the torch fallback, until the fit is re-run with it."""
+        if value is None or fingerprint == getattr(embedder, "fingerprint", ""):
+            return value
+        if what not in self._warned:
+            log.warning("the decline model's %s was made by another embedder (%s): %s", what, fingerprint, effect)
+            self._warned.add(what)
+        return None
 
     def subject_centroid(self, embedder) -> np.ndarray | None:
         """The centroid PLAIN_SUBJECT is measured against, when this embedder made it (else None, said once: the
         plain-page example rule is off, e.g. under the torch fallback, until the fit is re-run with it)."""
         fingerprint, centroid = self._subject
-        if centroid is not None and fingerprint != getattr(embedder, "fingerprint", ""):
-            if not self._warned_subject:
-                log.warning("the decline model's subject centroid was made by another embedder (%s): the must-decline "
-                            "examples are not read on pages without section questions", fingerprint)
-                self._warned_subject = True
-            return None
-        return centroid
+        return self._if_made_by(embedder, fingerprint, centroid, "subject centroid",
+                                "the must-decline examples are not read on pages without section questions")
 
     def example_vectors(self, embedder) -> np.ndarray | None:
         """The must-decline examples' vectors for this embedder (None when the model file has none): the ones the
@@ -208,15 +212,8 @@ class DeclineModel:
     def center_for(self, embedder) -> np.ndarray | None:
         """The fit's `center` when this embedder is the one the fit used (the examples' stored fingerprint), else None,
         said once: the centred rule is then off (e.g. under the torch fallback) until the fit is re-run with it."""
-        if self.example_center is None:
-            return None
-        if getattr(embedder, "fingerprint", "") != self._examples.get("fingerprint"):
-            if not self._warned_center:
-                log.warning("the decline model's example center was made by another embedder (%s): the must-decline "
-                            "examples' rule is off", self._examples.get("fingerprint"))
-                self._warned_center = True
-            return None
-        return self.example_center
+        return self._if_made_by(embedder, self._examples.get("fingerprint", ""), self.example_center, "example center",
+                                "the must-decline examples' rule is off")
 
     def centred_examples(self, embedder) -> np.ndarray | None:
         """The examples' vectors centred on the fit's `center` (CENTRED_EXAMPLE); None without a center for this

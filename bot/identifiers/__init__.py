@@ -92,7 +92,7 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
 
 # What lets the word after "pt" be taken loosely: a person's number or date of birth (not an address: a practice's
 # own address would make "pt reg queries" a name)
-_LOOSE_ANCHORS = frozenset({"nhs_number", "date_of_birth", "record_number"})
+_LOOSE_ANCHORS = names.PERSONAL_ANCHORS - {"address"}
 
 
 def _inside(f: Finding, merged: list[Finding], starts: list[int]) -> bool:

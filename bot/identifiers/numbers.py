@@ -226,14 +226,16 @@ _ORGANISATION_RANGES = ("03", "08", "09")
 _SOMEONES_NUMBER_RE = re.compile(
     r"(?i:(?:\b(?:her|his|their|my|your|pt'?s|patient'?s|mum'?s|dad'?s|home|own|personal)\b[^\n\d]{0,12}"
     r"(?:number|no\b|mobile|mob\b|phone|tel\b|landline)|\b(?:mob|mobile|cell|call +back +on|ring +(?:her|him) +on)\b)"
-    r"[^\n\d]{0,12}|\b(?:nhs|h ?& ?c|chi)(?: *(?:no\b\.?|num(?:ber)?|#))? *[:#\-]? *)$")
+    r"[^\n\d]{0,12}|\b(?:h ?& ?c|chi)(?: *(?:no\b\.?|num(?:ber)?|#))? *[:#\-]? *)$")  # and `_NHS_CUE_RE`
 
 
 def _organisations_number(norm: str, m: re.Match, national: str) -> bool:
     """Whether the phone-like number `m` is an organisation's (above), not a person's."""
     ranged = national.startswith(_ORGANISATION_RANGES) and (len(national) == 11 or national.startswith("080"))
     grouped = any(not c.isdigit() and c != "+" for c in m.group().strip())
-    return ranged and grouped and not _SOMEONES_NUMBER_RE.search(norm, max(0, m.start() - 30), m.start())
+    before = max(0, m.start() - 30)
+    return ranged and grouped and not (_SOMEONES_NUMBER_RE.search(norm, before, m.start())
+                                       or _NHS_CUE_RE.search(norm, before, m.start()))
 
 
 def phones(norm: str, public: set[str]) -> list[Finding]:
