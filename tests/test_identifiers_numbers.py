@@ -126,6 +126,18 @@ def test_invalid_number_after_cue_is_flagged(cue):
     assert r.text.endswith("[NHS number] - can she see her notes?")
 
 
+def test_a_bare_nhs_before_a_number_counts_only_for_an_issued_start():
+    bad = flip_last(VALID[0])
+    assert kinds_in(f"nhs {bad}") == ["nhs_number"]  # issued numbers start 4, 6, 7 or 9
+    assert kinds_in("nhs: 5551234567 - can she see it?") == ["nhs_number"]  # "nhs:" names a number
+    assert kinds_in("nhs 5551234567") == []
+    # "NHS 111" is a service: its digits and a phone number after it are not a patient's NHS number, even when the
+    # ten digits they make have a valid check digit (1110300123 has)
+    assert is_valid_nhs_number("1110300123")
+    assert kinds_in("can pts ring NHS 111 - 0300 123 4567 about their app?") == []
+    assert kinds_in("nhs 111 030 0123 is hers") == ["nhs_number"]  # the NHS number's own 3-3-4 grouping
+
+
 def test_cue_must_be_right_before_the_number():
     bad = flip_last(VALID[1])
     assert find_identifiers(f"the NHS App shows code {bad}") == []

@@ -69,7 +69,10 @@ def nhs_numbers(norm: str, public: set[str], beside: Iterable[Finding] = (), raw
         groups = [len(g) for g in re.findall(r"\d+", m.group(1))]
         if d in public or "0" + d in public or ("/" in m.group(1) and groups != [3, 3, 4]):
             continue  # slashes: only in the 3-3-4 grouping (never a date's)
-        if is_valid_nhs_number(d) or _NHS_CUE_RE.search(norm, max(0, m.start() - 30), m.start()):
+        if (groups[0] == 3 and groups != [3, 3, 4] and d.startswith("111")
+                and _BARE_NHS_RE.search(norm, max(0, m.start() - 5), m.start())):
+            continue  # "NHS 111 - 0300 …": the service's name, then another number (3-3-4 is still an NHS number's shape)
+        if is_valid_nhs_number(d) or _cued(norm, m.start(), d):
             found.append(Finding("nhs_number", m.start(1), m.end(1)))
         elif not d.startswith("0") and not _PHONE_PREFIX_RE.search(norm, max(0, m.start() - 8), m.start()) and (
                 _near(beside, longest, m.start(1), m.end(1))
@@ -89,18 +92,20 @@ _ISSUED_FIRST_DIGITS = "4679"
 _NEAR_TEN_RE = re.compile(r"(?<!\d)(\d(?:[ .\-]{0,2}\d){8}|\d(?:[ .\-]{0,2}\d){10})(?![\d])")
 
 
-_NAMED_NUMBER_RE = re.compile(r"(?:no|num|nbr|number|n°)\b|#", re.IGNORECASE)  # "NHS no", not a bare "NHS"
+_BARE_NHS_RE = re.compile(r"\bnhs *$", re.IGNORECASE)
+
+
+def _cued(norm: str, start: int, d: str) -> bool:
+    """An NHS cue right before the digits `d` starting at `start`: "NHS no", "nhs:" and the like before any number; a
+    bare "nhs" only before one that starts as an issued number does ("nhs 100 200 3000" is no patient's)."""
+    cue = _NHS_CUE_RE.search(norm, max(0, start - 30), start)
+    return bool(cue) and (not _BARE_NHS_RE.search(cue.group()) or d[0] in _ISSUED_FIRST_DIGITS)
 
 
 def cued_near_misses(norm: str) -> list[Finding]:
     """A number of nine or eleven digits right after "NHS no" and the like: an NHS number mistyped by a digit."""
-    found = []
-    for m in _NEAR_TEN_RE.finditer(norm):
-        cue = _NHS_CUE_RE.search(norm, max(0, m.start() - 30), m.start())
-        # after a bare "nhs" ("NHS 111 111 111", "nhs 100 200 300") only what starts as an issued number does
-        if cue and (_NAMED_NUMBER_RE.search(cue.group()) or digits(m.group(1))[0] in _ISSUED_FIRST_DIGITS):
-            found.append(Finding("nhs_number", m.start(1), m.end(1)))
-    return found
+    return [Finding("nhs_number", m.start(1), m.end(1)) for m in _NEAR_TEN_RE.finditer(norm)
+            if _cued(norm, m.start(), digits(m.group(1)))]
 
 
 def _run_alone(norm: str, start: int, d: str) -> bool:
