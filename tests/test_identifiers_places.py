@@ -84,7 +84,8 @@ def test_a_given_name_from_another_countrys_list_before_a_surname_is_a_name(name
     assert_gone(text, r.text, name)
 
 
-@pytest.mark.parametrize("text", ["the Lloyd George notes are scanned", "Patient Online Management",
+@pytest.mark.parametrize("text", ["the Lloyd George notes are scanned", "is the Lloyd George Envelope scanned in?",
+                                  "Patient Online Management",
                                   "are the lloyd georges scanned in yet", "we made little progress on odd weeks",
                                   "London North West University Healthcare NHS Trust", "Ministry of Justice Green Paper",
                                   "The Stone Ward team", "Which regions: London, Kent, Essex?",

@@ -227,7 +227,7 @@ def given_name_pairs(norm: str) -> list[Finding]:
             out.append(Finding("name", words[i].start(), words[run - 1].end()))
             i = run
             continue
-        if not is_given_name(first, given):
+        if not is_given_name(first, given) or (i and (bare(words[i - 1].group()), bare(first)) in _RECORD_TERMS):
             if _world_pair_at(norm, words, i):
                 out.append(Finding("name", words[i].start(), words[i + 1].end()))
                 i += 2
