@@ -137,14 +137,21 @@ def ask(
         raise typer.Exit(1)
 
 
+def _sources(citations) -> list[dict]:
+    return [{"title": c.title, "url": c.url, "published": c.published, "last_reviewed": c.last_reviewed}
+            for c in citations]
+
+
 def jsonl_record(item_id, answer) -> dict:
+    """One answer as a JSON line; `closest`: the sources a "not covered" answer points to (its text says they are
+    listed), [] otherwise."""
     return {
         "id": item_id,
         "question": answer.question,
         "kind": answer.kind.value,
         "text": answer.text,
-        "citations": [{"title": c.title, "url": c.url, "published": c.published, "last_reviewed": c.last_reviewed}
-                      for c in answer.citations],
+        "citations": _sources(answer.citations),
+        "closest": _sources(answer.closest),
         "pii_warning": answer.pii_warning,
         "safeguarding": answer.safeguarding,
         "confidence": answer.confidence,

@@ -31,6 +31,20 @@ def detect_systems(text: str) -> list[str]:
     return [name for name, pattern in SYSTEM_PATTERNS.items() if pattern.search(text)]
 
 
+def switch_system(earlier: str, follow_up: str) -> str:
+    """The earlier question of a thread as its follow-up asks it again: a follow-up that names a clinical system
+    the earlier question did not ("and on s1?" after an EMIS question) asks the same of that system, so the earlier
+    question's other systems give way to it (else both are searched, and the first wins)."""
+    named = {name: found for name, pattern in SYSTEM_PATTERNS.items() if (found := pattern.search(follow_up))}
+    if not named or set(named) <= set(detect_systems(earlier)):
+        return earlier
+    said = next(iter(named.values())).group(0)
+    for name, pattern in SYSTEM_PATTERNS.items():
+        if name not in named:
+            earlier = pattern.sub(said, earlier)
+    return earlier
+
+
 class Glossary:
     """Acronyms and synonyms from knowledge/glossary.yaml: term -> expansions appended to a query; and its
     `shorthand:` mapping, staff shorthand -> the word the guidance writes, spelt out in the question before it
@@ -138,7 +152,7 @@ def prepare_query(text_redacted: str, glossary: Glossary, history: Sequence[str]
     # in a thread, a short message leans on the one before it even without "that"/"it"
     if history and continues_thread(searchable, tuning):
         earlier = glossary.spell_out(_SPACES.sub(" ", _PLACEHOLDER.sub(" ", history[-1])).strip())
-        retrieval_text = f"{earlier} {searchable}"
+        retrieval_text = f"{switch_system(earlier, searchable)} {searchable}"
     return PreparedQuery(
         raw=text_redacted,
         text=clean,

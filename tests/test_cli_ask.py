@@ -35,7 +35,8 @@ def test_ask_jsonl_answers_every_line(env):
     assert result.returncode == 0, result.stderr[-2000:]
     records = [json.loads(l) for l in result.stdout.splitlines() if l.strip()]
     assert [r["id"] for r in records] == ["q1", "q2", "q3"]
-    expected_keys = {"id", "question", "kind", "text", "citations", "pii_warning", "safeguarding", "confidence", "latency_ms"}
+    expected_keys = {"id", "question", "kind", "text", "citations", "closest", "pii_warning", "safeguarding", "confidence",
+                     "latency_ms"}
     assert all(set(r) == expected_keys for r in records)
     assert records[0]["kind"] == "answered" and records[0]["citations"][0]["url"].startswith("https://")
     assert records[1]["kind"] == "out_of_scope"
@@ -43,6 +44,22 @@ def test_ask_jsonl_answers_every_line(env):
     assert "999 030 8241" not in result.stdout and "9990308241" not in result.stdout
     assert "[NHS number]" in records[2]["question"]
     assert "999 030 8241" not in result.stderr
+
+
+def test_a_jsonl_decline_lists_the_closest_sources_its_text_points_to():
+    from bot import prompts
+    from bot.cli import jsonl_record
+    from bot.types import Answer, AnswerKind, Citation
+
+    near = Citation(number=1, chunk_id="c1", doc_id="d1", title="Proxy access", url="https://example.org/proxy",
+                    publisher="NHS England", published="2023-08-10")
+    declined = jsonl_record("n1", Answer(question="q", text=prompts.NOT_COVERED, kind=AnswerKind.not_covered,
+                                         closest=[near]))
+    assert "listed below" in declined["text"]
+    assert declined["closest"] == [{"title": "Proxy access", "url": "https://example.org/proxy",
+                                    "published": "2023-08-10", "last_reviewed": ""}]
+    answered = jsonl_record("a1", Answer(question="q", text="Yes. [1]", kind=AnswerKind.answered, citations=[near]))
+    assert answered["closest"] == [] and answered["citations"][0]["url"] == "https://example.org/proxy"
 
 
 def test_ask_jsonl_reports_bad_lines_and_keeps_going(env):

@@ -58,6 +58,21 @@ def test_follow_up_uses_the_previous_question():
     assert prepare_query("android " + long, glossary, history=["x"]).retrieval_text == "android " + long
 
 
+def test_a_follow_up_naming_another_system_asks_the_earlier_question_of_that_system():
+    glossary = Glossary({})
+    query = prepare_query("and on s1?", glossary, history=["how do I hide one consultation in emis web?"])
+    assert query.retrieval_text == "how do I hide one consultation in s1? and on s1?"
+    assert query.systems == ["systmone"]
+    # the same system again, or one the earlier question already names beside another: the earlier question stands
+    assert prepare_query("and in emis?", glossary, history=["hiding a result in emis"]).retrieval_text == (
+        "hiding a result in emis and in emis?")
+    both = prepare_query("and on tpp?", glossary, history=["bulk coding in emis and s1"])
+    assert both.retrieval_text.startswith("bulk coding in emis and s1") and both.systems == ["emis", "systmone"]
+    # an earlier question naming no system gains none
+    assert prepare_query("what about s1?", glossary, history=["who sees hidden entries"]).retrieval_text == (
+        "who sees hidden entries what about s1?")
+
+
 def test_reciprocal_rank_fusion_rewards_agreement():
     fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "d"]], k=60)
     assert max(fused, key=fused.get) == "b"
