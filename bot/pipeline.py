@@ -234,7 +234,8 @@ class Assistant:
         book = draft.book or CitationBook.of(draft.citations, self.extractive.tuning.answer_max_sources_per_line)
         numbers = book.number_line(step.chunk, step.text)  # as an answer line cites (bot.citations)
         marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
-        return f"{draft.text}\n\n{prompts.SAFEGUARDING_PREFIX} {step.text} {marks}", book.citations
+        line = step.text[:1].upper() + step.text[1:]  # a list item quoted on its own ("the practice can …") opens a line
+        return f"{draft.text}\n\n{prompts.SAFEGUARDING_PREFIX} {line} {marks}", book.citations
 
 
 def confidence_of(retrieval: Retrieval, draft: Draft | None, tuning: AnsweringSettings) -> float:

@@ -101,3 +101,14 @@ def test_a_plainly_stated_step_beats_a_sentence_that_only_mentions_one():
     plain = _sentence("Switch off record access in the patient's account settings.", [1.0, 0.4], 0.94)
     assert _safeguarding([mention, plain], weight=0.0).protective_sentence(question).text == mention.text
     assert _safeguarding([mention, plain], weight=0.5).protective_sentence(question).text == plain.text
+
+
+def test_a_sentence_withdrawing_a_proxys_access_states_the_proxy_step(shipped, shared_embedder):
+    # a relative or carer misusing proxy access: the step is to withdraw the proxy's access, not to switch off the
+    # patient's own (which is what a shared login needs)
+    steps = shared_embedder.embed(shipped.steps)
+    said = {"the practice can withdraw a proxy's access without affecting the patient's own access.": "proxy",
+            "Change the patient's online account settings to switch off record access.": "Switch off"}
+    for sentence, step in said.items():
+        nearest = shipped.steps[int((steps @ shared_embedder.embed([sentence])[0]).argmax())]
+        assert step in nearest, (sentence, nearest)

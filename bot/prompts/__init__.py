@@ -61,7 +61,7 @@ OUT_OF_SCOPE_GENERAL = "Sorry, that's outside what I can help with. " + SCOPE_SU
 
 NOT_COVERED = (
     "The guidance I hold doesn't cover this, so I won't guess. The closest sources I found are listed below; "
-    "use *Ask the support team* to get an answer from a person."
+    "use *Ask the support team* to get an answer from a person. If it is about a patient's care, ask a clinician."
 )
 
 # The safeguarding line: this prefix, then a protective step quoted from the index with its citation.
