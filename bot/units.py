@@ -21,6 +21,7 @@ from bot.types import Chunk
 LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*+•])\s+")
 _STEP_ITEM = re.compile(r"^\s*\d+[.)]\s+")
 _BULLET_ITEM = re.compile(r"^\s*[-*+•]\s+")
+_NUMBERED_ITEM = re.compile(r"^\s*\d+[.)]\s+")
 _ABBREVIATIONS = r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bDr)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bvs)(?<!\bno)(?<!\bSt)"
 _SENTENCE_END = re.compile(_ABBREVIATIONS + r"(?<=[.!?])[\"”')\]]?\s+(?=[A-Z0-9\"“'(`*])")
 _URL_ONLY = re.compile(r"^\W*(?:https?://\S+\W*)+$")
@@ -98,8 +99,12 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
             return  # a question ending its line (an FAQ page's, not set as a heading) states nothing: the text after
             # it answers; one followed on its line by its answer was joined to it below, and a checklist's bulleted
             # questions are guidance and stay
-        if unit.is_list:  # a bullet that is only a pointer leaves its list (numbered steps keep their numbers)
-            unit.text = "\n".join(line for line in unit.text.splitlines()
+        if unit.is_list:  # a bullet that is only a pointer leaves its list, as does a last numbered step (the
+            # numbers of the steps before it still run on; a pointer among the steps keeps its place and number)
+            lines = unit.text.splitlines()
+            while lines and _NUMBERED_ITEM.match(lines[-1]) and _ONLY_A_POINTER.match(_NUMBERED_ITEM.sub("", lines[-1])):
+                lines.pop()
+            unit.text = "\n".join(line for line in lines
                                    if not (_BULLET_ITEM.match(line) and _ONLY_A_POINTER.match(_BULLET_ITEM.sub("", line))))
             if not any(LIST_ITEM.match(line) for line in unit.text.splitlines()):
                 return
@@ -110,7 +115,7 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
             position += 1
 
     # a numbered list straight under its heading, with no sentence of its own introducing it, is introduced by the
-    # heading ("BMA opt-in model: EMIS practices that have already gone live:"): steps shown alone would read as
+    # heading ("BMA opt-in model – EMIS practices that have already gone live:"): steps shown alone would read as
     # the guidance in general
     heading = chunk.heading_path[-1] if len(chunk.heading_path) >= 2 else None
     under_heading = True  # nothing said yet since the heading
@@ -119,7 +124,8 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
     def flush_steps():
         nonlocal steps, steps_lead_in, steps_heading
         if steps:
-            label = steps_heading.rstrip(":") if steps_heading else ""
+            # a heading's own colon gives way to a dash: "Adding the 104 code – steps:", never "…: steps:"
+            label = steps_heading.rstrip(":").replace(": ", " – ") if steps_heading else ""
             head = [label if label.endswith("?") else f"{label}:"] if label else []
             if steps_lead_in is not None and steps_lead_in in units:  # the sentence introducing the steps
                 units.remove(steps_lead_in)

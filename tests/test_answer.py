@@ -207,13 +207,16 @@ def test_pointers_to_other_documents_are_taken_out_of_units():
               "The 104 code is read only at certain moments; see the document on code timing.\n\n"
               "For hiding a single result, see the test-results documents.\n\n"
               "Practices oversee the documents they file and the patient sees each document.\n\n"
-              "Results are released:\n- after filing\n- For hiding them, see the test-results documents."),
+              "Results are released:\n- after filing\n- For hiding them, see the test-results documents.\n\n"
+              "1. Set the visibility on the entry.\n2. For letters filed through Docman, see the Docman filing "
+              "document."),
     )
     assert [u.text for u in split_units(chunk, 0)] == [
         "Review the patient before access is given, then add the 106 code.",
         "The 104 code is read only at certain moments.",
         "Practices oversee the documents they file and the patient sees each document.",
         "Results are released:\n- after filing",
+        "1. Set the visibility on the entry.",  # a last step that only points elsewhere goes too
     ]
 
 
@@ -232,7 +235,7 @@ def test_steps_straight_under_a_heading_are_introduced_by_it():
     chunk = Chunk(chunk_id="h-1", doc_id="m.md", title="Models", heading_path=["Models", "BMA opt-in model: EMIS"],
                   text="1. Bulk-add the 104 code to patients without access.\n2. Give access when a patient asks.")
     assert [u.text for u in split_units(chunk, 0)] == [
-        "BMA opt-in model: EMIS:\n1. Bulk-add the 104 code to patients without access.\n2. Give access when a patient asks."]
+        "BMA opt-in model – EMIS:\n1. Bulk-add the 104 code to patients without access.\n2. Give access when a patient asks."]
     # a sentence of its own introducing them wins; a page without sections gives no heading
     said = chunk.model_copy(update={"text": "Under this model practices do the following:\n" + chunk.text})
     assert split_units(said, 0)[0].text.startswith("Under this model practices do the following:\n1.")
