@@ -18,7 +18,7 @@ from bot.index import analyze
 from bot.query import PreparedQuery
 from bot.citations import CitationBook, cite_numbers
 from bot.settings import AnsweringSettings, default_of
-from bot.specifics import specifics
+from bot.specifics import MONTH_NAMES, specifics
 from bot.types import Citation, ScoredChunk
 from bot.unit_scorer import UNIT_FEATURES, unit_features
 from bot.units import LIST_ITEM, Unit
@@ -39,10 +39,16 @@ class Draft:
 
 def _specifics(text: str) -> frozenset[str]:
     """The numbers, codes and dates a text carries (`bot.specifics`): a sentence carrying one its neighbours
-    lack is never redundant. A list item's own number ("2.") is none of them. Quoted labels are not compared
-    here (only `bot.claims` checks them): counting them would change which sentences an answer keeps."""
-    text = "\n".join(LIST_ITEM.sub("", line) for line in text.splitlines())
-    return specifics(text).facts()
+    lack is never redundant. A list item's own number ("2.") is none of them, nor the date of a closing
+    attribution (`_ATTRIBUTION`). Quoted labels are not compared here (only `bot.claims` checks them): counting
+    them would change which sentences an answer keeps."""
+    return specifics("\n".join(_ATTRIBUTION.sub("", LIST_ITEM.sub("", line)) for line in text.splitlines())).facts()
+
+
+# A source's name and date in brackets closing a line, "(Surrey and Sussex LMCs, 15 January 2025)", "(v1.5, 26 June
+# 2023)": when the guidance was said, not what it says, so a sentence repeating a kept one is not new for its date
+_ATTRIBUTION = re.compile(r"\s*\((?=[^()]*,)[^()]*?\b(?:\d{1,2}\s+)?(?:" + "|".join(MONTH_NAMES)
+                          + r")\s+\d{4}\)(?=\s*[.;:]?\s*$)")
 
 
 _NUMBERED = re.compile(r"^(\s*)(\d+)[.)]\s+")

@@ -227,15 +227,14 @@ class Assistant:
                                       units=draft.units)
 
     def _add_safeguarding_line(self, draft: Draft, step) -> tuple[str, list[Citation]]:
-        """The protective step the index gives, quoted and cited with the pages recorded for that line (numbered
-        on from the draft's own sources); with no such passage, an offer of a person."""
+        """The protective step the index gives, quoted (capitalised: a list item's) and cited with the pages recorded
+        for that line (numbered on from the draft's own sources); with no such passage, an offer of a person."""
         if step is None:
             return f"{draft.text}\n\n{prompts.SAFEGUARDING_ASK_PERSON}", list(draft.citations)
         book = draft.book or CitationBook.of(draft.citations, self.extractive.tuning.answer_max_sources_per_line)
         numbers = book.number_line(step.chunk, step.text)  # as an answer line cites (bot.citations)
         marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
-        line = step.text[:1].upper() + step.text[1:]  # a list item quoted on its own ("the practice can …") opens a line
-        return f"{draft.text}\n\n{prompts.SAFEGUARDING_PREFIX} {line} {marks}", book.citations
+        return f"{draft.text}\n\n{prompts.SAFEGUARDING_PREFIX} {step.text[:1].upper()}{step.text[1:]} {marks}", book.citations
 
 
 def confidence_of(retrieval: Retrieval, draft: Draft | None, tuning: AnsweringSettings) -> float:

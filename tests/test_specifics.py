@@ -58,6 +58,16 @@ def test_a_date_is_inside_a_fuller_one():
      "The practice can switch off online access from November 2023. [1]", False),
     ("The practice can switch off online access with code 1364731000000104.",
      "The practice can switch off online access. [1]", False),
+    # the date of a closing attribution is when it was said, not something new ...
+    ("NHS England can infer a practice's policy from its 104 codes (Surrey and Sussex LMCs, 15 January 2025).",
+     "NHS England can infer a practice's policy from its 104 codes. [1]", True),
+    ("Record access reduces calls to practices about test results (v1.5, 26 June 2023).",
+     "Record access reduces calls to practices about test results. [1]", True),
+    # ... but a date in the sentence itself, or in brackets without a source, is
+    ("Record access reduces calls to practices about test results from 26 June 2023.",
+     "Record access reduces calls to practices about test results. [1]", False),
+    ("Record access reduces calls to practices about test results (26 June 2023).",
+     "Record access reduces calls to practices about test results. [1]", False),
 ])
 def test_the_answerer_repeats_a_line_only_without_new_specifics(line, answer, repeats):
     assert repeats_answer(line, answer) is repeats
