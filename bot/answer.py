@@ -186,7 +186,7 @@ class ExtractiveAnswerer:
             return Draft(text="", citations=[], answerer=self.name)
         chosen = self.choose(units, results, said) or self.choose(units, results)  # saying it twice beats nothing
         while True:
-            text, book = self._render(chosen, results)
+            text, book = self._render(chosen, results, asks_yes_no(query.text))
             if len(text) <= limit or len(chosen) == 1:
                 break
             chosen = sorted(chosen, key=lambda u: u.score, reverse=True)[:-1]  # the weakest unit goes
@@ -196,8 +196,9 @@ class ExtractiveAnswerer:
         return Draft(text=text, citations=book.citations, answerer=self.name, coverage=best_cover, book=book,
                      units=units)
 
-    def _render(self, chosen: list[Unit], results: Sequence[ScoredChunk]) -> tuple[str, CitationBook]:
-        chosen = _reading_order(chosen)
+    def _render(self, chosen: list[Unit], results: Sequence[ScoredChunk],
+                yes_no: bool = False) -> tuple[str, CitationBook]:
+        chosen = _reading_order(chosen, self.tuning.answer_yes_no_sentence_share if yes_no else None)
         book = CitationBook(self.tuning.answer_max_sources_per_line)
         lines = []
         for unit in chosen:
@@ -250,11 +251,30 @@ def _without_repeated_items(unit: Unit, chosen: list[Unit],
     return replace(unit, text=text)
 
 
-def _reading_order(chosen: list[Unit]) -> list[Unit]:
+# A question asked for a yes or no: its last question opens with an auxiliary verb ("do we have to…", "can reception…",
+# "is it ok…"); "is there…"/"are there…" ask for a thing (a checklist, a leaflet), which a list may well be
+_YES_NO = re.compile(r"^(?:(?:ok|okay|so|and|but|also|quick q\w*|hi all|hi)\W+)*(?!(?:is|are) there\b)"
+                     r"(?:do|does|did|can|could|is|are|was|were|should|shall|must|will|would|have|has|had|may|might)\b",
+                     re.I)
+
+
+def asks_yes_no(question: str) -> bool:
+    """Whether the (last) question asks for a yes or no (`_YES_NO`)."""
+    sentences = [s for s in re.split(r"(?<=[.?!])\s+", question.strip()) if s.strip()]
+    asked = [s for s in sentences if s.rstrip().endswith("?")] or sentences
+    return bool(asked) and bool(_YES_NO.match(asked[-1].strip()))
+
+
+def _reading_order(chosen: list[Unit], sentence_share: float | None = None) -> list[Unit]:
     """The best unit opens the answer (no off-topic opening sentence), unless the sentence just before it in
     its paragraph was chosen too (then that one leads into it); the rest follow passage by passage (in the
-    order of each passage's best unit), each passage in its own order."""
+    order of each passage's best unit), each passage in its own order. `sentence_share` (a yes-or-no question): a
+    list that scored best gives the opening to the best sentence scoring at least that share of it."""
     best = max(chosen, key=lambda u: u.score)
+    sentences = [u for u in chosen if not u.is_list]
+    if sentence_share is not None and best.is_list and sentences:
+        plain = max(sentences, key=lambda u: u.score)
+        best = plain if plain.score >= sentence_share * best.score else best
     opener = next((u for u in chosen if u.chunk_rank == best.chunk_rank and u.paragraph == best.paragraph
                    and u.position == best.position - 1 and not u.is_list), best)
     passage_order: dict[int, int] = {}

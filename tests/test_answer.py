@@ -337,4 +337,3 @@ def test_a_list_introduced_by_its_heading_cites_what_its_first_step_cites():
     # a sentence of the passage ending in ":" is no heading, whatever its words
     said = steps.model_copy(update={"text": "Under this model:\n" + steps.text, "line_sources": []})
     assert not split_units(said, 0)[0].heading_lead_in
-

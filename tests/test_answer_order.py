@@ -1,0 +1,29 @@
+"""The order an answer is read in: a question asked for a yes or no opens on its plain sentence, not a list."""
+
+import pytest
+
+from bot.answer import _reading_order, asks_yes_no
+from bot.units import Unit
+
+
+@pytest.mark.parametrize("question, yes_no", [
+    ("do we have to switch off proxy at 13?", True),
+    ("pt had access turned down ages ago. do we still need to add the code?", True),
+    ("ok so can reception do it without a gp appt", True),
+    ("is there an actual checklist from nhse?", False),  # asks for a thing, which a list may be
+    ("how do I hide a result in emis?", False),
+    ("which code stops automatic access?", False),
+])
+def test_a_question_asked_for_a_yes_or_no_is_recognised(question, yes_no):
+    assert asks_yes_no(question) is yes_no
+
+
+def test_a_yes_or_no_question_opens_on_its_sentence_when_it_scores_near_the_list():
+    steps = Unit("Steps to switch off access:\n1. Open the account.\n2. Untick record access.", 0, 0, is_list=True,
+                 score=1.0)
+    plain = Unit("No GP appointment is needed: any staff member with record access can remove it.", 1, 0, score=0.8)
+    faint = Unit("The BMA wrote to practices in 2023.", 1, 1, score=0.5)
+    assert _reading_order([steps, plain, faint])[0] is steps  # any other question: the best unit opens
+    assert _reading_order([steps, plain, faint], 0.65)[0] is plain  # yes or no: the plain answer opens, the list stays
+    assert set(map(id, _reading_order([steps, plain, faint], 0.65))) == {id(steps), id(plain), id(faint)}
+    assert _reading_order([steps, faint], 0.65)[0] is steps  # a sentence well below the list does not
