@@ -45,10 +45,12 @@ def _specifics(text: str) -> frozenset[str]:
     return specifics("\n".join(_ATTRIBUTION.sub("", LIST_ITEM.sub("", line)) for line in text.splitlines())).facts()
 
 
-# A source's name and date in brackets closing a line, "(Surrey and Sussex LMCs, 15 January 2025)", "(v1.5, 26 June
-# 2023)": when the guidance was said, not what it says, so a sentence repeating a kept one is not new for its date
-_ATTRIBUTION = re.compile(r"\s*\((?=[^()]*,)[^()]*?\b(?:\d{1,2}\s+)?(?:" + "|".join(MONTH_NAMES)
-                          + r")\s+\d{4}\)(?=\s*[.;:]?\s*$)")
+# A source's name and one date in brackets closing a line, "(Surrey and Sussex LMCs, 15 January 2025)", "(v1.5, 26
+# June 2023)", "(RCGP statement update, 2 November 2022; Pulse)": when the guidance was said, not what it says, so a
+# sentence repeating a kept one is not new for its date. Never a bracket of dates or one saying "from …".
+_DATE = r"(?:updated\s+)?(?:\d{1,2}\s+)?(?:" + "|".join(MONTH_NAMES) + r")\s+\d{4}"
+_ATTRIBUTION = re.compile(r"\s*\((?:[^()\d,;]+,\s*(?:v\d+(?:\.\d+)*,\s*)?|v\d+(?:\.\d+)*,\s*)" + _DATE
+                          + r"(?:;[^()\d]*)?\)(?=\s*[.;:]?\s*$)")
 
 
 _NUMBERED = re.compile(r"^(\s*)(\d+)[.)]\s+")
@@ -252,10 +254,11 @@ def _without_repeated_items(unit: Unit, chosen: list[Unit],
 
 
 # A question asked for a yes or no: its last question opens with an auxiliary verb ("do we have to…", "can reception…",
-# "is it ok…"); "is there…"/"are there…" ask for a thing (a checklist, a leaflet), which a list may well be
-_YES_NO = re.compile(r"^(?:(?:ok|okay|so|and|but|also|quick q\w*|hi all|hi)\W+)*(?!(?:is|are) there\b)"
-                     r"(?:do|does|did|can|could|is|are|was|were|should|shall|must|will|would|have|has|had|may|might)\b",
-                     re.I)
+# "is it ok…"), after a greeting or "ok, so" perhaps. Not a request put to someone ("can you tell me how…", "does anyone
+# know…", "do you have a checklist…") nor "is there…"/"are there…": those ask for a thing, which a list may well be.
+_YES_NO = re.compile(r"^(?:(?:ok|okay|so|and|but|also|quick q\w*|(?:hi|hello|hey|morning)(?:\s+\w+)?)\W+)*"
+                     r"(?:do|does|did|can|could|is|are|was|were|should|shall|must|will|would|have|has|had|may|might)\b"
+                     r"(?!\s+(?:there|you|anyone|anybody|someone|somebody|u)\b)", re.I)
 
 
 def asks_yes_no(question: str) -> bool:

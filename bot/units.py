@@ -21,7 +21,6 @@ from bot.types import Chunk
 LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*+•])\s+")
 _STEP_ITEM = re.compile(r"^\s*\d+[.)]\s+")
 _BULLET_ITEM = re.compile(r"^\s*[-*+•]\s+")
-_NUMBERED_ITEM = re.compile(r"^\s*\d+[.)]\s+")
 _ABBREVIATIONS = r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bDr)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bvs)(?<!\bno)(?<!\bSt)"
 _SENTENCE_END = re.compile(_ABBREVIATIONS + r"(?<=[.!?])[\"”')\]]?\s+(?=[A-Z0-9\"“'(`*])")
 _URL_ONLY = re.compile(r"^\W*(?:https?://\S+\W*)+$")
@@ -102,7 +101,7 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
         if unit.is_list:  # a bullet that is only a pointer leaves its list, as does a last numbered step (the
             # numbers of the steps before it still run on; a pointer among the steps keeps its place and number)
             lines = unit.text.splitlines()
-            while lines and _NUMBERED_ITEM.match(lines[-1]) and _ONLY_A_POINTER.match(_NUMBERED_ITEM.sub("", lines[-1])):
+            while lines and _STEP_ITEM.match(lines[-1]) and _ONLY_A_POINTER.match(_STEP_ITEM.sub("", lines[-1])):
                 lines.pop()
             unit.text = "\n".join(line for line in lines
                                    if not (_BULLET_ITEM.match(line) and _ONLY_A_POINTER.match(_BULLET_ITEM.sub("", line))))

@@ -10,7 +10,11 @@ from bot.units import Unit
     ("do we have to switch off proxy at 13?", True),
     ("pt had access turned down ages ago. do we still need to add the code?", True),
     ("ok so can reception do it without a gp appt", True),
+    ("hi team, do we have to add the code?", True),
     ("is there an actual checklist from nhse?", False),  # asks for a thing, which a list may be
+    ("can you tell me how to add the 104 code in emis?", False),  # a request put to someone
+    ("does anyone know how to bulk add the 104 code?", False),
+    ("do you have a checklist for go-live?", False),
     ("how do I hide a result in emis?", False),
     ("which code stops automatic access?", False),
 ])

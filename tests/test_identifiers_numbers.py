@@ -126,16 +126,25 @@ def test_invalid_number_after_cue_is_flagged(cue):
     assert r.text.endswith("[NHS number] - can she see her notes?")
 
 
-def test_a_bare_nhs_before_a_number_counts_only_for_an_issued_start():
-    bad = flip_last(VALID[0])
-    assert kinds_in(f"nhs {bad}") == ["nhs_number"]  # issued numbers start 4, 6, 7 or 9
-    assert kinds_in("nhs: 5551234567 - can she see it?") == ["nhs_number"]  # "nhs:" names a number
-    assert kinds_in("nhs 5551234567") == []
+def test_nhs_111_and_the_number_after_it_are_not_an_nhs_number():
     # "NHS 111" is a service: its digits and a phone number after it are not a patient's NHS number, even when the
     # ten digits they make have a valid check digit (1110300123 has)
     assert is_valid_nhs_number("1110300123")
     assert kinds_in("can pts ring NHS 111 - 0300 123 4567 about their app?") == []
-    assert kinds_in("nhs 111 030 0123 is hers") == ["nhs_number"]  # the NHS number's own 3-3-4 grouping
+    assert kinds_in("NHS: 111 - 0300 123 4567 for out of hours") == []
+    # the NHS number's own 3-3-4 grouping, or a name or a date of birth beside it: a patient's number still
+    assert kinds_in("nhs 111 030 0123 is hers") == ["nhs_number"]
+    assert sorted(kinds_in("nhs 111 2223333 dob 01/02/1960")) == ["date_of_birth", "nhs_number"]
+    assert sorted(kinds_in("Mrs Smith nhs 111 2223334")) == ["name", "nhs_number"]
+    # any other number after a bare "nhs" is taken for one, whatever its first digit
+    assert kinds_in("nhs 1234567890") == ["nhs_number"]
+    assert kinds_in("nhs 3456789012 can she see her notes") == ["nhs_number"]
+
+
+def test_a_number_a_digit_short_after_a_named_cue_counts_after_a_bare_nhs_only_as_issued():
+    assert kinds_in("nhs: 555123456 - can she see it?") == ["nhs_number"]  # "nhs:" names a number
+    assert kinds_in("nhs 999628194") == ["nhs_number"]  # starts as issued numbers do
+    assert kinds_in("NHS 111 111 111") == [] and kinds_in("nhs 100 200 300") == []
 
 
 def test_cue_must_be_right_before_the_number():

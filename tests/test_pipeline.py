@@ -60,7 +60,7 @@ def test_not_covered_offers_closest_sources_and_a_person(shared_index_settings, 
                        decline_model=DeclineModel(data))
     answer = strict.answer("how do we stop a hospital letter showing in the patient's online record?")
     assert answer.kind is AnswerKind.not_covered, answer.text
-    assert "doesn't cover" in answer.text and "support team" in answer.text
+    assert "doesn't cover" in answer.text and "support team" in answer.text and "ask a clinician" in answer.text
     assert answer.closest and not answer.citations
 
 
@@ -134,6 +134,11 @@ def _safeguarding_line(answer):
     return [line for line in answer.text.splitlines() if line.startswith(prompts.SAFEGUARDING_PREFIX)]
 
 
+def _quotes(sentence: str, text: str) -> bool:
+    """The line quotes a sentence of the passage as written, its first letter capitalised (a list item's is not)."""
+    return sentence in text or (sentence[0].lower() + sentence[1:]) in text
+
+
 def test_a_story_without_keywords_gets_a_cited_protective_step(assistant):
     story = "her husband insists on reading her gp notes in the nhs app before she is allowed to look at them"
     assert not guard.safeguarding_signal(story)  # heard from the situation, not from a keyword
@@ -144,7 +149,7 @@ def test_a_story_without_keywords_gets_a_cited_protective_step(assistant):
     [cited] = [c for c in answer.citations if c.number == number]
     sentence = line[len(prompts.SAFEGUARDING_PREFIX):].rsplit("[", 1)[0].strip()
     passages = [c.text for c in assistant.index.all_chunks() if c.doc_id == cited.doc_id]
-    assert any(sentence in text for text in passages)
+    assert sentence[0].isupper() and any(_quotes(sentence, text) for text in passages)
 
 
 def test_an_ordinary_question_gets_no_safeguarding_line(assistant):
@@ -229,7 +234,7 @@ def test_a_verified_answer_to_a_safeguarding_story_gets_the_cited_protective_lin
     [step_citation] = [c for c in answer.citations if c.number == number]
     sentence = line[len(prompts.SAFEGUARDING_PREFIX):].rsplit("[", 1)[0].strip()
     passages = [c.text for c in index.all_chunks() if c.doc_id == step_citation.doc_id]
-    assert any(sentence in text for text in passages)
+    assert sentence[0].isupper() and any(_quotes(sentence, text) for text in passages)
 
 
 def test_answer_comes_from_the_matching_section_not_the_lead_paragraph(assistant):

@@ -112,3 +112,17 @@ def test_a_sentence_withdrawing_a_proxys_access_states_the_proxy_step(shipped, s
     for sentence, step in said.items():
         nearest = shipped.steps[int((steps @ shared_embedder.embed([sentence])[0]).argmax())]
         assert step in nearest, (sentence, nearest)
+
+
+def test_the_line_quotes_a_list_item_with_a_capital():
+    from bot import prompts
+    from bot.answer import Draft
+    from bot.pipeline import Assistant
+
+    item = _sentence("the practice can withdraw a proxy's access without affecting the patient's own access.", [1.0],
+                     0.9)
+    fake = SimpleNamespace(extractive=SimpleNamespace(tuning=AnsweringSettings.model_construct()))
+    text, citations = Assistant._add_safeguarding_line(fake, Draft("An answer.", [], "extractive"), item)
+    assert text.endswith(f"{prompts.SAFEGUARDING_PREFIX} The practice can withdraw a proxy's access without affecting "
+                         "the patient's own access. [1]")
+    assert len(citations) == 1

@@ -68,6 +68,9 @@ def test_a_date_is_inside_a_fuller_one():
      "Record access reduces calls to practices about test results. [1]", False),
     ("Record access reduces calls to practices about test results (26 June 2023).",
      "Record access reduces calls to practices about test results. [1]", False),
+    ("In practice, go-live dates varied (examples in the sources include 6 September 2023 and 1 November 2023).",
+     "In practice, go-live dates varied. [1]", False),
+    ("Patients see new entries (for most patients, from 31 October 2023).", "Patients see new entries. [1]", False),
 ])
 def test_the_answerer_repeats_a_line_only_without_new_specifics(line, answer, repeats):
     assert repeats_answer(line, answer) is repeats

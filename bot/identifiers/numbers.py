@@ -69,10 +69,11 @@ def nhs_numbers(norm: str, public: set[str], beside: Iterable[Finding] = (), raw
         groups = [len(g) for g in re.findall(r"\d+", m.group(1))]
         if d in public or "0" + d in public or ("/" in m.group(1) and groups != [3, 3, 4]):
             continue  # slashes: only in the 3-3-4 grouping (never a date's)
-        if (groups[0] == 3 and groups != [3, 3, 4] and d.startswith("111")
-                and _BARE_NHS_RE.search(norm, max(0, m.start() - 5), m.start())):
-            continue  # "NHS 111 - 0300 …": the service's name, then another number (3-3-4 is still an NHS number's shape)
-        if is_valid_nhs_number(d) or _cued(norm, m.start(), d):
+        if (groups[0] == 3 and groups != [3, 3, 4] and d.startswith("111") and _BARE_NHS_RE.search(norm, 0, m.start())
+                and not _near(beside, longest, m.start(1), m.end(1))):
+            continue  # "NHS 111 - 0300 …": the service's name, then another number (3-3-4, or beside a name or a date
+            # of birth, it is still taken for a patient's NHS number)
+        if is_valid_nhs_number(d) or _NHS_CUE_RE.search(norm, max(0, m.start() - 30), m.start()):
             found.append(Finding("nhs_number", m.start(1), m.end(1)))
         elif not d.startswith("0") and not _PHONE_PREFIX_RE.search(norm, max(0, m.start() - 8), m.start()) and (
                 _near(beside, longest, m.start(1), m.end(1))
@@ -92,14 +93,15 @@ _ISSUED_FIRST_DIGITS = "4679"
 _NEAR_TEN_RE = re.compile(r"(?<!\d)(\d(?:[ .\-]{0,2}\d){8}|\d(?:[ .\-]{0,2}\d){10})(?![\d])")
 
 
-_BARE_NHS_RE = re.compile(r"\bnhs *$", re.IGNORECASE)
+_BARE_NHS_RE = re.compile(r"\bnhs *[:\-]? *$", re.IGNORECASE)  # "NHS 111", "NHS: 111": no "no"/"number" between
 
 
 def _cued(norm: str, start: int, d: str) -> bool:
-    """An NHS cue right before the digits `d` starting at `start`: "NHS no", "nhs:" and the like before any number; a
-    bare "nhs" only before one that starts as an issued number does ("nhs 100 200 3000" is no patient's)."""
+    """For a number a digit short or long: an NHS cue right before the digits `d` starting at `start`, "NHS no",
+    "nhs:" and the like before any such number, a bare "nhs" only before one that starts as an issued number does
+    ("NHS 111 111 111" and "nhs 100 200 300" are no patient's)."""
     cue = _NHS_CUE_RE.search(norm, max(0, start - 30), start)
-    return bool(cue) and (not _BARE_NHS_RE.search(cue.group()) or d[0] in _ISSUED_FIRST_DIGITS)
+    return bool(cue) and (not re.search(r"\bnhs *$", cue.group(), re.I) or d[0] in _ISSUED_FIRST_DIGITS)
 
 
 def cued_near_misses(norm: str) -> list[Finding]:
