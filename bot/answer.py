@@ -21,7 +21,7 @@ from bot.settings import AnsweringSettings, default_of
 from bot.specifics import MONTH_NAMES, specifics
 from bot.types import Citation, ScoredChunk
 from bot.unit_scorer import UNIT_FEATURES, unit_features
-from bot.units import LIST_ITEM, Unit
+from bot.units import LIST_ITEM, SENTENCE_BREAK, Unit
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +187,9 @@ class ExtractiveAnswerer:
         if not units:
             return Draft(text="", citations=[], answerer=self.name)
         chosen = self.choose(units, results, said) or self.choose(units, results)  # saying it twice beats nothing
+        yes_no = asks_yes_no(query.text)
         while True:
-            text, book = self._render(chosen, results, asks_yes_no(query.text))
+            text, book = self._render(chosen, results, yes_no)
             if len(text) <= limit or len(chosen) == 1:
                 break
             chosen = sorted(chosen, key=lambda u: u.score, reverse=True)[:-1]  # the weakest unit goes
@@ -263,7 +264,7 @@ _YES_NO = re.compile(r"^(?:(?:ok|okay|so|and|but|also|quick q\w*|(?:hi|hello|hey
 
 def asks_yes_no(question: str) -> bool:
     """Whether the (last) question asks for a yes or no (`_YES_NO`)."""
-    sentences = [s for s in re.split(r"(?<=[.?!])\s+", question.strip()) if s.strip()]
+    sentences = [s for s in SENTENCE_BREAK.split(question.strip()) if s.strip()]
     asked = [s for s in sentences if s.rstrip().endswith("?")] or sentences
     return bool(asked) and bool(_YES_NO.match(asked[-1].strip()))
 

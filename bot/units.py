@@ -213,7 +213,7 @@ def _questions_with_their_answers(sentences: list[str]) -> list[str]:
     return out + ([pending] if pending else [])
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")  # between two sentences of a line
 
 
 def sentences_of(chunk: Chunk) -> list[str]:
@@ -221,7 +221,7 @@ def sentences_of(chunk: Chunk) -> list[str]:
     out = []
     for line in chunk.text.splitlines():
         line = LIST_ITEM.sub("", line).strip()
-        for sentence in _SENTENCE.split(line):
+        for sentence in SENTENCE_BREAK.split(line):
             sentence = sentence.strip()
             if 30 <= len(sentence) <= 400 and not sentence.endswith(":") and not sentence.startswith("#"):
                 out.append(sentence)

@@ -93,7 +93,10 @@ _ISSUED_FIRST_DIGITS = "4679"
 _NEAR_TEN_RE = re.compile(r"(?<!\d)(\d(?:[ .\-]{0,2}\d){8}|\d(?:[ .\-]{0,2}\d){10})(?![\d])")
 
 
-_BARE_NHS_RE = re.compile(r"\bnhs *[:\-]? *$", re.IGNORECASE)  # "NHS 111", "NHS: 111": no "no"/"number" between
+# "nhs" right before a number with no "no"/"number" between: "NHS 111", "NHS: 111" for the service's name; for a
+# number a digit short or long, only the bare word with nothing after it ("nhs 100 200 300", not "nhs: 555…")
+_BARE_NHS_RE = re.compile(r"\bnhs *[:\-]? *$", re.IGNORECASE)
+_ONLY_NHS_RE = re.compile(r"\bnhs *$", re.IGNORECASE)
 
 
 def _cued(norm: str, start: int, d: str) -> bool:
@@ -101,7 +104,7 @@ def _cued(norm: str, start: int, d: str) -> bool:
     "nhs:" and the like before any such number, a bare "nhs" only before one that starts as an issued number does
     ("NHS 111 111 111" and "nhs 100 200 300" are no patient's)."""
     cue = _NHS_CUE_RE.search(norm, max(0, start - 30), start)
-    return bool(cue) and (not re.search(r"\bnhs *$", cue.group(), re.I) or d[0] in _ISSUED_FIRST_DIGITS)
+    return bool(cue) and (not _ONLY_NHS_RE.search(cue.group()) or d[0] in _ISSUED_FIRST_DIGITS)
 
 
 def cued_near_misses(norm: str) -> list[Finding]:
