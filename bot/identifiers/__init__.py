@@ -25,7 +25,7 @@ from __future__ import annotations
 import bisect
 from typing import Iterable
 
-from bot.identifiers import addresses, dates, name_contexts, name_lists, names, numbers
+from bot.identifiers import addresses, dates, flagged, name_contexts, name_lists, names, numbers
 from bot.identifiers.numbers import is_valid_nhs_number, phone_numbers
 from bot.identifiers.text import normalise
 from bot.identifiers.types import KINDS, PLACEHOLDERS, Finding, Redaction, merge
@@ -80,6 +80,11 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
         people += not_quoted(name_contexts.patient_surnames(norm, text, loose=True))
     if people:  # a house and street right after a name, whatever its street ("Mr Wojciech Kowalczyk, 27 Kingsway")
         others = merge(others + addresses.after_names(norm, merge(people)))
+    if others or people:  # flagged anyway: weaker cues count (`flagged`)
+        postcodes = [o for o in others if o.kind == "postcode"]
+        others = merge(others + not_quoted(flagged.addresses_before_postcodes(norm, postcodes, others)))
+        people += not_quoted(flagged.names_when_flagged(
+            norm, merge(people), personal=any(o.kind in _LOOSE_ANCHORS for o in others)))
     if not others:  # "Dr Nguyen our registrar" alone is staff; beside anything flagged, kept (it costs nothing)
         staff = name_contexts.colleagues(norm, people)
         people = [f for f in people if (f.start, f.end) not in staff]
