@@ -130,10 +130,18 @@ def is_follow_up(text: str, max_words: int = default_of("query_follow_up_max_wor
     return len(words) <= max_words and bool(_FOLLOW_UP.search(text))
 
 
+# A word that points back at something said before ("can we do it at the desk?", "been through them all"); not
+# "that" or "this", which as often begin a clause ("a practice that never switched on")
+BACK_REFERENCE = re.compile(r"\b(it|those|these|them)\b", re.I)
+
+
 def continues_thread(text: str, tuning: RetrievalSettings) -> bool:
     """In a thread: does this message lean on the previous question? A follow-up (above), any message of at most
-    QUERY_THREAD_MAX_WORDS words, or one of any length that opens by carrying on ("and…", "ok and…", "what about…")."""
-    return (is_follow_up(text, tuning.query_follow_up_max_words) or len(text.split()) <= tuning.query_thread_max_words
+    QUERY_THREAD_MAX_WORDS words, one of at most QUERY_THREAD_BACK_REFERENCE_MAX_WORDS that points back, or one of
+    any length that opens by carrying on ("and…", "ok and…", "what about…")."""
+    words = len(text.split())
+    return (is_follow_up(text, tuning.query_follow_up_max_words) or words <= tuning.query_thread_max_words
+            or (words <= tuning.query_thread_back_reference_max_words and bool(BACK_REFERENCE.search(text)))
             or bool(_CONTINUES.match(text)))
 
 

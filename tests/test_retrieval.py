@@ -56,6 +56,13 @@ def test_follow_up_uses_the_previous_question():
     assert prepare_query(carried, glossary, history=["what code holds back his access"]).retrieval_text == (
         f"what code holds back his access {carried}")
     assert prepare_query("android " + long, glossary, history=["x"]).retrieval_text == "android " + long
+    # a longer message that points back at the thread ("do it", "them") leans on it too; one that does not, alone
+    pointing = "does she really have to book in with a gp first for this or could one of us just do it at the front desk?"
+    assert 15 < len(pointing.split()) <= 30
+    assert prepare_query(pointing, glossary, history=["her bf reads her app"]).retrieval_text == (
+        f"her bf reads her app {pointing}")
+    unrelated = pointing.replace("do it", "switch her access off")
+    assert prepare_query(unrelated, glossary, history=["her bf reads her app"]).retrieval_text == unrelated
 
 
 def test_a_follow_up_naming_another_system_asks_the_earlier_question_of_that_system():

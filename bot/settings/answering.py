@@ -34,6 +34,11 @@ class RetrievalSettings(Section):
     or "it": the dev split's thread questions run to 14 words; a longer one usually restates its subject, unless it
     opens by carrying on ("and…", "ok and…", "what about…": `bot.query.continues_thread`, any length; session 12,
     after an 18-word "ok and when…" follow-up in a held-out set was searched alone). Default: 15"""
+    query_thread_back_reference_max_words: NonNegativeInt = 30
+    """In a thread, a message of at most this many words that points back ("it", "them": `bot.query`'s
+    BACK_REFERENCE) is searched with the previous question too ("does she actually need a gp appt for that or can we
+    do it at the desk?", 17 words, was searched alone and declined). Session 17: the longest such follow-up in the
+    tuning sets but one runs to 24 words; 30 leaves room. Default: 30"""
     retrieval_pool: Annotated[int, Field(ge=1, le=30)] = 30
     """Candidates the keyword and the dense search each return, and the fused pool the reranker scores: the
     retriever has always capped it at 30 (reranking 30 takes about 2 ms); not tuned on the question bank.
