@@ -31,6 +31,29 @@ from bot.identifiers import find_identifiers, redact
     # the house and street before a postcode, with no house number or street word
     ("Mr Ian Royle at 12 Northway, Leeds LS17 5PQ says his wife sees his appointments", ["12 Northway"]),
     ("pt lives at 'Rose Cottage', Back Lane, Great Ayton TS9 6NB, name Ada Lumb", ["Rose Cottage", "Back Lane"]),
+    # a name so called, and a relative's name in any case after "is"
+    ("Mr Owain Rees (b. 3/3/60) asks about his late wife's notes. Her name was Ffion.", ["Ffion", "Owain"]),
+    ("a lady called Temitope rang about her smear result, surname is Bello, NHS 999 123 4567", ["Temitope", "Bello"]),
+    ("surname's Okonjo btw, first name Chiamaka", ["Okonjo", "Chiamaka"]),
+    ("dob 4/4/2012, nhs 9991860916, dad is gareth pryce and wants proxy", ["gareth pryce"]),
+    # a year of birth after "born" or after an age, beside a name
+    ("Mrs Hafsa Noor, 64 (born 1960), wants her old notes", ["1960", "Noor"]),
+    ("Mr Tomas Novak 58yo (1966) - hide the letter?", ["1966"]),
+    # a particle inside a name; a word beside a name found; a name before "'s" and a relation
+    ("Padraig O Floinn, 8 Dock Street, Hull HU1 1TA - did his redactions transfer?", ["Padraig", "Floinn"]),
+    ("Kind regards,\nMorwenna Trethowan (daughter)\n07700 900318", ["Morwenna", "Trethowan"]),
+    ("Shabnam Akhtar's husband keeps asking us to reset her login", ["Shabnam Akhtar"]),
+    # a date of birth beside a mobile number, and a record number named a few words before
+    ("ZAINAB HUSSEIN 02/09/2001 07700 900645 wants access switched off", ["02/09/2001", "ZAINAB"]),
+    ("hosp number on the letter is RXY 4471920, pt wants it hidden", ["4471920"]),
+    # a name said by whoever it is, with a name in brackets, in a run of uncommon capitalised words, before a verb
+    ("msg from pt: 'hi its yusra from flat 9 Kestrel Point, can my sister order my meds?'", ["yusra", "Kestrel Point"]),
+    ("she says she's marisol fernandez-ortiz, email m.fo@example.com - can we switch her on?", ["marisol", "fernandez"]),
+    ("wiktor (wiktoria) nowicka, dob 2/2/92, wants her ex's proxy removed", ["wiktor", "nowicka"]),
+    ("Abdirahman Warsame Guled NHS 999 123 4567 cannot see his results", ["Abdirahman Warsame Guled"]),
+    ("oluwaseun bankole rang again, dob 7.7.77, about a letter she wants hidden", ["oluwaseun bankole"]),
+    ("son of pt (teodora ilieva, 80y) on 07700 900111 wants proxy", ["teodora ilieva"]),
+    ("Halima Osman NHS 9991860916 (goes by hali) wants access off", ["hali"]),
 ])
 def test_a_weaker_cue_counts_once_the_message_is_flagged(text, gone):
     redacted = redact(text).text
@@ -45,7 +68,11 @@ def test_a_weaker_cue_counts_once_the_message_is_flagged(text, gone):
     "can Will from the ICB digital team switch this on for us?",
     "e.g. patients with a 104 code, do they get access when they move practice?",
     "a 15yo and her mum both want access - what do the Lloyd George notes show?",
+    "the practice's name is on the letter, is that ok?",
+    "babies born 2024 onwards - do parents get proxy automatically?",
+    "the Caldicott Guardian wants to check our DPIA - can the Redmoor Health searches help?",
 ])
+
 def test_the_same_cues_alone_do_not_warn(text):
     assert find_identifiers(text) == [], redact(text).text
 
@@ -53,3 +80,14 @@ def test_the_same_cues_alone_do_not_warn(text):
 def test_the_question_around_them_stays():
     redacted = redact("Mr Tomasz Wrobel 07700 900412 asks if his wife Yu Mei can have proxy").text
     assert redacted.endswith("asks if his wife [name] can have proxy")
+
+
+def test_a_role_beside_a_name_stays_a_role():
+    redacted = redact("did the data guardian (Dame Ada Lovelock) say anything? the Caldicott Guardian asks").text
+    assert "Caldicott Guardian asks" in redacted and "guardian (" in redacted
+
+
+def test_an_age_is_left_in_the_question_it_answers():
+    # the age decides the answer (proxy at 11, own access at 16) and names nobody on its own
+    redacted = redact("pt aged 15 - Mia Hartley, dob 04/10/2009 - do her parents keep proxy?").text
+    assert "aged 15" in redacted and "Hartley" not in redacted

@@ -64,11 +64,13 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     near_misses = numbers.cued_near_misses(norm)
     nhs = numbers.nhs_numbers(norm, public, raw=text) + near_misses
     contacts = not_quoted(numbers.phones(norm, public) + numbers.emails(norm) + numbers.postcodes(norm)
-                          + addresses.street_addresses(norm))
+                          + addresses.street_addresses(norm) + flagged.flat_addresses(norm))
     people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm) + names.surname_first_names(norm)
                         + name_contexts.patient_surnames(norm, text) + name_contexts.field_names(norm, text)
                         + name_contexts.called_names(norm))
-    births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people))
+    people += not_quoted(flagged.names_before_relations(norm))
+    personal_contacts = [c for c in contacts if c.kind in ("email", "address") or numbers.is_mobile(c, norm)]
+    births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people or personal_contacts))
     records = numbers.record_numbers(norm, beside=people + births)
     beside = people + births + contacts + records
     if beside:  # a mistyped one beside a name, a date of birth or contact details (without them: the same numbers)
@@ -83,12 +85,16 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     if others or people:  # flagged anyway: weaker cues count (`flagged`)
         postcodes = [o for o in others if o.kind == "postcode"]
         others = merge(others + not_quoted(flagged.addresses_before_postcodes(norm, postcodes, others)))
-        people += not_quoted(flagged.names_when_flagged(
-            norm, merge(people), personal=any(o.kind in _LOOSE_ANCHORS for o in others)))
+        others = merge(others + flagged.birth_years(norm))
+        personal = any(o.kind in _LOOSE_ANCHORS or o.kind == "email" or numbers.is_mobile(o, norm) for o in others)
+        people += not_quoted(flagged.names_when_flagged(norm, merge(people), personal=personal))
     if not others:  # "Dr Nguyen our registrar" alone is staff; beside anything flagged, kept (it costs nothing)
         staff = name_contexts.colleagues(norm, people)
         people = [f for f in people if (f.start, f.end) not in staff]
     people += names.repeats(norm, merge(people))
+    if others or people:  # and each name found with a word beside it ("Dafydd [Pritchard]")
+        personal = any(o.kind in _LOOSE_ANCHORS or o.kind == "email" or numbers.is_mobile(o, norm) for o in others)
+        people += not_quoted(flagged.widened(norm, merge(people), personal=personal))
     # a name inside an email address or a number already found is part of that ("bilal.hussain84@…" is an email)
     starts = [o.start for o in others]
     people = [f for f in people if not _inside(f, others, starts)]

@@ -29,13 +29,49 @@ from bot.identifiers.names import WORD_RE
 from bot.identifiers.types import Finding
 
 _CAP_WORD = r"[A-Z][A-Za-z'\-]*"
-_RELATION_RE = re.compile(
-    r"(?<![A-Za-z])(?i:wife|husband|partner|son|daughter|mum|mom|mother|dad|father|brother|sister|grandson|"
-    r"granddaughter|grandma|grandad|grandpa|nan|nana|gran|carer|boyfriend|girlfriend|fianc[ée]e?|ex|stepdad|stepmum|"
-    r"stepson|stepdaughter|niece|nephew|aunt|auntie|uncle|cousin|child|baby|twin)(?:'s)? *,? +"
-    rf"({_CAP_WORD}(?: +{_CAP_WORD})?)")
-_ALIAS_RE = re.compile(rf"(?<![A-Za-z])(?i:known +as|aka|a\.k\.a\.?|goes +by|prefers|calls +(?:him|her)self|n[ée]e|formerly)"
-                       rf" +({_CAP_WORD})")
+_ANY_WORD = r"[A-Za-z][A-Za-z'\-]*"
+_RELATIONS = (r"(?i:wife|husband|partner|son|daughter|mum|mom|mother|dad|father|brother|sister|grandson|"
+              r"granddaughter|grandma|grandad|grandpa|nan|nana|gran|carer|boyfriend|girlfriend|fianc[ée]e?|ex|stepdad|"
+              r"stepmum|stepson|stepdaughter|niece|nephew|aunt|auntie|uncle|cousin|child|baby|twin)")
+_RELATION_RE = re.compile(rf"(?<![A-Za-z]){_RELATIONS}(?:'s)? *,? +({_CAP_WORD}(?: +{_CAP_WORD})?)")
+# beside a person's number or date of birth, in any case and after "is": "mum is sunita desai"
+_RELATION_ANY_CASE_RE = re.compile(rf"(?<![A-Za-z]){_RELATIONS}(?: +(?i:is|was)| *,)? +({_ANY_WORD}(?: +{_ANY_WORD})?)")
+# a name so called: "her name was Eirlys", "patient called Nkechi", "first name Folake", "aka Bex", "née Holloway"
+_ALIAS_CUES = (rf"(?<![A-Za-z])(?i:known +as|aka|a\.k\.a\.?|goes +by|prefers|calls +(?:him|her)self|n[ée]e|formerly"
+               rf"|(?:his|her|their|pt'?s|patient'?s|{_RELATIONS}'s) +name(?: +(?:is|was)|'s)? *:?"
+               rf"|(?:patient|pt|lady|man|woman|gentleman|girl|boy|child|baby|son|daughter) +(?:called|named)"
+               rf"|first +name|forename|given +name)")
+_ALIAS_RE = re.compile(rf"{_ALIAS_CUES} +({_CAP_WORD})")
+_ALIAS_ANY_CASE_RE = re.compile(rf"{_ALIAS_CUES} +({_ANY_WORD})")  # beside a person's number: "goes by fadumo"
+# a name right before "'s" and a relation, or the relation in brackets: "Nusrat Begum's husband", "Okoro's mum",
+# a signature's "Dafydd Pritchard (son)" (counts in any message)
+_BEFORE_RELATION_RE = re.compile(rf"(?<![A-Za-z'\-])({_CAP_WORD}(?: +{_CAP_WORD})?)(?:'s +{_RELATIONS}\b| *\( *{_RELATIONS} *\))")
+# a particle inside a name: "Ciarán Ó Dubhghaill", "Siobhán Ní Bhriain", "Rhys ap Gwilym", "Anna van der Berg"
+_PARTICLE = r"(?:O|Ni|Nic|Mac|Ui|ap|ab|ibn|bin|binti|van|von|der|den|de|da|di|del|della|al|el|la|le)"
+_PARTICLE_AFTER_RE = re.compile(rf" +{_PARTICLE}(?: +{_PARTICLE})? +[A-Z][A-Za-z'\-]+")
+_PARTICLE_NAME_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Z][a-z'\-]+)( +{_PARTICLE}(?: +{_PARTICLE})? +[A-Z][A-Za-z'\-]+)")
+# a name said by or of whoever it is: "its abdi", "this is Marta", "my name is …", "she's sunita …", "patient is …"
+_SELF_RE = re.compile(r"(?<![A-Za-z])(?i:it'?s|this +is|i'?m|my +name +is|(?:she|he)(?:'s| +is)|(?:patient|pt) +is)"
+                      r" +([A-Za-z][A-Za-z'\-]+)(?: +([A-Za-z][A-Za-z'\-]+))?")
+# a name with a nickname or another name in brackets: "gosia (małgorzata) kamińska", "abdi (abdiwali hersi)"
+_BRACKETED_RE = re.compile(r"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+) *\( *([A-Za-z][A-Za-z'\-]+(?: +[A-Za-z][A-Za-z'\-]+)?)"
+                           r" *\)(?: +([A-Za-z][A-Za-z'\-]+))?")
+# a run of capitalised words none of them ordinary: "Faadumo Cilmi Hirsi"
+_CAPITAL_RUN_RE = re.compile(r"(?<![A-Za-z'\-])[A-Z][a-z'\-]+(?: +[A-Z][a-z'\-]+)+(?![A-Za-z'\-])")
+# what a run of capitalised words naming a role or a body ends in ("Caldicott Guardian", "Redmoor Health")
+_ROLE_WORDS = frozenset("""guardian officer lead manager director nurse doctor partner registrar pharmacist practitioner
+    administrator receptionist coordinator clinician consultant surgeon midwife visitor worker team service services
+    board trust council practice surgery centre center hospital clinic group health healthcare pharmacy partnership
+    network alliance federation committee foundation charity""".split())
+# a pair before a contact verb or an age: "kemi adeyemi-clarke rang", "(lucja wróbel, 71y)"
+_PAIR_BEFORE_RE = re.compile(r"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+) +([A-Za-z][A-Za-z'\-]+)(?=,? +(?i:rang|rings|ringing|phoned|"
+                             r"called|calling|came|comes|emailed|texted|messaged|says|said|keeps|wants|asked|asking)\b"
+                             r"|, *\d{1,3} *(?i:y|yo|yrs?|years?)\b)")
+# a flat and the building's name: "flat 22 Cotterell Tower" (counts in any message)
+_FLAT_RE = re.compile(r"(?<![A-Za-z])(?i:flat|apartment|apt)\.? *\d{1,4}[A-Za-z]?,? +[A-Z][A-Za-z'\-]+(?: +[A-Z][A-Za-z'\-]+){0,2}")
+# a year of birth: "born 1953", "b. 1962", "yob 1970", an age and the year in brackets ("67yo (1957)")
+_BIRTH_YEAR_RE = re.compile(r"(?:(?<![A-Za-z])(?i:born|b\.|yob|year +of +birth) *:? *(?:in +)?"
+                            r"|\b\d{1,3} *(?i:yo|y/o|yrs?|years?(?: +old)?|y)\b,? *\( *(?:b\.? *)?)((?:19|20)\d\d)\b")
 _FAMILY_PLURAL_RE = re.compile(r"(?<![A-Za-z])(?i:the) +([A-Z][a-z'\-]+s)(?![A-Za-z])")
 _PAIR_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Z][a-z'\-]+) +([A-Z][a-z'\-]+)(?![A-Za-z'\-])(?! +[A-Z])")
 _INITIALS_CUE_RE = re.compile(r"(?<![A-Za-z])(?i:initials?) *[:=\-]? *((?:[A-Za-z]\. *){1,3}[A-Za-z]?\.?|[A-Z]{2,3})(?![A-Za-z])")
@@ -47,9 +83,14 @@ _BEFORE_POSTCODE_RE = re.compile(rf"((?:{_SEGMENT} *, *){{0,3}}{_SEGMENT}),? *$"
 
 
 def _name(word: str, stop: frozenset) -> bool:
-    """A word that can be a name here: not a function word, not a common English word, at least two letters."""
+    """A word that can be a name here: not a function word, a common English word or a role's or a body's word
+    ("guardian", "trust"), at least two letters."""
     lower = bare(word)
-    return len(lower) >= 2 and lower not in stop and not is_common(word)
+    return len(lower) >= 2 and lower not in stop and lower not in _ROLE_WORDS and not is_common(word)
+
+
+def _title(word: str) -> bool:
+    return bare(word) in {"mr", "mrs", "ms", "mx", "dr", "miss", "master", "prof", "sir", "dame", "rev"}
 
 
 def _given(lower: str) -> bool:
@@ -70,8 +111,8 @@ def names_when_flagged(norm: str, people: list[Finding], *, personal: bool) -> l
             keep.append(w)
         if keep:
             out.append(Finding("name", keep[0].start(), keep[-1].end()))
-    for m in _ALIAS_RE.finditer(norm):
-        if _name(m.group(1), stop):
+    for m in (_ALIAS_ANY_CASE_RE if personal else _ALIAS_RE).finditer(norm):
+        if _name(m.group(1), stop) and len(bare(m.group(1))) >= 2:
             out.append(Finding("name", m.start(1), m.end(1)))
     for m in _FAMILY_PLURAL_RE.finditer(norm):  # "the Dunmores", never "the Partners" or "the Notes"
         if _name(m.group(1), stop) and _name(m.group(1)[:-1], stop):
@@ -84,9 +125,96 @@ def names_when_flagged(norm: str, people: list[Finding], *, personal: bool) -> l
     out += _aliases_beside(norm, people, stop)
     for m in _INITIALS_CUE_RE.finditer(norm):
         out.append(Finding("name", m.start(1), m.end(1)))
+    out += _told_names(norm, stop)
+    for m in _PARTICLE_NAME_RE.finditer(norm):  # a given name, a particle and a capitalised word
+        if _given(bare(m.group(1))):
+            out.append(Finding("name", m.start(), m.end()))
     if personal:
         out += _any_case(norm, stop)
+        for m in _RELATION_ANY_CASE_RE.finditer(norm):
+            words = list(WORD_RE.finditer(norm, m.start(1), m.end(1)))
+            pair = len(words) == 2 and all(_name(w.group(), stop) and len(w.group()) > 2 for w in words)
+            if (_given(bare(words[0].group())) or pair) and _name(words[0].group(), stop):
+                end = words[-1].end() if len(words) > 1 and _name(words[-1].group(), stop) else words[0].end()
+                out.append(Finding("name", words[0].start(), end))
     return out
+
+
+def _told_names(norm: str, stop: frozenset) -> list[Finding]:
+    """Names said as such ("its abdi", "she's sunita baptiste-lloyd"), with a name in brackets ("gosia (małgorzata)
+    kamińska"), in a run of capitalised words none of them ordinary, or a pair before a contact verb or an age."""
+    def plain(word: str | None) -> bool:  # an uncommon word, not an acronym
+        return word is not None and _name(word, stop) and len(bare(word)) >= 3 and not word.isupper()
+
+    out = []
+    for m in _SELF_RE.finditer(norm):
+        if plain(m.group(1)):
+            out.append(Finding("name", m.start(1), m.end(2) if plain(m.group(2)) else m.end(1)))
+    for m in _BRACKETED_RE.finditer(norm):
+        inner = m.group(2).split()
+        if plain(m.group(1)) and all(plain(w) for w in inner):
+            out.append(Finding("name", m.start(1), m.end(3) if plain(m.group(3)) else m.end(2)))
+    for m in _CAPITAL_RUN_RE.finditer(norm):
+        if all(plain(w) and not _title(w) for w in m.group().split()):
+            out.append(Finding("name", m.start(), m.end()))
+    for m in _PAIR_BEFORE_RE.finditer(norm):
+        if plain(m.group(1)) and plain(m.group(2)):
+            out.append(Finding("name", m.start(1), m.end(2)))
+    return out
+
+
+def flat_addresses(norm: str) -> list[Finding]:
+    """A flat number and its building's name ("flat 22 Cotterell Tower"): an address whatever the building's word."""
+    return [Finding("address", m.start(), m.end()) for m in _FLAT_RE.finditer(norm)]
+
+
+def names_before_relations(norm: str) -> list[Finding]:
+    """A name right before "'s" and a relation ("Nusrat Begum's husband") or before a relation in brackets
+    ("Dafydd Pritchard (son)"): a cue strong enough for any message."""
+    stop = function_words()
+    out = []
+    for m in _BEFORE_RELATION_RE.finditer(norm):
+        words = [w for w in WORD_RE.finditer(norm, m.start(1), m.end(1))]
+        while words and not _name(words[0].group(), stop):
+            words.pop(0)
+        if words and all(_name(w.group(), stop) for w in words):
+            out.append(Finding("name", words[0].start(), words[-1].end()))
+    return out
+
+
+def widened(norm: str, people: list[Finding], *, personal: bool = False) -> list[Finding]:
+    """Each name found with the capitalised word right before or after it when that is no common or function word
+    ("Dafydd [Pritchard]", "Delroy [Campbell]"), and a particle and the word after it ("Siobhán [Ní Bhriain]");
+    `personal` (beside a person's number or date of birth): the word before in any case too ("pham [van duc]")."""
+    stop = function_words()
+    out = []
+
+    def found(a: int, b: int) -> bool:  # a word inside another name already found is not a widening
+        return any(p.start <= a and b <= p.end for p in people)
+
+    for f in people:
+        start, end = f.start, f.end
+        before = re.search(r"(?<![A-Za-z'\-])([A-Z][A-Za-z'\-]+) $" if not personal else r"(?<![A-Za-z'\-])([A-Za-z]"
+                           r"[A-Za-z'\-]{2,}) $", norm[max(0, f.start - 40):f.start])
+        if before and _name(before.group(1), stop) and not before.group(1).isupper() and not _title(before.group(1)) \
+                and not found(f.start - len(before.group(0)), f.start - 1):
+            start = f.start - len(before.group(0))
+        after = _PARTICLE_AFTER_RE.match(norm, f.end) or re.match(r" ([A-Z][a-z'\-]+)(?![A-Za-z'\-])", norm[f.end:])
+        if after and not found(f.end + 1, f.end + after.end() - after.start()) and (
+                after.re is _PARTICLE_AFTER_RE or (_name(after.group(1), stop) and not _title(after.group(1)))):
+            end = f.end + (after.end() - after.start() if after.re is _PARTICLE_AFTER_RE else len(after.group(0)))
+        bracket = re.search(r"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+)(?: +([A-Za-z][A-Za-z'\-]+))? *\( *$",
+                            norm[max(0, f.start - 60):f.start])
+        if bracket and all(w is None or (_name(w, stop) and not _title(w)) for w in bracket.groups()):
+            start = min(start, f.start - len(bracket.group(0)))  # "kasia nowakowska-lis ([katarzyna] on the system)"
+        if (start, end) != (f.start, f.end):
+            out.append(Finding("name", start, end))
+    return out
+
+
+def birth_years(norm: str) -> list[Finding]:
+    """A year of birth: after "born", "b.", "yob", or in brackets after an age."""
+    return [Finding("date_of_birth", m.start(1), m.end(1)) for m in _BIRTH_YEAR_RE.finditer(norm)]
 
 
 def _aliases_beside(norm: str, people: list[Finding], stop: frozenset) -> list[Finding]:

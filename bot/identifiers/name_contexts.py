@@ -65,7 +65,7 @@ def field_names(norm: str, raw: str) -> list[Finding]:
 
 # "surname Adeyemi", "her first name is Siobhan", "maiden name: Hughes": a name so called, anywhere in a line
 _CALLED_RE = re.compile(r"(?<![A-Za-z])(?i:surname|last +name|family +name|maiden +name|forename|first +name|given +name)"
-                        r"(?P<said>(?: +(?i:is|was))? *[:=]?) *([A-Za-z][A-Za-z'\-]+)(?![A-Za-z'\-])")
+                        r"(?P<said>(?: +(?i:is|was)|'s)? *[:=]?) *([A-Za-z][A-Za-z'\-]+)(?![A-Za-z'\-])")
 # "the Ogunleye family", "the ogunleye-smith household"; not a kind of family ("the foster family") nor a practice's
 # or a group's name ("the Jones family practice", "the Bevan family of hospitals")
 _FAMILY_RE = re.compile(r"(?<![A-Za-z])(?i:the) +([A-Za-z][A-Za-z'\-]+) +(?i:family|families|household|twins)\b"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from bot.identifiers.name_lists import bare, is_common, is_listed, name_lists, world_names
-from bot.identifiers.numbers import national_phone_digits
+from bot.identifiers.numbers import is_mobile
 from bot.identifiers.types import Finding
 
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]")
@@ -279,9 +279,8 @@ def _unlisted_pair(first: str, second: str) -> bool:
 
 
 def _personal(f: Finding, norm: str) -> bool:
-    """A person's number or date of birth, a home address, or a mobile number (a supplier's desk has a landline or
-    a help line; a mobile is someone's)."""
-    return f.kind in PERSONAL_ANCHORS or (f.kind == "phone" and national_phone_digits(f.text_in(norm)).startswith("07"))
+    """A person's number or date of birth, a home address, or a mobile number (`numbers.is_mobile`)."""
+    return f.kind in PERSONAL_ANCHORS or is_mobile(f, norm)
 
 
 def adjacent_names(norm: str, anchors: list[Finding]) -> list[Finding]:

@@ -136,12 +136,17 @@ _RECORD_NUMBER_RE = re.compile(
     r"|(?:emis|systmone|s1|tpp|vision)(?: +(?:pt|patient))?"
     r" *(?:number\b|no\b\.?|num\b\.?|nbr\b\.?|#|id\b|(?P<ref>ref\b\.?))"
     r"|mrn(?![a-z])|crn(?![a-z])|pas +(?:number\b|no\b\.?|id\b))"
-    r" *(?:is|was|[:#=\-])? *"
+    r"(?: +(?:on|in|from) +(?:the|his|her|their|that) +[A-Za-z]+)? *(?:is|was|[:#=\-])? *"  # "… on the letter is"
     r"(?P<number>(?=(?:[A-Za-z\-/ ]{0,4}\d){5})(?!(?:19|20)\d\d[/\-]\d\d(?!\d))"
     r"(?:[A-Za-z]{1,4}[ \-/]?)?\d[\d \-/]{3,14}\d[A-Za-z]?)"
     r"(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
+
+
+def is_mobile(f: Finding, norm: str) -> bool:
+    """A mobile number (a supplier's desk has a landline or a help line; a mobile is someone's)."""
+    return f.kind == "phone" and national_phone_digits(f.text_in(norm)).startswith("07")
 
 
 def record_numbers(norm: str, beside: Iterable[Finding] = ()) -> list[Finding]:
