@@ -25,7 +25,7 @@ PHONES = [
     "0113 496 0000",
     "(01632) 960001",
 ]
-EMAILS = ["amy.dummy@example.com", "a_b+tag@mail.example.nhs.uk", "SARA@EXAMPLE.ORG"]
+EMAILS = ["amy.dummy@example.com", "a_b+tag@mail.example.co.uk", "SARA@EXAMPLE.ORG"]  # an nhs.uk/nhs.net mailbox is an organisation's
 TITLED_NAMES = [
     "Mr Peter Placeholder", "Mrs Jane Doe", "Ms Sara Sample", "Miss Amy Dummy", "Mx Sam Test", "Mx Sam Tester",
     "Mrs A Smith", "Dr A. Patel", "Dr Patel", "Master Tom Example", "Mr. J. Smith", "Mrs O'Brien-Smith",

@@ -54,6 +54,12 @@ from bot.identifiers import find_identifiers, redact
     ("oluwaseun bankole rang again, dob 7.7.77, about a letter she wants hidden", ["oluwaseun bankole"]),
     ("son of pt (teodora ilieva, 80y) on 07700 900111 wants proxy", ["teodora ilieva"]),
     ("Halima Osman NHS 9991860916 (goes by hali) wants access off", ["hali"]),
+    # round three: a name after a call or a letter "from", a surname "on the system", one word before a contact verb,
+    # a hyphenated surname after a name found, a date of birth in six digits after its cue
+    ("had a message from amarachi nwankwo-ede today, dob 1/5/90, her ex reads her app", ["amarachi", "nwankwo"]),
+    ("Gulalai came in with her son. The surname on the system is Durrani, NHS 999 123 4567", ["Gulalai", "Durrani"]),
+    ("Mme Hélène Marchand-Leroy, 3 Vine Street, Bath BA1 1AA, asks about her partner", ["Marchand-Leroy"]),
+    ("dob 230581 - Rajeshwari Iyer - wants her old letters", ["230581", "Iyer"]),
 ])
 def test_a_weaker_cue_counts_once_the_message_is_flagged(text, gone):
     redacted = redact(text).text
@@ -71,6 +77,8 @@ def test_a_weaker_cue_counts_once_the_message_is_flagged(text, gone):
     "the practice's name is on the letter, is that ok?",
     "babies born 2024 onwards - do parents get proxy automatically?",
     "the Caldicott Guardian wants to check our DPIA - can the Redmoor Health searches help?",
+    "our records inbox is access.requests.y02xx@nhs.net - should patients email historic requests there?",
+    "email from Dr Haque in the ICB digital team: are the 104 searches endorsed by NHSE?",
 ])
 
 def test_the_same_cues_alone_do_not_warn(text):
@@ -91,3 +99,7 @@ def test_an_age_is_left_in_the_question_it_answers():
     # the age decides the answer (proxy at 11, own access at 16) and names nobody on its own
     redacted = redact("pt aged 15 - Mia Hartley, dob 04/10/2009 - do her parents keep proxy?").text
     assert "aged 15" in redacted and "Hartley" not in redacted
+
+
+def test_a_name_with_a_particle_counts_alone():
+    assert "Bhriain" not in redact("who signs off withholding a result? it's for Siobhán Ní Bhriain").text

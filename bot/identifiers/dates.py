@@ -45,6 +45,7 @@ _NUM_DATE_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{1,2}) ?([/.\-]) ?(\d{1,2}) 
 _SPACED_DATE_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{1,2}) (\d{1,2}) (\d{4})(?!\d|[/.\-]\d)")
 _ISO_DATE_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{4})([/.\-])(\d{1,2})\2(\d{1,2})(?!\d|[/.\-]\d)")
 _EIGHT_DIGITS_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{2})(\d{2})(\d{4})(?![\d]|[/.\-]\d)")
+_SIX_DIGITS_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{2})(\d{2})(\d{2})(?![\d]|[/.\-]\d)")  # "dob 120673", only cued
 _TEXT_DATE_RE = re.compile(
     rf"(?<![\dA-Za-z])(?:(?:the {{1,3}})?(?P<d1>{_DAY_NUM}|{_DAY_WORD}){_OF}[ \-]{{0,3}}{MONTH_PATTERN}\b\.?,?[ \-]{{0,3}}"
     rf"(?P<y1>{_YEAR_NUM}|{_YEAR_WORD})"
@@ -113,6 +114,10 @@ def dates_of_birth(norm: str, *, other_identifier: bool) -> list[Finding]:
     for m in _EIGHT_DIGITS_RE.finditer(norm):
         d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if 1900 <= y <= dt.date.today().year and (_plausible(d, mo, y) or _plausible(mo, d, y)):
+            add(m, True, y)
+    for m in _SIX_DIGITS_RE.finditer(norm):
+        d, mo, y = int(m.group(1)), int(m.group(2)), _full_year(m.group(3))
+        if _plausible(d, mo, y) and _DOB_CUE_RE.search(norm, max(0, m.start() - 30), m.start()):
             add(m, True, y)
     for m in _TEXT_DATE_RE.finditer(norm):
         year = m.group("y1") or m.group("y2") or ""

@@ -49,9 +49,10 @@ _BEFORE_RELATION_RE = re.compile(rf"(?<![A-Za-z'\-])({_CAP_WORD}(?: +{_CAP_WORD}
 # a particle inside a name: "Ciarán Ó Dubhghaill", "Siobhán Ní Bhriain", "Rhys ap Gwilym", "Anna van der Berg"
 _PARTICLE = r"(?:O|Ni|Nic|Mac|Ui|ap|ab|ibn|bin|binti|van|von|der|den|de|da|di|del|della|al|el|la|le)"
 _PARTICLE_AFTER_RE = re.compile(rf" +{_PARTICLE}(?: +{_PARTICLE})? +[A-Z][A-Za-z'\-]+")
-_PARTICLE_NAME_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Z][a-z'\-]+)( +{_PARTICLE}(?: +{_PARTICLE})? +[A-Z][A-Za-z'\-]+)")
 # a name said by or of whoever it is: "its abdi", "this is Marta", "my name is …", "she's sunita …", "patient is …"
-_SELF_RE = re.compile(r"(?<![A-Za-z])(?i:it'?s|this +is|i'?m|my +name +is|(?:she|he)(?:'s| +is)|(?:patient|pt) +is)"
+_SELF_RE = re.compile(r"(?<![A-Za-z])(?i:it'?s|this +is|i'?m|my +name +is|(?:she|he)(?:'s| +is)|(?:patient|pt) +is"
+                      r"|(?:call|phone +call|message|msg|email|e-mail|text|letter|voicemail) +from|spoke +(?:to|with)"
+                      r"|it'?s +for|(?:is|was) +for)"
                       r" +([A-Za-z][A-Za-z'\-]+)(?: +([A-Za-z][A-Za-z'\-]+))?")
 # a name with a nickname or another name in brackets: "gosia (małgorzata) kamińska", "abdi (abdiwali hersi)"
 _BRACKETED_RE = re.compile(r"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+) *\( *([A-Za-z][A-Za-z'\-]+(?: +[A-Za-z][A-Za-z'\-]+)?)"
@@ -64,9 +65,11 @@ _ROLE_WORDS = frozenset("""guardian officer lead manager director nurse doctor p
     board trust council practice surgery centre center hospital clinic group health healthcare pharmacy partnership
     network alliance federation committee foundation charity""".split())
 # a pair before a contact verb or an age: "kemi adeyemi-clarke rang", "(lucja wróbel, 71y)"
-_PAIR_BEFORE_RE = re.compile(r"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+) +([A-Za-z][A-Za-z'\-]+)(?=,? +(?i:rang|rings|ringing|phoned|"
-                             r"called|calling|came|comes|emailed|texted|messaged|says|said|keeps|wants|asked|asking)\b"
+_CONTACT_VERB = r"(?i:rang|rings|ringing|phoned|called|calling|came|comes|emailed|texted|messaged|says|said|keeps|wants|asked|asking)"
+_PAIR_BEFORE_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+) +([A-Za-z][A-Za-z'\-]+)(?=,? +{_CONTACT_VERB}\b"
                              r"|, *\d{1,3} *(?i:y|yo|yrs?|years?)\b)")
+# beside a person's number or date of birth, one capitalised word before a contact verb: "Zarghona came in with…"
+_ONE_BEFORE_VERB_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Z][a-z'\-]+) +(?={_CONTACT_VERB}\b)")
 # a flat and the building's name: "flat 22 Cotterell Tower" (counts in any message)
 _FLAT_RE = re.compile(r"(?<![A-Za-z])(?i:flat|apartment|apt)\.? *\d{1,4}[A-Za-z]?,? +[A-Z][A-Za-z'\-]+(?: +[A-Z][A-Za-z'\-]+){0,2}")
 # a year of birth: "born 1953", "b. 1962", "yob 1970", an age and the year in brackets ("67yo (1957)")
@@ -126,10 +129,9 @@ def names_when_flagged(norm: str, people: list[Finding], *, personal: bool) -> l
     for m in _INITIALS_CUE_RE.finditer(norm):
         out.append(Finding("name", m.start(1), m.end(1)))
     out += _told_names(norm, stop)
-    for m in _PARTICLE_NAME_RE.finditer(norm):  # a given name, a particle and a capitalised word
-        if _given(bare(m.group(1))):
-            out.append(Finding("name", m.start(), m.end()))
     if personal:
+        out += [Finding("name", m.start(1), m.end(1)) for m in _ONE_BEFORE_VERB_RE.finditer(norm)
+                if _name(m.group(1), stop) and len(m.group(1)) >= 3]
         out += _any_case(norm, stop)
         for m in _RELATION_ANY_CASE_RE.finditer(norm):
             words = list(WORD_RE.finditer(norm, m.start(1), m.end(1)))
@@ -168,9 +170,9 @@ def flat_addresses(norm: str) -> list[Finding]:
     return [Finding("address", m.start(), m.end()) for m in _FLAT_RE.finditer(norm)]
 
 
-def names_before_relations(norm: str) -> list[Finding]:
-    """A name right before "'s" and a relation ("Nusrat Begum's husband") or before a relation in brackets
-    ("Dafydd Pritchard (son)"): a cue strong enough for any message."""
+def names_by_strong_cues(norm: str) -> list[Finding]:
+    """Cues strong enough for any message: a name right before "'s" and a relation ("Nusrat Begum's husband") or
+    before a relation in brackets ("Dafydd Pritchard (son)")."""
     stop = function_words()
     out = []
     for m in _BEFORE_RELATION_RE.finditer(norm):
@@ -199,7 +201,7 @@ def widened(norm: str, people: list[Finding], *, personal: bool = False) -> list
         if before and _name(before.group(1), stop) and not before.group(1).isupper() and not _title(before.group(1)) \
                 and not found(f.start - len(before.group(0)), f.start - 1):
             start = f.start - len(before.group(0))
-        after = _PARTICLE_AFTER_RE.match(norm, f.end) or re.match(r" ([A-Z][a-z'\-]+)(?![A-Za-z'\-])", norm[f.end:])
+        after = _PARTICLE_AFTER_RE.match(norm, f.end) or re.match(r" ([A-Z][a-z'\-]+(?:-[A-Z][a-z'\-]+)?)(?![A-Za-z'\-])", norm[f.end:])
         if after and not found(f.end + 1, f.end + after.end() - after.start()) and (
                 after.re is _PARTICLE_AFTER_RE or (_name(after.group(1), stop) and not _title(after.group(1)))):
             end = f.end + (after.end() - after.start() if after.re is _PARTICLE_AFTER_RE else len(after.group(0)))

@@ -65,7 +65,8 @@ def field_names(norm: str, raw: str) -> list[Finding]:
 
 # "surname Adeyemi", "her first name is Siobhan", "maiden name: Hughes": a name so called, anywhere in a line
 _CALLED_RE = re.compile(r"(?<![A-Za-z])(?i:surname|last +name|family +name|maiden +name|forename|first +name|given +name)"
-                        r"(?P<said>(?: +(?i:is|was)|'s)? *[:=]?) *([A-Za-z][A-Za-z'\-]+)(?![A-Za-z'\-])")
+                        r"(?P<said>(?: +(?i:on|in) +(?i:the +)?(?i:system|emis|s1|record|file|screen|letter))?(?: +(?i:is|was)|'s)? *[:=]?) *"
+                        r"([A-Za-z][A-Za-z'\-]+)(?![A-Za-z'\-])")
 # "the Ogunleye family", "the ogunleye-smith household"; not a kind of family ("the foster family") nor a practice's
 # or a group's name ("the Jones family practice", "the Bevan family of hospitals")
 _FAMILY_RE = re.compile(r"(?<![A-Za-z])(?i:the) +([A-Za-z][A-Za-z'\-]+) +(?i:family|families|household|twins)\b"
@@ -93,10 +94,11 @@ def called_names(norm: str) -> list[Finding]:
 
 
 # A colleague named with their role right after: "Dr Okafor (our new salaried GP)", "Mrs Khan, our reception lead"
-_OUR_ROLE_RE = re.compile(r" *[,(\-]? *(?:is +|who +is +)?our +(?:[A-Za-z]+ +){0,3}?"
+_OUR_ROLE_RE = re.compile(r" *[,(\-]? *(?:(?:in|from|at) +(?:the|our) +(?:[A-Za-z]+ +){0,3}?(?i:team|office|icb|lmc|pcn|csu|hub)\b|"
+                          r"(?:is +|who +is +)?our +(?:[A-Za-z]+ +){0,3}?"
                           r"(?i:gp|gps|doctor|registrar|partner|nurse|pm|manager|receptionist|lead|locum|pharmacist|"
                           r"hca|administrator|admin|guardian|dpo|colleague|trainee|secretary|coordinator|paramedic|"
-                          r"clinician|director)\b")
+                          r"clinician|director)\b)")
 # ... unless the role is someone else's, in the next words: "our GP partner's father", "our nurse's husband"
 _SOMEONE_ELSES_RE = re.compile(r" *(?:[A-Za-z]+ +){0,2}?(?:[A-Za-z]+(?:'s|s')(?![A-Za-z])|(?i:mum|mother|dad|father|"
                                r"husband|wife|son|daughter|brother|sister|neighbour|friend|relative|aunt|uncle|nan|"

@@ -165,7 +165,8 @@ def _world_pair_at(norm: str, words: list[re.Match], i: int) -> bool:
         and not (after and after.group()[0].isupper())
 
 
-_PARTICLES = frozenset("ap ab van von der den de del della da dos das di du des le la bin binti al el ben".split()).__contains__
+_PARTICLES = frozenset("ap ab van von der den de del della da dos das di du des le la bin binti al el ben "
+                       "o ni nic ui O Ni Nic Ui".split()).__contains__  # Irish "Ó", "Ní" as the detector reads them
 _PLACE_WORDS = frozenset("north south east west central greater upper lower new old royal saint st city county".split())
 # Words that make a run of capitalised words an organisation's name ("Clinica de Madrid", "… Practice")
 _ORGANISATION_WORDS = frozenset("clinica clinic centro centre center instituto hospital hospitais casa santa medical "

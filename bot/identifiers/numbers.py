@@ -298,10 +298,17 @@ def _postcode_case_ok(s: str) -> bool:
     return all(c.isupper() for c in letters) or all(c.islower() for c in letters)
 
 
+# an NHS organisation's mailbox ("recordsaccess.brookfield@…nhs.uk", "…@nhs.net"): a practice's or a colleague's,
+# never a patient's
+_NHS_MAIL_RE = re.compile(r"(?:@|\.)nhs\.(?:uk|net)$", re.IGNORECASE)
+
+
 def emails(norm: str) -> list[Finding]:
-    return [Finding("email", m.start(), m.end()) for m in _EMAIL_RE.finditer(norm)]
+    return [Finding("email", m.start(), m.end()) for m in _EMAIL_RE.finditer(norm) if not _NHS_MAIL_RE.search(m.group())]
 
 
 def postcodes(norm: str) -> list[Finding]:
+    """Postcodes, never a piece of an email address or a dotted name ("requests.y02xx@…")."""
     return [Finding("postcode", m.start(), m.end()) for m in _POSTCODE_RE.finditer(norm)
-            if _postcode_case_ok(m.group())]
+            if _postcode_case_ok(m.group()) and norm[m.start() - 1:m.start()] not in (".", "@")
+            and norm[m.end():m.end() + 1] not in (".", "@")]
