@@ -91,9 +91,16 @@ class ExtractiveAnswerer:
         if getattr(query, "vector", None) is not None and self.unit_vectors is not None:
             stored = self.unit_vectors([r.chunk.chunk_id for r in passages])
         tuning = self.tuning
-        return unit_features(query, passages, self.idf, stored, list_rest_share=tuning.answer_list_rest_share,
-                             no_vector_share=tuning.answer_no_vector_share,
-                             question_floor=tuning.answer_question_floor)
+        options = dict(list_rest_share=tuning.answer_list_rest_share, no_vector_share=tuning.answer_no_vector_share,
+                       question_floor=tuning.answer_question_floor)
+        units, x = unit_features(query, passages, self.idf, stored, **options)
+        share = tuning.answer_follow_up_own_share
+        if getattr(query, "own_vector", None) is not None and share > 0 and len(units):
+            # a follow-up: its sentences are judged on the message's own words as well as on the thread's question,
+            # so "can I un-hide it later?" opens on un-hiding rather than on how to hide (the earlier question)
+            own = replace(query, retrieval_text=query.own_text, expanded=query.own_text, vector=query.own_vector)
+            x = (1 - share) * x + share * unit_features(own, passages, self.idf, stored, **options)[1]
+        return units, x
 
     def score_units(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> list[Unit]:
         units, x = self.candidates(query, results)

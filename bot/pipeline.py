@@ -108,6 +108,8 @@ class Assistant:
         # every mode needs the question's vector: verified answers, safeguarding and the evidence score use it
         query_vector = self.index.embedder.embed_query(query.retrieval_text)
         query.vector = query_vector
+        if query.own_text and self.settings.answering.answer_follow_up_own_share > 0:
+            query.own_vector = self.index.embedder.embed_query(query.own_text)
         timings["embed"] = (time.perf_counter() - t) * 1000
 
         verified = self.match_verified(query, query_vector)

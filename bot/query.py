@@ -108,6 +108,10 @@ class PreparedQuery:
     # that vector moved by the index's query adapter (`bot.index.query_adapter`), set by the retriever; None: the
     # index has no adapter (too few section questions and verified answers), and the reranker reads the raw cosines only
     adapted_vector: np.ndarray | None = None
+    # a thread follow-up searched with the previous question: the message's own words (else ""), and their vector
+    # once the pipeline has embedded them; the answer's sentences are judged on both (ANSWER_FOLLOW_UP_OWN_SHARE)
+    own_text: str = ""
+    own_vector: np.ndarray | None = None
 
 
 _FOLLOW_UP = re.compile(
@@ -156,11 +160,11 @@ def prepare_query(text_redacted: str, glossary: Glossary, history: Sequence[str]
     tuning = tuning or RetrievalSettings.model_construct()
     clean = _SPACES.sub(" ", text_redacted).strip()
     searchable = glossary.spell_out(_SPACES.sub(" ", _PLACEHOLDER.sub(" ", clean)).strip(" ,;:-"))
-    retrieval_text = searchable
+    retrieval_text, own_text = searchable, ""
     # in a thread, a short message leans on the one before it even without "that"/"it"
     if history and continues_thread(searchable, tuning):
         earlier = glossary.spell_out(_SPACES.sub(" ", _PLACEHOLDER.sub(" ", history[-1])).strip())
-        retrieval_text = f"{switch_system(earlier, searchable)} {searchable}"
+        retrieval_text, own_text = f"{switch_system(earlier, searchable)} {searchable}", searchable
     return PreparedQuery(
         raw=text_redacted,
         text=clean,
@@ -168,4 +172,5 @@ def prepare_query(text_redacted: str, glossary: Glossary, history: Sequence[str]
         expanded=glossary.expand(retrieval_text),
         systems=detect_systems(retrieval_text),
         glossary_terms=glossary.matches(retrieval_text),
+        own_text=own_text,
     )

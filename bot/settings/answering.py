@@ -226,6 +226,13 @@ class AnsweringSettings(Section):
     """Unit score: taken off a sentence that points elsewhere ("see the section below"); the passage it points to
     answers better. Set by hand when the penalty was added with the staff question set; no measurement recorded.
     Default: 0.3"""
+    answer_follow_up_own_share: Share = 0.3
+    """A thread follow-up searched with the previous question ("can I un-hide it later?"): the share of each
+    sentence's question-match features taken from the message's own words rather than from the joined text, so the
+    answer opens on what the follow-up asks, not on the earlier question's answer. 0: the joined text only.
+    Session 17, over the 70 thread follow-ups of dev and fresh to fresh8 (`eval/reranker_trials.md`): the must-contain
+    text in the first 300 characters 27 -> 32 at 0.3 (31 at 0.5), must-contain anywhere 61 -> 60 (59 at 0.5).
+    Default: 0.3"""
     answer_repeat_overlap: Share = 0.7
     """Share of a sentence's words (of the shorter one's) another sentence of the answer may hold before it counts
     as saying the same, unless it adds a code, number or date. Set by hand when the answerer was written.
