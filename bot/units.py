@@ -69,6 +69,11 @@ _DOCUMENT_POINTER = re.compile(r"\s*\(" + _POINTER + r"\)|;\s*(?:for [^;\n]*?,\s
 _ONLY_A_POINTER = re.compile(r"^(?:for|if)\b[^;\n]*?,\s*" + _POINTER + r"\.?\s*$", re.I)
 
 
+# an FAQ answer's opening word ("Yes: prospective access is not limited to…", "No, the code does not…"): out of its
+# question it says yes or no to whatever the reader asked, so it goes, unless a "but" follows it
+_ANSWER_WORD = re.compile(r"^(?:Yes|No)\s*[:,;–-]\s+(?!but\b)(?=\w)", re.I)
+
+
 def _answerable(text: str) -> bool:
     """Drop fragments that say nothing on their own: bare URLs, key: value lines, tiny pieces, notes
     about the corpus, and pointers to text above or below that an answer would not carry."""
@@ -94,6 +99,9 @@ def split_units(chunk: Chunk, rank: int) -> list[Unit]:
     def add(unit: Unit):
         nonlocal position
         unit.text = _DOCUMENT_POINTER.sub("", _ASIDE_POINTER.sub("", unit.text))
+        if not unit.is_list and (word := _ANSWER_WORD.match(unit.text)):
+            rest = unit.text[word.end():]
+            unit.text = rest[:1].upper() + rest[1:]
         if not unit.is_list and (_names(unit.text) in labels or (not unit.bullet and unit.text.rstrip().endswith("?"))):
             return  # a question ending its line (an FAQ page's, not set as a heading) states nothing: the text after
             # it answers; one followed on its line by its answer was joined to it below, and a checklist's bulleted

@@ -226,6 +226,17 @@ def test_a_sentence_ending_in_a_colon_stays_with_the_steps_it_introduces():
     assert draft.text.startswith("To switch on online record access for a patient in the clinical system: [1]\n1. Open")
 
 
+def test_an_faq_answer_word_leaves_the_sentence_it_opens():
+    chunk = Chunk(chunk_id="f-1", doc_id="f.md", title="Other apps", heading_path=["Other apps"],
+                  source_urls=["https://example.org/f"],
+                  text=("Yes: prospective access is not limited to the NHS App. "
+                        "No, but a practice may restrict one service only.\n\nNo. The code alone does nothing."))
+    texts = [u.text for u in split_units(chunk, 0)]
+    assert texts[0] == "Prospective access is not limited to the NHS App."
+    assert "No, but a practice may restrict one service only." in texts  # "but" needs its "no"
+    assert "The code alone does nothing." in texts and not any(t.startswith(("Yes", "No.")) for t in texts)
+
+
 def test_pointers_to_other_documents_are_taken_out_of_units():
     chunk = Chunk(
         chunk_id="pt-1", doc_id="pt.md", title="Codes", heading_path=["Codes"], source_urls=["https://example.org/pt"],
