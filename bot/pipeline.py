@@ -22,7 +22,7 @@ from bot.decline_model import DeclineModel
 from bot.decline_features import decision_features
 from bot.index import Index, analyze
 from bot.llm import answerer_for
-from bot.query import Glossary, PreparedQuery, detect_systems, prepare_query
+from bot.query import Glossary, PreparedQuery, detect_systems, embed, prepare_query
 from bot.retrieval import Mode, Retrieval, Retriever
 from bot.safeguarding import SITUATIONS_FILE, Safeguarding
 from bot.settings import AnsweringSettings, Settings
@@ -106,10 +106,7 @@ class Assistant:
 
         t = time.perf_counter()
         # every mode needs the question's vector: verified answers, safeguarding and the evidence score use it
-        query_vector = self.index.embedder.embed_query(query.retrieval_text)
-        query.vector = query_vector
-        if query.own_text and self.settings.answering.answer_follow_up_own_share > 0:
-            query.own_vector = self.index.embedder.embed_query(query.own_text)
+        query_vector = embed(query, self.index.embedder, own_words=self.settings.answering.answer_follow_up_own_share > 0)
         timings["embed"] = (time.perf_counter() - t) * 1000
 
         verified = self.match_verified(query, query_vector)

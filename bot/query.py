@@ -114,6 +114,15 @@ class PreparedQuery:
     own_vector: np.ndarray | None = None
 
 
+def embed(query: PreparedQuery, embedder, *, own_words: bool = True) -> np.ndarray:
+    """Embed what `query` searches (its `vector`, returned) and, for a thread follow-up, the message's own words too
+    (`own_vector`, when `own_words`). `embedder`: anything with `embed_query(text)`."""
+    query.vector = embedder.embed_query(query.retrieval_text)
+    if query.own_text and own_words:
+        query.own_vector = embedder.embed_query(query.own_text)
+    return query.vector
+
+
 _FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|same for|what if|does that|is that|and if|but|ok and|so)\b|\b(that|those|them|it|this|they)\b",
     re.I,

@@ -157,32 +157,6 @@ def test_sentence_vectors_from_ingest_let_a_paraphrase_win():
     assert lexical_only.answer(query, _results(chunk)).text.startswith("Patients see their record")
 
 
-def test_a_follow_up_is_answered_on_its_own_words_as_well_as_the_threads():
-    import numpy as np
-
-    from bot.units import unit_key
-
-    hide, show = ("To hide a result, set its online visibility while filing it.",
-                  "A hidden result can be shown again once the patient has been told.")
-    chunk = Chunk(chunk_id="r-1", doc_id="r.md", title="Results", heading_path=["Results"],
-                  source_urls=["https://example.org/r"], text=f"{hide}\n\n{show}")
-    on_hiding, on_showing = np.eye(384, dtype=np.float32)[:2]
-    stored = {"r-1": {unit_key(hide): on_hiding, unit_key(show): on_showing}}
-    query = prepare_query("can it be shown again later?", Glossary({}), history=["how do i hide a result"])
-    assert query.own_text == "can it be shown again later?"
-    query.vector, query.own_vector = on_hiding, on_showing
-
-    def first_line(share):
-        answerer = ExtractiveAnswerer(idf=_idf, unit_vectors=lambda ids: {i: stored[i] for i in ids if i in stored},
-                                      tuning=AnsweringSettings.model_construct(answer_max_units=1,
-                                                                               answer_follow_up_own_share=share))
-        return answerer.answer(query, _results(chunk)).text
-
-    assert first_line(0.0).startswith("To hide a result")  # the thread's question alone: the earlier answer
-    assert first_line(0.6).startswith("A hidden result can be shown again")
-    assert prepare_query("can it be shown again later?", Glossary({})).own_text == ""  # not in a thread
-
-
 def test_a_list_item_repeating_the_answer_is_left_out_and_the_list_loses_its_numbers():
     steps = Chunk(
         chunk_id="st-1", doc_id="st.md", title="Delay", heading_path=["Delay", "What happened"],
@@ -224,17 +198,6 @@ def test_a_sentence_ending_in_a_colon_stays_with_the_steps_it_introduces():
     query = prepare_query("how do I switch on online record access in the clinical system", Glossary({}))
     draft = ExtractiveAnswerer(idf=_idf).answer(query, _results(SWITCH_ON_STEPS))
     assert draft.text.startswith("To switch on online record access for a patient in the clinical system: [1]\n1. Open")
-
-
-def test_an_faq_answer_word_leaves_the_sentence_it_opens():
-    chunk = Chunk(chunk_id="f-1", doc_id="f.md", title="Other apps", heading_path=["Other apps"],
-                  source_urls=["https://example.org/f"],
-                  text=("Yes: prospective access is not limited to the NHS App. "
-                        "No, but a practice may restrict one service only.\n\nNo. The code alone does nothing."))
-    texts = [u.text for u in split_units(chunk, 0)]
-    assert texts[0] == "Prospective access is not limited to the NHS App."
-    assert "No, but a practice may restrict one service only." in texts  # "but" needs its "no"
-    assert "The code alone does nothing." in texts and not any(t.startswith(("Yes", "No.")) for t in texts)
 
 
 def test_pointers_to_other_documents_are_taken_out_of_units():

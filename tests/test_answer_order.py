@@ -1,9 +1,14 @@
-"""The order an answer is read in: a question asked for a yes or no opens on its plain sentence, not a list."""
+"""The order an answer is read in: a question asked for a yes or no opens on its plain sentence, not a list; a thread
+follow-up opens on what it asks, not on the earlier question's answer."""
 
+import numpy as np
 import pytest
 
-from bot.answer import _reading_order, asks_yes_no
-from bot.units import Unit
+from bot.answer import ExtractiveAnswerer, _reading_order, asks_yes_no
+from bot.query import Glossary, prepare_query
+from bot.settings import AnsweringSettings
+from bot.types import Chunk, ScoredChunk
+from bot.units import Unit, unit_key
 
 
 @pytest.mark.parametrize("question, yes_no", [
@@ -31,3 +36,25 @@ def test_a_yes_or_no_question_opens_on_its_sentence_when_it_scores_near_the_list
     assert _reading_order([steps, plain, faint], 0.65)[0] is plain  # yes or no: the plain answer opens, the list stays
     assert set(map(id, _reading_order([steps, plain, faint], 0.65))) == {id(steps), id(plain), id(faint)}
     assert _reading_order([steps, faint], 0.65)[0] is steps  # a sentence well below the list does not
+
+
+def test_a_follow_up_is_answered_on_its_own_words_as_well_as_the_threads():
+    hide, show = ("To hide a result, set its online visibility while filing it.",
+                  "A hidden result can be shown again once the patient has been told.")
+    chunk = Chunk(chunk_id="r-1", doc_id="r.md", title="Results", heading_path=["Results"],
+                  source_urls=["https://example.org/r"], text=f"{hide}\n\n{show}")
+    on_hiding, on_showing = np.eye(384, dtype=np.float32)[:2]
+    stored = {"r-1": {unit_key(hide): on_hiding, unit_key(show): on_showing}}
+    query = prepare_query("can it be shown again later?", Glossary({}), history=["how do i hide a result"])
+    assert query.own_text == "can it be shown again later?"
+    query.vector, query.own_vector = on_hiding, on_showing
+
+    def first_line(share):
+        answerer = ExtractiveAnswerer(idf=lambda term: 1.0, unit_vectors=lambda ids: {i: stored[i] for i in ids if i in stored},
+                                      tuning=AnsweringSettings.model_construct(answer_max_units=1,
+                                                                               answer_follow_up_own_share=share))
+        return answerer.answer(query, [ScoredChunk(chunk=chunk, score=1.0)]).text
+
+    assert first_line(0.0).startswith("To hide a result")  # the thread's question alone: the earlier answer
+    assert first_line(0.6).startswith("A hidden result can be shown again")
+    assert prepare_query("can it be shown again later?", Glossary({})).own_text == ""  # not in a thread

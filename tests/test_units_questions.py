@@ -1,5 +1,5 @@
 """Lines that say nothing as answer units (bot/units.py): an FAQ page's questions and a page's title printed again
-as text are left out; a question that leads into its own answer stays with it."""
+as text are left out; a question that leads into its own answer stays with it; an FAQ answer's "Yes:" goes."""
 
 from __future__ import annotations
 
@@ -36,3 +36,14 @@ def test_a_question_that_leads_into_its_answer_stays_with_it():
         "Is the patient under 16? If so, the GP assesses competence first and records it.",
         "Proxy access is then reviewed yearly.",
     ]
+
+
+def test_an_faq_answer_word_leaves_the_sentence_it_opens():
+    chunk = Chunk(chunk_id="f-1", doc_id="f.md", title="Other apps", heading_path=["Other apps"],
+                  source_urls=["https://example.org/f"],
+                  text=("Yes: prospective access is not limited to the NHS App. "
+                        "No, but a practice may restrict one service only.\n\nNo. The code alone does nothing."))
+    texts = [u.text for u in split_units(chunk, 0)]
+    assert texts[0] == "Prospective access is not limited to the NHS App."
+    assert "No, but a practice may restrict one service only." in texts  # "but" needs its "no"
+    assert "The code alone does nothing." in texts and not any(t.startswith(("Yes", "No.")) for t in texts)
