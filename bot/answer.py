@@ -98,8 +98,12 @@ class ExtractiveAnswerer:
         if getattr(query, "own_vector", None) is not None and share > 0 and len(units):
             # a follow-up: its sentences are judged on the message's own words as well as on the thread's question,
             # so "can I un-hide it later?" opens on un-hiding rather than on how to hide (the earlier question)
-            own = replace(query, retrieval_text=query.own_text, expanded=query.own_text, vector=query.own_vector)
+            own = replace(query, retrieval_text=query.own_text, expanded=query.own_expanded or query.own_text,
+                          vector=query.own_vector)
             x = (1 - share) * x + share * unit_features(own, passages, self.idf, stored, **options)[1]
+            for gap, of in (("cover_gap", "cover"), ("semantic_gap", "semantic")):  # the gaps of the blend itself
+                column = x[:, UNIT_FEATURES.index(of)]
+                x[:, UNIT_FEATURES.index(gap)] = column - column.max()
         return units, x
 
     def score_units(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> list[Unit]:

@@ -111,6 +111,7 @@ class PreparedQuery:
     # a thread follow-up searched with the previous question: the message's own words (else ""), and their vector
     # once the pipeline has embedded them; the answer's sentences are judged on both (ANSWER_FOLLOW_UP_OWN_SHARE)
     own_text: str = ""
+    own_expanded: str = ""
     own_vector: np.ndarray | None = None
 
 
@@ -145,7 +146,7 @@ def is_follow_up(text: str, max_words: int = default_of("query_follow_up_max_wor
 
 # A word that points back at something said before ("can we do it at the desk?", "been through them all"); not
 # "that" or "this", which as often begin a clause ("a practice that never switched on")
-BACK_REFERENCE = re.compile(r"\b(it|those|these|them)\b", re.I)
+BACK_REFERENCE = re.compile(r"(?<!\b[Ii]s )\b(?:it(?! is\b|'s\b)|those|these|them)\b")  # lower case: not "IT"; not "is it", "it is"
 
 
 def continues_thread(text: str, tuning: RetrievalSettings) -> bool:
@@ -182,4 +183,5 @@ def prepare_query(text_redacted: str, glossary: Glossary, history: Sequence[str]
         systems=detect_systems(retrieval_text),
         glossary_terms=glossary.matches(retrieval_text),
         own_text=own_text,
+        own_expanded=glossary.expand(own_text) if own_text else "",
     )

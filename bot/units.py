@@ -70,8 +70,9 @@ _ONLY_A_POINTER = re.compile(r"^(?:for|if)\b[^;\n]*?,\s*" + _POINTER + r"\.?\s*$
 
 
 # an FAQ answer's opening word ("Yes: prospective access is not limited to…", "No, the code does not…"): out of its
-# question it says yes or no to whatever the reader asked, so it goes, unless a "but" follows it
-_ANSWER_WORD = re.compile(r"^(?:Yes|No)\s*[:,;–-]\s+(?!but\b)(?=\w)", re.I)
+# question it says yes or no to whatever the reader asked, so it goes, unless a condition follows it ("No, unless…",
+# "Yes, if…": without its word the condition would read as a fragment)
+_ANSWER_WORD = re.compile(r"^(?:Yes|No)\s*[:,;–-]\s+(?!(?:but|unless|if|except|provided|only|as long)\b)(?=\w)", re.I)
 
 
 def _answerable(text: str) -> bool:

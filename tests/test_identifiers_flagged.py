@@ -47,7 +47,9 @@ from bot.identifiers import find_identifiers, redact
     ("ZAINAB HUSSEIN 02/09/2001 07700 900645 wants access switched off", ["02/09/2001", "ZAINAB"]),
     ("hosp number on the letter is RXY 4471920, pt wants it hidden", ["4471920"]),
     # a name said by whoever it is, with a name in brackets, in a run of uncommon capitalised words, before a verb
-    ("msg from pt: 'hi its yusra from flat 9 Kestrel Point, can my sister order my meds?'", ["yusra", "Kestrel Point"]),
+    # (a lower-case word after "its" counts beside a person's number or contact only: "its urgent" is no name)
+    ("msg from 07700 900111: 'hi its yusra from flat 9 Kestrel Point, can my sister order my meds?'",
+     ["yusra", "Kestrel Point"]),
     ("she says she's marisol fernandez-ortiz, email m.fo@example.com - can we switch her on?", ["marisol", "fernandez"]),
     ("wiktor (wiktoria) nowicka, dob 2/2/92, wants her ex's proxy removed", ["wiktor", "nowicka"]),
     ("Abdirahman Warsame Guled NHS 999 123 4567 cannot see his results", ["Abdirahman Warsame Guled"]),
@@ -91,8 +93,38 @@ def test_the_question_around_them_stays():
 
 
 def test_a_role_beside_a_name_stays_a_role():
-    redacted = redact("did the data guardian (Dame Ada Lovelock) say anything? the Caldicott Guardian asks").text
+    redacted = redact("pt Ada Lovelock NHS 9991860916: did the data guardian (Mrs Lovelock) say anything? the "
+                      "Caldicott Guardian asks").text
+    assert "Lovelock" not in redacted
     assert "Caldicott Guardian asks" in redacted and "guardian (" in redacted
+
+
+@pytest.mark.parametrize("text, kept", [
+    # beside a person's number the weaker cues run, but not on acronyms, months, relations or colleagues
+    ("NHS 9991860916 - registered April 2022, SAR received", ["April 2022", "SAR received"]),
+    ("NHS 9991860916 - stepdad Gary asked for access", ["stepdad"]),
+    ("dob 1/1/80 - Dr Nguyen our registrar wants the Lloyd George notes checked", []),
+    ("NHS 9991860916 - is an initial SAR request enough?", ["initial SAR request"]),
+    ("NHS 9991860916 - the mum of a child born in 2015 asks for proxy", ["born in 2015"]),
+])
+def test_a_flagged_message_keeps_its_ordinary_words(text, kept):
+    redacted = redact(text).text
+    assert all(k in redacted for k in kept), redacted
+
+
+@pytest.mark.parametrize("text", [
+    "can Dr Amara Obi (our GP partner) sign off redactions?",
+    "Dr Patel our registrar asks: babies born 2024 onwards - do parents get proxy?",
+    "does Barnardo's child sexual exploitation team get access to records?",
+    "we pay a flat 25 GBP admin fee for copies - is that allowed?",
+    "please forward the SAR form to sarah.jones@nhs.net",
+])
+def test_colleagues_teams_and_nhs_mailboxes_do_not_warn(text):
+    assert find_identifiers(text) == [], redact(text).text
+
+
+def test_a_listed_surname_after_an_ordinary_word_beside_an_address():
+    assert "Summers" not in redact("Will Summers rang from 4 Mill Lane about his notes").text
 
 
 def test_an_age_is_left_in_the_question_it_answers():

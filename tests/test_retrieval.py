@@ -63,6 +63,11 @@ def test_follow_up_uses_the_previous_question():
         f"her bf reads her app {pointing}")
     unrelated = pointing.replace("do it", "switch her access off")
     assert prepare_query(unrelated, glossary, history=["her bf reads her app"]).retrieval_text == unrelated
+    # a dummy "it" ("is it possible", "it is") and the IT team point back at nothing
+    for alone in ("Is it possible to switch on prospective access for every patient registered before November in "
+                  "SystmOne as one batch?", "our IT team says the 104 search has never worked on the branch site's "
+                  "machines, who else could run the report for us?"):
+        assert prepare_query(alone, glossary, history=["x"]).retrieval_text == alone
 
 
 def test_a_follow_up_naming_another_system_asks_the_earlier_question_of_that_system():

@@ -46,4 +46,7 @@ def test_an_faq_answer_word_leaves_the_sentence_it_opens():
     texts = [u.text for u in split_units(chunk, 0)]
     assert texts[0] == "Prospective access is not limited to the NHS App."
     assert "No, but a practice may restrict one service only." in texts  # "but" needs its "no"
+    conditional = Chunk(chunk_id="f-2", doc_id="f.md", title="Proxy", heading_path=["Proxy"],
+                        source_urls=["https://example.org/f"], text="No, unless the patient has consented to proxy access.")
+    assert split_units(conditional, 0)[0].text.startswith("No, unless")  # a condition keeps its "no"
     assert "The code alone does nothing." in texts and not any(t.startswith(("Yes", "No.")) for t in texts)

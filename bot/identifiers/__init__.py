@@ -82,19 +82,25 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
         people += not_quoted(name_contexts.patient_surnames(norm, text, loose=True))
     if people:  # a house and street right after a name, whatever its street ("Mr Wojciech Kowalczyk, 27 Kingsway")
         others = merge(others + addresses.after_names(norm, merge(people)))
+    staff = name_contexts.colleagues(norm, people) if not others else set()  # "Dr Nguyen our registrar" alone is
+    # staff (beside anything flagged, kept: it costs nothing); no weaker cue below takes a colleague's name again
+
+    def not_staff(found: list[Finding]) -> list[Finding]:
+        return [f for f in found if not any(f.start < b and a < f.end for a, b in staff)]
+
+    people = not_staff(people)
+    personal = any(o.kind in _LOOSE_ANCHORS or o.kind == "email" or numbers.is_mobile(o, norm) for o in others)
     if others or people:  # flagged anyway: weaker cues count (`flagged`)
         postcodes = [o for o in others if o.kind == "postcode"]
-        others = merge(others + not_quoted(flagged.addresses_before_postcodes(norm, postcodes, others)))
-        others = merge(others + flagged.birth_years(norm))
-        personal = any(o.kind in _LOOSE_ANCHORS or o.kind == "email" or numbers.is_mobile(o, norm) for o in others)
-        people += not_quoted(flagged.names_when_flagged(norm, merge(people), personal=personal))
-    if not others:  # "Dr Nguyen our registrar" alone is staff; beside anything flagged, kept (it costs nothing)
-        staff = name_contexts.colleagues(norm, people)
-        people = [f for f in people if (f.start, f.end) not in staff]
-    people += names.repeats(norm, merge(people))
+        others = merge(others + not_quoted(flagged.addresses_before_postcodes(norm, postcodes, others))
+                       + flagged.birth_years(norm))
+        people += not_staff(not_quoted(flagged.names_when_flagged(norm, merge(people), personal=personal)))
+    people += names.repeats(norm, merge(people))  # a patient's name again, even in a colleague's ("Dr Okafor")
     if others or people:  # and each name found with a word beside it ("Dafydd [Pritchard]")
-        personal = any(o.kind in _LOOSE_ANCHORS or o.kind == "email" or numbers.is_mobile(o, norm) for o in others)
-        people += not_quoted(flagged.widened(norm, merge(people), personal=personal))
+        people += not_staff(not_quoted(flagged.widened(norm, merge(people), personal=personal)))
+    # a team's NHS mailbox ("access.requests.y02xx@nhs.net") is no patient's, nor is any name inside it
+    mailboxes = numbers.nhs_mailboxes(norm)
+    people = [f for f in people if not any(a <= f.start and f.end <= b for a, b in mailboxes)]
     # a name inside an email address or a number already found is part of that ("bilal.hussain84@…" is an email)
     starts = [o.start for o in others]
     people = [f for f in people if not _inside(f, others, starts)]

@@ -22,38 +22,43 @@ against every control and evaluation question for false alarms (`eval/identifier
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from bot.identifiers.name_lists import bare, function_words, is_common, is_listed, name_lists, world_names
 from bot.identifiers.names import WORD_RE
 from bot.identifiers.types import Finding
+from bot.specifics import MONTH_PATTERN
 
 _CAP_WORD = r"[A-Z][A-Za-z'\-]*"
 _ANY_WORD = r"[A-Za-z][A-Za-z'\-]*"
 _RELATIONS = (r"(?i:wife|husband|partner|son|daughter|mum|mom|mother|dad|father|brother|sister|grandson|"
               r"granddaughter|grandma|grandad|grandpa|nan|nana|gran|carer|boyfriend|girlfriend|fianc[ée]e?|ex|stepdad|"
               r"stepmum|stepson|stepdaughter|niece|nephew|aunt|auntie|uncle|cousin|child|baby|twin)")
-_RELATION_RE = re.compile(rf"(?<![A-Za-z]){_RELATIONS}(?:'s)? *,? +({_CAP_WORD}(?: +{_CAP_WORD})?)")
+_RELATION_RE = re.compile(rf"(?<![A-Za-z]){_RELATIONS}(?:'s)? *[,:(\-]? *['\"‘“]?({_CAP_WORD}(?: +{_CAP_WORD})?)")
 # beside a person's number or date of birth, in any case and after "is": "mum is sunita desai"
 _RELATION_ANY_CASE_RE = re.compile(rf"(?<![A-Za-z]){_RELATIONS}(?: +(?i:is|was)| *,)? +({_ANY_WORD}(?: +{_ANY_WORD})?)")
 # a name so called: "her name was Eirlys", "patient called Nkechi", "first name Folake", "aka Bex", "née Holloway"
 _ALIAS_CUES = (rf"(?<![A-Za-z])(?i:known +as|aka|a\.k\.a\.?|goes +by|prefers|calls +(?:him|her)self|n[ée]e|formerly"
                rf"|(?:his|her|their|pt'?s|patient'?s|{_RELATIONS}'s) +name(?: +(?:is|was)|'s)? *:?"
                rf"|(?:patient|pt|lady|man|woman|gentleman|girl|boy|child|baby|son|daughter) +(?:called|named)"
-               rf"|first +name|forename|given +name)")
-_ALIAS_RE = re.compile(rf"{_ALIAS_CUES} +({_CAP_WORD})")
-_ALIAS_ANY_CASE_RE = re.compile(rf"{_ALIAS_CUES} +({_ANY_WORD})")  # beside a person's number: "goes by fadumo"
+               rf"|(?:is|was) +(?:called|named)|first +name|forename|given +name)")
+_ALIAS_RE = re.compile(rf"{_ALIAS_CUES} +['\"‘“]?({_CAP_WORD})")
+_ALIAS_ANY_CASE_RE = re.compile(rf"{_ALIAS_CUES} +['\"‘“]?({_ANY_WORD})")  # beside a person's number: "goes by fadumo"
 # a name right before "'s" and a relation, or the relation in brackets: "Nusrat Begum's husband", "Okoro's mum",
 # a signature's "Dafydd Pritchard (son)" (counts in any message)
-_BEFORE_RELATION_RE = re.compile(rf"(?<![A-Za-z'\-])({_CAP_WORD}(?: +{_CAP_WORD})?)(?:'s +{_RELATIONS}\b| *\( *{_RELATIONS} *\))")
+_FAMILY = (r"(?i:wife|husband|son|daughter|mum|mom|mother|dad|father|brother|sister|grandson|granddaughter|grandma|"
+           r"grandad|nan|gran|boyfriend|girlfriend|stepdad|stepmum|niece|nephew|aunt|auntie|uncle|cousin)")
+_BEFORE_RELATION_RE = re.compile(rf"(?<![A-Za-z'\-])({_CAP_WORD}(?: +{_CAP_WORD})?)(?:'s +{_FAMILY}\b(?!'?s? +(?i:team|service|"
+                                 rf"services|lead|meeting|clinic|apps?|group|unit|worker|policy|line|charity)\b)"
+                                 rf"| *\( *{_FAMILY} *\))")
 # a particle inside a name: "Ciarán Ó Dubhghaill", "Siobhán Ní Bhriain", "Rhys ap Gwilym", "Anna van der Berg"
 _PARTICLE = r"(?:O|Ni|Nic|Mac|Ui|ap|ab|ibn|bin|binti|van|von|der|den|de|da|di|del|della|al|el|la|le)"
 _PARTICLE_AFTER_RE = re.compile(rf" +{_PARTICLE}(?: +{_PARTICLE})? +[A-Z][A-Za-z'\-]+")
-# a name said by or of whoever it is: "its abdi", "this is Marta", "my name is …", "she's sunita …", "patient is …"
-_SELF_RE = re.compile(r"(?<![A-Za-z])(?i:it'?s|this +is|i'?m|my +name +is|(?:she|he)(?:'s| +is)|(?:patient|pt) +is"
+# a name said by or of whoever it is: "its abdi", "this is Marta", "my name is …", "patient is …", "it's for …"
+_SELF_RE = re.compile(r"(?<![A-Za-z])(?i:it'?s|this +is|i'?m|my +name +is|(?:patient|pt) +is"
                       r"|(?:call|phone +call|message|msg|email|e-mail|text|letter|voicemail) +from|spoke +(?:to|with)"
-                      r"|it'?s +for|(?:is|was) +for)"
-                      r" +([A-Za-z][A-Za-z'\-]+)(?: +([A-Za-z][A-Za-z'\-]+))?")
+                      r")(?i: +for)? +([A-Za-z][A-Za-z'\-]+)(?: +([A-Za-z][A-Za-z'\-]+))?")
 # a name with a nickname or another name in brackets: "gosia (małgorzata) kamińska", "abdi (abdiwali hersi)"
 _BRACKETED_RE = re.compile(r"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+) *\( *([A-Za-z][A-Za-z'\-]+(?: +[A-Za-z][A-Za-z'\-]+)?)"
                            r" *\)(?: +([A-Za-z][A-Za-z'\-]+))?")
@@ -70,14 +75,16 @@ _PAIR_BEFORE_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+) +([A-Za-z
                              r"|, *\d{1,3} *(?i:y|yo|yrs?|years?)\b)")
 # beside a person's number or date of birth, one capitalised word before a contact verb: "Zarghona came in with…"
 _ONE_BEFORE_VERB_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Z][a-z'\-]+) +(?={_CONTACT_VERB}\b)")
-# a flat and the building's name: "flat 22 Cotterell Tower" (counts in any message)
-_FLAT_RE = re.compile(r"(?<![A-Za-z])(?i:flat|apartment|apt)\.? *\d{1,4}[A-Za-z]?,? +[A-Z][A-Za-z'\-]+(?: +[A-Z][A-Za-z'\-]+){0,2}")
+# a flat and its building: "flat 22 Cotterell Tower", "Flat 12 Beckett House" (counts in any message)
+_FLAT_RE = re.compile(r"(?<![A-Za-z])(?i:flat|apartment|apt)\.? *\d{1,4}[A-Za-z]?,? +(?:[A-Z][A-Za-z'\-]+ +){1,2}"
+                      r"(?:Tower|House|Court|Lodge|Point|Heights|Mansions|Buildings|Block|Hall|View|Apartments|Place"
+                      r"|Gardens|Walk|Row|Mews|Square|Wharf|Quay|Chambers)\b")
 # a year of birth: "born 1953", "b. 1962", "yob 1970", an age and the year in brackets ("67yo (1957)")
-_BIRTH_YEAR_RE = re.compile(r"(?:(?<![A-Za-z])(?i:born|b\.|yob|year +of +birth) *:? *(?:in +)?"
+_BIRTH_YEAR_RE = re.compile(r"(?:(?<![A-Za-z])(?i:born|b\.|yob|year +of +birth) *:? *"
                             r"|\b\d{1,3} *(?i:yo|y/o|yrs?|years?(?: +old)?|y)\b,? *\( *(?:b\.? *)?)((?:19|20)\d\d)\b")
 _FAMILY_PLURAL_RE = re.compile(r"(?<![A-Za-z])(?i:the) +([A-Z][a-z'\-]+s)(?![A-Za-z])")
 _PAIR_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Z][a-z'\-]+) +([A-Z][a-z'\-]+)(?![A-Za-z'\-])(?! +[A-Z])")
-_INITIALS_CUE_RE = re.compile(r"(?<![A-Za-z])(?i:initials?) *[:=\-]? *((?:[A-Za-z]\. *){1,3}[A-Za-z]?\.?|[A-Z]{2,3})(?![A-Za-z])")
+_INITIALS_CUE_RE = re.compile(r"(?<![A-Za-z])(?i:initials) *[:=\-]? *((?:[A-Za-z]\. *){1,3}[A-Za-z]?\.?|[A-Z]{2,3})(?![A-Za-z])")
 _INITIALS_WORD_RE = re.compile(r"(?<![A-Za-z.])((?:[A-Za-z]\. *){1,3})([A-Za-z][A-Za-z'\-]+)")
 _NOT_INITIALS = frozenset({"e.g.", "i.e.", "n.b.", "p.s.", "a.m.", "p.m.", "e.g", "i.e"})
 # the segments of an address before a postcode on its line, each one to four words ("9 Kingsway", "'The Old Forge'")
@@ -89,7 +96,12 @@ def _name(word: str, stop: frozenset) -> bool:
     """A word that can be a name here: not a function word, a common English word or a role's or a body's word
     ("guardian", "trust"), at least two letters."""
     lower = bare(word)
-    return len(lower) >= 2 and lower not in stop and lower not in _ROLE_WORDS and not is_common(word)
+    return len(lower) >= 2 and lower not in stop and lower not in _ROLE_WORDS and not is_common(word) \
+        and not _NOT_A_NAME_RE.fullmatch(lower)
+
+
+# a relation, the patient, or a month (in the lists of given names: "April", "June") is never a name here
+_NOT_A_NAME_RE = re.compile(rf"{_RELATIONS}(?:'?s)?|pt'?s?|patient'?s?|{MONTH_PATTERN}", re.I)
 
 
 def _title(word: str) -> bool:
@@ -122,13 +134,13 @@ def names_when_flagged(norm: str, people: list[Finding], *, personal: bool) -> l
             out.append(Finding("name", m.start(1), m.end(1)))
     for m in _PAIR_RE.finditer(norm):  # "Will Summers": a listed surname after any capitalised word
         first, second = bare(m.group(1)), bare(m.group(2))
-        if second not in stop and (second in name_lists()[1] or second in world_names()[1]) \
+        if second not in stop and not _title(first) and (second in name_lists()[1] or second in world_names()[1]) \
                 and (_given(first) or is_common(m.group(1))):  # "Will" is a function word and a given name
             out.append(Finding("name", m.start(), m.end()))
     out += _aliases_beside(norm, people, stop)
     for m in _INITIALS_CUE_RE.finditer(norm):
         out.append(Finding("name", m.start(1), m.end(1)))
-    out += _told_names(norm, stop)
+    out += _told_names(norm, stop, personal)
     if personal:
         out += [Finding("name", m.start(1), m.end(1)) for m in _ONE_BEFORE_VERB_RE.finditer(norm)
                 if _name(m.group(1), stop) and len(m.group(1)) >= 3]
@@ -142,25 +154,28 @@ def names_when_flagged(norm: str, people: list[Finding], *, personal: bool) -> l
     return out
 
 
-def _told_names(norm: str, stop: frozenset) -> list[Finding]:
+def _told_names(norm: str, stop: frozenset, personal: bool) -> list[Finding]:
     """Names said as such ("its abdi", "she's sunita baptiste-lloyd"), with a name in brackets ("gosia (małgorzata)
     kamińska"), in a run of capitalised words none of them ordinary, or a pair before a contact verb or an age."""
-    def plain(word: str | None) -> bool:  # an uncommon word, not an acronym
-        return word is not None and _name(word, stop) and len(bare(word)) >= 3 and not word.isupper()
+    def plain(word: str | None, shaped: bool = False) -> bool:  # an uncommon word, not an acronym; in lower case
+        # a listed name, or any beside a person's number or date of birth, or where the shape says name (`shaped`:
+        # brackets around a second name, a pair before "rang" or an age)
+        return word is not None and _name(word, stop) and len(bare(word)) >= 3 and not word.isupper() \
+            and (word[0].isupper() or personal or shaped or is_listed(bare(word)))
 
     out = []
     for m in _SELF_RE.finditer(norm):
         if plain(m.group(1)):
             out.append(Finding("name", m.start(1), m.end(2) if plain(m.group(2)) else m.end(1)))
-    for m in _BRACKETED_RE.finditer(norm):
+    for m in _BRACKETED_RE.finditer(norm):  # each part its own finding: the brackets stay in the question
         inner = m.group(2).split()
-        if plain(m.group(1)) and all(plain(w) for w in inner):
-            out.append(Finding("name", m.start(1), m.end(3) if plain(m.group(3)) else m.end(2)))
+        if plain(m.group(1), True) and all(plain(w, True) for w in inner):
+            out += [Finding("name", m.start(g), m.end(g)) for g in (1, 2, 3) if g < 3 or plain(m.group(3), True)]
     for m in _CAPITAL_RUN_RE.finditer(norm):
         if all(plain(w) and not _title(w) for w in m.group().split()):
             out.append(Finding("name", m.start(), m.end()))
     for m in _PAIR_BEFORE_RE.finditer(norm):
-        if plain(m.group(1)) and plain(m.group(2)):
+        if plain(m.group(1), True) and plain(m.group(2), True):
             out.append(Finding("name", m.start(1), m.end(2)))
     return out
 
@@ -180,7 +195,8 @@ def names_by_strong_cues(norm: str) -> list[Finding]:
         while words and not _name(words[0].group(), stop):
             words.pop(0)
         if words and all(_name(w.group(), stop) for w in words):
-            out.append(Finding("name", words[0].start(), words[-1].end()))
+            last = words[-1].group()
+            out.append(Finding("name", words[0].start(), words[-1].end() - (2 if last.endswith("'s") else 0)))
     return out
 
 
@@ -190,9 +206,11 @@ def widened(norm: str, people: list[Finding], *, personal: bool = False) -> list
     `personal` (beside a person's number or date of birth): the word before in any case too ("pham [van duc]")."""
     stop = function_words()
     out = []
+    starts = [p.start for p in people]  # `people` is merged: sorted and not overlapping
 
     def found(a: int, b: int) -> bool:  # a word inside another name already found is not a widening
-        return any(p.start <= a and b <= p.end for p in people)
+        i = bisect.bisect_right(starts, a) - 1
+        return i >= 0 and b <= people[i].end
 
     for f in people:
         start, end = f.start, f.end
@@ -208,7 +226,8 @@ def widened(norm: str, people: list[Finding], *, personal: bool = False) -> list
         bracket = re.search(r"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+)(?: +([A-Za-z][A-Za-z'\-]+))? *\( *$",
                             norm[max(0, f.start - 60):f.start])
         if bracket and all(w is None or (_name(w, stop) and not _title(w)) for w in bracket.groups()):
-            start = min(start, f.start - len(bracket.group(0)))  # "kasia nowakowska-lis ([katarzyna] on the system)"
+            at = max(0, f.start - 60) + bracket.start(1)  # "kasia nowakowska-lis ([katarzyna] on the system)"
+            out.append(Finding("name", at, at + len(bracket.group(0).rstrip(" (").rstrip())))
         if (start, end) != (f.start, f.end):
             out.append(Finding("name", start, end))
     return out
@@ -245,8 +264,8 @@ def _any_case(norm: str, stop: frozenset) -> list[Finding]:
     words = list(WORD_RE.finditer(norm))
     for i, w in enumerate(words):
         lower = bare(w.group())
-        if len(lower) < 3 or lower in stop or is_common(w.group()) or not _given(lower):
-            continue
+        if len(lower) < 3 or w.group().isupper() or not _name(w.group(), stop) or not _given(lower):
+            continue  # never an acronym ("SAR") or a month ("April")
         end = w.end()
         nxt = words[i + 1] if i + 1 < len(words) else None
         if nxt and norm[w.end():nxt.start()].strip() == "" and _name(nxt.group(), stop) and len(bare(nxt.group())) >= 3:
@@ -259,8 +278,10 @@ def addresses_before_postcodes(norm: str, postcodes: list[Finding], found: list[
     """The comma-separated capitalised segments right before a postcode on its line, after anything `found` already:
     the house, street and town."""
     out = []
+    ends = sorted(f.end for f in found)
     for p in postcodes:
-        lo = max([norm.rfind("\n", 0, p.start) + 1, p.start - 120, *(f.end for f in found if f.end <= p.start)])
+        i = bisect.bisect_right(ends, p.start) - 1
+        lo = max(norm.rfind("\n", 0, p.start) + 1, p.start - 120, ends[i] if i >= 0 else 0)
         m = _BEFORE_POSTCODE_RE.search(norm[lo:p.start])
         if m is None or all(bare(w) in function_words() for w in m.group(1).replace(",", " ").split()):
             continue

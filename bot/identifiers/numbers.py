@@ -298,13 +298,18 @@ def _postcode_case_ok(s: str) -> bool:
     return all(c.isupper() for c in letters) or all(c.islower() for c in letters)
 
 
-# an NHS organisation's mailbox ("recordsaccess.brookfield@…nhs.uk", "…@nhs.net"): a practice's or a colleague's,
-# never a patient's
+# an NHS organisation's mailbox ("recordsaccess.brookfield@…nhs.uk", "…@nhs.net"): a practice's or a member of
+# staff's, not a patient's contact details
 _NHS_MAIL_RE = re.compile(r"(?:@|\.)nhs\.(?:uk|net)$", re.IGNORECASE)
 
 
 def emails(norm: str) -> list[Finding]:
     return [Finding("email", m.start(), m.end()) for m in _EMAIL_RE.finditer(norm) if not _NHS_MAIL_RE.search(m.group())]
+
+
+def nhs_mailboxes(norm: str) -> list[tuple[int, int]]:
+    """The spans of NHS mailboxes, which `emails` leaves out: nothing inside one is a patient's name."""
+    return [(m.start(), m.end()) for m in _EMAIL_RE.finditer(norm) if _NHS_MAIL_RE.search(m.group())]
 
 
 def postcodes(norm: str) -> list[Finding]:
