@@ -123,6 +123,11 @@ def test_colleagues_teams_and_nhs_mailboxes_do_not_warn(text):
     assert find_identifiers(text) == [], redact(text).text
 
 
+def test_a_postcode_ending_a_sentence_is_still_a_postcode():
+    assert "E1 2LX" not in redact("she lives at 41B Fenwick Street, London E1 2LX. what do we do?").text
+    assert "NN3 9PD" not in redact("postcode NN3 9PD.").text
+
+
 def test_a_listed_surname_after_an_ordinary_word_beside_an_address():
     assert "Summers" not in redact("Will Summers rang from 4 Mill Lane about his notes").text
 

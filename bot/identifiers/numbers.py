@@ -313,7 +313,12 @@ def nhs_mailboxes(norm: str) -> list[tuple[int, int]]:
 
 
 def postcodes(norm: str) -> list[Finding]:
-    """Postcodes, never a piece of an email address or a dotted name ("requests.y02xx@…")."""
+    """Postcodes, never a piece of an email address or a dotted name ("requests.y02xx@…"); a full stop ending the
+    sentence after one is no such piece."""
     return [Finding("postcode", m.start(), m.end()) for m in _POSTCODE_RE.finditer(norm)
-            if _postcode_case_ok(m.group()) and norm[m.start() - 1:m.start()] not in (".", "@")
-            and norm[m.end():m.end() + 1] not in (".", "@")]
+            if _postcode_case_ok(m.group()) and not _DOTTED_BEFORE_RE.search(norm, max(0, m.start() - 2), m.start())
+            and not _DOTTED_AFTER_RE.match(norm, m.end())]
+
+
+_DOTTED_BEFORE_RE = re.compile(r"(?:\w[.@])$")
+_DOTTED_AFTER_RE = re.compile(r"@|\.\w")
