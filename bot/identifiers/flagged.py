@@ -26,7 +26,7 @@ import bisect
 import re
 
 from bot.identifiers.name_lists import bare, function_words, is_common, is_listed, name_lists, world_names
-from bot.identifiers.names import WORD_RE
+from bot.identifiers.names import ORGANISATION_WORDS, WORD_RE
 from bot.identifiers.types import Finding
 from bot.specifics import MONTH_PATTERN
 
@@ -67,8 +67,7 @@ _CAPITAL_RUN_RE = re.compile(r"(?<![A-Za-z'\-])[A-Z][a-z'\-]+(?: +[A-Z][a-z'\-]+
 # what a run of capitalised words naming a role or a body ends in ("Caldicott Guardian", "Redmoor Health")
 _ROLE_WORDS = frozenset("""guardian officer lead manager director nurse doctor partner registrar pharmacist practitioner
     administrator receptionist coordinator clinician consultant surgeon midwife visitor worker team service services
-    board trust council practice surgery centre center hospital clinic group health healthcare pharmacy partnership
-    network alliance federation committee foundation charity""".split())
+    board trust council network alliance federation committee foundation charity""".split()) | ORGANISATION_WORDS
 # a pair before a contact verb or an age: "kemi adeyemi-clarke rang", "(lucja wróbel, 71y)"
 _CONTACT_VERB = r"(?i:rang|rings|ringing|phoned|called|calling|came|comes|emailed|texted|messaged|says|said|keeps|wants|asked|asking)"
 _PAIR_BEFORE_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+) +([A-Za-z][A-Za-z'\-]+)(?=,? +{_CONTACT_VERB}\b"

@@ -169,7 +169,7 @@ _PARTICLES = frozenset("ap ab van von der den de del della da dos das di du des 
                        "o ni nic ui O Ni Nic Ui".split()).__contains__  # Irish "Ó", "Ní" as the detector reads them
 _PLACE_WORDS = frozenset("north south east west central greater upper lower new old royal saint st city county".split())
 # Words that make a run of capitalised words an organisation's name ("Clinica de Madrid", "… Practice")
-_ORGANISATION_WORDS = frozenset("clinica clinic centro centre center instituto hospital hospitais casa santa medical "
+ORGANISATION_WORDS = frozenset("clinica clinic centro centre center instituto hospital hospitais casa santa medical "
                                 "surgery practice health healthcare partnership group pharmacy".split())
 
 
@@ -202,7 +202,7 @@ def _world_run(norm: str, words: list[re.Match], i: int) -> int:
     run = [bare(words[k].group()) for k in range(i, j)]
     after = words[j] if j < len(words) and _gap_ok(norm, words[j - 1].end(), words[j].start()) else None
     before = words[i - 1] if i and _gap_ok(norm, words[i - 1].end(), words[i].start()) else None
-    if j <= i or any(w in _PLACE_WORDS or w in _ORGANISATION_WORDS for w in run) \
+    if j <= i or any(w in _PLACE_WORDS or w in ORGANISATION_WORDS for w in run) \
             or (after is not None and after.group()[0].isupper()) \
             or (before is not None and before.group()[0].isupper() and not _TITLE_RE.fullmatch(before.group())):
         return i  # inside a longer run of capitalised words ("Hospital Santa Maria de Belem"), unless after a title
@@ -276,7 +276,7 @@ def _unlisted_pair(first: str, second: str) -> bool:
     request follows there, "… – needs interpreter".)"""
     same_case = (first.islower() and second.islower()) or (first[0].isupper() and second[0].isupper())
     return same_case and min(len(first), len(second)) > 2 and not is_common(first) and not is_common(second) \
-        and not {bare(first), bare(second)} & _ORGANISATION_WORDS
+        and not {bare(first), bare(second)} & ORGANISATION_WORDS
 
 
 def _personal(f: Finding, norm: str) -> bool:
