@@ -20,7 +20,7 @@ from bot.citations import CitationBook, cite_numbers
 from bot.settings import AnsweringSettings, default_of
 from bot.specifics import MONTH_NAMES, specifics
 from bot.types import Citation, ScoredChunk
-from bot.unit_scorer import UNIT_FEATURES, unit_features
+from bot.unit_scorer import UNIT_FEATURES, unit_features, with_gaps
 from bot.units import LIST_ITEM, SENTENCE_BREAK, Unit
 
 log = logging.getLogger(__name__)
@@ -100,10 +100,7 @@ class ExtractiveAnswerer:
             # so "can I un-hide it later?" opens on un-hiding rather than on how to hide (the earlier question)
             own = replace(query, retrieval_text=query.own_text, expanded=query.own_expanded or query.own_text,
                           vector=query.own_vector)
-            x = (1 - share) * x + share * unit_features(own, passages, self.idf, stored, **options)[1]
-            for gap, of in (("cover_gap", "cover"), ("semantic_gap", "semantic")):  # the gaps of the blend itself
-                column = x[:, UNIT_FEATURES.index(of)]
-                x[:, UNIT_FEATURES.index(gap)] = column - column.max()
+            x = with_gaps((1 - share) * x + share * unit_features(own, passages, self.idf, stored, **options)[1])
         return units, x
 
     def score_units(self, query: PreparedQuery, results: Sequence[ScoredChunk]) -> list[Unit]:

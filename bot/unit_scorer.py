@@ -93,9 +93,13 @@ def unit_features(query, results: Sequence[ScoredChunk], idf: Callable[[str], fl
                 len(numbers & specifics(unit.text).facts()) / len(numbers) if numbers else 0.0,
             ])
             units.append(unit)
-    x = np.asarray(rows, dtype=float).reshape(len(rows), len(UNIT_FEATURES))
-    if len(rows):
+    return units, with_gaps(np.asarray(rows, dtype=float).reshape(len(rows), len(UNIT_FEATURES)))
+
+
+def with_gaps(x: np.ndarray) -> np.ndarray:
+    """`x` (feature rows) with its gap columns set: each unit's cover and semantic score less the best unit's."""
+    if len(x):
         for gap, of in (("cover_gap", "cover"), ("semantic_gap", "semantic")):
             column = x[:, UNIT_FEATURES.index(of)]
             x[:, UNIT_FEATURES.index(gap)] = column - column.max()
-    return units, x
+    return x

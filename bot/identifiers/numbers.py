@@ -312,6 +312,10 @@ def nhs_mailboxes(norm: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _EMAIL_RE.finditer(norm) if _NHS_MAIL_RE.search(m.group())]
 
 
+_DOTTED_BEFORE_RE = re.compile(r"(?:\w[.@])$")  # a postcode-shaped piece of a dotted name or an email address
+_DOTTED_AFTER_RE = re.compile(r"@|\.\w")
+
+
 def postcodes(norm: str) -> list[Finding]:
     """Postcodes, never a piece of an email address or a dotted name ("requests.y02xx@…"); a full stop ending the
     sentence after one is no such piece."""
@@ -319,6 +323,3 @@ def postcodes(norm: str) -> list[Finding]:
             if _postcode_case_ok(m.group()) and not _DOTTED_BEFORE_RE.search(norm, max(0, m.start() - 2), m.start())
             and not _DOTTED_AFTER_RE.match(norm, m.end())]
 
-
-_DOTTED_BEFORE_RE = re.compile(r"(?:\w[.@])$")
-_DOTTED_AFTER_RE = re.compile(r"@|\.\w")
