@@ -17,8 +17,8 @@ import numpy as np
 from bot.index import analyze
 from bot.query import PreparedQuery
 from bot.citations import CitationBook, cite_numbers
+from bot.repeats import own_share, same_text, says_again
 from bot.settings import AnsweringSettings, default_of
-from bot.specifics import MONTH_NAMES, specifics
 from bot.types import Citation, ScoredChunk
 from bot.unit_scorer import UNIT_FEATURES, unit_features, with_gaps
 from bot.units import LIST_ITEM, SENTENCE_BREAK, Unit
@@ -35,22 +35,6 @@ class Draft:
     notes: list[str] = field(default_factory=list)
     book: "CitationBook | None" = None  # the numbering behind `citations`, for a line added afterwards
     units: list[Unit] = field(default_factory=list)  # the scored units it was chosen from, to write it again shorter
-
-
-def _specifics(text: str) -> frozenset[str]:
-    """The numbers, codes and dates a text carries (`bot.specifics`): a sentence carrying one its neighbours
-    lack is never redundant. A list item's own number ("2.") is none of them, nor the date of a closing
-    attribution (`_ATTRIBUTION`). Quoted labels are not compared here (only `bot.claims` checks them): counting
-    them would change which sentences an answer keeps."""
-    return specifics("\n".join(_ATTRIBUTION.sub("", LIST_ITEM.sub("", line)) for line in text.splitlines())).facts()
-
-
-# A source's name and one date in brackets closing a line, "(Surrey and Sussex LMCs, 15 January 2025)", "(v1.5, 26
-# June 2023)", "(RCGP statement update, 2 November 2022; Pulse)": when the guidance was said, not what it says, so a
-# sentence repeating a kept one is not new for its date. Never a bracket of dates or one saying "from …".
-_DATE = r"(?:updated\s+)?(?:\d{1,2}\s+)?(?:" + "|".join(MONTH_NAMES) + r")\s+\d{4}"
-_ATTRIBUTION = re.compile(r"\s*\((?:[^()\d,;]+,\s*(?:v\d+(?:\.\d+)*,\s*)?|v\d+(?:\.\d+)*,\s*)" + _DATE
-                          + r"(?:;[^()\d]*)?\)(?=\s*[.;:]?\s*$)")
 
 
 _NUMBERED = re.compile(r"^(\s*)(\d+)[.)]\s+")
@@ -167,8 +151,8 @@ class ExtractiveAnswerer:
                 # whole steps stand: a sentence chosen before (never the opening one) that is itself mostly one
                 # step, with no code, number or date the steps lack, goes instead
                 steps = unit.text.splitlines()
-                chosen[1:] = [c for c in chosen[1:] if c.is_list or not _says_again(
-                    c.text, steps, tuning.answer_repeat_overlap, overlap=_own_share)]
+                chosen[1:] = [c for c in chosen[1:] if c.is_list or not says_again(
+                    c.text, steps, tuning.answer_repeat_overlap, compare=own_share)]
             chosen.append(unit)
             # what the answer holds, derived from the units chosen (some may just have gone)
             docs.clear()
@@ -197,7 +181,7 @@ class ExtractiveAnswerer:
         chosen = self.choose(units, results, said) or self.choose(units, results)  # saying it twice beats nothing
         yes_no = asks_yes_no(query.text)
         while True:
-            text, book = self._render(chosen, results, yes_no)
+            text, book = self._render(chosen, results, yes_no, units)
             if len(text) <= limit or len(chosen) == 1:
                 break
             chosen = sorted(chosen, key=lambda u: u.score, reverse=True)[:-1]  # the weakest unit goes
@@ -207,9 +191,11 @@ class ExtractiveAnswerer:
         return Draft(text=text, citations=book.citations, answerer=self.name, coverage=best_cover, book=book,
                      units=units)
 
-    def _render(self, chosen: list[Unit], results: Sequence[ScoredChunk],
-                yes_no: bool = False) -> tuple[str, CitationBook]:
+    def _render(self, chosen: list[Unit], results: Sequence[ScoredChunk], yes_no: bool = False,
+                units: Sequence[Unit] = ()) -> tuple[str, CitationBook]:
+        """`units`: all the units `chosen` came from, where a sentence that leans on the one before finds it."""
         chosen = _reading_order(chosen, self.tuning.answer_yes_no_sentence_share if yes_no else None)
+        chosen = with_what_they_lean_on(chosen, units, self.tuning.answer_repeat_overlap)
         book = CitationBook(self.tuning.answer_max_sources_per_line)
         lines = []
         for unit in chosen:
@@ -234,12 +220,12 @@ def _is_steps(unit: Unit) -> bool:
 def _unrepeated_beside(unit: Unit, kept: list[Unit], same: float) -> Unit | None:
     """`unit` as it may stand beside `kept`: None when it repeats them (the same text, most of its words and no
     new code, number or date) or is a lead-in without its list; a list loses the items they already say."""
-    if any(_same_text(unit.text, c.text) for c in kept):
+    if any(same_text(unit.text, c.text) for c in kept):
         return None
     if not unit.is_list and unit.text.rstrip().endswith(":"):
         return None  # a lead-in without the list it introduces
     if not unit.is_list:
-        return None if _says_again(unit.text, [c.text for c in kept], same) else unit
+        return None if says_again(unit.text, [c.text for c in kept], same) else unit
     return _without_repeated_items(unit, kept, same) if kept else unit
 
 
@@ -250,7 +236,7 @@ def _without_repeated_items(unit: Unit, chosen: list[Unit],
     sentence introducing the list is kept whenever any of its items is."""
     kept_lines = [line for c in chosen for line in c.text.splitlines()]
     lines = unit.text.splitlines()
-    fresh = [line for line in lines if not _says_again(line, kept_lines, same)]
+    fresh = [line for line in lines if not says_again(line, kept_lines, same)]
     if len(fresh) == len(lines):
         return unit
     items = [line for line in fresh if LIST_ITEM.match(line)]
@@ -296,35 +282,47 @@ def _reading_order(chosen: list[Unit], sentence_share: float | None = None) -> l
     return [opener, *rest]
 
 
-def repeats_answer(line: str, answer_text: str, same: float = default_of("answer_repeat_overlap")) -> bool:
-    """Whether an answer already says `line` (the test the answerer uses between its own lines: most of the
-    words again and no code, number or date the answer lacks); for a line added after the answer is written."""
-    kept = [k for k in re.split(r"(?:\[\d+\])+|\n", answer_text) if k.strip()]  # one sentence or item each
-    return _says_again(line, kept, same)
+# A sentence that leans on the one before it: "It does not remove the information…", "This includes…", "These apps…",
+# "However, …". Not "It is important to…", "It may be that…" (an "it" standing for nothing), nor "This guidance…"
+# (the page itself, which the citation names).
+_COPULA = r"(?:\s+(?:is|was|remains|seems|appears)|\s+(?:may|might|can|could|will|would|should) be)"
+_ADVERBS = r"(?:\s+(?:also|still|not|therefore|now|often|usually|generally|very|always|equally|particularly))*"
+_EXTRAPOSED = (r"\s+(?:important|possible|impossible|necessary|essential|likely|unlikely|advisable|recommended|best|"
+               r"good|worth|helpful|useful|vital|crucial|unclear|clear|sensible|reasonable|appropriate|difficult|easy|"
+               r"expected|hoped|noted|understood|thought|believed|that|the case)\b")
+LEANS_BACK = re.compile(
+    r"^(?:(?:This|These|That|Those)\b(?!\s+(?:guidance|guide|page|document|toolkit|letter|webinar|article|website)\b)"
+    r"|(?:Such|They|Their|Its|Both|However|Also|In addition|Furthermore|Moreover|Otherwise|Instead|Therefore|Thus|"
+    r"As a result|For this reason|The same)\b"
+    rf"|It\b(?!{_COPULA}{_ADVERBS}{_EXTRAPOSED}|['’]s\b)|It['’]s\b(?!{_ADVERBS}{_EXTRAPOSED}))")
 
 
-def _says_again(text: str, kept: list[str], same: float, overlap: Callable[[str, str], float] | None = None) -> bool:
-    """Most of `text`'s words are in one of the `kept` texts, and it carries no code, number or date they lack:
-    the one test of repetition, between units, list items, and a line added after the answer. `overlap`: how the
-    words are compared (default `_overlap`; `_own_share` when only `text`'s own words count)."""
-    overlap = overlap or _overlap
-    return (any(overlap(text, k) > same for k in kept)
-            and _specifics(text) <= set().union(*(_specifics(k) for k in kept)))
+def with_what_they_lean_on(ordered: list[Unit], units: Sequence[Unit], same: float) -> list[Unit]:
+    """The answer's units in reading order, with the sentence before each sentence that leans on it (`LEANS_BACK`,
+    in the same paragraph) read right before it: brought in when the answer lacks it (not when it is a lead-in or
+    the answer says it already), moved there when the answer has it elsewhere, as `_reading_order` lets the
+    sentence before the opening one lead into it. Lists and bullets stand as they are."""
+    place = {(u.chunk_rank, u.paragraph, u.position): u for u in units if not u.is_list and not u.bullet}
+    out = list(ordered)
+    for unit in ordered:
+        before = place.get((unit.chunk_rank, unit.paragraph, unit.position - 1))
+        if unit.is_list or unit.bullet or before is None or not LEANS_BACK.match(unit.text):
+            continue
+        held = next((u for u in out if u.text == before.text), None)
+        if held is None:
+            if before.text.rstrip().endswith(":") or says_again(before.text, [u.text for u in out], same):
+                continue
+            held = replace(before, score=unit.score)
+        elif _place_of(held, out) + 1 == _place_of(unit, out):
+            continue
+        else:
+            out.pop(_place_of(held, out))
+        out.insert(_place_of(unit, out), held)
+    return out
 
 
-def _same_text(a: str, b: str) -> bool:
-    return " ".join(analyze(a)) == " ".join(analyze(b))
-
-
-def _own_share(a: str, b: str) -> float:
-    """The share of `a`'s own words that `b` holds (a long sentence is not "said" by a short line inside it)."""
-    sa = set(analyze(a))
-    return len(sa & set(analyze(b))) / max(1, len(sa))
-
-
-def _overlap(a: str, b: str) -> float:
-    sa, sb = set(analyze(a)), set(analyze(b))
-    return len(sa & sb) / max(1, min(len(sa), len(sb)))
+def _place_of(unit: Unit, units: list[Unit]) -> int:
+    return next(i for i, u in enumerate(units) if u is unit)
 
 
 def _join_units(lines: list[str], units: list[Unit]) -> str:

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from bot import guard, prompts
-from bot.answer import Draft, ExtractiveAnswerer, repeats_answer
+from bot.answer import Draft, ExtractiveAnswerer
 from bot.citations import CitationBook
 from bot.corpus_subject import corpus_centroid, off_topic_vectors
 from bot.decline_model import DeclineModel
@@ -23,6 +23,7 @@ from bot.decline_features import decision_features
 from bot.index import Index, analyze
 from bot.llm import answerer_for
 from bot.query import Glossary, PreparedQuery, detect_systems, embed, prepare_query
+from bot.repeats import repeats_answer
 from bot.retrieval import Mode, Retrieval, Retriever
 from bot.safeguarding import SITUATIONS_FILE, Safeguarding
 from bot.settings import AnsweringSettings, Settings

@@ -5,7 +5,7 @@ every reader of dates uses.
   and `month_number`: the one list of months (citations format dates with it, claims and ingest read dates
   with it, identifier detection finds dates of birth with it).
 - `specifics(text)`: what an answer's sentence must share with the passage it cites (`bot.claims`), and what
-  makes a sentence that repeats its neighbours' words still worth keeping (`bot.answer`).
+  makes a sentence that repeats its neighbours' words still worth keeping (`bot.repeats`).
 
 Standard library only: it must not import anything else from `bot` (`bot.identifiers`, which may import
 nothing of the answering core, imports it).

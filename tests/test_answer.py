@@ -302,7 +302,7 @@ def test_steps_stay_whole_and_a_later_sentence_a_step_says_again_goes():
 
 
 def test_a_line_to_be_added_after_the_answer_is_not_said_in_it_too():
-    from bot.answer import repeats_answer
+    from bot.repeats import repeats_answer
 
     chunk = Chunk(
         chunk_id="c-1", doc_id="c.md", title="Coercion", heading_path=["Coercion"], source_urls=["https://example.org/c"],

@@ -4,7 +4,7 @@ follow-up opens on what it asks, not on the earlier question's answer."""
 import numpy as np
 import pytest
 
-from bot.answer import ExtractiveAnswerer, _reading_order, asks_yes_no
+from bot.answer import LEANS_BACK, ExtractiveAnswerer, _reading_order, asks_yes_no, with_what_they_lean_on
 from bot.query import Glossary, prepare_query
 from bot.settings import AnsweringSettings
 from bot.types import Chunk, ScoredChunk
@@ -58,3 +58,55 @@ def test_a_follow_up_is_answered_on_its_own_words_as_well_as_the_threads():
     assert first_line(0.0).startswith("To hide a result")  # the thread's question alone: the earlier answer
     assert first_line(0.6).startswith("A hidden result can be shown again")
     assert prepare_query("can it be shown again later?", Glossary({})).own_text == ""  # not in a thread
+
+
+def _leaning(text_before: str, leaning: str, max_units: int = 1, between: str = " ") -> str:
+    """The answer to a question whose vector matches `leaning` alone, from a passage holding the two sentences."""
+    chunk = Chunk(chunk_id="p-1", doc_id="p.md", title="Redaction", heading_path=["Redaction"],
+                  source_urls=["https://example.org/p"], text=f"{text_before}{between}{leaning}")
+    first, second = np.eye(384, dtype=np.float32)[:2]
+    stored = {"p-1": {unit_key(text_before): first, unit_key(leaning): second}}
+    query = prepare_query("does hiding it delete anything", Glossary({}))
+    query.vector = second
+    answerer = ExtractiveAnswerer(idf=lambda term: 1.0, unit_vectors=lambda ids: {i: stored[i] for i in ids if i in stored},
+                                  tuning=AnsweringSettings.model_construct(answer_max_units=max_units))
+    return answerer.answer(query, [ScoredChunk(chunk=chunk, score=1.0)]).text
+
+
+def test_a_sentence_that_leans_on_the_one_before_is_read_after_it():
+    text = _leaning("Redaction hides an entry from the patient online.", "It does not remove the information from the record.")
+    assert text.startswith("Redaction hides an entry from the patient online. [1] It does not remove")
+    # an "it" that stands for nothing leans on nothing: the sentence stands alone
+    alone = _leaning("Redaction hides an entry from the patient online.", "It is important to keep a list of what was hidden.")
+    assert alone.startswith("It is important") and "Redaction hides" not in alone
+    # nor does a sentence introducing a list that is not there
+    assert _leaning("Steps to follow:", "These steps take ten minutes.", between="\n").startswith("These steps")
+    # nor a sentence of another paragraph
+    assert _leaning("Redaction hides an entry.", "It does not remove it.", between="\n\n").startswith("It does not")
+
+
+@pytest.mark.parametrize("text, leans", [
+    ("It does not remove the information from the record.", True),
+    ("It's stored in the clinical system.", True),
+    ("This includes letters from hospitals.", True),
+    ("However, patients will not see unfiled results.", True),
+    ("These tags may not transfer between systems.", True),
+    ("It is important to note that tags may not transfer.", False),
+    ("It may be that the practice needs a waiting list.", False),
+    ("It's worth checking the settings first.", False),
+    ("This guidance explains how to enable access manually.", False),  # the page itself, which the citation names
+    ("There is a form for reporting incidents.", False),
+    ("Redaction hides an entry.", False),
+])
+def test_what_leans_on_the_sentence_before(text, leans):
+    assert bool(LEANS_BACK.match(text)) is leans
+
+
+def test_a_leaning_sentence_chosen_apart_from_the_one_it_leans_on_is_read_after_it():
+    hides, stays, other = (Unit("Redaction hides an entry.", 0, 2, score=0.6), Unit("It stays in the record.", 0, 3, score=1.0),
+                           Unit("GP2GP moves the record.", 1, 0, score=0.8))
+    ordered = with_what_they_lean_on([stays, other, hides], [hides, stays, other], 0.7)
+    assert [u.text for u in ordered] == [hides.text, stays.text, other.text]
+    # a sentence before it that the answer says already is not said again
+    said = Unit("Redaction hides an entry from the patient.", 1, 0, score=0.8)
+    assert [u.text for u in with_what_they_lean_on([stays, said], [hides, stays, said], 0.7)] == [stays.text, said.text]

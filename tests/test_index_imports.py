@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "bot" / "index"
 # the layers above the index: they import it, never the other way round
-ABOVE = ("bot.slack", "bot.review", "bot.pipeline", "bot.answer", "bot.retrieval", "bot.query", "bot.passage_match",
+ABOVE = ("bot.slack", "bot.review", "bot.pipeline", "bot.answer", "bot.repeats", "bot.retrieval", "bot.query", "bot.passage_match",
          "bot.fitted_reranker", "ingest")
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.answer import repeats_answer
+from bot.repeats import repeats_answer
 from bot.specifics import MONTH_NAMES, MONTH_PATTERN, month_number, specifics
 
 
