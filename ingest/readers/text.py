@@ -40,8 +40,23 @@ def looks_like_title(line: str) -> bool:
     )
 
 
+# A line that ends a sentence (a closing quote or bracket may follow the stop)
+_ENDS_SENTENCE = re.compile(r"[.!?:;][\"”’')\]]*$")
+
+
+def one_paragraph_per_line(lines: list[str]) -> bool:
+    """Text copied from a web page puts each paragraph on a line of its own, often with no blank line between;
+    hard-wrapped text breaks its lines mid-sentence. Told apart by the lines too long to be headings: at least
+    half of them end a sentence in the first kind, few do in the second (a wrapped paragraph of n lines ends one)."""
+    long = [line.strip() for line in lines if len(line.split()) > MAX_TITLE_WORDS and not LIST_MARKER.match(line.strip())]
+    return bool(long) and sum(bool(_ENDS_SENTENCE.search(line)) for line in long) >= len(long) / 2
+
+
 def paragraphs(lines: list[str]) -> str:
-    """Join hard-wrapped lines into paragraphs; blank lines and list items start a new one."""
+    """Join hard-wrapped lines into paragraphs; blank lines and list items start a new one. Text with one
+    paragraph per line (`one_paragraph_per_line`) keeps each line a paragraph."""
+    if one_paragraph_per_line(lines):
+        lines = [part for line in lines for part in (line, "")]
     out: list[str] = []
     current: list[str] = []
 

@@ -246,3 +246,30 @@ def test_a_bold_question_or_label_in_word_heads_what_follows(tmp_path):
     assert "#### Does proxy access include the full record?" in text
     assert "#### Practices must record" not in text and "#### Note" not in text and "#### Never" not in text
     assert "#### Children under 11" in text
+
+
+def test_text_copied_from_a_web_page_keeps_one_paragraph_per_line_and_its_headings(tmp_path):
+    """A page copied from a browser puts each paragraph on a line, with no blank line between: the lines are not
+    run together into one paragraph (burying the headings in it), while hard-wrapped text is still joined."""
+    copied = tmp_path / "redaction.txt"
+    copied.write_text(
+        "Redacting information for online record access\n"
+        "When records are shared with patients, the practice makes sure only appropriate information is disclosed.\n"
+        "What is redaction?\n"
+        "Redaction hides information in the online viewer from the patient and anyone with proxy access to it.\n"
+        "It does not remove the information from the patient's record, which clinicians can still see in full.\n"
+        "Whole entries only\n"
+        "Individual words, sentences or paragraphs within an entry cannot be redacted on their own by the practice.\n",
+        encoding="utf-8")
+    text = load_file(copied).text
+    assert "\n## What is redaction?\n" in text and "\n## Whole entries only\n" in text
+    assert "proxy access to it.\n\nIt does not remove" in text  # two paragraphs, not one run-on block
+    wrapped = tmp_path / "wrapped.txt"
+    wrapped.write_text(
+        "Notes from the practice meeting\n\n"
+        "The partners agreed that new entries will be checked by the\n"
+        "duty doctor before they are filed, and that reception will\n"
+        "record any request from a patient to see older entries.\n",
+        encoding="utf-8")
+    assert ("checked by the duty doctor before they are filed, and that reception will record any request"
+            in load_file(wrapped).text)
