@@ -140,3 +140,68 @@ def test_an_age_is_left_in_the_question_it_answers():
 
 def test_a_name_with_a_particle_counts_alone():
     assert "Bhriain" not in redact("who signs off withholding a result? it's for Siobhán Ní Bhriain").text
+
+
+@pytest.mark.parametrize("text, gone", [
+    # session 18 (a fifth held-out set, pii-held-out-8): cues strong enough for any message
+    ("spoke with fatima hussain earlier - she wants her proxy removed", ["fatima", "hussain"]),  # two listed names
+    ("her partner (gethin rowlands) keeps logging in as her, what can we do", ["gethin", "rowlands"]),
+    ("pt Thirunavukkarasu Balasubramaniam asked for coded records only", ["Thirunavukkarasu", "Balasubramaniam"]),
+    ("DOB:02Feb1971 - can she see her old letters?", ["02Feb1971"]),  # a date written without spaces
+    # and in a flagged message: a relative's given name in lower case, a name before "'s" and a relation
+    ("Mrs Okafor rang - her son tomasz wants proxy for her", ["Okafor", "tomasz"]),
+    ("Mr Bogdan Nowak phoned: his wife ngozi adeyemi says he reads her app", ["ngozi", "adeyemi"]),
+    ("Mrs Hollis asked: can aurelia's nan still see the notes? aurelia is 12", ["aurelia"]),
+    ("our patient Dr Hughes wants us to switch off her online access", ["Hughes"]),  # a patient, said so
+])
+def test_names_in_lower_case_or_told_by_their_place(text, gone):
+    redacted = redact(text).text
+    for value in gone:
+        assert value.lower() not in redacted.lower(), (value, redacted)
+
+
+@pytest.mark.parametrize("text", [
+    "our lead GP Dr Adebayo wants the 104 list checked before go-live",
+    "one of our registrars, Dr Kowalski, asked whether results show at weekends",
+    "Dr Bianchi says we need a DPIA before switching on - is that right?",
+    "does the Caldicott Guardian, Dr Mensah, have to sign every redaction?",
+    "the lloyd george envelope for a new pt hasn't arrived, does that matter for access?",
+    "her husband (not registered with us) keeps asking to see her app",
+    "pt Access requests are piling up since go-live",
+])
+def test_colleagues_named_with_their_role_or_instructions_and_ordinary_pairs_do_not_warn(text):
+    assert find_identifiers(text) == [], redact(text).text
+
+
+@pytest.mark.parametrize("text, gone", [
+    # session 18, a sixth held-out set (pii-held-out-9): names as the only identifier, in lower case or in a form a
+    # name takes, and details in forms the detector did not read
+    ("can we give proxy to nasra begum's husband? she wants him to order her meds", ["nasra", "begum"]),  # a listed surname
+    ("alisha mckenzie came in today upset about a code from years ago", ["alisha", "mckenzie"]),
+    ("urgent please\nsiobhan hassan\nshe can see a note about her neighbour", ["siobhan", "hassan"]),
+    ("okafor, grace - asking why her record only starts last year", ["okafor", "grace"]),
+    ("Thandiwe (Thandi) Nkosi wants her daughter to have proxy", ["Thandiwe", "Thandi", "Nkosi"]),
+    ("Oluwaseun Adeyemi (pt) says a letter about his brother is on his record", ["Oluwaseun", "Adeyemi"]),
+    ("re Mrs Cole, postcode LS6 4 something, she cannot see her results", ["LS6 4"]),
+    ("pt nhs 943 476 5919 DOB-14-03-1961 asks about fit notes", ["14-03-1961"]),
+])
+def test_names_told_by_their_shape_and_details_in_other_forms(text, gone):
+    redacted = redact(text).text
+    for value in gone:
+        assert value.lower() not in redacted.lower(), (value, redacted)
+
+
+@pytest.mark.parametrize("text", [
+    "The ICB lead, Sarah Thompson, sent the figures round - do we report ours?",
+    "Hi, Mr Hughes the senior partner asks whether posters are enough",
+    "Our practice manager Dawn Richards is drafting the patient letter",
+    "the postcode lottery of ICB support - is there national help?",
+    "hi quick one - do gp records from northern ireland show if someone moves here",
+    "teenage lad told the nurse he self harms and wants his mum kept out",
+])
+def test_colleagues_with_their_role_and_place_names_still_do_not_warn(text):
+    assert find_identifiers(text) == [], redact(text).text
+
+
+def test_someones_partner_is_no_colleague():
+    assert "Jamie" not in redact("her partner Jamie Reid keeps reading her app").text

@@ -41,13 +41,13 @@ _YEAR_NUM = r"(?:\d{4}|'?\d{2})"
 _DAY_NUM = r"\d{1,2}(?:st|nd|rd|th)?"
 _OF = r"(?: {1,3}of)?"
 
-_NUM_DATE_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{1,2}) ?([/.\-]) ?(\d{1,2}) ?\2 ?(\d{4}|\d{2})(?!\d|[/.\-]\d)")
+_NUM_DATE_RE = re.compile(r"(?<![\d/])(?<![\d/\-]-)(?<!\d\.)(\d{1,2}) ?([/.\-]) ?(\d{1,2}) ?\2 ?(\d{4}|\d{2})(?!\d|[/.\-]\d)")
 _SPACED_DATE_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{1,2}) (\d{1,2}) (\d{4})(?!\d|[/.\-]\d)")
 _ISO_DATE_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{4})([/.\-])(\d{1,2})\2(\d{1,2})(?!\d|[/.\-]\d)")
-_EIGHT_DIGITS_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{2})(\d{2})(\d{4})(?![\d]|[/.\-]\d)")
+_EIGHT_DIGITS_RE = re.compile(r"(?<![\d/])(?<![\d/\-]-)(?<!\d\.)(\d{2})(\d{2})(\d{4})(?![\d]|[/.\-]\d)")
 _SIX_DIGITS_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{2})(\d{2})(\d{2})(?![\d]|[/.\-]\d)")  # "dob 120673", only cued
 _TEXT_DATE_RE = re.compile(
-    rf"(?<![\dA-Za-z])(?:(?:the {{1,3}})?(?P<d1>{_DAY_NUM}|{_DAY_WORD}){_OF}[ \-]{{0,3}}{MONTH_PATTERN}\b\.?,?[ \-]{{0,3}}"
+    rf"(?<![\dA-Za-z])(?:(?:the {{1,3}})?(?P<d1>{_DAY_NUM}|{_DAY_WORD}){_OF}[ \-]{{0,3}}{MONTH_PATTERN}(?![A-Za-z])\.?,?[ \-]{{0,3}}"
     rf"(?P<y1>{_YEAR_NUM}|{_YEAR_WORD})"
     rf"|{MONTH_PATTERN}\b\.?[ \-]{{1,3}}(?:the {{1,3}})?(?P<d2>{_DAY_NUM}|{_DAY_WORD}),? {{1,3}}(?P<y2>\d{{4}}|{_YEAR_WORD}))"
     rf"(?![\dA-Za-z])",

@@ -26,7 +26,7 @@ import bisect
 import re
 
 from bot.identifiers.name_lists import bare, function_words, is_common, is_listed, name_lists, world_names
-from bot.identifiers.names import ORGANISATION_WORDS, WORD_RE
+from bot.identifiers.names import ORGANISATION_WORDS, RECORD_TERMS, WORD_RE
 from bot.identifiers.types import Finding
 from bot.specifics import MONTH_PATTERN
 
@@ -51,7 +51,14 @@ _FAMILY = (r"(?i:wife|husband|son|daughter|mum|mom|mother|dad|father|brother|sis
            r"grandad|nan|gran|boyfriend|girlfriend|stepdad|stepmum|niece|nephew|aunt|auntie|uncle|cousin)")
 _BEFORE_RELATION_RE = re.compile(rf"(?<![A-Za-z'\-])({_CAP_WORD}(?: +{_CAP_WORD})?)(?:'s +{_FAMILY}\b(?!'?s? +(?i:team|service|"
                                  rf"services|lead|meeting|clinic|apps?|group|unit|worker|policy|line|charity)\b)"
-                                 rf"| *\( *{_FAMILY} *\))")
+                                 rf"| *\( *(?:{_FAMILY}|(?i:pt|patient)) *\))")
+# any case: a name right before "'s" and a relation in a flagged message ("maisie's mum")
+_POSSESSIVE_FAMILY_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+)'s +{_FAMILY}\b(?!'?s? +(?i:team|service|"
+                                   rf"services|lead|meeting|clinic|apps?|group|unit|worker|policy|line|charity)\b)")
+# a relation with a name in brackets ("her husband (huw price)"), and a patient's name right after "pt"/"patient" in
+# capitals ("pt Senthilkumar Rajendran wants…"): in any message
+_RELATION_BRACKET_RE = re.compile(rf"(?<![A-Za-z]){_RELATIONS} *\( *({_ANY_WORD})(?: +({_ANY_WORD}))? *\)")
+_PATIENT_CAPITALS_RE = re.compile(rf"(?<![A-Za-z])(?i:pt|patient)\b *[:\-]? +({_CAP_WORD})(?: +({_CAP_WORD}))?")
 # a particle inside a name: "Ciarán Ó Dubhghaill", "Siobhán Ní Bhriain", "Rhys ap Gwilym", "Anna van der Berg"
 _PARTICLE = r"(?:O|Ni|Nic|Mac|Ui|ap|ab|ibn|bin|binti|van|von|der|den|de|da|di|del|della|al|el|la|le)"
 _PARTICLE_AFTER_RE = re.compile(rf" +{_PARTICLE}(?: +{_PARTICLE})? +[A-Z][A-Za-z'\-]+")
@@ -74,6 +81,19 @@ _PAIR_BEFORE_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+) +([A-Za-z
                              r"|, *\d{1,3} *(?i:y|yo|yrs?|years?)\b)")
 # beside a person's number or date of birth, one capitalised word before a contact verb: "Zarghona came in with…"
 _ONE_BEFORE_VERB_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Z][a-z'\-]+) +(?={_CONTACT_VERB}\b)")
+# a listed given name and a listed surname together in lower case ("spoke to mohammed farah"), where the capitalised
+# rules do not look (they know "Rose Lane" for a place), in any message; or a surname a list holds after any uncommon
+# word when what follows is said of a person, a contact verb or "'s" and a relation ("delroy mckenzie came in",
+# "rahima begum's husband"). The pairs overlap: "to rahima", then "rahima begum".
+_PERSON_AFTER_RE = re.compile(rf"(?:'s +{_FAMILY}\b|,? +{_CONTACT_VERB}\b)")
+# a name with a nickname in brackets between its parts: "Margaret (Peggy) Hollingworth"
+_NICKNAME_BETWEEN_RE = re.compile(r"(?<![A-Za-z'\-])([A-Z][a-z'\-]+) +\(([A-Z][a-z'\-]+)\) +([A-Z][a-z'\-]+)"
+                                  r"(?![A-Za-z'\-])")
+# a message opening on a name written surname first, as a banner prints it: "mcallister, fiona - wants…"
+_SURNAME_FIRST_OPENING_RE = re.compile(r"^\s*([A-Za-z][A-Za-z'\-]+), +([A-Za-z][A-Za-z'\-]+) *(?=[-–:]|\n)")
+# two words on a line of their own (or between slashes), the second a surname a list holds: "/ morag mcintyre /"
+_PAIR_ALONE_RE = re.compile(r"(?:^|[\n/|]) *([A-Za-z][a-z'\-]+) +([A-Za-z][a-z\-]+) *(?=[\n/|]|$)")
+_LOWER_PAIR_RE = re.compile(r"(?<![A-Za-z'\-])(?=([a-z][a-z'\-]+) +([a-z][a-z\-]+)(?:(?='s\b)|(?![A-Za-z'\-])))")
 # a flat and its building: "flat 22 Cotterell Tower", "Flat 12 Beckett House" (counts in any message)
 _FLAT_RE = re.compile(r"(?<![A-Za-z])(?i:flat|apartment|apt)\.? *\d{1,4}[A-Za-z]?,? +(?:[A-Z][A-Za-z'\-]+ +){1,2}"
                       r"(?:Tower|House|Court|Lodge|Point|Heights|Mansions|Buildings|Block|Hall|View|Apartments|Place"
@@ -140,16 +160,21 @@ def names_when_flagged(norm: str, people: list[Finding], *, personal: bool) -> l
     for m in _INITIALS_CUE_RE.finditer(norm):
         out.append(Finding("name", m.start(1), m.end(1)))
     out += _told_names(norm, stop, personal)
+    for m in _POSSESSIVE_FAMILY_RE.finditer(norm):  # "maisie's mum"
+        if _name(m.group(1), stop) and len(bare(m.group(1))) >= 3 and not m.group(1).isupper():
+            out.append(Finding("name", m.start(1), m.end(1)))
     if personal:
         out += [Finding("name", m.start(1), m.end(1)) for m in _ONE_BEFORE_VERB_RE.finditer(norm)
                 if _name(m.group(1), stop) and len(m.group(1)) >= 3]
         out += _any_case(norm, stop)
-        for m in _RELATION_ANY_CASE_RE.finditer(norm):
-            words = list(WORD_RE.finditer(norm, m.start(1), m.end(1)))
-            pair = len(words) == 2 and all(_name(w.group(), stop) and len(w.group()) > 2 for w in words)
-            if (_given(bare(words[0].group())) or pair) and _name(words[0].group(), stop):
-                end = words[-1].end() if len(words) > 1 and _name(words[-1].group(), stop) else words[0].end()
-                out.append(Finding("name", words[0].start(), end))
+    surnames = name_lists()[1] | world_names()[1]
+    for m in _RELATION_ANY_CASE_RE.finditer(norm):  # "their son piotr", "wife hodan farah"; beside a number, any pair
+        words = list(WORD_RE.finditer(norm, m.start(1), m.end(1)))
+        pair = len(words) == 2 and all(_name(w.group(), stop) and len(w.group()) > 2 for w in words) \
+            and (personal or bare(words[1].group()) in surnames)
+        if (_given(bare(words[0].group())) or pair) and _name(words[0].group(), stop) and len(words[0].group()) > 2:
+            end = words[-1].end() if len(words) > 1 and _name(words[-1].group(), stop) else words[0].end()
+            out.append(Finding("name", words[0].start(), end))
     return out
 
 
@@ -184,10 +209,12 @@ def flat_addresses(norm: str) -> list[Finding]:
     return [Finding("address", m.start(), m.end()) for m in _FLAT_RE.finditer(norm)]
 
 
-def names_by_strong_cues(norm: str) -> list[Finding]:
+def names_by_strong_cues(norm: str, raw: str | None = None) -> list[Finding]:
     """Cues strong enough for any message: a name right before "'s" and a relation ("Nusrat Begum's husband") or
-    before a relation in brackets ("Dafydd Pritchard (son)")."""
+    before a relation in brackets ("Dafydd Pritchard (son)"), and the others above said to count in any message.
+    `raw`: the message as sent, whose line breaks (spaces in `norm`) set a name on a line of its own apart."""
     stop = function_words()
+    lined = norm if raw is None else "".join("\n" if r in "\n\r" else c for r, c in zip(raw, norm))
     out = []
     for m in _BEFORE_RELATION_RE.finditer(norm):
         words = [w for w in WORD_RE.finditer(norm, m.start(1), m.end(1))]
@@ -196,7 +223,39 @@ def names_by_strong_cues(norm: str) -> list[Finding]:
         if words and all(_name(w.group(), stop) for w in words):
             last = words[-1].group()
             out.append(Finding("name", words[0].start(), words[-1].end() - (2 if last.endswith("'s") else 0)))
+    for m in _RELATION_BRACKET_RE.finditer(norm):
+        first, second = m.group(1), m.group(2)
+        if _name(first, stop) and len(bare(first)) >= 2 and not first.isupper() and not _title(first):
+            named = second is not None and bare(second) not in stop and not _NOT_A_NAME_RE.fullmatch(bare(second))
+            out.append(Finding("name", m.start(1), m.end(2) if named else m.end(1)))
+    for m in _PATIENT_CAPITALS_RE.finditer(norm):  # two such words, or one a list knows ("patient Consent" is neither)
+        first, second = m.group(1), m.group(2)
+        if _plain_capital(first, stop) and second is not None and _plain_capital(second, stop):
+            out.append(Finding("name", m.start(1), m.end(2)))
+        elif _plain_capital(first, stop) and is_listed(bare(first)):
+            out.append(Finding("name", m.start(1), m.end(1)))
+    given, surnames = name_lists()[0] | world_names()[0], name_lists()[1] | world_names()[1]
+    for m in _NICKNAME_BETWEEN_RE.finditer(norm):
+        if all(_plain_capital(m.group(g), stop) for g in (1, 2, 3)):
+            out += [Finding("name", m.start(g), m.end(g)) for g in (1, 2, 3)]
+    for m in _SURNAME_FIRST_OPENING_RE.finditer(lined):
+        if bare(m.group(2)) in given and _name(m.group(1), stop) and _name(m.group(2), stop) and len(m.group(1)) >= 3:
+            out.append(Finding("name", m.start(1), m.end(2)))
+    for m in _PAIR_ALONE_RE.finditer(lined):
+        if bare(m.group(2)) in surnames and all(_name(m.group(g), stop) and len(m.group(g)) >= 3 for g in (1, 2)):
+            out.append(Finding("name", m.start(1), m.end(2)))
+    for m in _LOWER_PAIR_RE.finditer(norm):
+        first, second = bare(m.group(1)), bare(m.group(2))
+        told = first in given or _PERSON_AFTER_RE.match(norm, m.end(2)) is not None  # "fadumo hassan wants…"
+        if told and second in surnames and len(first) >= 3 and len(second) >= 3 \
+                and (first, second) not in RECORD_TERMS and _name(m.group(1), stop) and _name(m.group(2), stop):
+            out.append(Finding("name", m.start(1), m.end(2)))
     return out
+
+
+def _plain_capital(word: str, stop: frozenset) -> bool:
+    """A capitalised word that can only be a name here: not an acronym, a title, nor a common or role word."""
+    return _name(word, stop) and len(bare(word)) >= 3 and not word.isupper() and not _title(word)
 
 
 def widened(norm: str, people: list[Finding], *, personal: bool = False) -> list[Finding]:

@@ -136,7 +136,7 @@ def _surname_like(word: str, first: str, given: frozenset, surnames: frozenset, 
 
 
 # Pairs of name words that are the name of a thing in general practice: the paper record's "Lloyd George" envelope
-_RECORD_TERMS = frozenset({("lloyd", "george"), ("lloyd", "georges")})
+RECORD_TERMS = frozenset({("lloyd", "george"), ("lloyd", "georges")})
 
 
 def _world_pair(first: str, second: str) -> bool:
@@ -146,7 +146,7 @@ def _world_pair(first: str, second: str) -> bool:
     long", "odd weeks" stay); `_world_pair_at` also leaves a pair inside a run of capitalised words."""
     world_given, world_surnames = world_names()
     _given, surnames, stop = name_lists()
-    if (bare(first), bare(second)) in _RECORD_TERMS:
+    if (bare(first), bare(second)) in RECORD_TERMS:
         return False
     capitalised = first[0].isupper() and not first.isupper() and second[0].isupper() and not second.isupper()
     lower = first.islower() and second.islower() and not is_common(second) and not is_common(first)
@@ -209,7 +209,7 @@ def _world_run(norm: str, words: list[re.Match], i: int) -> int:
     particle = any(_PARTICLES(w) for w in run)
     if unlisted:  # three words, the other two listed names of any country; never "Lloyd George Envelope"
         three = names_seen == 3 and len(run) == 3 and not particle
-        return j if three and not _RECORD_TERMS & set(zip(run, run[1:])) else i
+        return j if three and not RECORD_TERMS & set(zip(run, run[1:])) else i
     person = (run[0] in world_given or run[0] in given or particle) and (run[-1] in world_surnames
                                                                          or run[-1] in surnames or particle)
     return j if person and (names_seen >= 3 or (particle and names_seen >= 2)) else i
@@ -228,7 +228,7 @@ def given_name_pairs(norm: str) -> list[Finding]:
             out.append(Finding("name", words[i].start(), words[run - 1].end()))
             i = run
             continue
-        if not is_given_name(first, given) or (i and (bare(words[i - 1].group()), bare(first)) in _RECORD_TERMS):
+        if not is_given_name(first, given) or (i and (bare(words[i - 1].group()), bare(first)) in RECORD_TERMS):
             if _world_pair_at(norm, words, i):
                 out.append(Finding("name", words[i].start(), words[i + 1].end()))
                 i += 2

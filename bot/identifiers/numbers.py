@@ -292,6 +292,14 @@ _POSTCODE_RE = re.compile(
 )
 
 
+# a partial postcode told as such: "postcode BS7 9…", "her postcode is LS6"
+_TOLD_POSTCODE_RE = re.compile(
+    r"(?<![A-Za-z])(?i:post ?code)(?: +(?i:is|was|starts|begins)(?: +(?i:with))?| *[:\-])? +"
+    r"((?:[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?))(?: {1,3}\d(?![A-Za-z0-9]))?)(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
+
 def _postcode_case_ok(s: str) -> bool:
     """All upper or all lower case ("B1 2nd floor" is prose, "B1 2ND" / "b1 2nd" may be postcodes)."""
     letters = [c for c in s if c.isalpha()]
@@ -318,8 +326,11 @@ _DOTTED_AFTER_RE = re.compile(r"@|\.\w")
 
 def postcodes(norm: str) -> list[Finding]:
     """Postcodes, never a piece of an email address or a dotted name ("requests.y02xx@…"); a full stop ending the
-    sentence after one is no such piece."""
-    return [Finding("postcode", m.start(), m.end()) for m in _POSTCODE_RE.finditer(norm)
+    sentence after one is no such piece. A partial one ("BS7 9") only when said to be a postcode."""
+    full = [Finding("postcode", m.start(), m.end()) for m in _POSTCODE_RE.finditer(norm)
             if _postcode_case_ok(m.group()) and not _DOTTED_BEFORE_RE.search(norm, max(0, m.start() - 2), m.start())
             and not _DOTTED_AFTER_RE.match(norm, m.end())]
+    told = [Finding("postcode", m.start(1), m.end(1)) for m in _TOLD_POSTCODE_RE.finditer(norm)
+            if _postcode_case_ok(m.group(1)) and not any(f.start <= m.start(1) < f.end for f in full)]
+    return full + told
 

@@ -96,7 +96,7 @@ PII_CORRECTION_NOTICE = (
 )
 
 ANSWER_FAILED = (
-    "Sorry, something went wrong while I was answering. Nothing you sent was stored. "
+    "Sorry, something went wrong while I was answering. "
     "Use *Ask the support team* to get help from a person."
 )
 

@@ -81,8 +81,17 @@ class AnswerLog(StoreBase):
         return rec.id
 
     def get_answer(self, answer_id: str) -> AnswerRecord | None:
+        """The record, detached, with its question and answer redacted again on the way out: what the share button
+        posts and the correction modal shows is what today's detector would store, even for a row an older
+        release wrote (as `gpbot review list` reads it)."""
         with self.session() as s:
-            return s.get(AnswerRecord, answer_id)
+            rec = s.get(AnswerRecord, answer_id)
+            if rec is None:
+                return None
+            s.expunge(rec)
+        rec.question = self._redact(rec.question) or ""
+        rec.answer_text = self._redact(rec.answer_text) or ""
+        return rec
 
     def set_answer_message_ts(self, answer_id: str, ts: str) -> None:
         with self.session() as s:

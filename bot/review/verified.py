@@ -116,11 +116,14 @@ class VerifiedAnswers(StoreBase):
         return verified_from_record(rec)
 
     def get_verified(self, verified_id: str) -> VerifiedAnswer | None:
+        """The verified answer, redacted again on the way out (it is posted to every later asker)."""
         with self.session() as s:
             try:
-                return verified_from_record(self._get_verified_record(s, verified_id))
+                found = verified_from_record(self._get_verified_record(s, verified_id))
             except ReviewError:
                 return None
+        return found.model_copy(update={"question": self._redact(found.question) or "",
+                                        "answer": self._redact(found.answer) or ""})
 
     def list_verified(self, status: str | None = None) -> list[VerifiedAnswer]:
         with self.session() as s:

@@ -112,8 +112,9 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
 
         status.posting()
         message_ts = _post(services, client, where, reply_text, reply_blocks, respond)
-        if message_ts is False:
+        if message_ts is False:  # the answer could not be posted: the apology, and still the warning
             posted = _post_apology(services, client, where, respond)
+            _warn_pii(services, client, where, answer.pii_kinds if answer.pii_warning else [], respond)
             services.metrics.failures.inc()
             return answer_id
         posted = True

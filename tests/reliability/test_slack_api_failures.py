@@ -95,6 +95,23 @@ def test_channel_not_found_is_not_retried_and_the_user_is_told_privately(cluster
     _healthy(cluster.a)
 
 
+def test_pasted_details_are_still_warned_about_when_the_answer_cannot_be_posted(cluster, api):
+    """The answer and the apology both fail: the poster still gets the identifier warning, privately, and no call
+    carries the number they pasted."""
+    channel, ts = "C0APIPII", "1730000000.000009"
+    api.fail("chat.postMessage", error="channel_not_found", times=2)
+    status, _, _ = send_event(cluster.a.url, event_callback(
+        mention_event("pt NHS 943 476 5919 wants access, what does the 104 code do?", channel=channel, ts=ts)))
+    assert status == 200
+    ephemeral = api.wait_for("chat.postEphemeral", 2, timeout=30, where=lambda c: c.params.get("channel") == channel)
+    api.settle(quiet=0.5)
+    texts = [c.params.get("text", "").lower() for c in ephemeral]
+    assert any("sorry" in t for t in texts) and any("nhs number" in t for t in texts), texts
+    calls = json.dumps([c.params for c in api.calls if c.params.get("channel") == channel])
+    assert "5919" not in calls
+    _healthy(cluster.a)
+
+
 def test_a_slow_slack_still_gets_one_answer_and_acks_stay_fast(cluster, api):
     channel, ts = "C0APISLOW", "1730000000.000005"
     api.fail("chat.postMessage", delay=3.0)

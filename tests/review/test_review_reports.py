@@ -77,8 +77,9 @@ def test_export_redacts_rows_written_before_the_detector_knew_their_form(review_
 
 
 def test_every_read_redacts_rows_written_before_the_detector_knew_their_form(review_env):
-    """The review list, the verified list and the gap report (what `gpbot review list|verified|gaps` print) redact
-    an older release's rows on the way out, as the export does."""
+    """The review list, the verified list and the gap report (what `gpbot review list|verified|gaps` print), and the
+    single answer and verified answer read for Slack, redact an older release's rows on the way out, as the export
+    does."""
     from bot.review.models import AnswerRecord, VerifiedRecord
 
     review = review_env.review
@@ -91,7 +92,9 @@ def test_every_read_redacts_rows_written_before_the_detector_knew_their_form(rev
         s.get(VerifiedRecord, verified.verified_id).question = old
     shown = [next(r["question"] for r in review.list_reviews() if r["answer_id"] == "old2"),
              next(g["question"] for g in review.gap_questions() if g["answer_id"] == "old2"),
-             next(v.question for v in review.list_verified() if v.verified_id == verified.verified_id)]
+             next(v.question for v in review.list_verified() if v.verified_id == verified.verified_id),
+             # what the share button posts, the correction modal shows, and a later asker is given (session 18)
+             review.get_answer("old2").question, review.get_verified(verified.verified_id).question]
     for question in shown:
         assert "Smith" not in question and "Acacia" not in question
         assert "[name]" in question and "[address]" in question
