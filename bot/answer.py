@@ -306,9 +306,10 @@ def with_what_they_lean_on(ordered: list[Unit], units: Sequence[Unit], same: flo
     out = list(ordered)
     for unit in ordered:
         before = place.get((unit.chunk_rank, unit.paragraph, unit.position - 1))
-        if unit.is_list or unit.bullet or before is None or not LEANS_BACK.match(unit.text):
+        if (unit.is_list or unit.bullet or before is None or before.text == unit.text
+                or not LEANS_BACK.match(unit.text)):
             continue
-        held = next((u for u in out if u.text == before.text), None)
+        held = next((u for u in out if u.chunk_rank == unit.chunk_rank and u.text == before.text), None)
         if held is None:
             if before.text.rstrip().endswith(":") or says_again(before.text, [u.text for u in out], same):
                 continue

@@ -110,3 +110,6 @@ def test_a_leaning_sentence_chosen_apart_from_the_one_it_leans_on_is_read_after_
     # a sentence before it that the answer says already is not said again
     said = Unit("Redaction hides an entry from the patient.", 1, 0, score=0.8)
     assert [u.text for u in with_what_they_lean_on([stays, said], [hides, stays, said], 0.7)] == [stays.text, said.text]
+    # the same sentence twice in a row leans on nothing new (and breaks nothing)
+    twice = [Unit("This is required by law.", 0, 2, score=0.5), Unit("This is required by law.", 0, 3, score=1.0)]
+    assert [u.position for u in with_what_they_lean_on([twice[1]], twice, 0.7)] == [3]

@@ -164,7 +164,6 @@ def test_names_in_lower_case_or_told_by_their_place(text, gone):
     "our lead GP Dr Adebayo wants the 104 list checked before go-live",
     "one of our registrars, Dr Kowalski, asked whether results show at weekends",
     "Dr Bianchi says we need a DPIA before switching on - is that right?",
-    "does the Caldicott Guardian, Dr Mensah, have to sign every redaction?",
     "the lloyd george envelope for a new pt hasn't arrived, does that matter for access?",
     "her husband (not registered with us) keeps asking to see her app",
     "pt Access requests are piling up since go-live",
@@ -179,6 +178,8 @@ def test_colleagues_named_with_their_role_or_instructions_and_ordinary_pairs_do_
     ("can we give proxy to nasra begum's husband? she wants him to order her meds", ["nasra", "begum"]),  # a listed surname
     ("alisha mckenzie came in today upset about a code from years ago", ["alisha", "mckenzie"]),
     ("urgent please\nsiobhan hassan\nshe can see a note about her neighbour", ["siobhan", "hassan"]),
+    ("quick q re access\nmorag mcintyre\nshe saw a note about her grandson", ["morag", "mcintyre"]),  # on its line
+    ("fadumo hassan wants to know if her son can keep proxy", ["fadumo", "hassan"]),  # a surname, then "wants"
     ("okafor, grace - asking why her record only starts last year", ["okafor", "grace"]),
     ("Thandiwe (Thandi) Nkosi wants her daughter to have proxy", ["Thandiwe", "Thandi", "Nkosi"]),
     ("Oluwaseun Adeyemi (pt) says a letter about his brother is on his record", ["Oluwaseun", "Adeyemi"]),
@@ -192,9 +193,8 @@ def test_names_told_by_their_shape_and_details_in_other_forms(text, gone):
 
 
 @pytest.mark.parametrize("text", [
-    "The ICB lead, Sarah Thompson, sent the figures round - do we report ours?",
-    "Hi, Mr Hughes the senior partner asks whether posters are enough",
-    "Our practice manager Dawn Richards is drafting the patient letter",
+    "our lead GP Dr Adebayo is worried about hospital letters",
+    "Our DPO, Mr Adeleke, thinks a proxy seeing the wrong entry is reportable",
     "the postcode lottery of ICB support - is there national help?",
     "hi quick one - do gp records from northern ireland show if someone moves here",
     "teenage lad told the nurse he self harms and wants his mum kept out",
@@ -203,5 +203,41 @@ def test_colleagues_with_their_role_and_place_names_still_do_not_warn(text):
     assert find_identifiers(text) == [], redact(text).text
 
 
-def test_someones_partner_is_no_colleague():
-    assert "Jamie" not in redact("her partner Jamie Reid keeps reading her app").text
+
+
+@pytest.mark.parametrize("text, gone", [
+    # a review of the colleague rules (session 18): a role word in another sense, someone else's role, a patient
+    # mentioned before the name, a name before "'s husband", a doctor who is the patient
+    ("Sarah Thompson, the partner of one of our patients, wants proxy access", ["Thompson"]),
+    ("Can you lead Sarah Thompson through the NHS App setup?", ["Thompson"]),
+    ("Her ex-partner Jamie Reid wants access", ["Reid"]),
+    ("a patient of ours who is a retired GP, Dr Jones, wants access", ["Jones"]),
+    ("our practice nurse Sarah Thompson's husband wants access to his record", ["Thompson"]),
+    ("our nurse Mrs Khan's husband rang about his own record", ["Khan"]),
+    ("Patient is Dr Helen Ward, the consultant, wants her records", ["Ward", "Helen"]),
+    ("Dr Rebecca Stone wants us to give her access to her own records", ["Stone"]),
+])
+def test_a_patient_with_a_role_word_near_is_still_a_patient(text, gone):
+    redacted = redact(text).text
+    for value in gone:
+        assert value.lower() not in redacted.lower(), (value, redacted)
+
+
+@pytest.mark.parametrize("text", [
+    "pt Lloyd George envelope missing - does that affect what shows online?",
+    "their partner (Accurx) says messages are not part of the record - right?",
+    "our postcode is BS7 so which ICB covers us for support?",
+    "form ref SAR-01012020 - do we still need to reply?",
+])
+def test_business_partners_postcode_districts_and_form_references_do_not_warn(text):
+    assert find_identifiers(text) == [], redact(text).text
+
+
+def test_long_runs_of_spaces_after_a_cue_stay_fast():
+    """Regular expressions that could try every split of a run of spaces (a 40,000-character message) do not."""
+    import time
+
+    for text in ("pt" + " " * 40000 + "x", "Mrs Smith" + " " * 40000 + "x"):
+        started = time.perf_counter()
+        redact(text)
+        assert time.perf_counter() - started < 5, text[:12]

@@ -97,8 +97,11 @@ def test_cohorts_practices_and_labels_are_not_identifiers(text):
 
 
 def test_a_colleague_is_left_but_a_patient_beside_our_words_is_not():
+    assert find_identifiers("can Dr Mensah (our GP) check the proxy settings?") == []
     r = redact("Mrs Okafor, our patient, wants Dr Mensah (our GP) to check her proxy")
-    assert r.text.startswith("[name], our patient") and "Dr Mensah (our GP)" in r.text
+    # a patient named before in the sentence: no name after it is let through as a colleague's (session 18: "a
+    # patient of ours who is a retired GP, Dr Jones" is the patient); the message is warned about anyway
+    assert r.text.startswith("[name], our patient") and "(our GP)" in r.text
     # the patient's name is redacted wherever it stands, a colleague's title beside it or not
     assert "Okafor" not in redact("Mrs Okafor, our patient, asked Dr Okafor (our GP), no relation").text
     # a ten-digit number in an organisation's range is still caught: a mistyped NHS number, not a help line

@@ -28,7 +28,7 @@ _WELSH_RE = re.compile(r"(?<![\w/\-])\d{1,4}[A-Za-z]?,? +(?i:heol|ffordd|stryd|l
                        r"(?: +[A-Za-z][A-Za-z'\-]*){1,3}")
 # A house number and one to three capitalised words right after a name and a comma: the street needs no street
 # word there ("Mr Wojciech Kowalczyk, 27 Kingsway", "Anna Nowak, 5 The Crescent")
-_AFTER_NAME_RE = re.compile(r" *,? *(\d{1,4}[A-Za-z]?,? +[A-Z][A-Za-z'\-]*(?: +[A-Z][A-Za-z'\-]*){0,2})")
+_AFTER_NAME_RE = re.compile(r"(?: *,)? *(\d{1,4}[A-Za-z]?,? +[A-Z][A-Za-z'\-]*(?: +[A-Z][A-Za-z'\-]*){0,2})")
 
 _ADDRESS_RE = re.compile(
     r"(?<![\w/\-])(?<![\w.]\.)(?:"

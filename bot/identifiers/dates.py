@@ -44,7 +44,7 @@ _OF = r"(?: {1,3}of)?"
 _NUM_DATE_RE = re.compile(r"(?<![\d/])(?<![\d/\-]-)(?<!\d\.)(\d{1,2}) ?([/.\-]) ?(\d{1,2}) ?\2 ?(\d{4}|\d{2})(?!\d|[/.\-]\d)")
 _SPACED_DATE_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{1,2}) (\d{1,2}) (\d{4})(?!\d|[/.\-]\d)")
 _ISO_DATE_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{4})([/.\-])(\d{1,2})\2(\d{1,2})(?!\d|[/.\-]\d)")
-_EIGHT_DIGITS_RE = re.compile(r"(?<![\d/])(?<![\d/\-]-)(?<!\d\.)(\d{2})(\d{2})(\d{4})(?![\d]|[/.\-]\d)")
+_EIGHT_DIGITS_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{2})(\d{2})(\d{4})(?![\d]|[/.\-]\d)")
 _SIX_DIGITS_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{2})(\d{2})(\d{2})(?![\d]|[/.\-]\d)")  # "dob 120673", only cued
 _TEXT_DATE_RE = re.compile(
     rf"(?<![\dA-Za-z])(?:(?:the {{1,3}})?(?P<d1>{_DAY_NUM}|{_DAY_WORD}){_OF}[ \-]{{0,3}}{MONTH_PATTERN}(?![A-Za-z])\.?,?[ \-]{{0,3}}"

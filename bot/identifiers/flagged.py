@@ -58,7 +58,7 @@ _POSSESSIVE_FAMILY_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+)'s +
 # a relation with a name in brackets ("her husband (huw price)"), and a patient's name right after "pt"/"patient" in
 # capitals ("pt Senthilkumar Rajendran wants…"): in any message
 _RELATION_BRACKET_RE = re.compile(rf"(?<![A-Za-z]){_RELATIONS} *\( *({_ANY_WORD})(?: +({_ANY_WORD}))? *\)")
-_PATIENT_CAPITALS_RE = re.compile(rf"(?<![A-Za-z])(?i:pt|patient)\b *[:\-]? +({_CAP_WORD})(?: +({_CAP_WORD}))?")
+_PATIENT_CAPITALS_RE = re.compile(rf"(?<![A-Za-z])(?i:pt|patient)\b(?: *[:\-])? +({_CAP_WORD})(?: +({_CAP_WORD}))?")
 # a particle inside a name: "Ciarán Ó Dubhghaill", "Siobhán Ní Bhriain", "Rhys ap Gwilym", "Anna van der Berg"
 _PARTICLE = r"(?:O|Ni|Nic|Mac|Ui|ap|ab|ibn|bin|binti|van|von|der|den|de|da|di|del|della|al|el|la|le)"
 _PARTICLE_AFTER_RE = re.compile(rf" +{_PARTICLE}(?: +{_PARTICLE})? +[A-Z][A-Za-z'\-]+")
@@ -223,13 +223,16 @@ def names_by_strong_cues(norm: str, raw: str | None = None) -> list[Finding]:
         if words and all(_name(w.group(), stop) for w in words):
             last = words[-1].group()
             out.append(Finding("name", words[0].start(), words[-1].end() - (2 if last.endswith("'s") else 0)))
-    for m in _RELATION_BRACKET_RE.finditer(norm):
-        first, second = m.group(1), m.group(2)
-        if _name(first, stop) and len(bare(first)) >= 2 and not first.isupper() and not _title(first):
+    for m in _RELATION_BRACKET_RE.finditer(norm):  # a capitalised word there is a name only if a list has it
+        first, second = m.group(1), m.group(2)  # ("their partner (Accurx)", "mum (Jehovah's Witness)" are not)
+        if _name(first, stop) and len(bare(first)) >= 2 and not first.isupper() and not _title(first) \
+                and (first.islower() or _given(bare(first))):
             named = second is not None and bare(second) not in stop and not _NOT_A_NAME_RE.fullmatch(bare(second))
             out.append(Finding("name", m.start(1), m.end(2) if named else m.end(1)))
     for m in _PATIENT_CAPITALS_RE.finditer(norm):  # two such words, or one a list knows ("patient Consent" is neither)
         first, second = m.group(1), m.group(2)
+        if second is not None and (bare(first), bare(second)) in RECORD_TERMS:  # "pt Lloyd George envelope"
+            continue
         if _plain_capital(first, stop) and second is not None and _plain_capital(second, stop):
             out.append(Finding("name", m.start(1), m.end(2)))
         elif _plain_capital(first, stop) and is_listed(bare(first)):

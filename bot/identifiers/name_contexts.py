@@ -10,7 +10,7 @@ import re
 
 from bot.identifiers.name_lists import bare, function_words, is_common, is_listed
 from bot.identifiers.names import WORD_RE
-from bot.identifiers.types import Finding
+from bot.identifiers.types import Finding, merge
 
 # "pt Kowalczyk", "patient: Okafor": a word naming the patient right before a capitalised name, on one line
 _PATIENT_WORD = r"(?<![A-Za-z])(?i:pt|pts|patient|patients|pt's|patient's)\.?(?: *: *| +- +| +)"
@@ -93,46 +93,50 @@ def called_names(norm: str) -> list[Finding]:
     return out
 
 
-# A colleague named with their role right after: "Dr Okafor (our new salaried GP)", "Mrs Khan, our reception lead",
-# "Mr Hughes the senior partner"
-_ROLES = (r"(?i:gp|doctor|registrar|partner|nurse|pm|manager|receptionist|lead|locum|pharmacist|hca|administrator|"
-          r"admin|guardian|dpo|colleague|trainee|secretary|coordinator|paramedic|clinician|director|consultant|officer)")
-_OUR_ROLE_RE = re.compile(r" *[,(\-]? *(?:(?:in|from|at) +(?:the|our) +(?:[A-Za-z]+ +){0,3}?(?i:team|office|icb|lmc|pcn|csu|hub)\b|"
-                          rf"(?:is +|who +is +)?(?i:our|the) +(?:[A-Za-z]+ +){{0,3}}?{_ROLES}s?\b)")
+# A colleague named with their role right after: "Dr Okafor (our new salaried GP)", "Mrs Khan, our reception lead"
+_ROLES = (r"(?i:gp|gps|doctor|registrar|partner|nurse|pm|manager|receptionist|lead|locum|pharmacist|hca|administrator|"
+          r"admin|guardian|dpo|colleague|trainee|secretary|coordinator|paramedic|clinician|director)")
+_OUR_ROLE_RE = re.compile(r"(?: *[,(\-])? *(?:(?:in|from|at) +(?:the|our) +(?:[A-Za-z]+ +){0,3}?"
+                          r"(?i:team|office|icb|lmc|pcn|csu|hub)\b|"
+                          rf"(?:is +|who +is +)?our +(?:[A-Za-z]+ +){{0,3}}?{_ROLES}\b)")
 # ... unless the role is someone else's, in the next words: "our GP partner's father", "our nurse's husband"
 _SOMEONE_ELSES_RE = re.compile(r" *(?:[A-Za-z]+ +){0,2}?(?:[A-Za-z]+(?:'s|s')(?![A-Za-z])|(?i:mum|mother|dad|father|"
                                r"husband|wife|son|daughter|brother|sister|neighbour|friend|relative|aunt|uncle|nan|"
                                r"gran|grandmother|grandfather|child|kid)s?\b)")
-# ... or with the role right before: "our lead GP Dr Okafor", "one of our locums, Dr Nkemdirim", "Caldicott Guardian
-# here is Dr Rahman"
-_ROLE_BEFORE_RE = re.compile(rf"(?<![A-Za-z]){_ROLES}s? *,? *(?:(?i:here|there) +)?(?:(?i:is|was) +)?$")
-# ... but not someone's role: "her partner Jamie Reid", "the patient's GP Dr Hale"
-_SOMEONES_ROLE_RE = re.compile(r"(?:(?<![A-Za-z])(?i:her|his|their|my)|'s) +(?:[A-Za-z]+ +)?$")
-# ... never one said to be a patient: "our patient Dr Jones wants us to…"
-_PATIENT_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?i:pts?|patients?)(?:'s)? *,? *(?:(?i:is|was) +)?$")
-# ... or a doctor telling the practice what to do: "Dr Patel wants us to…", "Dr Shah says we need…"
+_TITLED_RE = re.compile(r"(?i:dr|mrs|mr|ms|miss|mx|prof)\.?(?: +[A-Za-z][A-Za-z'\-]*){1,2}$")
+# ... or a doctor with the practice's own clinical role right before, after "our": "our lead GP Dr Okafor", "one of
+# our locums, Dr Nkemdirim" (never a word like "partner" or "lead" alone, which are other things too)
 _DOCTOR_TITLE_RE = re.compile(r"(?i:dr|prof)\b")
-_TELLS_US_RE = re.compile(r" +(?i:says|said|thinks|thought|wants|wanted|asks|asked|reckons|suggests|suggested|recommends|"
-                          r"recommended|would +like|has +asked|is +asking)(?: +(?i:that|if|whether))? +(?i:we|us|me|staff|"
-                          r"everyone|the +team|all +of +us)\b")
+_OUR_CLINICIAN_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?i:our) +(?:[A-Za-z]+ +){0,3}?(?i:gp|gps|doctors?|registrars?|"
+                                      r"locums?|consultants?|partners?)(?: *,)? *$")
+# ... and any titled name with a practice role right before, after "our": "Our DPO, Mr Adeleke", "our practice
+# manager Mrs Khan"
+_OUR_ROLE_BEFORE_RE = re.compile(rf"(?<![A-Za-z])(?i:our) +(?:[A-Za-z]+ +){{0,3}}?{_ROLES}s?(?: *,)? *$")
+# ... or a doctor's view given to the practice: "Dr Shah says we need…", "Dr Patel thinks we should…"
+_TELLS_US_RE = re.compile(r" +(?i:says|said|thinks|thought|reckons|suggests|suggested|recommends|recommended)"
+                          r"(?: +(?i:that))? +(?i:we) +(?i:should|need|must|have +to|can't|cannot|shouldn't)\b")
+# ... never one said to be a patient, a patient's, or registered here, anywhere before the name in its sentence
+_PATIENT_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?i:pts?|patients?|registered|retired)\b[^.?!\n]*$")
 
 
 def colleagues(norm: str, people: list[Finding]) -> set[tuple[int, int]]:
-    """The spans of the names in `people` that are a colleague with their role right after ("Dr Nguyen our
-    registrar", "Mr Hughes the senior partner") or right before ("our lead GP Dr Okafor", "the ICB lead, Sarah
-    Thompson"), or a doctor telling the practice what to do ("Dr Patel wants us to…"); not a relative of one ("Mr
-    Jones our nurse's husband"), nor someone's partner ("her partner Jamie Reid"), nor one said to be a patient.
-    For a message with no other identifier: leaving a colleague's name only saves a false alarm, so where anything
-    else is flagged the caller keeps them."""
+    """The spans of the names in `people` that are a titled colleague with their role right after ("Dr Nguyen our
+    registrar"), a doctor with the practice's clinical role right before ("our lead GP Dr Okafor"), or a doctor's
+    view given to the practice ("Dr Shah says we need…"); not a relative of one ("Mr Jones our nurse's husband"),
+    nor a name before "'s", nor one with a patient mentioned before it in its sentence. Judged on whole names (the
+    found names merged), so a part of a name cannot be let through on its own. For a message with no other
+    identifier: leaving a colleague's name only saves a false alarm, so where anything else is flagged the caller
+    keeps them."""
     out = set()
-    for f in people:
+    for f in merge(people):
         text = f.text_in(norm)
-        if _PATIENT_BEFORE_RE.search(norm, max(0, f.start - 20), f.start):
+        if (not _TITLED_RE.match(text) or norm.startswith(("'s", "s'"), f.end) or text.endswith(("'s", "s'"))
+                or _PATIENT_BEFORE_RE.search(norm, max(0, f.start - 80), f.start)):
             continue
-        before = _ROLE_BEFORE_RE.search(norm, max(0, f.start - 40), f.start)
-        if before is not None and _SOMEONES_ROLE_RE.search(norm, max(0, before.start() - 30), before.start()):
-            before = None
-        if before is not None or (_DOCTOR_TITLE_RE.match(text) and _TELLS_US_RE.match(norm, f.end)):
+        before = norm[max(0, f.start - 50):f.start]
+        doctor = _DOCTOR_TITLE_RE.match(text) is not None
+        if _OUR_ROLE_BEFORE_RE.search(before) or (doctor and (
+                _OUR_CLINICIAN_BEFORE_RE.search(before) or _TELLS_US_RE.match(norm, f.end))):
             out.add((f.start, f.end))
             continue
         role = _OUR_ROLE_RE.match(norm, f.end)

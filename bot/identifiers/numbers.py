@@ -292,10 +292,11 @@ _POSTCODE_RE = re.compile(
 )
 
 
-# a partial postcode told as such: "postcode BS7 9…", "her postcode is LS6"
+# a partial postcode told as such, down to its sector: "postcode BS7 9…" (a district alone, "our postcode is BS7",
+# holds tens of thousands of people: not an identifier)
 _TOLD_POSTCODE_RE = re.compile(
-    r"(?<![A-Za-z])(?i:post ?code)(?: +(?i:is|was|starts|begins)(?: +(?i:with))?| *[:\-])? +"
-    r"((?:[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?))(?: {1,3}\d(?![A-Za-z0-9]))?)(?![A-Za-z0-9])",
+    r"(?<![A-Za-z])(?i:post ?code)(?: +(?i:is|was|starts|begins)(?: +(?i:with))?|(?: *[:\-]))? +"
+    r"((?:[A-PR-UWYZ](?:\d[A-HJKPSTUW\d]?|[A-HK-Y]\d[ABEHMNPRVWXY\d]?)) {1,3}\d)(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 

@@ -64,7 +64,7 @@ class Where:
 def handle_question(services, client, where: Where, text: str, history=None) -> None:
     """The polite refusal outside ALLOWED_CHANNEL_IDS, else the answer."""
     if not services.channel_allowed(where.channel, where.channel_type):
-        refuse(services, client, where)
+        refuse(services, client, where, text)
         return
     answer_and_post(services, client, where, text, history=history)
 
@@ -199,8 +199,10 @@ def _warn_pii(services, client, where: Where, kinds, respond) -> None:
     post_ephemeral(services, client, where.channel, where.user, text, where.origin_thread_ts)
 
 
-def refuse(services, client, where: Where) -> None:
-    """The polite one-line refusal outside ALLOWED_CHANNEL_IDS (once per message)."""
+def refuse(services, client, where: Where, text: str = "") -> None:
+    """The polite one-line refusal outside ALLOWED_CHANNEL_IDS (once per message), and the private warning when the
+    message holds patient details: the question is not answered, but it is still in the channel."""
     if not services.claim(where.claim_key):
         return
     api_call(services, client, "chat_postMessage", **where.reply_kwargs(text=prompts.REFUSAL_TEXT))
+    _warn_pii(services, client, where, services.plain_text(text).kinds if text else [], None)

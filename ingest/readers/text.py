@@ -46,17 +46,36 @@ _ENDS_SENTENCE = re.compile(r"[.!?:;][\"”’')\]]*$")
 
 def one_paragraph_per_line(lines: list[str]) -> bool:
     """Text copied from a web page puts each paragraph on a line of its own, often with no blank line between;
-    hard-wrapped text breaks its lines mid-sentence. Told apart by the lines too long to be headings: at least
-    half of them end a sentence in the first kind, few do in the second (a wrapped paragraph of n lines ends one)."""
-    long = [line.strip() for line in lines if len(line.split()) > MAX_TITLE_WORDS and not LIST_MARKER.match(line.strip())]
-    return bool(long) and sum(bool(_ENDS_SENTENCE.search(line)) for line in long) >= len(long) / 2
+    hard-wrapped text breaks its lines mid-sentence. Told apart by the lines too long to be headings: three in four
+    of them end a sentence in the first kind, at most one in two in the second (a wrapped paragraph of n lines
+    ends one of them; two-line paragraphs wrapped wide are the closest case); between the two, the text is wrapped
+    if a line that ends no sentence runs on into a next line starting in lower case."""
+    long = [i for i, line in enumerate(lines)
+            if len(line.split()) > MAX_TITLE_WORDS and not LIST_MARKER.match(line.strip())]
+    open_ended = [i for i in long if not _ENDS_SENTENCE.search(lines[i].strip())]
+    if not long or len(open_ended) > len(long) / 2:
+        return False
+    runs_on = any(i + 1 < len(lines) and lines[i + 1].strip()[:1].islower() for i in open_ended)
+    return len(open_ended) <= len(long) / 4 or not runs_on
+
+
+def _one_per_paragraph(lines: list[str]) -> list[str]:
+    """Each line its own paragraph (a blank line after it), but an indented line or a word broken at a hyphen
+    still carries on the line before it."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        out.append(line)
+        after = lines[i + 1] if i + 1 < len(lines) else ""
+        if not after[:1].isspace() and not (line.rstrip().endswith("-") and after[:1].islower()):
+            out.append("")
+    return out
 
 
 def paragraphs(lines: list[str]) -> str:
     """Join hard-wrapped lines into paragraphs; blank lines and list items start a new one. Text with one
     paragraph per line (`one_paragraph_per_line`) keeps each line a paragraph."""
     if one_paragraph_per_line(lines):
-        lines = [part for line in lines for part in (line, "")]
+        lines = _one_per_paragraph(lines)
     out: list[str] = []
     current: list[str] = []
 
@@ -86,7 +105,7 @@ def paragraphs(lines: list[str]) -> str:
     for i, block in enumerate(out):  # a short title-like line standing alone is a section heading
         alone = (i == 0 or not out[i - 1]) and (i + 1 == len(out) or not out[i + 1])
         short_title = looks_like_title(block) and len(block.split()) <= MAX_HEADING_WORDS
-        if alone and block and (short_title or reads_as_question_heading(block)):  # or an FAQ's question
+        if alone and block and " | " not in block and (short_title or reads_as_question_heading(block)):  # or an FAQ's
             out[i] = "## " + block
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
 

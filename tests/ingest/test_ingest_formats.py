@@ -273,3 +273,24 @@ def test_text_copied_from_a_web_page_keeps_one_paragraph_per_line_and_its_headin
         encoding="utf-8")
     assert ("checked by the duty doctor before they are filed, and that reception will record any request"
             in load_file(wrapped).text)
+
+
+def test_two_line_paragraphs_wrapped_wide_are_still_joined_and_a_copied_table_row_is_no_heading(tmp_path):
+    wide = tmp_path / "wide.txt"
+    wide.write_text(
+        "Practice meeting notes\n\n"
+        "The partners agreed that every new entry will be checked by the duty doctor before it is filed and\n"
+        "that reception will record any request from a patient to see older entries.\n\n"
+        "The practice manager will write to the ICB about the support the practice needs before the date\n"
+        "that access is switched on for all patients with an online account.\n",
+        encoding="utf-8")
+    assert "filed and that reception will record" in load_file(wide).text
+    copied = tmp_path / "codes.txt"
+    copied.write_text(
+        "SNOMED codes for online access\n"
+        "The codes below are the ones practices use to hold back or allow online access to new record entries.\n"
+        "104 | Enhanced review indicated\n"
+        "106 | Enhanced review not indicated\n"
+        "Each code is added to the record of one patient after an individual review by a clinician.\n",
+        encoding="utf-8")
+    assert "## 104" not in load_file(copied).text

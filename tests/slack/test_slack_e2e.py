@@ -216,6 +216,16 @@ def test_outside_the_allowed_channels_the_bot_politely_refuses(slack_api, make_s
     slack_api.wait_for("chat.postMessage", where=lambda c: c.params.get("channel") == "C0ALLOWED")
 
 
+def test_outside_the_allowed_channels_pasted_details_are_still_warned_about(slack_api, make_slack_bot, spy):
+    """The refusal, then the private warning: the message is not answered, but it is still in the channel."""
+    bot = make_slack_bot(spy, allowed_channel_ids="C0ALLOWED")
+    bot.mention("can pt 943 476 5919 see her results?", channel="C0ELSEWHERE")
+    warning = slack_api.wait_for("chat.postEphemeral")[0]
+    assert warning.params["channel"] == "C0ELSEWHERE" and "NHS number" in warning.params["text"]
+    assert "only answer" in slack_api.wait_for("chat.postMessage")[0].params["text"] and spy.calls == []
+    assert "5919" not in json.dumps([c.params for c in slack_api.calls])
+
+
 def test_app_home_shows_scope_privacy_and_freshness(slack_api, make_slack_bot, spy):
     bot = make_slack_bot(spy)
     event = event_callback({"type": "app_home_opened", "user": "U0USER", "channel": "D0DM", "tab": "home",
