@@ -25,7 +25,8 @@ from __future__ import annotations
 import bisect
 import re
 
-from bot.identifiers.name_lists import bare, function_words, is_common, is_listed, name_lists, world_names
+from bot.identifiers.name_lists import (bare, function_words, is_common, is_listed, is_listed_given,
+                                         is_listed_surname)
 from bot.identifiers.names import ORGANISATION_WORDS, RECORD_TERMS, WORD_RE
 from bot.identifiers.types import Finding
 from bot.specifics import MONTH_PATTERN
@@ -127,10 +128,6 @@ def _title(word: str) -> bool:
     return bare(word) in {"mr", "mrs", "ms", "mx", "dr", "miss", "master", "prof", "sir", "dame", "rev"}
 
 
-def _given(lower: str) -> bool:
-    return lower in name_lists()[0] or lower in world_names()[0]
-
-
 def names_when_flagged(norm: str, people: list[Finding], *, personal: bool) -> list[Finding]:
     """The names the cues above find in a flagged message (`people`: the names found already; `personal`: the
     message holds a person's number or date of birth, which lets the any-case rules run)."""
@@ -153,8 +150,8 @@ def names_when_flagged(norm: str, people: list[Finding], *, personal: bool) -> l
             out.append(Finding("name", m.start(1), m.end(1)))
     for m in _PAIR_RE.finditer(norm):  # "Will Summers": a listed surname after any capitalised word
         first, second = bare(m.group(1)), bare(m.group(2))
-        if second not in stop and not _title(first) and (second in name_lists()[1] or second in world_names()[1]) \
-                and (_given(first) or is_common(m.group(1))):  # "Will" is a function word and a given name
+        if second not in stop and not _title(first) and is_listed_surname(second) \
+                and (is_listed_given(first) or is_common(m.group(1))):  # "Will" is a function word and a given name
             out.append(Finding("name", m.start(), m.end()))
     out += _aliases_beside(norm, people, stop)
     for m in _INITIALS_CUE_RE.finditer(norm):
@@ -167,12 +164,12 @@ def names_when_flagged(norm: str, people: list[Finding], *, personal: bool) -> l
         out += [Finding("name", m.start(1), m.end(1)) for m in _ONE_BEFORE_VERB_RE.finditer(norm)
                 if _name(m.group(1), stop) and len(m.group(1)) >= 3]
         out += _any_case(norm, stop)
-    surnames = name_lists()[1] | world_names()[1]
     for m in _RELATION_ANY_CASE_RE.finditer(norm):  # "their son piotr", "wife hodan farah"; beside a number, any pair
         words = list(WORD_RE.finditer(norm, m.start(1), m.end(1)))
         pair = len(words) == 2 and all(_name(w.group(), stop) and len(w.group()) > 2 for w in words) \
-            and (personal or bare(words[1].group()) in surnames)
-        if (_given(bare(words[0].group())) or pair) and _name(words[0].group(), stop) and len(words[0].group()) > 2:
+            and (personal or is_listed_surname(bare(words[1].group())))
+        first = words[0].group()
+        if (is_listed_given(bare(first)) or pair) and _name(first, stop) and len(first) > 2:
             end = words[-1].end() if len(words) > 1 and _name(words[-1].group(), stop) else words[0].end()
             out.append(Finding("name", words[0].start(), end))
     return out
@@ -196,7 +193,7 @@ def _told_names(norm: str, stop: frozenset, personal: bool) -> list[Finding]:
         if plain(m.group(1), True) and all(plain(w, True) for w in inner):
             out += [Finding("name", m.start(g), m.end(g)) for g in (1, 2, 3) if g < 3 or plain(m.group(3), True)]
     for m in _CAPITAL_RUN_RE.finditer(norm):
-        if all(plain(w) and not _title(w) for w in m.group().split()):
+        if all(_plain_capital(w, stop) for w in m.group().split()):  # each word capitalised: `plain` less titles
             out.append(Finding("name", m.start(), m.end()))
     for m in _PAIR_BEFORE_RE.finditer(norm):
         if plain(m.group(1), True) and plain(m.group(2), True):
@@ -226,7 +223,7 @@ def names_by_strong_cues(norm: str, raw: str | None = None) -> list[Finding]:
     for m in _RELATION_BRACKET_RE.finditer(norm):  # a capitalised word there is a name only if a list has it
         first, second = m.group(1), m.group(2)  # ("their partner (Accurx)", "mum (Jehovah's Witness)" are not)
         if _name(first, stop) and len(bare(first)) >= 2 and not first.isupper() and not _title(first) \
-                and (first.islower() or _given(bare(first))):
+                and (first.islower() or is_listed_given(bare(first))):
             named = second is not None and bare(second) not in stop and not _NOT_A_NAME_RE.fullmatch(bare(second))
             out.append(Finding("name", m.start(1), m.end(2) if named else m.end(1)))
     for m in _PATIENT_CAPITALS_RE.finditer(norm):  # two such words, or one a list knows ("patient Consent" is neither)
@@ -237,20 +234,21 @@ def names_by_strong_cues(norm: str, raw: str | None = None) -> list[Finding]:
             out.append(Finding("name", m.start(1), m.end(2)))
         elif _plain_capital(first, stop) and is_listed(bare(first)):
             out.append(Finding("name", m.start(1), m.end(1)))
-    given, surnames = name_lists()[0] | world_names()[0], name_lists()[1] | world_names()[1]
     for m in _NICKNAME_BETWEEN_RE.finditer(norm):
         if all(_plain_capital(m.group(g), stop) for g in (1, 2, 3)):
             out += [Finding("name", m.start(g), m.end(g)) for g in (1, 2, 3)]
     for m in _SURNAME_FIRST_OPENING_RE.finditer(lined):
-        if bare(m.group(2)) in given and _name(m.group(1), stop) and _name(m.group(2), stop) and len(m.group(1)) >= 3:
+        if is_listed_given(bare(m.group(2))) and _name(m.group(1), stop) and _name(m.group(2), stop) \
+                and len(m.group(1)) >= 3:
             out.append(Finding("name", m.start(1), m.end(2)))
     for m in _PAIR_ALONE_RE.finditer(lined):
-        if bare(m.group(2)) in surnames and all(_name(m.group(g), stop) and len(m.group(g)) >= 3 for g in (1, 2)):
+        if is_listed_surname(bare(m.group(2))) and all(_name(m.group(g), stop) and len(m.group(g)) >= 3
+                                                       for g in (1, 2)):
             out.append(Finding("name", m.start(1), m.end(2)))
     for m in _LOWER_PAIR_RE.finditer(norm):
         first, second = bare(m.group(1)), bare(m.group(2))
-        told = first in given or _PERSON_AFTER_RE.match(norm, m.end(2)) is not None  # "fadumo hassan wants…"
-        if told and second in surnames and len(first) >= 3 and len(second) >= 3 \
+        told = is_listed_given(first) or _PERSON_AFTER_RE.match(norm, m.end(2)) is not None  # "fadumo hassan wants…"
+        if told and is_listed_surname(second) and len(first) >= 3 and len(second) >= 3 \
                 and (first, second) not in RECORD_TERMS and _name(m.group(1), stop) and _name(m.group(2), stop):
             out.append(Finding("name", m.start(1), m.end(2)))
     return out
@@ -325,7 +323,7 @@ def _any_case(norm: str, stop: frozenset) -> list[Finding]:
     words = list(WORD_RE.finditer(norm))
     for i, w in enumerate(words):
         lower = bare(w.group())
-        if len(lower) < 3 or w.group().isupper() or not _name(w.group(), stop) or not _given(lower):
+        if len(lower) < 3 or w.group().isupper() or not _name(w.group(), stop) or not is_listed_given(lower):
             continue  # never an acronym ("SAR") or a month ("April")
         end = w.end()
         nxt = words[i + 1] if i + 1 < len(words) else None

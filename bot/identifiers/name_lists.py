@@ -60,6 +60,16 @@ def is_listed(lower: str) -> bool:
     return lower in given or lower in surnames or lower in world_given or lower in world_surnames
 
 
+def is_listed_given(lower: str) -> bool:
+    """A given name (lower case, `bare`) of any list."""
+    return lower in name_lists()[0] or lower in world_names()[0]
+
+
+def is_listed_surname(lower: str) -> bool:
+    """A surname (lower case, `bare`) of any list."""
+    return lower in name_lists()[1] or lower in world_names()[1]
+
+
 def function_words() -> frozenset[str]:
     """The detector's function words, lower case: bm25s's English stop words and the words listed above."""
     return name_lists()[2]
