@@ -61,16 +61,20 @@ class Where:
         return kwargs
 
 
-def handle_question(services, client, where: Where, text: str, history=None) -> None:
-    """The polite refusal outside ALLOWED_CHANNEL_IDS, else the answer."""
+def handle_question(services, client, where: Where, text: str, history=None, shared: str = "") -> None:
+    """The polite refusal outside ALLOWED_CHANNEL_IDS, else the answer. `shared`: what the message carries besides
+    its words (`payloads.shared_text`), read for the identifier warning only."""
     if not services.channel_allowed(where.channel, where.channel_type):
-        refuse(services, client, where, text)
+        refuse(services, client, where, text, shared)
         return
-    answer_and_post(services, client, where, text, history=history)
+    answer_and_post(services, client, where, text, history=history, shared=shared)
 
 
-def answer_and_post(services, client, where: Where, text: str, *, history=None, respond=None) -> str | None:
+def answer_and_post(services, client, where: Where, text: str, *, history=None, respond=None,
+                    shared: str = "") -> str | None:
     """Answer `text` and post it where it belongs. Returns the answer id (None if not recorded/failed).
+    `shared` (a file's name, a forwarded message) is never answered or stored: only the kinds of identifiers in it
+    count, for the warning and the record.
 
     With `respond` (slash command) the reply is ephemeral through response_url; otherwise one
     chat.postMessage in `where.reply_thread_ts`. Any failure ends in a visible apology."""
@@ -80,6 +84,8 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
         return None
     redaction = services.plain_text(text)  # the raw message never goes further than this line
     text = redaction.text  # identifiers found in the raw text, the markup removed, then looked for again
+    shared_kinds = services.plain_text(shared).kinds if shared else []
+    shared = ""  # nor what it carries besides
     status = Status(services, client, where.channel, where.reply_thread_ts if respond is None else None).start()
     posted = False
     try:
@@ -94,13 +100,13 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
             services.threads.remember(where.channel, where.memory_key)
             status.posting()
             posted = _post_apology(services, client, where, respond)
-            _warn_pii(services, client, where, redaction.kinds, respond)
+            _warn_pii(services, client, where, list(dict.fromkeys([*redaction.kinds, *shared_kinds])), respond)
             return None
 
         latency_ms = (time.perf_counter() - started) * 1000
-        if redaction.has_identifiers:  # the core saw the redacted text: the record says what was removed
+        if redaction.has_identifiers or shared_kinds:  # the core saw the redacted text: the record says what was removed
             answer.pii_warning = True
-            answer.pii_kinds = list(dict.fromkeys([*redaction.kinds, *answer.pii_kinds]))
+            answer.pii_kinds = list(dict.fromkeys([*redaction.kinds, *shared_kinds, *answer.pii_kinds]))
         services.threads.remember(where.channel, where.memory_key, answer.question)
         answer_id = _record(services, answer, where, latency_ms)
         if respond is not None:
@@ -199,10 +205,11 @@ def _warn_pii(services, client, where: Where, kinds, respond) -> None:
     post_ephemeral(services, client, where.channel, where.user, text, where.origin_thread_ts)
 
 
-def refuse(services, client, where: Where, text: str = "") -> None:
+def refuse(services, client, where: Where, text: str = "", shared: str = "") -> None:
     """The polite one-line refusal outside ALLOWED_CHANNEL_IDS (once per message), and the private warning when the
     message holds patient details: the question is not answered, but it is still in the channel."""
     if not services.claim(where.claim_key):
         return
     api_call(services, client, "chat_postMessage", **where.reply_kwargs(text=prompts.REFUSAL_TEXT))
-    _warn_pii(services, client, where, services.plain_text(text).kinds if text else [], None)
+    kinds = [*(services.plain_text(text).kinds if text else []), *(services.plain_text(shared).kinds if shared else [])]
+    _warn_pii(services, client, where, list(dict.fromkeys(kinds)), None)

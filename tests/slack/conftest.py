@@ -112,10 +112,10 @@ class SlackBot:
                            timestamp=timestamp, headers=headers)
 
     def mention(self, text: str, *, channel: str = "C0GENERAL", ts: str | None = None, thread_ts: str | None = None,
-                user: str = "U0USER", event_id: str | None = None, headers: dict | None = None):
+                user: str = "U0USER", event_id: str | None = None, headers: dict | None = None, **extra):
         ts = ts or user_ts()
         event = {"type": "app_mention", "user": user, "text": f"<@{self.api.bot_user_id}> {text}", "ts": ts,
-                 "channel": channel, "event_ts": ts}
+                 "channel": channel, "event_ts": ts, **extra}
         if thread_ts:
             event["thread_ts"] = thread_ts
         self.api.add_message(channel, ts, event["text"], user=user, thread_ts=thread_ts)

@@ -16,7 +16,7 @@ from bot.slack.answering import Where, handle_question
 from bot.slack.calls import call
 from bot.slack.matchers import asked_by_a_person, in_a_pane_thread
 from bot.slack.middleware import ClaimEvent
-from bot.slack.payloads import message_text
+from bot.slack.payloads import message_text, shared_text
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def register(app, services) -> None:
     @assistant.user_message(matchers=[asked_by_a_person])  # answered once: `answering` claims the message
     def on_user_message(event: dict, body: dict, client, context) -> None:
         where = Where.of_message(event, body, context, surface="assistant", reply_thread_ts=event["thread_ts"])
-        handle_question(services, client, where, message_text(event))
+        handle_question(services, client, where, message_text(event), shared=shared_text(event))
 
     @assistant.thread_context_changed(matchers=[in_a_pane_thread])
     def on_context_changed() -> None:

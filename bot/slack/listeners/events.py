@@ -20,7 +20,7 @@ import logging
 from bot.slack.answering import Where, handle_question
 from bot.slack.calls import api_call
 from bot.slack.matchers import asked_by_a_person, in_a_channel, in_a_dm, mentions_the_bot, replies_in_a_thread
-from bot.slack.payloads import message_text
+from bot.slack.payloads import message_text, shared_text
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def register(app, services) -> None:
     def on_mention(event: dict, body: dict, client, context) -> None:
         where = Where.of_message(event, body, context, surface="mention",
                                  reply_thread_ts=event.get("thread_ts") or event["ts"])
-        handle_question(services, client, where, message_text(event))
+        handle_question(services, client, where, message_text(event), shared=shared_text(event))
 
     app.event("app_mention", matchers=[asked_by_a_person])(on_mention)
 
@@ -39,7 +39,7 @@ def register(app, services) -> None:
         thread_ts = event.get("thread_ts")
         where = Where.of_message(event, body, context, surface="assistant" if thread_ts else "dm",
                                  reply_thread_ts=thread_ts)
-        handle_question(services, client, where, message_text(event))
+        handle_question(services, client, where, message_text(event), shared=shared_text(event))
 
     # also delivered as app_mention: whichever arrives first answers (`msg:channel:ts` is claimed once)
     app.event("message", matchers=[asked_by_a_person, in_a_channel, mentions_the_bot])(on_mention)
@@ -50,7 +50,8 @@ def register(app, services) -> None:
         if history is None:
             return
         where = Where.of_message(event, body, context, surface="thread", reply_thread_ts=event["thread_ts"])
-        handle_question(services, client, where, message_text(event), history=history)
+        handle_question(services, client, where, message_text(event), history=history,
+                        shared=shared_text(event))
 
 
 def thread_history(services, client, context, channel: str, thread_ts: str, current_ts: str) -> list[str] | None:
