@@ -45,6 +45,9 @@ def switch_system(earlier: str, follow_up: str) -> str:
     return earlier
 
 
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9]+$")  # "SAR", "GP2GP", "S1"
+
+
 class Glossary:
     """Acronyms and synonyms from knowledge/glossary.yaml: term -> expansions appended to a query; and its
     `shorthand:` mapping, staff shorthand -> the word the guidance writes, spelt out in the question before it
@@ -55,8 +58,10 @@ class Glossary:
         self.shorthand = {str(k).lower(): str(v) for k, v in (shorthand or {}).items() if str(k).strip() and v}
         self._shorthand = (re.compile(r"(?<![\w'])(" + "|".join(re.escape(k) for k in sorted(self.shorthand, key=len, reverse=True))
                                       + r")(?!\w|'\w)", re.I) if self.shorthand else None)
+        # an acronym is matched in the plural too ("SARs", "ICBs")
         self._patterns = [
-            (term, re.compile(r"(?<![\w])" + re.escape(term).replace(r"\ ", r"[\s\-]+") + r"(?![\w])", re.I))
+            (term, re.compile(r"(?<![\w])" + re.escape(term).replace(r"\ ", r"[\s\-]+")
+                              + (r"(?:s|'s)?" if _ACRONYM.match(term) else "") + r"(?![\w])", re.I))
             for term in sorted(self.entries, key=len, reverse=True)
         ]
 

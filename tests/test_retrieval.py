@@ -18,6 +18,15 @@ def test_glossary_expands_acronyms_whole_words_only():
     assert glossary.expand("DA survivors") == "DA survivors domestic abuse"
 
 
+def test_glossary_acronyms_match_in_the_plural_and_words_do_not():
+    glossary = Glossary({"SAR": ["subject access request"], "ICB": ["integrated care board"], "redact": ["redaction"]})
+    assert glossary.matches("has switching on cut SARs anywhere?") == ["SAR"]
+    assert glossary.matches("two ICBs and one ICB's letter") == ["ICB"]
+    assert glossary.matches("the ICBS team") == ["ICB"]
+    assert glossary.matches("we redacts") == []  # an ordinary word keeps its own form
+    assert glossary.matches("SARSA") == []
+
+
 def test_glossary_multiword_terms_and_no_duplicate_expansion():
     glossary = Glossary({"104 code": ["enhanced review indicated"], "opt out": ["decline access", "103 code"]})
     assert glossary.expand("remove the 104-code") .endswith("enhanced review indicated")
