@@ -233,11 +233,40 @@ def test_business_partners_postcode_districts_and_form_references_do_not_warn(te
     assert find_identifiers(text) == [], redact(text).text
 
 
+@pytest.mark.parametrize("text, gone", [
+    # pii-held-out-10 (session 19), in other words: a particle in a lower-case name, in any message, and beside a number
+    ("eleri ferch huw's husband wants proxy access to her record", ["eleri", "ferch huw"]),
+    ("hi - cerys ap dafydd 943 476 5919 asked why her results are missing", ["cerys", "dafydd"]),
+    ("anna van der berg rang about her results", ["anna", "van der berg"]),
+    # the name before a bracket that gives the other name the patient goes by
+    ("WANG Xiu-Ying (goes by Sophie) dob 03/07/1999 - can results wait for the GP?", ["WANG", "Xiu-Ying", "Sophie"]),
+    # a given name before a quoted nickname and the surname
+    ("Morag 'Mo' Fraser, 12 Glebe Road, Perth PH1 5AB - can she see who logged in?", ["Morag", "Fraser"]),
+    # a doctor with a former role in brackets, or someone else's, is no colleague
+    ("Dr Osei (retired GP) wants to see her own notes in the app", ["Osei"]),
+    ("Dr Osei (duty doctor's wife) asked about her record", ["Osei"]),
+])
+def test_particles_aliases_in_brackets_and_quoted_nicknames(text, gone):
+    redacted = redact(text).text
+    for value in gone:
+        assert value.lower() not in redacted.lower(), (value, redacted)
+
+
+@pytest.mark.parametrize("text", [
+    "Dr Osei (duty doctor today) wants to know if we can switch off access for a patient who threatened staff",
+    "Mrs Khan (PM) asks whether the DPIA needs updating",
+    "we hired a van de luxe for the move, does that change anything?",
+    "log into the nhs ap settings page and tick the box?",
+])
+def test_a_colleague_with_a_role_in_brackets_and_ordinary_particles_do_not_warn(text):
+    assert find_identifiers(text) == [], redact(text).text
+
+
 def test_long_runs_of_spaces_after_a_cue_stay_fast():
     """Regular expressions that could try every split of a run of spaces (a 40,000-character message) do not."""
     import time
 
-    for text in ("pt" + " " * 40000 + "x", "Mrs Smith" + " " * 40000 + "x"):
+    for text in ("pt" + " " * 40000 + "x", "Mrs Smith" + " " * 40000 + "x", "anna" + " de" * 20000 + " x"):
         started = time.perf_counter()
         redact(text)
         assert time.perf_counter() - started < 5, text[:12]

@@ -67,7 +67,7 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
                           + addresses.street_addresses(norm) + flagged.flat_addresses(norm))
     people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm) + names.surname_first_names(norm)
                         + name_contexts.patient_surnames(norm, text) + name_contexts.field_names(norm, text)
-                        + name_contexts.called_names(norm))
+                        + name_contexts.called_names(norm) + name_contexts.particle_names(norm))
     people += not_quoted(flagged.names_by_strong_cues(norm, text))
     personal_contacts = [c for c in contacts if c.kind in ("email", "address") or numbers.is_mobile(c, norm)]
     births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people or personal_contacts))

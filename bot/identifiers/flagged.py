@@ -63,6 +63,8 @@ _PATIENT_CAPITALS_RE = re.compile(rf"(?<![A-Za-z])(?i:pt|patient)\b(?: *[:\-])? 
 # a particle inside a name: "Ciarán Ó Dubhghaill", "Siobhán Ní Bhriain", "Rhys ap Gwilym", "Anna van der Berg"
 _PARTICLE = r"(?:O|Ni|Nic|Mac|Ui|ap|ab|ibn|bin|binti|van|von|der|den|de|da|di|del|della|al|el|la|le)"
 _PARTICLE_AFTER_RE = re.compile(rf" +{_PARTICLE}(?: +{_PARTICLE})? +[A-Z][A-Za-z'\-]+")
+_PARTICLE_AFTER_ANY_CASE_RE = re.compile(rf" +(?i:{_PARTICLE})(?: +(?i:{_PARTICLE}))? +[A-Za-z][A-Za-z'\-]+")
+_BEFORE_BRACKET_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+)(?: +([A-Za-z][A-Za-z'\-]+))? *\( *(?:{_ALIAS_CUES} +['\"‘“]?)?$")
 # a name said by or of whoever it is: "its abdi", "this is Marta", "my name is …", "patient is …", "it's for …"
 _SELF_RE = re.compile(r"(?<![A-Za-z])(?i:it'?s|this +is|i'?m|my +name +is|(?:patient|pt) +is"
                       r"|(?:call|phone +call|message|msg|email|e-mail|text|letter|voicemail) +from|spoke +(?:to|with)"
@@ -260,9 +262,10 @@ def _plain_capital(word: str, stop: frozenset) -> bool:
 
 
 def widened(norm: str, people: list[Finding], *, personal: bool = False) -> list[Finding]:
-    """Each name found with the capitalised word right before or after it when that is no common or function word
-    ("Dafydd [Pritchard]", "Delroy [Campbell]"), and a particle and the word after it ("Siobhán [Ní Bhriain]");
-    `personal` (beside a person's number or date of birth): the word before in any case too ("pham [van duc]")."""
+    """Each name found with the capitalised word right before or after it when no common or function word ("Dafydd
+    [Pritchard]", "Alasdair '[Sandy' MacLeod]"), a particle and the word after it ("Siobhán [Ní Bhriain]"), the words
+    before a bracket it opens ("ZHANG Wei-Ling (goes by [Vivian])"); `personal` (beside a person's number or date of
+    birth): the word before, and a particle's, in any case too ("pham [van duc]", "[rhiannon] ap gwilym")."""
     stop = function_words()
     out = []
     starts = [p.start for p in people]  # `people` is merged: sorted and not overlapping
@@ -273,20 +276,20 @@ def widened(norm: str, people: list[Finding], *, personal: bool = False) -> list
 
     for f in people:
         start, end = f.start, f.end
-        before = re.search(r"(?<![A-Za-z'\-])([A-Z][A-Za-z'\-]+) $" if not personal else r"(?<![A-Za-z'\-])([A-Za-z]"
-                           r"[A-Za-z'\-]{2,}) $", norm[max(0, f.start - 40):f.start])
+        before = re.search(r"(?<![A-Za-z'\-])([A-Z][A-Za-z'\-]+) ['\"‘“]?$" if not personal else r"(?<![A-Za-z'\-])("
+                           r"[A-Za-z][A-Za-z'\-]{2,}) ['\"‘“]?$", norm[max(0, f.start - 40):f.start])
         if before and _name(before.group(1), stop) and not before.group(1).isupper() and not _title(before.group(1)) \
                 and not found(f.start - len(before.group(0)), f.start - 1):
             start = f.start - len(before.group(0))
-        after = _PARTICLE_AFTER_RE.match(norm, f.end) or re.match(r" ([A-Z][a-z'\-]+(?:-[A-Z][a-z'\-]+)?)(?![A-Za-z'\-])", norm[f.end:])
+        particle = _PARTICLE_AFTER_ANY_CASE_RE if personal else _PARTICLE_AFTER_RE
+        after = particle.match(norm, f.end) or re.match(r" ([A-Z][a-z'\-]+(?:-[A-Z][a-z'\-]+)?)(?![A-Za-z'\-])", norm[f.end:])
         if after and not found(f.end + 1, f.end + after.end() - after.start()) and (
-                after.re is _PARTICLE_AFTER_RE or (_name(after.group(1), stop) and not _title(after.group(1)))):
-            end = f.end + (after.end() - after.start() if after.re is _PARTICLE_AFTER_RE else len(after.group(0)))
-        bracket = re.search(r"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+)(?: +([A-Za-z][A-Za-z'\-]+))? *\( *$",
-                            norm[max(0, f.start - 60):f.start])
+                after.re is particle or (_name(after.group(1), stop) and not _title(after.group(1)))):
+            end = f.end + (after.end() - after.start() if after.re is particle else len(after.group(0)))
+        bracket = _BEFORE_BRACKET_RE.search(norm[max(0, f.start - 60):f.start])  # "kasia nowakowska-lis ([katarzyna]…"
         if bracket and all(w is None or (_name(w, stop) and not _title(w)) for w in bracket.groups()):
-            at = max(0, f.start - 60) + bracket.start(1)  # "kasia nowakowska-lis ([katarzyna] on the system)"
-            out.append(Finding("name", at, at + len(bracket.group(0).rstrip(" (").rstrip())))
+            at = max(0, f.start - 60)
+            out.append(Finding("name", at + bracket.start(1), at + bracket.end(bracket.lastindex)))
         if (start, end) != (f.start, f.end):
             out.append(Finding("name", start, end))
     return out
@@ -334,8 +337,7 @@ def _any_case(norm: str, stop: frozenset) -> list[Finding]:
 
 
 def addresses_before_postcodes(norm: str, postcodes: list[Finding], found: list[Finding]) -> list[Finding]:
-    """The comma-separated capitalised segments right before a postcode on its line, after anything `found` already:
-    the house, street and town."""
+    """The house, street and town: the comma-separated capitalised segments before a postcode on its line, after `found`."""
     out = []
     ends = sorted(f.end for f in found)
     for p in postcodes:
