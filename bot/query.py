@@ -58,10 +58,10 @@ class Glossary:
         self.shorthand = {str(k).lower(): str(v) for k, v in (shorthand or {}).items() if str(k).strip() and v}
         self._shorthand = (re.compile(r"(?<![\w'])(" + "|".join(re.escape(k) for k in sorted(self.shorthand, key=len, reverse=True))
                                       + r")(?!\w|'\w)", re.I) if self.shorthand else None)
-        # an acronym is matched in the plural too ("SARs", "ICBs")
+        # an acronym is matched in the plural too ("SARs", "ICBs"; never "SARS", a virus)
         self._patterns = [
             (term, re.compile(r"(?<![\w])" + re.escape(term).replace(r"\ ", r"[\s\-]+")
-                              + (r"(?:s|'s)?" if _ACRONYM.match(term) else "") + r"(?![\w])", re.I))
+                              + (r"(?-i:s)?" if _ACRONYM.match(term) else "") + r"(?![\w])", re.I))
             for term in sorted(self.entries, key=len, reverse=True)
         ]
 

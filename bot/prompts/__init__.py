@@ -82,6 +82,11 @@ PII_WARNING = (
     "else: they were not stored or sent anywhere, and I answered the general question only. Please delete or "
     "edit your message so the details do not stay in Slack."
 )
+PII_SHARED_WARNING = (
+    "A file or a message you shared with your question contains personal or identifiable details ({kinds}). I did not "
+    "read it for the answer, and nothing of it was stored or sent anywhere. Please delete the file or the forwarded "
+    "message so the details do not stay in Slack."
+)
 PII_EDIT_WARNING = (
     "Your edited message contains personal or identifiable details ({kinds}). I removed them: they were not "
     "stored or sent anywhere. Please delete or edit the message again so the details do not stay in Slack."

@@ -63,7 +63,7 @@ class Where:
 
 def handle_question(services, client, where: Where, text: str, history=None, shared: str = "") -> None:
     """The polite refusal outside ALLOWED_CHANNEL_IDS, else the answer. `shared`: what the message carries besides
-    its words (`payloads.shared_text`), read for the identifier warning only."""
+    its words (`shared_content.shared_text`), read for the identifier warning only."""
     if not services.channel_allowed(where.channel, where.channel_type):
         refuse(services, client, where, text, shared)
         return
@@ -73,8 +73,8 @@ def handle_question(services, client, where: Where, text: str, history=None, sha
 def answer_and_post(services, client, where: Where, text: str, *, history=None, respond=None,
                     shared: str = "") -> str | None:
     """Answer `text` and post it where it belongs. Returns the answer id (None if not recorded/failed).
-    `shared` (a file's name, a forwarded message) is never answered or stored: only the kinds of identifiers in it
-    count, for the warning and the record.
+    `shared` (`shared_content.shared_text`: a file's name, a forwarded message) is never answered or stored: only the
+    kinds of identifiers in it count, for the warning and the record.
 
     With `respond` (slash command) the reply is ephemeral through response_url; otherwise one
     chat.postMessage in `where.reply_thread_ts`. Any failure ends in a visible apology."""
@@ -84,8 +84,7 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
         return None
     redaction = services.plain_text(text)  # the raw message never goes further than this line
     text = redaction.text  # identifiers found in the raw text, the markup removed, then looked for again
-    shared_kinds = services.plain_text(shared).kinds if shared else []
-    shared = ""  # nor what it carries besides
+    shared_kinds = _kinds_in(services, shared)  # what it carries besides: only the kinds of identifiers in it
     status = Status(services, client, where.channel, where.reply_thread_ts if respond is None else None).start()
     posted = False
     try:
@@ -100,13 +99,14 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
             services.threads.remember(where.channel, where.memory_key)
             status.posting()
             posted = _post_apology(services, client, where, respond)
-            _warn_pii(services, client, where, list(dict.fromkeys([*redaction.kinds, *shared_kinds])), respond)
+            _warn_pii(services, client, where, redaction.kinds, respond, shared_kinds)
             return None
 
         latency_ms = (time.perf_counter() - started) * 1000
-        if redaction.has_identifiers or shared_kinds:  # the core saw the redacted text: the record says what was removed
+        in_words = list(dict.fromkeys([*redaction.kinds, *(answer.pii_kinds if answer.pii_warning else [])]))
+        if in_words or shared_kinds:  # the core saw the redacted text: the record says what was removed
             answer.pii_warning = True
-            answer.pii_kinds = list(dict.fromkeys([*redaction.kinds, *shared_kinds, *answer.pii_kinds]))
+            answer.pii_kinds = list(dict.fromkeys([*in_words, *shared_kinds]))
         services.threads.remember(where.channel, where.memory_key, answer.question)
         answer_id = _record(services, answer, where, latency_ms)
         if respond is not None:
@@ -120,11 +120,11 @@ def answer_and_post(services, client, where: Where, text: str, *, history=None, 
         message_ts = _post(services, client, where, reply_text, reply_blocks, respond)
         if message_ts is False:  # the answer could not be posted: the apology, and still the warning
             posted = _post_apology(services, client, where, respond)
-            _warn_pii(services, client, where, answer.pii_kinds if answer.pii_warning else [], respond)
+            _warn_pii(services, client, where, in_words, respond, shared_kinds)
             services.metrics.failures.inc()
             return answer_id
         posted = True
-        _warn_pii(services, client, where, answer.pii_kinds if answer.pii_warning else [], respond)
+        _warn_pii(services, client, where, in_words, respond, shared_kinds)
         elapsed = time.perf_counter() - started
         services.metrics.questions.labels(kind=answer.kind.value, surface=where.surface).inc()
         services.metrics.latency.observe(elapsed)
@@ -190,12 +190,19 @@ def _post_apology(services, client, where: Where, respond) -> bool:
     return resp is not None
 
 
-def _warn_pii(services, client, where: Where, kinds, respond) -> None:
-    """The poster's ephemeral warning: details removed, please delete or edit the message."""
-    if not kinds:
+def _kinds_in(services, shared: str) -> list[str]:
+    """The kinds of identifiers in what a message carries besides its words (`shared_content.shared_text`)."""
+    return services.plain_text(shared).kinds if shared else []
+
+
+def _warn_pii(services, client, where: Where, kinds, respond, shared_kinds=()) -> None:
+    """The poster's ephemeral warning: details removed, please delete or edit the message; worded for a file or a
+    forwarded message when only what the message carries (`shared_kinds`) held them."""
+    if not kinds and not shared_kinds:
         return
     services.metrics.pii_warnings.inc()
-    text = blocks.pii_warning_text(kinds)
+    text = (blocks.pii_warning_text(list(dict.fromkeys([*kinds, *shared_kinds]))) if kinds
+            else blocks.pii_warning_text(shared_kinds, prompts.PII_SHARED_WARNING))
     if respond is not None:
         try:
             respond(text=text, response_type="ephemeral", replace_original=False)
@@ -211,5 +218,4 @@ def refuse(services, client, where: Where, text: str = "", shared: str = "") -> 
     if not services.claim(where.claim_key):
         return
     api_call(services, client, "chat_postMessage", **where.reply_kwargs(text=prompts.REFUSAL_TEXT))
-    kinds = [*(services.plain_text(text).kinds if text else []), *(services.plain_text(shared).kinds if shared else [])]
-    _warn_pii(services, client, where, list(dict.fromkeys(kinds)), None)
+    _warn_pii(services, client, where, services.plain_text(text).kinds if text else [], None, _kinds_in(services, shared))

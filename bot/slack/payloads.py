@@ -3,13 +3,11 @@
 `shape_error(body)` names the first part of a (signed) payload that is not the shape Slack sends: the
 server answers 400 instead of letting a listener trip over it (an `event` that is a string, `actions`
 items that are strings, modal input values that are lists...). `message_text(event)` is the message's
-`text`, or, when that is empty, the text of its rich_text `blocks`. `shared_text(event)` is what the message carries
-besides its own words (its files' names, a forwarded message, a link preview), read only for the identifier warning.
+`text`, or, when that is empty, the text of its rich_text `blocks`.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 _DICT_FIELDS = ("event", "user", "channel", "team", "container", "message", "view", "enterprise", "authorizations")
@@ -108,37 +106,3 @@ def message_text(event: Any) -> str:
             _rich_text(block.get("elements"), parts)
     return "".join(parts).strip()
 
-
-# a file name's extension, and the time a screenshot's default name ends with ("Screenshot 2026-12-07 at 10.15.32"),
-# which reads like a date
-_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
-_SCREENSHOT_TIME = re.compile(r"\bat \d{1,2}[.:]\d{2}[.:]\d{2}\b")
-
-
-def _file_name(name: str) -> str:
-    """A file name as words: "Smith_John_DOB_01-02-1960.pdf" -> "Smith John DOB 01-02-1960"."""
-    return _SCREENSHOT_TIME.sub(" ", _EXTENSION.sub("", name).replace("_", " ")).strip()
-
-
-def shared_text(event: Any) -> str:
-    """What a message carries besides its own words, one piece a line: its files' names and titles, and the text of
-    a message it forwards or links to. Staff share a letter named after the patient, or forward a message that names
-    one: read for the identifier warning only, never answered, stored or logged. Left out: authors' names (a
-    forwarded message's author is a colleague) and previews of web pages (public text the poster did not write)."""
-    if not isinstance(event, dict):
-        return ""
-    parts: list[str] = []
-    for f in event.get("files") or []:
-        if isinstance(f, dict):
-            parts += [_file_name(v) for v in (f.get("name"), f.get("title")) if isinstance(v, str)]
-    for attachment in event.get("attachments") or []:
-        if not isinstance(attachment, dict) or (
-                (attachment.get("from_url") or attachment.get("original_url"))
-                and not (attachment.get("is_share") or attachment.get("is_msg_unfurl"))):
-            continue
-        parts += [v for v in (attachment.get(k) for k in ("pretext", "title", "text", "fallback")) if isinstance(v, str)]
-        for shared in attachment.get("message_blocks") or []:
-            message = shared.get("message") if isinstance(shared, dict) else None
-            if isinstance(message, dict):
-                parts.append(message_text({"blocks": message.get("blocks")}))
-    return "\n".join(dict.fromkeys(p.strip() for p in parts if p and p.strip()))

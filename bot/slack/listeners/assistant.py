@@ -16,7 +16,8 @@ from bot.slack.answering import Where, handle_question
 from bot.slack.calls import call
 from bot.slack.matchers import asked_by_a_person, in_a_pane_thread
 from bot.slack.middleware import ClaimEvent
-from bot.slack.payloads import message_text, shared_text
+from bot.slack.payloads import message_text
+from bot.slack.shared_content import shared_text
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from collections import Counter
 from bot import prompts
 from bot.slack.blocks import pii_warning_text
 from bot.slack.calls import post_ephemeral
-from bot.slack.payloads import message_text, shared_text
+from bot.slack.payloads import message_text
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +28,6 @@ def _written(services, text: str) -> Counter:
                    for f in services.redact(raw).findings)
 
 
-def _all_text(message: dict) -> str:
-    """The message's words and what it carries (a file's name, a forwarded message): both are in the channel."""
-    return "\n".join(t for t in (message_text(message), shared_text(message)) if t)
-
-
 def handle_edit(services, client, event: dict) -> None:
     message = event.get("message") or {}
     previous = event.get("previous_message") or {}
@@ -41,12 +36,12 @@ def handle_edit(services, client, event: dict) -> None:
         return
     if not services.channel_allowed(channel, event.get("channel_type")):
         return
-    now = services.plain_text(_all_text(message))
+    now = services.plain_text(message_text(message))
     if not now.has_identifiers:
         return
-    before = services.plain_text(_all_text(previous)) if previous else None
+    before = services.plain_text(message_text(previous)) if previous else None
     if before is not None and not Counter(f.kind for f in now.findings) - Counter(f.kind for f in before.findings) \
-            and not _written(services, _all_text(message)) - _written(services, _all_text(previous)):
+            and not _written(services, message_text(message)) - _written(services, message_text(previous)):
         return  # nothing new: the poster was warned when the details first went in
     if not services.claim(f"edit:{channel}:{message.get('ts')}:{(message.get('edited') or {}).get('ts') or event.get('ts')}"):
         return

@@ -20,7 +20,8 @@ import logging
 from bot.slack.answering import Where, handle_question
 from bot.slack.calls import api_call
 from bot.slack.matchers import asked_by_a_person, in_a_channel, in_a_dm, mentions_the_bot, replies_in_a_thread
-from bot.slack.payloads import message_text, shared_text
+from bot.slack.payloads import message_text
+from bot.slack.shared_content import shared_text
 
 log = logging.getLogger(__name__)
 
