@@ -234,17 +234,20 @@ def test_business_partners_postcode_districts_and_form_references_do_not_warn(te
 
 
 @pytest.mark.parametrize("text, gone", [
-    # pii-held-out-10 (session 19), in other words: a particle in a lower-case name, in any message, and beside a number
+    # pii-held-out-10 (session 19), in other words: a lower-case name with a particle, after a person cue or with a
+    # listed name, and beside a person's number; a name before a bracket giving another name, and a quoted nickname
     ("eleri ferch huw's husband wants proxy access to her record", ["eleri", "ferch huw"]),
+    ("seán ó dubhghaill's wife wants proxy access", ["seán", "dubhghaill"]),
     ("hi - cerys ap dafydd 943 476 5919 asked why her results are missing", ["cerys", "dafydd"]),
     ("anna van der berg rang about her results", ["anna", "van der berg"]),
-    # the name before a bracket that gives the other name the patient goes by
     ("WANG Xiu-Ying (goes by Sophie) dob 03/07/1999 - can results wait for the GP?", ["WANG", "Xiu-Ying", "Sophie"]),
-    # a given name before a quoted nickname and the surname
     ("Morag 'Mo' Fraser, 12 Glebe Road, Perth PH1 5AB - can she see who logged in?", ["Morag", "Fraser"]),
-    # a doctor with a former role in brackets, or someone else's, is no colleague
+    # a titled name with a role in brackets is still a patient's name: staff are patients too (a review, session 19)
     ("Dr Osei (retired GP) wants to see her own notes in the app", ["Osei"]),
     ("Dr Osei (duty doctor's wife) asked about her record", ["Osei"]),
+    ("Dr Amir Khan (locum GP, but he's registered with us as a patient) wants online access to his record", ["Khan"]),
+    ("Mrs Okoro (practice nurse) has asked us to hide her depression diagnosis from the app", ["Okoro"]),
+    ("Mr Lee (pharmacist at Boots) wants his results online", ["Lee"]),
 ])
 def test_particles_aliases_in_brackets_and_quoted_nicknames(text, gone):
     redacted = redact(text).text
@@ -253,12 +256,16 @@ def test_particles_aliases_in_brackets_and_quoted_nicknames(text, gone):
 
 
 @pytest.mark.parametrize("text", [
-    "Dr Osei (duty doctor today) wants to know if we can switch off access for a patient who threatened staff",
-    "Mrs Khan (PM) asks whether the DPIA needs updating",
+    # abbreviations and places that look like a particle between two words
+    "rubella ab titre needed before the jab - does the result show in the app?",
+    "pelvis ap xray result visible in the app straight away?",
+    "hip AP radiograph report - will the patient see it online?",
+    "does the guidance differ in Wales NI Scotland?",
+    "going to ras al khaimah next week, which vaccines show on the app?",
     "we hired a van de luxe for the move, does that change anything?",
     "log into the nhs ap settings page and tick the box?",
 ])
-def test_a_colleague_with_a_role_in_brackets_and_ordinary_particles_do_not_warn(text):
+def test_ordinary_words_around_a_particle_do_not_warn(text):
     assert find_identifiers(text) == [], redact(text).text
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import bisect
 from typing import Iterable
 
-from bot.identifiers import addresses, dates, flagged, name_contexts, name_lists, names, numbers
+from bot.identifiers import addresses, dates, flagged, name_contexts, name_lists, names, numbers, widening
 from bot.identifiers.numbers import is_valid_nhs_number, phone_numbers
 from bot.identifiers.text import normalise
 from bot.identifiers.types import KINDS, PLACEHOLDERS, Finding, Redaction, merge
@@ -97,7 +97,7 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
         people += not_staff(not_quoted(flagged.names_when_flagged(norm, merge(people), personal=personal)))
     people += names.repeats(norm, merge(people))  # a patient's name again, even in a colleague's ("Dr Okafor")
     if others or people:  # and each name found with a word beside it ("Dafydd [Pritchard]")
-        people += not_staff(not_quoted(flagged.widened(norm, merge(people), personal=personal)))
+        people += not_staff(not_quoted(widening.widened(norm, merge(people), personal=personal)))
     # a team's NHS mailbox ("access.requests.y02xx@nhs.net") is no patient's, nor is any name inside it
     mailboxes = numbers.nhs_mailboxes(norm)
     people = [f for f in people if not any(a <= f.start and f.end <= b for a, b in mailboxes)]

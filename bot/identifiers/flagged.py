@@ -26,7 +26,7 @@ import bisect
 import re
 
 from bot.identifiers.name_lists import (bare, function_words, is_common, is_listed, is_listed_given,
-                                         is_listed_surname)
+                                        is_listed_surname)
 from bot.identifiers.names import ORGANISATION_WORDS, RECORD_TERMS, WORD_RE
 from bot.identifiers.types import Finding
 from bot.specifics import MONTH_PATTERN
@@ -40,12 +40,12 @@ _RELATION_RE = re.compile(rf"(?<![A-Za-z]){_RELATIONS}(?:'s)? *[,:(\-]? *['\"‘
 # beside a person's number or date of birth, in any case and after "is": "mum is sunita desai"
 _RELATION_ANY_CASE_RE = re.compile(rf"(?<![A-Za-z]){_RELATIONS}(?: +(?i:is|was)| *,)? +({_ANY_WORD}(?: +{_ANY_WORD})?)")
 # a name so called: "her name was Eirlys", "patient called Nkechi", "first name Folake", "aka Bex", "née Holloway"
-_ALIAS_CUES = (rf"(?<![A-Za-z])(?i:known +as|aka|a\.k\.a\.?|goes +by|prefers|calls +(?:him|her)self|n[ée]e|formerly"
+ALIAS_CUES = (rf"(?<![A-Za-z])(?i:known +as|aka|a\.k\.a\.?|goes +by|prefers|calls +(?:him|her)self|n[ée]e|formerly"
                rf"|(?:his|her|their|pt'?s|patient'?s|{_RELATIONS}'s) +name(?: +(?:is|was)|'s)? *:?"
                rf"|(?:patient|pt|lady|man|woman|gentleman|girl|boy|child|baby|son|daughter) +(?:called|named)"
                rf"|(?:is|was) +(?:called|named)|first +name|forename|given +name)")
-_ALIAS_RE = re.compile(rf"{_ALIAS_CUES} +['\"‘“]?({_CAP_WORD})")
-_ALIAS_ANY_CASE_RE = re.compile(rf"{_ALIAS_CUES} +['\"‘“]?({_ANY_WORD})")  # beside a person's number: "goes by fadumo"
+_ALIAS_RE = re.compile(rf"{ALIAS_CUES} +['\"‘“]?({_CAP_WORD})")
+_ALIAS_ANY_CASE_RE = re.compile(rf"{ALIAS_CUES} +['\"‘“]?({_ANY_WORD})")  # beside a person's number: "goes by fadumo"
 # a name right before "'s" and a relation, or the relation in brackets: "Nusrat Begum's husband", "Okoro's mum",
 # a signature's "Dafydd Pritchard (son)" (counts in any message)
 _FAMILY = (r"(?i:wife|husband|son|daughter|mum|mom|mother|dad|father|brother|sister|grandson|granddaughter|grandma|"
@@ -60,11 +60,6 @@ _POSSESSIVE_FAMILY_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+)'s +
 # capitals ("pt Senthilkumar Rajendran wants…"): in any message
 _RELATION_BRACKET_RE = re.compile(rf"(?<![A-Za-z]){_RELATIONS} *\( *({_ANY_WORD})(?: +({_ANY_WORD}))? *\)")
 _PATIENT_CAPITALS_RE = re.compile(rf"(?<![A-Za-z])(?i:pt|patient)\b(?: *[:\-])? +({_CAP_WORD})(?: +({_CAP_WORD}))?")
-# a particle inside a name: "Ciarán Ó Dubhghaill", "Siobhán Ní Bhriain", "Rhys ap Gwilym", "Anna van der Berg"
-_PARTICLE = r"(?:O|Ni|Nic|Mac|Ui|ap|ab|ibn|bin|binti|van|von|der|den|de|da|di|del|della|al|el|la|le)"
-_PARTICLE_AFTER_RE = re.compile(rf" +{_PARTICLE}(?: +{_PARTICLE})? +[A-Z][A-Za-z'\-]+")
-_PARTICLE_AFTER_ANY_CASE_RE = re.compile(rf" +(?i:{_PARTICLE})(?: +(?i:{_PARTICLE}))? +[A-Za-z][A-Za-z'\-]+")
-_BEFORE_BRACKET_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+)(?: +([A-Za-z][A-Za-z'\-]+))? *\( *(?:{_ALIAS_CUES} +['\"‘“]?)?$")
 # a name said by or of whoever it is: "its abdi", "this is Marta", "my name is …", "patient is …", "it's for …"
 _SELF_RE = re.compile(r"(?<![A-Za-z])(?i:it'?s|this +is|i'?m|my +name +is|(?:patient|pt) +is"
                       r"|(?:call|phone +call|message|msg|email|e-mail|text|letter|voicemail) +from|spoke +(?:to|with)"
@@ -88,7 +83,7 @@ _ONE_BEFORE_VERB_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Z][a-z'\-]+) +(?={_CONTA
 # rules do not look (they know "Rose Lane" for a place), in any message; or a surname a list holds after any uncommon
 # word when what follows is said of a person, a contact verb or "'s" and a relation ("delroy mckenzie came in",
 # "rahima begum's husband"). The pairs overlap: "to rahima", then "rahima begum".
-_PERSON_AFTER_RE = re.compile(rf"(?:'s +{_FAMILY}\b|,? +{_CONTACT_VERB}\b)")
+PERSON_AFTER_RE = re.compile(rf"(?:'s +{_FAMILY}\b|,? +{_CONTACT_VERB}\b)")
 # a name with a nickname in brackets between its parts: "Margaret (Peggy) Hollingworth"
 _NICKNAME_BETWEEN_RE = re.compile(r"(?<![A-Za-z'\-])([A-Z][a-z'\-]+) +\(([A-Z][a-z'\-]+)\) +([A-Z][a-z'\-]+)"
                                   r"(?![A-Za-z'\-])")
@@ -114,7 +109,7 @@ _SEGMENT = r"(?<![A-Za-z0-9'\-])(?:\d{1,4}[A-Za-z]? +)?['\"‘“]?[A-Z][A-Za-z'
 _BEFORE_POSTCODE_RE = re.compile(rf"((?:{_SEGMENT} *, *){{0,3}}{_SEGMENT}),? *$")
 
 
-def _name(word: str, stop: frozenset) -> bool:
+def can_be_name(word: str, stop: frozenset) -> bool:
     """A word that can be a name here: not a function word, a common English word or a role's or a body's word
     ("guardian", "trust"), at least two letters."""
     lower = bare(word)
@@ -126,7 +121,7 @@ def _name(word: str, stop: frozenset) -> bool:
 _NOT_A_NAME_RE = re.compile(rf"{_RELATIONS}(?:'?s)?|pt'?s?|patient'?s?|{MONTH_PATTERN}", re.I)
 
 
-def _title(word: str) -> bool:
+def is_title(word: str) -> bool:
     return bare(word) in {"mr", "mrs", "ms", "mx", "dr", "miss", "master", "prof", "sir", "dame", "rev"}
 
 
@@ -139,20 +134,20 @@ def names_when_flagged(norm: str, people: list[Finding], *, personal: bool) -> l
         words = [w for w in WORD_RE.finditer(norm, m.start(1), m.end(1))]
         keep = []
         for w in words:  # "his wife Li Na who…": the capitalised words up to a function or common one
-            if not _name(w.group(), stop) and not (keep and len(bare(w.group())) >= 2 and is_listed(bare(w.group()))):
+            if not can_be_name(w.group(), stop) and not (keep and len(bare(w.group())) >= 2 and is_listed(bare(w.group()))):
                 break
             keep.append(w)
         if keep:
             out.append(Finding("name", keep[0].start(), keep[-1].end()))
     for m in (_ALIAS_ANY_CASE_RE if personal else _ALIAS_RE).finditer(norm):
-        if _name(m.group(1), stop) and len(bare(m.group(1))) >= 2:
+        if can_be_name(m.group(1), stop) and len(bare(m.group(1))) >= 2:
             out.append(Finding("name", m.start(1), m.end(1)))
     for m in _FAMILY_PLURAL_RE.finditer(norm):  # "the Dunmores", never "the Partners" or "the Notes"
-        if _name(m.group(1), stop) and _name(m.group(1)[:-1], stop):
+        if can_be_name(m.group(1), stop) and can_be_name(m.group(1)[:-1], stop):
             out.append(Finding("name", m.start(1), m.end(1)))
     for m in _PAIR_RE.finditer(norm):  # "Will Summers": a listed surname after any capitalised word
         first, second = bare(m.group(1)), bare(m.group(2))
-        if second not in stop and not _title(first) and is_listed_surname(second) \
+        if second not in stop and not is_title(first) and is_listed_surname(second) \
                 and (is_listed_given(first) or is_common(m.group(1))):  # "Will" is a function word and a given name
             out.append(Finding("name", m.start(), m.end()))
     out += _aliases_beside(norm, people, stop)
@@ -160,19 +155,19 @@ def names_when_flagged(norm: str, people: list[Finding], *, personal: bool) -> l
         out.append(Finding("name", m.start(1), m.end(1)))
     out += _told_names(norm, stop, personal)
     for m in _POSSESSIVE_FAMILY_RE.finditer(norm):  # "maisie's mum"
-        if _name(m.group(1), stop) and len(bare(m.group(1))) >= 3 and not m.group(1).isupper():
+        if can_be_name(m.group(1), stop) and len(bare(m.group(1))) >= 3 and not m.group(1).isupper():
             out.append(Finding("name", m.start(1), m.end(1)))
     if personal:
         out += [Finding("name", m.start(1), m.end(1)) for m in _ONE_BEFORE_VERB_RE.finditer(norm)
-                if _name(m.group(1), stop) and len(m.group(1)) >= 3]
+                if can_be_name(m.group(1), stop) and len(m.group(1)) >= 3]
         out += _any_case(norm, stop)
     for m in _RELATION_ANY_CASE_RE.finditer(norm):  # "their son piotr", "wife hodan farah"; beside a number, any pair
         words = list(WORD_RE.finditer(norm, m.start(1), m.end(1)))
-        pair = len(words) == 2 and all(_name(w.group(), stop) and len(w.group()) > 2 for w in words) \
+        pair = len(words) == 2 and all(can_be_name(w.group(), stop) and len(w.group()) > 2 for w in words) \
             and (personal or is_listed_surname(bare(words[1].group())))
         first = words[0].group()
-        if (is_listed_given(bare(first)) or pair) and _name(first, stop) and len(first) > 2:
-            end = words[-1].end() if len(words) > 1 and _name(words[-1].group(), stop) else words[0].end()
+        if (is_listed_given(bare(first)) or pair) and can_be_name(first, stop) and len(first) > 2:
+            end = words[-1].end() if len(words) > 1 and can_be_name(words[-1].group(), stop) else words[0].end()
             out.append(Finding("name", words[0].start(), end))
     return out
 
@@ -183,7 +178,7 @@ def _told_names(norm: str, stop: frozenset, personal: bool) -> list[Finding]:
     def plain(word: str | None, shaped: bool = False) -> bool:  # an uncommon word, not an acronym; in lower case
         # a listed name, or any beside a person's number or date of birth, or where the shape says name (`shaped`:
         # brackets around a second name, a pair before "rang" or an age)
-        return word is not None and _name(word, stop) and len(bare(word)) >= 3 and not word.isupper() \
+        return word is not None and can_be_name(word, stop) and len(bare(word)) >= 3 and not word.isupper() \
             and (word[0].isupper() or personal or shaped or is_listed(bare(word)))
 
     out = []
@@ -217,14 +212,14 @@ def names_by_strong_cues(norm: str, raw: str | None = None) -> list[Finding]:
     out = []
     for m in _BEFORE_RELATION_RE.finditer(norm):
         words = [w for w in WORD_RE.finditer(norm, m.start(1), m.end(1))]
-        while words and not _name(words[0].group(), stop):
+        while words and not can_be_name(words[0].group(), stop):
             words.pop(0)
-        if words and all(_name(w.group(), stop) for w in words):
+        if words and all(can_be_name(w.group(), stop) for w in words):
             last = words[-1].group()
             out.append(Finding("name", words[0].start(), words[-1].end() - (2 if last.endswith("'s") else 0)))
     for m in _RELATION_BRACKET_RE.finditer(norm):  # a capitalised word there is a name only if a list has it
         first, second = m.group(1), m.group(2)  # ("their partner (Accurx)", "mum (Jehovah's Witness)" are not)
-        if _name(first, stop) and len(bare(first)) >= 2 and not first.isupper() and not _title(first) \
+        if can_be_name(first, stop) and len(bare(first)) >= 2 and not first.isupper() and not is_title(first) \
                 and (first.islower() or is_listed_given(bare(first))):
             named = second is not None and bare(second) not in stop and not _NOT_A_NAME_RE.fullmatch(bare(second))
             out.append(Finding("name", m.start(1), m.end(2) if named else m.end(1)))
@@ -240,59 +235,25 @@ def names_by_strong_cues(norm: str, raw: str | None = None) -> list[Finding]:
         if all(_plain_capital(m.group(g), stop) for g in (1, 2, 3)):
             out += [Finding("name", m.start(g), m.end(g)) for g in (1, 2, 3)]
     for m in _SURNAME_FIRST_OPENING_RE.finditer(lined):
-        if is_listed_given(bare(m.group(2))) and _name(m.group(1), stop) and _name(m.group(2), stop) \
+        if is_listed_given(bare(m.group(2))) and can_be_name(m.group(1), stop) and can_be_name(m.group(2), stop) \
                 and len(m.group(1)) >= 3:
             out.append(Finding("name", m.start(1), m.end(2)))
     for m in _PAIR_ALONE_RE.finditer(lined):
-        if is_listed_surname(bare(m.group(2))) and all(_name(m.group(g), stop) and len(m.group(g)) >= 3
+        if is_listed_surname(bare(m.group(2))) and all(can_be_name(m.group(g), stop) and len(m.group(g)) >= 3
                                                        for g in (1, 2)):
             out.append(Finding("name", m.start(1), m.end(2)))
     for m in _LOWER_PAIR_RE.finditer(norm):
         first, second = bare(m.group(1)), bare(m.group(2))
-        told = is_listed_given(first) or _PERSON_AFTER_RE.match(norm, m.end(2)) is not None  # "fadumo hassan wants…"
+        told = is_listed_given(first) or PERSON_AFTER_RE.match(norm, m.end(2)) is not None  # "fadumo hassan wants…"
         if told and is_listed_surname(second) and len(first) >= 3 and len(second) >= 3 \
-                and (first, second) not in RECORD_TERMS and _name(m.group(1), stop) and _name(m.group(2), stop):
+                and (first, second) not in RECORD_TERMS and can_be_name(m.group(1), stop) and can_be_name(m.group(2), stop):
             out.append(Finding("name", m.start(1), m.end(2)))
     return out
 
 
 def _plain_capital(word: str, stop: frozenset) -> bool:
     """A capitalised word that can only be a name here: not an acronym, a title, nor a common or role word."""
-    return _name(word, stop) and len(bare(word)) >= 3 and not word.isupper() and not _title(word)
-
-
-def widened(norm: str, people: list[Finding], *, personal: bool = False) -> list[Finding]:
-    """Each name found with the capitalised word right before or after it when no common or function word ("Dafydd
-    [Pritchard]", "Alasdair '[Sandy' MacLeod]"), a particle and the word after it ("Siobhán [Ní Bhriain]"), the words
-    before a bracket it opens ("ZHANG Wei-Ling (goes by [Vivian])"); `personal` (beside a person's number or date of
-    birth): the word before, and a particle's, in any case too ("pham [van duc]", "[rhiannon] ap gwilym")."""
-    stop = function_words()
-    out = []
-    starts = [p.start for p in people]  # `people` is merged: sorted and not overlapping
-
-    def found(a: int, b: int) -> bool:  # a word inside another name already found is not a widening
-        i = bisect.bisect_right(starts, a) - 1
-        return i >= 0 and b <= people[i].end
-
-    for f in people:
-        start, end = f.start, f.end
-        before = re.search(r"(?<![A-Za-z'\-])([A-Z][A-Za-z'\-]+) ['\"‘“]?$" if not personal else r"(?<![A-Za-z'\-])("
-                           r"[A-Za-z][A-Za-z'\-]{2,}) ['\"‘“]?$", norm[max(0, f.start - 40):f.start])
-        if before and _name(before.group(1), stop) and not before.group(1).isupper() and not _title(before.group(1)) \
-                and not found(f.start - len(before.group(0)), f.start - 1):
-            start = f.start - len(before.group(0))
-        particle = _PARTICLE_AFTER_ANY_CASE_RE if personal else _PARTICLE_AFTER_RE
-        after = particle.match(norm, f.end) or re.match(r" ([A-Z][a-z'\-]+(?:-[A-Z][a-z'\-]+)?)(?![A-Za-z'\-])", norm[f.end:])
-        if after and not found(f.end + 1, f.end + after.end() - after.start()) and (
-                after.re is particle or (_name(after.group(1), stop) and not _title(after.group(1)))):
-            end = f.end + (after.end() - after.start() if after.re is particle else len(after.group(0)))
-        bracket = _BEFORE_BRACKET_RE.search(norm[max(0, f.start - 60):f.start])  # "kasia nowakowska-lis ([katarzyna]…"
-        if bracket and all(w is None or (_name(w, stop) and not _title(w)) for w in bracket.groups()):
-            at = max(0, f.start - 60)
-            out.append(Finding("name", at + bracket.start(1), at + bracket.end(bracket.lastindex)))
-        if (start, end) != (f.start, f.end):
-            out.append(Finding("name", start, end))
-    return out
+    return can_be_name(word, stop) and len(bare(word)) >= 3 and not word.isupper() and not is_title(word)
 
 
 def birth_years(norm: str) -> list[Finding]:
@@ -306,11 +267,11 @@ def _aliases_beside(norm: str, people: list[Finding], stop: frozenset) -> list[F
     out = []
     for f in people:
         before = re.search(r"([A-Za-z][A-Za-z'\-]+) *\( *$", norm[max(0, f.start - 40):f.start])
-        if before and _name(before.group(1), stop):
+        if before and can_be_name(before.group(1), stop):
             start = max(0, f.start - 40) + before.start(1)
             out.append(Finding("name", start, start + len(before.group(1))))
         after = re.match(r" *\( *([A-Za-z][A-Za-z'\-]+)", norm[f.end:f.end + 40])
-        if after and _name(after.group(1), stop) and not _ALIAS_RE.match(norm, f.end + after.start(1)):
+        if after and can_be_name(after.group(1), stop) and not _ALIAS_RE.match(norm, f.end + after.start(1)):
             out.append(Finding("name", f.end + after.start(1), f.end + after.end(1)))
     return out
 
@@ -321,23 +282,24 @@ def _any_case(norm: str, stop: frozenset) -> list[Finding]:
     out = []
     for m in _INITIALS_WORD_RE.finditer(norm):
         if m.group(1).replace(" ", "").lower() not in _NOT_INITIALS and len(bare(m.group(2))) >= 3 \
-                and _name(m.group(2), stop):
+                and can_be_name(m.group(2), stop):
             out.append(Finding("name", m.start(), m.end()))
     words = list(WORD_RE.finditer(norm))
     for i, w in enumerate(words):
         lower = bare(w.group())
-        if len(lower) < 3 or w.group().isupper() or not _name(w.group(), stop) or not is_listed_given(lower):
+        if len(lower) < 3 or w.group().isupper() or not can_be_name(w.group(), stop) or not is_listed_given(lower):
             continue  # never an acronym ("SAR") or a month ("April")
         end = w.end()
         nxt = words[i + 1] if i + 1 < len(words) else None
-        if nxt and norm[w.end():nxt.start()].strip() == "" and _name(nxt.group(), stop) and len(bare(nxt.group())) >= 3:
+        if nxt and norm[w.end():nxt.start()].strip() == "" and can_be_name(nxt.group(), stop) and len(bare(nxt.group())) >= 3:
             end = nxt.end()
         out.append(Finding("name", w.start(), end))
     return out
 
 
 def addresses_before_postcodes(norm: str, postcodes: list[Finding], found: list[Finding]) -> list[Finding]:
-    """The house, street and town: the comma-separated capitalised segments before a postcode on its line, after `found`."""
+    """The comma-separated capitalised segments right before a postcode on its line, after anything `found` already:
+    the house, street and town."""
     out = []
     ends = sorted(f.end for f in found)
     for p in postcodes:

@@ -1,6 +1,6 @@
 """Names known by the words around them: a word naming the patient ("pt Nowak", "Patient Okafor rang"), a form's name
 field ("Name: Bilal Hussain"), a surname or first name so called ("surname Adeyemi"), a family ("the ogunleye family"),
-a given name with a particle and a surname in any case ("rhodri ap gwynfor");
+a given name with a particle and a surname in lower case ("rhodri ap gwynfor's wife");
 and colleagues named with their role ("Dr Okafor (our new salaried GP)"), who are not patients. The other name rules
 are in `names`; the lists in `name_lists`.
 """
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-from bot.identifiers.name_lists import bare, function_words, is_common, is_listed, is_listed_given
+from bot.identifiers.flagged import PERSON_AFTER_RE
+from bot.identifiers.name_lists import (NAME_ONLY_PARTICLES, WORD_PARTICLES, bare, function_words, is_common, is_listed,
+                                        is_listed_given, is_listed_surname)
 from bot.identifiers.names import WORD_RE
 from bot.identifiers.types import Finding, merge
 
@@ -94,26 +96,37 @@ def called_names(norm: str) -> list[Finding]:
     return out
 
 
-# A given name, a particle and the surname after it, in any case: "rhodri ap gwynfor", "anna van der berg". A particle
-# that is no English word (Welsh "ap", Irish "Ní") is cue enough; after one that is ("van", "de", "al"), the given
-# name must be a listed one
-_NAME_ONLY_PARTICLES = ("ap", "ab", "ferch", "ni", "nic", "ní", "ui", "uí", "ó")
-_WORD_PARTICLES = ("van", "von", "der", "den", "de", "da", "dos", "das", "du", "del", "della", "la", "le", "al", "el",
-                   "bin", "binti", "bint", "ibn", "mac")
-_PARTICLES = frozenset(_NAME_ONLY_PARTICLES + _WORD_PARTICLES)
-_PARTICLE_NAME_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][a-z'\-]{{2,}})((?: +(?i:({'|'.join(_NAME_ONLY_PARTICLES)})|"
-                               rf"{'|'.join(_WORD_PARTICLES)})){{1,2}} +[A-Za-z][A-Za-z'\-]{{2,}})")
+# A given name, a particle and the surname after it, in lower case: "rhodri ap gwynfor's wife", "anna van der berg rang".
+# After a particle that is no English word, the given name or the surname must be a listed one, or a person be spoken
+# of right after ("'s wife", "rang"), or their details follow ("943 476 5919", "dob"); "ab" only before a vowel or h,
+# "ap" never before k, q, v, x or z, plain "ni"/"ui" only before a lenited surname ("pelvis ap xray", "rubella ab
+# titre" and "Wales NI" are no names). After one that is an English word ("maria de souza"), both must be listed, the
+# surname as a surname ("Santa Maria de Belem" is a place).
+_LETTERS = r"[^\W\d_][^\W\d_'\-]{2,}"
+_PARTICLE_NAME_RE = re.compile(rf"(?<![\w'\-])({_LETTERS})((?: +(?:({'|'.join(NAME_ONLY_PARTICLES)})|"
+                               rf"{'|'.join(WORD_PARTICLES)})){{1,2}} +({_LETTERS}))(?![\w\-])")
+_PARTICLES = frozenset(NAME_ONLY_PARTICLES + WORD_PARTICLES)
+# a person's details right after a name: "cerys ap dafydd 943 476 5919", "… (dob 1/2/80)"
+_DETAILS_AFTER_RE = re.compile(r",? *[(:\-]? *(?:(?i:dob|d\.o\.b|nhs|born)\b|\d{3})")
 
 
 def particle_names(norm: str) -> list[Finding]:
-    """A given name (no common or function word) with a name particle and a word after it (`_PARTICLE_NAME_RE`)."""
+    """A given name with a name particle and a surname after it, in lower case (`_PARTICLE_NAME_RE`)."""
     stop = function_words()
     out = []
     for m in _PARTICLE_NAME_RE.finditer(norm):
-        given, surname = bare(m.group(1)), bare(m.group(2).split()[-1])
-        if given in stop or is_common(given) or surname in stop or is_common(surname) or given in _PARTICLES:
+        given, particle, surname = bare(m.group(1)), m.group(3), bare(m.group(4))
+        if any(w in stop or is_common(w) or w in _PARTICLES for w in (given, surname)):
             continue
-        if m.group(3) or is_listed_given(given):
+        if particle is None:
+            told = is_listed_given(given) and is_listed_surname(surname)
+        elif (particle == "ab" and surname[0] not in "aeiouhâêîôûŵŷ") or (particle == "ap" and surname[0] in "kqvxz") \
+                or (particle in ("ni", "ui") and surname[1:2] != "h"):
+            told = False
+        else:
+            told = (is_listed(given) or is_listed(surname) or PERSON_AFTER_RE.match(norm, m.end()) is not None
+                    or _DETAILS_AFTER_RE.match(norm, m.end()) is not None)
+        if told:
             out.append(Finding("name", m.start(), m.end()))
     return out
 
@@ -124,9 +137,6 @@ _ROLES = (r"(?i:gp|gps|doctor|registrar|partner|nurse|pm|manager|receptionist|le
 _OUR_ROLE_RE = re.compile(r"(?: *[,(\-])? *(?:(?:in|from|at) +(?:the|our) +(?:[A-Za-z]+ +){0,3}?"
                           r"(?i:team|office|icb|lmc|pcn|csu|hub)\b|"
                           rf"(?:is +|who +is +)?our +(?:[A-Za-z]+ +){{0,3}}?{_ROLES}\b)")
-# ... or in brackets right after the name, not a former one: "Dr Patel (duty doctor today)", "Mrs Khan (PM)"
-_ROLE_IN_BRACKETS_RE = re.compile(r" *\( *(?!(?:[A-Za-z\-]+ +){0,3}?(?i:retired|former|ex|patient|registered)\b)"
-                                  rf"(?:[A-Za-z]+ +){{0,2}}?{_ROLES}\b")
 # ... unless the role is someone else's, in the next words: "our GP partner's father", "our nurse's husband"
 _SOMEONE_ELSES_RE = re.compile(r" *(?:[A-Za-z]+ +){0,2}?(?:[A-Za-z]+(?:'s|s')(?![A-Za-z])|(?i:mum|mother|dad|father|"
                                r"husband|wife|son|daughter|brother|sister|neighbour|friend|relative|aunt|uncle|nan|"
@@ -149,7 +159,7 @@ _PATIENT_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?i:pts?|patients?|registered|ret
 
 def colleagues(norm: str, people: list[Finding]) -> set[tuple[int, int]]:
     """The spans of the names in `people` that are a titled colleague with their role right after ("Dr Nguyen our
-    registrar", "Dr Patel (duty doctor today)"), a doctor with the practice's clinical role right before ("our lead GP Dr Okafor"), or a doctor's
+    registrar"), a doctor with the practice's clinical role right before ("our lead GP Dr Okafor"), or a doctor's
     view given to the practice ("Dr Shah says we need…"); not a relative of one ("Mr Jones our nurse's husband"),
     nor a name before "'s", nor one with a patient mentioned before it in its sentence. Judged on whole names (the
     found names merged), so a part of a name cannot be let through on its own. For a message with no other
@@ -167,7 +177,7 @@ def colleagues(norm: str, people: list[Finding]) -> set[tuple[int, int]]:
                 _OUR_CLINICIAN_BEFORE_RE.search(before) or _TELLS_US_RE.match(norm, f.end))):
             out.add((f.start, f.end))
             continue
-        role = _OUR_ROLE_RE.match(norm, f.end) or _ROLE_IN_BRACKETS_RE.match(norm, f.end)
+        role = _OUR_ROLE_RE.match(norm, f.end)
         if role is None or norm.startswith(("'s", "s'"), role.end()) or _SOMEONE_ELSES_RE.match(norm, role.end()):
             continue
         out.add((f.start, f.end))

@@ -53,6 +53,14 @@ def bare(word: str) -> str:
     return w[:-2] if w.endswith("'s") else w
 
 
+# Particles inside names, lower case and with accents folded as `text.normalise` folds them: written only in names
+# (Welsh "ap", Irish "Ó", "Ní": plain "ni"/"ui" only before a lenited surname, "ni bhriain"), or ordinary words too
+# ("van", "de", "al")
+NAME_ONLY_PARTICLES = ("ap", "ab", "ferch", "nic", "ni", "ui", "o")
+WORD_PARTICLES = ("van", "von", "der", "den", "de", "di", "da", "dos", "das", "du", "del", "della", "la", "le", "al",
+                  "el", "bin", "binti", "bint", "ibn", "mac")
+
+
 def is_listed(lower: str) -> bool:
     """A given name or surname (lower case, `bare`) of any list: en_GB's or another country's."""
     given, surnames, _stop = name_lists()
