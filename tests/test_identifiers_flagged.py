@@ -248,6 +248,10 @@ def test_business_partners_postcode_districts_and_form_references_do_not_warn(te
     ("Dr Amir Khan (locum GP, but he's registered with us as a patient) wants online access to his record", ["Khan"]),
     ("Mrs Okoro (practice nurse) has asked us to hide her depression diagnosis from the app", ["Okoro"]),
     ("Mr Lee (pharmacist at Boots) wants his results online", ["Lee"]),
+    # ... and a colleague said after the name to be a patient, or to want their own record
+    ("Mrs Khan (our receptionist) is also registered here - should she see her own record?", ["Khan"]),
+    ("our nurse Mrs Ali is a patient too, can she see her results", ["Ali"]),
+    ("Dr Nguyen our registrar wants to see his own notes in the app", ["Nguyen"]),
 ])
 def test_particles_aliases_in_brackets_and_quoted_nicknames(text, gone):
     redacted = redact(text).text

@@ -155,21 +155,27 @@ _TELLS_US_RE = re.compile(r" +(?i:says|said|thinks|thought|reckons|suggests|sugg
                           r"(?: +(?i:that))? +(?i:we) +(?i:should|need|must|have +to|can't|cannot|shouldn't)\b")
 # ... never one said to be a patient, a patient's, or registered here, anywhere before the name in its sentence
 _PATIENT_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?i:pts?|patients?|registered|retired)\b[^.?!\n]*$")
+# ... nor one said after it to be one, or to want their own record: "Mrs Khan (our receptionist) is also registered
+# here", "our nurse Mrs Ali is a patient too", "…wants to see her own notes"
+_PATIENT_AFTER_RE = re.compile(r"[^.?!\n]*?(?<![A-Za-z])(?i:registered +(?:here|with +us|at +(?:the|our) +practice)|"
+                               r"(?:is|as) +(?:also +)?(?:a +|our +)?(?:patient|pt)\b|(?:her|his|their) +own +"
+                               r"(?:record|notes|results|gp +record|online +record|medical +record))")
 
 
 def colleagues(norm: str, people: list[Finding]) -> set[tuple[int, int]]:
     """The spans of the names in `people` that are a titled colleague with their role right after ("Dr Nguyen our
     registrar"), a doctor with the practice's clinical role right before ("our lead GP Dr Okafor"), or a doctor's
     view given to the practice ("Dr Shah says we need…"); not a relative of one ("Mr Jones our nurse's husband"),
-    nor a name before "'s", nor one with a patient mentioned before it in its sentence. Judged on whole names (the
-    found names merged), so a part of a name cannot be let through on its own. For a message with no other
-    identifier: leaving a colleague's name only saves a false alarm, so where anything else is flagged the caller
-    keeps them."""
+    nor a name before "'s", nor one with a patient mentioned before it in its sentence or said after it to be one
+    ("… is also registered here", "… her own record"). Judged on whole names (the found names merged), so a part of a
+    name cannot be let through on its own. For a message with no other identifier: leaving a colleague's name only
+    saves a false alarm, so where anything else is flagged the caller keeps them."""
     out = set()
     for f in merge(people):
         text = f.text_in(norm)
         if (not _TITLED_RE.match(text) or norm.startswith(("'s", "s'"), f.end) or text.endswith(("'s", "s'"))
-                or _PATIENT_BEFORE_RE.search(norm, max(0, f.start - 80), f.start)):
+                or _PATIENT_BEFORE_RE.search(norm, max(0, f.start - 80), f.start)
+                or _PATIENT_AFTER_RE.match(norm[f.end:f.end + 160])):
             continue
         before = norm[max(0, f.start - 50):f.start]
         doctor = _DOCTOR_TITLE_RE.match(text) is not None
