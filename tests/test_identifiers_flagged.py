@@ -242,6 +242,10 @@ def test_business_partners_postcode_districts_and_form_references_do_not_warn(te
     ("anna van der berg rang about her results", ["anna", "van der berg"]),
     ("WANG Xiu-Ying (goes by Sophie) dob 03/07/1999 - can results wait for the GP?", ["WANG", "Xiu-Ying", "Sophie"]),
     ("Morag 'Mo' Fraser, 12 Glebe Road, Perth PH1 5AB - can she see who logged in?", ["Morag", "Fraser"]),
+    # the surname after a nickname in quotes or brackets, in any message when capitalised, in any case beside details
+    ("Eilidh 'Ellie' MacInnes rang about her results", ["Eilidh", "Ellie", "MacInnes"]),
+    ("tariq (taz) mahmood dob 3/4/81 wants proxy for his dad", ["tariq", "taz", "mahmood"]),
+    ("eilidh 'ellie' macinnes rang, dob 05/06/1972", ["eilidh", "macinnes"]),
     # a titled name with a role in brackets is still a patient's name: staff are patients too (a review, session 19)
     ("Dr Osei (retired GP) wants to see her own notes in the app", ["Osei"]),
     ("Dr Osei (duty doctor's wife) asked about her record", ["Osei"]),

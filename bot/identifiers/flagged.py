@@ -84,9 +84,9 @@ _ONE_BEFORE_VERB_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Z][a-z'\-]+) +(?={_CONTA
 # word when what follows is said of a person, a contact verb or "'s" and a relation ("delroy mckenzie came in",
 # "rahima begum's husband"). The pairs overlap: "to rahima", then "rahima begum".
 PERSON_AFTER_RE = re.compile(rf"(?:'s +{_FAMILY}\b|,? +{_CONTACT_VERB}\b)")
-# a name with a nickname in brackets between its parts: "Margaret (Peggy) Hollingworth"
-_NICKNAME_BETWEEN_RE = re.compile(r"(?<![A-Za-z'\-])([A-Z][a-z'\-]+) +\(([A-Z][a-z'\-]+)\) +([A-Z][a-z'\-]+)"
-                                  r"(?![A-Za-z'\-])")
+# a name with a nickname in brackets or quotes between its parts: "Margaret (Peggy) Hollingworth", "Alasdair 'Sandy' MacLeod"
+_NICKNAME_BETWEEN_RE = re.compile(r"(?<![A-Za-z'\-])([A-Z][a-z'\-]+) +(?:\(([A-Z][a-z'\-]+)\)|['‘\"“]([A-Z][a-z\-]+)['’\"”])"
+                                  r" +([A-Z][A-Za-z'\-]+)(?![A-Za-z'\-])")
 # a message opening on a name written surname first, as a banner prints it: "mcallister, fiona - wants…"
 _SURNAME_FIRST_OPENING_RE = re.compile(r"^\s*([A-Za-z][A-Za-z'\-]+), +([A-Za-z][A-Za-z'\-]+) *(?=[-–:]|\n)")
 # two words on a line of their own (or between slashes), the second a surname a list holds: "/ morag mcintyre /"
@@ -231,9 +231,10 @@ def names_by_strong_cues(norm: str, raw: str | None = None) -> list[Finding]:
             out.append(Finding("name", m.start(1), m.end(2)))
         elif _plain_capital(first, stop) and is_listed(bare(first)):
             out.append(Finding("name", m.start(1), m.end(1)))
-    for m in _NICKNAME_BETWEEN_RE.finditer(norm):
-        if all(_plain_capital(m.group(g), stop) for g in (1, 2, 3)):
-            out += [Finding("name", m.start(g), m.end(g)) for g in (1, 2, 3)]
+    for m in _NICKNAME_BETWEEN_RE.finditer(norm):  # "Margaret (Peggy) Hollingworth", "Alasdair 'Sandy' MacLeod"
+        groups = [g for g in (1, 2, 3, 4) if m.group(g)]
+        if all(_plain_capital(m.group(g), stop) for g in groups):
+            out += [Finding("name", m.start(g), m.end(g)) for g in groups]
     for m in _SURNAME_FIRST_OPENING_RE.finditer(lined):
         if is_listed_given(bare(m.group(2))) and can_be_name(m.group(1), stop) and can_be_name(m.group(2), stop) \
                 and len(m.group(1)) >= 3:

@@ -1,6 +1,6 @@
 """Names found, widened by the words beside them once a message is flagged: the capitalised word right before or
 after a name ("Dafydd [Pritchard]"), a particle and the word after it ("Siobhán [Ní Bhriain]"), the given name before a
-quoted nickname ("Alasdair 'Sandy' MacLeod"), the words before a bracket that opens on a name or gives another name
+quoted nickname and the surname after one ("Alasdair 'Sandy' MacLeod", "ahmed (mo) khan"), the words before a bracket that opens on a name or gives another name
 ("ZHANG Wei-Ling (goes by Vivian)"). Split from `flagged`, whose word tests (`can_be_name`, `is_title`) it uses.
 """
 
@@ -18,6 +18,8 @@ _PARTICLE = r"(?:O|Ni|Nic|Mac|Ui|ap|ab|ibn|bin|binti|van|von|der|den|de|da|di|de
 _PARTICLE_AFTER_RE = re.compile(rf" +{_PARTICLE}(?: +{_PARTICLE})? +[A-Z][A-Za-z'\-]+")
 _LOWER_PARTICLE = "|".join(NAME_ONLY_PARTICLES + WORD_PARTICLES)
 _PARTICLE_AFTER_ANY_CASE_RE = re.compile(rf" +(?:{_LOWER_PARTICLE})(?: +(?:{_LOWER_PARTICLE}))? +[A-Za-z][A-Za-z'\-]+")
+# a nickname in quotes or brackets (or only its closing mark, the rest found) and the surname after it
+_NICKNAME_TAIL_RE = re.compile(r"(?: +['‘\"“(][A-Za-z][A-Za-z\-]*)?['’\"”)] +([A-Za-z][A-Za-z\-]{1,})(?![A-Za-z'\-])")
 _BEFORE_BRACKET_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+)(?: +([A-Za-z][A-Za-z'\-]+))? *\( *(?:{ALIAS_CUES} +['\"‘“]?)?$")
 
 
@@ -51,6 +53,11 @@ def widened(norm: str, people: list[Finding], *, personal: bool = False) -> list
         if bracket and all(w is None or (can_be_name(w, stop) and not is_title(w)) for w in bracket.groups()):
             at = max(0, f.start - 60)
             out.append(Finding("name", at + bracket.start(1), at + bracket.end(bracket.lastindex)))
+        # the surname after a nickname in quotes or brackets: "ahmed [(mo) khan]", "alasdair 'sandy[' macleod]"
+        tail = _NICKNAME_TAIL_RE.match(norm, end)
+        if tail and can_be_name(tail.group(1), stop) and (personal or tail.group(1)[0].isupper()) \
+                and not found(tail.start(1), tail.end(1)):
+            end = tail.end()
         if (start, end) != (f.start, f.end):
             out.append(Finding("name", start, end))
     return out
