@@ -246,6 +246,8 @@ def test_business_partners_postcode_districts_and_form_references_do_not_warn(te
     ("Eilidh 'Ellie' MacInnes rang about her results", ["Eilidh", "Ellie", "MacInnes"]),
     ("tariq (taz) mahmood dob 3/4/81 wants proxy for his dad", ["tariq", "taz", "mahmood"]),
     ("eilidh 'ellie' macinnes rang, dob 05/06/1972", ["eilidh", "macinnes"]),
+    # "she's" before a name, in a message flagged already (pii6's last name)
+    ("email from amara.o@example.org - says she's amara okoro-bell, can she have her notes online?", ["amara okoro-bell"]),
     # a titled name with a role in brackets is still a patient's name: staff are patients too (a review, session 19)
     ("Dr Osei (retired GP) wants to see her own notes in the app", ["Osei"]),
     ("Dr Osei (duty doctor's wife) asked about her record", ["Osei"]),
@@ -285,3 +287,11 @@ def test_long_runs_of_spaces_after_a_cue_stay_fast():
         started = time.perf_counter()
         redact(text)
         assert time.perf_counter() - started < 5, text[:12]
+
+
+def test_what_a_flagged_patient_is_said_to_be_stays_in_the_question():
+    """In a message flagged already, "she's" before words that describe her is no name: the answer needs them."""
+    for text in ("dob 1/2/2008 - she's Gillick competent, can she see her own record?",
+                 "nhs 943 476 5919 - she's housebound diabetic, can her carer have proxy?"):
+        redacted = redact(text).text
+        assert "Gillick competent" in redacted or "housebound diabetic" in redacted, redacted

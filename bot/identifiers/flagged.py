@@ -64,6 +64,9 @@ _PATIENT_CAPITALS_RE = re.compile(rf"(?<![A-Za-z])(?i:pt|patient)\b(?: *[:\-])? 
 _SELF_RE = re.compile(r"(?<![A-Za-z])(?i:it'?s|this +is|i'?m|my +name +is|(?:patient|pt) +is"
                       r"|(?:call|phone +call|message|msg|email|e-mail|text|letter|voicemail) +from|spoke +(?:to|with)"
                       r")(?i: +for)? +([A-Za-z][A-Za-z'\-]+)(?: +([A-Za-z][A-Za-z'\-]+))?")
+# ... and "she's" before a listed given name, or before a word and a surname: "says she's sunita baptiste-lloyd" (not
+# "she's Gillick competent")
+_SHE_IS_RE = re.compile(r"(?<![A-Za-z])(?i:she|he)['’]?s +([A-Za-z][A-Za-z'\-]+)(?: +([A-Za-z][A-Za-z'\-]+))?")
 # a name with a nickname or another name in brackets: "gosia (małgorzata) kamińska", "abdi (abdiwali hersi)"
 _BRACKETED_RE = re.compile(r"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+) *\( *([A-Za-z][A-Za-z'\-]+(?: +[A-Za-z][A-Za-z'\-]+)?)"
                            r" *\)(?: +([A-Za-z][A-Za-z'\-]+))?")
@@ -184,6 +187,11 @@ def _told_names(norm: str, stop: frozenset, personal: bool) -> list[Finding]:
     out = []
     for m in _SELF_RE.finditer(norm):
         if plain(m.group(1)):
+            out.append(Finding("name", m.start(1), m.end(2) if plain(m.group(2)) else m.end(1)))
+    for m in _SHE_IS_RE.finditer(norm):
+        parts = bare(m.group(2) or "").split("-")  # a surname, double-barrelled perhaps: one part listed, none common
+        if plain(m.group(1)) and (is_listed_given(bare(m.group(1))) or (plain(m.group(2)) and any(
+                is_listed_surname(p) for p in parts) and not any(is_common(p) for p in parts))):
             out.append(Finding("name", m.start(1), m.end(2) if plain(m.group(2)) else m.end(1)))
     for m in _BRACKETED_RE.finditer(norm):  # each part its own finding: the brackets stay in the question
         inner = m.group(2).split()
