@@ -194,7 +194,8 @@ class ExtractiveAnswerer:
     def _render(self, chosen: list[Unit], results: Sequence[ScoredChunk], yes_no: bool = False,
                 units: Sequence[Unit] = ()) -> tuple[str, CitationBook]:
         """`units`: all the units `chosen` came from, where a sentence that leans on the one before finds it."""
-        chosen = _reading_order(chosen, self.tuning.answer_yes_no_sentence_share if yes_no else None)
+        chosen = _reading_order(chosen, self.tuning.answer_yes_no_sentence_share if yes_no else None,
+                                self.tuning.answer_top_passage_opening_share)
         chosen = with_what_they_lean_on(chosen, units, self.tuning.answer_repeat_overlap)
         book = CitationBook(self.tuning.answer_max_sources_per_line)
         lines = []
@@ -263,11 +264,12 @@ def asks_yes_no(question: str) -> bool:
     return bool(asked) and bool(_YES_NO.match(asked[-1].strip()))
 
 
-def _reading_order(chosen: list[Unit], sentence_share: float | None = None) -> list[Unit]:
-    """The best unit opens the answer (no off-topic opening sentence), unless the sentence just before it in
-    its paragraph was chosen too (then that one leads into it); the rest follow passage by passage (in the
-    order of each passage's best unit), each passage in its own order. `sentence_share` (a yes-or-no question): a
-    list that scored best gives the opening to the best sentence scoring at least that share of it."""
+def _reading_order(chosen: list[Unit], sentence_share: float | None = None, top_share: float = 1.0) -> list[Unit]:
+    """The best unit opens the answer (no off-topic opening sentence), or the best of the best-ranked passage quoted
+    when it scores at least `top_share` of that; unless the sentence just before it in its paragraph was chosen too
+    (then that one leads into it); the rest follow passage by passage (in the order of each passage's best unit),
+    each passage in its own order. `sentence_share` (a yes-or-no question): a list that scored best gives the opening
+    to the best sentence scoring at least that share of it."""
     best = max(chosen, key=lambda u: u.score)
     sentences = [u for u in chosen if not u.is_list]
     if sentence_share is not None and best.is_list and sentences:
@@ -279,7 +281,14 @@ def _reading_order(chosen: list[Unit], sentence_share: float | None = None) -> l
     for unit in sorted(chosen, key=lambda u: u.score, reverse=True):
         passage_order.setdefault(unit.chunk_rank, len(passage_order))
     rest = sorted((u for u in chosen if u is not opener), key=lambda u: (passage_order[u.chunk_rank], u.position))
-    return [opener, *rest]
+    ordered = [opener, *rest]
+    first = min(c.chunk_rank for c in chosen)  # the best-ranked passage quoted opens on its best unit (a yes or no
+    # question: its best sentence), when that scores near the best
+    top = max((u for u in chosen if u.chunk_rank == first and not (sentence_share is not None and u.is_list)),
+              key=lambda u: u.score, default=opener)
+    if top is not opener and top.score >= top_share * max(u.score for u in chosen):
+        ordered = [top, *(u for u in ordered if u is not top)]
+    return ordered
 
 
 # A sentence that leans on the one before it: "It does not remove the information…", "This includes…", "These apps…",

@@ -38,6 +38,19 @@ def test_a_yes_or_no_question_opens_on_its_sentence_when_it_scores_near_the_list
     assert _reading_order([steps, faint], 0.65)[0] is steps  # a sentence well below the list does not
 
 
+def test_the_best_ranked_passage_opens_when_its_best_unit_scores_near_the_best():
+    rule = Unit("Only a clinician can decide to amend the record.", 0, 1, score=0.7)
+    first = Unit("Record the request and the date it was received.", 0, 0, score=0.5)
+    stray = Unit("Survivors were advised to consider deleting the NHS App.", 2, 0, score=1.0)
+    assert _reading_order([first, rule, stray], None, 0.6)[0] is rule  # passage 0's best unit, at 0.7 of the best
+    assert _reading_order([first, rule, stray], None, 0.8)[0] is stray  # too far below: the best unit opens
+    assert len(_reading_order([first, rule, stray], None, 0.6)) == 3  # only the order changes
+    # a yes-or-no question: the passage's best sentence, never its list
+    steps = Unit("Steps:\n1. Open the account.\n2. Untick record access.", 0, 0, is_list=True, score=0.9)
+    plain = Unit("Any staff member with record access can remove it.", 1, 0, score=1.0)
+    assert _reading_order([steps, plain], 0.65, 0.6)[0] is plain
+
+
 def test_a_follow_up_is_answered_on_its_own_words_as_well_as_the_threads():
     hide, show = ("To hide a result, set its online visibility while filing it.",
                   "A hidden result can be shown again once the patient has been told.")

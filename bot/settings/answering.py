@@ -162,6 +162,14 @@ class AnsweringSettings(Section):
     the 75 such questions of dev and the own sets (fresh to fresh10) whose best unit was a list: 69 had a sentence at
     0.65 or above, the plainer answer in about 18 of them, the list in 5 (a checklist or a survey asked for), neither
     or both in the rest. Default: 0.65"""
+    answer_top_passage_opening_share: Share = 0.6
+    """The answer opens on the best unit of the best-ranked passage it quotes (for a yes-or-no question, its best
+    sentence) when that unit scores at least this share of the answer's best unit; only the order changes. The passage
+    retrieval ranked first is more often the one that answers than a unit elsewhere sharing the question's words
+    ("deleted from the app" drew a line about deleting the NHS App). Over dev and fresh to fresh8 (679 answerable,
+    in-process), the must-contain text within the first 300 characters: 357 before this rule; 375 / 379 / 380 / 382
+    / 384 / 384 / 384 at 1 / 0.9 / 0.8 / 0.7 / 0.6 / 0.5 / 0: the largest share on the plateau. Held out (fresh9-12,
+    280): 149 -> 164. Must-contain anywhere in the answer: unchanged. Default: 0.6"""
     answer_passages: AtLeastOne = 10
     """Retrieved passages whose units the answerer scores: with ANSWER_MAX_DOCUMENTS, 5 / 2 before gave must-contain
     104 and citation precision 0.81; 8 / 3 gave 110 of 140 and 0.87 (the page a fact comes from is often the second
