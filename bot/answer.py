@@ -282,8 +282,7 @@ def _reading_order(chosen: list[Unit], sentence_share: float | None = None, top_
         passage_order.setdefault(unit.chunk_rank, len(passage_order))
     rest = sorted((u for u in chosen if u is not opener), key=lambda u: (passage_order[u.chunk_rank], u.position))
     ordered = [opener, *rest]
-    first = min(c.chunk_rank for c in chosen)  # the best-ranked passage quoted opens on its best unit (a yes or no
-    # question: its best sentence), when that scores near the best
+    first = min(c.chunk_rank for c in chosen)  # its best unit (a yes-or-no question's: best sentence) may open
     top = max((u for u in chosen if u.chunk_rank == first and not (sentence_share is not None and u.is_list)),
               key=lambda u: u.score, default=opener)
     if top is not opener and top.score >= top_share * max(u.score for u in chosen):

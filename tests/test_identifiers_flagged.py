@@ -70,7 +70,6 @@ def test_a_weaker_cue_counts_once_the_message_is_flagged(text, gone):
 
 
 @pytest.mark.parametrize("text", [
-    "her husband Dave keeps asking to see her app, what can we do?",
     "the 106 code, known as Enhanced review not indicated, where is it in emis?",
     "do the Partners need to sign the DPIA or can the PM?",
     "can Will from the ICB digital team switch this on for us?",

@@ -25,7 +25,7 @@ from __future__ import annotations
 import bisect
 from typing import Iterable
 
-from bot.identifiers import addresses, dates, flagged, name_contexts, name_lists, names, numbers, widening
+from bot.identifiers import addresses, dates, flagged, name_contexts, name_lists, name_shapes, names, numbers, widening
 from bot.identifiers.numbers import is_valid_nhs_number, phone_numbers
 from bot.identifiers.text import normalise
 from bot.identifiers.types import KINDS, PLACEHOLDERS, Finding, Redaction, merge
@@ -68,7 +68,7 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm) + names.surname_first_names(norm)
                         + name_contexts.patient_surnames(norm, text) + name_contexts.field_names(norm, text)
                         + name_contexts.called_names(norm) + name_contexts.particle_names(norm))
-    people += not_quoted(flagged.names_by_strong_cues(norm, text))
+    people += not_quoted(flagged.names_by_strong_cues(norm, text) + name_shapes.names_by_shape(norm))
     personal_contacts = [c for c in contacts if c.kind in ("email", "address") or numbers.is_mobile(c, norm)]
     births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people or personal_contacts))
     records = numbers.record_numbers(norm, beside=people + births)
@@ -93,7 +93,7 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     if others or people:  # flagged anyway: weaker cues count (`flagged`)
         postcodes = [o for o in others if o.kind == "postcode"]
         others = merge(others + not_quoted(flagged.addresses_before_postcodes(norm, postcodes, others))
-                       + flagged.birth_years(norm))
+                       + flagged.birth_years(norm) + not_quoted(addresses.street_addresses(norm, flagged=True)))
         people += not_staff(not_quoted(flagged.names_when_flagged(norm, merge(people), personal=personal)))
     people += names.repeats(norm, merge(people))  # a patient's name again, even in a colleague's ("Dr Okafor")
     if others or people:  # and each name found with a word beside it ("Dafydd [Pritchard]")

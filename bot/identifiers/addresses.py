@@ -30,14 +30,20 @@ _WELSH_RE = re.compile(r"(?<![\w/\-])\d{1,4}[A-Za-z]?,? +(?i:heol|ffordd|stryd|l
 # word there ("Mr Wojciech Kowalczyk, 27 Kingsway", "Anna Nowak, 5 The Crescent")
 _AFTER_NAME_RE = re.compile(r"(?: *,)? *(\d{1,4}[A-Za-z]?,? +[A-Z][A-Za-z'\-]*(?: +[A-Z][A-Za-z'\-]*){0,2})")
 
-_ADDRESS_RE = re.compile(
-    r"(?<![\w/\-])(?<![\w.]\.)(?:"
-    r"(?i:flat|apartment|apt|studio)\.? *\d{1,4}[A-Za-z]?,? +(?:\d{1,4}[A-Za-z]?,? +)?"  # "Flat 2, 10 ..." / "Flat 5, ..."
-    r"|(?i:no\.? *)?\d{1,4}[A-Za-z]?(?:-\d{1,4})?,? +"  # "14", "3a", "14-16", "No.14"
-    r")"
-    r"((?:[A-Za-z][A-Za-z'\-]* +){1,3})"
-    rf"((?i:{_STREET_WORDS})|{_CAPITAL_STREET_WORDS})\b\.?(?! *(?i:map|maps)\b)"
-)
+def _address_re(street_words: str) -> re.Pattern:
+    return re.compile(
+        r"(?<![\w/\-])(?<![\w.]\.)(?:"
+        r"(?i:flat|apartment|apt|studio)\.? *\d{1,4}[A-Za-z]?,? +(?:\d{1,4}[A-Za-z]?,? +)?"  # "Flat 2, 10 ..." / "Flat 5, ..."
+        r"|(?i:no\.? *)?\d{1,4}[A-Za-z]?(?:-\d{1,4})?,? +"  # "14", "3a", "14-16", "No.14"
+        r")"
+        r"((?:[A-Za-z][A-Za-z'\-]* +){1,3})"
+        rf"({street_words})\b\.?(?! *(?i:map|maps)\b)"
+    )
+
+
+_ADDRESS_RE = _address_re(rf"(?i:{_STREET_WORDS})|{_CAPITAL_STREET_WORDS}")
+# in a message flagged already, the capitalised street words in lower case too: "flat 2b 88 brunswick st"
+_ANY_CASE_ADDRESS_RE = _address_re(rf"(?i:{_STREET_WORDS}|{_CAPITAL_STREET_WORDS})")
 # A number that is not a house number: "page 3", "version 2", "top 3", "step 4 ..."
 _NOT_A_HOUSE = re.compile(
     r"\b(?:page|pages|version|v|release|top|section|step|steps|chapter|figure|table|point|points|option|options|"
@@ -48,16 +54,17 @@ _COUNTED_NOUNS = frozenset(
     """
     day days week weeks month months year years hour hours minute minutes min mins working calendar
     patient patients practice practices gp gps code codes entry entries page pages step steps item items
-    time times per percent
+    time times per percent people persons staff members letters results
     """.split()
 )
 
 
-def street_addresses(norm: str) -> list[Finding]:
-    """House numbers with their street, and a flat number before them."""
+def street_addresses(norm: str, *, flagged: bool = False) -> list[Finding]:
+    """House numbers with their street, and a flat number before them; `flagged` (the message holds an identifier
+    already): a street word in lower case that is also an ordinary word ("st", "close", "way") too."""
     stop = function_words()
     out = []
-    for m in _ADDRESS_RE.finditer(norm):
+    for m in (_ANY_CASE_ADDRESS_RE if flagged else _ADDRESS_RE).finditer(norm):
         words = m.group(1).split()
         if words[0].lower() == "the" and len(words) == 1:  # "2 The Crescent", "The Green"
             words = []

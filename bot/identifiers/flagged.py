@@ -33,32 +33,32 @@ from bot.specifics import MONTH_PATTERN
 
 _CAP_WORD = r"[A-Z][A-Za-z'\-]*"
 _ANY_WORD = r"[A-Za-z][A-Za-z'\-]*"
-_RELATIONS = (r"(?i:wife|husband|partner|son|daughter|mum|mom|mother|dad|father|brother|sister|grandson|"
+RELATIONS = (r"(?i:wife|husband|partner|son|daughter|mum|mom|mother|dad|father|brother|sister|grandson|"
               r"granddaughter|grandma|grandad|grandpa|nan|nana|gran|carer|boyfriend|girlfriend|fianc[ée]e?|ex|stepdad|"
               r"stepmum|stepson|stepdaughter|niece|nephew|aunt|auntie|uncle|cousin|child|baby|twin)")
-_RELATION_RE = re.compile(rf"(?<![A-Za-z]){_RELATIONS}(?:'s)? *[,:(\-]? *['\"‘“]?({_CAP_WORD}(?: +{_CAP_WORD})?)")
+_RELATION_RE = re.compile(rf"(?<![A-Za-z]){RELATIONS}(?:'s)? *[,:(\-]? *['\"‘“]?({_CAP_WORD}(?: +{_CAP_WORD})?)")
 # beside a person's number or date of birth, in any case and after "is": "mum is sunita desai"
-_RELATION_ANY_CASE_RE = re.compile(rf"(?<![A-Za-z]){_RELATIONS}(?: +(?i:is|was)| *,)? +({_ANY_WORD}(?: +{_ANY_WORD})?)")
+_RELATION_ANY_CASE_RE = re.compile(rf"(?<![A-Za-z]){RELATIONS}(?: +(?i:is|was)| *,)? +({_ANY_WORD}(?: +{_ANY_WORD})?)")
 # a name so called: "her name was Eirlys", "patient called Nkechi", "first name Folake", "aka Bex", "née Holloway"
 ALIAS_CUES = (rf"(?<![A-Za-z])(?i:known +as|aka|a\.k\.a\.?|goes +by|prefers|calls +(?:him|her)self|n[ée]e|formerly"
-               rf"|(?:his|her|their|pt'?s|patient'?s|{_RELATIONS}'s) +name(?: +(?:is|was)|'s)? *:?"
+               rf"|(?:his|her|their|pt'?s|patient'?s|{RELATIONS}'s) +name(?: +(?:is|was)|'s)? *:?"
                rf"|(?:patient|pt|lady|man|woman|gentleman|girl|boy|child|baby|son|daughter) +(?:called|named)"
                rf"|(?:is|was) +(?:called|named)|first +name|forename|given +name)")
 _ALIAS_RE = re.compile(rf"{ALIAS_CUES} +['\"‘“]?({_CAP_WORD})")
 _ALIAS_ANY_CASE_RE = re.compile(rf"{ALIAS_CUES} +['\"‘“]?({_ANY_WORD})")  # beside a person's number: "goes by fadumo"
 # a name right before "'s" and a relation, or the relation in brackets: "Nusrat Begum's husband", "Okoro's mum",
 # a signature's "Dafydd Pritchard (son)" (counts in any message)
-_FAMILY = (r"(?i:wife|husband|son|daughter|mum|mom|mother|dad|father|brother|sister|grandson|granddaughter|grandma|"
+FAMILY = (r"(?i:wife|husband|son|daughter|mum|mom|mother|dad|father|brother|sister|grandson|granddaughter|grandma|"
            r"grandad|nan|gran|boyfriend|girlfriend|stepdad|stepmum|niece|nephew|aunt|auntie|uncle|cousin)")
-_BEFORE_RELATION_RE = re.compile(rf"(?<![A-Za-z'\-])({_CAP_WORD}(?: +{_CAP_WORD})?)(?:'s +{_FAMILY}\b(?!'?s? +(?i:team|service|"
+_BEFORE_RELATION_RE = re.compile(rf"(?<![A-Za-z'\-])({_CAP_WORD}(?: +{_CAP_WORD})?)(?:'s +{FAMILY}\b(?!'?s? +(?i:team|service|"
                                  rf"services|lead|meeting|clinic|apps?|group|unit|worker|policy|line|charity)\b)"
-                                 rf"| *\( *(?:{_FAMILY}|(?i:pt|patient)) *\))")
+                                 rf"| *\( *(?:{FAMILY}|(?i:pt|patient)) *\))")
 # any case: a name right before "'s" and a relation in a flagged message ("maisie's mum")
-_POSSESSIVE_FAMILY_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+)'s +{_FAMILY}\b(?!'?s? +(?i:team|service|"
+_POSSESSIVE_FAMILY_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+)'s +{FAMILY}\b(?!'?s? +(?i:team|service|"
                                    rf"services|lead|meeting|clinic|apps?|group|unit|worker|policy|line|charity)\b)")
 # a relation with a name in brackets ("her husband (huw price)"), and a patient's name right after "pt"/"patient" in
 # capitals ("pt Senthilkumar Rajendran wants…"): in any message
-_RELATION_BRACKET_RE = re.compile(rf"(?<![A-Za-z]){_RELATIONS} *\( *({_ANY_WORD})(?: +({_ANY_WORD}))? *\)")
+_RELATION_BRACKET_RE = re.compile(rf"(?<![A-Za-z]){RELATIONS} *\( *({_ANY_WORD})(?: +({_ANY_WORD}))? *\)")
 _PATIENT_CAPITALS_RE = re.compile(rf"(?<![A-Za-z])(?i:pt|patient)\b(?: *[:\-])? +({_CAP_WORD})(?: +({_CAP_WORD}))?")
 # a name said by or of whoever it is: "its abdi", "this is Marta", "my name is …", "patient is …", "it's for …"
 _SELF_RE = re.compile(r"(?<![A-Za-z])(?i:it'?s|this +is|i'?m|my +name +is|(?:patient|pt) +is"
@@ -77,16 +77,16 @@ _ROLE_WORDS = frozenset("""guardian officer lead manager director nurse doctor p
     administrator receptionist coordinator clinician consultant surgeon midwife visitor worker team service services
     board trust council network alliance federation committee foundation charity""".split()) | ORGANISATION_WORDS
 # a pair before a contact verb or an age: "kemi adeyemi-clarke rang", "(lucja wróbel, 71y)"
-_CONTACT_VERB = r"(?i:rang|rings|ringing|phoned|called|calling|came|comes|emailed|texted|messaged|says|said|keeps|wants|asked|asking)"
-_PAIR_BEFORE_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+) +([A-Za-z][A-Za-z'\-]+)(?=,? +{_CONTACT_VERB}\b"
+CONTACT_VERB = r"(?i:rang|rings|ringing|phoned|called|calling|came|comes|emailed|texted|messaged|says|said|keeps|wants|asked|asking)"
+_PAIR_BEFORE_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+) +([A-Za-z][A-Za-z'\-]+)(?=,? +{CONTACT_VERB}\b"
                              r"|, *\d{1,3} *(?i:y|yo|yrs?|years?)\b)")
 # beside a person's number or date of birth, one capitalised word before a contact verb: "Zarghona came in with…"
-_ONE_BEFORE_VERB_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Z][a-z'\-]+) +(?={_CONTACT_VERB}\b)")
+_ONE_BEFORE_VERB_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Z][a-z'\-]+) +(?={CONTACT_VERB}\b)")
 # a listed given name and a listed surname together in lower case ("spoke to mohammed farah"), where the capitalised
 # rules do not look (they know "Rose Lane" for a place), in any message; or a surname a list holds after any uncommon
 # word when what follows is said of a person, a contact verb or "'s" and a relation ("delroy mckenzie came in",
 # "rahima begum's husband"). The pairs overlap: "to rahima", then "rahima begum".
-PERSON_AFTER_RE = re.compile(rf"(?:'s +{_FAMILY}\b|,? +{_CONTACT_VERB}\b)")
+PERSON_AFTER_RE = re.compile(rf"(?:'s +{FAMILY}\b|,? +{CONTACT_VERB}\b)")
 # a name with a nickname in brackets or quotes between its parts: "Margaret (Peggy) Hollingworth", "Alasdair 'Sandy' MacLeod"
 _NICKNAME_BETWEEN_RE = re.compile(r"(?<![A-Za-z'\-])([A-Z][a-z'\-]+) +(?:\(([A-Z][a-z'\-]+)\)|['‘\"“]([A-Z][a-z\-]+)['’\"”])"
                                   r" +([A-Z][A-Za-z'\-]+)(?![A-Za-z'\-])")
@@ -121,7 +121,7 @@ def can_be_name(word: str, stop: frozenset) -> bool:
 
 
 # a relation, the patient, or a month (in the lists of given names: "April", "June") is never a name here
-_NOT_A_NAME_RE = re.compile(rf"{_RELATIONS}(?:'?s)?|pt'?s?|patient'?s?|{MONTH_PATTERN}", re.I)
+_NOT_A_NAME_RE = re.compile(rf"{RELATIONS}(?:'?s)?|pt'?s?|patient'?s?|{MONTH_PATTERN}", re.I)
 
 
 def is_title(word: str) -> bool:

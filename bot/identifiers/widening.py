@@ -18,6 +18,8 @@ _PARTICLE = r"(?:O|Ni|Nic|Mac|Ui|ap|ab|ibn|bin|binti|van|von|der|den|de|da|di|de
 _PARTICLE_AFTER_RE = re.compile(rf" +{_PARTICLE}(?: +{_PARTICLE})? +[A-Z][A-Za-z'\-]+")
 _LOWER_PARTICLE = "|".join(NAME_ONLY_PARTICLES + WORD_PARTICLES)
 _PARTICLE_AFTER_ANY_CASE_RE = re.compile(rf" +(?:{_LOWER_PARTICLE})(?: +(?:{_LOWER_PARTICLE}))? +[A-Za-z][A-Za-z'\-]+")
+# two words before a comma and the name found, as in a list of patients
+_LISTED_BEFORE_RE = re.compile(r"(?<![\w'\-])([A-Za-z][A-Za-z'\-]{1,}) +([A-Za-z][A-Za-z'\-]{1,}) *, *$")
 # a nickname in quotes or brackets (or only its closing mark, the rest found) and the surname after it
 _NICKNAME_TAIL_RE = re.compile(r"(?: +['‘\"“(][A-Za-z][A-Za-z\-]*)?['’\"”)] +([A-Za-z][A-Za-z\-]{1,})(?![A-Za-z'\-])")
 _BEFORE_BRACKET_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+)(?: +([A-Za-z][A-Za-z'\-]+))? *\( *(?:{ALIAS_CUES} +['\"‘“]?)?$")
@@ -53,6 +55,11 @@ def widened(norm: str, people: list[Finding], *, personal: bool = False) -> list
         if bracket and all(w is None or (can_be_name(w, stop) and not is_title(w)) for w in bracket.groups()):
             at = max(0, f.start - 60)
             out.append(Finding("name", at + bracket.start(1), at + bracket.end(bracket.lastindex)))
+        # a pair of names in any case listed beside it: "ealasaid nicleoid, [Kwabena Asante] and …"
+        listed = _LISTED_BEFORE_RE.search(norm[max(0, f.start - 60):f.start])
+        if listed and all(can_be_name(w, stop) and not is_title(w) for w in listed.groups()):
+            at = max(0, f.start - 60)
+            out.append(Finding("name", at + listed.start(1), at + listed.end(2)))
         # the surname after a nickname in quotes or brackets: "ahmed [(mo) khan]", "alasdair 'sandy[' macleod]"
         tail = _NICKNAME_TAIL_RE.match(norm, end)
         if tail and can_be_name(tail.group(1), stop) and (personal or tail.group(1)[0].isupper()) \
