@@ -21,7 +21,8 @@ from bot.identifiers import find_identifiers, redact
     # (session 17 left "her husband Dave keeps asking…" unwarned; the blind pii11 set counts a relative's first name
     # as an identifier, and it costs the question nothing: the relation stays)
     ("her husband Dave keeps asking to see her app, what can we do?", ["Dave"]),
-    ("re: Rojda Barzani\n\ncan her brother be stopped from seeing her app?", ["Rojda", "Barzani"]),
+    ("re: Amira Haddad\n\ncan her brother be stopped from seeing her app?", ["Amira", "Haddad"]),
+    ("Kyriakos Papadopoulos's referral letter is not in his app yet", ["Kyriakos", "Papadopoulos"]),
     ('pt at the desk said "I\'m Comfort Mensah-Boateng and I want my old notes online"', ["Comfort", "Mensah-Boateng"]),
     # dates of birth written as eight digits after their cue, or with the month in roman numerals
     ("DOB 19910302 - can she have full access without a review?", ["19910302"]),
@@ -45,10 +46,24 @@ def test_names_and_details_told_by_their_shape(text, gone):
     "I'm Practice Manager here, can I switch on access for everyone?",
     "ticket 20240715 raised with EMIS about the 104 search",
     "see section 2 of the guidance, version 20231031",
+    # a review's look-alikes (session 19): verbs after a relation, places and products that say things, roles
+    "the partner made the decision to switch on prospective access",
+    "her mum fed back that the app was confusing",
+    "Surrey Heartlands said we must switch on by the end of the month",
+    "Kent Medway wants every practice live - is that right?",
+    "re: Caldicott Guardian sign off for the DPIA",
+    "I'm Lead Receptionist here, can I remove access?",
+    "re: Lloyd George envelopes - are they in scope?",
 ])
 def test_look_alikes_do_not_warn(text):
     assert find_identifiers(text) == [], redact(text).text
 
 
-def test_counted_people_are_no_street_in_a_flagged_message():
-    assert "2 people way" in redact("dob 1/1/80 - we need 2 people way more than that on the desk").text
+@pytest.mark.parametrize("text, kept", [
+    ("dob 1/1/80 - we need 2 people way more than that on the desk", "2 people way"),
+    ("dob 1/1/80 - she has 2 sons close by who help", "2 sons close by"),
+    ("dob 1/1/80 - see section 4.2.iv.2023 of the contract", "4.2.iv.2023"),
+    ("Ardens template, Mr Jones asked about it - can we share it?", "Ardens template"),
+])
+def test_what_a_flagged_message_keeps(text, kept):
+    assert kept in redact(text).text

@@ -41,6 +41,8 @@ def _address_re(street_words: str) -> re.Pattern:
     )
 
 
+# what follows a street written in lower case: the end, punctuation, a postcode or a capitalised town
+_STREET_ENDS_RE = re.compile(r" *(?:$|[,.;:!?)\-–\n]| +[A-Z]| *[A-Za-z]{1,2}\d)")
 _ADDRESS_RE = _address_re(rf"(?i:{_STREET_WORDS})|{_CAPITAL_STREET_WORDS}")
 # in a message flagged already, the capitalised street words in lower case too: "flat 2b 88 brunswick st"
 _ANY_CASE_ADDRESS_RE = _address_re(rf"(?i:{_STREET_WORDS}|{_CAPITAL_STREET_WORDS})")
@@ -66,6 +68,9 @@ def street_addresses(norm: str, *, flagged: bool = False) -> list[Finding]:
     out = []
     for m in (_ANY_CASE_ADDRESS_RE if flagged else _ADDRESS_RE).finditer(norm):
         words = m.group(1).split()
+        if flagged and not _ADDRESS_RE.match(norm, m.start()) and (  # a street word in lower case ("88 brunswick st"):
+                words[-1].lower().endswith("s") or not _STREET_ENDS_RE.match(norm, m.end())):  # not "2 sons close by"
+            continue
         if words[0].lower() == "the" and len(words) == 1:  # "2 The Crescent", "The Green"
             words = []
         if any(w.lower() in stop or w.lower() in _COUNTED_NOUNS for w in words) \

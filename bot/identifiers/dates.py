@@ -48,7 +48,7 @@ _EIGHT_DIGITS_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{2})(\d{2})(\d{4})(?![\d
 _ISO_EIGHT_DIGITS_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{4})(\d{2})(\d{2})(?![\d]|[/.\-]\d)")  # "dob 19850714", only cued
 # a month in roman numerals, as some clinicians write it: "2/xi/1958", "14.iii.61"
 _ROMAN_MONTHS = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
-_ROMAN_DATE_RE = re.compile(r"(?<![\d/\-])(\d{1,2}) ?([/.\-]) ?((?i:x{0,1}i{1,3}|i?v|vi{1,3}|i?x|xi{1,2})) ?\2 ?(\d{4}|\d{2})(?!\d)")
+_ROMAN_DATE_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{1,2}) ?([/.\-]) ?((?i:x{0,1}i{1,3}|i?v|vi{1,3}|i?x|xi{1,2})) ?\2 ?(\d{4}|\d{2})(?!\d)")
 _SIX_DIGITS_RE = re.compile(r"(?<![\d/\-])(?<!\d\.)(\d{2})(\d{2})(\d{2})(?![\d]|[/.\-]\d)")  # "dob 120673", only cued
 _TEXT_DATE_RE = re.compile(
     rf"(?<![\dA-Za-z])(?:(?:the {{1,3}})?(?P<d1>{_DAY_NUM}|{_DAY_WORD}){_OF}[ \-]{{0,3}}{MONTH_PATTERN}(?![A-Za-z])\.?,?[ \-]{{0,3}}"
@@ -126,8 +126,9 @@ def dates_of_birth(norm: str, *, other_identifier: bool) -> list[Finding]:
             add(m, True, y)
     for m in _ROMAN_DATE_RE.finditer(norm):
         roman = m.group(3).lower()
-        if roman in _ROMAN_MONTHS and _plausible(int(m.group(1)), _ROMAN_MONTHS.index(roman) + 1, _full_year(m.group(4))):
-            add(m, False, _full_year(m.group(4)))
+        year = _full_year(m.group(4))
+        if roman in _ROMAN_MONTHS and year <= dt.date.today().year and _plausible(int(m.group(1)), _ROMAN_MONTHS.index(roman) + 1, year):
+            add(m, False, year)
     for m in _SIX_DIGITS_RE.finditer(norm):
         d, mo, y = int(m.group(1)), int(m.group(2)), _full_year(m.group(3))
         if _plausible(d, mo, y) and _DOB_CUE_RE.search(norm, max(0, m.start() - 30), m.start()):

@@ -1,63 +1,78 @@
 """Names told by the shape of the sentence around them, in any message (no other identifier needed): a pair of names
-that rings, says or wants something ("Ifrah Warsame came in…", "fao duty GP - Ioana Munteanu-Ciobanu says…"), whose
+that rings, says or wants something ("Ifrah Warsame came in…", "Bogdan Ionescu says…"), whose
 relative or results are spoken of ("pham quoc trung's results", "delroy gayle's daughter"), a relative named after
 the relation ("her husband gareth keeps phoning"), a subject line ("re: Hozan Berwari"), or someone saying who they
-are ("I'm Blessing Owusu-Bonsu"). Each word must be uncommon (no common or function word, no organisation's word),
-and the weaker shapes need a word from the name lists too. Weaker cues that count once a message is flagged anyway
-are in `flagged`.
+are ("I'm Blessing Owusu-Bonsu"). Each word must be able to be a name (`flagged.can_be_name`: no common, function,
+role's or organisation's word), and every shape but a person's own verb at the start of a line ("Ifrah Warsame came
+in…") needs words from the name lists: places and products say and want things too ("Surrey Heartlands said"). Weaker
+cues that count once a message is flagged anyway are in `flagged`.
 """
 
 from __future__ import annotations
 
 import re
 
-from bot.identifiers.flagged import CONTACT_VERB, FAMILY, RELATIONS, is_title
-from bot.identifiers.name_lists import bare, function_words, is_common, is_listed, is_listed_given
-from bot.identifiers.names import ORGANISATION_WORDS
+from bot.identifiers.flagged import CONTACT_VERB, FAMILY, RELATIONS, can_be_name, is_title
+from bot.identifiers.name_lists import bare, function_words, is_listed, is_listed_given, is_listed_surname, name_lists
+from bot.identifiers.names import RECORD_TERMS
 from bot.identifiers.types import Finding
 
 _CAPITAL = r"[A-Z][A-Za-z'\-]+"
 _WORD = r"[A-Za-z][A-Za-z\-]+"
-# a capitalised pair before a contact verb: "Rukhsana Chaudhry wants…", "Ifrah Warsame came in…"
-_PAIR_DOES_RE = re.compile(rf"(?<![\w'\-])({_CAPITAL}) +({_CAPITAL})(?=,? +{CONTACT_VERB}\b)")
+# a capitalised pair before a contact verb: "Ifrah Warsame came in…", "Bogdan Ionescu says…"; a verb only a person does
+# ("came", "rang") at the start of a line, any of them after a listed given name and a surname
+_PAIR_DOES_RE = re.compile(rf"(?<![\w'\-])({_CAPITAL}) +({_CAPITAL})(?=,? +({CONTACT_VERB})\b)")
+_PERSON_VERBS = frozenset("rang rings ringing phoned called calling came comes emailed texted messaged".split())
 # two or three words in any case before "'s" and a relative or a record: "delroy gayle's daughter", "pham quoc trung's
 # results"
 _OWNER_RE = re.compile(rf"(?<![\w'\-])((?:{_WORD} +){{1,2}}{_WORD})['’]s +(?:{FAMILY}|(?i:results?|notes|records?|"
-                       r"letters?|appointments?|account|app|proxy|details|medication|meds)\b)")
-# a relation and a listed given name in any case: "her husband gareth", "their son kai"
-_RELATIVE_RE = re.compile(rf"(?<![A-Za-z])(?i:her|his|their|the|pt'?s|patient'?s) +{RELATIONS} +({_WORD})(?![\w'\-])")
+                       r"letters?|appointments?|account|app|proxy|details|medication|meds|bloods|referral|"
+                       r"consultations?|scans?|prescriptions?|partner|carer)\b)")
+# a relation and a given name: "her husband gareth" (in lower case, from the British list), "her husband Dave"; never
+# before a word that starts a phrase ("the partner made the decision", "her mum fed back")
+_RELATIVE_RE = re.compile(rf"(?<![A-Za-z])(?i:her|his|their|the|pt'?s|patient'?s) +{RELATIONS} +({_WORD})(?![\w'\-])"
+                          r"(?! +(?i:the|a|an|it|back|up|off|on|out|for|to|that|this|him|her|them)\b)")
 # a subject line naming someone: "re: Hozan Berwari", "FAO: Amira Haddad"
-_SUBJECT_RE = re.compile(rf"(?:^|\n) *(?i:re|fao|ref|subject) *[:\-] *({_CAPITAL}) +({_CAPITAL})(?![\w'\-])")
+_SUBJECT_RE = re.compile(rf"(?:^|\n) *(?i:re|fao|attn|ref|subject) *[:\-]? *({_CAPITAL}) +({_CAPITAL})(?![\w'\-])")
 # someone saying who they are: "I'm Blessing Owusu-Bonsu", "my name is Tariq Javed"
 _SELF_NAMED_RE = re.compile(rf"(?<![A-Za-z])(?i:i'?m|i +am|my +name +is|my +name's) +({_CAPITAL}) +({_CAPITAL})(?![\w'\-])")
 
 
 def names_by_shape(norm: str) -> list[Finding]:
     stop = function_words()
+    british_given = name_lists()[0]
 
-    def uncommon(word: str) -> bool:
-        w = bare(word)
-        return (len(w) >= 2 and w not in stop and not is_common(word) and w not in ORGANISATION_WORDS
-                and not word.isupper() and not is_title(word))
+    def name_like(word: str) -> bool:  # `flagged.can_be_name` (no role's or body's word), and no acronym or title
+        return can_be_name(word, stop) and not word.isupper() and not is_title(word)
 
     def listed(words) -> bool:
         return any(is_listed(bare(part)) for w in words for part in w.split("-") if part)
 
+    def not_a_term(first: str, second: str) -> bool:  # "Lloyd George"
+        return (bare(first), bare(second)) not in RECORD_TERMS
+
     out: list[Finding] = []
     for m in _PAIR_DOES_RE.finditer(norm):
-        at_start = norm[:m.start()].strip(" -–:,") == "" or norm[max(0, m.start() - 2):m.start()].strip(" ") in ("", "-", "–")
-        if all(uncommon(w) for w in m.groups()) and (listed(m.groups()) or at_start):
+        first, second, verb = m.groups()
+        at_line_start = norm[norm.rfind("\n", 0, m.start()) + 1:m.start()].strip() == ""
+        parts = second.split("-")  # a listed given name and a surname, listed or double-barrelled ("Munteanu-Ciobanu")
+        told = ((verb.lower() in _PERSON_VERBS and at_line_start) or (is_listed_given(bare(first)) and (
+            any(is_listed_surname(bare(p)) for p in parts) or (len(parts) == 2 and all(p[:1].isupper() for p in parts)))))
+        if name_like(first) and name_like(second) and not_a_term(first, second) and told:
             out.append(Finding("name", m.start(1), m.end(2)))
     for m in _OWNER_RE.finditer(norm):
         words = m.group(1).split()
-        if all(uncommon(w) for w in words) and listed(words):
+        capitalised = all(w[0].isupper() for w in words)  # "Kyriakos Papadopoulos's referral"
+        if all(name_like(w) for w in words) and (listed(words) or capitalised) and not_a_term(*words[:2]):
             out.append(Finding("name", m.start(1), m.end(1)))
     for m in _RELATIVE_RE.finditer(norm):
-        if uncommon(m.group(1)) and is_listed_given(bare(m.group(1))):
+        word = m.group(1)
+        if name_like(word) and (bare(word) in british_given or (word[0].isupper() and is_listed_given(bare(word)))):
             out.append(Finding("name", m.start(1), m.end(1)))
     for pattern in (_SUBJECT_RE, _SELF_NAMED_RE):
         for m in pattern.finditer(norm):
             first, second = m.groups()
-            if uncommon(second) and (uncommon(first) or pattern is _SELF_NAMED_RE) and bare(first) not in stop:
+            if name_like(second) and (name_like(first) or pattern is _SELF_NAMED_RE) and bare(first) not in stop \
+                    and not_a_term(first, second) and listed((first, second)):
                 out.append(Finding("name", m.start(1), m.end(2)))
     return out

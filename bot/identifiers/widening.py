@@ -20,6 +20,7 @@ _LOWER_PARTICLE = "|".join(NAME_ONLY_PARTICLES + WORD_PARTICLES)
 _PARTICLE_AFTER_ANY_CASE_RE = re.compile(rf" +(?:{_LOWER_PARTICLE})(?: +(?:{_LOWER_PARTICLE}))? +[A-Za-z][A-Za-z'\-]+")
 # two words before a comma and the name found, as in a list of patients
 _LISTED_BEFORE_RE = re.compile(r"(?<![\w'\-])([A-Za-z][A-Za-z'\-]{1,}) +([A-Za-z][A-Za-z'\-]{1,}) *, *$")
+_LIST_GOES_ON_RE = re.compile(r" *(?:,|and\b|&)")
 # a nickname in quotes or brackets (or only its closing mark, the rest found) and the surname after it
 _NICKNAME_TAIL_RE = re.compile(r"(?: +['‘\"“(][A-Za-z][A-Za-z\-]*)?['’\"”)] +([A-Za-z][A-Za-z\-]{1,})(?![A-Za-z'\-])")
 _BEFORE_BRACKET_RE = re.compile(rf"(?<![A-Za-z'\-])([A-Za-z][A-Za-z'\-]+)(?: +([A-Za-z][A-Za-z'\-]+))? *\( *(?:{ALIAS_CUES} +['\"‘“]?)?$")
@@ -44,6 +45,7 @@ def widened(norm: str, people: list[Finding], *, personal: bool = False) -> list
         before = re.search(r"(?<![A-Za-z'\-])([A-Z][A-Za-z'\-]+) ['\"‘“]?$" if not personal else r"(?<![A-Za-z'\-])("
                            r"[A-Za-z][A-Za-z'\-]{2,}) ['\"‘“]?$", norm[max(0, f.start - 40):f.start])
         if before and can_be_name(before.group(1), stop) and not before.group(1).isupper() and not is_title(before.group(1)) \
+                and not re.match(r"(?i)i['’]", before.group(1)) \
                 and not found(f.start - len(before.group(0)), f.start - 1):
             start = f.start - len(before.group(0))
         particle = _PARTICLE_AFTER_ANY_CASE_RE if personal else _PARTICLE_AFTER_RE
@@ -55,9 +57,10 @@ def widened(norm: str, people: list[Finding], *, personal: bool = False) -> list
         if bracket and all(w is None or (can_be_name(w, stop) and not is_title(w)) for w in bracket.groups()):
             at = max(0, f.start - 60)
             out.append(Finding("name", at + bracket.start(1), at + bracket.end(bracket.lastindex)))
-        # a pair of names in any case listed beside it: "ealasaid nicleoid, [Kwabena Asante] and …"
+        # a pair of names in any case before it in a list that goes on: "ealasaid nicleoid, [Kwabena Asante] and …"
         listed = _LISTED_BEFORE_RE.search(norm[max(0, f.start - 60):f.start])
-        if listed and all(can_be_name(w, stop) and not is_title(w) for w in listed.groups()):
+        if listed and _LIST_GOES_ON_RE.match(norm, f.end) and all(can_be_name(w, stop) and not is_title(w)
+                                                                for w in listed.groups()):
             at = max(0, f.start - 60)
             out.append(Finding("name", at + listed.start(1), at + listed.end(2)))
         # the surname after a nickname in quotes or brackets: "ahmed [(mo) khan]", "alasdair 'sandy[' macleod]"
