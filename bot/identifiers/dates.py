@@ -97,10 +97,12 @@ def _full_year(y: str) -> int:
 def dates_of_birth(norm: str, *, other_identifier: bool) -> list[Finding]:
     found: list[Finding] = []
 
+    def cued(m: re.Match) -> bool:  # a cue ("DOB", "born") right before it
+        return _DOB_CUE_RE.search(norm, max(0, m.start() - 30), m.start()) is not None
+
     def add(m: re.Match, strong: bool, year: int | None) -> None:
-        cued = _DOB_CUE_RE.search(norm, max(0, m.start() - 30), m.start()) is not None
         old = year is not None and SENTINEL_YEAR < year < GUIDANCE_ERA_STARTS
-        if cued or strong or old or other_identifier:
+        if cued(m) or strong or old or other_identifier:
             found.append(Finding("date_of_birth", m.start(), m.end()))
 
     for m in _NUM_DATE_RE.finditer(norm):
@@ -121,8 +123,7 @@ def dates_of_birth(norm: str, *, other_identifier: bool) -> list[Finding]:
             add(m, True, y)
     for m in _ISO_EIGHT_DIGITS_RE.finditer(norm):
         y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if 1900 <= y <= dt.date.today().year and _plausible(d, mo, y) and _DOB_CUE_RE.search(
-                norm, max(0, m.start() - 30), m.start()):
+        if 1900 <= y <= dt.date.today().year and _plausible(d, mo, y) and cued(m):
             add(m, True, y)
     for m in _ROMAN_DATE_RE.finditer(norm):
         roman = m.group(3).lower()
@@ -131,7 +132,7 @@ def dates_of_birth(norm: str, *, other_identifier: bool) -> list[Finding]:
             add(m, False, year)
     for m in _SIX_DIGITS_RE.finditer(norm):
         d, mo, y = int(m.group(1)), int(m.group(2)), _full_year(m.group(3))
-        if _plausible(d, mo, y) and _DOB_CUE_RE.search(norm, max(0, m.start() - 30), m.start()):
+        if _plausible(d, mo, y) and cued(m):
             add(m, True, y)
     for m in _TEXT_DATE_RE.finditer(norm):
         year = m.group("y1") or m.group("y2") or ""
@@ -142,9 +143,8 @@ def dates_of_birth(norm: str, *, other_identifier: bool) -> list[Finding]:
             continue
         # a written date is a birth date when cued, in words, old, or beside another identifier of a person
         # unless a preposition makes it a guidance date ("9991860916 since 31 October 2023")
-        cued = _DOB_CUE_RE.search(norm, max(0, m.start() - 30), m.start()) is not None
         beside_person = other_identifier and not _GUIDANCE_PREP_RE.search(norm, max(0, m.start() - 20), m.start())
-        if cued or in_words or beside_person or (numeric_year is not None and SENTINEL_YEAR < numeric_year < GUIDANCE_ERA_STARTS):
+        if cued(m) or in_words or beside_person or (numeric_year is not None and SENTINEL_YEAR < numeric_year < GUIDANCE_ERA_STARTS):
             found.append(Finding("date_of_birth", m.start(), m.end()))
     for m in _MONTH_YEAR_RE.finditer(norm):
         if _MONTH_YEAR_CUE_RE.search(norm, max(0, m.start() - 30), m.start()) is not None:

@@ -260,9 +260,14 @@ def names_by_strong_cues(norm: str, raw: str | None = None) -> list[Finding]:
     return out
 
 
+def name_word(word: str, stop: frozenset) -> bool:
+    """A word that can only be a name here: `can_be_name`, and no acronym or title."""
+    return can_be_name(word, stop) and not word.isupper() and not is_title(word)
+
+
 def _plain_capital(word: str, stop: frozenset) -> bool:
-    """A capitalised word that can only be a name here: not an acronym, a title, nor a common or role word."""
-    return can_be_name(word, stop) and len(bare(word)) >= 3 and not word.isupper() and not is_title(word)
+    """A capitalised word that can only be a name here, of three letters or more."""
+    return name_word(word, stop) and len(bare(word)) >= 3
 
 
 def birth_years(norm: str) -> list[Finding]:

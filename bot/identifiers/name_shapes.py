@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from bot.identifiers.flagged import CONTACT_VERB, FAMILY, RELATIONS, can_be_name, is_title
+from bot.identifiers.flagged import CONTACT_VERB, FAMILY, RELATIONS, name_word
 from bot.identifiers.name_lists import bare, function_words, is_listed, is_listed_given, is_listed_surname, name_lists
 from bot.identifiers.names import RECORD_TERMS
 from bot.identifiers.types import Finding
@@ -42,8 +42,8 @@ def names_by_shape(norm: str) -> list[Finding]:
     stop = function_words()
     british_given = name_lists()[0]
 
-    def name_like(word: str) -> bool:  # `flagged.can_be_name` (no role's or body's word), and no acronym or title
-        return can_be_name(word, stop) and not word.isupper() and not is_title(word)
+    def name_like(word: str) -> bool:
+        return name_word(word, stop)
 
     def listed(words) -> bool:
         return any(is_listed(bare(part)) for w in words for part in w.split("-") if part)

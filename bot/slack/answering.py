@@ -190,9 +190,9 @@ def _post_apology(services, client, where: Where, respond) -> bool:
     return resp is not None
 
 
-def _kinds_in(services, shared: str) -> list[str]:
-    """The kinds of identifiers in what a message carries besides its words (`shared_content.shared_text`)."""
-    return services.plain_text(shared).kinds if shared else []
+def _kinds_in(services, text: str) -> list[str]:
+    """The kinds of identifiers in `text` (a message's words, or what it carries besides: `shared_content.shared_text`)."""
+    return services.plain_text(text).kinds if text else []
 
 
 def _warn_pii(services, client, where: Where, kinds, respond, shared_kinds=()) -> None:
@@ -218,4 +218,4 @@ def refuse(services, client, where: Where, text: str = "", shared: str = "") -> 
     if not services.claim(where.claim_key):
         return
     api_call(services, client, "chat_postMessage", **where.reply_kwargs(text=prompts.REFUSAL_TEXT))
-    _warn_pii(services, client, where, services.plain_text(text).kinds if text else [], None, _kinds_in(services, shared))
+    _warn_pii(services, client, where, _kinds_in(services, text), None, _kinds_in(services, shared))
