@@ -295,6 +295,17 @@ def test_names_and_addresses_the_guidance_quotes_are_public():
         "Dr Nikki Kanani's letter of 21 July 2022 (nwl_cd@lists.lmc.org.uk): does it apply to [name]?")
 
 
+def test_a_quoted_name_is_public_whole_and_never_in_part():
+    from bot.identifiers import public_identifiers
+
+    public = public_identifiers("Deputy chair Dr Richard Van Mellaerts said the challenge was dropped.")
+    assert "name:richard van mellaerts" in public
+    text = "GPC deputy chair Dr Richard Van Mellaerts said the challenge was dropped - was that in 2023?"
+    assert redact(text, public_numbers=public).text == text
+    for text in ("Mrs Van Mellaerts, DOB 01/02/1950, wants her husband as proxy", "Richard Mellaerts DOB 3/4/1961"):
+        assert "Mellaerts" not in redact(text, public_numbers=public).text, text
+
+
 def test_a_patient_who_shares_a_quoted_persons_surname_is_still_redacted():
     from bot.identifiers import public_identifiers
 

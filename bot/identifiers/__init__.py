@@ -71,7 +71,7 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     people += not_quoted(flagged.names_by_strong_cues(norm, text) + name_shapes.names_by_shape(norm))
     personal_contacts = [c for c in contacts if c.kind in ("email", "address") or numbers.is_mobile(c, norm)]
     births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people or personal_contacts))
-    records = numbers.record_numbers(norm, beside=people + births)
+    records = numbers.record_numbers(norm, beside=people + births, births=births)
     beside = people + births + contacts + records
     if beside:  # a mistyped one beside a name, a date of birth or contact details (without them: the same numbers)
         nhs = numbers.nhs_numbers(norm, public, beside=beside, raw=text) + near_misses
@@ -96,8 +96,13 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
                        + flagged.birth_years(norm) + not_quoted(addresses.street_addresses(norm, flagged=True)))
         people += not_staff(not_quoted(flagged.names_when_flagged(norm, merge(people), personal=personal)))
     people += names.repeats(norm, merge(people))  # a patient's name again, even in a colleague's ("Dr Okafor")
-    if others or people:  # and each name found with a word beside it ("Dafydd [Pritchard]")
-        people += not_staff(not_quoted(widening.widened(norm, merge(people), personal=personal)))
+    for time in range(_WIDENINGS):  # and each name found with a word beside it ("Dafydd [Pritchard]"), again while it
+        # grows by capitalised words ("Yousef bin Rashid Al Nuaimi"; never "via accurx docman" before a lower-case name)
+        found = widening.widened(norm, merge(people), personal=personal and not time)
+        wider = merge(people + not_staff(not_quoted(found)))
+        if not (others or people) or wider == merge(people):
+            break
+        people = wider
     # a team's NHS mailbox ("access.requests.y02xx@nhs.net") is no patient's, nor is any name inside it
     mailboxes = numbers.nhs_mailboxes(norm)
     people = [f for f in people if not any(a <= f.start and f.end <= b for a, b in mailboxes)]
@@ -106,6 +111,9 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     people = [f for f in people if not _inside(f, others, starts)]
     return merge([_with_marks(f, text) for f in merge(others + people)])
 
+
+# How many times a name may grow by the words beside it: a name of five or six words, particles counted
+_WIDENINGS = 3
 
 # What lets the word after "pt" be taken loosely: a person's number or date of birth (not an address: a practice's
 # own address would make "pt reg queries" a name)
@@ -155,14 +163,19 @@ def _is_public(f: Finding, norm: str, public: set[str]) -> bool:
         return "email:" + f.text_in(norm).lower() in public
     if f.kind != "name":
         return False
-    # the whole quoted name, never part of it: "Mr Marshall" may be a patient even though the guidance quotes
-    # "Martin Marshall"
+    # the whole quoted name, or a part of it inside the whole ("[Van Mellaerts]" found in "Dr Richard Van Mellaerts
+    # said"); never a part alone: "Mr Marshall" may be a patient even though the guidance quotes "Martin Marshall"
     words = set(names.name_words(f.text_in(norm)))
-    return len(words) >= 2 and any(words == set(p[5:].split()) for p in public if p.startswith("name:"))
+    if len(words) >= 2 and any(words == set(p[5:].split()) for p in public if p.startswith("name:")):
+        return True
+    around = " ".join(names.name_words(norm[max(0, f.start - 60):f.end + 60]))
+    return any(words <= set(quoted := p[5:].split()) and f" {' '.join(quoted)} " in f" {around} "
+               for p in public if p.startswith("name:"))
 
 
 def warm_up() -> None:
-    """Load the name lists (Faker's providers, about half a second) before the first message needs them."""
+    """Load the name lists (Faker's providers and the derived world list, about a second and a half) before the first
+    message needs them."""
     name_lists.name_lists()
     name_lists.world_names()
 

@@ -137,7 +137,7 @@ def names_when_flagged(norm: str, people: list[Finding], *, personal: bool) -> l
         words = [w for w in WORD_RE.finditer(norm, m.start(1), m.end(1))]
         keep = []
         for w in words:  # "his wife Li Na who…": the capitalised words up to a function or common one
-            if not can_be_name(w.group(), stop) and not (keep and len(bare(w.group())) >= 2 and is_listed(bare(w.group()))):
+            if not can_be_name(w.group(), stop) and not (keep and len(bare(w.group())) >= 2 and is_listed(w.group())):
                 break
             keep.append(w)
         if keep:
@@ -167,9 +167,9 @@ def names_when_flagged(norm: str, people: list[Finding], *, personal: bool) -> l
     for m in _RELATION_ANY_CASE_RE.finditer(norm):  # "their son piotr", "wife hodan farah"; beside a number, any pair
         words = list(WORD_RE.finditer(norm, m.start(1), m.end(1)))
         pair = len(words) == 2 and all(can_be_name(w.group(), stop) and len(w.group()) > 2 for w in words) \
-            and (personal or is_listed_surname(bare(words[1].group())))
+            and (personal or is_listed_surname(words[1].group()))
         first = words[0].group()
-        if (is_listed_given(bare(first)) or pair) and can_be_name(first, stop) and len(first) > 2:
+        if (is_listed_given(first) or pair) and can_be_name(first, stop) and len(first) > 2:
             end = words[-1].end() if len(words) > 1 and can_be_name(words[-1].group(), stop) else words[0].end()
             out.append(Finding("name", words[0].start(), end))
     return out
@@ -182,7 +182,7 @@ def _told_names(norm: str, stop: frozenset, personal: bool) -> list[Finding]:
         # a listed name, or any beside a person's number or date of birth, or where the shape says name (`shaped`:
         # brackets around a second name, a pair before "rang" or an age)
         return word is not None and can_be_name(word, stop) and len(bare(word)) >= 3 and not word.isupper() \
-            and (word[0].isupper() or personal or shaped or is_listed(bare(word)))
+            and (word[0].isupper() or personal or shaped or is_listed(word))
 
     out = []
     for m in _SELF_RE.finditer(norm):
@@ -190,7 +190,7 @@ def _told_names(norm: str, stop: frozenset, personal: bool) -> list[Finding]:
             out.append(Finding("name", m.start(1), m.end(2) if plain(m.group(2)) else m.end(1)))
     for m in _SHE_IS_RE.finditer(norm):
         parts = bare(m.group(2) or "").split("-")  # a surname, double-barrelled perhaps: one part listed, none common
-        if plain(m.group(1)) and (is_listed_given(bare(m.group(1))) or (plain(m.group(2)) and any(
+        if plain(m.group(1)) and (is_listed_given(m.group(1)) or (plain(m.group(2)) and any(
                 is_listed_surname(p) for p in parts) and not any(is_common(p) for p in parts))):
             out.append(Finding("name", m.start(1), m.end(2) if plain(m.group(2)) else m.end(1)))
     for m in _BRACKETED_RE.finditer(norm):  # each part its own finding: the brackets stay in the question
@@ -228,7 +228,7 @@ def names_by_strong_cues(norm: str, raw: str | None = None) -> list[Finding]:
     for m in _RELATION_BRACKET_RE.finditer(norm):  # a capitalised word there is a name only if a list has it
         first, second = m.group(1), m.group(2)  # ("their partner (Accurx)", "mum (Jehovah's Witness)" are not)
         if can_be_name(first, stop) and len(bare(first)) >= 2 and not first.isupper() and not is_title(first) \
-                and (first.islower() or is_listed_given(bare(first))):
+                and (first.islower() or is_listed_given(first)):
             named = second is not None and bare(second) not in stop and not _NOT_A_NAME_RE.fullmatch(bare(second))
             out.append(Finding("name", m.start(1), m.end(2) if named else m.end(1)))
     for m in _PATIENT_CAPITALS_RE.finditer(norm):  # two such words, or one a list knows ("patient Consent" is neither)
@@ -237,18 +237,18 @@ def names_by_strong_cues(norm: str, raw: str | None = None) -> list[Finding]:
             continue
         if _plain_capital(first, stop) and second is not None and _plain_capital(second, stop):
             out.append(Finding("name", m.start(1), m.end(2)))
-        elif _plain_capital(first, stop) and is_listed(bare(first)):
+        elif _plain_capital(first, stop) and is_listed(first):
             out.append(Finding("name", m.start(1), m.end(1)))
     for m in _NICKNAME_BETWEEN_RE.finditer(norm):  # "Margaret (Peggy) Hollingworth", "Alasdair 'Sandy' MacLeod"
         groups = [g for g in (1, 2, 3, 4) if m.group(g)]
         if all(_plain_capital(m.group(g), stop) for g in groups):
             out += [Finding("name", m.start(g), m.end(g)) for g in groups]
     for m in _SURNAME_FIRST_OPENING_RE.finditer(lined):
-        if is_listed_given(bare(m.group(2))) and can_be_name(m.group(1), stop) and can_be_name(m.group(2), stop) \
+        if is_listed_given(m.group(2)) and can_be_name(m.group(1), stop) and can_be_name(m.group(2), stop) \
                 and len(m.group(1)) >= 3:
             out.append(Finding("name", m.start(1), m.end(2)))
     for m in _PAIR_ALONE_RE.finditer(lined):
-        if is_listed_surname(bare(m.group(2))) and all(can_be_name(m.group(g), stop) and len(m.group(g)) >= 3
+        if is_listed_surname(m.group(2)) and all(can_be_name(m.group(g), stop) and len(m.group(g)) >= 3
                                                        for g in (1, 2)):
             out.append(Finding("name", m.start(1), m.end(2)))
     for m in _LOWER_PAIR_RE.finditer(norm):

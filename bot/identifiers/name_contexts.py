@@ -118,8 +118,8 @@ def particle_names(norm: str) -> list[Finding]:
         given, particle, surname = bare(m.group(1)), m.group(3), bare(m.group(4))
         if any(w in stop or is_common(w) or w in _PARTICLES for w in (given, surname)):
             continue
-        if particle is None:
-            told = is_listed_given(given) and is_listed_surname(surname)
+        if particle is None:  # (Faker's surnames only: the world's hold places too, "Belem")
+            told = is_listed_given(given) and is_listed_surname(surname, faker_only=True)
         elif (particle == "ab" and surname[0] not in "aeiouhâêîôûŵŷ") or (particle == "ap" and surname[0] in "kqvxz") \
                 or (particle in ("ni", "ui") and surname[1:2] != "h"):
             told = False

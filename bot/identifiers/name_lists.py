@@ -5,7 +5,9 @@ messages without being names. Lists only (cached); the rules are in `names`.
 
 from __future__ import annotations
 
+import gzip
 from functools import lru_cache
+from pathlib import Path
 
 from bot.identifiers.text import fold
 
@@ -47,6 +49,9 @@ def name_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return frozenset(given - stop), frozenset(surnames), stop
 
 
+_WORLD_NAMES = Path(__file__).with_name("world_names.tsv.gz")
+
+
 def bare(word: str) -> str:
     """A word in lower case without its possessive "'s"."""
     w = word.lower()
@@ -61,21 +66,26 @@ WORD_PARTICLES = ("van", "von", "der", "den", "de", "di", "da", "dos", "das", "d
                   "el", "bin", "binti", "bint", "ibn", "mac")
 
 
-def is_listed(lower: str) -> bool:
-    """A given name or surname (lower case, `bare`) of any list: en_GB's or another country's."""
-    given, surnames, _stop = name_lists()
-    world_given, world_surnames = world_names()
-    return lower in given or lower in surnames or lower in world_given or lower in world_surnames
+def is_listed(word: str) -> bool:
+    """A given name or surname of any list (`word` as written: the derived world list counts only for a capitalised
+    word, as "imms rota" or "htn dbs" are shorthand, not names, in lower case)."""
+    return is_listed_given(word) or is_listed_surname(word)
 
 
-def is_listed_given(lower: str) -> bool:
-    """A given name (lower case, `bare`) of any list."""
-    return lower in name_lists()[0] or lower in world_names()[0]
+def is_listed_given(word: str) -> bool:
+    """A given name of any list (`word` as written; see `is_listed`)."""
+    lower = bare(word)
+    return lower in name_lists()[0] or lower in _world_lists(word)[0]
 
 
-def is_listed_surname(lower: str) -> bool:
-    """A surname (lower case, `bare`) of any list."""
-    return lower in name_lists()[1] or lower in world_names()[1]
+def is_listed_surname(word: str, *, faker_only: bool = False) -> bool:
+    """A surname of any list (`word` as written; see `is_listed`; `faker_only`: never the derived list)."""
+    lower = bare(word)
+    return lower in name_lists()[1] or lower in (faker_world_names() if faker_only else _world_lists(word))[1]
+
+
+def _world_lists(word: str) -> tuple[frozenset[str], frozenset[str]]:
+    return world_names() if word[:1].isupper() else faker_world_names()
 
 
 def function_words() -> frozenset[str]:
@@ -85,9 +95,23 @@ def function_words() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def world_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, surnames): Faker's (`faker_world_names`) and the top 2,000 of each of 105 countries
+    (`world_names.tsv.gz`, derived by eval/derive_world_names.py: about 80,000 given names and 105,000 surnames, rare
+    as English words), less the common English words (`common_words`)."""
+    given, surnames = (set(names) for names in faker_world_names())
+    with gzip.open(_WORLD_NAMES, "rt", encoding="utf-8") as derived:
+        for line in derived:
+            kind, name = line.rstrip("\n").split("\t")
+            (given if kind == "given" else surnames).add(name)
+    common = common_words()
+    return frozenset(given - common), frozenset(surnames - common)
+
+
+@lru_cache(maxsize=1)
+def faker_world_names() -> tuple[frozenset[str], frozenset[str]]:
     """(given names, surnames) from every Faker person provider written in Latin letters (about 16,000 surnames),
     lower case with accents taken off as the detector reads text ("Szymańska" -> "szymanska"), less the common
-    English words (`common_words`)."""
+    English words. The narrower list, for a rule a place name could meet ("Santa Maria de Belem")."""
     import importlib
     import pkgutil
 

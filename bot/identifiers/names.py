@@ -4,16 +4,16 @@ Kaur Sandhu"), names right next to another identifier (a pair, a given name or a
 a person's number or date of birth, a banner's "ANAND, Rohit"), and every later repeat of a name word found
 ("... smith's daughter"), in any case.
 
-Given names and surnames come from Faker's en_GB person provider (a package, not a hand-typed list);
-function words from bm25s's English stop-word list plus the words below that often follow a title or a
-given name in staff messages without being a name.
+Given names, surnames and function words come from `name_lists` (Faker's person providers, the derived world list,
+bm25s's English stop words and the words that follow a title or a given name in staff messages without being names).
 """
 
 from __future__ import annotations
 
 import re
 
-from bot.identifiers.name_lists import bare, is_common, is_listed, name_lists, world_names
+from bot.identifiers.name_lists import (bare, faker_world_names, is_common, is_listed, is_listed_given, name_lists,
+                                        world_names)
 from bot.identifiers.numbers import is_mobile
 from bot.identifiers.types import Finding
 
@@ -106,11 +106,10 @@ def surname_first_names(norm: str) -> list[Finding]:
     given, surnames, stop = name_lists()
     out = [Finding("name", m.start(), m.end()) for pattern in (_BANNER_RE, _TITLE_INSIDE_RE)
            for m in pattern.finditer(norm) if bare(m.group(1)) not in stop]
-    world_given = world_names()[0]
     for m in _SURNAME_FIRST_RE.finditer(norm):
         surname, first = m.group(1), m.group(2)
         listed = is_given_name(first, given)
-        if bare(surname) in stop or not (listed or (bare(first) in world_given and not _LIST_GOES_ON.match(norm, m.end()))):
+        if bare(surname) in stop or not (listed or (is_listed_given(first) and not _LIST_GOES_ON.match(norm, m.end()))):
             continue
         if (surname.isupper() and len(surname) > 1) or bare(surname) in surnames:
             out.append(Finding("name", m.start(), m.end()))
@@ -143,13 +142,15 @@ def _world_pair(first: str, second: str) -> bool:
     """A given name another country's list holds before a listed surname (or a double-barrelled one with a listed
     part, "Zainab Oyelaran-Hughes"), both capitalised or both in lower case ("Tyrone Jackson", "lukasz jankowski"):
     names staff type that Faker's en_GB lists lack. The lists hold no common English word (`common_words`: "made
-    long", "odd weeks" stay); `_world_pair_at` also leaves a pair inside a run of capitalised words."""
-    world_given, world_surnames = world_names()
+    long", "odd weeks" stay); `_world_pair_at` also leaves a pair inside a run of capitalised words. The derived world
+    list counts for capitalised words only ("imms rota" is shorthand), a surname after "al-" too ("al-Shammari")."""
     _given, surnames, stop = name_lists()
     if (bare(first), bare(second)) in RECORD_TERMS:
         return False
-    capitalised = first[0].isupper() and not first.isupper() and second[0].isupper() and not second.isupper()
+    surname = re.sub(r"^(?:al|el|ul|bin|ben|de|da|di|van|von)-(?=[A-Z])", "", second)
+    capitalised = first[0].isupper() and not first.isupper() and surname[0].isupper() and not surname.isupper()
     lower = first.islower() and second.islower() and not is_common(second) and not is_common(first)
+    world_given, world_surnames = world_names() if capitalised else faker_world_names()
     return (capitalised or lower) and bare(first) in world_given and bare(second) not in stop \
         and any(part in world_surnames or part in surnames for part in (bare(second), *bare(second).split("-")[:2]))
 
@@ -188,7 +189,7 @@ def _world_run(norm: str, words: list[re.Match], i: int) -> int:
             j += 1
             continue
         lower = bare(w)
-        listed = is_listed(lower)
+        listed = is_listed(w)
         before_particle = j + 1 < len(words) and _PARTICLES(words[j + 1].group())  # "Dafydd ap …"
         after_particle = j > i and _PARTICLES(words[j - 1].group())  # "… van der Merwe"
         # one word no list holds, in a run of three ("Gurpreet Kaur Sandhu", "Tran Thi Hoa"), checked below
@@ -329,7 +330,7 @@ def _one_before(norm: str, lo: int, start: int, stop: frozenset) -> list[Finding
     word = m.group(1)[initial.end():] if initial else m.group(1)
     if bare(word) in stop or is_common(word) or len(word) < 3:
         return []
-    named = word[0].isupper() if initial else (bare(word) in name_lists()[0] or bare(word) in world_names()[0])
+    named = word[0].isupper() if initial else is_listed_given(word)
     return [Finding("name", m.start(1), m.end(1))] if named else []
 
 

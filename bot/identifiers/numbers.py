@@ -149,11 +149,12 @@ def is_mobile(f: Finding, norm: str) -> bool:
     return f.kind == "phone" and national_phone_digits(f.text_in(norm)).startswith("07")
 
 
-def record_numbers(norm: str, beside: Iterable[Finding] = ()) -> list[Finding]:
+def record_numbers(norm: str, beside: Iterable[Finding] = (), births: Iterable[Finding] = ()) -> list[Finding]:
     """Hospital and clinical-system record numbers named as such ("hosp no RXH1234567", "MRN: 00123456"); a phone
     number after such a name ("TPP number: 0113 …") is left to `phones`, which keeps the guidance's help lines, a
     year or a financial year ("CRN 2023/24") is not one, and a system's "ref" counts only `beside` a name or a date
-    of birth."""
+    of birth, and a number in capitals and digits with no name before it only beside a date of birth (`births`:
+    "RXF0145221 | OKONJO, Chiamaka | 22.08.1990"; a colleague's ticket, "Dr Evans' ticket INC7654321", is none)."""
     spans = sorted((f.start, f.end) for f in beside)
     longest = max((e - s for s, e in spans), default=0)
     found = []
@@ -164,7 +165,17 @@ def record_numbers(norm: str, beside: Iterable[Finding] = ()) -> list[Finding]:
         if m.group("ref") and not _near(spans, longest, m.start("number"), m.end("number")):
             continue
         found.append(Finding("record_number", m.start("number"), m.end("number")))
+    birth_spans = sorted((f.start, f.end) for f in births)
+    birth_longest = max((e - s for s, e in birth_spans), default=0)
+    for m in _CODED_NUMBER_RE.finditer(norm):  # a system's own number pasted beside a date of birth
+        if _near(birth_spans, birth_longest, m.start(), m.end()) and not any(f.start <= m.start() < f.end for f in found):
+            found.append(Finding("record_number", m.start(), m.end()))
     return found
+
+
+# Capital letters and six or more digits, as hospital and system numbers print (a practice's ODS code has five
+# digits): counted only beside a date of birth
+_CODED_NUMBER_RE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,4}\d{6,10}(?![A-Za-z0-9])")
 
 
 _PHONE_PREFIX_RE = re.compile(r"(?:\+ ?44|\b0044|\b44)[ .\-]{0,3}(?:\(0\)[ .\-]{0,3})?$")

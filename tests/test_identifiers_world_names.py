@@ -1,0 +1,72 @@
+"""Names only the world's name lists know (`bot/identifiers/world_names.tsv.gz`, derived by
+eval/derive_world_names.py from names-dataset's top 2,000 per country), and the shapes pii-held-out-12 and -13 showed
+the detector missing (session 20). Written in other words than those sets, with the look-alikes that must not warn."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.identifiers import find_identifiers, redact
+from bot.identifiers.name_lists import is_common, is_listed_given, is_listed_surname
+
+
+@pytest.mark.parametrize("given, surname", [
+    ("Chidinma", "Nwachukwu"), ("Morag", "Farquharson"), ("Hodan", "Warsame"), ("Nusrat", "Chowdhury"),
+])
+def test_world_lists_hold_names_faker_lacks_when_capitalised(given, surname):
+    assert is_listed_given(given) and is_listed_surname(surname)
+    # in lower case only Faker's lists count: the world's hold shorthand ("imms", "rota", "htn")
+    assert not (is_listed_given(given.lower()) and is_listed_surname(surname.lower()))
+
+
+@pytest.mark.parametrize("word", ["via", "done", "sept", "min"])
+def test_world_lists_leave_out_english_words(word):
+    assert not (is_listed_given(word) or is_listed_surname(word)) or is_common(word)
+
+
+@pytest.mark.parametrize("text, gone", [
+    # a listed given name and surname that say, ask or want something
+    ("Morag Farquharson wants to know why her smear result is hidden in the app", ["Morag", "Farquharson"]),
+    ("quick one: Nusrat Chowdhury asked if her husband can be taken off as proxy", ["Nusrat", "Chowdhury"]),
+    # a surname with a lower-case particle
+    ("Faisal al-Harbi says his sister has proxy for their mother, can he have it too?", ["Faisal", "al-Harbi"]),
+    ("Chidinma Nwachukwu is asking whether her old letters will come through", ["Chidinma", "Nwachukwu"]),
+    # a relation and a full name, whatever the lists hold
+    ("reception asked whether her daughter Nusrat Chowdhury can order her repeats", ["Nusrat", "Chowdhury"]),
+    # someone's worker, with a listed name
+    ("Morag Farquharson's social worker wants to book her reviews online", ["Morag", "Farquharson"]),
+    # a name of five words grows word by word once found
+    ("stop Saeed bin Omar Al Falasi (MRN 20938411) seeing the notes", ["Saeed", "Falasi"]),
+    # a system's number in capitals and digits beside a name
+    ("PTX4471920 | ADEBAYO, Folake | 02.09.1984 - can she see this result yet?", ["PTX4471920", "Folake"]),
+])
+def test_names_and_numbers_found(text, gone):
+    redacted = redact(text).text
+    for value in gone:
+        assert value.lower() not in redacted.lower(), (value, redacted)
+
+
+@pytest.mark.parametrize("text", [
+    "ICB told us off for adding the code en masse - what is wrong with that?",
+    "is it done via accurx or does EMIS need something switching on?",
+    "the PPG chair wants a 10 min slot on records access at the next meeting",
+    "this is Patient Access showing an error, is it our end?",
+    "Surrey Heartlands has told practices to switch on by March",
+    "Lloyd George is the name for the old paper envelopes - are those in scope?",
+    "her son Year 9 at school wants his own access - is he old enough?",
+    "our ticket INC0012345 with EMIS is still open about the 104 search",
+    # a reviewer's look-alikes (session 20): shorthand in lower case, organisations' workers, a colleague's ticket,
+    # a relation before a clinic's name
+    "who is doing our imms rota next week?",
+    "is the htn rota affected by the prospective access switch on",
+    "St Mungo's key worker wants to know if the client can get access on his phone",
+    "Slater Gordon's solicitor wants the letters in paper form",
+    "her son Tavistock Portman clinic letters - should they be hidden?",
+    "this is Milton Keynes ICB's position on the 104 code",
+])
+def test_look_alikes_do_not_warn(text):
+    assert find_identifiers(text) == [], redact(text).text
+
+
+def test_a_colleagues_ticket_number_is_no_record_number():
+    assert "INC7654321" in redact("Dr Evans' ticket is INC7654321 if anyone wants to chase it").text
