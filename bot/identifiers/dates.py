@@ -68,6 +68,10 @@ _DOB_CUE_RE = re.compile(
 # person's birth cue ("dob", "date of birth", "born"; not "born in", said of a cohort: "children born in April 2012")
 _MONTH_YEAR_RE = re.compile(rf"(?<![\dA-Za-z])(?:{MONTH_PATTERN}\b\.?,?[ \-]{{1,3}}(?:\d{{4}}|'?\d{{2}})"
                             r"|(?<![/.\-])(?:0?[1-9]|1[0-2])[/.\-](?:\d{4}|\d{2}))(?![\dA-Za-z]|[/.\-]\d)", re.IGNORECASE)
+# A day and month after someone's coming age or birthday: "turns 16 on 21/10", "her birthday is 3rd March"
+_BIRTHDAY_RE = re.compile(rf"(?:\bturn(?:s|ing)? +\d{{1,3}}|\bbirthday(?: +is)?) +(?:on +)?(?:the +)?(?P<date>(?P<d>\d{{1,2}})"
+                          rf"(?:[/.\-](?P<m>\d{{1,2}})|(?:st|nd|rd|th)? +(?:of +)?{MONTH_PATTERN}\b\.?))(?![/.\-]?\d)",
+                          re.IGNORECASE)
 _MONTH_YEAR_CUE_RE = re.compile(r"(?:\bd\.? ?o\.? ?b\b\.?|\bdate +of +birth|\bborn) *(?:[:\-=]|is|was)? *$", re.IGNORECASE)
 
 
@@ -146,6 +150,10 @@ def dates_of_birth(norm: str, *, other_identifier: bool) -> list[Finding]:
         beside_person = other_identifier and not _GUIDANCE_PREP_RE.search(norm, max(0, m.start() - 20), m.start())
         if cued(m) or in_words or beside_person or (numeric_year is not None and SENTINEL_YEAR < numeric_year < GUIDANCE_ERA_STARTS):
             found.append(Finding("date_of_birth", m.start(), m.end()))
+    for m in _BIRTHDAY_RE.finditer(norm):  # a birthday without its year: "turns 16 on 21/10"
+        day, month = int(m.group("d")), int(m.group("m")) if m.group("m") else 1
+        if 1 <= day <= 31 and 1 <= month <= 12:
+            found.append(Finding("date_of_birth", m.start("date"), m.end("date")))
     for m in _MONTH_YEAR_RE.finditer(norm):
         if _MONTH_YEAR_CUE_RE.search(norm, max(0, m.start() - 30), m.start()) is not None:
             found.append(Finding("date_of_birth", m.start(), m.end()))

@@ -32,7 +32,7 @@ _NOT_NAMES = frozenset(
     support advice national domestic abuse foundation charity society association desk
     england digital bma rcgp ico cqc gmc dpo
     cant wont dont didnt doesnt isnt wasnt hasnt havent hadnt shouldnt couldnt wouldnt arent werent
-    portal portals participation facing
+    portal portals participation facing surname surnames forename forenames firstname
     """.split()
 )
 
