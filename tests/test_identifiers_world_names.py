@@ -1,6 +1,6 @@
 """Names only the world's name lists know (`bot/identifiers/world_names.tsv.gz`, derived by
 eval/derive_world_names.py from names-dataset's top 2,000 per country), and the shapes pii-held-out-12 and -13 showed
-the detector missing, and pii-held-out-14's after them (session 20). Written in other words than those sets, with
+the detector missing, and a birthday pii-held-out-14 showed (session 20). Written in other words than those sets, with
 the look-alikes that must not warn."""
 
 from __future__ import annotations
@@ -38,13 +38,9 @@ def test_world_lists_leave_out_english_words(word):
     ("Morag Farquharson's social worker wants to book her reviews online", ["Morag", "Farquharson"]),
     # a name of five words grows word by word once found
     ("stop Saeed bin Omar Al Falasi (MRN 20938411) seeing the notes", ["Saeed", "Falasi"]),
-    # (after pii-held-out-14) a pair opening a line after a greeting or a bullet, alone on a line, before "'s NHS App"
-    ("Morning all, Ngozi Ezeoke rang to ask why her letters are missing", ["Ngozi", "Ezeoke"]),
-    ("Two for review:\n- Zhao Yuxin (letter from psych)\n- one for the GP", ["Zhao", "Yuxin"]),
-    ("Can someone check this:\nGaurav Thakkarwal\nwants the 104 taken off now", ["Gaurav", "Thakkarwal"]),
-    ("is there a way to see if Harjit Sandhu's NHS App shows everything?", ["Harjit", "Sandhu"]),
-    # a birthday without its year
+    # (after pii-held-out-14) a patient's birthday, with its year or not
     ("she turns 16 on 14/09 and mum has proxy - what happens then?", ["14/09"]),
+    ("he turns 16 on 14/09/2026, does his mum's proxy stop that day?", ["14/09/2026"]),
     # a system's number in capitals and digits beside a name
     ("PTX4471920 | ADEBAYO, Folake | 02.09.1984 - can she see this result yet?", ["PTX4471920", "Folake"]),
 ])
@@ -71,11 +67,10 @@ def test_names_and_numbers_found(text, gone):
     "Slater Gordon's solicitor wants the letters in paper form",
     "her son Tavistock Portman clinic letters - should they be hidden?",
     "this is Milton Keynes ICB's position on the 104 code",
-    "Morning all, Patient Access rang back about the outage",
-    "hi team, Frimley Health (the trust) wants letters filed differently",
-    "- Docman Inbox (letters to file)\n- Online Visibility (EMIS setting)",
-    "The practice turned 50 on 1/4 so we had cake",
-    "hi team, [name] (surname first as on her passport) rang",
+    # a second review's look-alikes: a rule's example, a product's or a practice's age
+    "if a child turns 16 on 1st September does parental proxy stop automatically that day?",
+    "Docman turns 10 on 14/09 - any release notes?",
+    "The practice turns 50 on 1/4 so there's cake in the office",
 ])
 def test_look_alikes_do_not_warn(text):
     assert find_identifiers(text) == [], redact(text).text

@@ -68,7 +68,7 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
     people = not_quoted(names.titled_names(norm) + names.given_name_pairs(norm) + names.surname_first_names(norm)
                         + name_contexts.patient_surnames(norm, text) + name_contexts.field_names(norm, text)
                         + name_contexts.called_names(norm) + name_contexts.particle_names(norm))
-    people += not_quoted(flagged.names_by_strong_cues(norm, text) + name_shapes.names_by_shape(norm, text))
+    people += not_quoted(flagged.names_by_strong_cues(norm, text) + name_shapes.names_by_shape(norm))
     personal_contacts = [c for c in contacts if c.kind in ("email", "address") or numbers.is_mobile(c, norm)]
     births = dates.dates_of_birth(norm, other_identifier=bool(nhs or people or personal_contacts))
     records = numbers.record_numbers(norm, beside=people + births, births=births)

@@ -68,10 +68,13 @@ _DOB_CUE_RE = re.compile(
 # person's birth cue ("dob", "date of birth", "born"; not "born in", said of a cohort: "children born in April 2012")
 _MONTH_YEAR_RE = re.compile(rf"(?<![\dA-Za-z])(?:{MONTH_PATTERN}\b\.?,?[ \-]{{1,3}}(?:\d{{4}}|'?\d{{2}})"
                             r"|(?<![/.\-])(?:0?[1-9]|1[0-2])[/.\-](?:\d{4}|\d{2}))(?![\dA-Za-z]|[/.\-]\d)", re.IGNORECASE)
-# A day and month after someone's coming age or birthday: "turns 16 on 21/10", "her birthday is 3rd March"
-_BIRTHDAY_RE = re.compile(rf"(?:\bturn(?:s|ing)? +\d{{1,3}}|\bbirthday(?: +is)?) +(?:on +)?(?:the +)?(?P<date>(?P<d>\d{{1,2}})"
-                          rf"(?:[/.\-](?P<m>\d{{1,2}})|(?:st|nd|rd|th)? +(?:of +)?{MONTH_PATTERN}\b\.?))(?![/.\-]?\d)",
+# A patient's coming birthday: "she turns 16 on 21/10", "[NHS number] turns 16 on 21/10/2025", "he turns 11 on the 3rd of
+# March": said of "she", "he" or a patient, or in a message that holds another identifier; never a rule's example
+# ("if a child turns 16 on 1st September") nor a practice's or a product's age ("Docman turns 10 on 14/09")
+_BIRTHDAY_RE = re.compile(rf"\bturn(?:s|ing) +\d{{1,3}} +on +(?:the +)?(?P<date>(?P<d>\d{{1,2}})(?:[/.\-](?P<m>\d{{1,2}})"
+                          rf"(?:[/.\-]\d{{2,4}})?|(?:st|nd|rd|th)? +(?:of +)?{MONTH_PATTERN}\b\.?(?: +\d{{4}})?))(?![/.\-]?\d)",
                           re.IGNORECASE)
+_BIRTHDAY_SUBJECT_RE = re.compile(r"(?<![A-Za-z])(?i:she|he|pt|patient|(?:our|the) +(?:pt|patient))(?:'s| +is| +will)? *$")
 _MONTH_YEAR_CUE_RE = re.compile(r"(?:\bd\.? ?o\.? ?b\b\.?|\bdate +of +birth|\bborn) *(?:[:\-=]|is|was)? *$", re.IGNORECASE)
 
 
@@ -150,9 +153,10 @@ def dates_of_birth(norm: str, *, other_identifier: bool) -> list[Finding]:
         beside_person = other_identifier and not _GUIDANCE_PREP_RE.search(norm, max(0, m.start() - 20), m.start())
         if cued(m) or in_words or beside_person or (numeric_year is not None and SENTINEL_YEAR < numeric_year < GUIDANCE_ERA_STARTS):
             found.append(Finding("date_of_birth", m.start(), m.end()))
-    for m in _BIRTHDAY_RE.finditer(norm):  # a birthday without its year: "turns 16 on 21/10"
+    for m in _BIRTHDAY_RE.finditer(norm):  # a patient's birthday, its year or not: "she turns 16 on 21/10"
         day, month = int(m.group("d")), int(m.group("m")) if m.group("m") else 1
-        if 1 <= day <= 31 and 1 <= month <= 12:
+        said_of_her = _BIRTHDAY_SUBJECT_RE.search(norm, max(0, m.start() - 20), m.start()) is not None
+        if 1 <= day <= 31 and 1 <= month <= 12 and (said_of_her or other_identifier):
             found.append(Finding("date_of_birth", m.start("date"), m.end("date")))
     for m in _MONTH_YEAR_RE.finditer(norm):
         if _MONTH_YEAR_CUE_RE.search(norm, max(0, m.start() - 30), m.start()) is not None:

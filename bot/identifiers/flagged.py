@@ -248,7 +248,7 @@ def names_by_strong_cues(norm: str, raw: str | None = None) -> list[Finding]:
                 and len(m.group(1)) >= 3:
             out.append(Finding("name", m.start(1), m.end(2)))
     for m in _PAIR_ALONE_RE.finditer(lined):
-        if (is_listed_surname(m.group(2)) or is_listed_given(m.group(1))) and all(can_be_name(m.group(g), stop) and len(m.group(g)) >= 3
+        if is_listed_surname(m.group(2)) and all(can_be_name(m.group(g), stop) and len(m.group(g)) >= 3
                                                        for g in (1, 2)):
             out.append(Finding("name", m.start(1), m.end(2)))
     for m in _LOWER_PAIR_RE.finditer(norm):

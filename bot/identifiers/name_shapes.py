@@ -22,20 +22,12 @@ _SURNAME = r"(?:[a-z]{1,3}-)?[A-Z][A-Za-z'\-]+"  # "Warsame", "al-Shammari"
 _WORD = r"[A-Za-z][A-Za-z\-]+"
 # a capitalised pair before a contact verb: "Ifrah Warsame came in…", "Bogdan Ionescu says…"; a verb only a person does
 # ("came", "rang") at the start of a line, any of them after a listed given name and a surname
-_PAIR_DOES_RE = re.compile(rf"(?<![\w'\-])({_CAPITAL}) +({_SURNAME})(?=,? +({CONTACT_VERB}|turned|turns)\b)")
-_PERSON_VERBS = frozenset("rang rings ringing phoned called calling came comes emailed texted messaged turned turns"
-                          .split())
-# what may come before a pair that opens a line: a list's bullet, a greeting ("Morning all, Eilidh MacIlwraith rang…")
-_OPENING_RE = re.compile(r" *(?:[-*•]|\d{1,2}[.)])? *(?:(?i:hi|hello|hey|morning|afternoon|evening|all|team|everyone|"
-                         r"folks|quick +(?:one|q|question)|fyi|query)\b *[,:!\-–—]* *)*")
-# a capitalised pair opening a line before an aside in brackets: "- Zhou Xinyi (letter from psych)", never an
-# organisation's ("- Kent Medway (ICB) newsletter", "Rose Hill (branch surgery)")
-_PAIR_ASIDE_RE = re.compile(rf"(?<![\w'\-])({_CAPITAL}) +({_SURNAME}) *\((?!\s*(?:the +)?(?i:pt|patient|son|daughter|icb|lmc|pcn|ccg|trust|branch|surgery|practice|site|hospital|"
-                            r"council|team|hub|charity|clinic|service)\b)")
+_PAIR_DOES_RE = re.compile(rf"(?<![\w'\-])({_CAPITAL}) +({_SURNAME})(?=,? +({CONTACT_VERB})\b)")
+_PERSON_VERBS = frozenset("rang rings ringing phoned called calling came comes emailed texted messaged".split())
 # two or three words in any case before "'s" and a relative or a record: "delroy gayle's daughter", "pham quoc trung's
 # results"
 _OWNER_RE = re.compile(rf"(?<![\w'\-])((?:{_WORD} +){{1,2}}{_WORD})['’]s +(?:{FAMILY}|(?i:results?|notes|records?|"
-                       r"letters?|appointments?|account|(?:nhs +)?app|login|proxy|details|medication|meds|bloods|referral|"
+                       r"letters?|appointments?|account|(?:nhs +)?app|proxy|details|medication|meds|bloods|referral|"
                        r"consultations?|scans?|prescriptions?|partner|carer)\b|(?P<helper>(?i:(?:social|support|key) +worker|"
                        r"keyworker|advocate|solicitor|interpreter)\b))")
 # a relation and a given name: "her husband gareth" (in lower case, from the British list), "her husband Dave"; never
@@ -51,13 +43,8 @@ _SUBJECT_RE = re.compile(rf"(?:^|\n) *(?i:re|fao|attn|ref|subject) *[:\-]? *({_C
 _SELF_NAMED_RE = re.compile(rf"(?<![A-Za-z])(?i:i'?m|i +am|my +name +is|my +name's) +({_CAPITAL}) +({_CAPITAL})(?![\w'\-])")
 
 
-def names_by_shape(norm: str, raw: str | None = None) -> list[Finding]:
-    """`raw`: the message as sent, whose line breaks (spaces in `norm`) start lines."""
+def names_by_shape(norm: str) -> list[Finding]:
     stop = function_words()
-    lined = norm if raw is None else "".join("\n" if r in "\n\r" else c for r, c in zip(raw, norm))
-
-    def opens_line(at: int) -> bool:
-        return _OPENING_RE.fullmatch(lined, lined.rfind("\n", 0, at) + 1, at) is not None
     british_given = name_lists()[0]
 
     def name_like(word: str) -> bool:
@@ -72,27 +59,20 @@ def names_by_shape(norm: str, raw: str | None = None) -> list[Finding]:
     out: list[Finding] = []
     for m in _PAIR_DOES_RE.finditer(norm):
         first, second, verb = m.groups()
-        at_line_start = opens_line(m.start())
+        at_line_start = norm[norm.rfind("\n", 0, m.start()) + 1:m.start()].strip() == ""
         parts = second.split("-")  # a listed given name and a surname, listed or double-barrelled ("Munteanu-Ciobanu")
         told = ((verb.lower() in _PERSON_VERBS and at_line_start) or (is_listed_given(first) and (
             any(is_listed_surname(p) for p in parts) or (len(parts) == 2 and all(p[:1].isupper() for p in parts)))))
         if name_like(first) and name_like(second) and not_a_term(first, second) and told:
             out.append(Finding("name", m.start(1), m.end(2)))
-    for m in _PAIR_ASIDE_RE.finditer(lined):
-        first, second = m.groups()
-        if opens_line(m.start()) and name_like(first) and name_like(second) and not_a_term(first, second) \
-                and listed((first, second)):
-            out.append(Finding("name", m.start(1), m.end(2)))
     for m in _OWNER_RE.finditer(norm):
         words = m.group(1).split()
-        while len(words) > 2 and not name_like(words[0]):  # "check if [Manpreet Dhaliwal]'s NHS App"
-            words.pop(0)
         # "Kyriakos Papadopoulos's referral"; a helper's only after a listed given name ("St Mungo's key worker",
         # "Slater Gordon's solicitor" are organisations')
         capitalised = all(w[0].isupper() for w in words)
         told = is_listed_given(words[0]) if m.group("helper") else listed(words) or capitalised
         if all(name_like(w) for w in words) and told and not_a_term(*words[:2]):
-            out.append(Finding("name", m.end(1) - len(" ".join(words)), m.end(1)))
+            out.append(Finding("name", m.start(1), m.end(1)))
     for m in _RELATIVE_RE.finditer(norm):
         word = m.group(1)
         if name_like(word) and (bare(word) in british_given or (word[0].isupper() and is_listed_given(word))):
