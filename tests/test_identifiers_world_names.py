@@ -36,6 +36,7 @@ def test_world_lists_leave_out_english_words(word):
     ("reception asked whether her daughter Nusrat Chowdhury can order her repeats", ["Nusrat", "Chowdhury"]),
     # someone's worker, with a listed name
     ("Morag Farquharson's social worker wants to book her reviews online", ["Morag", "Farquharson"]),
+    ("Nusrat Qureshiyan's care coordinator asked for copies of her letters", ["Nusrat", "Qureshiyan"]),
     # a name of five words grows word by word once found
     ("stop Saeed bin Omar Al Falasi (MRN 20938411) seeing the notes", ["Saeed", "Falasi"]),
     # (after pii-held-out-14) a patient's birthday, with its year or not

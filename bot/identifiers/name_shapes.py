@@ -29,7 +29,7 @@ _PERSON_VERBS = frozenset("rang rings ringing phoned called calling came comes e
 _OWNER_RE = re.compile(rf"(?<![\w'\-])((?:{_WORD} +){{1,2}}{_WORD})['’]s +(?:{FAMILY}|(?i:results?|notes|records?|"
                        r"letters?|appointments?|account|(?:nhs +)?app|proxy|details|medication|meds|bloods|referral|"
                        r"consultations?|scans?|prescriptions?|partner|carer)\b|(?P<helper>(?i:(?:social|support|key) +worker|"
-                       r"keyworker|advocate|solicitor|interpreter)\b))")
+                       r"keyworker|advocate|solicitor|interpreter|care +coordinator|cpn|idva)\b))")
 # a relation and a given name: "her husband gareth" (in lower case, from the British list), "her husband Dave"; never
 # before a word that starts a phrase ("the partner made the decision", "her mum fed back")
 _RELATIVE_RE = re.compile(rf"(?<![A-Za-z])(?i:her|his|their|the|pt'?s|patient'?s) +{RELATIONS} +({_WORD})(?![\w'\-])"
