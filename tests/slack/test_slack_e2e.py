@@ -223,7 +223,8 @@ def test_outside_the_allowed_channels_pasted_details_are_still_warned_about(slac
     warning = slack_api.wait_for("chat.postEphemeral")[0]
     assert warning.params["channel"] == "C0ELSEWHERE" and "NHS number" in warning.params["text"]
     assert "only answer" in slack_api.wait_for("chat.postMessage")[0].params["text"] and spy.calls == []
-    assert "5919" not in json.dumps([c.params for c in slack_api.calls])
+    outbound = json.dumps([c.params for c in slack_api.calls])
+    assert "943 476 5919" not in outbound and "9434765919" not in outbound  # whole numbers, never a fragment
 
 
 def test_app_home_shows_scope_privacy_and_freshness(slack_api, make_slack_bot, spy):
