@@ -96,13 +96,14 @@ def find_identifiers(text: str, *, public_numbers: Iterable[str] = ()) -> list[F
                        + flagged.birth_years(norm) + not_quoted(addresses.street_addresses(norm, flagged=True)))
         people += not_staff(not_quoted(flagged.names_when_flagged(norm, merge(people), personal=personal)))
     people += names.repeats(norm, merge(people))  # a patient's name again, even in a colleague's ("Dr Okafor")
-    for time in range(_WIDENINGS):  # and each name found with a word beside it ("Dafydd [Pritchard]"), again while it
-        # grows by capitalised words ("Yousef bin Rashid Al Nuaimi"; never "via accurx docman" before a lower-case name)
-        found = widening.widened(norm, merge(people), personal=personal and not time)
-        wider = merge(people + not_staff(not_quoted(found)))
-        if not (others or people) or wider == merge(people):
-            break
-        people = wider
+    if others or people:  # and each name found with a word beside it ("Dafydd [Pritchard]"), again while it grows by
+        # capitalised words ("Yousef bin Rashid Al Nuaimi"; never "via accurx docman" before a lower-case name)
+        people = merge(people)
+        for time in range(_WIDENINGS):
+            wider = merge(people + not_staff(not_quoted(widening.widened(norm, people, personal=personal and not time))))
+            if wider == people:
+                break
+            people = wider
     # a team's NHS mailbox ("access.requests.y02xx@nhs.net") is no patient's, nor is any name inside it
     mailboxes = numbers.nhs_mailboxes(norm)
     people = [f for f in people if not any(a <= f.start and f.end <= b for a, b in mailboxes)]

@@ -75,16 +75,18 @@ def is_listed(word: str) -> bool:
 def is_listed_given(word: str) -> bool:
     """A given name of any list (`word` as written; see `is_listed`)."""
     lower = bare(word)
-    return lower in name_lists()[0] or lower in _world_lists(word)[0]
+    return lower in name_lists()[0] or lower in world_lists_for(word)[0]
 
 
 def is_listed_surname(word: str, *, faker_only: bool = False) -> bool:
     """A surname of any list (`word` as written; see `is_listed`; `faker_only`: never the derived list)."""
     lower = bare(word)
-    return lower in name_lists()[1] or lower in (faker_world_names() if faker_only else _world_lists(word))[1]
+    return lower in name_lists()[1] or lower in (faker_world_names() if faker_only else world_lists_for(word))[1]
 
 
-def _world_lists(word: str) -> tuple[frozenset[str], frozenset[str]]:
+def world_lists_for(word: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, surnames) for `word` as written: the derived world list with Faker's when it is capitalised,
+    Faker's alone in lower case."""
     return world_names() if word[:1].isupper() else faker_world_names()
 
 

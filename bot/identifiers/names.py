@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from bot.identifiers.name_lists import (bare, faker_world_names, is_common, is_listed, is_listed_given, name_lists,
+from bot.identifiers.name_lists import (bare, is_common, is_listed, is_listed_given, name_lists, world_lists_for,
                                         world_names)
 from bot.identifiers.numbers import is_mobile
 from bot.identifiers.types import Finding
@@ -150,7 +150,7 @@ def _world_pair(first: str, second: str) -> bool:
     surname = re.sub(r"^(?:al|el|ul|bin|ben|de|da|di|van|von)-(?=[A-Z])", "", second)
     capitalised = first[0].isupper() and not first.isupper() and surname[0].isupper() and not surname.isupper()
     lower = first.islower() and second.islower() and not is_common(second) and not is_common(first)
-    world_given, world_surnames = world_names() if capitalised else faker_world_names()
+    world_given, world_surnames = world_lists_for(first)
     return (capitalised or lower) and bare(first) in world_given and bare(second) not in stop \
         and any(part in world_surnames or part in surnames for part in (bare(second), *bare(second).split("-")[:2]))
 
