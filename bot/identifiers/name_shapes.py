@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 from bot.identifiers.flagged import CONTACT_VERB, FAMILY, RELATIONS, name_word
-from bot.identifiers.name_lists import bare, function_words, is_listed, is_listed_given, is_listed_surname, name_lists
+from bot.identifiers.name_lists import (bare, function_words, is_common, is_listed, is_listed_given, is_listed_surname,
+                                        name_lists)
 from bot.identifiers.names import RECORD_TERMS
 from bot.identifiers.types import Finding
 
@@ -39,6 +40,16 @@ _RELATIVE_PAIR_RE = re.compile(rf"(?<![A-Za-z])(?i:her|his|their|pt'?s|patient'?
                                rf"({_CAPITAL})(?![\w'\-])")
 # a subject line naming someone: "re: Hozan Berwari", "FAO: Amira Haddad"
 _SUBJECT_RE = re.compile(rf"(?:^|\n) *(?i:re|fao|attn|ref|subject) *[:\-]? *({_CAPITAL}) +({_CAPITAL})(?![\w'\-])")
+# a person spoken with or about, in any case: "spoke to nigel thorogood", "a query regarding Jae-won Hwang", "question
+# about Lowri Prydderch", "had keisha ramdial on the phone"; not before a third capitalised word ("regarding Kent
+# Medway ICB")
+_SPOKEN_WITH_RE = re.compile(rf"(?<![A-Za-z])(?:(?i:spoke|speaking|spoken|talked|talking|chatted|chatting) +(?i:to|with)"
+                             r"|(?i:regarding|(?:query|question|enquiry|email|message|letter) +(?:about|re|from))"
+                             rf"|(?i:had|got)(?= +(?:{_WORD} +){{2}}(?i:on +the +phone)\b))"
+                             rf" +({_WORD}) +({_WORD})(?![\w'\-])(?! +[A-Z])"
+                             r"(?! +(?i:practice|surgery|medical|health|centre|clinic|hospital|pcn|team|group|road|street)\b)")
+# a surname by its shape: "MacLeish", "McAllister", "NicDhomhnaill", "O'Hare", "Fitzwilliam"
+_SURNAME_SHAPE_RE = re.compile(r"(?:Ma?c|Nic|O'|Fitz)[A-Z][a-z]+")
 # someone saying who they are: "I'm Blessing Owusu-Bonsu", "my name is Tariq Javed"
 _SELF_NAMED_RE = re.compile(rf"(?<![A-Za-z])(?i:i'?m|i +am|my +name +is|my +name's) +({_CAPITAL}) +({_CAPITAL})(?![\w'\-])")
 
@@ -56,13 +67,17 @@ def names_by_shape(norm: str) -> list[Finding]:
     def not_a_term(first: str, second: str) -> bool:  # "Lloyd George"
         return (bare(first), bare(second)) not in RECORD_TERMS
 
+    def surname(word: str) -> bool:  # listed, or a surname by its shape ("MacLeish")
+        return is_listed_surname(word) or bool(_SURNAME_SHAPE_RE.fullmatch(word))
+
     out: list[Finding] = []
     for m in _PAIR_DOES_RE.finditer(norm):
         first, second, verb = m.groups()
         at_line_start = norm[norm.rfind("\n", 0, m.start()) + 1:m.start()].strip() == ""
         parts = second.split("-")  # a listed given name and a surname, listed or double-barrelled ("Munteanu-Ciobanu")
         told = ((verb.lower() in _PERSON_VERBS and at_line_start) or (is_listed_given(first) and (
-            any(is_listed_surname(p) for p in parts) or (len(parts) == 2 and all(p[:1].isupper() for p in parts)))))
+            any(surname(p) for p in parts) or (len(parts) == 2 and all(p[:1].isupper() for p in parts))))
+            or (is_listed_surname(first) and is_listed_given(second)))  # surname first: "Zhou Meiling asked"
         if name_like(first) and name_like(second) and not_a_term(first, second) and told:
             out.append(Finding("name", m.start(1), m.end(2)))
     for m in _OWNER_RE.finditer(norm):
@@ -81,6 +96,14 @@ def names_by_shape(norm: str) -> list[Finding]:
         first, second = m.groups()
         if name_like(first) and name_like(second) and not_a_term(first, second) \
                 and (is_listed_given(first) or is_listed_surname(second)):
+            out.append(Finding("name", m.start(1), m.end(2)))
+    # a surname a list holds (capitalised: "regarding Milton Keynes" is a place), or in lower case a listed given name
+    # and a second word no common one ("spoke to nigel thorogood")
+    for m in _SPOKEN_WITH_RE.finditer(norm):
+        first, second = m.groups()
+        same_case = first[0].isupper() == second[0].isupper()
+        if same_case and name_like(first) and name_like(second) and not_a_term(first, second) \
+                and not is_common(second) and (surname(second) if second[0].isupper() else is_listed_given(first)):
             out.append(Finding("name", m.start(1), m.end(2)))
     for pattern in (_SUBJECT_RE, _SELF_NAMED_RE):
         for m in pattern.finditer(norm):
