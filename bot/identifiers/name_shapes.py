@@ -40,14 +40,17 @@ _RELATIVE_PAIR_RE = re.compile(rf"(?<![A-Za-z])(?i:her|his|their|pt'?s|patient'?
                                rf"({_CAPITAL})(?![\w'\-])")
 # a subject line naming someone: "re: Hozan Berwari", "FAO: Amira Haddad"
 _SUBJECT_RE = re.compile(rf"(?:^|\n) *(?i:re|fao|attn|ref|subject) *[:\-]? *({_CAPITAL}) +({_CAPITAL})(?![\w'\-])")
-# a person spoken with or about, in any case: "spoke to nigel thorogood", "a query regarding Jae-won Hwang", "question
-# about Lowri Prydderch", "had keisha ramdial on the phone"; not before a third capitalised word ("regarding Kent
-# Medway ICB")
+# a person spoken with or about, capitalised: "spoke to Hamish MacTaggart", "a query regarding Jae-won Hwang", "had Min-jun
+# Nguyen on the phone"; not before a third capitalised word ("regarding Kent Medway ICB") nor a body's or a condition's
+# noun ("spoke with Sandy Lane surgery", "question about Stevens Johnson syndrome")
 _SPOKEN_WITH_RE = re.compile(rf"(?<![A-Za-z])(?:(?i:spoke|speaking|spoken|talked|talking|chatted|chatting) +(?i:to|with)"
                              r"|(?i:regarding|(?:query|question|enquiry|email|message|letter) +(?:about|re|from))"
                              rf"|(?i:had|got)(?= +(?:{_WORD} +){{2}}(?i:on +the +phone)\b))"
-                             rf" +({_WORD}) +({_WORD})(?![\w'\-])(?! +[A-Z])"
-                             r"(?! +(?i:practice|surgery|medical|health|centre|clinic|hospital|pcn|team|group|road|street)\b)")
+                             rf" +({_CAPITAL}) +((?:O')?{_CAPITAL})(?![\w'\-])(?! +[A-Z])"
+                             r"(?! +(?i:practice|surgery|medical|health|centre|clinic|hospital|hospice|trust|pcn|icb|lmc|team"
+                             r"|group|road|street|support|syndrome|disease|palsy|score|scale|criteria)\b)")
+# a given name with a hyphen, as Korean and some French names are written: "Jae-won", "Min-jun", "Jean-luc"
+_HYPHENED_GIVEN_RE = re.compile(r"[A-Z][a-z]+-[a-z]+")
 # a surname by its shape: "MacLeish", "McAllister", "NicDhomhnaill", "O'Hare", "Fitzwilliam"
 _SURNAME_SHAPE_RE = re.compile(r"(?:Ma?c|Nic|O'|Fitz)[A-Z][a-z]+")
 # someone saying who they are: "I'm Blessing Owusu-Bonsu", "my name is Tariq Javed"
@@ -56,7 +59,7 @@ _SELF_NAMED_RE = re.compile(rf"(?<![A-Za-z])(?i:i'?m|i +am|my +name +is|my +name
 
 def names_by_shape(norm: str) -> list[Finding]:
     stop = function_words()
-    british_given = name_lists()[0]
+    british_given, british_surnames = name_lists()[:2]
 
     def name_like(word: str) -> bool:
         return name_word(word, stop)
@@ -77,7 +80,8 @@ def names_by_shape(norm: str) -> list[Finding]:
         parts = second.split("-")  # a listed given name and a surname, listed or double-barrelled ("Munteanu-Ciobanu")
         told = ((verb.lower() in _PERSON_VERBS and at_line_start) or (is_listed_given(first) and (
             any(surname(p) for p in parts) or (len(parts) == 2 and all(p[:1].isupper() for p in parts))))
-            or (is_listed_surname(first) and is_listed_given(second)))  # surname first: "Zhou Meiling asked"
+            or (is_listed_surname(first) and is_listed_given(second)  # surname first: "Zhao Yuting asked"; British
+                and bare(first) not in british_given | british_surnames))  # names are not ("Pope Francis said")
         if name_like(first) and name_like(second) and not_a_term(first, second) and told:
             out.append(Finding("name", m.start(1), m.end(2)))
     for m in _OWNER_RE.finditer(norm):
@@ -97,13 +101,12 @@ def names_by_shape(norm: str) -> list[Finding]:
         if name_like(first) and name_like(second) and not_a_term(first, second) \
                 and (is_listed_given(first) or is_listed_surname(second)):
             out.append(Finding("name", m.start(1), m.end(2)))
-    # a surname a list holds (capitalised: "regarding Milton Keynes" is a place), or in lower case a listed given name
-    # and a second word no common one ("spoke to nigel thorogood")
+    # a listed or shaped surname after a listed given name or one with a hyphen ("regarding Milton Keynes", "regarding Fort
+    # William" are places); in lower case none ("spoke to tom earlier", "spoke to john radcliffe" (a hospital))
     for m in _SPOKEN_WITH_RE.finditer(norm):
         first, second = m.groups()
-        same_case = first[0].isupper() == second[0].isupper()
-        if same_case and name_like(first) and name_like(second) and not_a_term(first, second) \
-                and not is_common(second) and (surname(second) if second[0].isupper() else is_listed_given(first)):
+        if name_like(first) and name_like(second) and not_a_term(first, second) and not is_common(second) \
+                and surname(second) and (is_listed_given(first) or _HYPHENED_GIVEN_RE.fullmatch(first)):
             out.append(Finding("name", m.start(1), m.end(2)))
     for pattern in (_SUBJECT_RE, _SELF_NAMED_RE):
         for m in pattern.finditer(norm):
