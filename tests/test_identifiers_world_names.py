@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.identifiers import find_identifiers, redact
-from bot.identifiers.name_lists import is_common, is_english_word, is_listed_given, is_listed_surname
+from bot.identifiers.name_lists import is_common, is_listed_given, is_listed_surname
 
 
 @pytest.mark.parametrize("given, surname", [
@@ -98,9 +98,6 @@ def test_the_top_names_stop_where_english_words_or_abbreviations_begin(word):
     ("spoke to Gordon MacPhail earlier, he wants his letters hidden", ["Gordon", "MacPhail"]),
     ("I have a question regarding Min-jun Nguyen - can his mum keep proxy?", ["Min-jun", "Nguyen"]),
     ("had Seo-yeon Hwang on the phone again about her results", ["Seo-yeon", "Hwang"]),
-    # in lower case, a listed given name and a second word that is no English word
-    ("spoke to gordon featherstonehaugh earlier, he wants his letters hidden", ["gordon", "featherstonehaugh"]),
-    ("had aaron blenkinsop on the phone again about his results", ["aaron", "blenkinsop"]),
     ("email from Hamish MacTaggart asking why his bloods show", ["Hamish", "MacTaggart"]),
     ("Morning! Zhao Yuting asked whether her son can see her notes", ["Zhao", "Yuting"]),
     ("Hiya, Fiona McCorquodale wants her husband off as proxy", ["Fiona", "McCorquodale"]),
@@ -126,9 +123,6 @@ def test_people_spoken_of_are_found(text, gone):
     "spoke to tom earlier about the rota",
     "had sarah earlier on the phone",
     "spoke to dave asap about the rota",
-    "spoke to priya abt it, she is fine with opt-out",
-    "spoke to jo re the dpia this morning",
-    "spoke with amy from emis about the release",
     "regarding Fort William, who covers them?",
     "spoke to Port Talbot yesterday about their go-live",
     "spoke to john radcliffe about the referral",
@@ -138,9 +132,3 @@ def test_people_spoken_of_are_found(text, gone):
 ])
 def test_people_look_alikes_do_not_warn(text):
     assert find_identifiers(text) == [], redact(text).text
-
-
-@pytest.mark.parametrize("word, english", [("earlier", True), ("asap", True), ("fyi", True), ("downstairs", True),
-                                           ("thorogood", False), ("featherstonehaugh", False), ("ramdial", False)])
-def test_english_words_tell_chat_from_an_uncommon_surname(word, english):
-    assert is_english_word(word) is english

@@ -175,11 +175,10 @@ def _is_public(f: Finding, norm: str, public: set[str]) -> bool:
 
 
 def warm_up() -> None:
-    """Load the name lists (Faker's providers, the derived world list and English words, about a second and a half)
-    before the first message needs them."""
+    """Load the name lists (Faker's providers and the derived world list, about a second and a half) before the first
+    message needs them."""
     name_lists.name_lists()
     name_lists.world_names()
-    name_lists.english_words()
 
 
 def redact(text: str, *, public_numbers: Iterable[str] = ()) -> Redaction:

@@ -159,19 +159,3 @@ def is_common(word: str) -> bool:
         if stem and (stem in common or (len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in common)):
             return True
     return False
-
-
-_ENGLISH_WORDS = Path(__file__).with_name("english_words.txt.gz")
-
-
-@lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """About 52,000 words English text uses at least a few times in a million words (`english_words.txt.gz`, derived
-    from wordfreq by eval/derive_english_words.py, which says how its threshold was chosen), lower case."""
-    with gzip.open(_ENGLISH_WORDS, "rt", encoding="utf-8") as words:
-        return frozenset(line.strip() for line in words if line.strip())
-
-
-def is_english_word(word: str) -> bool:
-    """A word English text uses often enough to be no surname in lower case ("earlier", "asap", "fyi")."""
-    return bare(word) in english_words()

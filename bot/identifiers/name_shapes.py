@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 
 from bot.identifiers.flagged import CONTACT_VERB, FAMILY, RELATIONS, name_word
-from bot.identifiers.name_lists import (bare, function_words, is_common, is_english_word, is_listed, is_listed_given,
-                                        is_listed_surname, name_lists)
+from bot.identifiers.name_lists import (bare, function_words, is_common, is_listed, is_listed_given, is_listed_surname,
+                                        name_lists)
 from bot.identifiers.names import RECORD_TERMS
 from bot.identifiers.types import Finding
 
@@ -40,13 +40,13 @@ _RELATIVE_PAIR_RE = re.compile(rf"(?<![A-Za-z])(?i:her|his|their|pt'?s|patient'?
                                rf"({_CAPITAL})(?![\w'\-])")
 # a subject line naming someone: "re: Hozan Berwari", "FAO: Amira Haddad"
 _SUBJECT_RE = re.compile(rf"(?:^|\n) *(?i:re|fao|attn|ref|subject) *[:\-]? *({_CAPITAL}) +({_CAPITAL})(?![\w'\-])")
-# a person spoken with or about: "spoke to Hamish MacTaggart", "a query regarding Jae-won Hwang", "had Min-jun Nguyen on
-# the phone", "spoke to nigel thorogood"; not before a third capitalised word ("regarding Kent Medway ICB") nor a body's
-# or a condition's noun ("spoke with Sandy Lane surgery", "question about Stevens Johnson syndrome")
+# a person spoken with or about, capitalised: "spoke to Hamish MacTaggart", "a query regarding Jae-won Hwang", "had Min-jun
+# Nguyen on the phone"; not before a third capitalised word ("regarding Kent Medway ICB") nor a body's or a condition's
+# noun ("spoke with Sandy Lane surgery", "question about Stevens Johnson syndrome")
 _SPOKEN_WITH_RE = re.compile(rf"(?<![A-Za-z])(?:(?i:spoke|speaking|spoken|talked|talking|chatted|chatting) +(?i:to|with)"
                              r"|(?i:regarding|(?:query|question|enquiry|email|message|letter) +(?:about|re|from))"
                              rf"|(?i:had|got)(?= +(?:{_WORD} +){{2}}(?i:on +the +phone)\b))"
-                             rf" +({_WORD}) +((?:[Oo]')?{_WORD})(?![\w'\-])(?! +[A-Z])"
+                             rf" +({_CAPITAL}) +((?:O')?{_CAPITAL})(?![\w'\-])(?! +[A-Z])"
                              r"(?! +(?i:practice|surgery|medical|health|centre|clinic|hospital|hospice|trust|pcn|icb|lmc|team"
                              r"|group|road|street|support|syndrome|disease|palsy|score|scale|criteria)\b)")
 # a given name with a hyphen, as Korean and some French names are written: "Jae-won", "Min-jun", "Jean-luc"
@@ -101,19 +101,12 @@ def names_by_shape(norm: str) -> list[Finding]:
         if name_like(first) and name_like(second) and not_a_term(first, second) \
                 and (is_listed_given(first) or is_listed_surname(second)):
             out.append(Finding("name", m.start(1), m.end(2)))
-    # capitalised, a listed or shaped surname after a listed given name or one with a hyphen ("regarding Milton Keynes",
-    # "regarding Fort William" are places); in lower case, a given name Faker lists and a second word that is no English
-    # word ("spoke to nigel thorogood", never "spoke to tom earlier", "spoke to dave asap")
+    # a listed or shaped surname after a listed given name or one with a hyphen ("regarding Milton Keynes", "regarding Fort
+    # William" are places); in lower case none ("spoke to tom earlier", "spoke to john radcliffe" (a hospital))
     for m in _SPOKEN_WITH_RE.finditer(norm):
         first, second = m.groups()
-        if not (name_like(first) and name_like(second) and not_a_term(first, second) and not is_common(second)):
-            continue
-        if first[0].isupper() and second[0].isupper():
-            told = surname(second) and (is_listed_given(first) or _HYPHENED_GIVEN_RE.fullmatch(first))
-        else:
-            told = first.islower() and second.islower() and is_listed_given(first) and len(bare(second)) >= 3 \
-                and not is_english_word(second)
-        if told:
+        if name_like(first) and name_like(second) and not_a_term(first, second) and not is_common(second) \
+                and surname(second) and (is_listed_given(first) or _HYPHENED_GIVEN_RE.fullmatch(first)):
             out.append(Finding("name", m.start(1), m.end(2)))
     for pattern in (_SUBJECT_RE, _SELF_NAMED_RE):
         for m in pattern.finditer(norm):
