@@ -41,6 +41,16 @@ def test_glossary_loads_real_file():
     assert "DPIA" in glossary.entries
 
 
+def test_the_real_glossary_spells_out_domestic_abuse_acronyms_before_search():
+    """"DV" read as itself sits beside "DVLA" for the embedding (session 21): the story must reach the guidance."""
+    from pathlib import Path
+
+    glossary = Glossary.load(Path(__file__).resolve().parents[1] / "knowledge" / "glossary.yaml")
+    assert glossary.spell_out("does the DV guidance apply to a man?") == "does the domestic violence guidance apply to a man?"
+    assert glossary.spell_out("possible da, pt scared") == "possible domestic abuse, patient scared"
+    assert glossary.spell_out("DVLA form and a dvd") == "DVLA form and a dvd"  # whole words only
+
+
 def test_detects_clinical_systems():
     assert detect_systems("TPP practice, how do we") == ["systmone"]
     assert detect_systems("on S1 and EMIS Web") == ["emis", "systmone"]
