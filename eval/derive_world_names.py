@@ -55,13 +55,19 @@ def best_ranks(pickled: Path) -> dict[str, int]:
     return best
 
 
-def top_surname(name: str, rank: int) -> bool:
-    """A surname kept by the second test (TOP_RANK, TOP_MAX_ENGLISH_ZIPF). Surnames only: the given names it would add
-    are Faker's mostly, or words ("Ante Natal", "Al Jazeera", a reviewer's findings); and never a run of consonants
-    ("hms", "bsc", "mca": abbreviations)."""
-    from wordfreq import zipf_frequency
+def top_surname(name: str, rank: int, zipf: float) -> bool:
+    """A surname kept by the second test (TOP_RANK, TOP_MAX_ENGLISH_ZIPF; `zipf` its English Zipf frequency). Surnames
+    only: the given names it would add are Faker's mostly, or words ("Ante Natal", "Al Jazeera", a reviewer's
+    findings); and never a run of consonants ("hms", "bsc", "mca": abbreviations)."""
+    return rank <= TOP_RANK and zipf < TOP_MAX_ENGLISH_ZIPF and any(c in "aeiouy" for c in name)
 
-    return rank <= TOP_RANK and zipf_frequency(name, "en") < TOP_MAX_ENGLISH_ZIPF and any(c in "aeiouy" for c in name)
+
+def kept(name: str, rank: int, kind: str, zipf_frequency) -> bool:
+    """Whether a name of `kind` ("given" or "surname") and best `rank` goes into the list."""
+    if rank > MAX_RANK or len(name) < MIN_LENGTH:
+        return False
+    zipf = zipf_frequency(name, "en")
+    return zipf < MAX_ENGLISH_ZIPF or (kind == "surname" and top_surname(name, rank, zipf))
 
 
 def main() -> None:
@@ -71,11 +77,9 @@ def main() -> None:
     data = Path(names_dataset.__file__).parent / "v3"
     lines = []
     for kind, pickled in (("given", "first_names.pkl.gz"), ("surname", "last_names.pkl.gz")):
-        kept = sorted(n for n, rank in best_ranks(data / pickled).items()
-                      if rank <= MAX_RANK and len(n) >= MIN_LENGTH
-                      and (zipf_frequency(n, "en") < MAX_ENGLISH_ZIPF or (kind == "surname" and top_surname(n, rank))))
-        lines += [f"{kind}\t{n}\n" for n in kept]
-        print(kind, len(kept))
+        names = sorted(n for n, rank in best_ranks(data / pickled).items() if kept(n, rank, kind, zipf_frequency))
+        lines += [f"{kind}\t{n}\n" for n in names]
+        print(kind, len(names))
     with gzip.GzipFile(OUT, "wb", mtime=0) as out:  # mtime 0: the same input gives the same bytes
         out.write("".join(lines).encode())
     print(OUT, OUT.stat().st_size, "bytes")

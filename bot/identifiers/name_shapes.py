@@ -46,7 +46,7 @@ _SUBJECT_RE = re.compile(rf"(?:^|\n) *(?i:re|fao|attn|ref|subject) *[:\-]? *({_C
 _SPOKEN_WITH_RE = re.compile(rf"(?<![A-Za-z])(?:(?i:spoke|speaking|spoken|talked|talking|chatted|chatting) +(?i:to|with)"
                              r"|(?i:regarding|(?:query|question|enquiry|email|message|letter) +(?:about|re|from))"
                              rf"|(?i:had|got)(?= +(?:{_WORD} +){{2}}(?i:on +the +phone)\b))"
-                             rf" +({_CAPITAL}) +((?:O')?{_CAPITAL})(?![\w'\-])(?! +[A-Z])"
+                             rf" +({_CAPITAL}) +({_CAPITAL})(?![\w'\-])(?! +[A-Z])"
                              r"(?! +(?i:practice|surgery|medical|health|centre|clinic|hospital|hospice|trust|pcn|icb|lmc|team"
                              r"|group|road|street|support|syndrome|disease|palsy|score|scale|criteria)\b)")
 # a given name with a hyphen, as Korean and some French names are written: "Jae-won", "Min-jun", "Jean-luc"
@@ -80,8 +80,9 @@ def names_by_shape(norm: str) -> list[Finding]:
         parts = second.split("-")  # a listed given name and a surname, listed or double-barrelled ("Munteanu-Ciobanu")
         told = ((verb.lower() in _PERSON_VERBS and at_line_start) or (is_listed_given(first) and (
             any(surname(p) for p in parts) or (len(parts) == 2 and all(p[:1].isupper() for p in parts))))
-            or (is_listed_surname(first) and is_listed_given(second)  # surname first: "Zhao Yuting asked"; British
-                and bare(first) not in british_given | british_surnames))  # names are not ("Pope Francis said")
+            # surname first ("Zhao Yuting asked"), never a British name ("Pope Francis said")
+            or (is_listed_surname(first) and is_listed_given(second)
+                and bare(first) not in british_given and bare(first) not in british_surnames))
         if name_like(first) and name_like(second) and not_a_term(first, second) and told:
             out.append(Finding("name", m.start(1), m.end(2)))
     for m in _OWNER_RE.finditer(norm):
