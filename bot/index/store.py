@@ -54,10 +54,19 @@ class ChromaStore:
 
     def _collection(self, name: str):
         if name not in self._collections:
-            self._collections[name] = self.client.get_or_create_collection(
-                name=name, embedding_function=None, metadata={"hnsw:space": "cosine"}
-            )
+            self._collections[name] = self._opened(name)
         return self._collections[name]
+
+    def _opened(self, name: str):
+        """The collection, created with cosine distance when missing, and searching with the settings' ef_search
+        (Chroma keeps it in the collection's configuration; an index made before it was set is updated in place)."""
+        ef_search = self.settings.index.hnsw_ef_search
+        collection = self.client.get_or_create_collection(
+            name=name, embedding_function=None, configuration={"hnsw": {"space": "cosine", "ef_search": ef_search}}
+        )
+        if (collection.configuration.get("hnsw") or {}).get("ef_search") != ef_search:
+            collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
+        return collection
 
     chunks = property(lambda self: self._collection(schema.CHUNKS_COLLECTION))
     verified = property(lambda self: self._collection(schema.VERIFIED_COLLECTION))
