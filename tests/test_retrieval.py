@@ -259,3 +259,15 @@ def test_staff_shorthand_is_spelt_out_before_the_question_is_searched(tmp_path):
     path.write_text("shorthand: [pt]\n")
     with pytest.raises(ValueError, match="shorthand"):
         Glossary.load(path)
+
+
+def test_a_title_before_a_name_is_no_search_term():
+    """Guidance writes "Dr" only before someone it quotes; staff write "the dr" for their own doctor. A question
+    about what the doctor wrote must not match a passage for naming a Dr."""
+    from bot.index import analyze
+    from bot.index.keyword import KeywordIndex
+
+    assert analyze("the Dr wrote it in her notes, Mr and Mrs Smith") == analyze("the wrote it in her notes, and Smith")
+    index = KeywordIndex.build(["quote", "notes"], ["Dr Kiren Collison's examples were reported in 2023.",
+                                                    "Patients can read what is written in their notes."])
+    assert [chunk_id for chunk_id, _ in index.search("the dr wrote it in her notes", 2)] == ["notes"]

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 # Names the analysis in the derived-data cache key: change it whenever `analyze` changes.
-ANALYZER = "stoplist-suffix-1"
+ANALYZER = "stoplist-suffix-2"
 TERMS_FILE = "terms.json"  # in a saved keyword index's folder: chunk ids and document frequencies
 BM25_DIR = "bm25"  # bm25s's own files
 
@@ -30,6 +30,9 @@ _STOPWORDS = frozenset(
     hers him his how i if in into is it its just me my no nor not of on or our ours she should so some such
     than that the their them then there these they this those to too up us very was we were what when where
     which while who whom why will with would you your yours""".split()
+    # titles before a person's name: in guidance "Dr" only ever introduces someone quoted ("Dr Kiren Collison"), while
+    # staff write "the dr" for their own doctor, so the two never mean the same thing
+    + ["dr", "mr", "mrs"]
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
 # (suffix, replacement), first match wins; a stem keeps at least three letters, short words and numbers
