@@ -4,7 +4,8 @@ For each question (the bench questions, or a JSONL file's `question` fields) it 
 (plain and through the query adapter), asks the passages and the section questions collections for the k nearest,
 and compares with an exact cosine search over the same stored vectors:
 - recall@k: the share of the exact k nearest that the search returned;
-- top-1: the share of questions whose best similarity equals the exact best (ties count as a match).
+- top-1: the share of questions whose best similarity equals the exact best (ties count as a match);
+- the time per query (one batched call over all the questions, divided by their number).
 
 An embedded index under Chroma's sync_threshold rebuilds its graph in each process, so each ef_search runs in
 several fresh processes (--processes) on a copy of the index; the worst process is what a restart can get.
@@ -20,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +41,8 @@ def question_vectors(data_dir: Path, questions: list[str], out: Path) -> None:
         _, query = assistant.prepare(question)
         vector = embed(query, assistant.index.embedder)
         plain.append(vector)
-        adapted.append(assistant.index.adapted_query(vector))
+        moved = assistant.index.adapted_query(vector)  # None: the index has no query adapter
+        adapted.append(vector if moved is None else moved)
     np.savez(out, plain=np.stack(plain), adapted=np.stack(adapted))
 
 
@@ -62,11 +65,13 @@ def measure(chroma_dir: Path, vectors: Path, ef_search: int, k: int) -> dict:
             exact = queries @ matrix.T
             depth = min(k, len(ids))
             exact_top = np.argsort(-exact, axis=1)[:, :depth]
+            started = time.perf_counter()
             got = collection.query(query_embeddings=queries.tolist(), n_results=depth, include=["distances"])
+            per_query_ms = (time.perf_counter() - started) * 1000 / len(queries)
             recall = np.mean([len(set(ids[row]) & set(found)) / depth for row, found in zip(exact_top, got["ids"])])
             top1 = np.mean([abs((1 - distances[0]) - scores.max()) < 1e-5
                             for distances, scores in zip(got["distances"], exact)])
-            result[f"{name.removeprefix('gpbot_')} ({len(ids)}), {kind}"] = (float(recall), float(top1))
+            result[f"{name.removeprefix('gpbot_')} ({len(ids)}), {kind}"] = (float(recall), float(top1), per_query_ms)
     return result
 
 
@@ -91,7 +96,7 @@ def main() -> None:
         vectors = tmp / "vectors.npz"
         question_vectors(args.data_dir, questions, vectors)
         print(f"{len(questions)} questions, k={args.k}, {args.processes} processes per ef_search; "
-              "worst process's recall@k / top-1 (mean over processes in brackets)")
+              "worst process's recall@k / top-1 (mean over processes in brackets), median ms per query")
         for ef_search in args.ef:
             runs = []
             for _ in range(args.processes):
@@ -106,7 +111,8 @@ def main() -> None:
                 recalls = [run[key][0] for run in runs]
                 tops = [run[key][1] for run in runs]
                 cells.append(f"{key}: {min(recalls):.4f} / {min(tops):.4f} "
-                             f"({np.mean(recalls):.4f} / {np.mean(tops):.4f})")
+                             f"({np.mean(recalls):.4f} / {np.mean(tops):.4f}), "
+                             f"{np.median([run[key][2] for run in runs]):.2f} ms")
             print(f"ef_search {ef_search:>4}: " + "; ".join(cells))
 
 

@@ -54,18 +54,30 @@ class ChromaStore:
 
     def _collection(self, name: str):
         if name not in self._collections:
-            self._collections[name] = self._opened(name)
+            self._collections[name] = self._open_with_settings(name)
         return self._collections[name]
 
-    def _opened(self, name: str):
-        """The collection, created with cosine distance when missing, and searching with the settings' ef_search
-        (Chroma keeps it in the collection's configuration; an index made before it was set is updated in place)."""
+    def _open_with_settings(self, name: str):
+        """The collection, created with cosine distance when missing, and searching with the settings' ef_search.
+        Chroma keeps ef_search in the collection's configuration, shared by every process using the index: an index
+        made before (Chroma's default, 100) or with another value is updated in place. A Chroma server applies the new
+        value only once it reloads the collection (a restart). Where the update cannot be written (a read-only data
+        folder, a server token without write rights) the bot says so and searches with the stored value."""
         ef_search = self.settings.index.hnsw_ef_search
         collection = self.client.get_or_create_collection(
             name=name, embedding_function=None, configuration={"hnsw": {"space": "cosine", "ef_search": ef_search}}
         )
-        if (collection.configuration.get("hnsw") or {}).get("ef_search") != ef_search:
-            collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
+        stored = (collection.configuration or {}).get("hnsw")
+        if stored is not None and stored.get("ef_search") != ef_search:
+            try:
+                collection.modify(configuration={"hnsw": {"ef_search": ef_search}})
+            except Exception as exc:  # the index still answers, as approximately as before
+                log.warning("could not set ef_search %s on Chroma collection %s (%s): searching with %s",
+                            ef_search, name, type(exc).__name__, stored.get("ef_search"))
+            else:
+                if self.settings.index.chroma_host:
+                    log.warning("Chroma collection %s now searches with ef_search %s once the Chroma server restarts",
+                                name, ef_search)
         return collection
 
     chunks = property(lambda self: self._collection(schema.CHUNKS_COLLECTION))

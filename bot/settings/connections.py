@@ -77,8 +77,10 @@ class IndexSettings(Section):
     hnsw_ef_search: Annotated[int, Field(ge=10, le=10000)] = 400
     """How many candidates Chroma's HNSW graph search keeps (its ef_search): higher is nearer to an exact search and
     slower. Chroma's default, 100, missed the nearest passage for some questions in some processes (an embedded index
-    under 1,000 records rebuilds its graph in each process); at 400 the search matched an exact one on the shipped
-    corpus (`bench/search_recall.py`). Applied to the collections whenever the bot opens them. Default: 400"""
+    under 1,000 records rebuilds its graph in each process); at 400 the passage search matched an exact one on the
+    shipped corpus (`bench/search_recall.py`). Written into the collections' configuration when the bot opens them,
+    so every process using the index searches with the value the last one to open it set; a Chroma server (CHROMA_HOST)
+    applies a changed value after a restart. Default: 400"""
     index_version_check_seconds: NonNegativeFloat = 5.0
     """At most how often, in seconds, a running bot asks whether an ingest moved the index's version stamp (then it
     reloads the keyword index). Default: 5"""
