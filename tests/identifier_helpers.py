@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.identifiers import find_identifiers
+from bot.identifiers import find_identifiers, redact
 
 VALID = ["9991860916", "9993909963", "9990308241"]
 HELP_LINES = ["0808 2000 247", "0114 349 1666"]
@@ -37,3 +37,10 @@ def assert_gone(original: str, redacted: str, secret: str) -> None:
         assert digits(secret) not in digits(redacted)
     else:
         assert secret.lower() not in redacted.lower()
+
+
+def assert_redacted_away(text: str, gone: list[str]) -> None:
+    """Each of `gone` is absent from `text` once redacted, in any letter case."""
+    redacted = redact(text).text
+    for value in gone:
+        assert value.lower() not in redacted.lower(), (value, redacted)

@@ -5,6 +5,7 @@ messages with no other identifier where the same cues must not warn."""
 from __future__ import annotations
 
 import pytest
+from identifier_helpers import assert_redacted_away
 
 from bot.identifiers import find_identifiers, redact
 
@@ -64,9 +65,7 @@ from bot.identifiers import find_identifiers, redact
     ("dob 230581 - Rajeshwari Iyer - wants her old letters", ["230581", "Iyer"]),
 ])
 def test_a_weaker_cue_counts_once_the_message_is_flagged(text, gone):
-    redacted = redact(text).text
-    for value in gone:
-        assert value.lower() not in redacted.lower(), (value, redacted)
+    assert_redacted_away(text, gone)
 
 
 @pytest.mark.parametrize("text", [
@@ -154,9 +153,7 @@ def test_a_name_with_a_particle_counts_alone():
     ("our patient Dr Hughes wants us to switch off her online access", ["Hughes"]),  # a patient, said so
 ])
 def test_names_in_lower_case_or_told_by_their_place(text, gone):
-    redacted = redact(text).text
-    for value in gone:
-        assert value.lower() not in redacted.lower(), (value, redacted)
+    assert_redacted_away(text, gone)
 
 
 @pytest.mark.parametrize("text", [
@@ -186,9 +183,7 @@ def test_colleagues_named_with_their_role_or_instructions_and_ordinary_pairs_do_
     ("pt nhs 943 476 5919 DOB-14-03-1961 asks about fit notes", ["14-03-1961"]),
 ])
 def test_names_told_by_their_shape_and_details_in_other_forms(text, gone):
-    redacted = redact(text).text
-    for value in gone:
-        assert value.lower() not in redacted.lower(), (value, redacted)
+    assert_redacted_away(text, gone)
 
 
 @pytest.mark.parametrize("text", [
@@ -217,9 +212,7 @@ def test_colleagues_with_their_role_and_place_names_still_do_not_warn(text):
     ("Dr Rebecca Stone wants us to give her access to her own records", ["Stone"]),
 ])
 def test_a_patient_with_a_role_word_near_is_still_a_patient(text, gone):
-    redacted = redact(text).text
-    for value in gone:
-        assert value.lower() not in redacted.lower(), (value, redacted)
+    assert_redacted_away(text, gone)
 
 
 @pytest.mark.parametrize("text", [
@@ -259,9 +252,7 @@ def test_business_partners_postcode_districts_and_form_references_do_not_warn(te
     ("Dr Nguyen our registrar wants to see his own notes in the app", ["Nguyen"]),
 ])
 def test_particles_aliases_in_brackets_and_quoted_nicknames(text, gone):
-    redacted = redact(text).text
-    for value in gone:
-        assert value.lower() not in redacted.lower(), (value, redacted)
+    assert_redacted_away(text, gone)
 
 
 @pytest.mark.parametrize("text", [

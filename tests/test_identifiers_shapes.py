@@ -5,6 +5,7 @@ held-out set, with the look-alikes that must not warn."""
 from __future__ import annotations
 
 import pytest
+from identifier_helpers import assert_redacted_away
 
 from bot.identifiers import find_identifiers, redact
 
@@ -32,9 +33,7 @@ from bot.identifiers import find_identifiers, redact
     ("104 added for: aoife ni bhriain, Kwame Mensah and the Papadopoulos boy?", ["aoife", "bhriain"]),
 ])
 def test_names_and_details_told_by_their_shape(text, gone):
-    redacted = redact(text).text
-    for value in gone:
-        assert value.lower() not in redacted.lower(), (value, redacted)
+    assert_redacted_away(text, gone)
 
 
 @pytest.mark.parametrize("text", [

@@ -6,6 +6,7 @@ the look-alikes that must not warn."""
 from __future__ import annotations
 
 import pytest
+from identifier_helpers import assert_redacted_away
 
 from bot.identifiers import find_identifiers, redact
 from bot.identifiers.name_lists import is_common, is_listed_given, is_listed_surname
@@ -46,9 +47,7 @@ def test_world_lists_leave_out_english_words(word):
     ("PTX4471920 | ADEBAYO, Folake | 02.09.1984 - can she see this result yet?", ["PTX4471920", "Folake"]),
 ])
 def test_names_and_numbers_found(text, gone):
-    redacted = redact(text).text
-    for value in gone:
-        assert value.lower() not in redacted.lower(), (value, redacted)
+    assert_redacted_away(text, gone)
 
 
 @pytest.mark.parametrize("text", [
@@ -103,9 +102,7 @@ def test_the_top_names_stop_where_english_words_or_abbreviations_begin(word):
     ("Hiya, Fiona McCorquodale wants her husband off as proxy", ["Fiona", "McCorquodale"]),
 ])
 def test_people_spoken_of_are_found(text, gone):
-    redacted = redact(text).text
-    for value in gone:
-        assert value.lower() not in redacted.lower(), (value, redacted)
+    assert_redacted_away(text, gone)
 
 
 @pytest.mark.parametrize("text", [
