@@ -153,6 +153,15 @@ class ExtractiveAnswerer:
                 steps = unit.text.splitlines()
                 chosen[1:] = [c for c in chosen[1:] if c.is_list or not says_again(
                     c.text, steps, tuning.answer_repeat_overlap, compare=own_share)]
+            elif not unit.is_list:
+                # a sentence admitted for the code, number or date it adds to one already chosen, which it says in
+                # full ("…Online Centres Network" then "…Online Centres Network, whose line is 0114…"): the shorter
+                # goes and the fuller one takes its place, with its score (an opening stays the opening)
+                inside = [c for c in chosen if not c.is_list and says_again(
+                    c.text, [unit.text], tuning.answer_repeat_overlap, compare=own_share)]
+                if inside:
+                    unit = replace(unit, score=max(unit.score, *(c.score for c in inside)))
+                    chosen[:] = [c for c in chosen if all(c is not i for i in inside)]
             chosen.append(unit)
             # what the answer holds, derived from the units chosen (some may just have gone)
             docs.clear()
