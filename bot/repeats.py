@@ -48,6 +48,13 @@ def says_again(text: str, kept: list[str], same: float, compare: Callable[[str, 
             and facts_of(text) <= set().union(*(facts_of(k) for k in kept)))
 
 
+def says_in_full(fuller: str, text: str) -> bool:
+    """`fuller` holds every word of `text` and every code, number or date it carries: a line that adds to `text`
+    without leaving anything of it out, so `text` beside it says nothing more (the answerer's test before dropping a
+    line it has already chosen, stricter than `says_again`'s "most of the words", which is for lines not yet taken)."""
+    return own_share(text, fuller) >= 1.0 and facts_of(text) <= facts_of(fuller)
+
+
 def same_text(a: str, b: str) -> bool:
     return " ".join(analyze(a)) == " ".join(analyze(b))
 

@@ -40,6 +40,9 @@ class Unit:
     bullet: bool = False  # one item of a bulleted list, shown as a bullet
     heading_lead_in: bool = False  # a numbered list whose first line is its section's heading, not passage text
     lead: bool = False  # first sentence of a document: its one-paragraph answer
+    # (passage rank, position) of a shorter sentence this one says in full and replaced in the answer: it is read in
+    # that one's place (`bot.answer`); it still cites its own passage
+    read_as: tuple[int, int] | None = None
     paragraph: int = 0
     score: float = 0.0
     # the question's terms this unit holds, each with its share of the question's weight (set by the answerer)

@@ -337,23 +337,3 @@ def test_a_list_introduced_by_its_heading_cites_what_its_first_step_cites():
     # a sentence of the passage ending in ":" is no heading, whatever its words
     said = steps.model_copy(update={"text": "Under this model:\n" + steps.text, "line_sources": []})
     assert not split_units(said, 0)[0].heading_lead_in
-
-
-def test_a_sentence_said_in_full_by_a_later_one_with_a_number_gives_way_to_it():
-    short = Chunk(
-        chunk_id="h-1", doc_id="help.md", title="Help for patients", heading_path=["Help for patients"],
-        source_urls=["https://example.org/help"],
-        text="The toolkit points patients who struggle with the internet to the Online Centres Network.",
-    )
-    full = Chunk(
-        chunk_id="c-1", doc_id="contacts.md", title="Contacts", heading_path=["Contacts"],
-        source_urls=["https://example.org/contacts"],
-        text=("The toolkit points patients who struggle with the internet to the Online Centres Network, whose "
-              "support line is 0114 349 1666."),
-    )
-    query = prepare_query("patient struggles with the internet, where can we point her?", Glossary({}))
-    tuning = AnsweringSettings.model_construct(answer_other_document_cutoff=0.0)
-    draft = ExtractiveAnswerer(idf=_idf, tuning=tuning).answer(query, _results(short, full))
-    assert "0114 349 1666" in draft.text  # the fuller sentence is admitted for its number...
-    assert draft.text.count("points patients who struggle") == 1  # ...and the one it says in full goes
-    assert draft.text.startswith("The toolkit points patients") and draft.citations[0].url == "https://example.org/contacts"

@@ -1,10 +1,12 @@
 """The order an answer is read in: a question asked for a yes or no opens on its plain sentence, not a list; a thread
-follow-up opens on what it asks, not on the earlier question's answer."""
+follow-up opens on what it asks, not on the earlier question's answer; a fuller sentence that replaces one it says in
+full is read in that one's place."""
 
 import numpy as np
 import pytest
 
-from bot.answer import LEANS_BACK, ExtractiveAnswerer, _reading_order, asks_yes_no, with_what_they_lean_on
+from bot.answer import ExtractiveAnswerer
+from bot.reading_order import LEANS_BACK, asks_yes_no, reading_order, with_what_they_lean_on
 from bot.query import Glossary, prepare_query
 from bot.settings import AnsweringSettings
 from bot.types import Chunk, ScoredChunk
@@ -32,23 +34,23 @@ def test_a_yes_or_no_question_opens_on_its_sentence_when_it_scores_near_the_list
                  score=1.0)
     plain = Unit("No GP appointment is needed: any staff member with record access can remove it.", 1, 0, score=0.8)
     faint = Unit("The BMA wrote to practices in 2023.", 1, 1, score=0.5)
-    assert _reading_order([steps, plain, faint])[0] is steps  # any other question: the best unit opens
-    assert _reading_order([steps, plain, faint], 0.65)[0] is plain  # yes or no: the plain answer opens, the list stays
-    assert set(map(id, _reading_order([steps, plain, faint], 0.65))) == {id(steps), id(plain), id(faint)}
-    assert _reading_order([steps, faint], 0.65)[0] is steps  # a sentence well below the list does not
+    assert reading_order([steps, plain, faint])[0] is steps  # any other question: the best unit opens
+    assert reading_order([steps, plain, faint], 0.65)[0] is plain  # yes or no: the plain answer opens, the list stays
+    assert set(map(id, reading_order([steps, plain, faint], 0.65))) == {id(steps), id(plain), id(faint)}
+    assert reading_order([steps, faint], 0.65)[0] is steps  # a sentence well below the list does not
 
 
 def test_the_best_ranked_passage_opens_when_its_best_unit_scores_near_the_best():
     rule = Unit("Only a clinician can decide to amend the record.", 0, 1, score=0.7)
     first = Unit("Record the request and the date it was received.", 0, 0, score=0.5)
     stray = Unit("Survivors were advised to consider deleting the NHS App.", 2, 0, score=1.0)
-    assert _reading_order([first, rule, stray], None, 0.6)[0] is rule  # passage 0's best unit, at 0.7 of the best
-    assert _reading_order([first, rule, stray], None, 0.8)[0] is stray  # too far below: the best unit opens
-    assert len(_reading_order([first, rule, stray], None, 0.6)) == 3  # only the order changes
+    assert reading_order([first, rule, stray], None, 0.6)[0] is rule  # passage 0's best unit, at 0.7 of the best
+    assert reading_order([first, rule, stray], None, 0.8)[0] is stray  # too far below: the best unit opens
+    assert len(reading_order([first, rule, stray], None, 0.6)) == 3  # only the order changes
     # a yes-or-no question: the passage's best sentence, never its list
     steps = Unit("Steps:\n1. Open the account.\n2. Untick record access.", 0, 0, is_list=True, score=0.9)
     plain = Unit("Any staff member with record access can remove it.", 1, 0, score=1.0)
-    assert _reading_order([steps, plain], 0.65, 0.6)[0] is plain
+    assert reading_order([steps, plain], 0.65, 0.6)[0] is plain
 
 
 def test_a_follow_up_is_answered_on_its_own_words_as_well_as_the_threads():
@@ -126,3 +128,34 @@ def test_a_leaning_sentence_chosen_apart_from_the_one_it_leans_on_is_read_after_
     # the same sentence twice in a row leans on nothing new (and breaks nothing)
     twice = [Unit("This is required by law.", 0, 2, score=0.5), Unit("This is required by law.", 0, 3, score=1.0)]
     assert [u.position for u in with_what_they_lean_on([twice[1]], twice, 0.7)] == [3]
+
+
+def test_a_sentence_said_in_full_by_a_later_one_with_a_number_gives_way_to_it():
+    short = Chunk(
+        chunk_id="h-1", doc_id="help.md", title="Help for patients", heading_path=["Help for patients"],
+        source_urls=["https://example.org/help"],
+        text="The toolkit points patients who struggle with the internet to the Online Centres Network.",
+    )
+    full = Chunk(
+        chunk_id="c-1", doc_id="contacts.md", title="Contacts", heading_path=["Contacts"],
+        source_urls=["https://example.org/contacts"],
+        text=("The toolkit points patients who struggle with the internet to the Online Centres Network, whose "
+              "support line is 0114 349 1666."),
+    )
+    query = prepare_query("patient struggles with the internet, where can we point her?", Glossary({}))
+    tuning = AnsweringSettings.model_construct(answer_other_document_cutoff=0.0)
+    results = [ScoredChunk(chunk=c, score=1.0 - i * 0.1) for i, c in enumerate((short, full))]
+    draft = ExtractiveAnswerer(idf=lambda term: 1.0, tuning=tuning).answer(query, results)
+    assert "0114 349 1666" in draft.text  # the fuller sentence is admitted for its number...
+    assert draft.text.count("points patients who struggle") == 1  # ...and the one it says in full goes
+    # read where the one it replaced was: it opens the answer, citing its own page
+    assert draft.text.startswith("The toolkit points patients") and draft.citations[0].url == "https://example.org/contacts"
+
+
+def test_a_sentence_standing_in_for_another_is_read_in_its_place():
+    opening = Unit("Opening sentence of the best passage.", 0, 0, score=0.9)
+    stand_in = Unit("A fuller sentence from the third passage.", 2, 0, score=0.8, read_as=(0, 1))
+    other = Unit("A sentence of the second passage.", 1, 0, score=0.85)
+    assert [u.text for u in reading_order([opening, stand_in, other])] == [opening.text, stand_in.text, other.text]
+    plain = Unit(stand_in.text, 2, 0, score=0.8)  # without it: passage by passage, the third passage last
+    assert [u.text for u in reading_order([opening, plain, other])] == [opening.text, other.text, plain.text]
