@@ -40,9 +40,8 @@ def render_answer(answer: Answer) -> str:
         lines += [prompts.RENDERED_VERIFIED.format(author=answer.verified.author,
                                                    date=f"{answer.verified.created:%d %b %Y}"), ""]
     lines.append(answer.text)
-    sources = answer.citations or answer.closest
-    if sources:
-        lines += ["", f"{prompts.SOURCES_HEADING if answer.citations else prompts.CLOSEST_SOURCES_HEADING}:"]
+    for name, sources in answer.shown_sources:
+        lines += ["", f"{prompts.SOURCES_HEADING if name == 'sources' else prompts.CLOSEST_SOURCES_HEADING}:"]
         lines += [source_line(c) for c in sources]
     if answer.kind in (AnswerKind.answered, AnswerKind.verified, AnswerKind.not_covered):
         lines += ["", prompts.RENDERED_BUTTONS]

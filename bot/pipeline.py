@@ -145,18 +145,19 @@ class Assistant:
             draft = self.answerer.answer(query, context, fallback=draft)  # may still find the passages silent
             timings["llm"] = (time.perf_counter() - t) * 1000
         if not decision.answer or draft is None or not draft.text:
+            limit = self.settings.answering.answer_closest_sources
             if safeguarding:  # a story of coercion or risk is a records question even when the guidance found is weak:
                 # say it is not covered, but give the protective step the index holds (cited) or offer a person
                 step = self.safeguarding.protective_sentence(query_vector, question=query.retrieval_text)
                 text, citations = self._add_safeguarding_line(Draft(prompts.NOT_COVERED, [], "none"), step)
                 return finish(Answer(text=text, kind=AnswerKind.not_covered, citations=citations,
-                                     closest=self._closest(retrieval), confidence=confidence, safeguarding=True,
-                                     **base))
+                                     closest=closest_sources(retrieval, limit, citations), confidence=confidence,
+                                     safeguarding=True, **base))
             if decision.kind == "out_of_scope":
                 text = prompts.OUT_OF_SCOPE_CLINICAL if features["clinical"] else prompts.OUT_OF_SCOPE_GENERAL
                 return finish(Answer(text=text, kind=AnswerKind.out_of_scope, confidence=confidence, **base))
             return finish(Answer(text=prompts.NOT_COVERED, kind=AnswerKind.not_covered,
-                                 closest=self._closest(retrieval), confidence=confidence,
+                                 closest=closest_sources(retrieval, limit), confidence=confidence,
                                  safeguarding=safeguarding, **base))
 
         text, citations = draft.text, list(draft.citations)
@@ -166,12 +167,6 @@ class Assistant:
             text, citations = self._add_safeguarding_line(draft, step)
         return finish(Answer(text=text, kind=AnswerKind.answered, citations=citations, confidence=confidence,
                              safeguarding=safeguarding, answerer=draft.answerer, **base))
-
-    def _closest(self, retrieval: Retrieval) -> list[Citation]:
-        book = CitationBook()
-        for result in retrieval.results[:self.settings.answering.answer_closest_sources]:
-            book.number(result.chunk)
-        return book.citations
 
     # --- verified answers ---
     def match_verified(self, query: PreparedQuery, query_vector: np.ndarray) -> VerifiedAnswer | None:
@@ -235,6 +230,17 @@ class Assistant:
         numbers = book.number_line(step.chunk, step.text)  # as an answer line cites (bot.citations)
         marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
         return f"{draft.text}\n\n{prompts.SAFEGUARDING_PREFIX} {step.text[:1].upper()}{step.text[1:]} {marks}", book.citations
+
+
+def closest_sources(retrieval: Retrieval, limit: int, after: Sequence[Citation] = ()) -> list[Citation]:
+    """The sources a "not covered" answer points to, from the first `limit` passages; `after`: the answer's own
+    citations (a safeguarding line's), which they neither repeat nor share numbers with."""
+    book = CitationBook()
+    for result in retrieval.results[:limit]:
+        book.number(result.chunk)
+    cited = {c.url or c.doc_id for c in after}
+    closest = [c for c in book.citations if (c.url or c.doc_id) not in cited]
+    return [c.model_copy(update={"number": len(after) + i}) for i, c in enumerate(closest, 1)]
 
 
 def confidence_of(retrieval: Retrieval, draft: Draft | None, tuning: AnsweringSettings) -> float:

@@ -155,5 +155,15 @@ class Answer(BaseModel):
         return [c.chunk_id for c in self.citations]
 
     @property
+    def shown_sources(self) -> list[tuple[str, list[Citation]]]:
+        """The source lists a reader is shown, each as ("sources" | "closest", its citations): what the answer cites,
+        then, for a "not covered" answer, the closest sources its text points to (numbered after a safeguarding
+        line's citation when it has one)."""
+        lists = [("sources", self.citations)]
+        if self.kind is AnswerKind.not_covered or not self.citations:
+            lists.append(("closest", self.closest))
+        return [(name, citations) for name, citations in lists if citations]
+
+    @property
     def source_urls(self) -> list[str]:
         return list(dict.fromkeys(c.url for c in self.citations if c.url))

@@ -62,6 +62,13 @@ def test_not_covered_offers_closest_sources_and_a_person(shared_index_settings, 
     assert answer.kind is AnswerKind.not_covered, answer.text
     assert "doesn't cover" in answer.text and "support team" in answer.text and "ask a clinician" in answer.text
     assert answer.closest and not answer.citations
+    # a story of coercion declined the same way keeps its cited protective step, and the closest sources its text
+    # points to follow the step's citation: numbered after it, never the same page again
+    story = strict.answer("her husband insists on reading her gp notes in the nhs app before she is allowed to look at them")
+    assert story.kind is AnswerKind.not_covered and story.safeguarding and story.citations, story.text
+    assert [c.number for c in story.closest] == list(range(len(story.citations) + 1, len(story.citations)
+                                                           + len(story.closest) + 1))
+    assert not {c.url for c in story.closest} & {c.url for c in story.citations}
 
 
 def test_the_decline_model_weighs_evidence():

@@ -56,7 +56,7 @@ MAX_SOURCES = 10
 
 
 # ------------------------------------------------------------------ pieces
-def sources_block(citations: Sequence[Citation], heading: str) -> ContextBlock | None:
+def sources_block(citations: Sequence[Citation], heading: str, block_id: str = "sources") -> ContextBlock | None:
     if not citations:
         return None
     lines = [source_line(c) for c in citations[:MAX_SOURCES]]
@@ -70,7 +70,7 @@ def sources_block(citations: Sequence[Citation], heading: str) -> ContextBlock |
         else:
             current += "\n" + line
     elements.append(MarkdownTextObject(text=current))
-    return ContextBlock(block_id="sources", elements=elements[:10])
+    return ContextBlock(block_id=block_id, elements=elements[:10])
 
 
 def verified_label(answer: Answer) -> str | None:
@@ -121,10 +121,9 @@ def _body_sections(answer: Answer) -> list[SectionBlock]:
 
 
 def _fallback(answer: Answer, prefix: str = "") -> str:
-    sources = answer.citations or answer.closest
     lines = [prefix + to_plain(answer.text or "")]
-    if sources:
-        heading = prompts.SOURCES_HEADING if answer.citations else prompts.CLOSEST_SOURCES_HEADING
+    for name, sources in answer.shown_sources:
+        heading = prompts.SOURCES_HEADING if name == "sources" else prompts.CLOSEST_SOURCES_HEADING
         lines.append(f"{heading}: " + "; ".join(f"[{c.number}] {escape(c.title)}" for c in sources[:MAX_SOURCES]))
     return truncate("\n\n".join(lines), FALLBACK_LIMIT)
 
@@ -144,12 +143,11 @@ def answer_blocks(
     if label:
         blocks.append(ContextBlock(block_id="verified", elements=[MarkdownTextObject(text=label)]))
     blocks.extend(_body_sections(answer))
-    if answer.citations:
-        src = sources_block(answer.citations, prompts.SOURCES_HEADING)
-    else:
-        src = sources_block(answer.closest, prompts.CLOSEST_SOURCES_HEADING)
-    if src is not None:
-        blocks.append(src)
+    for name, sources in answer.shown_sources:
+        if name == "sources":
+            blocks.append(sources_block(sources, prompts.SOURCES_HEADING))
+        else:
+            blocks.append(sources_block(sources, prompts.CLOSEST_SOURCES_HEADING, block_id="closest_sources"))
     if answer_id:
         blocks.append(feedback_block(answer_id))
     actions = escalate_block(answer_id, channel, thread_ts)
