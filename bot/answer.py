@@ -110,9 +110,9 @@ class ExtractiveAnswerer:
                 - tuning.answer_cross_reference_penalty * f["cross_reference"])
 
     def choose(self, units: list[Unit], results: Sequence[ScoredChunk], said: Sequence[str] = ()) -> list[Unit]:
-        """The best units, best first, within the length budget; a unit repeating a kept one (or a line in
-        `said`, which will stand beside the answer) is dropped unless it carries a code, number or date the
-        kept ones lack; at most ANSWER_MAX_LISTS whole lists."""
+        """The best units, in the order they were taken, within the length budget; a unit repeating a kept one (or
+        a line in `said`, which will stand beside the answer) is dropped unless it carries a code, number or date the
+        kept ones lack, and then replaces a kept sentence it says in full; at most ANSWER_MAX_LISTS whole lists."""
         tuning = self.tuning
         prior = [Unit(text, -1, 0) for text in said]
         ranked = sorted(units, key=lambda u: u.score, reverse=True)
@@ -157,13 +157,20 @@ class ExtractiveAnswerer:
             elif not unit.is_list:
                 # a sentence admitted for the code, number or date it adds to one chosen before, which it says in
                 # full ("…a support line" then "…a support line, 0114…"): the shorter goes, and the fuller one stands
-                # in for it with its score, read in its place (`Unit.read_as`) or its own, whichever comes first
+                # in for it where it was chosen, with its score, read at the earliest of their places (`Unit.read_as`:
+                # the lowest passage rank, then position); a sentence leaning on the one it replaced finds it there
+                # (`with_what_they_lean_on`)
                 inside = [c for c in chosen if not c.is_list and says_in_full(unit.text, c.text)]
                 if inside:
-                    first = max(inside, key=lambda c: c.score)
-                    unit = replace(unit, score=first.score, read_as=min(reading_place(first), reading_place(unit)))
-                    chosen[:] = [c for c in chosen if all(c is not i for i in inside)]
-            chosen.append(unit)
+                    place = min(reading_place(u) for u in [*inside, unit])
+                    unit = replace(unit, score=max(c.score for c in inside),
+                                   read_as=None if place == (unit.chunk_rank, unit.position) else place)
+                    at = next(i for i, c in enumerate(chosen) if c is inside[0])
+                    chosen[:] = [unit if i == at else c for i, c in enumerate(chosen)
+                                 if i == at or all(c is not x for x in inside)]
+                    unit = None
+            if unit is not None:
+                chosen.append(unit)
             # what the answer holds, derived from the units chosen (some may just have gone)
             docs.clear()
             docs.update(doc_of(c) for c in chosen)

@@ -138,13 +138,14 @@ def ask(
 
 
 def _sources(citations) -> list[dict]:
-    return [{"title": c.title, "url": c.url, "published": c.published, "last_reviewed": c.last_reviewed}
-            for c in citations]
+    return [{"number": c.number, "title": c.title, "url": c.url, "published": c.published,
+             "last_reviewed": c.last_reviewed} for c in citations]
 
 
 def jsonl_record(item_id, answer) -> dict:
     """One answer as a JSON line; `closest`: the sources a "not covered" answer points to (its text says they are
-    listed), [] otherwise."""
+    listed), [] otherwise. Each source carries its [n] number: a declined story's closest sources follow the
+    number its safeguarding line cites."""
     return {
         "id": item_id,
         "question": answer.question,

@@ -17,9 +17,13 @@ from urllib.parse import urlparse
 
 from bot import prompts
 from bot.pipeline import Assistant
+from bot.repeats import says_line_twice
 from bot.types import AnswerKind
 
 DECLINES = {AnswerKind.not_covered, AnswerKind.out_of_scope}
+# What a reader takes in first: the must-contain text within this many characters of the answer's start (the measure
+# sessions 18-23 judged openings by, eval/reranker_trials.md; about two sentences of guidance)
+OPENING_CHARS = 300
 SAFEGUARDING_CATEGORY = "safeguarding"
 
 
@@ -87,6 +91,8 @@ class ItemResult:
     rank: int | None = None  # first retrieved chunk citing one of the sources (None: not found / not asked)
     retrieval_scored: bool = False
     must_ok: bool | None = None
+    must_in_opening: bool | None = None  # all of must_contain within OPENING_CHARS
+    says_a_line_twice: bool | None = None  # an answered question's answer holds a line another of its lines says in full
     cite_ok: bool | None = None
     safeguarding_line: bool | None = None
     pii_expected: bool = False
@@ -104,6 +110,8 @@ class ModeReport:
     recall_at_5: float | str = "n/a"  # n/a when no question names its sources
     mrr: float | str = "n/a"
     must_contain: float | str = "n/a"
+    must_contain_in_opening: float | str = "n/a"  # of the answerable questions with must_contain
+    answers_saying_a_line_twice: str = ""  # of the answered questions
     citation_precision: float | str = "n/a"
     decline_accuracy: float = 0.0
     decline_precision: float | str = "n/a"  # of the declined questions, the share that should be declined
@@ -162,8 +170,12 @@ def score_item(assistant: Assistant, item: dict, mode: str) -> ItemResult:
     if must and not expect_refusal:
         missing = [m for m in must if normalised(m) not in text]
         result.must_ok = not missing
+        opening = normalised(answer.text[:OPENING_CHARS])
+        result.must_in_opening = all(normalised(m) in opening for m in must)
         if missing:
             result.problems.append(prompts.EVAL_PROBLEM_MISSING.format(missing=missing))
+    if answer.kind == AnswerKind.answered:
+        result.says_a_line_twice = says_line_twice(answer.text)
     if answer.kind == AnswerKind.answered and item.get("sources"):
         wanted = {url_tail(u) for u in item["sources"]}
         result.cite_ok = bool(wanted & {url_tail(c.url) for c in answer.citations if c.url})
@@ -195,6 +207,10 @@ def summarize(results: list[ItemResult], mode: str, split: str = "all", *, categ
         report.mrr = round(sum(1.0 / r.rank for r in scored if r.rank) / len(scored), 3)
     musts = [r.must_ok for r in results if r.must_ok is not None]
     report.must_contain = _share(sum(musts), len(musts))
+    openings = [r.must_in_opening for r in results if r.must_in_opening is not None]
+    report.must_contain_in_opening = _share(sum(openings), len(openings))
+    twice = [r.says_a_line_twice for r in results if r.says_a_line_twice is not None]
+    report.answers_saying_a_line_twice = f"{sum(twice)}/{len(twice)}"
     cites = [r.cite_ok for r in results if r.cite_ok is not None]
     report.citation_precision = _share(sum(cites), len(cites))
     declined = [r for r in results if r.declined]

@@ -233,14 +233,17 @@ class Assistant:
 
 
 def closest_sources(retrieval: Retrieval, limit: int, after: Sequence[Citation] = ()) -> list[Citation]:
-    """The sources a "not covered" answer points to, from the first `limit` passages; `after`: the answer's own
-    citations (a safeguarding line's), which they neither repeat nor share numbers with."""
+    """The sources a "not covered" answer points to: the documents of the best passages, up to `limit`. `after`: the
+    answer's own citations (a safeguarding line's), whose documents they leave out and whose numbers they follow."""
+    cited = {c.doc_id for c in after}
     book = CitationBook()
-    for result in retrieval.results[:limit]:
-        book.number(result.chunk)
-    cited = {c.url or c.doc_id for c in after}
-    closest = [c for c in book.citations if (c.url or c.doc_id) not in cited]
-    return [c.model_copy(update={"number": len(after) + i}) for i, c in enumerate(closest, 1)]
+    for result in retrieval.results:
+        if len(book.citations) >= limit:
+            break
+        if result.chunk.doc_id not in cited:
+            book.number(result.chunk)
+    start = max((c.number for c in after), default=0)
+    return [c.model_copy(update={"number": start + i}) for i, c in enumerate(book.citations, 1)]
 
 
 def confidence_of(retrieval: Retrieval, draft: Draft | None, tuning: AnsweringSettings) -> float:

@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 from typing import Sequence
 
-from bot.repeats import says_again
+from bot.repeats import says_again, says_in_full
 from bot.units import SENTENCE_BREAK, Unit
 
 
@@ -34,9 +34,10 @@ def asks_yes_no(question: str) -> bool:
 def reading_order(chosen: list[Unit], sentence_share: float | None = None, top_share: float = 1.0) -> list[Unit]:
     """The best unit opens the answer (no off-topic opening sentence), or the best of the best-ranked passage quoted
     when it scores at least `top_share` of that; unless the sentence just before it in its paragraph was chosen too
-    (then that one leads into it; not before a sentence standing in for another, `Unit.read_as`); the rest follow passage by passage (in the order of each passage's best unit),
-    each passage in its own order. `sentence_share` (a yes-or-no question): a list that scored best gives the opening
-    to the best sentence scoring at least that share of it."""
+    (then that one leads into it; not before a sentence standing in for another, `Unit.read_as`); the rest follow
+    passage by passage (in the order of each passage's best unit), each in its reading place there (`reading_place`).
+    `sentence_share` (a yes-or-no question): a list that scored best gives the opening to the best sentence scoring
+    at least that share of it."""
     best = max(chosen, key=lambda u: u.score)
     sentences = [u for u in chosen if not u.is_list]
     if sentence_share is not None and best.is_list and sentences:
@@ -90,7 +91,9 @@ def with_what_they_lean_on(ordered: list[Unit], units: Sequence[Unit], same: flo
         if (unit.is_list or unit.bullet or before is None or before.text == unit.text
                 or not LEANS_BACK.match(unit.text)):
             continue
-        held = next((u for u in out if u.chunk_rank == unit.chunk_rank and u.text == before.text), None)
+        # the sentence itself, or a fuller one standing in for it (`Unit.read_as`: it says the sentence in full)
+        held = next((u for u in out if (u.chunk_rank == unit.chunk_rank and u.text == before.text)
+                     or (u.read_as is not None and says_in_full(u.text, before.text))), None)
         if held is None:
             if before.text.rstrip().endswith(":") or says_again(before.text, [u.text for u in out], same):
                 continue

@@ -157,8 +157,8 @@ class Answer(BaseModel):
     @property
     def shown_sources(self) -> list[tuple[str, list[Citation]]]:
         """The source lists a reader is shown, each as ("sources" | "closest", its citations): what the answer cites,
-        then, for a "not covered" answer, the closest sources its text points to (numbered after a safeguarding
-        line's citation when it has one)."""
+        then the closest sources of a "not covered" answer (or of any answer citing nothing), which its text points
+        to, numbered after a safeguarding line's citation when it has one. Empty lists are left out."""
         lists = [("sources", self.citations)]
         if self.kind is AnswerKind.not_covered or not self.citations:
             lists.append(("closest", self.closest))

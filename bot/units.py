@@ -40,8 +40,8 @@ class Unit:
     bullet: bool = False  # one item of a bulleted list, shown as a bullet
     heading_lead_in: bool = False  # a numbered list whose first line is its section's heading, not passage text
     lead: bool = False  # first sentence of a document: its one-paragraph answer
-    # (passage rank, position) of a shorter sentence this one says in full and replaced in the answer: it is read in
-    # that one's place (`bot.answer`); it still cites its own passage
+    # (passage rank, position) where this sentence is read when it replaced a shorter one it says in full and that
+    # place comes before its own (`bot.answer` sets it, `bot.reading_order` reads it); it still cites its own passage
     read_as: tuple[int, int] | None = None
     paragraph: int = 0
     score: float = 0.0

@@ -159,3 +159,13 @@ def test_a_sentence_standing_in_for_another_is_read_in_its_place():
     assert [u.text for u in reading_order([opening, stand_in, other])] == [opening.text, stand_in.text, other.text]
     plain = Unit(stand_in.text, 2, 0, score=0.8)  # without it: passage by passage, the third passage last
     assert [u.text for u in reading_order([opening, plain, other])] == [opening.text, other.text, plain.text]
+
+
+def test_a_sentence_leaning_on_one_that_was_replaced_follows_its_stand_in():
+    short = Unit("The toolkit points patients to the Online Centres Network.", 1, 0, score=0.9)
+    leaning = Unit("This service is free for patients.", 1, 1, score=0.5)
+    other = Unit("Practices should keep a list of local help.", 2, 0, score=0.7)
+    fuller = Unit("The toolkit points patients to the Online Centres Network, on 0114 349 1666.", 0, 3, score=0.9,
+                  read_as=(0, 3))  # its own place came first
+    out = with_what_they_lean_on([fuller, other, leaning], [short, leaning, other, fuller], 0.7)
+    assert [u.text for u in out] == [other.text, fuller.text, leaning.text]  # the stand-in moves to lean on

@@ -56,7 +56,7 @@ def test_a_jsonl_decline_lists_the_closest_sources_its_text_points_to():
     declined = jsonl_record("n1", Answer(question="q", text=prompts.NOT_COVERED, kind=AnswerKind.not_covered,
                                          closest=[near]))
     assert "listed below" in declined["text"]
-    assert declined["closest"] == [{"title": "Proxy access", "url": "https://example.org/proxy",
+    assert declined["closest"] == [{"number": 1, "title": "Proxy access", "url": "https://example.org/proxy",
                                     "published": "2023-08-10", "last_reviewed": ""}]
     answered = jsonl_record("a1", Answer(question="q", text="Yes. [1]", kind=AnswerKind.answered, citations=[near]))
     assert answered["closest"] == [] and answered["citations"][0]["url"] == "https://example.org/proxy"

@@ -41,3 +41,21 @@ def test_an_answered_question_shows_its_sources_only():
     answered = Answer(question="q", text="Yes. [1]", kind=AnswerKind.answered, citations=[LINE_SOURCE], closest=NEAR)
     assert answered.shown_sources == [("sources", [LINE_SOURCE])]
     assert prompts.CLOSEST_SOURCES_HEADING not in render_answer(answered)
+
+
+def test_the_closest_sources_leave_out_the_cited_document_and_follow_its_number():
+    from bot.pipeline import closest_sources
+    from bot.retrieval import Retrieval
+    from bot.types import Chunk, Citation, ScoredChunk
+
+    def chunk(doc, n):
+        return Chunk(chunk_id=f"{doc}-{n}", doc_id=doc, title=doc, heading_path=[doc],
+                     source_urls=[f"https://example.org/{doc}"], text="Some guidance.")
+
+    results = [ScoredChunk(chunk=c, score=1.0) for c in
+               [chunk("line", 0), chunk("a", 0), chunk("line", 1), chunk("a", 1), chunk("b", 0), chunk("c", 0)]]
+    retrieval = Retrieval(query=None, query_vector=None, results=results, candidates=len(results))
+    cited = [Citation(number=2, chunk_id="line-0", doc_id="line", title="line", url="https://mirror.example.net/line")]
+    closest = closest_sources(retrieval, 3, cited)
+    assert [(c.number, c.doc_id) for c in closest] == [(3, "a"), (4, "b"), (5, "c")]  # topped up to three
+    assert [c.doc_id for c in closest_sources(retrieval, 2)] == ["line", "a"]

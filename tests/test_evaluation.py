@@ -35,6 +35,21 @@ def test_eval_scores_every_mode(index_settings, tmp_path, monkeypatch):
     assert hybrid["must_contain"] == 1.0 and hybrid["decline_accuracy"] == 1.0 and hybrid["decline_recall"] == 1.0
     assert hybrid["pii_warned"] == "1/1" and hybrid["pii_false_alarms"] == 0 and hybrid["identifier_leaks"] == 0
     assert hybrid["latency_p95_ms"] >= hybrid["latency_p50_ms"] > 0
+    assert hybrid["answers_saying_a_line_twice"] in ("0/2", "1/2")  # two answered: a and c
+    assert hybrid["must_contain_in_opening"] in (0.0, 0.5, 1.0)
+
+
+def test_an_answer_saying_a_line_again_in_full_is_counted_and_one_adding_to_it_is_not():
+    from bot.repeats import says_line_twice
+
+    short = "The toolkit points patients who struggle online to the Online Centres Network. [1]"
+    fuller = "The toolkit points patients who struggle online to the Online Centres Network, on 0114 349 1666. [2]"
+    assert says_line_twice(f"{short} {fuller}") and says_line_twice(f"{fuller}\n\n- {short}")
+    assert says_line_twice(f"{short}\n{short}")  # the same line twice
+    other = "The national support line is open on weekdays from 9am. [2]"
+    assert not says_line_twice(f"{short} {other}")
+    assert not says_line_twice(f"{fuller} The toolkit points patients to the Online Centres Network, on 0800 1. [3]")
+    assert not says_line_twice("Steps: [1]\n1. Open the settings. [1]\n2. Open the settings page. [1]")  # too short
 
 
 def test_eval_rejects_a_bad_file(tmp_path, index_settings, monkeypatch):

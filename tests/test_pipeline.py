@@ -66,6 +66,7 @@ def test_not_covered_offers_closest_sources_and_a_person(shared_index_settings, 
     # points to follow the step's citation: numbered after it, never the same page again
     story = strict.answer("her husband insists on reading her gp notes in the nhs app before she is allowed to look at them")
     assert story.kind is AnswerKind.not_covered and story.safeguarding and story.citations, story.text
+    assert story.closest
     assert [c.number for c in story.closest] == list(range(len(story.citations) + 1, len(story.citations)
                                                            + len(story.closest) + 1))
     assert not {c.url for c in story.closest} & {c.url for c in story.citations}

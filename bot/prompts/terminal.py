@@ -65,6 +65,8 @@ EVAL_ROWS = [
     ("recall@5", "recall_at_5"),
     ("MRR", "mrr"),
     ("must-contain", "must_contain"),
+    ("must-contain in the first 300 chars", "must_contain_in_opening"),
+    ("answers saying a line twice", "answers_saying_a_line_twice"),
     ("citation precision", "citation_precision"),
     ("decline accuracy", "decline_accuracy"),
     ("decline precision", "decline_precision"),

@@ -55,7 +55,9 @@ class AnswerLog(StoreBase):
         message_ts: str | None = None,
     ) -> str:
         kind = answer.kind.value if hasattr(answer.kind, "value") else str(answer.kind)
-        citations = [c.model_dump() for c in answer.citations] or [c.model_dump() for c in answer.closest]
+        # both lists (a declined story's line cites one source, its closest sources are numbered after it); what the
+        # text cites is told apart again on loading by its [n] markers
+        citations = [c.model_dump() for c in [*answer.citations, *answer.closest]]
         rec = AnswerRecord(
             id=new_id(),
             created_at=utcnow(),
@@ -69,7 +71,7 @@ class AnswerLog(StoreBase):
             kind=kind,
             confidence=float(answer.confidence or 0.0),
             chunk_ids=list(answer.chunk_ids),
-            source_urls=list(answer.source_urls) or list(dict.fromkeys(c.url for c in answer.closest if c.url)),
+            source_urls=list(dict.fromkeys([*answer.source_urls, *(c.url for c in answer.closest if c.url)])),
             citations=citations,
             answerer=answer.answerer,
             latency_ms=latency_ms,

@@ -4,8 +4,8 @@
 
 Layout (top to bottom): a "Verified by the support team" label when it applies; the answer in mrkdwn
 sections (each ≤ 3,000 characters, the whole answer capped well under Slack's message limits); the
-sources (or, when the guidance does not cover the question, the closest sources) as a context block
-`[n] <url|title> · publisher · date`; the native 👍/👎 `feedback_buttons` (action id `feedback`) in a
+sources as a context block `[n] <url|title> · publisher · date`, and when the guidance does not cover the
+question the closest sources in a block of their own (`Answer.shown_sources`); the native 👍/👎 `feedback_buttons` (action id `feedback`) in a
 `context_actions` block; an actions block with "Ask the support team" (action id `escalate`).
 `text` is always a plain fallback for notifications and screen readers.
 

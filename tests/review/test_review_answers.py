@@ -132,3 +132,28 @@ def test_concurrent_votes_by_one_user_leave_one_row(review_env):
     for t in threads:
         t.join(30)
     assert len(review.get_feedback(answer_id)) == 1
+
+
+def test_a_declined_story_is_recorded_and_shared_with_its_line_source_and_its_closest_sources(review_env):
+    from types import SimpleNamespace
+
+    from bot.slack.listeners.actions import _load_answer
+    from bot.types import Answer, AnswerKind
+
+    review = review_env.review
+    answer = Answer(question="her partner reads her app", kind=AnswerKind.not_covered, safeguarding=True,
+                    text="Not covered; the closest sources are listed below.\n\n*Safeguarding:* Switch it off. [1]",
+                    citations=[citation("doc-a", 1)], closest=[citation("doc-b", 2), citation("doc-c", 3)])
+    answer_id = review.record_answer(answer, team_id="T", channel_id="C", thread_ts="1.1", user_id="U",
+                                     latency_ms=10)
+    rec = review.get_answer(answer_id)
+    assert [c["doc_id"] for c in rec.citations] == ["doc-a", "doc-b", "doc-c"]
+    assert rec.source_urls == [f"https://example.org/{d}" for d in ("doc-a", "doc-b", "doc-c")]
+    shared = _load_answer(SimpleNamespace(review=review), answer_id, "q")
+    assert [c.doc_id for c in shared.citations] == ["doc-a"] and shared.safeguarding
+    assert [(c.number, c.doc_id) for c in shared.closest] == [(2, "doc-b"), (3, "doc-c")]
+    plain = make_answer("a question the guidance does not cover", text="Not covered.", kind="not_covered",
+                        docs=("doc-b",))
+    loaded = _load_answer(SimpleNamespace(review=review), review.record_answer(
+        plain, team_id="T", channel_id="C", thread_ts="1.2", user_id="U", latency_ms=10), "q")
+    assert not loaded.citations and [c.doc_id for c in loaded.closest] == ["doc-b"] and not loaded.safeguarding

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 
 from bot import prompts
 from bot.slack import blocks
@@ -36,11 +37,13 @@ def _load_answer(services, answer_id: str | None, question: str) -> Answer | Non
                     verified = services.review.get_verified(rec.verified_id)
                 except Exception:
                     verified = None
-            return Answer(
-                question=rec.question or question, text=rec.answer_text or "", kind=kind,
-                citations=[] if kind is AnswerKind.not_covered else cites,
-                closest=cites if kind is AnswerKind.not_covered else [],
-                confidence=rec.confidence or 0.0, verified=verified,
+            text = rec.answer_text or ""
+            cited = {int(n) for n in re.findall(r"\[(\d+)\]", text)} if kind is AnswerKind.not_covered else None
+            return Answer(  # a declined answer's text cites only its safeguarding line's source: the rest are closest
+                question=rec.question or question, text=text, kind=kind,
+                citations=[c for c in cites if cited is None or c.number in cited],
+                closest=[c for c in cites if cited is not None and c.number not in cited],
+                confidence=rec.confidence or 0.0, verified=verified, safeguarding=cited is not None and bool(cited),
             )
     if not question:
         return None
