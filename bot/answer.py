@@ -148,28 +148,25 @@ class ExtractiveAnswerer:
             return unit.score + tuning.answer_novel_weight * sum(w for t, w in unit.covers.items() if t not in covered)
 
         def take(unit: Unit) -> None:
+            # a sentence admitted for the code, number or date it adds to one chosen before, which it says in full
+            # ("…a support line" then "…a support line, 0114…"): the shorter goes, and the fuller one stands in for it
+            # where it was chosen, with its score, read at the earliest of their places (`Unit.read_as`: the lowest
+            # passage rank, then position); a sentence leaning on the one it replaced finds it there
+            # (`with_what_they_lean_on`)
+            inside = [] if unit.is_list else [c for c in chosen if not c.is_list and says_in_full(unit.text, c.text)]
             if _is_steps(unit):
                 # whole steps stand: a sentence chosen before (never the opening one) that is itself mostly one
                 # step, with no code, number or date the steps lack, goes instead
                 steps = unit.text.splitlines()
                 chosen[1:] = [c for c in chosen[1:] if c.is_list or not says_again(
                     c.text, steps, tuning.answer_repeat_overlap, compare=own_share)]
-            elif not unit.is_list:
-                # a sentence admitted for the code, number or date it adds to one chosen before, which it says in
-                # full ("…a support line" then "…a support line, 0114…"): the shorter goes, and the fuller one stands
-                # in for it where it was chosen, with its score, read at the earliest of their places (`Unit.read_as`:
-                # the lowest passage rank, then position); a sentence leaning on the one it replaced finds it there
-                # (`with_what_they_lean_on`)
-                inside = [c for c in chosen if not c.is_list and says_in_full(unit.text, c.text)]
-                if inside:
-                    place = min(reading_place(u) for u in [*inside, unit])
-                    unit = replace(unit, score=max(c.score for c in inside),
-                                   read_as=None if place == (unit.chunk_rank, unit.position) else place)
-                    at = next(i for i, c in enumerate(chosen) if c is inside[0])
-                    chosen[:] = [unit if i == at else c for i, c in enumerate(chosen)
-                                 if i == at or all(c is not x for x in inside)]
-                    unit = None
-            if unit is not None:
+            if inside:
+                place = min(reading_place(u) for u in [*inside, unit])
+                stand_in = replace(unit, score=max(c.score for c in inside),
+                                   read_as=None if place == reading_place(unit) else place)
+                chosen[:] = [stand_in if c is inside[0] else c for c in chosen
+                             if c is inside[0] or all(c is not x for x in inside)]
+            else:
                 chosen.append(unit)
             # what the answer holds, derived from the units chosen (some may just have gone)
             docs.clear()

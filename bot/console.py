@@ -41,7 +41,7 @@ def render_answer(answer: Answer) -> str:
                                                    date=f"{answer.verified.created:%d %b %Y}"), ""]
     lines.append(answer.text)
     for name, sources in answer.shown_sources:
-        lines += ["", f"{prompts.SOURCES_HEADING if name == 'sources' else prompts.CLOSEST_SOURCES_HEADING}:"]
+        lines += ["", f"{prompts.SOURCE_LIST_HEADINGS[name]}:"]
         lines += [source_line(c) for c in sources]
     if answer.kind in (AnswerKind.answered, AnswerKind.verified, AnswerKind.not_covered):
         lines += ["", prompts.RENDERED_BUTTONS]

@@ -16,8 +16,11 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bot import prompts
+from bot.claims import split_claims
+from bot.index import analyze
 from bot.pipeline import Assistant
-from bot.repeats import says_line_twice
+from bot.repeats import says_in_full
+from bot.specifics import CITATION
 from bot.types import AnswerKind
 
 DECLINES = {AnswerKind.not_covered, AnswerKind.out_of_scope}
@@ -197,6 +200,15 @@ def score_item(assistant: Assistant, item: dict, mode: str) -> ItemResult:
     if result.leaks:
         result.problems.append(prompts.EVAL_PROBLEM_REPEATED)
     return result
+
+
+def says_line_twice(answer_text: str, min_words: int = 4) -> bool:
+    """Whether a written answer holds a line (a sentence or list item, `claims.split_claims`, without its [n]
+    markers) that another of its lines says in full (`repeats.says_in_full`). Lines of fewer than `min_words` words
+    ("Steps:") are not counted. What `gpbot eval` reports as "answers saying a line twice"."""
+    lines = [CITATION.sub("", piece).strip() for piece in split_claims(answer_text)]
+    lines = [line for line in lines if len(analyze(line)) >= min_words]
+    return any(says_in_full(other, line) for i, line in enumerate(lines) for j, other in enumerate(lines) if i != j)
 
 
 def summarize(results: list[ItemResult], mode: str, split: str = "all", *, categories: bool = True) -> ModeReport:

@@ -55,19 +55,6 @@ def says_in_full(fuller: str, text: str) -> bool:
     return own_share(text, fuller) >= 1.0 and facts_of(text) <= facts_of(fuller)
 
 
-_CITATIONS = re.compile(r"(?:\[\d+\])+")
-_SENTENCES = re.compile(r"(?<=[.!?\]])\s+(?=[A-Z0-9\"“'(`*])|\n+")
-
-
-def says_line_twice(answer_text: str, min_words: int = 4) -> bool:
-    """Whether a written answer holds a line (a sentence, list item or added line, its [n] markers and list marker
-    left out) that another of its lines says in full (`says_in_full`). Lines of fewer than `min_words` words
-    ("Steps:") are not counted. What `gpbot eval` reports as "answers saying a line twice"."""
-    lines = [_CITATIONS.sub("", LIST_ITEM.sub("", piece)).strip() for piece in _SENTENCES.split(answer_text)]
-    lines = [line for line in lines if len(analyze(line)) >= min_words]
-    return any(says_in_full(other, line) for i, line in enumerate(lines) for j, other in enumerate(lines) if i != j)
-
-
 def same_text(a: str, b: str) -> bool:
     return " ".join(analyze(a)) == " ".join(analyze(b))
 

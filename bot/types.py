@@ -156,12 +156,13 @@ class Answer(BaseModel):
 
     @property
     def shown_sources(self) -> list[tuple[str, list[Citation]]]:
-        """The source lists a reader is shown, each as ("sources" | "closest", its citations): what the answer cites,
+        """The source lists a reader is shown, each as ("sources" | "closest_sources", its citations; the name is also
+        its Slack block id and its heading's key, `prompts.SOURCE_LIST_HEADINGS`): what the answer cites,
         then the closest sources of a "not covered" answer (or of any answer citing nothing), which its text points
         to, numbered after a safeguarding line's citation when it has one. Empty lists are left out."""
         lists = [("sources", self.citations)]
         if self.kind is AnswerKind.not_covered or not self.citations:
-            lists.append(("closest", self.closest))
+            lists.append(("closest_sources", self.closest))
         return [(name, citations) for name, citations in lists if citations]
 
     @property

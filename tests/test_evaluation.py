@@ -40,7 +40,7 @@ def test_eval_scores_every_mode(index_settings, tmp_path, monkeypatch):
 
 
 def test_an_answer_saying_a_line_again_in_full_is_counted_and_one_adding_to_it_is_not():
-    from bot.repeats import says_line_twice
+    from bot.evaluation import says_line_twice
 
     short = "The toolkit points patients who struggle online to the Online Centres Network. [1]"
     fuller = "The toolkit points patients who struggle online to the Online Centres Network, on 0114 349 1666. [2]"

@@ -244,6 +244,8 @@ FEEDBACK_DOWN_LABEL = "This answer was wrong or unhelpful"
 VERIFIED_LABEL = "✅ Verified by the support team"
 SOURCES_HEADING = "Sources"
 CLOSEST_SOURCES_HEADING = "Closest sources"  # a not-covered answer's nearest passages
+# the heading of each list `Answer.shown_sources` names
+SOURCE_LIST_HEADINGS = {"sources": SOURCES_HEADING, "closest_sources": CLOSEST_SOURCES_HEADING}
 YOU_ASKED = "You asked"  # the /recordsaccess reply restates the question
 SOMEONE_ASKED = "<@{user}> asked"  # … and so does the answer shared in the channel
 SHARE_BUTTON = "Share in channel"

@@ -56,7 +56,7 @@ MAX_SOURCES = 10
 
 
 # ------------------------------------------------------------------ pieces
-def sources_block(citations: Sequence[Citation], heading: str, block_id: str = "sources") -> ContextBlock | None:
+def sources_block(citations: Sequence[Citation], heading: str, block_id: str) -> ContextBlock | None:
     if not citations:
         return None
     lines = [source_line(c) for c in citations[:MAX_SOURCES]]
@@ -123,8 +123,7 @@ def _body_sections(answer: Answer) -> list[SectionBlock]:
 def _fallback(answer: Answer, prefix: str = "") -> str:
     lines = [prefix + to_plain(answer.text or "")]
     for name, sources in answer.shown_sources:
-        heading = prompts.SOURCES_HEADING if name == "sources" else prompts.CLOSEST_SOURCES_HEADING
-        lines.append(f"{heading}: " + "; ".join(f"[{c.number}] {escape(c.title)}" for c in sources[:MAX_SOURCES]))
+        lines.append(f"{prompts.SOURCE_LIST_HEADINGS[name]}: " + "; ".join(f"[{c.number}] {escape(c.title)}" for c in sources[:MAX_SOURCES]))
     return truncate("\n\n".join(lines), FALLBACK_LIMIT)
 
 
@@ -144,10 +143,7 @@ def answer_blocks(
         blocks.append(ContextBlock(block_id="verified", elements=[MarkdownTextObject(text=label)]))
     blocks.extend(_body_sections(answer))
     for name, sources in answer.shown_sources:
-        if name == "sources":
-            blocks.append(sources_block(sources, prompts.SOURCES_HEADING))
-        else:
-            blocks.append(sources_block(sources, prompts.CLOSEST_SOURCES_HEADING, block_id="closest_sources"))
+        blocks.append(sources_block(sources, prompts.SOURCE_LIST_HEADINGS[name], block_id=name))
     if answer_id:
         blocks.append(feedback_block(answer_id))
     actions = escalate_block(answer_id, channel, thread_ts)
