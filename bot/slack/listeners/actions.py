@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 
 from bot import prompts
 from bot.slack import blocks
 from bot.slack.calls import api_call
 from bot.slack.clicks import user_of
 from bot.slack.signed_values import parse_signed
+from bot.specifics import CITATION
 from bot.types import Answer, AnswerKind, Citation
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def _load_answer(services, answer_id: str | None, question: str) -> Answer | Non
                 except Exception:
                     verified = None
             text = rec.answer_text or ""
-            cited = {int(n) for n in re.findall(r"\[(\d+)\]", text)} if kind is AnswerKind.not_covered else None
+            cited = {int(n) for n in CITATION.findall(text)} if kind is AnswerKind.not_covered else None
             return Answer(  # a declined answer's text cites only its safeguarding line's source: the rest are closest
                 question=rec.question or question, text=text, kind=kind,
                 citations=[c for c in cites if cited is None or c.number in cited],
